@@ -1,0 +1,45 @@
+import { createReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { AppError } from '../../shared/app-error.js';
+import { importCsv } from '../../subscribers/csv-import.js';
+import { withServices } from '../context.js';
+import { printJson } from '../output.js';
+
+/** `listwarden import <file.csv> --list <slug> --source "<where from>"` */
+export function registerImportCommand(program: Command): void {
+  program
+    .command('import <file>')
+    .description('import a CSV (header email[,name][,attributes…]); without proof everyone is asked to confirm')
+    .requiredOption('--list <slug>', 'the list to import into')
+    .requiredOption('--source <text>', 'where these addresses came from (kept as evidence)')
+    .option('--with-proof', 'the file has confirmed_at,confirm_ip columns: import as confirmed')
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, opts: { list: string; source: string; withProof?: boolean; json?: boolean }) => {
+      try {
+        await access(file);
+      } catch {
+        throw new AppError('not_found', `Cannot read ${file}.`);
+      }
+      const source = opts.source.trim();
+      if (source.length < 3 || source.length > 500) throw new AppError('invalid_input', '--source must say where the addresses came from (3-500 characters).');
+      const report = await withServices(async (s) => {
+        const list = await s.lists.requireList(opts.list);
+        return importCsv(s.database, createReadStream(file), {
+          list,
+          source,
+          withProof: opts.withProof === true,
+          mailsPerHour: s.config.repermissionPerHour,
+          onBadRow: (line, reason) => process.stderr.write(`${file}: line ${line}: ${reason} (skipped)\n`),
+        });
+      });
+      if (opts.json) return printJson(report);
+      process.stdout.write(
+        `Read ${report.rows} rows: ${report.imported} imported, ${report.existing} already on the list, ` +
+          `${report.suppressed} suppressed, ${report.invalid} skipped as invalid.\n` +
+          (report.confirmationMails > 0
+            ? `${report.confirmationMails} confirmation mails queued, sent from ${report.mailsFrom} until ${report.mailsUntil}.\n`
+            : ''),
+      );
+    });
+}

@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { countByStatus } from '../../mail/outbox.repo.js';
+import { withServices } from '../context.js';
+import { printJson, printTable } from '../output.js';
+
+/** `listwarden outbox …` */
+export function registerOutboxCommands(program: Command): void {
+  const outbox = program.command('outbox').description('the outbound mail queue');
+
+  outbox
+    .command('status')
+    .description('messages per status')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const counts = await withServices((s) => countByStatus(s.database.db));
+      if (opts.json) return printJson(counts);
+      printTable(Object.entries(counts).map(([status, count]) => ({ status, count })), ['status', 'count']);
+    });
+
+  outbox
+    .command('drain')
+    .description('send every message that is due now, then exit (for use without `serve`)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const processed = await withServices((s) => s.worker.drain());
+      if (opts.json) printJson({ processed });
+      else process.stdout.write(`Processed ${processed} message(s).\n`);
+    });
+}

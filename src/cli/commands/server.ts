@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/config.js';
+import { openDatabase } from '../../db/database.js';
+import { migrateToLatest } from '../../db/migrate.js';
+import { serve } from '../../main.js';
+import { printJson } from '../output.js';
+
+/** `listwarden serve` and `listwarden migrate` */
+export function registerServerCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('run the HTTP server and the outbox worker (migrates the database first)')
+    .action(async () => {
+      const server = await serve(loadConfig());
+      await new Promise<void>((resolve) => {
+        const onSignal = () => {
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+          server.stop().then(resolve, (error) => {
+            process.stderr.write(`shutdown failed: ${(error as Error).message}\n`);
+            process.exitCode = 1;
+            resolve();
+          });
+        };
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+      });
+    });
+
+  program
+    .command('migrate')
+    .description('bring the database schema up to date')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const database = openDatabase(loadConfig().databaseUrl);
+      try {
+        const applied = await migrateToLatest(database);
+        if (opts.json) printJson({ applied });
+        else process.stdout.write(applied.length ? `Applied ${applied.join(', ')}.\n` : 'The database is up to date.\n');
+      } finally {
+        await database.close();
+      }
+    });
+}

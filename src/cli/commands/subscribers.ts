@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import { purgeStalePending } from '../../consent/housekeeping.js';
+import { withServices } from '../context.js';
+import { printJson, printTable } from '../output.js';
+
+/** `listwarden subscribers …` */
+export function registerSubscribersCommands(program: Command): void {
+  const subscribers = program.command('subscribers').description('inspect, export and erase subscriber records');
+
+  subscribers
+    .command('show <email>')
+    .description('a subscriber with subscriptions and the consent event log')
+    .option('--json', 'print JSON')
+    .action(async (email: string, opts: { json?: boolean }) => {
+      const view = await withServices((s) => s.subscribers.show(email));
+      if (opts.json) return printJson(view);
+      process.stdout.write(`${view.email}${view.name ? ` (${view.name})` : ''}, since ${view.createdAt}${view.suppressed ? `, SUPPRESSED (${view.suppressed.reason})` : ''}\n\n`);
+      printTable(view.subscriptions, ['list', 'status', 'createdAt', 'confirmedAt', 'unsubscribedAt']);
+      process.stdout.write('\n');
+      printTable(view.events, ['at', 'type', 'list', 'ip', 'source']);
+    });
+
+  subscribers
+    .command('list')
+    .description('page through subscribers (ordered by id)')
+    .option('--list <slug>', 'only this list')
+    .option('--status <status>', 'only this status (needs --list)')
+    .option('--after <id>', 'start after this id', (v) => Number(v))
+    .option('--limit <n>', 'page size (max 1000)', (v) => Number(v))
+    .option('--json', 'print JSON')
+    .action(async (opts: { list?: string; status?: string; after?: number; limit?: number; json?: boolean }) => {
+      const page = await withServices((s) => s.subscribers.page(opts));
+      if (opts.json) return printJson(page);
+      printTable(page.subscribers, ['id', 'email', 'name', 'status', 'createdAt']);
+      if (page.next !== null) process.stdout.write(`\nmore: --after ${page.next}\n`);
+    });
+
+  subscribers
+    .command('export <email>')
+    .description('everything held about a person, as JSON')
+    .action(async (email: string) => printJson(await withServices((s) => s.subscribers.exportData(email))));
+
+  subscribers
+    .command('erase <email>')
+    .description('erase a person; only a SHA-256 suppression entry remains so they are never mailed again')
+    .option('--json', 'print JSON')
+    .action(async (email: string, opts: { json?: boolean }) => {
+      const result = await withServices((s) => s.subscribers.erase(email, { ip: null, userAgent: null, source: 'cli', channel: 'cli' }));
+      if (opts.json) return printJson(result);
+      process.stdout.write(
+        result.erased
+          ? `Erased. Kept only the suppression hash ${result.suppressionHash}.\n`
+          : `No record held for that address; added the suppression hash ${result.suppressionHash} so it is never mailed.\n`,
+      );
+    });
+
+  subscribers
+    .command('purge-pending')
+    .description('delete subscriptions that were never confirmed (older than LISTWARDEN_PENDING_TTL_DAYS)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const purged = await withServices((s) => purgeStalePending(s.database, s.config.pendingTtlMs, s.logger));
+      if (opts.json) printJson({ purged });
+      else process.stdout.write(`Purged ${purged} unconfirmed subscription(s).\n`);
+    });
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { isAppError } from '../shared/app-error.js';
+import { registerApiKeysCommands } from './commands/apikeys.js';
+import { registerConsentCommands } from './commands/consent.js';
+import { registerImportCommand } from './commands/import.js';
+import { registerListsCommands } from './commands/lists.js';
+import { registerOutboxCommands } from './commands/outbox.js';
+import { registerServerCommands } from './commands/server.js';
+import { registerSubscribersCommands } from './commands/subscribers.js';
+
+const program = new Command('listwarden')
+  .description('Self-hosted email for shops that cannot spam: double opt-in, proof of consent, working opt-out.')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerServerCommands(program);
+registerListsCommands(program);
+registerSubscribersCommands(program);
+registerConsentCommands(program);
+registerImportCommand(program);
+registerApiKeysCommands(program);
+registerOutboxCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander already printed its message (or the help text).
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else if (isAppError(error)) {
+    process.stderr.write(`listwarden: ${error.message}\n`);
+    process.exitCode = 1;
+  } else {
+    const e = error as NodeJS.ErrnoException;
+    const hint = e.code === 'ECONNREFUSED' ? ' (is the database running?)' : '';
+    process.stderr.write(`listwarden: ${e.message ?? String(error)}${hint}\n`);
+    process.exitCode = 1;
+  }
+}

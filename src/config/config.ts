@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import { AppError } from '../shared/app-error.js';
+
+/** The validated boot configuration; built once by `loadConfig` and passed down. */
+export interface Config {
+  databaseUrl: string;
+  publicUrl: string;
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Explicit secret from the environment; when absent `resolveSecrets` uses ./data/secret. */
+  secret: string | undefined;
+  previousSecrets: string[];
+  smtpUrl: string;
+  dkim: { domain: string; selector: string; keyFile: string } | undefined;
+  postalAddress: string | undefined;
+  inboundPort: number;
+  bounceDomain: string | undefined;
+  dnsServers: string[];
+  verifyDomains: boolean;
+  templatesDir: string;
+  signupRateLimit: { max: number; windowMs: number };
+  confirmTokenTtlMs: number;
+  pendingTtlMs: number;
+  repermissionPerHour: number;
+  trustProxy: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+const DAY_MS = 86_400_000;
+const UNIT_MS: Record<string, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: DAY_MS };
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int('must be a whole number').min(0).max(65535, 'must be a port number (0-65535)');
+const positiveInt = z.coerce.number().int('must be a whole number').positive('must be above zero');
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http:// or https:// URL')
+  .transform((v) => v.replace(/\/+$/, ''));
+
+const hostPort = z
+  .string()
+  .trim()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:,]+)(:\d{1,5})?$/, 'must be host or host:port');
+
+const dnsServers = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(hostPort));
+
+const rate = z
+  .string()
+  .trim()
+  .regex(/^\d+\s*\/\s*(second|minute|hour|day)$/, 'must look like "20/minute"')
+  .transform((v) => {
+    const [count, unit] = v.split('/').map((s) => s.trim());
+    return { max: Number(count), windowMs: UNIT_MS[unit as string] as number };
+  })
+  .refine((r) => r.max > 0, 'must allow at least one request');
+
+const databaseUrl = z
+  .string()
+  .trim()
+  .refine((v) => /^sqlite:.+/.test(v) || /^postgres(ql)?:\/\/.+/.test(v), 'must start with sqlite: or postgres://');
+
+const smtpUrl = z
+  .string()
+  .trim()
+  .refine((v) => /^capture:.+/.test(v) || /^smtps?:\/\/.+/.test(v), 'must be capture:<dir>, smtp://… or smtps://…');
+
+const secret = z.string().min(32, 'must be at least 32 characters (use `openssl rand -base64 48`)');
+
+const schema = z.object({
+  LISTWARDEN_DATABASE_URL: databaseUrl.default('sqlite:./data/listwarden.db'),
+  LISTWARDEN_PUBLIC_URL: httpUrl.default('http://localhost:8080'),
+  LISTWARDEN_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  LISTWARDEN_PORT: port.default(8080),
+  LISTWARDEN_DATA_DIR: z.string().trim().min(1).default('./data'),
+  LISTWARDEN_SECRET: secret.optional(),
+  LISTWARDEN_PREVIOUS_SECRETS: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(secret))
+    .default([]),
+  LISTWARDEN_SMTP_URL: smtpUrl.default('capture:./data/outbox'),
+  LISTWARDEN_DKIM_DOMAIN: z.string().trim().min(1).optional(),
+  LISTWARDEN_DKIM_SELECTOR: z.string().trim().min(1).optional(),
+  LISTWARDEN_DKIM_KEY_FILE: z.string().trim().min(1).optional(),
+  LISTWARDEN_POSTAL_ADDRESS: z.string().trim().min(1).optional(),
+  LISTWARDEN_INBOUND_PORT: port.default(2525),
+  LISTWARDEN_BOUNCE_DOMAIN: z.string().trim().toLowerCase().min(1).optional(),
+  LISTWARDEN_DNS_SERVERS: dnsServers.default([]),
+  LISTWARDEN_VERIFY_DOMAINS: bool.default(true),
+  LISTWARDEN_TEMPLATES_DIR: z.string().trim().min(1).default('./templates'),
+  LISTWARDEN_SIGNUP_RATE_LIMIT: rate.default({ max: 20, windowMs: 60_000 }),
+  LISTWARDEN_CONFIRM_TTL_DAYS: positiveInt.default(7),
+  LISTWARDEN_PENDING_TTL_DAYS: positiveInt.default(30),
+  LISTWARDEN_REPERMISSION_PER_HOUR: positiveInt.default(1000),
+  LISTWARDEN_TRUST_PROXY: bool.default(false),
+  LISTWARDEN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Reads and validates the environment once; the only place that looks at `process.env`. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const relevant: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') relevant[key] = value;
+  }
+  const parsed = schema.safeParse(relevant);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'configuration');
+    // Never echo the value of a secret back.
+    const shown = /SECRET/.test(name) ? '' : ` (got "${String(relevant[name] ?? '').slice(0, 80)}")`;
+    throw new AppError('invalid_input', `${name} ${issue?.message ?? 'is invalid'}${shown}.`);
+  }
+  const e = parsed.data;
+  const dkimParts = [e.LISTWARDEN_DKIM_DOMAIN, e.LISTWARDEN_DKIM_SELECTOR, e.LISTWARDEN_DKIM_KEY_FILE];
+  if (dkimParts.some(Boolean) && !dkimParts.every(Boolean)) {
+    throw new AppError(
+      'invalid_input',
+      'LISTWARDEN_DKIM_DOMAIN, LISTWARDEN_DKIM_SELECTOR and LISTWARDEN_DKIM_KEY_FILE must be set together.',
+    );
+  }
+  return {
+    databaseUrl: e.LISTWARDEN_DATABASE_URL,
+    publicUrl: e.LISTWARDEN_PUBLIC_URL,
+    host: e.LISTWARDEN_HOST,
+    port: e.LISTWARDEN_PORT,
+    dataDir: e.LISTWARDEN_DATA_DIR,
+    secret: e.LISTWARDEN_SECRET,
+    previousSecrets: e.LISTWARDEN_PREVIOUS_SECRETS,
+    smtpUrl: e.LISTWARDEN_SMTP_URL,
+    dkim: e.LISTWARDEN_DKIM_DOMAIN
+      ? {
+          domain: e.LISTWARDEN_DKIM_DOMAIN.toLowerCase(),
+          selector: e.LISTWARDEN_DKIM_SELECTOR as string,
+          keyFile: e.LISTWARDEN_DKIM_KEY_FILE as string,
+        }
+      : undefined,
+    postalAddress: e.LISTWARDEN_POSTAL_ADDRESS,
+    inboundPort: e.LISTWARDEN_INBOUND_PORT,
+    bounceDomain: e.LISTWARDEN_BOUNCE_DOMAIN,
+    dnsServers: e.LISTWARDEN_DNS_SERVERS,
+    verifyDomains: e.LISTWARDEN_VERIFY_DOMAINS,
+    templatesDir: e.LISTWARDEN_TEMPLATES_DIR,
+    signupRateLimit: e.LISTWARDEN_SIGNUP_RATE_LIMIT,
+    confirmTokenTtlMs: e.LISTWARDEN_CONFIRM_TTL_DAYS * DAY_MS,
+    pendingTtlMs: e.LISTWARDEN_PENDING_TTL_DAYS * DAY_MS,
+    repermissionPerHour: e.LISTWARDEN_REPERMISSION_PER_HOUR,
+    trustProxy: e.LISTWARDEN_TRUST_PROXY,
+    logLevel: e.LISTWARDEN_LOG_LEVEL,
+  };
+}

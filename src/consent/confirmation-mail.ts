@@ -1,0 +1,89 @@
+import type { Database } from '../db/database.js';
+import { findListById } from '../lists/lists.repo.js';
+import { composeMessage } from '../mail/compose.js';
+import { envelopeSender } from '../mail/envelope.js';
+import type { MessageHandler } from '../mail/outbox-worker.js';
+import type { TemplateRenderer } from '../templates/liquid.js';
+import { findSubscriberById } from '../subscribers/subscribers.repo.js';
+import { suppressionHash } from '../unsubscribe/suppression-key.js';
+import { findSuppression } from '../unsubscribe/unsubscribe.repo.js';
+import { currentConsentText } from '../lists/lists.repo.js';
+import { findSubscription, recordEvent } from './consent.repo.js';
+import type { TokenCodec } from './tokens.js';
+
+export interface ConfirmationMailDeps {
+  database: Database;
+  tokens: TokenCodec;
+  publicUrl: string;
+  confirmTtlMs: number;
+  bounceDomain: string | undefined;
+  html: TemplateRenderer;
+  text: TemplateRenderer;
+}
+
+/**
+ * Builds the confirmation mail at send time (so the link's clock starts when it is sent) and
+ * records `confirmation_sent` once the transport accepted it. No marketing content.
+ */
+export function confirmationMailHandler(deps: ConfirmationMailDeps): MessageHandler {
+  const { db } = deps.database;
+  return {
+    async render(row) {
+      if (row.subscriber_id === null || row.list_id === null) return { skip: 'recipient erased' };
+      const [subscriber, list, subscription] = await Promise.all([
+        findSubscriberById(db, row.subscriber_id),
+        findListById(db, row.list_id),
+        findSubscription(db, row.subscriber_id, row.list_id),
+      ]);
+      if (!subscriber || !list) return { skip: 'recipient or list no longer exists' };
+      if (subscription?.status !== 'pending') return { skip: `subscription is ${subscription?.status ?? 'gone'}, not pending` };
+      if (await findSuppression(db, suppressionHash(subscriber.email_key))) return { skip: 'address is suppressed' };
+      const token = deps.tokens.sign('confirm', subscriber.id, list.id);
+      const consent = await currentConsentText(db, list.id);
+      const data = {
+        list: { name: list.name, slug: list.slug },
+        subscriber: { email: subscriber.email, name: subscriber.name ?? '' },
+        confirm_url: `${deps.publicUrl}/c/${token}`,
+        expires_days: Math.round(deps.confirmTtlMs / 86_400_000),
+        consent_text: consent?.text ?? '',
+      };
+      const [subject, text, html] = await Promise.all([
+        deps.text.render('confirmation-subject', data),
+        deps.text.render('confirmation-text', data),
+        deps.html.render('confirmation-html', data),
+      ]);
+      const raw = await composeMessage({
+        from: { name: list.from_name, address: list.from_address },
+        replyTo: list.reply_to,
+        to: subscriber.email,
+        subject: subject.replace(/\s+/g, ' ').trim(),
+        text,
+        html,
+        messageId: row.message_id,
+        headers: { 'Auto-Submitted': 'auto-generated' },
+      });
+      return {
+        message: {
+          envelopeFrom: envelopeSender(list.from_address, deps.bounceDomain),
+          envelopeTo: subscriber.email,
+          messageId: row.message_id,
+          raw,
+        },
+      };
+    },
+
+    async delivered(trx, row, delivery, now) {
+      await recordEvent(trx, {
+        subscriber_id: row.subscriber_id,
+        list_id: row.list_id,
+        type: 'confirmation_sent',
+        at: now,
+        ip: null,
+        user_agent: null,
+        source: null,
+        consent_text_id: null,
+        detail: JSON.stringify({ messageId: row.message_id, response: delivery.response.slice(0, 300), attempt: row.attempts }),
+      });
+    },
+  };
+}

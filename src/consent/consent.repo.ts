@@ -1,0 +1,212 @@
+import type { Db, Dialect } from '../db/database.js';
+import { jsonRecordset } from '../db/dialect-sql.js';
+import type { ConsentEventType, NewConsentEvent, SubscriptionRow, SubscriptionStatus } from '../db/schema.js';
+
+export async function findSubscription(db: Db, subscriberId: number, listId: number): Promise<SubscriptionRow | undefined> {
+  return db
+    .selectFrom('subscriptions')
+    .selectAll()
+    .where('subscriber_id', '=', subscriberId)
+    .where('list_id', '=', listId)
+    .executeTakeFirst();
+}
+
+/** Writes the status of one subscription, stamping when it was confirmed or ended. */
+export async function saveSubscription(
+  db: Db,
+  subscriberId: number,
+  listId: number,
+  status: SubscriptionStatus,
+  now: number,
+): Promise<void> {
+  const stamps = {
+    confirmed_at: status === 'confirmed' ? now : null,
+    unsubscribed_at: status === 'unsubscribed' ? now : null,
+  };
+  await db
+    .insertInto('subscriptions')
+    .values({ subscriber_id: subscriberId, list_id: listId, status, created_at: now, updated_at: now, ...stamps })
+    .onConflict((oc) =>
+      oc.columns(['subscriber_id', 'list_id']).doUpdateSet({
+        status,
+        updated_at: now,
+        ...(status === 'confirmed' ? { confirmed_at: now } : {}),
+        ...(status === 'unsubscribed' ? { unsubscribed_at: now } : {}),
+        ...(status === 'pending' ? { confirmed_at: null, unsubscribed_at: null } : {}),
+      }),
+    )
+    .execute();
+}
+
+/** Appends one event to the consent log. */
+export async function recordEvent(db: Db, event: NewConsentEvent): Promise<void> {
+  await db.insertInto('consent_events').values(event).execute();
+}
+
+export interface SubscriptionView {
+  listId: number;
+  list: string;
+  listName: string;
+  status: SubscriptionStatus;
+  createdAt: number;
+  confirmedAt: number | null;
+  unsubscribedAt: number | null;
+}
+
+export async function subscriptionsOf(db: Db, subscriberId: number): Promise<SubscriptionView[]> {
+  const rows = await db
+    .selectFrom('subscriptions as sn')
+    .innerJoin('lists as l', 'l.id', 'sn.list_id')
+    .select(['l.id', 'l.slug', 'l.name', 'sn.status', 'sn.created_at', 'sn.confirmed_at', 'sn.unsubscribed_at'])
+    .where('sn.subscriber_id', '=', subscriberId)
+    .orderBy('l.slug')
+    .execute();
+  return rows.map((r) => ({
+    listId: r.id,
+    list: r.slug,
+    listName: r.name,
+    status: r.status,
+    createdAt: r.created_at,
+    confirmedAt: r.confirmed_at,
+    unsubscribedAt: r.unsubscribed_at,
+  }));
+}
+
+export interface EventView {
+  type: ConsentEventType;
+  at: number;
+  list: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  source: string | null;
+  consentVersion: number | null;
+  consentText: string | null;
+  detail: Record<string, unknown>;
+}
+
+/** The consent log of a subscriber, oldest first, with the wording each event refers to. */
+export async function eventsOf(db: Db, subscriberId: number, listId?: number): Promise<EventView[]> {
+  let query = db
+    .selectFrom('consent_events as e')
+    .leftJoin('lists as l', 'l.id', 'e.list_id')
+    .leftJoin('consent_texts as t', 't.id', 'e.consent_text_id')
+    .select(['e.type', 'e.at', 'l.slug', 'e.ip', 'e.user_agent', 'e.source', 't.version', 't.text', 'e.detail', 'e.id'])
+    .where('e.subscriber_id', '=', subscriberId);
+  if (listId !== undefined) query = query.where('e.list_id', '=', listId);
+  const rows = await query.orderBy('e.at').orderBy('e.id').execute();
+  return rows.map((r) => ({
+    type: r.type,
+    at: r.at,
+    list: r.slug,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    source: r.source,
+    consentVersion: r.version,
+    consentText: r.text,
+    detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : {},
+  }));
+}
+
+/**
+ * Strips personal data from a subscriber's events (of one list, or all); type, time and list
+ * stay so counts remain right.
+ */
+export async function anonymiseEvents(db: Db, subscriberId: number, listId?: number): Promise<void> {
+  let query = db
+    .updateTable('consent_events')
+    .set({ subscriber_id: null, ip: null, user_agent: null, source: null, detail: null })
+    .where('subscriber_id', '=', subscriberId);
+  if (listId !== undefined) query = query.where('list_id', '=', listId);
+  await query.execute();
+}
+
+/** Inserts subscriptions for an import batch; returns the subscribers that had none on this list. */
+export async function insertSubscriptionsBulk(
+  db: Db,
+  dialect: Dialect,
+  listId: number,
+  rows: ReadonlyArray<{ subscriberId: number; status: SubscriptionStatus; confirmedAt: number | null }>,
+  now: number,
+): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const batch = jsonRecordset(
+    dialect,
+    rows.map((r) => ({ subscriber_id: r.subscriberId, status: r.status, confirmed_at: r.confirmedAt })),
+    { subscriber_id: 'bigint', status: 'text', confirmed_at: 'bigint' },
+  );
+  const inserted = await db
+    .insertInto('subscriptions')
+    .columns(['subscriber_id', 'list_id', 'status', 'created_at', 'updated_at', 'confirmed_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom(batch.as('b'))
+        .select((s) => [
+          s.ref('b.subscriber_id').as('subscriber_id'),
+          s.val(listId).as('list_id'),
+          s.ref('b.status').as('status'),
+          s.val(now).as('created_at'),
+          s.val(now).as('updated_at'),
+          s.ref('b.confirmed_at').as('confirmed_at'),
+        ])
+        .where((w) => w.val(1), '=', 1) as never,
+    )
+    .onConflict((oc) => oc.columns(['subscriber_id', 'list_id']).doNothing())
+    .returning('subscriber_id')
+    .execute();
+  return inserted.map((r) => Number(r.subscriber_id));
+}
+
+/** Appends many events of one type and list with a single statement. */
+export async function recordEventsBulk(
+  db: Db,
+  dialect: Dialect,
+  type: ConsentEventType,
+  listId: number,
+  events: ReadonlyArray<{ subscriberId: number; at: number; ip: string | null; source: string | null; detail: string | null }>,
+): Promise<void> {
+  if (events.length === 0) return;
+  const batch = jsonRecordset(
+    dialect,
+    events.map((e) => ({ subscriber_id: e.subscriberId, at: e.at, ip: e.ip, source: e.source, detail: e.detail })),
+    { subscriber_id: 'bigint', at: 'bigint', ip: 'text', source: 'text', detail: 'text' },
+  );
+  await db
+    .insertInto('consent_events')
+    .columns(['subscriber_id', 'list_id', 'type', 'at', 'ip', 'source', 'detail'])
+    .expression((eb) =>
+      eb
+        .selectFrom(batch.as('b'))
+        .select((s) => [
+          s.ref('b.subscriber_id').as('subscriber_id'),
+          s.val(listId).as('list_id'),
+          s.val(type).as('type'),
+          s.ref('b.at').as('at'),
+          s.ref('b.ip').as('ip'),
+          s.ref('b.source').as('source'),
+          s.ref('b.detail').as('detail'),
+        ]) as never,
+    )
+    .execute();
+}
+
+/** Subscriptions pending since before `before` (last signup), oldest first. */
+export async function stalePending(db: Db, before: number, limit: number): Promise<Array<{ subscriberId: number; listId: number }>> {
+  const rows = await db
+    .selectFrom('subscriptions')
+    .select(['subscriber_id', 'list_id'])
+    .where('status', '=', 'pending')
+    .where('updated_at', '<', before)
+    .orderBy('updated_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ subscriberId: r.subscriber_id, listId: r.list_id }));
+}
+
+export async function deleteSubscription(db: Db, subscriberId: number, listId: number): Promise<void> {
+  await db.deleteFrom('subscriptions').where('subscriber_id', '=', subscriberId).where('list_id', '=', listId).execute();
+}
+
+/** Deletes all subscriptions of a subscriber (erasure). */
+export async function deleteSubscriptionsOf(db: Db, subscriberId: number): Promise<void> {
+  await db.deleteFrom('subscriptions').where('subscriber_id', '=', subscriberId).execute();
+}

@@ -1,0 +1,44 @@
+import type { ConsentProof } from './proof.js';
+
+const LABELS: Record<string, string> = {
+  signup: 'Signed up',
+  confirmation_sent: 'Confirmation mail sent',
+  confirmed: 'Confirmed',
+  unsubscribed: 'Unsubscribed',
+  complaint: 'Complained (marked as spam)',
+  bounce: 'Bounced',
+  imported: 'Imported',
+  erased: 'Erased',
+  purged: 'Purged',
+};
+
+/** Renders a proof of consent as plain text a person (or a court) can read. */
+export function formatProof(proof: ConsentProof): string {
+  const lines = [
+    'PROOF OF CONSENT',
+    '',
+    `Address:        ${proof.email}`,
+    `List:           ${proof.list.name} (${proof.list.slug}), sent from ${proof.list.from}`,
+    `Status:         ${proof.status}`,
+    `Subscribed:     ${proof.subscribedAt ?? '-'}`,
+    `Confirmed:      ${proof.confirmedAt ?? 'not confirmed'}`,
+    `Generated:      ${proof.generatedAt}`,
+    '',
+    'Events (UTC, oldest first):',
+  ];
+  for (const e of proof.events) {
+    lines.push('', `${e.at}  ${LABELS[e.type] ?? e.type}`);
+    if (e.ip) lines.push(`    from IP:      ${e.ip}`);
+    if (e.userAgent) lines.push(`    browser:      ${e.userAgent}`);
+    if (e.source) lines.push(`    source:       ${e.source}`);
+    if (e.consentVersion !== null) {
+      lines.push(`    wording shown (version ${e.consentVersion}):`, `      "${e.consentText ?? ''}"`);
+    }
+    for (const [key, value] of Object.entries(e.detail)) {
+      if (value === null || value === undefined || value === '') continue;
+      lines.push(`    ${(key + ':').padEnd(14)}${typeof value === 'string' ? value : JSON.stringify(value)}`);
+    }
+  }
+  if (proof.events.length === 0) lines.push('', '(no events recorded)');
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,31 @@
+/**
+ * Anti-bombing limits on confirmation mail: a signup form must never become a way to flood
+ * somebody's inbox from our server.
+ */
+export interface ConfirmationLimits {
+  /** At most one mail per address and list within this window. */
+  minIntervalMs: number;
+  /** At most `maxPerDay` mails per address and list within any 24 hours. */
+  maxPerDay: number;
+}
+
+export const DEFAULT_CONFIRMATION_LIMITS: ConfirmationLimits = { minIntervalMs: 10 * 60_000, maxPerDay: 3 };
+
+const DAY_MS = 86_400_000;
+
+/** How far back the caller must look for earlier mails to decide. */
+export function lookbackMs(limits: ConfirmationLimits): number {
+  return Math.max(DAY_MS, limits.minIntervalMs);
+}
+
+/** Decides from the times of earlier confirmation mails (any order) whether another may go now. */
+export function mayMailConfirmation(
+  earlierSends: readonly number[],
+  now: number,
+  limits: ConfirmationLimits = DEFAULT_CONFIRMATION_LIMITS,
+): { allowed: true } | { allowed: false; reason: 'too_soon' | 'daily_limit' } {
+  const recent = earlierSends.filter((t) => now - t < DAY_MS);
+  if (earlierSends.some((t) => now - t < limits.minIntervalMs)) return { allowed: false, reason: 'too_soon' };
+  if (recent.length >= limits.maxPerDay) return { allowed: false, reason: 'daily_limit' };
+  return { allowed: true };
+}

@@ -1,0 +1,25 @@
+import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
+import { AppError } from '../shared/app-error.js';
+import type { Database, Dialect } from './database.js';
+import { initial } from './migrations/0001-initial.js';
+
+/** Numbered migrations in order; released ones are never edited, only appended to. */
+function migrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001-initial': initial(dialect),
+  };
+}
+
+/** Brings the schema up to date; returns the names of the migrations it applied. */
+export async function migrateToLatest(database: Database): Promise<string[]> {
+  const migrator = new Migrator({
+    db: database.db,
+    provider: { getMigrations: async () => migrations(database.dialect) },
+  });
+  const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new AppError('unavailable', `Migration ${failed} failed: ${(error as Error).message}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,139 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+// Times are epoch milliseconds in both dialects (bigint on PostgreSQL, parsed to number).
+
+export interface ListsTable {
+  id: Generated<number>;
+  slug: string;
+  name: string;
+  from_name: string | null;
+  from_address: string;
+  reply_to: string | null;
+  /** JSON array of origins allowed to call the JSON signup route from a browser. */
+  allowed_origins: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ConsentTextsTable {
+  id: Generated<number>;
+  list_id: number;
+  version: number;
+  text: string;
+  created_at: number;
+}
+
+export interface SubscribersTable {
+  id: Generated<number>;
+  /** Normalised address as given: trimmed, domain lower-cased and in punycode. */
+  email: string;
+  /** Lower-cased `email`: the identity used for uniqueness and suppression. */
+  email_key: string;
+  name: string | null;
+  /** JSON object of custom attributes. */
+  attributes: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export type SubscriptionStatus = 'pending' | 'confirmed' | 'unsubscribed' | 'bounced';
+
+export interface SubscriptionsTable {
+  subscriber_id: number;
+  list_id: number;
+  status: SubscriptionStatus;
+  created_at: number;
+  updated_at: number;
+  confirmed_at: number | null;
+  unsubscribed_at: number | null;
+}
+
+export type ConsentEventType =
+  | 'signup'
+  | 'confirmation_sent'
+  | 'confirmed'
+  | 'unsubscribed'
+  | 'complaint'
+  | 'bounce'
+  | 'imported'
+  | 'erased'
+  | 'purged';
+
+export interface ConsentEventsTable {
+  id: Generated<number>;
+  subscriber_id: number | null;
+  list_id: number | null;
+  type: ConsentEventType;
+  at: number;
+  ip: string | null;
+  user_agent: string | null;
+  source: string | null;
+  consent_text_id: number | null;
+  /** JSON object with event-specific evidence. */
+  detail: string | null;
+}
+
+export interface SuppressionsTable {
+  /** Hex SHA-256 of the subscriber's `email_key`. */
+  email_hash: string;
+  reason: string;
+  created_at: number;
+}
+
+export type OutboxKind = 'confirmation' | 'campaign' | 'notification';
+export type OutboxStatus = 'queued' | 'sending' | 'sent' | 'deferred' | 'failed' | 'bounced' | 'cancelled';
+
+export interface OutboxTable {
+  id: Generated<number>;
+  kind: OutboxKind;
+  campaign_id: number | null;
+  list_id: number | null;
+  subscriber_id: number | null;
+  message_id: string;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  leased_by: string | null;
+  last_error: string | null;
+  response: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+}
+
+export interface ApiKeysTable {
+  id: Generated<number>;
+  name: string;
+  key_hash: string;
+  prefix: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface Tables {
+  lists: ListsTable;
+  consent_texts: ConsentTextsTable;
+  subscribers: SubscribersTable;
+  subscriptions: SubscriptionsTable;
+  consent_events: ConsentEventsTable;
+  suppressions: SuppressionsTable;
+  outbox: OutboxTable;
+  api_keys: ApiKeysTable;
+  settings: SettingsTable;
+}
+
+export type ListRow = Selectable<ListsTable>;
+export type SubscriberRow = Selectable<SubscribersTable>;
+export type SubscriptionRow = Selectable<SubscriptionsTable>;
+export type ConsentEventRow = Selectable<ConsentEventsTable>;
+export type NewConsentEvent = Insertable<ConsentEventsTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+export type NewOutboxRow = Insertable<OutboxTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;

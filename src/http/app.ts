@@ -1,0 +1,107 @@
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { AppError, isAppError } from '../shared/app-error.js';
+import type { HttpDeps } from './deps.js';
+import { codeForStatus, STATUS_OF } from './error-status.js';
+import { registerAdminRoutes } from './routes/admin.js';
+import { registerConfirmRoutes } from './routes/confirm.js';
+import { registerHealthRoute } from './routes/health.js';
+import { registerSignupApiRoute } from './routes/signup-api.js';
+import { registerSignupFormRoutes } from './routes/signup-form.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route answers people with HTML pages, so errors are pages too. */
+    page?: boolean;
+  }
+}
+
+/** Builds the HTTP server: public pages, the public JSON signup, the admin API. */
+export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    trustProxy: deps.config.trustProxy,
+    bodyLimit: 64 * 1024,
+    disableRequestLogging: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new AppError('rate_limited', `Too many requests from your address. Please try again in ${context.after}.`),
+  });
+
+  app.setErrorHandler(async (error: FastifyError | AppError, request, reply) => {
+    let status: number;
+    let code: string;
+    let message: string;
+    if (isAppError(error)) {
+      status = STATUS_OF[error.code];
+      code = error.code;
+      message = error.message;
+    } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      status = error.statusCode;
+      code = codeForStatus(status);
+      message = friendlyFrameworkMessage(error);
+    } else {
+      status = 500;
+      code = 'internal';
+      message = 'Something went wrong on our side. The problem was logged; please try again later.';
+      request.log.error({ err: error }, 'unhandled error');
+    }
+    return sendError(request, reply, deps, status, code, message);
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const page = !request.url.startsWith('/api/');
+    return sendError(request, reply, deps, 404, 'not_found', `There is no page at ${request.method} ${request.url.split('?')[0]}.`, page);
+  });
+
+  registerHealthRoute(app, deps);
+  registerSignupFormRoutes(app, deps);
+  await registerSignupApiRoute(app, deps);
+  registerConfirmRoutes(app, deps);
+  await registerAdminRoutes(app, deps);
+  return app;
+}
+
+function friendlyFrameworkMessage(error: FastifyError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'This content type is not accepted here; send application/json or a form.';
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'The request body is too large.';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'The request body is empty; send a JSON object.';
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return 'The Content-Length header does not match the body.';
+    default:
+      return /JSON/.test(error.message) ? 'The request body is not valid JSON.' : error.message;
+  }
+}
+
+async function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: HttpDeps,
+  status: number,
+  code: string,
+  message: string,
+  page = request.routeOptions.config?.page === true,
+): Promise<FastifyReply> {
+  reply.code(status);
+  if (page) {
+    const html = await deps.pages.render('error', {
+      title: status === 404 ? 'Not found' : 'Something went wrong',
+      heading: status === 429 ? 'Please slow down' : status === 404 ? 'Not found' : status >= 500 ? 'Something went wrong' : 'That did not work',
+      message,
+    });
+    return reply.type('text/html; charset=utf-8').send(html);
+  }
+  return reply.type('application/json; charset=utf-8').send({ error: code, message });
+}

@@ -1,0 +1,22 @@
+import type { Logger } from 'pino';
+import type { ApiKeysService } from '../apikeys/apikeys.service.js';
+import type { Config } from '../config/config.js';
+import type { ConfirmService } from '../consent/confirm.js';
+import type { SignupService } from '../consent/signup.js';
+import type { Database } from '../db/database.js';
+import type { ListsService } from '../lists/lists.service.js';
+import type { SubscribersService } from '../subscribers/subscribers.service.js';
+import type { TemplateRenderer } from '../templates/liquid.js';
+
+/** What the HTTP layer is given by the composition root; it builds nothing itself. */
+export interface HttpDeps {
+  config: Pick<Config, 'publicUrl' | 'trustProxy' | 'signupRateLimit' | 'confirmTokenTtlMs'>;
+  logger: Logger;
+  database: Database;
+  lists: ListsService;
+  signup: SignupService;
+  confirm: ConfirmService;
+  subscribers: SubscribersService;
+  apiKeys: ApiKeysService;
+  pages: TemplateRenderer;
+}

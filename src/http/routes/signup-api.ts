@@ -1,0 +1,86 @@
+import cors from '@fastify/cors';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { ClientContext } from '../../consent/client-context.js';
+import { findListBySlug } from '../../lists/lists.repo.js';
+import { AppError } from '../../shared/app-error.js';
+import type { HttpDeps } from '../deps.js';
+import { clientContext } from '../request-context.js';
+import { parseInput } from '../validate.js';
+
+const body = z
+  .object({
+    email: z.string(),
+    name: z.string().nullable().optional(),
+    attributes: z.record(z.string(), z.unknown()).nullable().optional(),
+    consentVersion: z.number().int().positive().optional(),
+    // Only honoured with an API key: a shop's backend passes on its visitor's evidence.
+    ip: z.string().max(64).optional(),
+    userAgent: z.string().max(512).optional(),
+    sourceUrl: z.string().max(2048).optional(),
+  })
+  .strict();
+
+const params = z.object({ list: z.string().max(100) });
+
+/**
+ * JSON signup: 202 {"status":"pending"} for every valid address, whatever its state, so the
+ * answer never tells whether somebody is subscribed. Browsers may call it only from the list's
+ * configured origins.
+ */
+export async function registerSignupApiRoute(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  const { max, windowMs } = deps.config.signupRateLimit;
+  const ownOrigin = new URL(deps.config.publicUrl).origin;
+
+  async function allowedOrigins(request: FastifyRequest): Promise<string[]> {
+    const slug = (request.params as { list?: string }).list;
+    const list = slug ? await findListBySlug(deps.database.db, slug) : undefined;
+    return list ? [ownOrigin, ...(JSON.parse(list.allowed_origins) as string[])] : [ownOrigin];
+  }
+
+  await app.register(async (scope) => {
+    await scope.register(cors, {
+      hook: 'preHandler',
+      delegator: async (request: FastifyRequest) => ({
+        origin: await allowedOrigins(request),
+        methods: ['POST'],
+        allowedHeaders: ['Content-Type', 'Authorization'],
+        maxAge: 600,
+      }),
+    });
+
+    scope.post(
+      '/api/v1/public/lists/:list/subscribe',
+      { config: { rateLimit: { max, timeWindow: windowMs } } },
+      async (request, reply) => {
+        const { list } = parseInput(params, request.params);
+        const origin = request.headers.origin;
+        if (origin && !(await allowedOrigins(request)).includes(origin)) {
+          throw new AppError('forbidden', `The site ${origin.slice(0, 200)} is not allowed to sign people up to this list.`);
+        }
+        const input = parseInput(body, request.body, 'The signup');
+        let context: ClientContext = clientContext(request, 'api', 'api');
+        const auth = request.headers.authorization;
+        if (auth) {
+          const key = /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
+          const owner = key ? await deps.apiKeys.authenticate(key) : undefined;
+          if (!owner) throw new AppError('forbidden', 'The API key is not valid.');
+          context = {
+            ip: input.ip ?? context.ip,
+            userAgent: input.userAgent ?? context.userAgent,
+            source: input.sourceUrl ?? `api key "${owner.name}"`,
+            channel: 'api',
+            apiKeyName: owner.name,
+          };
+        } else if (input.ip || input.userAgent || input.sourceUrl) {
+          throw new AppError('unauthorized', 'ip, userAgent and sourceUrl may only be passed with an API key.');
+        }
+        await deps.signup(
+          { list, email: input.email, name: input.name, attributes: input.attributes, ...(input.consentVersion ? { consentVersion: input.consentVersion } : {}) },
+          context,
+        );
+        return reply.code(202).send({ status: 'pending' });
+      },
+    );
+  });
+}

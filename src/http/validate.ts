@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+import { invalidInput } from '../shared/app-error.js';
+
+/** Parses request input with its zod schema; the first problem becomes a 400 sentence. */
+export function parseInput<T extends z.ZodType>(schema: T, data: unknown, what = 'The request'): z.infer<T> {
+  const result = schema.safeParse(data ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.length ? `"${issue.path.join('.')}"` : '';
+  const message = issue?.message ?? 'is not valid';
+  // zod's own messages are technical; say which field and what was expected.
+  if (issue?.code === 'invalid_type') {
+    const expected = (issue as { expected?: string }).expected;
+    throw invalidInput(field ? `${what} field ${field} must be ${article(expected)}.` : `${what} must be a JSON object.`);
+  }
+  if (issue?.code === 'unrecognized_keys') {
+    throw invalidInput(`${what} has unknown fields: ${(issue as { keys?: string[] }).keys?.join(', ')}.`);
+  }
+  throw invalidInput(field ? `${what} field ${field}: ${message}` : `${what}: ${message}`);
+}
+
+function article(type: string | undefined): string {
+  switch (type) {
+    case 'string': return 'a string';
+    case 'number': return 'a number';
+    case 'object': return 'an object';
+    case 'boolean': return 'true or false';
+    case 'array': return 'a list';
+    default: return `of type ${type ?? 'unknown'}`;
+  }
+}

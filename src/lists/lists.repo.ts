@@ -1,0 +1,119 @@
+import type { Db } from '../db/database.js';
+import type { ListRow, SubscriptionStatus } from '../db/schema.js';
+
+export interface NewList {
+  slug: string;
+  name: string;
+  fromName: string | null;
+  fromAddress: string;
+  replyTo: string | null;
+  allowedOrigins: string[];
+}
+
+export interface ConsentText {
+  id: number;
+  version: number;
+  text: string;
+  createdAt: number;
+}
+
+/** Inserts a list and returns its id. */
+export async function insertList(db: Db, list: NewList, now: number): Promise<number> {
+  const row = await db
+    .insertInto('lists')
+    .values({
+      slug: list.slug,
+      name: list.name,
+      from_name: list.fromName,
+      from_address: list.fromAddress,
+      reply_to: list.replyTo,
+      allowed_origins: JSON.stringify(list.allowedOrigins),
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** Changes the given fields of a list. */
+export async function updateList(db: Db, id: number, patch: Partial<NewList>, now: number): Promise<void> {
+  await db
+    .updateTable('lists')
+    .set({
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.fromAddress !== undefined ? { from_address: patch.fromAddress, from_name: patch.fromName ?? null } : {}),
+      ...(patch.replyTo !== undefined ? { reply_to: patch.replyTo } : {}),
+      ...(patch.allowedOrigins !== undefined ? { allowed_origins: JSON.stringify(patch.allowedOrigins) } : {}),
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Adds the next version of a list's consent wording. */
+export async function addConsentText(db: Db, listId: number, text: string, now: number): Promise<ConsentText> {
+  const last = await db
+    .selectFrom('consent_texts')
+    .select((s) => s.fn.max('version').as('version'))
+    .where('list_id', '=', listId)
+    .executeTakeFirst();
+  const version = Number(last?.version ?? 0) + 1;
+  const row = await db
+    .insertInto('consent_texts')
+    .values({ list_id: listId, version, text, created_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { id: row.id, version, text, createdAt: now };
+}
+
+export async function findListBySlug(db: Db, slug: string): Promise<ListRow | undefined> {
+  return db.selectFrom('lists').selectAll().where('slug', '=', slug).executeTakeFirst();
+}
+
+export async function findListById(db: Db, id: number): Promise<ListRow | undefined> {
+  return db.selectFrom('lists').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function allLists(db: Db): Promise<ListRow[]> {
+  return db.selectFrom('lists').selectAll().orderBy('slug').execute();
+}
+
+/** The wording shown now on a list's forms. */
+export async function currentConsentText(db: Db, listId: number): Promise<ConsentText | undefined> {
+  const row = await db
+    .selectFrom('consent_texts')
+    .select(['id', 'version', 'text', 'created_at'])
+    .where('list_id', '=', listId)
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { id: row.id, version: row.version, text: row.text, createdAt: row.created_at } : undefined;
+}
+
+/** A specific version of a list's wording (what a form showed when it was loaded). */
+export async function consentTextByVersion(db: Db, listId: number, version: number): Promise<ConsentText | undefined> {
+  const row = await db
+    .selectFrom('consent_texts')
+    .select(['id', 'version', 'text', 'created_at'])
+    .where('list_id', '=', listId)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  return row ? { id: row.id, version: row.version, text: row.text, createdAt: row.created_at } : undefined;
+}
+
+/** Subscriptions per status for every list. */
+export async function subscriptionCounts(db: Db): Promise<Map<number, Partial<Record<SubscriptionStatus, number>>>> {
+  const rows = await db
+    .selectFrom('subscriptions')
+    .select((s) => ['list_id', 'status', s.fn.countAll<number>().as('count')])
+    .groupBy(['list_id', 'status'])
+    .execute();
+  const counts = new Map<number, Partial<Record<SubscriptionStatus, number>>>();
+  for (const row of rows) {
+    const entry = counts.get(row.list_id) ?? {};
+    entry[row.status] = Number(row.count);
+    counts.set(row.list_id, entry);
+  }
+  return counts;
+}

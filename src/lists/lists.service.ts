@@ -1,0 +1,127 @@
+import type { Database } from '../db/database.js';
+import { isUniqueViolation } from '../db/dialect-sql.js';
+import type { ListRow, SubscriptionStatus } from '../db/schema.js';
+import { AppError, notFound } from '../shared/app-error.js';
+import {
+  defaultConsentText,
+  parseConsentText,
+  parseListName,
+  parseMailbox,
+  parseOrigins,
+  parseSlug,
+} from './list-input.js';
+import * as repo from './lists.repo.js';
+
+/** A list as shown to admins (CLI and API). */
+export interface ListView {
+  id: number;
+  slug: string;
+  name: string;
+  from: string;
+  fromName: string | null;
+  fromAddress: string;
+  replyTo: string | null;
+  allowedOrigins: string[];
+  consentText: { version: number; text: string };
+  counts?: Partial<Record<SubscriptionStatus, number>>;
+  createdAt: string;
+}
+
+export interface ListInput {
+  slug?: unknown;
+  name?: unknown;
+  from?: unknown;
+  replyTo?: unknown;
+  consentText?: unknown;
+  allowedOrigins?: unknown;
+}
+
+export type ListsService = ReturnType<typeof createListsService>;
+
+/** Lists and their versioned consent wording. */
+export function createListsService(database: Database) {
+  const { db } = database;
+
+  async function view(list: ListRow, counts?: Partial<Record<SubscriptionStatus, number>>): Promise<ListView> {
+    const consent = await repo.currentConsentText(db, list.id);
+    return {
+      id: list.id,
+      slug: list.slug,
+      name: list.name,
+      from: list.from_name ? `${list.from_name} <${list.from_address}>` : list.from_address,
+      fromName: list.from_name,
+      fromAddress: list.from_address,
+      replyTo: list.reply_to,
+      allowedOrigins: JSON.parse(list.allowed_origins) as string[],
+      consentText: { version: consent?.version ?? 0, text: consent?.text ?? '' },
+      ...(counts ? { counts } : {}),
+      createdAt: new Date(list.created_at).toISOString(),
+    };
+  }
+
+  async function requireList(slug: string): Promise<ListRow> {
+    const list = await repo.findListBySlug(db, slug);
+    if (!list) throw notFound(`There is no list "${slug}".`);
+    return list;
+  }
+
+  return {
+    requireList,
+
+    async create(input: ListInput): Promise<ListView> {
+      const slug = parseSlug(input.slug);
+      const name = parseListName(input.name);
+      const from = parseMailbox(input.from, 'The From address');
+      const replyTo = input.replyTo ? parseMailbox(input.replyTo, 'The Reply-To address').address : null;
+      const consentText = input.consentText === undefined ? defaultConsentText(name) : parseConsentText(input.consentText);
+      const allowedOrigins = input.allowedOrigins === undefined ? [] : parseOrigins(input.allowedOrigins);
+      const now = Date.now();
+      try {
+        const id = await database.transaction(async (trx) => {
+          const listId = await repo.insertList(
+            trx,
+            { slug, name, fromName: from.name, fromAddress: from.address, replyTo, allowedOrigins },
+            now,
+          );
+          await repo.addConsentText(trx, listId, consentText, now);
+          return listId;
+        });
+        return view((await repo.findListById(db, id)) as ListRow);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new AppError('conflict', `A list with the slug "${slug}" already exists.`);
+        throw error;
+      }
+    },
+
+    /** Changes a list; a new consent text becomes the next version, older versions stay as evidence. */
+    async update(slugInput: unknown, input: ListInput): Promise<ListView> {
+      const list = await requireList(parseSlug(slugInput));
+      const now = Date.now();
+      const from = input.from !== undefined ? parseMailbox(input.from, 'The From address') : undefined;
+      const patch: Partial<repo.NewList> = {
+        ...(input.name !== undefined ? { name: parseListName(input.name) } : {}),
+        ...(from ? { fromName: from.name, fromAddress: from.address } : {}),
+        ...(input.replyTo !== undefined
+          ? { replyTo: input.replyTo ? parseMailbox(input.replyTo, 'The Reply-To address').address : null }
+          : {}),
+        ...(input.allowedOrigins !== undefined ? { allowedOrigins: parseOrigins(input.allowedOrigins) } : {}),
+      };
+      const consentText = input.consentText !== undefined ? parseConsentText(input.consentText) : undefined;
+      await database.transaction(async (trx) => {
+        await repo.updateList(trx, list.id, patch, now);
+        const current = await repo.currentConsentText(trx, list.id);
+        if (consentText !== undefined && consentText !== current?.text) await repo.addConsentText(trx, list.id, consentText, now);
+      });
+      return view((await repo.findListById(db, list.id)) as ListRow);
+    },
+
+    async show(slugInput: unknown): Promise<ListView> {
+      return view(await requireList(parseSlug(slugInput)));
+    },
+
+    async list(): Promise<ListView[]> {
+      const [lists, counts] = await Promise.all([repo.allLists(db), repo.subscriptionCounts(db)]);
+      return Promise.all(lists.map((l) => view(l, counts.get(l.id) ?? {})));
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import MailComposer from 'nodemailer/lib/mail-composer';
+
+export interface ComposeInput {
+  from: { name?: string | null; address: string };
+  to: string;
+  replyTo?: string | null;
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  date?: Date;
+  headers?: Record<string, string>;
+}
+
+/** Builds the RFC 5322 bytes of a low-volume message (confirmations, notices) with nodemailer. */
+export async function composeMessage(input: ComposeInput): Promise<Buffer> {
+  const composer = new MailComposer({
+    from: input.from.name ? { name: input.from.name, address: input.from.address } : input.from.address,
+    to: input.to,
+    replyTo: input.replyTo ?? undefined,
+    subject: input.subject,
+    text: input.text,
+    html: input.html,
+    messageId: input.messageId,
+    date: input.date ?? new Date(),
+    headers: input.headers,
+    // Sending to the address we were given is the point; never let nodemailer read files or URLs.
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  } as never);
+  return composer.compile().build();
+}

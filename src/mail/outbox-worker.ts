@@ -1,0 +1,166 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Database, Db } from '../db/database.js';
+import type { OutboxKind, OutboxRow } from '../db/schema.js';
+import { claimDue, release, settle } from './outbox.repo.js';
+import { DEFAULT_RETRY_POLICY, nextAttempt, type RetryPolicy } from './retry-policy.js';
+import { DeliveryError, type Delivery, type OutgoingMessage, type Transport } from './transport.js';
+
+/** How one kind of message is built at send time and what happens once it is delivered. */
+export interface MessageHandler {
+  /** Builds the message, or names the reason it must not go out any more. */
+  render(row: OutboxRow): Promise<{ message: OutgoingMessage } | { skip: string }>;
+  /** Runs in the same transaction that marks the row sent. */
+  delivered?(trx: Db, row: OutboxRow, delivery: Delivery, now: number): Promise<void>;
+}
+
+export interface OutboxWorkerOptions {
+  database: Database;
+  transport: Transport;
+  handlers: Partial<Record<OutboxKind, MessageHandler>>;
+  logger: Logger;
+  workerId?: string;
+  batchSize?: number;
+  concurrency?: number;
+  pollMs?: number;
+  leaseMs?: number;
+  retryPolicy?: RetryPolicy;
+}
+
+export interface OutboxWorker {
+  readonly workerId: string;
+  start(): void;
+  /** Wakes the worker now instead of at the next poll (a message was just queued). */
+  poke(): void;
+  /** Stops claiming, finishes messages already handed to the transport, releases the rest. */
+  stop(): Promise<void>;
+  /** Processes everything due now and resolves when nothing is left (tests, CLI). */
+  drain(): Promise<number>;
+}
+
+/** The queue consumer: claims due rows with a lease, renders, hands to the transport, settles. */
+export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
+  const { database, transport, handlers, logger } = options;
+  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const batchSize = options.batchSize ?? 50;
+  const concurrency = options.concurrency ?? 5;
+  const pollMs = options.pollMs ?? 1000;
+  const leaseMs = options.leaseMs ?? 120_000;
+  const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+  let stopping = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  let poked = false;
+
+  async function processRow(row: OutboxRow): Promise<void> {
+    const handler = handlers[row.kind];
+    const now = () => Date.now();
+    try {
+      if (!handler) {
+        await settle(database.db, row.id, workerId, { status: 'failed', error: `no handler for ${row.kind} messages` }, now());
+        return;
+      }
+      const rendered = await handler.render(row);
+      if ('skip' in rendered) {
+        await settle(database.db, row.id, workerId, { status: 'cancelled', error: rendered.skip }, now());
+        return;
+      }
+      let delivery: Delivery;
+      try {
+        delivery = await transport.send(rendered.message);
+      } catch (error) {
+        const permanent = error instanceof DeliveryError && error.permanent;
+        const text = error instanceof Error ? error.message : String(error);
+        const decision = nextAttempt(row.attempts, permanent, now(), policy);
+        if (decision.retry) {
+          await settle(database.db, row.id, workerId, { status: 'deferred', error: text, nextAttemptAt: decision.at }, now());
+        } else {
+          await settle(database.db, row.id, workerId, { status: permanent ? 'bounced' : 'failed', error: `${text} (${decision.reason})` }, now());
+        }
+        logger.warn({ outboxId: row.id, kind: row.kind, attempt: row.attempts, permanent, error: text }, 'delivery failed');
+        return;
+      }
+      await database.transaction(async (trx) => {
+        const at = now();
+        if (await settle(trx, row.id, workerId, { status: 'sent', response: delivery.response }, at)) {
+          await handler.delivered?.(trx, row, delivery, at);
+        }
+      });
+      logger.info({ outboxId: row.id, kind: row.kind, messageId: row.message_id }, 'message sent');
+    } catch (error) {
+      // The lease runs out and another pass picks the row up again.
+      logger.error({ outboxId: row.id, err: error }, 'outbox row failed unexpectedly');
+    }
+  }
+
+  async function runBatch(rows: OutboxRow[]): Promise<void> {
+    const queue = [...rows];
+    const runners = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+      for (let row = queue.shift(); row; row = queue.shift()) {
+        if (stopping) {
+          queue.unshift(row);
+          return;
+        }
+        await processRow(row);
+      }
+    });
+    await Promise.all(runners);
+    if (queue.length > 0) await release(database.db, queue.map((r) => r.id), workerId, Date.now());
+  }
+
+  async function passOnce(): Promise<number> {
+    const rows = await claimDue(database.db, database.dialect, { workerId, now: Date.now(), leaseMs, limit: batchSize });
+    if (rows.length > 0) await runBatch(rows);
+    return rows.length;
+  }
+
+  function sleep(): Promise<void> {
+    if (poked) {
+      poked = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, pollMs);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+  }
+
+  async function run(): Promise<void> {
+    while (!stopping) {
+      let count = 0;
+      try {
+        count = await passOnce();
+      } catch (error) {
+        logger.error({ err: error }, 'outbox claim failed');
+      }
+      if (count === 0 && !stopping) await sleep();
+    }
+  }
+
+  return {
+    workerId,
+    start() {
+      if (!loop) loop = run();
+    },
+    poke() {
+      if (wake) wake();
+      else poked = true;
+    },
+    async stop() {
+      stopping = true;
+      wake?.();
+      await loop;
+    },
+    async drain() {
+      let total = 0;
+      for (let n = await passOnce(); n > 0; n = await passOnce()) total += n;
+      return total;
+    },
+  };
+}

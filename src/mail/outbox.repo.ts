@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import type { Db, Dialect } from '../db/database.js';
+import { jsonRecordset, skipLocked } from '../db/dialect-sql.js';
+import type { OutboxKind, OutboxRow, OutboxStatus } from '../db/schema.js';
+
+/** A Message-ID fixed when the row is queued, so a resend after a crash carries the same one. */
+export function newMessageId(domain: string): string {
+  return `<${randomUUID()}@${domain}>`;
+}
+
+export interface NewOutboxMessage {
+  kind: OutboxKind;
+  listId: number | null;
+  subscriberId: number | null;
+  campaignId?: number | null;
+  messageId: string;
+  notBefore: number;
+}
+
+/** Queues one message. */
+export async function enqueue(db: Db, message: NewOutboxMessage, now: number): Promise<number> {
+  const row = await db
+    .insertInto('outbox')
+    .values({
+      kind: message.kind,
+      list_id: message.listId,
+      subscriber_id: message.subscriberId,
+      campaign_id: message.campaignId ?? null,
+      message_id: message.messageId,
+      status: 'queued',
+      attempts: 0,
+      next_attempt_at: message.notBefore,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** Queues many messages of one kind and list with a single statement. */
+export async function enqueueMany(
+  db: Db,
+  dialect: Dialect,
+  kind: OutboxKind,
+  listId: number,
+  messages: ReadonlyArray<{ subscriberId: number; messageId: string; notBefore: number }>,
+  now: number,
+): Promise<void> {
+  if (messages.length === 0) return;
+  const rows = jsonRecordset(
+    dialect,
+    messages.map((m) => ({ subscriber_id: m.subscriberId, message_id: m.messageId, next_attempt_at: m.notBefore })),
+    { subscriber_id: 'bigint', message_id: 'text', next_attempt_at: 'bigint' },
+  );
+  await db
+    .insertInto('outbox')
+    .columns(['kind', 'list_id', 'subscriber_id', 'message_id', 'status', 'attempts', 'next_attempt_at', 'created_at', 'updated_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom(rows.as('r'))
+        .select((s) => [
+          s.val(kind).as('kind'),
+          s.val(listId).as('list_id'),
+          s.ref('r.subscriber_id').as('subscriber_id'),
+          s.ref('r.message_id').as('message_id'),
+          s.val('queued').as('status'),
+          s.val(0).as('attempts'),
+          s.ref('r.next_attempt_at').as('next_attempt_at'),
+          s.val(now).as('created_at'),
+          s.val(now).as('updated_at'),
+        ]) as never,
+    )
+    .execute();
+}
+
+/** Creation times of confirmation mails for one address and list since `since` (cancelled ones excluded). */
+export async function confirmationTimes(db: Db, subscriberId: number, listId: number, since: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('outbox')
+    .select('created_at')
+    .where('subscriber_id', '=', subscriberId)
+    .where('list_id', '=', listId)
+    .where('kind', '=', 'confirmation')
+    .where('created_at', '>=', since)
+    .where('status', '!=', 'cancelled')
+    .execute();
+  return rows.map((r) => r.created_at);
+}
+
+/** The latest `next_attempt_at` of queued messages of a kind: where a new throttled batch starts. */
+export async function lastScheduled(db: Db, kind: OutboxKind): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('outbox')
+    .select((s) => s.fn.max('next_attempt_at').as('last'))
+    .where('kind', '=', kind)
+    .where('status', '=', 'queued')
+    .executeTakeFirst();
+  return row?.last == null ? undefined : Number(row.last);
+}
+
+/**
+ * Claims due messages for one worker with a lease, in a single statement: queued or deferred
+ * rows whose time has come, and `sending` rows whose lease expired (their worker died).
+ * The attempt counter moves at claim time, so a crash mid-send still counts as an attempt.
+ */
+export async function claimDue(
+  db: Db,
+  dialect: Dialect,
+  options: { workerId: string; now: number; leaseMs: number; limit: number },
+): Promise<OutboxRow[]> {
+  const { workerId, now, leaseMs, limit } = options;
+  const due = skipLocked(
+    dialect,
+    db
+      .selectFrom('outbox')
+      .select('id')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', 'in', ['queued', 'deferred']), eb('next_attempt_at', '<=', now)]),
+          eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', now)]),
+        ]),
+      )
+      .orderBy('next_attempt_at')
+      .limit(limit),
+  );
+  return db
+    .updateTable('outbox')
+    .set((eb) => ({
+      status: 'sending',
+      lease_until: now + leaseMs,
+      leased_by: workerId,
+      attempts: eb('attempts', '+', 1),
+      updated_at: now,
+    }))
+    .where('id', 'in', due)
+    .returningAll()
+    .execute();
+}
+
+/** Records the outcome of a claimed message; ignored when the lease was lost to another worker. */
+export async function settle(
+  db: Db,
+  id: number,
+  workerId: string,
+  outcome:
+    | { status: 'sent'; response: string }
+    | { status: 'deferred'; error: string; nextAttemptAt: number }
+    | { status: Exclude<OutboxStatus, 'sent' | 'deferred' | 'queued' | 'sending'>; error: string },
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('outbox')
+    .set({
+      status: outcome.status,
+      lease_until: null,
+      leased_by: null,
+      updated_at: now,
+      ...(outcome.status === 'sent'
+        ? { response: outcome.response.slice(0, 1000), sent_at: now, last_error: null }
+        : { last_error: outcome.error.slice(0, 1000) }),
+      ...(outcome.status === 'deferred' ? { next_attempt_at: outcome.nextAttemptAt } : {}),
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'sending')
+    .where('leased_by', '=', workerId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Gives claimed-but-unstarted messages back on shutdown, undoing their attempt count. */
+export async function release(db: Db, ids: readonly number[], workerId: string, now: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('outbox')
+    .set((eb) => ({
+      status: 'queued',
+      lease_until: null,
+      leased_by: null,
+      attempts: eb('attempts', '-', 1),
+      updated_at: now,
+    }))
+    .where('id', 'in', ids)
+    .where('status', '=', 'sending')
+    .where('leased_by', '=', workerId)
+    .execute();
+}
+
+/** Cancels every unsent message to a subscriber (erasure, unsubscribe from all). */
+export async function cancelUnsentFor(db: Db, subscriberId: number, now: number): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({ status: 'cancelled', last_error: 'recipient erased', updated_at: now })
+    .where('subscriber_id', '=', subscriberId)
+    .where('status', 'in', ['queued', 'deferred'])
+    .execute();
+}
+
+/** Counts messages per status. */
+export async function countByStatus(db: Db): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('outbox')
+    .select((s) => ['status', s.fn.countAll<number>().as('count')])
+    .groupBy('status')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.count)]));
+}

@@ -1,0 +1,34 @@
+/** A message ready for the wire: envelope plus the complete RFC 5322 bytes. */
+export interface OutgoingMessage {
+  /** Envelope sender (MAIL FROM, becomes Return-Path). */
+  envelopeFrom: string;
+  /** Envelope recipient (RCPT TO). */
+  envelopeTo: string;
+  messageId: string;
+  raw: Buffer;
+}
+
+export interface Delivery {
+  /** The receiving server's reply, or a description of where the message went. */
+  response: string;
+}
+
+/** The one interface the outbox worker needs; SMTP and capture implement it. */
+export interface Transport {
+  readonly name: string;
+  send(message: OutgoingMessage): Promise<Delivery>;
+  close(): Promise<void>;
+}
+
+/** A failed delivery: `permanent` for 5xx replies, otherwise worth retrying later. */
+export class DeliveryError extends Error {
+  readonly permanent: boolean;
+  readonly responseCode: number | undefined;
+
+  constructor(message: string, permanent: boolean, responseCode?: number) {
+    super(message);
+    this.name = 'DeliveryError';
+    this.permanent = permanent;
+    this.responseCode = responseCode;
+  }
+}

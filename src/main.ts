@@ -1,0 +1,133 @@
+import type { Logger } from 'pino';
+import { createApiKeysService } from './apikeys/apikeys.service.js';
+import type { Config } from './config/config.js';
+import { resolveSecrets } from './config/secret.js';
+import { createConfirmService } from './consent/confirm.js';
+import { confirmationMailHandler } from './consent/confirmation-mail.js';
+import { purgeStalePending } from './consent/housekeeping.js';
+import { createSignupService } from './consent/signup.js';
+import { createTokenCodec, type TokenCodec } from './consent/tokens.js';
+import { openDatabase, type Database } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { buildHttpApp } from './http/app.js';
+import { createListsService } from './lists/lists.service.js';
+import { createTransport } from './mail/create-transport.js';
+import { createOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
+import type { Transport } from './mail/transport.js';
+import { createLogger } from './shared/logger.js';
+import { createDomainVerifier, skipDomainChecks } from './subscribers/domain-check.js';
+import { createSubscribersService } from './subscribers/subscribers.service.js';
+import { createTemplateRenderer } from './templates/liquid.js';
+
+/**
+ * The composition root: the only place where adapters (database, transport, DNS, templates)
+ * are built and handed to the modules that use them.
+ */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  tokens: TokenCodec;
+  transport: Transport;
+  worker: OutboxWorker;
+  lists: ReturnType<typeof createListsService>;
+  subscribers: ReturnType<typeof createSubscribersService>;
+  apiKeys: ReturnType<typeof createApiKeysService>;
+  signup: ReturnType<typeof createSignupService>;
+  confirm: ReturnType<typeof createConfirmService>;
+  close(): Promise<void>;
+}
+
+/** Wires every service for one process; `migrate` brings the schema up to date first. */
+export async function createServices(config: Config, options: { logger?: Logger; migrate?: boolean } = {}): Promise<Services> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const database = openDatabase(config.databaseUrl);
+  try {
+    if (options.migrate !== false) {
+      const applied = await migrateToLatest(database);
+      if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    }
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const secrets = resolveSecrets(config);
+  const tokens = createTokenCodec([secrets.current, ...secrets.previous]);
+  const transport = createTransport(config.smtpUrl);
+  const verifier = config.verifyDomains ? createDomainVerifier({ servers: config.dnsServers }) : skipDomainChecks;
+  const mailHtml = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'mail', format: 'html' });
+  const mailText = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'mail', format: 'text' });
+  const lists = createListsService(database);
+  const worker = createOutboxWorker({
+    database,
+    transport,
+    logger,
+    handlers: {
+      confirmation: confirmationMailHandler({
+        database,
+        tokens,
+        publicUrl: config.publicUrl,
+        confirmTtlMs: config.confirmTokenTtlMs,
+        bounceDomain: config.bounceDomain,
+        html: mailHtml,
+        text: mailText,
+      }),
+    },
+  });
+  const onMailQueued = () => worker.poke();
+  return {
+    config,
+    logger,
+    database,
+    tokens,
+    transport,
+    worker,
+    lists,
+    subscribers: createSubscribersService(database, lists),
+    apiKeys: createApiKeysService(database),
+    signup: createSignupService({ database, lists, verifier, onMailQueued }),
+    confirm: createConfirmService({ database, tokens, confirmTtlMs: config.confirmTokenTtlMs, onMailQueued }),
+    async close() {
+      await transport.close();
+      await database.close();
+    },
+  };
+}
+
+const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
+
+/**
+ * `listwarden serve`: HTTP server, outbox worker and housekeeping in one process. SIGTERM and
+ * SIGINT stop accepting, let in-flight requests and sends finish, release the rest, and exit.
+ */
+export async function serve(config: Config, options: { logger?: Logger } = {}): Promise<{ url: string; stop(): Promise<void> }> {
+  const services = await createServices(config, options);
+  const { logger } = services;
+  const pages = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'pages', format: 'html' });
+  const app = await buildHttpApp({ ...services, pages });
+  const url = await app.listen({ host: config.host, port: config.port });
+  services.worker.start();
+  const housekeeping = async () => {
+    try {
+      await purgeStalePending(services.database, config.pendingTtlMs, logger);
+    } catch (error) {
+      logger.error({ err: error }, 'housekeeping failed');
+    }
+  };
+  void housekeeping();
+  const timer = setInterval(housekeeping, HOUSEKEEPING_INTERVAL_MS);
+  timer.unref();
+  logger.info({ url, publicUrl: config.publicUrl, transport: services.transport.name, database: services.database.dialect }, 'listwarden is listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info('shutting down');
+      clearInterval(timer);
+      await app.close();
+      await services.worker.stop();
+      await services.close();
+      logger.info('stopped');
+    })());
+  return { url, stop };
+}

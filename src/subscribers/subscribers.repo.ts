@@ -1,0 +1,140 @@
+import type { Db, Dialect } from '../db/database.js';
+import { jsonRecordset } from '../db/dialect-sql.js';
+import type { SubscriberRow, SubscriptionStatus } from '../db/schema.js';
+
+export interface NewSubscriber {
+  email: string;
+  key: string;
+  name: string | null;
+  attributes: Record<string, unknown>;
+}
+
+/**
+ * Finds or creates the subscriber for an address and returns its id. An existing record is not
+ * overwritten: form input is unverified and must not rename somebody else's record.
+ */
+export async function upsertSubscriber(db: Db, subscriber: NewSubscriber, now: number): Promise<number> {
+  const inserted = await db
+    .insertInto('subscribers')
+    .values({
+      email: subscriber.email,
+      email_key: subscriber.key,
+      name: subscriber.name,
+      attributes: JSON.stringify(subscriber.attributes),
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.column('email_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) return inserted.id;
+  const existing = await db.selectFrom('subscribers').select('id').where('email_key', '=', subscriber.key).executeTakeFirstOrThrow();
+  return existing.id;
+}
+
+export async function findSubscriberByKey(db: Db, key: string): Promise<SubscriberRow | undefined> {
+  return db.selectFrom('subscribers').selectAll().where('email_key', '=', key).executeTakeFirst();
+}
+
+export async function findSubscriberById(db: Db, id: number): Promise<SubscriberRow | undefined> {
+  return db.selectFrom('subscribers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function deleteSubscriber(db: Db, id: number): Promise<void> {
+  await db.deleteFrom('subscribers').where('id', '=', id).execute();
+}
+
+/** Which of `ids` have no subscription left. */
+export async function orphansAmong(db: Db, ids: readonly number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('subscribers')
+    .select('id')
+    .where('id', 'in', ids)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('subscriptions').select('subscriber_id').whereRef('subscriptions.subscriber_id', '=', 'subscribers.id'))),
+    )
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+export interface SubscriberPageRow {
+  id: number;
+  email: string;
+  name: string | null;
+  attributes: string;
+  created_at: number;
+  status: SubscriptionStatus | null;
+}
+
+/** One page of subscribers ordered by id (keyset paging), optionally of one list and status. */
+export async function pageSubscribers(
+  db: Db,
+  options: { listId?: number; status?: SubscriptionStatus; afterId: number; limit: number },
+): Promise<SubscriberPageRow[]> {
+  if (options.listId !== undefined) {
+    let query = db
+      .selectFrom('subscriptions as sn')
+      .innerJoin('subscribers as s', 's.id', 'sn.subscriber_id')
+      .select(['s.id', 's.email', 's.name', 's.attributes', 's.created_at', 'sn.status'])
+      .where('sn.list_id', '=', options.listId)
+      .where('s.id', '>', options.afterId);
+    if (options.status) query = query.where('sn.status', '=', options.status);
+    return query.orderBy('s.id').limit(options.limit).execute();
+  }
+  return db
+    .selectFrom('subscribers as s')
+    .select(['s.id', 's.email', 's.name', 's.attributes', 's.created_at'])
+    .select((eb) => eb.val<SubscriptionStatus | null>(null).as('status'))
+    .where('s.id', '>', options.afterId)
+    .orderBy('s.id')
+    .limit(options.limit)
+    .execute();
+}
+
+/** Inserts the new addresses of an import batch (existing ones are left as they are). */
+export async function insertSubscribersBulk(
+  db: Db,
+  dialect: Dialect,
+  rows: ReadonlyArray<{ email: string; key: string; name: string | null; attributes: string }>,
+  now: number,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const batch = jsonRecordset(dialect, rows.map((r) => ({ email: r.email, email_key: r.key, name: r.name, attributes: r.attributes })), {
+    email: 'text',
+    email_key: 'text',
+    name: 'text',
+    attributes: 'text',
+  });
+  await db
+    .insertInto('subscribers')
+    .columns(['email', 'email_key', 'name', 'attributes', 'created_at', 'updated_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom(batch.as('b'))
+        .select((s) => [
+          s.ref('b.email').as('email'),
+          s.ref('b.email_key').as('email_key'),
+          s.ref('b.name').as('name'),
+          s.ref('b.attributes').as('attributes'),
+          s.val(now).as('created_at'),
+          s.val(now).as('updated_at'),
+        ])
+        // SQLite needs a WHERE here to parse the ON CONFLICT that follows an INSERT … SELECT.
+        .where((w) => w.val(1), '=', 1) as never,
+    )
+    .onConflict((oc) => oc.column('email_key').doNothing())
+    .execute();
+}
+
+/** Ids of the given address keys. */
+export async function idsByKeys(db: Db, dialect: Dialect, keys: readonly string[]): Promise<Map<string, number>> {
+  if (keys.length === 0) return new Map();
+  const batch = jsonRecordset(dialect, keys.map((k) => ({ k })), { k: 'text' });
+  const rows = await db
+    .selectFrom('subscribers')
+    .select(['id', 'email_key'])
+    .where('email_key', 'in', (eb) => eb.selectFrom(batch.as('b')).select('b.k' as never))
+    .execute();
+  return new Map(rows.map((r) => [r.email_key, r.id]));
+}

@@ -1,0 +1,35 @@
+import type { Db, Dialect } from '../db/database.js';
+import { jsonRecordset } from '../db/dialect-sql.js';
+
+export type SuppressionReason = 'erased' | 'complaint' | 'hard_bounce' | 'unsubscribed_all' | 'manual';
+
+/** Adds (or keeps) a suppression; the first reason recorded stays. */
+export async function suppress(db: Db, emailHash: string, reason: SuppressionReason, now: number): Promise<void> {
+  await db
+    .insertInto('suppressions')
+    .values({ email_hash: emailHash, reason, created_at: now })
+    .onConflict((oc) => oc.column('email_hash').doNothing())
+    .execute();
+}
+
+/** The suppression of one address, if any. */
+export async function findSuppression(db: Db, emailHash: string): Promise<{ reason: string; createdAt: number } | undefined> {
+  const row = await db
+    .selectFrom('suppressions')
+    .select(['reason', 'created_at'])
+    .where('email_hash', '=', emailHash)
+    .executeTakeFirst();
+  return row ? { reason: row.reason, createdAt: row.created_at } : undefined;
+}
+
+/** Which of the given hashes are suppressed. */
+export async function suppressedAmong(db: Db, dialect: Dialect, hashes: readonly string[]): Promise<Set<string>> {
+  if (hashes.length === 0) return new Set();
+  const batch = jsonRecordset(dialect, hashes.map((h) => ({ h })), { h: 'text' });
+  const rows = await db
+    .selectFrom('suppressions')
+    .select('email_hash')
+    .where('email_hash', 'in', (eb) => eb.selectFrom(batch.as('b')).select('b.h' as never))
+    .execute();
+  return new Set(rows.map((r) => r.email_hash));
+}
