@@ -124,7 +124,7 @@ export async function claimDue(
       .orderBy('next_attempt_at')
       .limit(limit),
   );
-  return db
+  const rows = await db
     .updateTable('outbox')
     .set((eb) => ({
       status: 'sending',
@@ -136,6 +136,8 @@ export async function claimDue(
     .where('id', 'in', due)
     .returningAll()
     .execute();
+  // RETURNING has no order; hand rows out in the order they were due.
+  return rows.sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.id - b.id);
 }
 
 /** Records the outcome of a claimed message; ignored when the lease was lost to another worker. */

@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
+import { Resolver } from 'node:dns/promises';
+import { hasCommand, peerSkip } from './peers.js';
+import { freeUdpPort } from './ports.js';
+
+export const dnsmasqSkip = peerSkip('dnsmasq', hasCommand('dnsmasq'), 'install the Debian package dnsmasq-base');
+
+/**
+ * The zones the tests serve. Everything under .test that is not listed is NXDOMAIN
+ * (`--local`); `blackhole.test` is forwarded to a socket that never answers (a DNS timeout).
+ */
+const ZONE_ARGS = [
+  '--local=/test/',
+  '--mx-host=shop.test,mail.shop.test,10',
+  '--host-record=mail.shop.test,192.0.2.10',
+  '--mx-host=example.test,mx1.example.test,10',
+  '--host-record=mx1.example.test,192.0.2.20',
+  '--host-record=aonly.test,192.0.2.30',
+  '--host-record=v6only.test,2001:db8::30',
+  '--txt-record=nomail.test,"v=spf1 -all"',
+  '--mx-host=nullmx.test,.,0',
+];
+
+export interface DnsServer {
+  /** `127.0.0.1:<port>`, the value for LISTWARDEN_DNS_SERVERS. */
+  address: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a real dnsmasq on a loopback port serving the test zones. */
+export async function startDnsmasq(): Promise<DnsServer> {
+  const blackhole: Socket = createSocket('udp4');
+  await new Promise<void>((resolve) => blackhole.bind(0, '127.0.0.1', resolve));
+  const blackholePort = blackhole.address().port;
+  const port = await freeUdpPort();
+  const child: ChildProcess = spawn(
+    'dnsmasq',
+    [
+      '--keep-in-foreground',
+      '--conf-file=/dev/null',
+      `--port=${port}`,
+      '--listen-address=127.0.0.1',
+      '--bind-interfaces',
+      '--no-resolv',
+      '--no-hosts',
+      '--no-negcache',
+      '--cache-size=0',
+      '--user=root',
+      '--pid-file=',
+      `--server=/blackhole.test/127.0.0.1#${blackholePort}`,
+      ...ZONE_ARGS,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += String(d)));
+  const address = `127.0.0.1:${port}`;
+  const resolver = new Resolver({ timeout: 300, tries: 1 });
+  resolver.setServers([address]);
+  for (let i = 0; ; i++) {
+    try {
+      await resolver.resolveMx('shop.test');
+      break;
+    } catch {
+      if (child.exitCode !== null || i > 50) throw new Error(`dnsmasq did not start: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    address,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+      blackhole.close();
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { freeTcpPort } from './ports.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const CLI = join(ROOT, 'src/cli/index.ts');
+export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+
+/** A working directory with its own data folder, capture outbox and environment. */
+export interface Instance {
+  dir: string;
+  captureDir: string;
+  env: NodeJS.ProcessEnv;
+  cleanup(): void;
+}
+
+export function newInstance(databaseUrl: string, extraEnv: Record<string, string> = {}): Instance {
+  const dir = mkdtempSync(join(tmpdir(), 'lw-e2e-'));
+  const captureDir = join(dir, 'outbox');
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LISTWARDEN_DATABASE_URL: databaseUrl,
+    LISTWARDEN_DATA_DIR: join(dir, 'data'),
+    LISTWARDEN_SMTP_URL: `capture:${captureDir}`,
+    LISTWARDEN_SECRET: TEST_SECRET,
+    LISTWARDEN_TEMPLATES_DIR: join(dir, 'templates'),
+    LISTWARDEN_LOG_LEVEL: 'info',
+    ...extraEnv,
+  };
+  return { dir, captureDir, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI (through tsx) in the instance's environment. */
+export function cli(instance: Instance, args: readonly string[], input?: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: instance.dir, env: instance.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += String(d)));
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    if (input !== undefined) child.stdin.end(input);
+    else child.stdin.end();
+  });
+}
+
+export interface RunningServer {
+  url: string;
+  process: ChildProcess;
+  logs(): string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `listwarden serve` on a free port and waits until it listens. */
+export async function startServer(instance: Instance, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
+  const port = await freeTcpPort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
+    cwd: instance.dir,
+    env: { ...instance.env, LISTWARDEN_PORT: String(port), LISTWARDEN_PUBLIC_URL: url, ...extraEnv },
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += String(d)));
+  child.stderr.on('data', (d) => (output += String(d)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    const check = () => {
+      if (output.includes('listwarden is listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', check);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+  child.removeAllListeners('exit');
+  return {
+    url,
+    process: child,
+    logs: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface CapturedMail {
+  file: string;
+  returnPath: string;
+  raw: string;
+  parsed: ParsedMail;
+  to: string;
+}
+
+/** Every captured message, oldest first. */
+export async function capturedMails(dir: string): Promise<CapturedMail[]> {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.eml')).sort();
+  } catch {
+    return [];
+  }
+  return Promise.all(
+    files.map(async (file) => {
+      const raw = readFileSync(join(dir, file), 'utf8');
+      const parsed = await simpleParser(raw);
+      const to = Array.isArray(parsed.to) ? parsed.to[0]?.text : parsed.to?.text;
+      return { file, raw, parsed, to: to ?? '', returnPath: /^Return-Path: <([^>]*)>/.exec(raw)?.[1] ?? '' };
+    }),
+  );
+}
+
+/** Waits until `count` mails to `address` are captured, and returns them. */
+export async function waitForMails(dir: string, address: string, count = 1, timeoutMs = 10_000): Promise<CapturedMail[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const mails = (await capturedMails(dir)).filter((m) => m.to.toLowerCase() === address.toLowerCase());
+    if (mails.length >= count) return mails;
+    if (Date.now() > deadline) throw new Error(`expected ${count} mail(s) to ${address}, found ${mails.length}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The confirmation link in a captured mail's text part. */
+export function confirmLink(mail: CapturedMail): string {
+  const match = /(https?:\/\/\S+\/c\/[A-Za-z0-9_-]{43})/.exec(mail.parsed.text ?? '');
+  if (!match) throw new Error(`no confirmation link in:\n${mail.parsed.text}`);
+  return match[1] as string;
+}

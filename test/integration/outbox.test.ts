@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { claimDue, enqueue, newMessageId, release, settle } from '../../src/mail/outbox.repo.js';
+import type { Database } from '../../src/db/database.js';
+import { DIALECTS, migratedDatabase } from '../helpers/databases.js';
+import { FORM, servicesFor } from '../helpers/services.js';
+import { startSmtpReceiver } from '../helpers/smtp-receiver.js';
+
+async function queue(database: Database, count: number, now: number): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < count; i++) {
+    ids.push(await enqueue(database.db, { kind: 'notification', listId: null, subscriberId: null, messageId: newMessageId('shop.test'), notBefore: now + i }, now));
+  }
+  return ids;
+}
+
+for (const dialect of DIALECTS) {
+  describe(`outbox leases on ${dialect.name}`, { skip: dialect.skip }, () => {
+    let ctx: Awaited<ReturnType<typeof migratedDatabase>>;
+    before(async () => {
+      ctx = await migratedDatabase(dialect);
+    });
+    after(() => ctx.cleanup());
+
+    it('claims due rows once, reclaims expired leases, ignores a lost lease, releases unstarted rows', async () => {
+      const { database } = ctx;
+      const now = 1_000_000;
+      const ids = await queue(database, 6, now);
+      await enqueue(database.db, { kind: 'notification', listId: null, subscriberId: null, messageId: newMessageId('shop.test'), notBefore: now + 10_000 }, now);
+
+      const a = await claimDue(database.db, database.dialect, { workerId: 'A', now: now + 100, leaseMs: 1000, limit: 4 });
+      assert.deepEqual(a.map((r) => r.id), ids.slice(0, 4));
+      assert.ok(a.every((r) => r.status === 'sending' && r.attempts === 1 && r.leased_by === 'A'));
+      const b = await claimDue(database.db, database.dialect, { workerId: 'B', now: now + 100, leaseMs: 1000, limit: 10 });
+      assert.deepEqual(b.map((r) => r.id), ids.slice(4), 'the future row is not due and A\'s rows are leased');
+
+      assert.equal(await settle(database.db, a[0]!.id, 'A', { status: 'sent', response: '250 ok' }, now + 200), true);
+      // A dies; after its lease ends C takes over the rest of A's rows.
+      const c = await claimDue(database.db, database.dialect, { workerId: 'C', now: now + 5000, leaseMs: 1000, limit: 10 });
+      assert.deepEqual(c.map((r) => r.id).sort((x, y) => x - y), [...ids.slice(1, 4), ...ids.slice(4)]);
+      assert.ok(c.every((r) => r.attempts === 2), 'a crash mid-send counts as an attempt');
+      assert.equal(await settle(database.db, a[1]!.id, 'A', { status: 'sent', response: 'late' }, now + 5001), false, 'A lost its lease');
+
+      await release(database.db, c.map((r) => r.id), 'C', now + 5002);
+      const again = await claimDue(database.db, database.dialect, { workerId: 'D', now: now + 5003, leaseMs: 1000, limit: 10 });
+      assert.equal(again.length, c.length);
+      assert.ok(again.every((r) => r.attempts === 2), 'release undid the attempt count');
+      const sentRow = await database.db.selectFrom('outbox').selectAll().where('id', '=', a[0]!.id).executeTakeFirstOrThrow();
+      assert.equal(sentRow.status, 'sent');
+      assert.equal(sentRow.response, '250 ok');
+    });
+
+    it('hands every row to exactly one of several concurrent claimers', async () => {
+      const { database } = ctx;
+      const now = 2_000_000;
+      const ids = await queue(database, 200, now);
+      const claims = await Promise.all(
+        ['W1', 'W2', 'W3', 'W4'].map(async (worker) => {
+          const got: number[] = [];
+          for (;;) {
+            const rows = await claimDue(database.db, database.dialect, { workerId: worker, now: now + 1000, leaseMs: 60_000, limit: 7 });
+            if (rows.length === 0) return got;
+            got.push(...rows.map((r) => r.id));
+          }
+        }),
+      );
+      const all = claims.flat().filter((id) => ids.includes(id));
+      assert.equal(all.length, ids.length, 'nothing claimed twice');
+      assert.equal(new Set(all).size, ids.length, 'nothing skipped');
+    });
+  });
+
+  describe(`outbox worker over real SMTP on ${dialect.name}`, { skip: dialect.skip }, () => {
+    it('sends, defers 4xx with backoff and never retries a 5xx', async () => {
+      const receiver = await startSmtpReceiver((rcpt, attempt) => {
+        if (rcpt.startsWith('busy') && attempt === 1) return { code: 451, message: '4.7.1 Try again later' };
+        if (rcpt.startsWith('gone')) return { code: 550, message: '5.1.1 No such user' };
+        return undefined;
+      });
+      const t = await servicesFor(dialect, { LISTWARDEN_SMTP_URL: receiver.url });
+      try {
+        const s = t.services;
+        await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
+        for (const email of ['ok@example.test', 'busy@example.test', 'gone@example.test']) {
+          assert.equal((await s.signup({ list: 'news', email }, FORM)).confirmationMail, 'queued');
+        }
+        const before = Date.now();
+        assert.equal(await s.worker.drain(), 3);
+        const rows = await s.database.db.selectFrom('outbox').innerJoin('subscribers', 'subscribers.id', 'outbox.subscriber_id')
+          .select(['subscribers.email', 'outbox.status', 'outbox.attempts', 'outbox.next_attempt_at', 'outbox.last_error', 'outbox.response', 'outbox.message_id'])
+          .execute();
+        const by = Object.fromEntries(rows.map((r) => [r.email, r]));
+        assert.equal(by['ok@example.test']!.status, 'sent');
+        assert.match(by['ok@example.test']!.response ?? '', /250.*Queued as test/);
+        assert.equal(by['busy@example.test']!.status, 'deferred');
+        assert.match(by['busy@example.test']!.last_error ?? '', /451/);
+        assert.ok(by['busy@example.test']!.next_attempt_at >= before + 25_000, 'backed off');
+        assert.equal(by['gone@example.test']!.status, 'bounced');
+        assert.match(by['gone@example.test']!.last_error ?? '', /550/);
+        assert.equal(receiver.received.length, 1);
+        assert.deepEqual(receiver.received[0]!.to, ['ok@example.test']);
+        assert.equal(receiver.received[0]!.from, 'news@shop.test');
+        assert.ok(receiver.received[0]!.raw.includes(`Message-ID: ${by['ok@example.test']!.message_id}`));
+
+        // The deferred one goes when its time comes, with the same Message-ID; the bounce never again.
+        await s.database.db.updateTable('outbox').set({ next_attempt_at: 0 }).where('status', '=', 'deferred').execute();
+        assert.equal(await s.worker.drain(), 1);
+        assert.equal(receiver.received.length, 2);
+        assert.ok(receiver.received[1]!.raw.includes(`Message-ID: ${by['busy@example.test']!.message_id}`));
+      } finally {
+        await t.cleanup();
+        await receiver.close();
+      }
+    });
+  });
+}
