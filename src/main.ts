@@ -41,7 +41,9 @@ export interface Services {
 /** Wires every service for one process; `migrate` brings the schema up to date first. */
 export async function createServices(config: Config, options: { logger?: Logger; migrate?: boolean } = {}): Promise<Services> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const database = openDatabase(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl, {
+    onIdleError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
+  });
   try {
     if (options.migrate !== false) {
       const applied = await migrateToLatest(database);

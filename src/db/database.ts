@@ -23,9 +23,9 @@ const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
 /** Opens SQLite (`sqlite:<file>`) or PostgreSQL (`postgres://…`) from a URL. */
-export function openDatabase(url: string, options: { poolSize?: number } = {}): Database {
+export function openDatabase(url: string, options: { poolSize?: number; onIdleError?: (error: Error) => void } = {}): Database {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length).replace(/^\/\//, ''));
-  return openPostgres(url, options.poolSize ?? 10);
+  return openPostgres(url, options.poolSize ?? 10, options.onIdleError);
 }
 
 function openSqlite(file: string): Database {
@@ -42,7 +42,7 @@ function openSqlite(file: string): Database {
   return wrap(db, 'sqlite');
 }
 
-function openPostgres(url: string, max: number): Database {
+function openPostgres(url: string, max: number, onIdleError?: (error: Error) => void): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max,
@@ -54,6 +54,9 @@ function openPostgres(url: string, max: number): Database {
           : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection dropped by the server (restart, failover) must not crash the process;
+  // the pool replaces it on the next checkout.
+  pool.on('error', (error) => onIdleError?.(error));
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   return wrap(db, 'postgres');
 }
