@@ -9,7 +9,6 @@ import { createSignupService } from './consent/signup.js';
 import { createTokenCodec, type TokenCodec } from './consent/tokens.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
-import { buildHttpApp } from './http/app.js';
 import { createListsService } from './lists/lists.service.js';
 import { createTransport } from './mail/create-transport.js';
 import { createOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
@@ -56,7 +55,7 @@ export async function createServices(config: Config, options: { logger?: Logger;
   const secrets = resolveSecrets(config);
   const tokens = createTokenCodec([secrets.current, ...secrets.previous]);
   const transport = createTransport(config.smtpUrl);
-  const verifier = config.verifyDomains ? createDomainVerifier({ servers: config.dnsServers }) : skipDomainChecks;
+  const verifier = config.verifyDomains ? createDomainVerifier({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs }) : skipDomainChecks;
   const mailHtml = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'mail', format: 'html' });
   const mailText = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'mail', format: 'text' });
   const lists = createListsService(database);
@@ -106,6 +105,8 @@ export async function serve(config: Config, options: { logger?: Logger } = {}): 
   const services = await createServices(config, options);
   const { logger } = services;
   const pages = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'pages', format: 'html' });
+  // Loaded here so CLI commands that never serve HTTP start faster.
+  const { buildHttpApp } = await import('./http/app.js');
   const app = await buildHttpApp({ ...services, pages });
   const url = await app.listen({ host: config.host, port: config.port });
   services.worker.start();

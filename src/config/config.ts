@@ -17,6 +17,7 @@ export interface Config {
   inboundPort: number;
   bounceDomain: string | undefined;
   dnsServers: string[];
+  dnsTimeoutMs: number;
   verifyDomains: boolean;
   templatesDir: string;
   signupRateLimit: { max: number; windowMs: number };
@@ -105,6 +106,7 @@ const schema = z.object({
   LISTWARDEN_INBOUND_PORT: port.default(2525),
   LISTWARDEN_BOUNCE_DOMAIN: z.string().trim().toLowerCase().min(1).optional(),
   LISTWARDEN_DNS_SERVERS: dnsServers.default([]),
+  LISTWARDEN_DNS_TIMEOUT_MS: positiveInt.max(30_000, 'must be at most 30000').default(2000),
   LISTWARDEN_VERIFY_DOMAINS: bool.default(true),
   LISTWARDEN_TEMPLATES_DIR: z.string().trim().min(1).default('./templates'),
   LISTWARDEN_SIGNUP_RATE_LIMIT: rate.default({ max: 20, windowMs: 60_000 }),
@@ -158,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inboundPort: e.LISTWARDEN_INBOUND_PORT,
     bounceDomain: e.LISTWARDEN_BOUNCE_DOMAIN,
     dnsServers: e.LISTWARDEN_DNS_SERVERS,
+    dnsTimeoutMs: e.LISTWARDEN_DNS_TIMEOUT_MS,
     verifyDomains: e.LISTWARDEN_VERIFY_DOMAINS,
     templatesDir: e.LISTWARDEN_TEMPLATES_DIR,
     signupRateLimit: e.LISTWARDEN_SIGNUP_RATE_LIMIT,

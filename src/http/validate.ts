@@ -1,11 +1,12 @@
 import type { z } from 'zod';
-import { invalidInput } from '../shared/app-error.js';
+import { AppError, invalidInput } from '../shared/app-error.js';
+import { innermostIssue } from '../shared/zod-issue.js';
 
 /** Parses request input with its zod schema; the first problem becomes a 400 sentence. */
 export function parseInput<T extends z.ZodType>(schema: T, data: unknown, what = 'The request'): z.infer<T> {
   const result = schema.safeParse(data ?? {});
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
+  const issue = innermostIssue(result.error.issues[0]);
   const field = issue?.path.length ? `"${issue.path.join('.')}"` : '';
   const message = issue?.message ?? 'is not valid';
   // zod's own messages are technical; say which field and what was expected.
@@ -27,5 +28,14 @@ function article(type: string | undefined): string {
     case 'boolean': return 'true or false';
     case 'array': return 'a list';
     default: return `of type ${type ?? 'unknown'}`;
+  }
+}
+
+/** API routes take JSON only; a form or text body gets a 415 with the reason. */
+export async function requireJsonBody(request: { method: string; headers: Record<string, unknown>; body?: unknown }): Promise<void> {
+  if (request.method === 'GET' || request.method === 'DELETE' || request.method === 'OPTIONS' || request.method === 'HEAD') return;
+  const type = String(request.headers['content-type'] ?? '');
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
+    throw new AppError('unsupported_media_type', 'Send the request body as application/json.');
   }
 }

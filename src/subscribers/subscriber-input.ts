@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { invalidInput } from '../shared/app-error.js';
+import { innermostIssue } from '../shared/zod-issue.js';
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -33,7 +34,7 @@ export function parseAttributes(input: unknown): Record<string, string | number 
   if (input === undefined || input === null) return {};
   const result = attributesSchema.safeParse(input);
   if (!result.success) {
-    const issue = result.error.issues[0];
+    const issue = innermostIssue(result.error.issues[0]);
     throw invalidInput(issue?.code === 'invalid_type' ? 'The attributes must be an object of names to values.' : (issue?.message ?? 'The attributes are not valid.'));
   }
   return result.data;

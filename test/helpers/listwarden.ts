@@ -7,6 +7,8 @@ import { freeTcpPort } from './ports.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const CLI = join(ROOT, 'src/cli/index.ts');
+// Resolved here, because the children run in a temporary directory without node_modules.
+const TSX = import.meta.resolve('tsx');
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
 /** A working directory with its own data folder, capture outbox and environment. */
@@ -43,7 +45,7 @@ export interface CliResult {
 /** Runs the real CLI (through tsx) in the instance's environment. */
 export function cli(instance: Instance, args: readonly string[], input?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: instance.dir, env: instance.env });
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: instance.dir, env: instance.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += String(d)));
@@ -67,7 +69,7 @@ export interface RunningServer {
 export async function startServer(instance: Instance, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
   const port = await freeTcpPort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
+  const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve'], {
     cwd: instance.dir,
     env: { ...instance.env, LISTWARDEN_PORT: String(port), LISTWARDEN_PUBLIC_URL: url, ...extraEnv },
   });

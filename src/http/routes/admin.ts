@@ -4,7 +4,7 @@ import type { ClientContext } from '../../consent/client-context.js';
 import { AppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
 import { clientContext } from '../request-context.js';
-import { parseInput } from '../validate.js';
+import { parseInput, requireJsonBody } from '../validate.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -64,6 +64,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps):
         if (!owner) throw new AppError('forbidden', 'The API key is not valid or was revoked.');
         request.apiKeyName = owner.name;
       });
+      scope.addHook('preValidation', requireJsonBody);
 
       const context = (request: FastifyRequest): ClientContext => ({
         ...clientContext(request, 'admin-api', null),

@@ -6,7 +6,7 @@ import { findListBySlug } from '../../lists/lists.repo.js';
 import { AppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
 import { clientContext } from '../request-context.js';
-import { parseInput } from '../validate.js';
+import { parseInput, requireJsonBody } from '../validate.js';
 
 const body = z
   .object({
@@ -33,7 +33,8 @@ export async function registerSignupApiRoute(app: FastifyInstance, deps: HttpDep
   const ownOrigin = new URL(deps.config.publicUrl).origin;
 
   async function allowedOrigins(request: FastifyRequest): Promise<string[]> {
-    const slug = (request.params as { list?: string }).list;
+    // Preflight requests reach the plugin's OPTIONS * route, so read the slug from the path.
+    const slug = /^\/api\/v1\/public\/lists\/([^/?]+)\//.exec(request.url)?.[1];
     const list = slug ? await findListBySlug(deps.database.db, slug) : undefined;
     return list ? [ownOrigin, ...(JSON.parse(list.allowed_origins) as string[])] : [ownOrigin];
   }
@@ -51,7 +52,7 @@ export async function registerSignupApiRoute(app: FastifyInstance, deps: HttpDep
 
     scope.post(
       '/api/v1/public/lists/:list/subscribe',
-      { config: { rateLimit: { max, timeWindow: windowMs } } },
+      { config: { rateLimit: { max, timeWindow: windowMs } }, preValidation: requireJsonBody },
       async (request, reply) => {
         const { list } = parseInput(params, request.params);
         const origin = request.headers.origin;
