@@ -5,6 +5,7 @@ import { resolveSecrets } from './config/secret.js';
 import { createConfirmService } from './consent/confirm.js';
 import { confirmationMailHandler } from './consent/confirmation-mail.js';
 import { purgeStalePending } from './consent/housekeeping.js';
+import { releaseDueRepermissions } from './consent/repermission.js';
 import { createSignupService } from './consent/signup.js';
 import { createTokenCodec, type TokenCodec } from './consent/tokens.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -96,6 +97,7 @@ export async function createServices(config: Config, options: { logger?: Logger;
 }
 
 const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
+const REPERMISSION_INTERVAL_MS = 2_000;
 
 /**
  * `listwarden serve`: HTTP server, outbox worker and housekeeping in one process. SIGTERM and
@@ -120,6 +122,19 @@ export async function serve(config: Config, options: { logger?: Logger } = {}): 
   void housekeeping();
   const timer = setInterval(housekeeping, HOUSEKEEPING_INTERVAL_MS);
   timer.unref();
+  let releasing = false;
+  const repermissions = setInterval(async () => {
+    if (releasing) return;
+    releasing = true;
+    try {
+      if ((await releaseDueRepermissions(services.database)) > 0) services.worker.poke();
+    } catch (error) {
+      logger.error({ err: error }, 're-permission release failed');
+    } finally {
+      releasing = false;
+    }
+  }, REPERMISSION_INTERVAL_MS);
+  repermissions.unref();
   logger.info({ url, publicUrl: config.publicUrl, transport: services.transport.name, database: services.database.dialect }, 'listwarden is listening');
 
   let stopping: Promise<void> | undefined;
@@ -127,6 +142,7 @@ export async function serve(config: Config, options: { logger?: Logger } = {}): 
     (stopping ??= (async () => {
       logger.info('shutting down');
       clearInterval(timer);
+      clearInterval(repermissions);
       await app.close();
       await services.worker.stop();
       await services.close();

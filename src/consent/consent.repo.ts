@@ -1,5 +1,5 @@
 import type { Db, Dialect } from '../db/database.js';
-import { jsonRecordset } from '../db/dialect-sql.js';
+import { insertRows } from '../db/bulk-sql.js';
 import type { ConsentEventType, NewConsentEvent, SubscriptionRow, SubscriptionStatus } from '../db/schema.js';
 
 export async function findSubscription(db: Db, subscriberId: number, listId: number): Promise<SubscriptionRow | undefined> {
@@ -125,38 +125,23 @@ export async function insertSubscriptionsBulk(
   db: Db,
   dialect: Dialect,
   listId: number,
-  rows: ReadonlyArray<{ subscriberId: number; status: SubscriptionStatus; confirmedAt: number | null }>,
+  rows: ReadonlyArray<{ subscriberId: number; status: SubscriptionStatus; confirmedAt: number | null; repermissionAt: number | null }>,
   now: number,
 ): Promise<number[]> {
-  if (rows.length === 0) return [];
-  const batch = jsonRecordset(
+  const inserted = await insertRows<{ subscriber_id: number }>(
+    db,
     dialect,
-    rows.map((r) => ({ subscriber_id: r.subscriberId, status: r.status, confirmed_at: r.confirmedAt })),
-    { subscriber_id: 'bigint', status: 'text', confirmed_at: 'bigint' },
+    {
+      table: 'subscriptions',
+      columns: ['subscriber_id', 'list_id', 'status', 'created_at', 'updated_at', 'confirmed_at', 'repermission_at'],
+      suffix: 'on conflict ("subscriber_id", "list_id") do nothing returning "subscriber_id"',
+    },
+    rows.map((r) => [r.subscriberId, listId, r.status, now, now, r.confirmedAt, r.repermissionAt]),
   );
-  const inserted = await db
-    .insertInto('subscriptions')
-    .columns(['subscriber_id', 'list_id', 'status', 'created_at', 'updated_at', 'confirmed_at'])
-    .expression((eb) =>
-      eb
-        .selectFrom(batch.as('b'))
-        .select((s) => [
-          s.ref('b.subscriber_id').as('subscriber_id'),
-          s.val(listId).as('list_id'),
-          s.ref('b.status').as('status'),
-          s.val(now).as('created_at'),
-          s.val(now).as('updated_at'),
-          s.ref('b.confirmed_at').as('confirmed_at'),
-        ])
-        .where((w) => w.val(1), '=', 1) as never,
-    )
-    .onConflict((oc) => oc.columns(['subscriber_id', 'list_id']).doNothing())
-    .returning('subscriber_id')
-    .execute();
   return inserted.map((r) => Number(r.subscriber_id));
 }
 
-/** Appends many events of one type and list with a single statement. */
+/** Appends many events of one type and list. */
 export async function recordEventsBulk(
   db: Db,
   dialect: Dialect,
@@ -164,29 +149,12 @@ export async function recordEventsBulk(
   listId: number,
   events: ReadonlyArray<{ subscriberId: number; at: number; ip: string | null; source: string | null; detail: string | null }>,
 ): Promise<void> {
-  if (events.length === 0) return;
-  const batch = jsonRecordset(
+  await insertRows(
+    db,
     dialect,
-    events.map((e) => ({ subscriber_id: e.subscriberId, at: e.at, ip: e.ip, source: e.source, detail: e.detail })),
-    { subscriber_id: 'bigint', at: 'bigint', ip: 'text', source: 'text', detail: 'text' },
+    { table: 'consent_events', columns: ['subscriber_id', 'list_id', 'type', 'at', 'ip', 'source', 'detail'] },
+    events.map((e) => [e.subscriberId, listId, type, e.at, e.ip, e.source, e.detail]),
   );
-  await db
-    .insertInto('consent_events')
-    .columns(['subscriber_id', 'list_id', 'type', 'at', 'ip', 'source', 'detail'])
-    .expression((eb) =>
-      eb
-        .selectFrom(batch.as('b'))
-        .select((s) => [
-          s.ref('b.subscriber_id').as('subscriber_id'),
-          s.val(listId).as('list_id'),
-          s.val(type).as('type'),
-          s.ref('b.at').as('at'),
-          s.ref('b.ip').as('ip'),
-          s.ref('b.source').as('source'),
-          s.ref('b.detail').as('detail'),
-        ]) as never,
-    )
-    .execute();
 }
 
 /** Subscriptions pending since before `before` (last signup), oldest first. */
@@ -209,4 +177,37 @@ export async function deleteSubscription(db: Db, subscriberId: number, listId: n
 /** Deletes all subscriptions of a subscriber (erasure). */
 export async function deleteSubscriptionsOf(db: Db, subscriberId: number): Promise<void> {
   await db.deleteFrom('subscriptions').where('subscriber_id', '=', subscriberId).execute();
+}
+
+/** The latest scheduled re-permission mail: where the next import's schedule starts. */
+export async function lastRepermissionAt(db: Db): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('subscriptions')
+    .select((s) => s.fn.max('repermission_at').as('last'))
+    .where('repermission_at', 'is not', null)
+    .executeTakeFirst();
+  return row?.last == null ? undefined : Number(row.last);
+}
+
+/** Re-permission mails whose time has come, oldest first. */
+export async function dueRepermissions(db: Db, now: number, limit: number): Promise<Array<{ subscriberId: number; listId: number; status: SubscriptionStatus }>> {
+  const rows = await db
+    .selectFrom('subscriptions')
+    .select(['subscriber_id', 'list_id', 'status'])
+    .where('repermission_at', 'is not', null)
+    .where('repermission_at', '<=', now)
+    .orderBy('repermission_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ subscriberId: r.subscriber_id, listId: r.list_id, status: r.status }));
+}
+
+/** Marks a re-permission mail as handled (queued, or no longer needed). */
+export async function clearRepermission(db: Db, subscriberId: number, listId: number): Promise<void> {
+  await db
+    .updateTable('subscriptions')
+    .set({ repermission_at: null })
+    .where('subscriber_id', '=', subscriberId)
+    .where('list_id', '=', listId)
+    .execute();
 }

@@ -46,6 +46,7 @@ export interface SubscriptionsTable {
   updated_at: number;
   confirmed_at: number | null;
   unsubscribed_at: number | null;
+  repermission_at: number | null;
 }
 
 export type ConsentEventType =

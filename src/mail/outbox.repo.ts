@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Dialect } from '../db/database.js';
-import { jsonRecordset, skipLocked } from '../db/dialect-sql.js';
+import { skipLocked } from '../db/dialect-sql.js';
 import type { OutboxKind, OutboxRow, OutboxStatus } from '../db/schema.js';
 
 /** A Message-ID fixed when the row is queued, so a resend after a crash carries the same one. */
@@ -38,42 +38,6 @@ export async function enqueue(db: Db, message: NewOutboxMessage, now: number): P
   return row.id;
 }
 
-/** Queues many messages of one kind and list with a single statement. */
-export async function enqueueMany(
-  db: Db,
-  dialect: Dialect,
-  kind: OutboxKind,
-  listId: number,
-  messages: ReadonlyArray<{ subscriberId: number; messageId: string; notBefore: number }>,
-  now: number,
-): Promise<void> {
-  if (messages.length === 0) return;
-  const rows = jsonRecordset(
-    dialect,
-    messages.map((m) => ({ subscriber_id: m.subscriberId, message_id: m.messageId, next_attempt_at: m.notBefore })),
-    { subscriber_id: 'bigint', message_id: 'text', next_attempt_at: 'bigint' },
-  );
-  await db
-    .insertInto('outbox')
-    .columns(['kind', 'list_id', 'subscriber_id', 'message_id', 'status', 'attempts', 'next_attempt_at', 'created_at', 'updated_at'])
-    .expression((eb) =>
-      eb
-        .selectFrom(rows.as('r'))
-        .select((s) => [
-          s.val(kind).as('kind'),
-          s.val(listId).as('list_id'),
-          s.ref('r.subscriber_id').as('subscriber_id'),
-          s.ref('r.message_id').as('message_id'),
-          s.val('queued').as('status'),
-          s.val(0).as('attempts'),
-          s.ref('r.next_attempt_at').as('next_attempt_at'),
-          s.val(now).as('created_at'),
-          s.val(now).as('updated_at'),
-        ]) as never,
-    )
-    .execute();
-}
-
 /** Creation times of confirmation mails for one address and list since `since` (cancelled ones excluded). */
 export async function confirmationTimes(db: Db, subscriberId: number, listId: number, since: number): Promise<number[]> {
   const rows = await db
@@ -86,17 +50,6 @@ export async function confirmationTimes(db: Db, subscriberId: number, listId: nu
     .where('status', '!=', 'cancelled')
     .execute();
   return rows.map((r) => r.created_at);
-}
-
-/** The latest `next_attempt_at` of queued messages of a kind: where a new throttled batch starts. */
-export async function lastScheduled(db: Db, kind: OutboxKind): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('outbox')
-    .select((s) => s.fn.max('next_attempt_at').as('last'))
-    .where('kind', '=', kind)
-    .where('status', '=', 'queued')
-    .executeTakeFirst();
-  return row?.last == null ? undefined : Number(row.last);
 }
 
 /**

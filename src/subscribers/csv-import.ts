@@ -1,14 +1,12 @@
-import type { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
-import { insertSubscriptionsBulk, recordEventsBulk } from '../consent/consent.repo.js';
+import { insertSubscriptionsBulk, lastRepermissionAt, recordEventsBulk } from '../consent/consent.repo.js';
 import type { Database } from '../db/database.js';
 import type { ListRow } from '../db/schema.js';
-import { enqueueMany, lastScheduled, newMessageId } from '../mail/outbox.repo.js';
 import { invalidInput } from '../shared/app-error.js';
 import { suppressionHash } from '../unsubscribe/suppression-key.js';
 import { suppressedAmong } from '../unsubscribe/unsubscribe.repo.js';
+import { readCsv } from './csv-reader.js';
 import { parseHeader, parseRow, type ImportColumns, type ImportRow } from './csv-rows.js';
-import { idsByKeys, insertSubscribersBulk } from './subscribers.repo.js';
+import { upsertSubscribersBulk } from './subscribers.repo.js';
 
 export interface ImportOptions {
   list: ListRow;
@@ -39,9 +37,10 @@ const MAX_KEPT_ERRORS = 1000;
 
 /**
  * Streams a CSV into a list in batches, one transaction each: a crash loses at most the batch
- * in flight, and running the same file again skips what is already there.
+ * in flight, and running the same file again skips what is already there. Addresses without
+ * proof become pending and are scheduled for a throttled re-permission mail.
  */
-export async function importCsv(database: Database, input: Readable, options: ImportOptions): Promise<ImportReport> {
+export async function importCsv(database: Database, input: AsyncIterable<string | Buffer> | Iterable<string | Buffer>, options: ImportOptions): Promise<ImportReport> {
   const batchSize = options.batchSize ?? 2000;
   const report: ImportReport = {
     rows: 0, imported: 0, existing: 0, suppressed: 0, invalid: 0, errors: [], confirmationMails: 0, mailsFrom: null, mailsUntil: null,
@@ -52,39 +51,38 @@ export async function importCsv(database: Database, input: Readable, options: Im
     options.onBadRow?.(line, reason);
   };
   const interval = 3_600_000 / options.mailsPerHour;
-  let nextMailAt = Math.max(Date.now(), ((await lastScheduled(database.db, 'confirmation')) ?? 0) + interval);
-  const domain = options.list.from_address.slice(options.list.from_address.lastIndexOf('@') + 1);
-
-  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true, info: true, max_record_size: 64 * 1024 });
-  parser.on('skip', (error: Error & { lines?: number }) => {
-    report.rows++;
-    bad(error.lines ?? 0, `not valid CSV: ${error.message}`);
-  });
-  input.on('error', (error) => parser.destroy(error));
-  input.pipe(parser);
+  let nextMailAt = options.withProof ? 0 : Math.max(Date.now(), ((await lastRepermissionAt(database.db)) ?? 0) + interval);
 
   async function flush(rows: ImportRow[]): Promise<void> {
     const now = Date.now();
-    const byHash = new Map(rows.map((r) => [suppressionHash(r.key), r]));
-    const suppressed = await suppressedAmong(database.db, database.dialect, [...byHash.keys()]);
-    const wanted = [...byHash].filter(([hash]) => !suppressed.has(hash)).map(([, r]) => r);
-    report.suppressed += suppressed.size;
     await database.transaction(async (trx) => {
-      await insertSubscribersBulk(trx, database.dialect, wanted, now);
-      const ids = await idsByKeys(trx, database.dialect, wanted.map((r) => r.key));
-      const withIds = wanted.map((r) => ({ row: r, id: ids.get(r.key) as number }));
+      const hashes = rows.map((r) => suppressionHash(r.key));
+      const suppressed = await suppressedAmong(trx, database.dialect, hashes);
+      const wanted = suppressed.size === 0 ? rows : rows.filter((_, i) => !suppressed.has(hashes[i] as string));
+      report.suppressed += rows.length - wanted.length;
+      const ids = await upsertSubscribersBulk(trx, database.dialect, wanted, now);
+      const known = wanted.map((row) => ({ row, id: ids.get(row.key) as number }));
+      const schedule = new Map<number, number>();
       const created = new Set(
         await insertSubscriptionsBulk(
           trx,
           database.dialect,
           options.list.id,
-          withIds.map(({ row, id }) => ({ subscriberId: id, status: options.withProof ? 'confirmed' : 'pending', confirmedAt: row.confirmedAt })),
+          known.map(({ row, id }) => {
+            let repermissionAt: number | null = null;
+            if (!options.withProof) {
+              repermissionAt = Math.round(nextMailAt);
+              nextMailAt += interval;
+              schedule.set(id, repermissionAt);
+            }
+            return { subscriberId: id, status: options.withProof ? 'confirmed' : 'pending', confirmedAt: row.confirmedAt, repermissionAt };
+          }),
           now,
         ),
       );
-      const fresh = withIds.filter(({ id }) => created.has(id));
+      const fresh = known.filter(({ id }) => created.has(id));
       report.imported += fresh.length;
-      report.existing += wanted.length - fresh.length;
+      report.existing += known.length - fresh.length;
       await recordEventsBulk(
         trx,
         database.dialect,
@@ -98,20 +96,15 @@ export async function importCsv(database: Database, input: Readable, options: Im
           detail: JSON.stringify(
             options.withProof
               ? { channel: 'import', line: row.line, proof: { confirmedAt: new Date(row.confirmedAt as number).toISOString(), confirmIp: row.confirmIp } }
-              : { channel: 'import', line: row.line, confirmationMail: 'queued (re-permission)' },
+              : { channel: 'import', line: row.line, confirmationMail: `scheduled ${new Date(schedule.get(id) as number).toISOString()} (re-permission)` },
           ),
         })),
       );
       if (!options.withProof && fresh.length > 0) {
-        const mails = fresh.map(({ id }) => {
-          const notBefore = Math.round(nextMailAt);
-          nextMailAt += interval;
-          return { subscriberId: id, messageId: newMessageId(domain), notBefore };
-        });
-        await enqueueMany(trx, database.dialect, 'confirmation', options.list.id, mails, now);
-        report.confirmationMails += mails.length;
-        report.mailsFrom ??= new Date((mails[0] as { notBefore: number }).notBefore).toISOString();
-        report.mailsUntil = new Date((mails[mails.length - 1] as { notBefore: number }).notBefore).toISOString();
+        report.confirmationMails += fresh.length;
+        const times = fresh.map(({ id }) => schedule.get(id) as number);
+        report.mailsFrom ??= new Date(Math.min(...times)).toISOString();
+        report.mailsUntil = new Date(Math.max(...times)).toISOString();
       }
     });
   }
@@ -119,33 +112,38 @@ export async function importCsv(database: Database, input: Readable, options: Im
   let columns: ImportColumns | undefined;
   let batch: ImportRow[] = [];
   let keysInBatch = new Set<string>();
-  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-    if (!columns) {
-      try {
-        columns = parseHeader(record, options.withProof);
-      } catch (error) {
-        parser.destroy();
-        input.destroy();
-        throw invalidInput((error as Error).message);
+  for await (const items of readCsv(input)) {
+    for (const item of items) {
+      if (!columns) {
+        if (!item.ok) throw invalidInput(`line ${item.line}: the header row is not valid CSV: ${item.reason}.`);
+        try {
+          columns = parseHeader(item.record, options.withProof);
+        } catch (error) {
+          throw invalidInput((error as Error).message);
+        }
+        continue;
       }
-      continue;
-    }
-    report.rows++;
-    const parsed = parseRow(record, info.lines, columns, Date.now());
-    if (!parsed.ok) {
-      bad(info.lines, parsed.reason);
-      continue;
-    }
-    if (keysInBatch.has(parsed.row.key)) {
-      report.existing++;
-      continue;
-    }
-    keysInBatch.add(parsed.row.key);
-    batch.push(parsed.row);
-    if (batch.length >= batchSize) {
-      await flush(batch);
-      batch = [];
-      keysInBatch = new Set();
+      report.rows++;
+      if (!item.ok) {
+        bad(item.line, `not valid CSV: ${item.reason}`);
+        continue;
+      }
+      const parsed = parseRow(item.record, item.line, columns, Date.now());
+      if (!parsed.ok) {
+        bad(item.line, parsed.reason);
+        continue;
+      }
+      if (keysInBatch.has(parsed.row.key)) {
+        report.existing++;
+        continue;
+      }
+      keysInBatch.add(parsed.row.key);
+      batch.push(parsed.row);
+      if (batch.length >= batchSize) {
+        await flush(batch);
+        batch = [];
+        keysInBatch = new Set();
+      }
     }
   }
   if (!columns) throw invalidInput('The file is empty: it needs a header row such as "email,name".');

@@ -1,5 +1,5 @@
 import type { Db, Dialect } from '../db/database.js';
-import { jsonRecordset } from '../db/dialect-sql.js';
+import { insertRows } from '../db/bulk-sql.js';
 import type { SubscriberRow, SubscriptionStatus } from '../db/schema.js';
 
 export interface NewSubscriber {
@@ -92,49 +92,26 @@ export async function pageSubscribers(
     .execute();
 }
 
-/** Inserts the new addresses of an import batch (existing ones are left as they are). */
-export async function insertSubscribersBulk(
+/**
+ * Inserts the addresses of an import batch and returns the id of every one of them (new or
+ * already known), keyed by address key. The caller leaves suppressed addresses out.
+ */
+export async function upsertSubscribersBulk(
   db: Db,
   dialect: Dialect,
   rows: ReadonlyArray<{ email: string; key: string; name: string | null; attributes: string }>,
   now: number,
-): Promise<void> {
-  if (rows.length === 0) return;
-  const batch = jsonRecordset(dialect, rows.map((r) => ({ email: r.email, email_key: r.key, name: r.name, attributes: r.attributes })), {
-    email: 'text',
-    email_key: 'text',
-    name: 'text',
-    attributes: 'text',
-  });
-  await db
-    .insertInto('subscribers')
-    .columns(['email', 'email_key', 'name', 'attributes', 'created_at', 'updated_at'])
-    .expression((eb) =>
-      eb
-        .selectFrom(batch.as('b'))
-        .select((s) => [
-          s.ref('b.email').as('email'),
-          s.ref('b.email_key').as('email_key'),
-          s.ref('b.name').as('name'),
-          s.ref('b.attributes').as('attributes'),
-          s.val(now).as('created_at'),
-          s.val(now).as('updated_at'),
-        ])
-        // SQLite needs a WHERE here to parse the ON CONFLICT that follows an INSERT … SELECT.
-        .where((w) => w.val(1), '=', 1) as never,
-    )
-    .onConflict((oc) => oc.column('email_key').doNothing())
-    .execute();
-}
-
-/** Ids of the given address keys. */
-export async function idsByKeys(db: Db, dialect: Dialect, keys: readonly string[]): Promise<Map<string, number>> {
-  if (keys.length === 0) return new Map();
-  const batch = jsonRecordset(dialect, keys.map((k) => ({ k })), { k: 'text' });
-  const rows = await db
-    .selectFrom('subscribers')
-    .select(['id', 'email_key'])
-    .where('email_key', 'in', (eb) => eb.selectFrom(batch.as('b')).select('b.k' as never))
-    .execute();
-  return new Map(rows.map((r) => [r.email_key, r.id]));
+): Promise<Map<string, number>> {
+  const result = await insertRows<{ id: number; email_key: string }>(
+    db,
+    dialect,
+    {
+      table: 'subscribers',
+      columns: ['email', 'email_key', 'name', 'attributes', 'created_at', 'updated_at'],
+      // A no-op update so RETURNING also yields the ids of addresses we already had.
+      suffix: 'on conflict ("email_key") do update set "email_key" = excluded."email_key" returning "id", "email_key"',
+    },
+    rows.map((r) => [r.email, r.key, r.name, r.attributes, now, now]),
+  );
+  return new Map(result.map((r) => [r.email_key, Number(r.id)]));
 }

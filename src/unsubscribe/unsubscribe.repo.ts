@@ -1,5 +1,5 @@
+import { existingValues } from '../db/bulk-sql.js';
 import type { Db, Dialect } from '../db/database.js';
-import { jsonRecordset } from '../db/dialect-sql.js';
 
 export type SuppressionReason = 'erased' | 'complaint' | 'hard_bounce' | 'unsubscribed_all' | 'manual';
 
@@ -22,14 +22,7 @@ export async function findSuppression(db: Db, emailHash: string): Promise<{ reas
   return row ? { reason: row.reason, createdAt: row.created_at } : undefined;
 }
 
-/** Which of the given hashes are suppressed. */
+/** Which of the given hashes are suppressed (one query per few hundred). */
 export async function suppressedAmong(db: Db, dialect: Dialect, hashes: readonly string[]): Promise<Set<string>> {
-  if (hashes.length === 0) return new Set();
-  const batch = jsonRecordset(dialect, hashes.map((h) => ({ h })), { h: 'text' });
-  const rows = await db
-    .selectFrom('suppressions')
-    .select('email_hash')
-    .where('email_hash', 'in', (eb) => eb.selectFrom(batch.as('b')).select('b.h' as never))
-    .execute();
-  return new Set(rows.map((r) => r.email_hash));
+  return existingValues(db, dialect, 'suppressions', 'email_hash', hashes);
 }

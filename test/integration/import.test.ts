@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { releaseDueRepermissions } from '../../src/consent/repermission.js';
 import { importCsv } from '../../src/subscribers/csv-import.js';
 import { DIALECTS } from '../helpers/databases.js';
 import { FORM, servicesFor, type TestServices } from '../helpers/services.js';
@@ -58,10 +59,22 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(existing.events.map((e) => e.type), ['signup'], 'an existing subscriber is left alone');
     });
 
-    it('throttles the re-permission mails', async () => {
-      const rows = await t.services.database.db.selectFrom('outbox').select(['next_attempt_at']).where('kind', '=', 'confirmation').orderBy('next_attempt_at').execute();
-      const imported = rows.slice(-3).map((r) => r.next_attempt_at);
-      for (let i = 1; i < imported.length; i++) assert.ok(imported[i]! - imported[i - 1]! >= 999, 'one per second at 3600/h');
+    it('throttles the re-permission mails and queues each when it is due', async () => {
+      const s = t.services;
+      const rows = await s.database.db.selectFrom('subscriptions').select(['subscriber_id', 'repermission_at']).where('repermission_at', 'is not', null).orderBy('repermission_at').execute();
+      assert.equal(rows.length, 3);
+      for (let i = 1; i < rows.length; i++) assert.ok(rows[i]!.repermission_at! - rows[i - 1]!.repermission_at! >= 999, 'one per second at 3600/h');
+      const queuedBefore = await s.database.db.selectFrom('outbox').select('id').where('status', '=', 'queued').execute();
+      assert.equal(await releaseDueRepermissions(s.database, rows[0]!.repermission_at!), 1, 'only the first is due');
+      assert.equal(await releaseDueRepermissions(s.database, rows[2]!.repermission_at! + 1), 2);
+      assert.equal(await releaseDueRepermissions(s.database, rows[2]!.repermission_at! + 1), 0, 'each is released once');
+      const queued = await s.database.db.selectFrom('outbox').select('id').where('status', '=', 'queued').execute();
+      assert.equal(queued.length - queuedBefore.length, 3);
+      // The test moved the clock forward for the release; bring those mails due now.
+      await s.database.db.updateTable('outbox').set({ next_attempt_at: 0 }).where('status', '=', 'queued').execute();
+      assert.equal(await s.worker.drain(), queued.length);
+      const dave = await s.subscribers.show('dave@example.test');
+      assert.deepEqual(dave.events.map((e) => e.type), ['imported', 'confirmation_sent']);
     });
 
     it('running the same file again imports nothing new', async () => {

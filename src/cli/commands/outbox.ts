@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { releaseDueRepermissions } from '../../consent/repermission.js';
 import { countByStatus } from '../../mail/outbox.repo.js';
 import { withServices } from '../context.js';
 import { printJson, printTable } from '../output.js';
@@ -22,7 +23,10 @@ export function registerOutboxCommands(program: Command): void {
     .description('send every message that is due now, then exit (for use without `serve`)')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const processed = await withServices((s) => s.worker.drain());
+      const processed = await withServices(async (s) => {
+        while ((await releaseDueRepermissions(s.database)) > 0);
+        return s.worker.drain();
+      });
       if (opts.json) printJson({ processed });
       else process.stdout.write(`Processed ${processed} message(s).\n`);
     });

@@ -44,6 +44,8 @@ export function initial(dialect: Dialect): Migration {
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .addColumn('confirmed_at', 'bigint')
         .addColumn('unsubscribed_at', 'bigint')
+        // When an imported address without proof gets its re-permission mail (throttled).
+        .addColumn('repermission_at', 'bigint')
         .addPrimaryKeyConstraint('subscriptions_pk', ['subscriber_id', 'list_id'])
         .execute();
       await db.schema
@@ -52,6 +54,12 @@ export function initial(dialect: Dialect): Migration {
         .columns(['list_id', 'status', 'subscriber_id'])
         .execute();
       await db.schema.createIndex('subscriptions_status_updated').on('subscriptions').columns(['status', 'updated_at']).execute();
+      await db.schema
+        .createIndex('subscriptions_repermission_due')
+        .on('subscriptions')
+        .column('repermission_at')
+        .where('repermission_at', 'is not', null)
+        .execute();
 
       await withId(dialect, db.schema.createTable('consent_events'))
         .addColumn('subscriber_id', ref, (c) => c.references('subscribers.id').onDelete('set null'))
