@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.js';
-import { confirmationTimes, enqueue, newMessageId } from '../mail/outbox.repo.js';
+import { newMessageId } from '../mail/message-id.js';
+import { confirmationTimes, enqueue } from '../mail/outbox.repo.js';
 import { suppressionHash } from '../unsubscribe/suppression-key.js';
 import { findSuppression } from '../unsubscribe/unsubscribe.repo.js';
 import { lookbackMs, mayMailConfirmation, type ConfirmationLimits } from './send-limits.js';

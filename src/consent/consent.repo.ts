@@ -1,15 +1,46 @@
 import type { Db, Dialect } from '../db/database.js';
 import { insertRows } from '../db/bulk-sql.js';
+import { param, prepared } from '../db/prepared.js';
 import type { ConsentEventType, NewConsentEvent, SubscriptionRow, SubscriptionStatus } from '../db/schema.js';
 
+const subscriptionOf = prepared<{ subscriberId: number; listId: number }, SubscriptionRow>((db) =>
+  db.selectFrom('subscriptions').selectAll().where('subscriber_id', '=', param('subscriberId')).where('list_id', '=', param('listId')),
+);
+
 export async function findSubscription(db: Db, subscriberId: number, listId: number): Promise<SubscriptionRow | undefined> {
-  return db
-    .selectFrom('subscriptions')
-    .selectAll()
-    .where('subscriber_id', '=', subscriberId)
-    .where('list_id', '=', listId)
-    .executeTakeFirst();
+  return (await subscriptionOf(db, { subscriberId, listId })).rows[0];
 }
+
+type SaveParams = { subscriberId: number; listId: number; now: number };
+
+/** One upsert per target status: each stamps (or clears) its own columns. */
+function saveAs(status: SubscriptionStatus) {
+  const stamps = {
+    confirmed_at: status === 'confirmed' ? param('now') : null,
+    unsubscribed_at: status === 'unsubscribed' ? param('now') : null,
+  };
+  return prepared<SaveParams, never>((db) =>
+    db
+      .insertInto('subscriptions')
+      .values({ subscriber_id: param('subscriberId'), list_id: param('listId'), status, created_at: param('now'), updated_at: param('now'), ...stamps })
+      .onConflict((oc) =>
+        oc.columns(['subscriber_id', 'list_id']).doUpdateSet({
+          status,
+          updated_at: param('now'),
+          ...(status === 'confirmed' ? { confirmed_at: param('now') } : {}),
+          ...(status === 'unsubscribed' ? { unsubscribed_at: param('now') } : {}),
+          ...(status === 'pending' ? { confirmed_at: null, unsubscribed_at: null } : {}),
+        }),
+      ),
+  );
+}
+
+const SAVE: Record<SubscriptionStatus, (db: Db, params: SaveParams) => Promise<unknown>> = {
+  pending: saveAs('pending'),
+  confirmed: saveAs('confirmed'),
+  unsubscribed: saveAs('unsubscribed'),
+  bounced: saveAs('bounced'),
+};
 
 /** Writes the status of one subscription, stamping when it was confirmed or ended. */
 export async function saveSubscription(
@@ -19,28 +50,48 @@ export async function saveSubscription(
   status: SubscriptionStatus,
   now: number,
 ): Promise<void> {
-  const stamps = {
-    confirmed_at: status === 'confirmed' ? now : null,
-    unsubscribed_at: status === 'unsubscribed' ? now : null,
-  };
-  await db
-    .insertInto('subscriptions')
-    .values({ subscriber_id: subscriberId, list_id: listId, status, created_at: now, updated_at: now, ...stamps })
-    .onConflict((oc) =>
-      oc.columns(['subscriber_id', 'list_id']).doUpdateSet({
-        status,
-        updated_at: now,
-        ...(status === 'confirmed' ? { confirmed_at: now } : {}),
-        ...(status === 'unsubscribed' ? { unsubscribed_at: now } : {}),
-        ...(status === 'pending' ? { confirmed_at: null, unsubscribed_at: null } : {}),
-      }),
-    )
-    .execute();
+  await SAVE[status](db, { subscriberId, listId, now });
 }
+
+type EventParams = {
+  subscriber_id: number | null;
+  list_id: number | null;
+  type: ConsentEventType;
+  at: number;
+  ip: string | null;
+  user_agent: string | null;
+  source: string | null;
+  consent_text_id: number | null;
+  detail: string | null;
+};
+
+const insertEvent = prepared<EventParams, never>((db) =>
+  db.insertInto('consent_events').values({
+    subscriber_id: param('subscriber_id'),
+    list_id: param('list_id'),
+    type: param('type'),
+    at: param('at'),
+    ip: param('ip'),
+    user_agent: param('user_agent'),
+    source: param('source'),
+    consent_text_id: param('consent_text_id'),
+    detail: param('detail'),
+  }),
+);
 
 /** Appends one event to the consent log. */
 export async function recordEvent(db: Db, event: NewConsentEvent): Promise<void> {
-  await db.insertInto('consent_events').values(event).execute();
+  await insertEvent(db, {
+    subscriber_id: event.subscriber_id ?? null,
+    list_id: event.list_id ?? null,
+    type: event.type,
+    at: event.at,
+    ip: event.ip ?? null,
+    user_agent: event.user_agent ?? null,
+    source: event.source ?? null,
+    consent_text_id: event.consent_text_id ?? null,
+    detail: event.detail ?? null,
+  });
 }
 
 export interface SubscriptionView {

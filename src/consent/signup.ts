@@ -45,15 +45,16 @@ export function createSignupService(deps: SignupDeps) {
   const limits = deps.limits ?? DEFAULT_CONFIRMATION_LIMITS;
 
   return async function signup(request: SignupRequest, context: ClientContext): Promise<SignupResult> {
-    const list = await deps.lists.requireList(request.list);
+    const { list, consent: current } = await deps.lists.signupTarget(request.list);
     const check = normaliseEmail(request.email);
     if (!check.ok) throw invalidInput(check.reason, { field: 'email' });
     const address = check.address;
     const name = parseName(request.name);
     const attributes = parseAttributes(request.attributes);
     const consent =
-      (request.consentVersion !== undefined && (await lists.consentTextByVersion(database.db, list.id, request.consentVersion))) ||
-      (await lists.currentConsentText(database.db, list.id));
+      request.consentVersion === undefined || request.consentVersion === current?.version
+        ? current
+        : ((await lists.consentTextByVersion(database.db, list.id, request.consentVersion)) ?? current);
     const verdict = await deps.verifier.check(address.domain);
     if (verdict.status === 'undeliverable') {
       throw invalidInput(`${verdict.reason} Please check the address.`, { field: 'email' });

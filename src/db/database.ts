@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
+import { createGroupCommit } from './group-commit.js';
 import type { Tables } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -39,7 +40,7 @@ function openSqlite(file: string): Database {
   native.pragma('cache_size = -65536');
   native.pragma('temp_store = MEMORY');
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: cachingStatements(native) }) });
-  return wrap(db, 'sqlite');
+  return wrap(db, 'sqlite', createGroupCommit(db));
 }
 
 function openPostgres(url: string, max: number, onIdleError?: (error: Error) => void): Database {
@@ -61,11 +62,11 @@ function openPostgres(url: string, max: number, onIdleError?: (error: Error) => 
   return wrap(db, 'postgres');
 }
 
-function wrap(db: Db, dialect: Dialect): Database {
+function wrap(db: Db, dialect: Dialect, transaction?: Database['transaction']): Database {
   return {
     db,
     dialect,
-    transaction: (work) => db.transaction().execute(work),
+    transaction: transaction ?? ((work) => db.transaction().execute(work)),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { AppError, isAppError } from '../shared/app-error.js';
 import type { HttpDeps } from './deps.js';
 import { codeForStatus, STATUS_OF } from './error-status.js';
+import { OneLinePerRequest } from './request-log.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerConfirmRoutes } from './routes/confirm.js';
 import { registerHealthRoute } from './routes/health.js';
@@ -23,7 +24,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     trustProxy: deps.config.trustProxy,
     bodyLimit: 64 * 1024,
-    disableRequestLogging: false,
+    logController: new OneLinePerRequest(),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },

@@ -38,9 +38,20 @@ export interface ListInput {
 
 export type ListsService = ReturnType<typeof createListsService>;
 
+/** What a public signup needs about a list; read on every signup, so cached briefly. */
+export interface SignupTarget {
+  list: ListRow;
+  consent: repo.ConsentText | undefined;
+  allowedOrigins: readonly string[];
+}
+
+const SIGNUP_CACHE_MS = 5000;
+
 /** Lists and their versioned consent wording. */
 export function createListsService(database: Database) {
   const { db } = database;
+  // Changes made by this process clear the cache at once; other processes see them within 5 s.
+  const signupCache = new Map<string, { value: Promise<SignupTarget | undefined>; expires: number }>();
 
   async function view(list: ListRow, counts?: Partial<Record<SubscriptionStatus, number>>): Promise<ListView> {
     const consent = await repo.currentConsentText(db, list.id);
@@ -68,6 +79,26 @@ export function createListsService(database: Database) {
   return {
     requireList,
 
+    /** The list, its current consent wording and CORS origins for public signup routes. */
+    async signupTarget(slug: string): Promise<SignupTarget> {
+      const now = Date.now();
+      let entry = signupCache.get(slug);
+      if (!entry || entry.expires <= now) {
+        const value = repo.findListBySlug(db, slug).then(async (list) =>
+          list
+            ? { list, consent: await repo.currentConsentText(db, list.id), allowedOrigins: JSON.parse(list.allowed_origins) as string[] }
+            : undefined,
+        );
+        entry = { value, expires: now + SIGNUP_CACHE_MS };
+        if (signupCache.size > 1000) signupCache.clear();
+        signupCache.set(slug, entry);
+        value.catch(() => signupCache.delete(slug));
+      }
+      const target = await entry.value;
+      if (!target) throw notFound(`There is no list "${slug}".`);
+      return target;
+    },
+
     async create(input: ListInput): Promise<ListView> {
       const slug = parseSlug(input.slug);
       const name = parseListName(input.name);
@@ -86,6 +117,7 @@ export function createListsService(database: Database) {
           await repo.addConsentText(trx, listId, consentText, now);
           return listId;
         });
+        signupCache.delete(slug);
         return view((await repo.findListById(db, id)) as ListRow);
       } catch (error) {
         if (isUniqueViolation(error)) throw new AppError('conflict', `A list with the slug "${slug}" already exists.`);
@@ -112,6 +144,7 @@ export function createListsService(database: Database) {
         const current = await repo.currentConsentText(trx, list.id);
         if (consentText !== undefined && consentText !== current?.text) await repo.addConsentText(trx, list.id, consentText, now);
       });
+      signupCache.delete(list.slug);
       return view((await repo.findListById(db, list.id)) as ListRow);
     },
 

@@ -1,12 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Db, Dialect } from '../db/database.js';
 import { skipLocked } from '../db/dialect-sql.js';
+import { param, prepared } from '../db/prepared.js';
 import type { OutboxKind, OutboxRow, OutboxStatus } from '../db/schema.js';
-
-/** A Message-ID fixed when the row is queued, so a resend after a crash carries the same one. */
-export function newMessageId(domain: string): string {
-  return `<${randomUUID()}@${domain}>`;
-}
 
 export interface NewOutboxMessage {
   kind: OutboxKind;
@@ -17,39 +12,47 @@ export interface NewOutboxMessage {
   notBefore: number;
 }
 
-/** Queues one message. */
-export async function enqueue(db: Db, message: NewOutboxMessage, now: number): Promise<number> {
-  const row = await db
+const insertMessage = prepared<
+  { kind: OutboxKind; listId: number | null; subscriberId: number | null; campaignId: number | null; messageId: string; notBefore: number; now: number },
+  { id: number }
+>((db) =>
+  db
     .insertInto('outbox')
     .values({
-      kind: message.kind,
-      list_id: message.listId,
-      subscriber_id: message.subscriberId,
-      campaign_id: message.campaignId ?? null,
-      message_id: message.messageId,
+      kind: param('kind'),
+      list_id: param('listId'),
+      subscriber_id: param('subscriberId'),
+      campaign_id: param('campaignId'),
+      message_id: param('messageId'),
       status: 'queued',
       attempts: 0,
-      next_attempt_at: message.notBefore,
-      created_at: now,
-      updated_at: now,
+      next_attempt_at: param('notBefore'),
+      created_at: param('now'),
+      updated_at: param('now'),
     })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+    .returning('id'),
+);
+
+/** Queues one message. */
+export async function enqueue(db: Db, message: NewOutboxMessage, now: number): Promise<number> {
+  const result = await insertMessage(db, { ...message, campaignId: message.campaignId ?? null, now });
+  return Number((result.rows[0] as { id: number }).id);
 }
+
+const confirmationsSince = prepared<{ subscriberId: number; listId: number; since: number }, { created_at: number }>((db) =>
+  db
+    .selectFrom('outbox')
+    .select('created_at')
+    .where('subscriber_id', '=', param('subscriberId'))
+    .where('list_id', '=', param('listId'))
+    .where('kind', '=', 'confirmation')
+    .where('created_at', '>=', param('since'))
+    .where('status', '!=', 'cancelled'),
+);
 
 /** Creation times of confirmation mails for one address and list since `since` (cancelled ones excluded). */
 export async function confirmationTimes(db: Db, subscriberId: number, listId: number, since: number): Promise<number[]> {
-  const rows = await db
-    .selectFrom('outbox')
-    .select('created_at')
-    .where('subscriber_id', '=', subscriberId)
-    .where('list_id', '=', listId)
-    .where('kind', '=', 'confirmation')
-    .where('created_at', '>=', since)
-    .where('status', '!=', 'cancelled')
-    .execute();
-  return rows.map((r) => r.created_at);
+  return (await confirmationsSince(db, { subscriberId, listId, since })).rows.map((r) => Number(r.created_at));
 }
 
 /**

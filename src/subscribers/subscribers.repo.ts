@@ -1,5 +1,6 @@
 import type { Db, Dialect } from '../db/database.js';
 import { insertRows } from '../db/bulk-sql.js';
+import { param, prepared } from '../db/prepared.js';
 import type { SubscriberRow, SubscriptionStatus } from '../db/schema.js';
 
 export interface NewSubscriber {
@@ -9,27 +10,38 @@ export interface NewSubscriber {
   attributes: Record<string, unknown>;
 }
 
+const insertIfNew = prepared<{ email: string; key: string; name: string | null; attributes: string; now: number }, { id: number }>((db) =>
+  db
+    .insertInto('subscribers')
+    .values({
+      email: param('email'),
+      email_key: param('key'),
+      name: param('name'),
+      attributes: param('attributes'),
+      created_at: param('now'),
+      updated_at: param('now'),
+    })
+    .onConflict((oc) => oc.column('email_key').doNothing())
+    .returning('id'),
+);
+
+const idByKey = prepared<{ key: string }, { id: number }>((db) => db.selectFrom('subscribers').select('id').where('email_key', '=', param('key')));
+
 /**
  * Finds or creates the subscriber for an address and returns its id. An existing record is not
  * overwritten: form input is unverified and must not rename somebody else's record.
  */
 export async function upsertSubscriber(db: Db, subscriber: NewSubscriber, now: number): Promise<number> {
-  const inserted = await db
-    .insertInto('subscribers')
-    .values({
-      email: subscriber.email,
-      email_key: subscriber.key,
-      name: subscriber.name,
-      attributes: JSON.stringify(subscriber.attributes),
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) => oc.column('email_key').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (inserted) return inserted.id;
-  const existing = await db.selectFrom('subscribers').select('id').where('email_key', '=', subscriber.key).executeTakeFirstOrThrow();
-  return existing.id;
+  const inserted = await insertIfNew(db, {
+    email: subscriber.email,
+    key: subscriber.key,
+    name: subscriber.name,
+    attributes: JSON.stringify(subscriber.attributes),
+    now,
+  });
+  const row = inserted.rows[0] ?? (await idByKey(db, { key: subscriber.key })).rows[0];
+  if (!row) throw new Error(`subscriber ${subscriber.key} vanished during upsert`);
+  return Number(row.id);
 }
 
 export async function findSubscriberByKey(db: Db, key: string): Promise<SubscriberRow | undefined> {

@@ -1,5 +1,6 @@
 import { existingValues } from '../db/bulk-sql.js';
 import type { Db, Dialect } from '../db/database.js';
+import { param, prepared } from '../db/prepared.js';
 
 export type SuppressionReason = 'erased' | 'complaint' | 'hard_bounce' | 'unsubscribed_all' | 'manual';
 
@@ -12,13 +13,13 @@ export async function suppress(db: Db, emailHash: string, reason: SuppressionRea
     .execute();
 }
 
+const suppressionOf = prepared<{ hash: string }, { reason: string; created_at: number }>((db) =>
+  db.selectFrom('suppressions').select(['reason', 'created_at']).where('email_hash', '=', param('hash')),
+);
+
 /** The suppression of one address, if any. */
 export async function findSuppression(db: Db, emailHash: string): Promise<{ reason: string; createdAt: number } | undefined> {
-  const row = await db
-    .selectFrom('suppressions')
-    .select(['reason', 'created_at'])
-    .where('email_hash', '=', emailHash)
-    .executeTakeFirst();
+  const row = (await suppressionOf(db, { hash: emailHash })).rows[0];
   return row ? { reason: row.reason, createdAt: row.created_at } : undefined;
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { claimDue, enqueue, newMessageId, release, settle } from '../../src/mail/outbox.repo.js';
+import { newMessageId } from '../../src/mail/message-id.js';
+import { claimDue, enqueue, release, settle } from '../../src/mail/outbox.repo.js';
 import type { Database } from '../../src/db/database.js';
 import { DIALECTS, migratedDatabase } from '../helpers/databases.js';
 import { FORM, servicesFor } from '../helpers/services.js';

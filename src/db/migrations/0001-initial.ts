@@ -97,7 +97,14 @@ export function initial(dialect: Dialect): Migration {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .addColumn('sent_at', 'bigint')
-        .addUniqueConstraint('outbox_campaign_subscriber', ['campaign_id', 'subscriber_id'])
+        .execute();
+      // One message per recipient and campaign; partial, so confirmations (no campaign) skip it.
+      await db.schema
+        .createIndex('outbox_campaign_subscriber')
+        .on('outbox')
+        .columns(['campaign_id', 'subscriber_id'])
+        .unique()
+        .where('campaign_id', 'is not', null)
         .execute();
       await db.schema.createIndex('outbox_due').on('outbox').columns(['status', 'next_attempt_at']).execute();
       await db.schema

@@ -2,7 +2,6 @@ import cors from '@fastify/cors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ClientContext } from '../../consent/client-context.js';
-import { findListBySlug } from '../../lists/lists.repo.js';
 import { AppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
 import { clientContext } from '../request-context.js';
@@ -35,8 +34,8 @@ export async function registerSignupApiRoute(app: FastifyInstance, deps: HttpDep
   async function allowedOrigins(request: FastifyRequest): Promise<string[]> {
     // Preflight requests reach the plugin's OPTIONS * route, so read the slug from the path.
     const slug = /^\/api\/v1\/public\/lists\/([^/?]+)\//.exec(request.url)?.[1];
-    const list = slug ? await findListBySlug(deps.database.db, slug) : undefined;
-    return list ? [ownOrigin, ...(JSON.parse(list.allowed_origins) as string[])] : [ownOrigin];
+    const target = slug ? await deps.lists.signupTarget(slug).catch(() => undefined) : undefined;
+    return target ? [ownOrigin, ...target.allowedOrigins] : [ownOrigin];
   }
 
   await app.register(async (scope) => {

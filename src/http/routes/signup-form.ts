@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { currentConsentText } from '../../lists/lists.repo.js';
 import { isAppError } from '../../shared/app-error.js';
 import { suggestDomainFix } from '../../subscribers/domain-typos.js';
 import { normaliseEmail } from '../../subscribers/email-address.js';
@@ -24,8 +23,7 @@ export function registerSignupFormRoutes(app: FastifyInstance, deps: HttpDeps): 
   const { max, windowMs } = deps.config.signupRateLimit;
 
   async function formPage(slug: string, extra: Record<string, unknown>) {
-    const list = await deps.lists.requireList(slug);
-    const consent = await currentConsentText(deps.database.db, list.id);
+    const { list, consent } = await deps.lists.signupTarget(slug);
     return deps.pages.render('signup', {
       title: `Subscribe to ${list.name}`,
       list: { name: list.name, slug: list.slug },
@@ -38,7 +36,7 @@ export function registerSignupFormRoutes(app: FastifyInstance, deps: HttpDeps): 
   }
 
   async function donePage(slug: string) {
-    const list = await deps.lists.requireList(slug);
+    const { list } = await deps.lists.signupTarget(slug);
     return deps.pages.render('signup-done', {
       title: 'Check your inbox',
       list: { name: list.name },
