@@ -14,17 +14,20 @@ export function param(name: string): never {
 }
 
 export function prepared<P extends Record<string, unknown>, R>(build: (db: Db) => Compilable<R>): (db: Db, params: P) => Promise<QueryResult<R>> {
-  const byAdapter = new Map<unknown, CompiledQuery<R>>();
+  // Per dialect: the compiled query and, for each of its parameters, the name it takes or undefined for a constant.
+  const byAdapter = new Map<unknown, { compiled: CompiledQuery<R>; names: Array<string | undefined> }>();
   return async (db, params) => {
     const adapter = db.getExecutor().adapter.constructor;
-    let compiled = byAdapter.get(adapter);
-    if (!compiled) {
-      compiled = build(db).compile();
-      byAdapter.set(adapter, compiled);
+    let entry = byAdapter.get(adapter);
+    if (!entry) {
+      const compiled = build(db).compile();
+      const names = compiled.parameters.map((v) => (typeof v === 'string' && v.startsWith(MARK) ? v.slice(MARK.length) : undefined));
+      entry = { compiled, names };
+      byAdapter.set(adapter, entry);
     }
-    const parameters = compiled.parameters.map((value) => {
-      if (typeof value !== 'string' || !value.startsWith(MARK)) return value;
-      const name = value.slice(MARK.length);
+    const { compiled, names } = entry;
+    const parameters = names.map((name, i) => {
+      if (name === undefined) return compiled.parameters[i];
       if (!(name in params)) throw new Error(`prepared query is missing the parameter "${name}"`);
       return params[name];
     });

@@ -41,12 +41,11 @@ export async function registerSignupApiRoute(app: FastifyInstance, deps: HttpDep
   await app.register(async (scope) => {
     await scope.register(cors, {
       hook: 'preHandler',
-      delegator: async (request: FastifyRequest) => ({
-        origin: await allowedOrigins(request),
-        methods: ['POST'],
-        allowedHeaders: ['Content-Type', 'Authorization'],
-        maxAge: 600,
-      }),
+      // Server-to-server calls carry no Origin and need no CORS headers at all.
+      delegator: async (request: FastifyRequest) =>
+        request.headers.origin === undefined
+          ? { origin: false }
+          : { origin: await allowedOrigins(request), methods: ['POST'], allowedHeaders: ['Content-Type', 'Authorization'], maxAge: 600 },
     });
 
     scope.post(
