@@ -13,7 +13,10 @@ export type Db = Kysely<Tables>;
 export interface Database {
   readonly db: Db;
   readonly dialect: Dialect;
-  /** Runs `work` in one transaction; everything it writes is durable when the promise resolves. */
+  /**
+   * Runs `work` in one transaction; everything it writes is durable when the promise resolves.
+   * `work` must use the handle it is given (never `db`) and only talk to the database.
+   */
   transaction<T>(work: (trx: Db) => Promise<T>): Promise<T>;
   /** Throws when the database cannot answer a trivial query. */
   ping(): Promise<void>;

@@ -67,11 +67,13 @@ export function registerListsCommands(program: Command): void {
   lists
     .command('embed <slug>')
     .description('print an HTML signup form to paste into your own site')
-    .action(async (slug: string) => {
+    .option('--json', 'print JSON ({"html": …})')
+    .action(async (slug: string, opts: { json?: boolean }) => {
       const { html } = await withServices(async (s) => {
         const list = await s.lists.show(slug);
         return { html: embedSnippet(s.config.publicUrl, list, list.consentText) };
       });
-      process.stdout.write(html);
+      if (opts.json) printJson({ html });
+      else process.stdout.write(html);
     });
 }
