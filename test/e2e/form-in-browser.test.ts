@@ -37,13 +37,13 @@ describe('hosted form in a real browser, keyboard only, JavaScript off', { skip:
     assert.equal(await page.getByLabel('Name (optional)').count(), 1);
 
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'lw-email');
+    assert.equal(await page.locator(':focus').getAttribute('id'), 'lw-email');
     await page.keyboard.type('keyboard.user@example.test');
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'lw-name');
+    assert.equal(await page.locator(':focus').getAttribute('id'), 'lw-name');
     await page.keyboard.type('Kim');
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Subscribe', 'the hidden honeypot is skipped');
+    assert.equal((await page.locator(':focus').textContent())?.trim(), 'Subscribe', 'the hidden honeypot is skipped');
     await page.keyboard.press('Enter');
     await page.waitForLoadState();
     assert.equal(await page.locator('h1').textContent(), 'Check your inbox');
@@ -51,7 +51,7 @@ describe('hosted form in a real browser, keyboard only, JavaScript off', { skip:
     const [mail] = await waitForMails(instance.captureDir, 'keyboard.user@example.test');
     await page.goto(confirmLink(mail!));
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Yes, subscribe me');
+    assert.equal((await page.locator(':focus').textContent())?.trim(), 'Yes, subscribe me');
     await page.keyboard.press('Enter');
     await page.waitForLoadState();
     assert.equal(await page.locator('h1').textContent(), 'You are subscribed');
