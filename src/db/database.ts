@@ -40,7 +40,7 @@ function openSqlite(file: string): Database {
   native.pragma('synchronous = FULL');
   native.pragma('foreign_keys = ON');
   native.pragma('busy_timeout = 10000');
-  native.pragma('cache_size = -65536');
+  native.pragma('cache_size = -32768');
   native.pragma('temp_store = MEMORY');
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: cachingStatements(native) }) });
   return wrap(db, 'sqlite', createGroupCommit(db));
