@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
+import { cli, newInstance, type Instance } from '../helpers/listwarden.js';
+
+const sqlite = DIALECTS.find((d) => d.name === 'sqlite')!;
+
+describe('CLI errors are one sentence on stderr with a non-zero exit', () => {
+  let fresh: TestDatabase;
+  let instance: Instance;
+  before(async () => {
+    fresh = await sqlite.fresh();
+    instance = newInstance(fresh.url);
+  });
+  after(async () => {
+    await fresh.drop();
+    instance.cleanup();
+  });
+
+  const oneSentence = (stderr: string) => {
+    assert.equal(stderr.trim().split('\n').length, 1, `more than one line: ${stderr}`);
+    assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+  };
+
+  it('for bad configuration, bad arguments and bad files', async () => {
+    const badEnv = await cli({ ...instance, env: { ...instance.env, LISTWARDEN_PORT: 'eighty' } }, ['lists', 'list']);
+    assert.equal(badEnv.code, 1);
+    assert.match(badEnv.stderr, /^listwarden: LISTWARDEN_PORT /);
+    oneSentence(badEnv.stderr);
+
+    const badSlug = await cli(instance, ['lists', 'create', 'Bad Slug', '--name', 'x', '--from', 'x@shop.test']);
+    assert.equal(badSlug.code, 1);
+    assert.match(badSlug.stderr, /slug/);
+    oneSentence(badSlug.stderr);
+
+    assert.equal((await cli(instance, ['lists', 'create', 'news', '--name', 'News', '--from', 'news@shop.test'])).code, 0);
+    const file = join(instance.dir, 'no-email.csv');
+    writeFileSync(file, 'name,city\nAnn,Delft\n');
+    const badCsv = await cli(instance, ['import', file, '--list', 'news', '--source', 'a test file']);
+    assert.equal(badCsv.code, 1);
+    assert.match(badCsv.stderr, /^listwarden: line 1: the header row needs an "email" column/);
+    oneSentence(badCsv.stderr);
+
+    const badEmail = await cli(instance, ['subscribers', 'show', 'not-an-address']);
+    assert.equal(badEmail.code, 1);
+    assert.match(badEmail.stderr, /needs an @/);
+
+    const unknown = await cli(instance, ['frobnicate']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command 'frobnicate'/);
+
+    const missingOption = await cli(instance, ['consent', 'proof', 'a@example.test']);
+    assert.equal(missingOption.code, 2);
+    assert.match(missingOption.stderr, /required option '--list <slug>'/);
+  });
+});
