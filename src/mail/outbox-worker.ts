@@ -53,36 +53,46 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   let wake: (() => void) | undefined;
   let poked = false;
 
+  /** A failed attempt: retried with backoff, or final after a permanent error or the last attempt. */
+  async function failAttempt(row: OutboxRow, error: unknown, permanent: boolean): Promise<void> {
+    const text = error instanceof Error ? error.message : String(error);
+    const decision = nextAttempt(row.attempts, permanent, Date.now(), policy);
+    if (decision.retry) {
+      await settle(database.db, row.id, workerId, { status: 'deferred', error: text, nextAttemptAt: decision.at }, Date.now());
+    } else {
+      await settle(database.db, row.id, workerId, { status: permanent ? 'bounced' : 'failed', error: `${text} (${decision.reason})` }, Date.now());
+    }
+    logger.warn({ outboxId: row.id, kind: row.kind, attempt: row.attempts, permanent, error: text }, 'delivery failed');
+  }
+
   async function processRow(row: OutboxRow): Promise<void> {
     const handler = handlers[row.kind];
-    const now = () => Date.now();
     try {
       if (!handler) {
-        await settle(database.db, row.id, workerId, { status: 'failed', error: `no handler for ${row.kind} messages` }, now());
+        await settle(database.db, row.id, workerId, { status: 'failed', error: `no handler for ${row.kind} messages` }, Date.now());
         return;
       }
-      const rendered = await handler.render(row);
+      let rendered: Awaited<ReturnType<MessageHandler['render']>>;
+      try {
+        rendered = await handler.render(row);
+      } catch (error) {
+        // A broken template or a database hiccup: retry with backoff rather than spin on the lease.
+        await failAttempt(row, error, false);
+        return;
+      }
       if ('skip' in rendered) {
-        await settle(database.db, row.id, workerId, { status: 'cancelled', error: rendered.skip }, now());
+        await settle(database.db, row.id, workerId, { status: 'cancelled', error: rendered.skip }, Date.now());
         return;
       }
       let delivery: Delivery;
       try {
         delivery = await transport.send(rendered.message);
       } catch (error) {
-        const permanent = error instanceof DeliveryError && error.permanent;
-        const text = error instanceof Error ? error.message : String(error);
-        const decision = nextAttempt(row.attempts, permanent, now(), policy);
-        if (decision.retry) {
-          await settle(database.db, row.id, workerId, { status: 'deferred', error: text, nextAttemptAt: decision.at }, now());
-        } else {
-          await settle(database.db, row.id, workerId, { status: permanent ? 'bounced' : 'failed', error: `${text} (${decision.reason})` }, now());
-        }
-        logger.warn({ outboxId: row.id, kind: row.kind, attempt: row.attempts, permanent, error: text }, 'delivery failed');
+        await failAttempt(row, error, error instanceof DeliveryError && error.permanent);
         return;
       }
       await database.transaction(async (trx) => {
-        const at = now();
+        const at = Date.now();
         if (await settle(trx, row.id, workerId, { status: 'sent', response: delivery.response }, at)) {
           await handler.delivered?.(trx, row, delivery, at);
         }

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { newMessageId } from '../../src/mail/message-id.js';
 import { claimDue, enqueue, release, settle } from '../../src/mail/outbox.repo.js';
@@ -111,6 +113,26 @@ for (const dialect of DIALECTS) {
       } finally {
         await t.cleanup();
         await receiver.close();
+      }
+    });
+  });
+
+  describe(`outbox worker with a broken template on ${dialect.name}`, { skip: dialect.skip }, () => {
+    it('defers the message with the reason instead of leaving it leased', async () => {
+      const t = await servicesFor(dialect);
+      try {
+        const s = t.services;
+        mkdirSync(join(s.config.templatesDir, 'mail'), { recursive: true });
+        writeFileSync(join(s.config.templatesDir, 'mail', 'confirmation-html.liquid'), '{% if %}broken');
+        await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
+        await s.signup({ list: 'news', email: 'tpl@example.test' }, FORM);
+        assert.equal(await s.worker.drain(), 1);
+        const row = await s.database.db.selectFrom('outbox').selectAll().executeTakeFirstOrThrow();
+        assert.equal(row.status, 'deferred');
+        assert.equal(row.leased_by, null);
+        assert.match(row.last_error ?? '', /confirmation-html\.liquid, line:1/);
+      } finally {
+        await t.cleanup();
       }
     });
   });
