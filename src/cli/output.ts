@@ -14,7 +14,3 @@ export function printTable<T extends object>(rows: readonly T[], columns: readon
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd();
   process.stdout.write([line([...columns]), ...rows.map((r) => line(columns.map((c) => cell(r, c))))].join('\n') + '\n');
 }
-
-export function printLines(lines: readonly string[]): void {
-  process.stdout.write(lines.join('\n') + '\n');
-}

@@ -1,7 +1,7 @@
 import type { Db, Dialect } from '../db/database.js';
 import { insertRows } from '../db/bulk-sql.js';
 import { param, prepared } from '../db/prepared.js';
-import type { ConsentEventType, NewConsentEvent, SubscriptionRow, SubscriptionStatus } from '../db/schema.js';
+import type { ConsentEventRow, ConsentEventType, NewConsentEvent, SubscriptionRow, SubscriptionStatus } from '../db/schema.js';
 
 const subscriptionOf = prepared<{ subscriberId: number; listId: number }, SubscriptionRow>((db) =>
   db.selectFrom('subscriptions').selectAll().where('subscriber_id', '=', param('subscriberId')).where('list_id', '=', param('listId')),
@@ -53,17 +53,7 @@ export async function saveSubscription(
   await SAVE[status](db, { subscriberId, listId, now });
 }
 
-type EventParams = {
-  subscriber_id: number | null;
-  list_id: number | null;
-  type: ConsentEventType;
-  at: number;
-  ip: string | null;
-  user_agent: string | null;
-  source: string | null;
-  consent_text_id: number | null;
-  detail: string | null;
-};
+type EventParams = Omit<ConsentEventRow, 'id'>;
 
 const insertEvent = prepared<EventParams, never>((db) =>
   db.insertInto('consent_events').values({

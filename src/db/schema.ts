@@ -136,5 +136,4 @@ export type SubscriptionRow = Selectable<SubscriptionsTable>;
 export type ConsentEventRow = Selectable<ConsentEventsTable>;
 export type NewConsentEvent = Insertable<ConsentEventsTable>;
 export type OutboxRow = Selectable<OutboxTable>;
-export type NewOutboxRow = Insertable<OutboxTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;

@@ -5,7 +5,7 @@ import { innermostIssue } from '../shared/zod-issue.js';
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** A subscriber's display name: optional, one line, at most 200 characters. */
-export const nameSchema = z
+const nameSchema = z
   .string()
   .trim()
   .max(200, 'The name can be at most 200 characters.')
@@ -13,7 +13,7 @@ export const nameSchema = z
   .transform((v) => (v === '' ? null : v));
 
 /** Custom fields: up to 50 keys of simple values, 8 KB in all. */
-export const attributesSchema = z
+const attributesSchema = z
   .record(
     z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'Attribute names are 1-64 letters, digits, dots, dashes or underscores.'),
     z.union([z.string().max(1024, 'An attribute value can be at most 1024 characters.'), z.number().finite(), z.boolean(), z.null()]),
