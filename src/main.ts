@@ -99,6 +99,26 @@ export async function createServices(config: Config, options: { logger?: Logger;
 const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
 const REPERMISSION_INTERVAL_MS = 2_000;
 
+/** Runs `task` every `ms` (and at once when `now`), never two runs at a time; errors are logged. */
+function every(logger: Logger, name: string, ms: number, task: () => Promise<unknown>, now = false): () => void {
+  let running = false;
+  const run = async () => {
+    if (running) return;
+    running = true;
+    try {
+      await task();
+    } catch (error) {
+      logger.error({ err: error }, `${name} failed`);
+    } finally {
+      running = false;
+    }
+  };
+  if (now) void run();
+  const timer = setInterval(run, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /**
  * `listwarden serve`: HTTP server, outbox worker and housekeeping in one process. SIGTERM and
  * SIGINT stop accepting, let in-flight requests and sends finish, release the rest, and exit.
@@ -112,37 +132,19 @@ export async function serve(config: Config, options: { logger?: Logger } = {}): 
   const app = await buildHttpApp({ ...services, pages });
   const url = await app.listen({ host: config.host, port: config.port });
   services.worker.start();
-  const housekeeping = async () => {
-    try {
-      await purgeStalePending(services.database, config.pendingTtlMs, logger);
-    } catch (error) {
-      logger.error({ err: error }, 'housekeeping failed');
-    }
-  };
-  void housekeeping();
-  const timer = setInterval(housekeeping, HOUSEKEEPING_INTERVAL_MS);
-  timer.unref();
-  let releasing = false;
-  const repermissions = setInterval(async () => {
-    if (releasing) return;
-    releasing = true;
-    try {
+  const timers = [
+    every(logger, 'housekeeping', HOUSEKEEPING_INTERVAL_MS, () => purgeStalePending(services.database, config.pendingTtlMs, logger), true),
+    every(logger, 're-permission release', REPERMISSION_INTERVAL_MS, async () => {
       if ((await releaseDueRepermissions(services.database)) > 0) services.worker.poke();
-    } catch (error) {
-      logger.error({ err: error }, 're-permission release failed');
-    } finally {
-      releasing = false;
-    }
-  }, REPERMISSION_INTERVAL_MS);
-  repermissions.unref();
+    }),
+  ];
   logger.info({ url, publicUrl: config.publicUrl, transport: services.transport.name, database: services.database.dialect }, 'listwarden is listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       logger.info('shutting down');
-      clearInterval(timer);
-      clearInterval(repermissions);
+      for (const stopTimer of timers) stopTimer();
       await app.close();
       await services.worker.stop();
       await services.close();
