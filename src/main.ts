@@ -99,24 +99,29 @@ export async function createServices(config: Config, options: { logger?: Logger;
 const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
 const REPERMISSION_INTERVAL_MS = 2_000;
 
-/** Runs `task` every `ms` (and at once when `now`), never two runs at a time; errors are logged. */
-function every(logger: Logger, name: string, ms: number, task: () => Promise<unknown>, now = false): () => void {
-  let running = false;
-  const run = async () => {
-    if (running) return;
-    running = true;
-    try {
-      await task();
-    } catch (error) {
-      logger.error({ err: error }, `${name} failed`);
-    } finally {
-      running = false;
-    }
+/**
+ * Runs `task` every `ms` (and at once when `now`), never two runs at a time; errors are logged.
+ * The returned stop waits for a run in progress, so shutdown never cuts one off.
+ */
+function every(logger: Logger, name: string, ms: number, task: () => Promise<unknown>, now = false): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const run = () => {
+    running ??= task()
+      .then(
+        () => undefined,
+        (error: unknown) => logger.error({ err: error }, `${name} failed`),
+      )
+      .finally(() => {
+        running = undefined;
+      });
   };
-  if (now) void run();
+  if (now) run();
   const timer = setInterval(run, ms);
   timer.unref();
-  return () => clearInterval(timer);
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }
 
 /**
@@ -144,7 +149,7 @@ export async function serve(config: Config, options: { logger?: Logger } = {}): 
   const stop = () =>
     (stopping ??= (async () => {
       logger.info('shutting down');
-      for (const stopTimer of timers) stopTimer();
+      await Promise.all(timers.map((stopTimer) => stopTimer()));
       await app.close();
       await services.worker.stop();
       await services.close();
