@@ -18,6 +18,7 @@ import { createLogger } from './shared/logger.js';
 import { createDomainVerifier, skipDomainChecks } from './subscribers/domain-check.js';
 import { createSubscribersService } from './subscribers/subscribers.service.js';
 import { createTemplateRenderer } from './templates/liquid.js';
+import { createUnsubscribeService } from './unsubscribe/unsubscribe.service.js';
 
 /**
  * The composition root: the only place where adapters (database, transport, DNS, templates)
@@ -35,6 +36,7 @@ export interface Services {
   apiKeys: ReturnType<typeof createApiKeysService>;
   signup: ReturnType<typeof createSignupService>;
   confirm: ReturnType<typeof createConfirmService>;
+  unsubscribe: ReturnType<typeof createUnsubscribeService>;
   close(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ export async function createServices(config: Config, options: { logger?: Logger;
     },
   });
   const onMailQueued = () => worker.poke();
+  const subscribers = createSubscribersService(database, lists);
   return {
     config,
     logger,
@@ -85,10 +88,11 @@ export async function createServices(config: Config, options: { logger?: Logger;
     transport,
     worker,
     lists,
-    subscribers: createSubscribersService(database, lists),
+    subscribers,
     apiKeys: createApiKeysService(database),
     signup: createSignupService({ database, lists, verifier, onMailQueued }),
     confirm: createConfirmService({ database, tokens, confirmTtlMs: config.confirmTokenTtlMs, onMailQueued }),
+    unsubscribe: createUnsubscribeService({ database, tokens, subscribers }),
     async close() {
       await transport.close();
       await database.close();

@@ -8,6 +8,7 @@ import { OneLinePerRequest } from './request-log.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerConfirmRoutes } from './routes/confirm.js';
 import { registerHealthRoute } from './routes/health.js';
+import { registerOptOutRoutes } from './routes/opt-out.js';
 import { registerSignupApiRoute } from './routes/signup-api.js';
 import { registerSignupFormRoutes } from './routes/signup-form.js';
 
@@ -67,6 +68,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerSignupFormRoutes(app, deps);
   await registerSignupApiRoute(app, deps);
   registerConfirmRoutes(app, deps);
+  await registerOptOutRoutes(app, deps);
   await registerAdminRoutes(app, deps);
   return app;
 }

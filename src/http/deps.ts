@@ -7,6 +7,7 @@ import type { Database } from '../db/database.js';
 import type { ListsService } from '../lists/lists.service.js';
 import type { SubscribersService } from '../subscribers/subscribers.service.js';
 import type { TemplateRenderer } from '../templates/liquid.js';
+import type { UnsubscribeService } from '../unsubscribe/unsubscribe.service.js';
 
 /** What the HTTP layer is given by the composition root; it builds nothing itself. */
 export interface HttpDeps {
@@ -18,5 +19,6 @@ export interface HttpDeps {
   confirm: ConfirmService;
   subscribers: SubscribersService;
   apiKeys: ApiKeysService;
+  unsubscribe: UnsubscribeService;
   pages: TemplateRenderer;
 }

@@ -145,10 +145,10 @@ export async function release(db: Db, ids: readonly number[], workerId: string, 
 }
 
 /** Cancels every unsent message to a subscriber (erasure, unsubscribe from all). */
-export async function cancelUnsentFor(db: Db, subscriberId: number, now: number): Promise<void> {
+export async function cancelUnsentFor(db: Db, subscriberId: number, now: number, reason = 'recipient erased'): Promise<void> {
   await db
     .updateTable('outbox')
-    .set({ status: 'cancelled', last_error: 'recipient erased', updated_at: now })
+    .set({ status: 'cancelled', last_error: reason, updated_at: now })
     .where('subscriber_id', '=', subscriberId)
     .where('status', 'in', ['queued', 'deferred'])
     .execute();
