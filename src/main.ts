@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import { createApiKeysService } from './apikeys/apikeys.service.js';
+import { campaignMailHandler } from './campaigns/campaign-mail.js';
+import { createCampaignsService } from './campaigns/campaigns.service.js';
 import type { Config } from './config/config.js';
 import { resolveSecrets } from './config/secret.js';
 import { createConfirmService } from './consent/confirm.js';
@@ -37,6 +39,7 @@ export interface Services {
   signup: ReturnType<typeof createSignupService>;
   confirm: ReturnType<typeof createConfirmService>;
   unsubscribe: ReturnType<typeof createUnsubscribeService>;
+  campaigns: ReturnType<typeof createCampaignsService>;
   close(): Promise<void>;
 }
 
@@ -62,6 +65,13 @@ export async function createServices(config: Config, options: { logger?: Logger;
   const mailHtml = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'mail', format: 'html' });
   const mailText = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'mail', format: 'text' });
   const lists = createListsService(database);
+  const campaignMail = campaignMailHandler({
+    database,
+    tokens,
+    publicUrl: config.publicUrl,
+    postalAddress: config.postalAddress,
+    bounceDomain: config.bounceDomain,
+  });
   const worker = createOutboxWorker({
     database,
     transport,
@@ -76,6 +86,7 @@ export async function createServices(config: Config, options: { logger?: Logger;
         html: mailHtml,
         text: mailText,
       }),
+      campaign: campaignMail,
     },
   });
   const onMailQueued = () => worker.poke();
@@ -93,6 +104,16 @@ export async function createServices(config: Config, options: { logger?: Logger;
     signup: createSignupService({ database, lists, verifier, onMailQueued }),
     confirm: createConfirmService({ database, tokens, confirmTtlMs: config.confirmTokenTtlMs, onMailQueued }),
     unsubscribe: createUnsubscribeService({ database, tokens, subscribers }),
+    campaigns: createCampaignsService({
+      database,
+      lists,
+      handler: campaignMail,
+      transport,
+      postalAddress: config.postalAddress,
+      dkimDomain: config.dkim?.domain,
+      bounceDomain: config.bounceDomain,
+      onQueued: onMailQueued,
+    }),
     async close() {
       await transport.close();
       await database.close();
@@ -101,7 +122,7 @@ export async function createServices(config: Config, options: { logger?: Logger;
 }
 
 const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
-const REPERMISSION_INTERVAL_MS = 2_000;
+const SCHEDULER_INTERVAL_MS = 2_000;
 
 /**
  * Runs `task` every `ms` (and at once when `now`), never two runs at a time; errors are logged.
@@ -143,8 +164,12 @@ export async function serve(config: Config, options: { logger?: Logger } = {}): 
   services.worker.start();
   const timers = [
     every(logger, 'housekeeping', HOUSEKEEPING_INTERVAL_MS, () => purgeStalePending(services.database, config.pendingTtlMs, logger), true),
-    every(logger, 're-permission release', REPERMISSION_INTERVAL_MS, async () => {
+    every(logger, 're-permission release', SCHEDULER_INTERVAL_MS, async () => {
       if ((await releaseDueRepermissions(services.database)) > 0) services.worker.poke();
+    }),
+    every(logger, 'campaign scheduler', SCHEDULER_INTERVAL_MS, async () => {
+      await services.campaigns.startDue();
+      await services.campaigns.finishCompleted();
     }),
   ];
   logger.info({ url, publicUrl: config.publicUrl, transport: services.transport.name, database: services.database.dialect }, 'listwarden is listening');

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { isAppError } from '../shared/app-error.js';
 import { registerApiKeysCommands } from './commands/apikeys.js';
+import { registerCampaignsCommands } from './commands/campaigns.js';
 import { registerConsentCommands } from './commands/consent.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerListsCommands } from './commands/lists.js';
@@ -20,6 +21,7 @@ registerSubscribersCommands(program);
 registerConsentCommands(program);
 registerImportCommand(program);
 registerApiKeysCommands(program);
+registerCampaignsCommands(program);
 registerOutboxCommands(program);
 
 try {

@@ -252,3 +252,8 @@ export async function clearRepermission(db: Db, subscriberId: number, listId: nu
     .where('list_id', '=', listId)
     .execute();
 }
+
+/** Deletes every event of a synthetic subscriber (self-tests); people's events are anonymised, never deleted. */
+export async function deleteEventsOf(db: Db, subscriberId: number): Promise<void> {
+  await db.deleteFrom('consent_events').where('subscriber_id', '=', subscriberId).execute();
+}

@@ -2,11 +2,13 @@ import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
 import { AppError } from '../shared/app-error.js';
 import type { Database, Dialect } from './database.js';
 import { initial } from './migrations/0001-initial.js';
+import { campaigns } from './migrations/0002-campaigns.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-initial': initial(dialect),
+    '0002-campaigns': campaigns(dialect),
   };
 }
 

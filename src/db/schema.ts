@@ -82,7 +82,8 @@ export interface SuppressionsTable {
 }
 
 export type OutboxKind = 'confirmation' | 'campaign' | 'notification';
-export type OutboxStatus = 'queued' | 'sending' | 'sent' | 'deferred' | 'failed' | 'bounced' | 'cancelled';
+/** `held`: queued mail of a paused campaign, not claimable until it resumes. */
+export type OutboxStatus = 'queued' | 'sending' | 'sent' | 'deferred' | 'failed' | 'bounced' | 'cancelled' | 'held';
 
 export interface OutboxTable {
   id: Generated<number>;
@@ -101,6 +102,28 @@ export interface OutboxTable {
   created_at: number;
   updated_at: number;
   sent_at: number | null;
+}
+
+export type CampaignStatus = 'draft' | 'scheduled' | 'running' | 'paused' | 'finished' | 'cancelled' | 'stopped_by_guard';
+
+export interface CampaignsTable {
+  id: Generated<number>;
+  list_id: number;
+  subject: string;
+  /** Liquid (or MJML with Liquid) source of the HTML part. */
+  html: string;
+  /** Liquid source of the text part; derived from the HTML when null. */
+  text: string | null;
+  format: 'html' | 'mjml';
+  status: CampaignStatus;
+  send_at: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+  stop_reason: string | null;
+  /** JSON result of the opt-out self-test run before the send. */
+  self_test: string | null;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface ApiKeysTable {
@@ -128,6 +151,7 @@ export interface Tables {
   outbox: OutboxTable;
   api_keys: ApiKeysTable;
   settings: SettingsTable;
+  campaigns: CampaignsTable;
 }
 
 export type ListRow = Selectable<ListsTable>;
@@ -137,3 +161,4 @@ export type ConsentEventRow = Selectable<ConsentEventsTable>;
 export type NewConsentEvent = Insertable<ConsentEventsTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type CampaignRow = Selectable<CampaignsTable>;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ApiKeysService } from '../apikeys/apikeys.service.js';
+import type { CampaignsService } from '../campaigns/campaigns.service.js';
 import type { Config } from '../config/config.js';
 import type { ConfirmService } from '../consent/confirm.js';
 import type { SignupService } from '../consent/signup.js';
@@ -20,5 +21,6 @@ export interface HttpDeps {
   subscribers: SubscribersService;
   apiKeys: ApiKeysService;
   unsubscribe: UnsubscribeService;
+  campaigns: CampaignsService;
   pages: TemplateRenderer;
 }

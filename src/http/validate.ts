@@ -31,9 +31,11 @@ function article(type: string | undefined): string {
   }
 }
 
-/** API routes take JSON only; a form or text body gets a 415 with the reason. */
+/** API routes take JSON bodies only (or none); a form or text body gets a 415 with the reason. */
 export async function requireJsonBody(request: { method: string; headers: Record<string, unknown>; body?: unknown }): Promise<void> {
   if (request.method === 'GET' || request.method === 'DELETE' || request.method === 'OPTIONS' || request.method === 'HEAD') return;
+  const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+  if (!hasBody) return;
   const type = String(request.headers['content-type'] ?? '');
   if (!/^application\/json\s*(;|$)/i.test(type)) {
     throw new AppError('unsupported_media_type', 'Send the request body as application/json.');

@@ -79,6 +79,12 @@ export function createListsService(database: Database) {
   return {
     requireList,
 
+    async requireListById(id: number): Promise<ListRow> {
+      const list = await repo.findListById(db, id);
+      if (!list) throw notFound(`There is no list with id ${id}.`);
+      return list;
+    },
+
     /** The list, its current consent wording and CORS origins for public signup routes. */
     async signupTarget(slug: string): Promise<SignupTarget> {
       const now = Date.now();

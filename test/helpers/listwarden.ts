@@ -141,6 +141,12 @@ export async function waitForMails(dir: string, address: string, count = 1, time
   }
 }
 
+/** The value of a header as written (unfolded), from the raw lines. */
+export function headerValue(mail: CapturedMail, name: string): string {
+  const line = mail.parsed.headerLines.find((h) => h.key === name.toLowerCase())?.line ?? '';
+  return line.replace(/^[^:]+:\s*/, '').replace(/\r?\n\s+/g, ' ');
+}
+
 /** The confirmation link in a captured mail's text part. */
 export function confirmLink(mail: CapturedMail): string {
   const match = /(https?:\/\/\S+\/c\/[A-Za-z0-9_-]{43})/.exec(mail.parsed.text ?? '');

@@ -25,7 +25,9 @@ export function registerOutboxCommands(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const processed = await withServices(async (s) => {
         while ((await releaseDueRepermissions(s.database)) > 0);
-        return s.worker.drain();
+        const processed = await s.worker.drain();
+        await s.campaigns.finishCompleted();
+        return processed;
       });
       if (opts.json) printJson({ processed });
       else process.stdout.write(`Processed ${processed} message(s).\n`);

@@ -5,6 +5,7 @@ import { AppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
 import { clientContext } from '../request-context.js';
 import { parseInput, requireJsonBody } from '../validate.js';
+import { registerCampaignRoutes } from './admin-campaigns.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -110,6 +111,8 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps):
         const result = await deps.subscribers.erase(parseInput(emailParams, request.params).email, context(request));
         return { erased: result.erased, suppressed: true };
       });
+
+      registerCampaignRoutes(scope, deps);
     },
     { prefix: '/api/v1' },
   );

@@ -1,0 +1,116 @@
+import { findSubscription } from '../consent/consent.repo.js';
+import type { TokenCodec } from '../consent/tokens.js';
+import type { Database } from '../db/database.js';
+import type { CampaignRow, ListRow, OutboxRow } from '../db/schema.js';
+import { findListById } from '../lists/lists.repo.js';
+import { composeMessage } from '../mail/compose.js';
+import { envelopeSender } from '../mail/envelope.js';
+import type { MessageHandler } from '../mail/outbox-worker.js';
+import type { OutgoingMessage } from '../mail/transport.js';
+import { findSubscriberById } from '../subscribers/subscribers.repo.js';
+import { listUnsubscribeHeaders, preferencesUrl, unsubscribeUrl } from '../unsubscribe/links.js';
+import { suppressionHash } from '../unsubscribe/suppression-key.js';
+import { findSuppression } from '../unsubscribe/unsubscribe.repo.js';
+import { compileCampaign, renderCampaign, type CompiledCampaign } from './campaign-template.js';
+import { findCampaign } from './campaigns.repo.js';
+
+export interface CampaignMailDeps {
+  database: Database;
+  tokens: TokenCodec;
+  publicUrl: string;
+  postalAddress: string | undefined;
+  bounceDomain: string | undefined;
+}
+
+interface Prepared {
+  campaign: CampaignRow;
+  list: ListRow;
+  compiled: CompiledCampaign;
+}
+
+/** The domain opt-out mail and bounces go to: the bounce domain, else the From domain. */
+export function mailDomain(list: ListRow, bounceDomain: string | undefined): string {
+  return bounceDomain ?? list.from_address.slice(list.from_address.lastIndexOf('@') + 1);
+}
+
+/**
+ * Builds campaign messages: the template is compiled once per campaign and kept; per recipient
+ * only the Liquid render, the tokens and the MIME assembly remain. Eligibility is checked again
+ * at send time: only confirmed, unsuppressed subscribers get the message.
+ */
+export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
+  /** Renders for one subscriber without the eligibility checks (self-test, test sends). */
+  renderFor(
+    campaignId: number,
+    subscriber: { id: number; email: string; name: string | null; attributes: string },
+    messageId: string,
+    subjectPrefix?: string,
+  ): Promise<OutgoingMessage>;
+} {
+  const { db } = deps.database;
+  const cache = new Map<number, Promise<Prepared>>();
+
+  function prepared(campaignId: number): Promise<Prepared> {
+    let entry = cache.get(campaignId);
+    if (!entry) {
+      entry = (async () => {
+        const campaign = await findCampaign(db, campaignId);
+        if (!campaign) throw new Error(`campaign ${campaignId} not found`);
+        const list = await findListById(db, campaign.list_id);
+        if (!list) throw new Error(`list of campaign ${campaignId} not found`);
+        return { campaign, list, compiled: await compileCampaign(campaign) };
+      })();
+      entry.catch(() => cache.delete(campaignId));
+      if (cache.size > 50) cache.delete(cache.keys().next().value as number);
+      cache.set(campaignId, entry);
+    }
+    return entry;
+  }
+
+  async function build(
+    p: Prepared,
+    subscriber: { id: number; email: string; name: string | null; attributes: string },
+    messageId: string,
+    subjectPrefix = '',
+  ): Promise<OutgoingMessage> {
+    const { campaign, list, compiled } = p;
+    const unsubscribeToken = deps.tokens.sign('unsubscribe', subscriber.id, list.id);
+    const domain = mailDomain(list, deps.bounceDomain);
+    const rendered = renderCampaign(compiled, {
+      subscriber: { ...(JSON.parse(subscriber.attributes) as Record<string, unknown>), email: subscriber.email, name: subscriber.name ?? '' },
+      list: { name: list.name },
+      unsubscribe_url: unsubscribeUrl(deps.publicUrl, unsubscribeToken),
+      preferences_url: preferencesUrl(deps.publicUrl, deps.tokens.sign('preferences', subscriber.id, 0)),
+      postal_address: deps.postalAddress ?? '',
+    });
+    const raw = await composeMessage({
+      from: { name: list.from_name, address: list.from_address },
+      replyTo: list.reply_to,
+      to: subscriber.email,
+      subject: subjectPrefix + rendered.subject,
+      text: rendered.text,
+      html: rendered.html,
+      messageId,
+      headers: { ...listUnsubscribeHeaders(deps.publicUrl, unsubscribeToken, domain), 'X-Campaign': String(campaign.id) },
+    });
+    return { envelopeFrom: envelopeSender(list.from_address, deps.bounceDomain), envelopeTo: subscriber.email, messageId, raw };
+  }
+
+  return {
+    async render(row: OutboxRow) {
+      if (row.campaign_id === null || row.subscriber_id === null || row.list_id === null) return { skip: 'recipient erased' };
+      const p = await prepared(row.campaign_id);
+      const [subscriber, subscription] = await Promise.all([findSubscriberById(db, row.subscriber_id), findSubscription(db, row.subscriber_id, row.list_id)]);
+      if (!subscriber) return { skip: 'recipient erased' };
+      if (subscription?.status !== 'confirmed') return { skip: `subscription is ${subscription?.status ?? 'gone'}` };
+      if (await findSuppression(db, suppressionHash(subscriber.email_key))) return { skip: 'address is suppressed' };
+      return { message: await build(p, subscriber, row.message_id) };
+    },
+
+    async renderFor(campaignId, subscriber, messageId, subjectPrefix) {
+      return build(await prepared(campaignId), subscriber, messageId, subjectPrefix);
+    },
+  };
+}
+
+export type CampaignMailHandler = ReturnType<typeof campaignMailHandler>;

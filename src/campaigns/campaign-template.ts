@@ -1,0 +1,106 @@
+import { convert } from 'html-to-text';
+import { Liquid, type Template } from 'liquidjs';
+import mjml2html from 'mjml';
+import { invalidInput } from '../shared/app-error.js';
+
+/** What an admin writes: Liquid with the subscriber's fields, optionally inside MJML. */
+export interface CampaignSource {
+  subject: string;
+  html: string;
+  text: string | null;
+  format: 'html' | 'mjml';
+}
+
+/** Parsed once per campaign; each recipient only renders. */
+export interface CompiledCampaign {
+  subject: Template[];
+  html: Template[];
+  text: Template[];
+}
+
+/** The values a template can use per recipient. */
+export interface RecipientData {
+  subscriber: Record<string, unknown> & { email: string; name: string };
+  list: { name: string };
+  unsubscribe_url: string;
+  preferences_url: string;
+  postal_address: string;
+}
+
+const UNSUBSCRIBE_TAG = /\{\{-?\s*unsubscribe_url\s*(\|[^}]*)?-?\}\}/;
+
+/** The refusal for a template that hides the opt-out, or undefined when it shows it. */
+export function missingOptOut(source: CampaignSource): string | undefined {
+  if (!UNSUBSCRIBE_TAG.test(source.html)) return 'The HTML template has no {{ unsubscribe_url }}: every marketing mail must show a working opt-out.';
+  if (source.text !== null && !UNSUBSCRIBE_TAG.test(source.text)) {
+    return 'The text template has no {{ unsubscribe_url }}: every marketing mail must show a working opt-out.';
+  }
+  return undefined;
+}
+
+// The footer every campaign carries, whatever the template does: postal address and opt-out.
+const HTML_FOOTER = `
+<div style="margin-top:2em;padding-top:1em;border-top:1px solid #dddddd;font-size:12px;line-height:1.5;color:#666666;font-family:Arial,sans-serif">
+{{ postal_address }}<br>
+<a href="{{ unsubscribe_url }}" style="color:#666666">Unsubscribe</a> &middot; <a href="{{ preferences_url }}" style="color:#666666">Manage your subscription</a>
+</div>`;
+const TEXT_FOOTER = `
+
+--
+{{ postal_address }}
+Unsubscribe: {{ unsubscribe_url }}
+Manage your subscription: {{ preferences_url }}
+`;
+
+function withHtmlFooter(html: string): string {
+  const close = html.search(/<\/body\s*>/i);
+  return close < 0 ? html + HTML_FOOTER : html.slice(0, close) + HTML_FOOTER + '\n' + html.slice(close);
+}
+
+/** A text part from the HTML source, keeping Liquid tags (and link targets) intact. */
+function textFromHtml(html: string): string {
+  const keepCase = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } }));
+  return convert(html, {
+    wordwrap: 78,
+    selectors: [...keepCase, { selector: 'table', options: { uppercaseHeaderCells: false } }, { selector: 'img', format: 'skip' }],
+  });
+}
+
+const htmlEngine = new Liquid({ outputEscape: 'escape', strictFilters: true, ownPropertyOnly: true });
+const textEngine = new Liquid({ strictFilters: true, ownPropertyOnly: true });
+
+function parse(engine: Liquid, source: string, what: string): Template[] {
+  try {
+    return engine.parse(source);
+  } catch (error) {
+    throw invalidInput(`The ${what} template is not valid Liquid: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Compiles a campaign once: MJML to HTML, the footer added, the text part derived, Liquid parsed. */
+export async function compileCampaign(source: CampaignSource): Promise<CompiledCampaign> {
+  let html = source.html;
+  if (source.format === 'mjml') {
+    const result = await mjml2html(source.html, { validationLevel: 'soft' });
+    if (!result.html) {
+      throw invalidInput(`The MJML template could not be compiled: ${result.errors[0]?.formattedMessage ?? result.errors[0]?.message ?? 'unknown error'}`);
+    }
+    html = result.html;
+  }
+  const text = (source.text ?? textFromHtml(html)) + TEXT_FOOTER;
+  return {
+    subject: parse(textEngine, source.subject, 'subject'),
+    html: parse(htmlEngine, withHtmlFooter(html), 'HTML'),
+    text: parse(textEngine, text, 'text'),
+  };
+}
+
+/** Renders one recipient's subject, HTML and text. */
+export function renderCampaign(compiled: CompiledCampaign, data: RecipientData): { subject: string; html: string; text: string } {
+  const scope = data as unknown as Record<string, unknown>;
+  return {
+    subject: (textEngine.renderSync(compiled.subject, scope) as string).replace(/\s+/g, ' ').trim(),
+    html: htmlEngine.renderSync(compiled.html, scope) as string,
+    text: textEngine.renderSync(compiled.text, scope) as string,
+  };
+}

@@ -1,0 +1,110 @@
+import type { Db } from '../db/database.js';
+import type { CampaignRow, CampaignStatus, OutboxStatus } from '../db/schema.js';
+
+export interface NewCampaign {
+  listId: number;
+  subject: string;
+  html: string;
+  text: string | null;
+  format: 'html' | 'mjml';
+}
+
+export async function insertCampaign(db: Db, campaign: NewCampaign, now: number): Promise<number> {
+  const row = await db
+    .insertInto('campaigns')
+    .values({
+      list_id: campaign.listId,
+      subject: campaign.subject,
+      html: campaign.html,
+      text: campaign.text,
+      format: campaign.format,
+      status: 'draft',
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+export async function findCampaign(db: Db, id: number): Promise<CampaignRow | undefined> {
+  return db.selectFrom('campaigns').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Moves a campaign to `status` if it is in one of `from`; true when it moved. */
+export async function moveCampaign(
+  db: Db,
+  id: number,
+  from: readonly CampaignStatus[],
+  to: CampaignStatus,
+  now: number,
+  extra: Partial<Pick<CampaignRow, 'send_at' | 'started_at' | 'finished_at' | 'stop_reason' | 'self_test'>> = {},
+): Promise<boolean> {
+  const result = await db
+    .updateTable('campaigns')
+    .set({ status: to, updated_at: now, ...extra })
+    .where('id', '=', id)
+    .where('status', 'in', [...from])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function recordSelfTest(db: Db, id: number, result: string, now: number): Promise<void> {
+  await db.updateTable('campaigns').set({ self_test: result, updated_at: now }).where('id', '=', id).execute();
+}
+
+/** Campaigns in a status (e.g. scheduled ones that are due, running ones to finish). */
+export async function campaignsIn(db: Db, status: CampaignStatus, dueBefore?: number): Promise<CampaignRow[]> {
+  let query = db.selectFrom('campaigns').selectAll().where('status', '=', status);
+  if (dueBefore !== undefined) query = query.where('send_at', '<=', dueBefore);
+  return query.orderBy('id').execute();
+}
+
+/** Outbox rows of a campaign per status. */
+export async function outboxCounts(db: Db, campaignId: number): Promise<Partial<Record<OutboxStatus, number>>> {
+  const rows = await db
+    .selectFrom('outbox')
+    .select((s) => ['status', s.fn.countAll<number>().as('n')])
+    .where('campaign_id', '=', campaignId)
+    .groupBy('status')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/** Messages of a campaign accepted since `since` (for the send rate). */
+export async function sentSince(db: Db, campaignId: number, since: number): Promise<number> {
+  const row = await db
+    .selectFrom('outbox')
+    .select((s) => s.fn.countAll<number>().as('n'))
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'sent')
+    .where('sent_at', '>=', since)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Holds (pause) or releases (resume) or cancels the campaign's unsent mail. */
+export async function setUnsent(db: Db, campaignId: number, from: readonly OutboxStatus[], to: OutboxStatus, now: number): Promise<number> {
+  const result = await db
+    .updateTable('outbox')
+    .set({ status: to, updated_at: now })
+    .where('campaign_id', '=', campaignId)
+    .where('status', 'in', [...from])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Confirmed subscribers of a list after `afterId`, for the fan-out (keyset paging). */
+export async function confirmedRecipients(db: Db, listId: number, afterId: number, limit: number): Promise<Array<{ id: number; emailKey: string }>> {
+  const rows = await db
+    .selectFrom('subscriptions as sn')
+    .innerJoin('subscribers as s', 's.id', 'sn.subscriber_id')
+    .select(['s.id', 's.email_key'])
+    .where('sn.list_id', '=', listId)
+    .where('sn.status', '=', 'confirmed')
+    .where('sn.subscriber_id', '>', afterId)
+    .orderBy('sn.subscriber_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ id: Number(r.id), emailKey: r.email_key }));
+}

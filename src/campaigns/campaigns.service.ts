@@ -1,0 +1,236 @@
+import type { Database } from '../db/database.js';
+import type { CampaignRow, CampaignStatus, OutboxStatus } from '../db/schema.js';
+import type { ListsService } from '../lists/lists.service.js';
+import { newMessageId } from '../mail/message-id.js';
+import type { Transport } from '../mail/transport.js';
+import { AppError, notFound } from '../shared/app-error.js';
+import { normaliseEmail } from '../subscribers/email-address.js';
+import { mailDomain, type CampaignMailHandler } from './campaign-mail.js';
+import { parseCampaignInput, parseSendAt } from './campaign-input.js';
+import { compileCampaign, missingOptOut } from './campaign-template.js';
+import * as repo from './campaigns.repo.js';
+import { fanOut } from './fan-out.js';
+import { runOptOutSelfTest, type SelfTestResult } from './opt-out-self-test.js';
+
+export interface CampaignsDeps {
+  database: Database;
+  lists: ListsService;
+  handler: CampaignMailHandler;
+  transport: Transport;
+  postalAddress: string | undefined;
+  dkimDomain: string | undefined;
+  bounceDomain: string | undefined;
+  onQueued?: () => void;
+}
+
+/** `campaigns status --json`. */
+export interface CampaignStatusView {
+  id: number;
+  list: string;
+  subject: string;
+  status: CampaignStatus;
+  total: number;
+  sent: number;
+  failed: number;
+  deferred: number;
+  bounced: number;
+  queued: number;
+  held: number;
+  cancelled: number;
+  ratePerSecond: number;
+  selfTest: SelfTestResult | null;
+  sendAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  stopReason: string | null;
+}
+
+const UNSENT: readonly OutboxStatus[] = ['queued', 'deferred'];
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+/** Campaigns: create, refuse what cannot go out with a working opt-out, send, pause, resume, cancel. */
+export function createCampaignsService(deps: CampaignsDeps) {
+  const { database } = deps;
+  const { db } = database;
+
+  async function requireCampaign(id: unknown): Promise<CampaignRow> {
+    const n = Number(id);
+    const campaign = Number.isSafeInteger(n) && n > 0 ? await repo.findCampaign(db, n) : undefined;
+    if (!campaign) throw notFound(`There is no campaign ${String(id).slice(0, 20)}.`);
+    return campaign;
+  }
+
+  /** The first reason this campaign must not go out, or undefined. */
+  async function refusal(campaign: CampaignRow): Promise<string | undefined> {
+    const optOut = missingOptOut(campaign);
+    if (optOut) return optOut;
+    if (!deps.postalAddress) return 'LISTWARDEN_POSTAL_ADDRESS is not set: every marketing mail must carry the sender\'s postal address.';
+    const list = await deps.lists.requireListById(campaign.list_id);
+    const fromDomain = list.from_address.slice(list.from_address.lastIndexOf('@') + 1).toLowerCase();
+    if (deps.dkimDomain && fromDomain !== deps.dkimDomain) {
+      return `The From domain ${fromDomain} is not the DKIM domain ${deps.dkimDomain}: receivers would see unaligned, unsigned mail.`;
+    }
+    if ((await repo.confirmedRecipients(db, campaign.list_id, 0, 1)).length === 0) {
+      return `The list "${list.slug}" has no confirmed subscribers.`;
+    }
+    return undefined;
+  }
+
+  /** Self-test, then fan-out; the campaign is running once its rows are queued. */
+  async function start(campaign: CampaignRow): Promise<void> {
+    const reason = await refusal(campaign);
+    if (reason) {
+      await repo.moveCampaign(db, campaign.id, ['scheduled'], 'draft', Date.now(), { stop_reason: reason });
+      throw new AppError('conflict', reason);
+    }
+    const selfTest = await runOptOutSelfTest(database, deps.handler, campaign);
+    await repo.recordSelfTest(db, campaign.id, JSON.stringify(selfTest), Date.now());
+    if (!selfTest.ok) {
+      await repo.moveCampaign(db, campaign.id, ['scheduled'], 'draft', Date.now());
+      throw new AppError('conflict', `The opt-out self-test failed: ${selfTest.reason}. Nothing was sent.`);
+    }
+    if (!(await repo.moveCampaign(db, campaign.id, ['draft', 'scheduled'], 'running', Date.now(), { started_at: Date.now(), stop_reason: null }))) {
+      throw new AppError('conflict', 'The campaign is no longer a draft.');
+    }
+    const list = await deps.lists.requireListById(campaign.list_id);
+    const fromDomain = list.from_address.slice(list.from_address.lastIndexOf('@') + 1);
+    await fanOut(database, campaign, fromDomain);
+    deps.onQueued?.();
+  }
+
+  return {
+    async create(input: { list: unknown; subject?: unknown; html?: unknown; text?: unknown; format?: unknown }): Promise<CampaignStatusView> {
+      const list = await deps.lists.requireList(String(input.list ?? ''));
+      const fields = parseCampaignInput(input);
+      // Compile now so a broken template is refused at once, not at send time.
+      await compileCampaign({ subject: fields.subject, html: fields.html, text: fields.text ?? null, format: fields.format });
+      const id = await repo.insertCampaign(db, { listId: list.id, subject: fields.subject, html: fields.html, text: fields.text ?? null, format: fields.format }, Date.now());
+      return this.status(id);
+    },
+
+    async status(id: unknown): Promise<CampaignStatusView> {
+      const campaign = await requireCampaign(id);
+      const [counts, recent, list] = await Promise.all([
+        repo.outboxCounts(db, campaign.id),
+        repo.sentSince(db, campaign.id, Date.now() - 60_000),
+        deps.lists.requireListById(campaign.list_id),
+      ]);
+      const n = (s: OutboxStatus) => counts[s] ?? 0;
+      return {
+        id: campaign.id,
+        list: list.slug,
+        subject: campaign.subject,
+        status: campaign.status,
+        total: Object.values(counts).reduce((a, b) => a + (b ?? 0), 0),
+        sent: n('sent'),
+        failed: n('failed'),
+        deferred: n('deferred'),
+        bounced: n('bounced'),
+        queued: n('queued') + n('sending'),
+        held: n('held'),
+        cancelled: n('cancelled'),
+        ratePerSecond: Math.round((recent / 60) * 10) / 10,
+        selfTest: campaign.self_test ? (JSON.parse(campaign.self_test) as SelfTestResult) : null,
+        sendAt: iso(campaign.send_at),
+        startedAt: iso(campaign.started_at),
+        finishedAt: iso(campaign.finished_at),
+        stopReason: campaign.stop_reason,
+      };
+    },
+
+    /** Sends now, or schedules for `at`; refusals and a failed self-test throw with the reason. */
+    async send(id: unknown, at?: unknown): Promise<CampaignStatusView> {
+      const campaign = await requireCampaign(id);
+      if (campaign.status !== 'draft') throw new AppError('conflict', `Campaign ${campaign.id} is ${campaign.status}; only a draft can be sent.`);
+      const sendAt = parseSendAt(at);
+      const reason = await refusal(campaign);
+      if (reason) throw new AppError('conflict', reason);
+      if (sendAt !== undefined && sendAt > Date.now()) {
+        await repo.moveCampaign(db, campaign.id, ['draft'], 'scheduled', Date.now(), { send_at: sendAt });
+      } else {
+        await start(campaign);
+      }
+      return this.status(campaign.id);
+    },
+
+    /** Starts scheduled campaigns whose time has come (run by `serve`). */
+    async startDue(now = Date.now()): Promise<number> {
+      let started = 0;
+      for (const campaign of await repo.campaignsIn(db, 'scheduled', now)) {
+        try {
+          await start(campaign);
+          started++;
+        } catch {
+          // start() recorded the reason on the campaign and moved it back to draft.
+        }
+      }
+      return started;
+    },
+
+    /** Marks running campaigns with nothing left to send as finished. */
+    async finishCompleted(now = Date.now()): Promise<number> {
+      let finished = 0;
+      for (const campaign of await repo.campaignsIn(db, 'running')) {
+        const counts = await repo.outboxCounts(db, campaign.id);
+        if ((counts.queued ?? 0) + (counts.deferred ?? 0) + (counts.sending ?? 0) + (counts.held ?? 0) === 0) {
+          if (await repo.moveCampaign(db, campaign.id, ['running'], 'finished', now, { finished_at: now })) finished++;
+        }
+      }
+      return finished;
+    },
+
+    async pause(id: unknown): Promise<CampaignStatusView> {
+      const campaign = await requireCampaign(id);
+      await database.transaction(async (trx) => {
+        if (!(await repo.moveCampaign(trx, campaign.id, ['running'], 'paused', Date.now()))) {
+          throw new AppError('conflict', `Campaign ${campaign.id} is ${campaign.status}; only a running campaign can be paused.`);
+        }
+        await repo.setUnsent(trx, campaign.id, UNSENT, 'held', Date.now());
+      });
+      return this.status(campaign.id);
+    },
+
+    async resume(id: unknown): Promise<CampaignStatusView> {
+      const campaign = await requireCampaign(id);
+      await database.transaction(async (trx) => {
+        if (!(await repo.moveCampaign(trx, campaign.id, ['paused'], 'running', Date.now()))) {
+          throw new AppError('conflict', `Campaign ${campaign.id} is ${campaign.status}; only a paused campaign can be resumed.`);
+        }
+        // Held rows go back to the queue as they were: nothing already sent is sent again.
+        await repo.setUnsent(trx, campaign.id, ['held'], 'queued', Date.now());
+      });
+      deps.onQueued?.();
+      return this.status(campaign.id);
+    },
+
+    async cancel(id: unknown): Promise<CampaignStatusView> {
+      const campaign = await requireCampaign(id);
+      await database.transaction(async (trx) => {
+        if (!(await repo.moveCampaign(trx, campaign.id, ['draft', 'scheduled', 'running', 'paused'], 'cancelled', Date.now(), { finished_at: Date.now() }))) {
+          throw new AppError('conflict', `Campaign ${campaign.id} is ${campaign.status} and cannot be cancelled.`);
+        }
+        await repo.setUnsent(trx, campaign.id, ['queued', 'deferred', 'held'], 'cancelled', Date.now());
+      });
+      return this.status(campaign.id);
+    },
+
+    /** Sends one rendered copy to any address now (not a subscriber; the subject says TEST). */
+    async test(id: unknown, to: unknown): Promise<{ to: string; response: string }> {
+      const campaign = await requireCampaign(id);
+      const check = normaliseEmail(to);
+      if (!check.ok) throw new AppError('invalid_input', check.reason);
+      const list = await deps.lists.requireListById(campaign.list_id);
+      const message = await deps.handler.renderFor(
+        campaign.id,
+        // Id 2^48-1 belongs to nobody: the test copy's opt-out links lead to a harmless page.
+        { id: 2 ** 48 - 1, email: check.address.email, name: 'Test Recipient', attributes: '{}' },
+        newMessageId(mailDomain(list, undefined)),
+        '[TEST] ',
+      );
+      const delivery = await deps.transport.send(message);
+      return { to: check.address.email, response: delivery.response };
+    },
+  };
+}
+
+export type CampaignsService = ReturnType<typeof createCampaignsService>;

@@ -1,0 +1,84 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { CampaignStatusView } from '../../campaigns/campaigns.service.js';
+import { AppError } from '../../shared/app-error.js';
+import { withServices } from '../context.js';
+import { printJson, printTable } from '../output.js';
+
+async function readTemplate(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    throw new AppError('not_found', `Cannot read ${file}.`);
+  }
+}
+
+function show(view: CampaignStatusView, json: boolean | undefined): void {
+  if (json) return printJson(view);
+  printTable([view], ['id', 'list', 'status', 'total', 'sent', 'queued', 'deferred', 'failed', 'bounced', 'ratePerSecond']);
+  if (view.selfTest) process.stdout.write(`opt-out self-test: ${view.selfTest.ok ? 'passed' : `FAILED: ${view.selfTest.reason}`} (${view.selfTest.checkedAt})\n`);
+  if (view.stopReason) process.stdout.write(`stopped: ${view.stopReason}\n`);
+}
+
+/** `listwarden campaigns …` */
+export function registerCampaignsCommands(program: Command): void {
+  const campaigns = program.command('campaigns').description('marketing mail to a list\'s confirmed subscribers');
+
+  campaigns
+    .command('create')
+    .description('create a draft from Liquid templates (the HTML must use {{ unsubscribe_url }})')
+    .requiredOption('--list <slug>', 'the list')
+    .requiredOption('--subject <subject>', 'subject (Liquid)')
+    .requiredOption('--html <file>', 'HTML template file (Liquid; MJML with --mjml)')
+    .option('--text <file>', 'text template file (Liquid); derived from the HTML when absent')
+    .option('--mjml', 'the HTML file is MJML')
+    .option('--json', 'print JSON')
+    .action(async (opts: { list: string; subject: string; html: string; text?: string; mjml?: boolean; json?: boolean }) => {
+      const html = await readTemplate(opts.html);
+      const text = opts.text ? await readTemplate(opts.text) : null;
+      const view = await withServices((s) => s.campaigns.create({ list: opts.list, subject: opts.subject, html, text, format: opts.mjml ? 'mjml' : 'html' }));
+      if (opts.json) return printJson(view);
+      process.stdout.write(`Created campaign ${view.id} (draft) for list ${view.list}.\n`);
+    });
+
+  campaigns
+    .command('test <id>')
+    .description('send one copy to an address now, subject prefixed with [TEST]')
+    .requiredOption('--to <address>', 'where to send it')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { to: string; json?: boolean }) => {
+      const result = await withServices((s) => s.campaigns.test(id, opts.to));
+      if (opts.json) return printJson(result);
+      process.stdout.write(`Sent a test copy to ${result.to}: ${result.response}\n`);
+    });
+
+  campaigns
+    .command('send <id>')
+    .description('run the checks and the opt-out self-test, then queue the mail (or schedule it with --at)')
+    .option('--at <time>', 'ISO 8601 time with a zone, e.g. 2026-12-01T09:00:00Z')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { at?: string; json?: boolean }) => {
+      show(await withServices((s) => s.campaigns.send(id, opts.at)), opts.json);
+    });
+
+  for (const [name, description] of [
+    ['pause', 'hold the mail not yet sent'],
+    ['resume', 'send the held mail (nothing already sent goes again)'],
+    ['cancel', 'drop the mail not yet sent'],
+  ] as const) {
+    campaigns
+      .command(`${name} <id>`)
+      .description(description)
+      .option('--json', 'print JSON')
+      .action(async (id: string, opts: { json?: boolean }) => {
+        show(await withServices((s) => s.campaigns[name](id)), opts.json);
+      });
+  }
+
+  campaigns
+    .command('status <id>')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      show(await withServices((s) => s.campaigns.status(id)), opts.json);
+    });
+}

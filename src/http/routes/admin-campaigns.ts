@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { HttpDeps } from '../deps.js';
+import { parseInput } from '../validate.js';
+
+const createBody = z
+  .object({
+    list: z.string(),
+    subject: z.string(),
+    html: z.string(),
+    text: z.string().nullable().optional(),
+    format: z.enum(['html', 'mjml']).optional(),
+  })
+  .strict();
+const idParams = z.object({ id: z.coerce.number().int().positive() });
+const sendBody = z.object({ at: z.string().optional() }).strict().optional();
+const testBody = z.object({ to: z.string() }).strict();
+
+/** Admin API for campaigns; registered inside the authenticated /api/v1 scope. */
+export function registerCampaignRoutes(scope: FastifyInstance, deps: HttpDeps): void {
+  scope.post('/campaigns', async (request, reply) => {
+    const input = parseInput(createBody, request.body, 'The campaign');
+    return reply.code(201).send(await deps.campaigns.create(input));
+  });
+  scope.get('/campaigns/:id', async (request) => deps.campaigns.status(parseInput(idParams, request.params).id));
+  scope.post('/campaigns/:id/send', async (request) => {
+    const { id } = parseInput(idParams, request.params);
+    return deps.campaigns.send(id, parseInput(sendBody, request.body, 'The request')?.at);
+  });
+  scope.post('/campaigns/:id/test', async (request) => {
+    const { id } = parseInput(idParams, request.params);
+    return deps.campaigns.test(id, parseInput(testBody, request.body, 'The request').to);
+  });
+  for (const action of ['pause', 'resume', 'cancel'] as const) {
+    scope.post(`/campaigns/:id/${action}`, async (request) => deps.campaigns[action](parseInput(idParams, request.params).id));
+  }
+}
