@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createApiKeysService } from './apikeys/apikeys.service.js';
 import { campaignMailHandler } from './campaigns/campaign-mail.js';
@@ -14,8 +15,10 @@ import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createListsService } from './lists/lists.service.js';
 import { createTransport } from './mail/create-transport.js';
+import { dkimSign, loadConfiguredKeys } from './mail/dkim.js';
 import { createOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
 import type { Transport } from './mail/transport.js';
+import { AppError } from './shared/app-error.js';
 import { createLogger } from './shared/logger.js';
 import { createDomainVerifier, skipDomainChecks } from './subscribers/domain-check.js';
 import { createSubscribersService } from './subscribers/subscribers.service.js';
@@ -58,6 +61,13 @@ export async function createServices(config: Config, options: { logger?: Logger;
     await database.close();
     throw error;
   }
+  let dkimKeys;
+  try {
+    dkimKeys = loadConfiguredKeys(config.dkim, (file) => readFileSync(file));
+  } catch (error) {
+    await database.close();
+    throw new AppError('invalid_input', (error as Error).message);
+  }
   const secrets = resolveSecrets(config);
   const tokens = createTokenCodec([secrets.current, ...secrets.previous]);
   const transport = createTransport(config.smtpUrl);
@@ -76,6 +86,7 @@ export async function createServices(config: Config, options: { logger?: Logger;
     database,
     transport,
     logger,
+    ...(dkimKeys.length > 0 ? { sign: (message) => ({ ...message, raw: dkimSign(message.raw, dkimKeys) }) } : {}),
     handlers: {
       confirmation: confirmationMailHandler({
         database,

@@ -12,7 +12,7 @@ export interface Config {
   secret: string | undefined;
   previousSecrets: string[];
   smtpUrl: string;
-  dkim: { domain: string; selector: string; keyFile: string } | undefined;
+  dkim: { domain: string; selector: string; keyFile: string; ed25519?: { selector: string; keyFile: string } } | undefined;
   postalAddress: string | undefined;
   inboundPort: number;
   bounceDomain: string | undefined;
@@ -102,6 +102,8 @@ const schema = z.object({
   LISTWARDEN_DKIM_DOMAIN: z.string().trim().min(1).optional(),
   LISTWARDEN_DKIM_SELECTOR: z.string().trim().min(1).optional(),
   LISTWARDEN_DKIM_KEY_FILE: z.string().trim().min(1).optional(),
+  LISTWARDEN_DKIM_ED25519_SELECTOR: z.string().trim().min(1).optional(),
+  LISTWARDEN_DKIM_ED25519_KEY_FILE: z.string().trim().min(1).optional(),
   LISTWARDEN_POSTAL_ADDRESS: z.string().trim().min(1).optional(),
   LISTWARDEN_INBOUND_PORT: port.default(2525),
   LISTWARDEN_BOUNCE_DOMAIN: z.string().trim().toLowerCase().min(1).optional(),
@@ -134,6 +136,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const dkimParts = [e.LISTWARDEN_DKIM_DOMAIN, e.LISTWARDEN_DKIM_SELECTOR, e.LISTWARDEN_DKIM_KEY_FILE];
+  if (Boolean(e.LISTWARDEN_DKIM_ED25519_SELECTOR) !== Boolean(e.LISTWARDEN_DKIM_ED25519_KEY_FILE) || (e.LISTWARDEN_DKIM_ED25519_SELECTOR && !e.LISTWARDEN_DKIM_DOMAIN)) {
+    throw new AppError('invalid_input', 'LISTWARDEN_DKIM_ED25519_SELECTOR and LISTWARDEN_DKIM_ED25519_KEY_FILE go together, next to the RSA key settings.');
+  }
   if (dkimParts.some(Boolean) && !dkimParts.every(Boolean)) {
     throw new AppError(
       'invalid_input',
@@ -154,6 +159,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           domain: e.LISTWARDEN_DKIM_DOMAIN.toLowerCase(),
           selector: e.LISTWARDEN_DKIM_SELECTOR as string,
           keyFile: e.LISTWARDEN_DKIM_KEY_FILE as string,
+          ...(e.LISTWARDEN_DKIM_ED25519_SELECTOR
+            ? { ed25519: { selector: e.LISTWARDEN_DKIM_ED25519_SELECTOR, keyFile: e.LISTWARDEN_DKIM_ED25519_KEY_FILE as string } }
+            : {}),
         }
       : undefined,
     postalAddress: e.LISTWARDEN_POSTAL_ADDRESS,

@@ -12,15 +12,20 @@ export interface ComposeInput {
   headers?: Record<string, string>;
 }
 
-/** Builds the RFC 5322 bytes of a low-volume message (confirmations, notices) with nodemailer. */
+/** Lines in mail end in CRLF (RFC 5322 2.3); templates are usually written with LF. */
+function crlf(text: string): string {
+  return text.replace(/\r?\n/g, '\r\n');
+}
+
+/** Builds the RFC 5322 bytes of a message with nodemailer. */
 export async function composeMessage(input: ComposeInput): Promise<Buffer> {
   const composer = new MailComposer({
     from: input.from.name ? { name: input.from.name, address: input.from.address } : input.from.address,
     to: input.to,
     replyTo: input.replyTo ?? undefined,
     subject: input.subject,
-    text: input.text,
-    html: input.html,
+    text: crlf(input.text),
+    html: crlf(input.html),
     messageId: input.messageId,
     date: input.date ?? new Date(),
     headers: input.headers,

@@ -26,6 +26,8 @@ export interface OutboxWorkerOptions {
   pollMs?: number;
   leaseMs?: number;
   retryPolicy?: RetryPolicy;
+  /** Applied to every message before the transport (DKIM). */
+  sign?: (message: OutgoingMessage) => OutgoingMessage;
 }
 
 export interface OutboxWorker {
@@ -86,7 +88,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       }
       let delivery: Delivery;
       try {
-        delivery = await transport.send(rendered.message);
+        delivery = await transport.send(options.sign ? options.sign(rendered.message) : rendered.message);
       } catch (error) {
         await failAttempt(row, error, error instanceof DeliveryError && error.permanent);
         return;

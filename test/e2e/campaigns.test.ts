@@ -1,19 +1,26 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { Resolver } from 'node:dns/promises';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { suppressionHash } from '../../src/unsubscribe/suppression-key.js';
 import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
+import { dnsmasqSkip, startDnsmasq, txtRecord, type DnsServer } from '../helpers/dnsmasq.js';
 import { postJson, request } from '../helpers/http.js';
 import { capturedMails, cli, headerValue, newInstance, startServer, waitForMails, type Instance, type RunningServer } from '../helpers/listwarden.js';
 import { freeTcpPort } from '../helpers/ports.js';
 
 const POSTAL = 'Shop BV, Keizersgracht 1, 1015 CJ Amsterdam';
+const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const ed = generateKeyPairSync('ed25519');
 const HTML = '<html><body><h1>Hello {{ subscriber.name }}</h1><p>Winter sale in {{ subscriber.city }}.</p><p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p></body></html>';
 
 for (const dialect of DIALECTS) {
-  describe(`campaigns end to end on ${dialect.name}`, { skip: dialect.skip }, () => {
+  describe(`campaigns end to end on ${dialect.name}`, { skip: dialect.skip || dnsmasqSkip }, () => {
+    let dns: DnsServer;
     let fresh: TestDatabase;
     let instance: Instance;
     let server: RunningServer;
@@ -45,8 +52,21 @@ for (const dialect of DIALECTS) {
     }
 
     before(async () => {
+      dns = await startDnsmasq([
+        txtRecord('lw1._domainkey.shop.test', `v=DKIM1; k=rsa; p=${rsa.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`),
+        txtRecord('lw2._domainkey.shop.test', `v=DKIM1; k=ed25519; p=${ed.publicKey.export({ type: 'spki', format: 'der' }).subarray(-32).toString('base64')}`),
+      ]);
       fresh = await dialect.fresh();
       instance = newInstance(fresh.url, { LISTWARDEN_VERIFY_DOMAINS: 'false', LISTWARDEN_POSTAL_ADDRESS: POSTAL });
+      writeFileSync(join(instance.dir, 'rsa.pem'), rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      writeFileSync(join(instance.dir, 'ed.pem'), ed.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      Object.assign(instance.env, {
+        LISTWARDEN_DKIM_DOMAIN: 'shop.test',
+        LISTWARDEN_DKIM_SELECTOR: 'lw1',
+        LISTWARDEN_DKIM_KEY_FILE: join(instance.dir, 'rsa.pem'),
+        LISTWARDEN_DKIM_ED25519_SELECTOR: 'lw2',
+        LISTWARDEN_DKIM_ED25519_KEY_FILE: join(instance.dir, 'ed.pem'),
+      });
       for (const slug of ['news', 'empty']) {
         assert.equal((await cli(instance, ['lists', 'create', slug, '--name', `Shop ${slug}`, '--from', `Shop <${slug}@shop.test>`])).code, 0);
       }
@@ -68,6 +88,7 @@ for (const dialect of DIALECTS) {
       await server?.stop();
       await db?.close();
       await fresh?.drop();
+      await dns?.stop();
       instance?.cleanup();
     });
 
@@ -84,13 +105,8 @@ for (const dialect of DIALECTS) {
       assert.equal(viaApi.status, 409);
       assert.match(String(viaApi.json().message), /"empty" has no confirmed subscribers/);
       await refused(good, /LISTWARDEN_POSTAL_ADDRESS is not set/, { LISTWARDEN_POSTAL_ADDRESS: '' });
-      const keyFile = join(instance.dir, 'dkim.key');
-      writeFileSync(keyFile, 'unused');
-      await refused(good, /From domain shop\.test is not the DKIM domain other\.test/, {
-        LISTWARDEN_DKIM_DOMAIN: 'other.test',
-        LISTWARDEN_DKIM_SELECTOR: 's1',
-        LISTWARDEN_DKIM_KEY_FILE: keyFile,
-      });
+      await refused(good, /From domain shop\.test is not the DKIM domain other\.test/, { LISTWARDEN_DKIM_DOMAIN: 'other.test' });
+      await refused(good, /DKIM key .*cannot be used/, { LISTWARDEN_DKIM_KEY_FILE: htmlFile });
       const closed = await freeTcpPort();
       await refused(good, /opt-out self-test failed: the one-click POST/, { LISTWARDEN_PUBLIC_URL: `http://127.0.0.1:${closed}` });
       const after = await status(good);
@@ -127,6 +143,14 @@ for (const dialect of DIALECTS) {
         assert.ok(mail.parsed.text?.includes(POSTAL), 'postal address in the footer');
       }
       assert.equal(ann!.parsed.subject, 'Winter sale for Ann');
+      const resolver = new Resolver({ timeout: 1000, tries: 1 });
+      resolver.setServers([dns.address]);
+      const dkim = await dkimVerify(Buffer.from(ann!.raw.replace(/^Return-Path: [^\r]*\r\n/, '')), { resolver: (name, type) => resolver.resolve(name, type as 'TXT') });
+      assert.deepEqual(dkim.results.map((r) => [r.status.result, r.selector, r.status.aligned]), [['pass', 'lw1', 'shop.test'], ['pass', 'lw2', 'shop.test']], JSON.stringify(dkim.results.map((r) => r.status)));
+      for (const r of dkim.results) {
+        const names = r.signingHeaders.keys.split(':').map((k) => k.trim().toLowerCase());
+        assert.ok(names.includes('list-unsubscribe') && names.includes('list-unsubscribe-post'), r.signingHeaders.keys);
+      }
       assert.match(ann!.parsed.html || '', /Winter sale in Delft/);
       assert.notEqual(headerValue(ann!, 'list-unsubscribe'), headerValue(bob!, 'list-unsubscribe'), 'per recipient');
 

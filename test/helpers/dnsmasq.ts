@@ -18,7 +18,7 @@ const ZONE_ARGS = [
   '--host-record=mx1.example.test,192.0.2.20',
   '--host-record=aonly.test,192.0.2.30',
   '--host-record=v6only.test,2001:db8::30',
-  '--txt-record=nomail.test,"v=spf1 -all"',
+  '--txt-record=nomail.test,v=spf1 -all',
   '--mx-host=nullmx.test,.,0',
 ];
 
@@ -28,8 +28,16 @@ export interface DnsServer {
   stop(): Promise<void>;
 }
 
-/** Starts a real dnsmasq on a loopback port serving the test zones. */
-export async function startDnsmasq(): Promise<DnsServer> {
+/** A TXT record argument; long values are split into the 255-byte strings DNS allows. */
+export function txtRecord(name: string, value: string): string {
+  const chunks = value.match(/.{1,255}/g) ?? [''];
+  if (value.includes(',')) throw new Error('dnsmasq separates TXT strings with commas; the value cannot contain one');
+  // No shell runs dnsmasq, so no quotes: each comma-separated part is one TXT string.
+  return `--txt-record=${name},${chunks.join(',')}`;
+}
+
+/** Starts a real dnsmasq on a loopback port serving the test zones (plus `extraArgs`). */
+export async function startDnsmasq(extraArgs: readonly string[] = []): Promise<DnsServer> {
   const blackhole: Socket = createSocket('udp4');
   await new Promise<void>((resolve) => blackhole.bind(0, '127.0.0.1', resolve));
   const blackholePort = blackhole.address().port;
@@ -50,6 +58,7 @@ export async function startDnsmasq(): Promise<DnsServer> {
       '--pid-file=',
       `--server=/blackhole.test/127.0.0.1#${blackholePort}`,
       ...ZONE_ARGS,
+      ...extraArgs,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

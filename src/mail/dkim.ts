@@ -1,0 +1,108 @@
+import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
+
+/**
+ * DKIM signing (RFC 6376, relaxed/relaxed) with node:crypto: RSA-SHA256, and Ed25519-SHA256
+ * (RFC 8463) as an optional second signature. nodemailer signs RSA only, and signing with a
+ * `KeyObject` instead of PEM text is several times faster per message.
+ */
+export interface DkimKey {
+  domain: string;
+  selector: string;
+  key: KeyObject;
+}
+
+/** The headers every signature covers when present (List-* so the opt-out cannot be stripped). */
+export const SIGNED_HEADERS = ['from', 'to', 'subject', 'date', 'message-id', 'list-unsubscribe', 'list-unsubscribe-post', 'mime-version', 'content-type', 'reply-to', 'feedback-id'];
+
+/** Loads a PEM private key (RSA or Ed25519) once. */
+export function loadDkimKey(domain: string, selector: string, pem: string | Buffer): DkimKey {
+  const key = createPrivateKey(pem);
+  const type = key.asymmetricKeyType;
+  if (type !== 'rsa' && type !== 'ed25519') throw new Error(`DKIM keys must be RSA or Ed25519, not ${type}`);
+  if (type === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 1024) throw new Error('DKIM RSA keys must have at least 1024 bits (2048 recommended)');
+  return { domain: domain.toLowerCase(), selector, key };
+}
+
+/** Splits a message into its header block (without the blank line) and its body. */
+function split(raw: Buffer): { head: string; body: Buffer } {
+  const end = raw.indexOf('\r\n\r\n');
+  if (end < 0) return { head: raw.toString('binary'), body: Buffer.alloc(0) };
+  return { head: raw.subarray(0, end).toString('binary'), body: raw.subarray(end + 4) };
+}
+
+/** Relaxed body canonicalisation and its SHA-256, base64. */
+export function bodyHash(body: Buffer): string {
+  // Verifiers treat a bare LF as a line end too; so do we, so the hash matches either way.
+  const lines = body.toString('binary').split(/\r?\n/);
+  const canonical = lines.map((line) => line.replace(/[ \t]+/g, ' ').replace(/ $/, ''));
+  while (canonical.length > 0 && canonical[canonical.length - 1] === '') canonical.pop();
+  const text = canonical.length === 0 ? '' : canonical.join('\r\n') + '\r\n';
+  return createHash('sha256').update(text, 'binary').digest('base64');
+}
+
+/** Header fields as [lower-case name, unfolded relaxed value], in order. */
+function fields(head: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const field of head.split(/\r\n(?![ \t])/)) {
+    const colon = field.indexOf(':');
+    if (colon <= 0) continue;
+    const name = field.slice(0, colon).trim().toLowerCase();
+    const value = field.slice(colon + 1).replace(/\r\n/g, '').replace(/[ \t]+/g, ' ').trim();
+    out.push([name, value]);
+  }
+  return out;
+}
+
+/**
+ * Returns the message with DKIM-Signature headers prepended, one per key (RSA first). Headers
+ * in SIGNED_HEADERS that are present are signed, each instance bottom-up as RFC 6376 5.4.2 says.
+ */
+export function dkimSign(raw: Buffer, keys: readonly DkimKey[], now = Date.now()): Buffer {
+  if (keys.length === 0) return raw;
+  const { head, body } = split(raw);
+  const bh = bodyHash(body);
+  const all = fields(head);
+  const chosen: string[] = [];
+  const names: string[] = [];
+  const used = new Set<number>();
+  for (const name of SIGNED_HEADERS) {
+    for (let i = all.length - 1; i >= 0; i--) {
+      const [fieldName, value] = all[i] as [string, string];
+      if (fieldName !== name || used.has(i)) continue;
+      used.add(i);
+      chosen.push(`${name}:${value}`);
+      names.push(name);
+    }
+  }
+  const t = Math.floor(now / 1000);
+  const signatures = keys.map((k) => {
+    const algorithm = k.key.asymmetricKeyType === 'ed25519' ? 'ed25519-sha256' : 'rsa-sha256';
+    const value = `v=1; a=${algorithm}; c=relaxed/relaxed; d=${k.domain}; s=${k.selector}; t=${t}; h=${names.join(':')}; bh=${bh}; b=`;
+    const data = Buffer.from(`${chosen.join('\r\n')}\r\ndkim-signature:${value}`, 'binary');
+    const b =
+      algorithm === 'ed25519-sha256'
+        ? sign(null, createHash('sha256').update(data).digest(), k.key).toString('base64')
+        : sign('sha256', data, k.key).toString('base64');
+    return `DKIM-Signature: ${value}${b}\r\n`;
+  });
+  return Buffer.concat([Buffer.from(signatures.join(''), 'binary'), raw]);
+}
+
+/** Reads the configured key files; a missing or unusable key is one sentence at startup. */
+export function loadConfiguredKeys(
+  dkim: { domain: string; selector: string; keyFile: string; ed25519?: { selector: string; keyFile: string } } | undefined,
+  read: (file: string) => Buffer,
+): DkimKey[] {
+  if (!dkim) return [];
+  const load = (selector: string, file: string, expected: 'rsa' | 'ed25519') => {
+    let key: DkimKey;
+    try {
+      key = loadDkimKey(dkim.domain, selector, read(file));
+    } catch (error) {
+      throw new Error(`The DKIM key ${file} cannot be used: ${(error as Error).message}.`);
+    }
+    if (key.key.asymmetricKeyType !== expected) throw new Error(`The DKIM key ${file} is not an ${expected.toUpperCase()} key.`);
+    return key;
+  };
+  return [load(dkim.selector, dkim.keyFile, 'rsa'), ...(dkim.ed25519 ? [load(dkim.ed25519.selector, dkim.ed25519.keyFile, 'ed25519')] : [])];
+}
