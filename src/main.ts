@@ -17,6 +17,7 @@ import { createListsService } from './lists/lists.service.js';
 import { createTransport } from './mail/create-transport.js';
 import { dkimSign, loadConfiguredKeys } from './mail/dkim.js';
 import { createOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
+import { DEFAULT_RETRY_POLICY } from './mail/retry-policy.js';
 import type { Transport } from './mail/transport.js';
 import { AppError } from './shared/app-error.js';
 import { createLogger } from './shared/logger.js';
@@ -86,6 +87,10 @@ export async function createServices(config: Config, options: { logger?: Logger;
     database,
     transport,
     logger,
+    leaseMs: config.outbox.leaseMs,
+    concurrency: config.outbox.concurrency,
+    batchSize: config.outbox.batchSize,
+    retryPolicy: { ...DEFAULT_RETRY_POLICY, baseDelayMs: config.outbox.retryBaseMs },
     ...(dkimKeys.length > 0 ? { sign: (message) => ({ ...message, raw: dkimSign(message.raw, dkimKeys) }) } : {}),
     handlers: {
       confirmation: confirmationMailHandler({
@@ -161,36 +166,51 @@ function every(logger: Logger, name: string, ms: number, task: () => Promise<unk
 }
 
 /**
- * `listwarden serve`: HTTP server, outbox worker and housekeeping in one process. SIGTERM and
- * SIGINT stop accepting, let in-flight requests and sends finish, release the rest, and exit.
+ * `listwarden serve`: HTTP server, outbox worker and the schedulers in one process. With
+ * `workerOnly`, just the outbox worker: run as many as needed next to one full `serve`, against
+ * the same PostgreSQL database. SIGTERM and SIGINT stop accepting, let in-flight requests and
+ * sends finish, release the rest, and exit.
  */
-export async function serve(config: Config, options: { logger?: Logger } = {}): Promise<{ url: string; stop(): Promise<void> }> {
+export async function serve(
+  config: Config,
+  options: { logger?: Logger; workerOnly?: boolean } = {},
+): Promise<{ url: string | undefined; stop(): Promise<void> }> {
   const services = await createServices(config, options);
   const { logger } = services;
-  const pages = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'pages', format: 'html' });
-  // Loaded here so CLI commands that never serve HTTP start faster.
-  const { buildHttpApp } = await import('./http/app.js');
-  const app = await buildHttpApp({ ...services, pages });
-  const url = await app.listen({ host: config.host, port: config.port });
+  let app: { close(): Promise<unknown> } | undefined;
+  let url: string | undefined;
+  const timers: Array<() => Promise<void>> = [];
+  if (!options.workerOnly) {
+    const pages = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'pages', format: 'html' });
+    // Loaded here so CLI commands that never serve HTTP start faster.
+    const { buildHttpApp } = await import('./http/app.js');
+    const http = await buildHttpApp({ ...services, pages });
+    url = await http.listen({ host: config.host, port: config.port });
+    app = http;
+    // The schedulers run in the process that serves HTTP only, so they never race each other.
+    timers.push(
+      every(logger, 'housekeeping', HOUSEKEEPING_INTERVAL_MS, () => purgeStalePending(services.database, config.pendingTtlMs, logger), true),
+      every(logger, 're-permission release', SCHEDULER_INTERVAL_MS, async () => {
+        if ((await releaseDueRepermissions(services.database)) > 0) services.worker.poke();
+      }),
+      every(logger, 'campaign scheduler', SCHEDULER_INTERVAL_MS, async () => {
+        await services.campaigns.startDue();
+        await services.campaigns.finishCompleted();
+      }),
+    );
+  }
   services.worker.start();
-  const timers = [
-    every(logger, 'housekeeping', HOUSEKEEPING_INTERVAL_MS, () => purgeStalePending(services.database, config.pendingTtlMs, logger), true),
-    every(logger, 're-permission release', SCHEDULER_INTERVAL_MS, async () => {
-      if ((await releaseDueRepermissions(services.database)) > 0) services.worker.poke();
-    }),
-    every(logger, 'campaign scheduler', SCHEDULER_INTERVAL_MS, async () => {
-      await services.campaigns.startDue();
-      await services.campaigns.finishCompleted();
-    }),
-  ];
-  logger.info({ url, publicUrl: config.publicUrl, transport: services.transport.name, database: services.database.dialect }, 'listwarden is listening');
+  logger.info(
+    { url, workerId: services.worker.workerId, publicUrl: config.publicUrl, transport: services.transport.name, database: services.database.dialect },
+    options.workerOnly ? 'listwarden worker is running' : 'listwarden is listening',
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       logger.info('shutting down');
       await Promise.all(timers.map((stopTimer) => stopTimer()));
-      await app.close();
+      await app?.close();
       await services.worker.stop();
       await services.close();
       logger.info('stopped');

@@ -25,6 +25,7 @@ export interface Config {
   pendingTtlMs: number;
   repermissionPerHour: number;
   trustProxy: boolean;
+  outbox: { leaseMs: number; retryBaseMs: number; concurrency: number; batchSize: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -116,6 +117,10 @@ const schema = z.object({
   LISTWARDEN_PENDING_TTL_DAYS: positiveInt.default(30),
   LISTWARDEN_REPERMISSION_PER_HOUR: positiveInt.default(1000),
   LISTWARDEN_TRUST_PROXY: bool.default(false),
+  LISTWARDEN_OUTBOX_LEASE_SECONDS: positiveInt.default(120),
+  LISTWARDEN_RETRY_BASE_SECONDS: positiveInt.default(30),
+  LISTWARDEN_OUTBOX_CONCURRENCY: positiveInt.max(1000, 'must be at most 1000').default(10),
+  LISTWARDEN_OUTBOX_BATCH: positiveInt.max(10_000, 'must be at most 10000').default(100),
   LISTWARDEN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -176,6 +181,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pendingTtlMs: e.LISTWARDEN_PENDING_TTL_DAYS * DAY_MS,
     repermissionPerHour: e.LISTWARDEN_REPERMISSION_PER_HOUR,
     trustProxy: e.LISTWARDEN_TRUST_PROXY,
+    outbox: {
+      leaseMs: e.LISTWARDEN_OUTBOX_LEASE_SECONDS * 1000,
+      retryBaseMs: e.LISTWARDEN_RETRY_BASE_SECONDS * 1000,
+      concurrency: e.LISTWARDEN_OUTBOX_CONCURRENCY,
+      batchSize: e.LISTWARDEN_OUTBOX_BATCH,
+    },
     logLevel: e.LISTWARDEN_LOG_LEVEL,
   };
 }

@@ -65,21 +65,27 @@ export interface RunningServer {
   stop(): Promise<number | null>;
 }
 
-/** Starts `listwarden serve` on a free port and waits until it listens. */
-export async function startServer(instance: Instance, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
+/** Starts `listwarden serve` on a free port (or `serve --worker-only`) and waits until it runs. */
+export async function startServer(
+  instance: Instance,
+  extraEnv: Record<string, string> = {},
+  options: { workerOnly?: boolean; publicUrl?: string } = {},
+): Promise<RunningServer> {
   const port = await freeTcpPort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve'], {
+  const args = ['--import', TSX, CLI, 'serve', ...(options.workerOnly ? ['--worker-only'] : [])];
+  const child = spawn(process.execPath, args, {
     cwd: instance.dir,
-    env: { ...instance.env, LISTWARDEN_PORT: String(port), LISTWARDEN_PUBLIC_URL: url, ...extraEnv },
+    env: { ...instance.env, LISTWARDEN_PORT: String(port), LISTWARDEN_PUBLIC_URL: options.publicUrl ?? url, ...extraEnv },
   });
+  const ready = options.workerOnly ? 'listwarden worker is running' : 'listwarden is listening';
   let output = '';
   child.stdout.on('data', (d) => (output += String(d)));
   child.stderr.on('data', (d) => (output += String(d)));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
     const check = () => {
-      if (output.includes('listwarden is listening')) {
+      if (output.includes(ready)) {
         clearTimeout(timer);
         resolve();
       }

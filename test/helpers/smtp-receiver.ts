@@ -19,6 +19,7 @@ export interface SmtpReceiver {
  */
 export async function startSmtpReceiver(
   reply: (recipient: string, attempt: number) => { code: number; message: string } | undefined = () => undefined,
+  options: { delayMs?: number } = {},
 ): Promise<SmtpReceiver> {
   const received: ReceivedMessage[] = [];
   const attempts = new Map<string, number>();
@@ -46,7 +47,8 @@ export async function startSmtpReceiver(
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks).toString('utf8'),
         });
-        callback(null, 'Queued as test');
+        if (options.delayMs) setTimeout(() => callback(null, 'Queued as test'), options.delayMs);
+        else callback(null, 'Queued as test');
       });
     },
   });

@@ -10,8 +10,9 @@ export function registerServerCommands(program: Command): void {
   program
     .command('serve')
     .description('run the HTTP server and the outbox worker (migrates the database first)')
-    .action(async () => {
-      const server = await serve(loadConfig());
+    .option('--worker-only', 'run only the outbox worker (more senders next to one full serve, on PostgreSQL)')
+    .action(async (opts: { workerOnly?: boolean }) => {
+      const server = await serve(loadConfig(), { workerOnly: opts.workerOnly === true });
       await new Promise<void>((resolve) => {
         const onSignal = () => {
           process.off('SIGTERM', onSignal);
