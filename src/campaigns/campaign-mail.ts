@@ -3,7 +3,7 @@ import type { TokenCodec } from '../consent/tokens.js';
 import type { Database } from '../db/database.js';
 import type { CampaignRow, ListRow, OutboxRow } from '../db/schema.js';
 import { findListById } from '../lists/lists.repo.js';
-import { composeMessage } from '../mail/compose.js';
+import { buildMime, formatMailbox, newBoundary } from '../mail/mime.js';
 import { envelopeSender } from '../mail/envelope.js';
 import type { MessageHandler } from '../mail/outbox-worker.js';
 import type { OutgoingMessage } from '../mail/transport.js';
@@ -26,6 +26,9 @@ interface Prepared {
   campaign: CampaignRow;
   list: ListRow;
   compiled: CompiledCampaign;
+  from: string;
+  boundary: string;
+  domain: string;
 }
 
 /** The domain opt-out mail and bounces go to: the bounce domain, else the From domain. */
@@ -58,7 +61,14 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
         if (!campaign) throw new Error(`campaign ${campaignId} not found`);
         const list = await findListById(db, campaign.list_id);
         if (!list) throw new Error(`list of campaign ${campaignId} not found`);
-        return { campaign, list, compiled: await compileCampaign(campaign) };
+        return {
+          campaign,
+          list,
+          compiled: await compileCampaign(campaign),
+          from: formatMailbox(list.from_name, list.from_address),
+          boundary: newBoundary(),
+          domain: mailDomain(list, deps.bounceDomain),
+        };
       })();
       entry.catch(() => cache.delete(campaignId));
       if (cache.size > 50) cache.delete(cache.keys().next().value as number);
@@ -75,7 +85,6 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
   ): Promise<OutgoingMessage> {
     const { campaign, list, compiled } = p;
     const unsubscribeToken = deps.tokens.sign('unsubscribe', subscriber.id, list.id);
-    const domain = mailDomain(list, deps.bounceDomain);
     const rendered = renderCampaign(compiled, {
       subscriber: { ...(JSON.parse(subscriber.attributes) as Record<string, unknown>), email: subscriber.email, name: subscriber.name ?? '' },
       list: { name: list.name },
@@ -83,15 +92,17 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
       preferences_url: preferencesUrl(deps.publicUrl, deps.tokens.sign('preferences', subscriber.id, 0)),
       postal_address: deps.postalAddress ?? '',
     });
-    const raw = await composeMessage({
-      from: { name: list.from_name, address: list.from_address },
+    const raw = buildMime({
+      from: p.from,
       replyTo: list.reply_to,
       to: subscriber.email,
       subject: subjectPrefix + rendered.subject,
       text: rendered.text,
       html: rendered.html,
       messageId,
-      headers: { ...listUnsubscribeHeaders(deps.publicUrl, unsubscribeToken, domain), 'X-Campaign': String(campaign.id) },
+      date: new Date(),
+      headers: { ...listUnsubscribeHeaders(deps.publicUrl, unsubscribeToken, p.domain), 'X-Campaign': String(campaign.id) },
+      boundary: p.boundary,
     });
     return { envelopeFrom: envelopeSender(list.from_address, deps.bounceDomain), envelopeTo: subscriber.email, messageId, raw };
   }

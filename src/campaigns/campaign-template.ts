@@ -2,6 +2,7 @@ import { convert } from 'html-to-text';
 import { Liquid, type Template } from 'liquidjs';
 import mjml2html from 'mjml';
 import { invalidInput } from '../shared/app-error.js';
+import { compileFast, renderFast, type FastTemplate } from './fast-template.js';
 
 /** What an admin writes: Liquid with the subscriber's fields, optionally inside MJML. */
 export interface CampaignSource {
@@ -11,12 +12,14 @@ export interface CampaignSource {
   format: 'html' | 'mjml';
 }
 
-/** Parsed once per campaign; each recipient only renders. */
+/** Parsed once per campaign; each recipient only renders (simple templates without liquidjs). */
 export interface CompiledCampaign {
-  subject: Template[];
-  html: Template[];
-  text: Template[];
+  subject: Part;
+  html: Part;
+  text: Part;
 }
+
+type Part = { fast: FastTemplate } | { liquid: Template[] };
 
 /** The values a template can use per recipient. */
 export interface RecipientData {
@@ -69,12 +72,20 @@ function textFromHtml(html: string): string {
 const htmlEngine = new Liquid({ outputEscape: 'escape', strictFilters: true, ownPropertyOnly: true });
 const textEngine = new Liquid({ strictFilters: true, ownPropertyOnly: true });
 
-function parse(engine: Liquid, source: string, what: string): Template[] {
+function parse(engine: Liquid, source: string, what: string): Part {
+  let liquid: Template[];
   try {
-    return engine.parse(source);
+    // Parsed even when the fast path applies: a syntax error is reported either way.
+    liquid = engine.parse(source);
   } catch (error) {
     throw invalidInput(`The ${what} template is not valid Liquid: ${(error as Error).message.split('\n')[0]}`);
   }
+  const fast = compileFast(source);
+  return fast ? { fast } : { liquid };
+}
+
+function render(engine: Liquid, part: Part, scope: Record<string, unknown>): string {
+  return 'fast' in part ? renderFast(part.fast, scope, engine === htmlEngine) : (engine.renderSync(part.liquid, scope) as string);
 }
 
 /** Compiles a campaign once: MJML to HTML, the footer added, the text part derived, Liquid parsed. */
@@ -99,8 +110,8 @@ export async function compileCampaign(source: CampaignSource): Promise<CompiledC
 export function renderCampaign(compiled: CompiledCampaign, data: RecipientData): { subject: string; html: string; text: string } {
   const scope = data as unknown as Record<string, unknown>;
   return {
-    subject: (textEngine.renderSync(compiled.subject, scope) as string).replace(/\s+/g, ' ').trim(),
-    html: htmlEngine.renderSync(compiled.html, scope) as string,
-    text: textEngine.renderSync(compiled.text, scope) as string,
+    subject: render(textEngine, compiled.subject, scope).replace(/\s+/g, ' ').trim(),
+    html: render(htmlEngine, compiled.html, scope),
+    text: render(textEngine, compiled.text, scope),
   };
 }

@@ -32,6 +32,19 @@ function split(raw: Buffer): { head: string; body: Buffer } {
 
 /** Relaxed body canonicalisation and its SHA-256, base64. */
 export function bodyHash(body: Buffer): string {
+  // Fast path: a body with CRLF only, no tabs, no double spaces and no white space before a line
+  // end is already canonical apart from trailing empty lines (true of quoted-printable parts).
+  const text = body.toString('latin1');
+  if (!/[\t]|  | \r?\n|[^\r]\n|^\n| $/.test(text)) {
+    let end = text.length;
+    while (end >= 4 && text.endsWith('\r\n\r\n', end)) end -= 2;
+    const canonical = end === 2 && text.startsWith('\r\n') ? '' : text.slice(0, end) + (text.endsWith('\r\n', end) || end === 0 ? '' : '\r\n');
+    return createHash('sha256').update(canonical, 'latin1').digest('base64');
+  }
+  return slowBodyHash(body);
+}
+
+function slowBodyHash(body: Buffer): string {
   // Verifiers treat a bare LF as a line end too; so do we, so the hash matches either way.
   const lines = body.toString('binary').split(/\r?\n/);
   const canonical = lines.map((line) => line.replace(/[ \t]+/g, ' ').replace(/ $/, ''));

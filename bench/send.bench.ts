@@ -1,0 +1,134 @@
+// npm run bench:send — the real `listwarden serve` (built JS, SQLite) sends a 20 KB personalised
+// campaign, DKIM-signed with RSA-2048, to postfix's smtp-sink on loopback. Prints one JSON line:
+// messages/s and the server's peak RSS, next to smtp-source's raw ceiling measured in the same run.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const BIN = join(ROOT, 'bin/listwarden.js');
+const { values } = parseArgs({ options: { recipients: { type: 'string', default: '100000' } } });
+const recipients = Number(values.recipients);
+const dir = mkdtempSync(join(tmpdir(), 'lw-bench-send-'));
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+
+function peakRssKb(pid: number): number {
+  try {
+    return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+const children: ChildProcess[] = [];
+try {
+  const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`build failed: ${build.stderr}${build.stdout}`);
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  writeFileSync(join(dir, 'dkim.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const sinkPort = await freePort();
+  const httpPort = await freePort();
+  const sink = spawn('smtp-sink', ['-u', 'nobody', `127.0.0.1:${sinkPort}`, '1000'], { stdio: 'ignore' });
+  children.push(sink);
+  const env = {
+    ...process.env,
+    LISTWARDEN_DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`,
+    LISTWARDEN_DATA_DIR: join(dir, 'data'),
+    LISTWARDEN_SMTP_URL: `smtp://127.0.0.1:${sinkPort}`,
+    LISTWARDEN_PORT: String(httpPort),
+    LISTWARDEN_PUBLIC_URL: `http://127.0.0.1:${httpPort}`,
+    LISTWARDEN_POSTAL_ADDRESS: 'Shop BV, Keizersgracht 1, 1015 CJ Amsterdam',
+    LISTWARDEN_DKIM_DOMAIN: 'shop.test',
+    LISTWARDEN_DKIM_SELECTOR: 'bench',
+    LISTWARDEN_DKIM_KEY_FILE: join(dir, 'dkim.pem'),
+    LISTWARDEN_LOG_LEVEL: 'warn',
+  };
+  const run = (args: string[]) => {
+    const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`listwarden ${args.join(' ')} failed: ${r.stderr}`);
+    return r.stdout;
+  };
+  run(['lists', 'create', 'news', '--name', 'Shop News', '--from', 'Shop News <news@shop.test>']);
+  const csv = join(dir, 'subscribers.csv');
+  const out = createWriteStream(csv);
+  out.write('email,name,city,confirmed_at,confirm_ip\n');
+  for (let i = 0; i < recipients; i++) {
+    if (!out.write(`c${i}@example${i % 997}.test,Customer ${i},Delft,2025-01-01T00:00:00Z,192.0.2.1\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  run(['import', csv, '--list', 'news', '--source', 'benchmark', '--with-proof']);
+  const paragraph = '<p>Dear {{ subscriber.name }}, our winter collection is here: warm coats, boots and scarves at prices that make the season easier. Visit the shop in {{ subscriber.city }} or order online.</p>\n';
+  const html = `<html><body><h1>Winter sale, {{ subscriber.name }}</h1>\n${paragraph.repeat(Math.ceil(20_000 / paragraph.length))}<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p></body></html>`;
+  writeFileSync(join(dir, 'campaign.html'), html);
+  const created = JSON.parse(run(['campaigns', 'create', '--list', 'news', '--subject', 'Winter sale for {{ subscriber.name }}', '--html', join(dir, 'campaign.html'), '--json']));
+
+  // BENCH_SERVER_NODE_ARGS passes flags such as --cpu-prof to the server process only.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const server = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(server);
+  let log = '';
+  server.stdout.on('data', (d) => (log = (log + String(d)).slice(-4000)));
+  server.stderr.on('data', (d) => (log = (log + String(d)).slice(-4000)));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`server did not start: ${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, peakRssKb(server.pid as number))), 200);
+  const started = process.hrtime.bigint();
+  run(['campaigns', 'send', String(created.id)]);
+  let status: { status: string; sent: number; failed: number; deferred: number; total: number };
+  for (;;) {
+    status = JSON.parse(run(['campaigns', 'status', String(created.id), '--json']));
+    if (status.status === 'finished' || server.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  clearInterval(sampler);
+  server.kill('SIGTERM');
+  await once(server, 'exit');
+
+  // The raw SMTP ceiling of this machine: smtp-source against the same sink.
+  const sourceStart = process.hrtime.bigint();
+  const source = spawnSync('smtp-source', ['-d', '-s', '20', '-m', '20000', '-l', '20000', `127.0.0.1:${sinkPort}`]);
+  const sourceSeconds = Number(process.hrtime.bigint() - sourceStart) / 1e9;
+
+  console.log(
+    JSON.stringify({
+      bench: 'send',
+      recipients,
+      htmlBytes: html.length,
+      dkim: 'rsa-2048',
+      seconds: Number(seconds.toFixed(1)),
+      sent: status.sent,
+      failed: status.failed,
+      messagesPerSecond: Math.round(status.sent / seconds),
+      peakRssMB: Math.round(peak / 1024),
+      smtpSourceMessagesPerSecond: source.status === 0 ? Math.round(20000 / sourceSeconds) : null,
+      target: { messagesPerSecond: 1500 },
+    }),
+  );
+} finally {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+}
