@@ -15,7 +15,8 @@ import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createListsService } from './lists/lists.service.js';
 import { createTransport } from './mail/create-transport.js';
-import { dkimSign, loadConfiguredKeys } from './mail/dkim.js';
+import { loadConfiguredKeys } from './mail/dkim.js';
+import { createDkimSigner } from './mail/dkim-pool.js';
 import { createOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
 import { DEFAULT_RETRY_POLICY } from './mail/retry-policy.js';
 import type { Transport } from './mail/transport.js';
@@ -69,6 +70,7 @@ export async function createServices(config: Config, options: { logger?: Logger;
     await database.close();
     throw new AppError('invalid_input', (error as Error).message);
   }
+  const signer = dkimKeys.length > 0 ? createDkimSigner(dkimKeys) : undefined;
   const secrets = resolveSecrets(config);
   const tokens = createTokenCodec([secrets.current, ...secrets.previous]);
   const transport = createTransport(config.smtpUrl);
@@ -91,7 +93,7 @@ export async function createServices(config: Config, options: { logger?: Logger;
     concurrency: config.outbox.concurrency,
     batchSize: config.outbox.batchSize,
     retryPolicy: { ...DEFAULT_RETRY_POLICY, baseDelayMs: config.outbox.retryBaseMs },
-    ...(dkimKeys.length > 0 ? { sign: (message) => ({ ...message, raw: dkimSign(message.raw, dkimKeys) }) } : {}),
+    ...(signer ? { sign: async (message) => ({ ...message, raw: await signer.sign(message.raw) }) } : {}),
     handlers: {
       confirmation: confirmationMailHandler({
         database,
@@ -132,6 +134,7 @@ export async function createServices(config: Config, options: { logger?: Logger;
     }),
     async close() {
       await transport.close();
+      await signer?.close();
       await database.close();
     },
   };

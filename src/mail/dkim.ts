@@ -66,12 +66,19 @@ function fields(head: string): Array<[string, string]> {
   return out;
 }
 
+/** What must be signed for one key: the header value up to `b=` and the canonical data. */
+export interface PendingSignature {
+  algorithm: 'rsa-sha256' | 'ed25519-sha256';
+  value: string;
+  data: Buffer;
+}
+
 /**
- * Returns the message with DKIM-Signature headers prepended, one per key (RSA first). Headers
- * in SIGNED_HEADERS that are present are signed, each instance bottom-up as RFC 6376 5.4.2 says.
+ * Everything but the private-key operation: body hash, the headers to sign (those in
+ * SIGNED_HEADERS that are present, each instance bottom-up as RFC 6376 5.4.2 says) and the data
+ * each key signs. Cheap; the signing itself can then run on another thread.
  */
-export function dkimSign(raw: Buffer, keys: readonly DkimKey[], now = Date.now()): Buffer {
-  if (keys.length === 0) return raw;
+export function prepareSignatures(raw: Buffer, keys: ReadonlyArray<Pick<DkimKey, 'domain' | 'selector'> & { algorithm: PendingSignature['algorithm'] }>, now = Date.now()): PendingSignature[] {
   const { head, body } = split(raw);
   const bh = bodyHash(body);
   const all = fields(head);
@@ -88,17 +95,35 @@ export function dkimSign(raw: Buffer, keys: readonly DkimKey[], now = Date.now()
     }
   }
   const t = Math.floor(now / 1000);
-  const signatures = keys.map((k) => {
-    const algorithm = k.key.asymmetricKeyType === 'ed25519' ? 'ed25519-sha256' : 'rsa-sha256';
-    const value = `v=1; a=${algorithm}; c=relaxed/relaxed; d=${k.domain}; s=${k.selector}; t=${t}; h=${names.join(':')}; bh=${bh}; b=`;
-    const data = Buffer.from(`${chosen.join('\r\n')}\r\ndkim-signature:${value}`, 'binary');
-    const b =
-      algorithm === 'ed25519-sha256'
-        ? sign(null, createHash('sha256').update(data).digest(), k.key).toString('base64')
-        : sign('sha256', data, k.key).toString('base64');
-    return `DKIM-Signature: ${value}${b}\r\n`;
+  const signedHeaders = chosen.join('\r\n');
+  return keys.map((k) => {
+    const value = `v=1; a=${k.algorithm}; c=relaxed/relaxed; d=${k.domain}; s=${k.selector}; t=${t}; h=${names.join(':')}; bh=${bh}; b=`;
+    return { algorithm: k.algorithm, value, data: Buffer.from(`${signedHeaders}\r\ndkim-signature:${value}`, 'binary') };
   });
-  return Buffer.concat([Buffer.from(signatures.join(''), 'binary'), raw]);
+}
+
+/** The private-key operation for one prepared signature; returns base64. */
+export function signPrepared(pending: PendingSignature, key: KeyObject): string {
+  return pending.algorithm === 'ed25519-sha256'
+    ? sign(null, createHash('sha256').update(pending.data).digest(), key).toString('base64')
+    : sign('sha256', pending.data, key).toString('base64');
+}
+
+/** The message with the DKIM-Signature headers (in key order) prepended. */
+export function withSignatures(raw: Buffer, pending: readonly PendingSignature[], signatures: readonly string[]): Buffer {
+  const headers = pending.map((p, i) => `DKIM-Signature: ${p.value}${signatures[i]}\r\n`).join('');
+  return Buffer.concat([Buffer.from(headers, 'binary'), raw]);
+}
+
+export function algorithmOf(key: DkimKey): PendingSignature['algorithm'] {
+  return key.key.asymmetricKeyType === 'ed25519' ? 'ed25519-sha256' : 'rsa-sha256';
+}
+
+/** Signs in this thread: returns the message with DKIM-Signature headers prepended, one per key. */
+export function dkimSign(raw: Buffer, keys: readonly DkimKey[], now = Date.now()): Buffer {
+  if (keys.length === 0) return raw;
+  const pending = prepareSignatures(raw, keys.map((k) => ({ ...k, algorithm: algorithmOf(k) })), now);
+  return withSignatures(raw, pending, pending.map((p, i) => signPrepared(p, (keys[i] as DkimKey).key)));
 }
 
 /** Reads the configured key files; a missing or unusable key is one sentence at startup. */

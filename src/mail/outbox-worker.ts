@@ -27,7 +27,7 @@ export interface OutboxWorkerOptions {
   leaseMs?: number;
   retryPolicy?: RetryPolicy;
   /** Applied to every message before the transport (DKIM). */
-  sign?: (message: OutgoingMessage) => OutgoingMessage;
+  sign?: (message: OutgoingMessage) => Promise<OutgoingMessage>;
 }
 
 export interface OutboxWorker {
@@ -88,7 +88,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       }
       let delivery: Delivery;
       try {
-        delivery = await transport.send(options.sign ? options.sign(rendered.message) : rendered.message);
+        delivery = await transport.send(options.sign ? await options.sign(rendered.message) : rendered.message);
       } catch (error) {
         await failAttempt(row, error, error instanceof DeliveryError && error.permanent);
         return;
