@@ -73,7 +73,7 @@ export async function createServices(config: Config, options: { logger?: Logger;
   const signer = dkimKeys.length > 0 ? createDkimSigner(dkimKeys) : undefined;
   const secrets = resolveSecrets(config);
   const tokens = createTokenCodec([secrets.current, ...secrets.previous]);
-  const transport = createTransport(config.smtpUrl);
+  const transport = createTransport(config.smtpUrl, { bulkConnections: config.outbox.concurrency });
   const verifier = config.verifyDomains ? createDomainVerifier({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs }) : skipDomainChecks;
   const mailHtml = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'mail', format: 'html' });
   const mailText = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'mail', format: 'text' });

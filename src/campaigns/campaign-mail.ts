@@ -104,7 +104,7 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
       headers: { ...listUnsubscribeHeaders(deps.publicUrl, unsubscribeToken, p.domain), 'X-Campaign': String(campaign.id) },
       boundary: p.boundary,
     });
-    return { envelopeFrom: envelopeSender(list.from_address, deps.bounceDomain), envelopeTo: subscriber.email, messageId, raw };
+    return { envelopeFrom: envelopeSender(list.from_address, deps.bounceDomain), envelopeTo: subscriber.email, messageId, raw, bulk: true };
   }
 
   return {

@@ -1,9 +1,21 @@
+import { createBulkSmtpTransport } from './bulk-smtp-transport.js';
 import { createCaptureTransport } from './capture-transport.js';
 import { createSmtpTransport } from './smtp-transport.js';
 import type { Transport } from './transport.js';
 
-/** Picks the transport named by `LISTWARDEN_SMTP_URL`. */
-export function createTransport(url: string): Transport {
+/**
+ * Picks the transport named by `LISTWARDEN_SMTP_URL`. Over SMTP, campaign mail goes through the
+ * lean bulk client and everything else (confirmations, notices) through nodemailer.
+ */
+export function createTransport(url: string, options: { bulkConnections?: number } = {}): Transport {
   if (url.startsWith('capture:')) return createCaptureTransport(url.slice('capture:'.length));
-  return createSmtpTransport(url);
+  const regular = createSmtpTransport(url);
+  const bulk = createBulkSmtpTransport(url, { connections: options.bulkConnections ?? 10 });
+  return {
+    name: regular.name,
+    send: (message) => (message.bulk ? bulk.send(message) : regular.send(message)),
+    async close() {
+      await Promise.all([regular.close(), bulk.close()]);
+    },
+  };
 }

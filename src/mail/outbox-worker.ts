@@ -93,17 +93,49 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         await failAttempt(row, error, error instanceof DeliveryError && error.permanent);
         return;
       }
-      await database.transaction(async (trx) => {
-        const at = Date.now();
-        if (await settle(trx, row.id, workerId, { status: 'sent', response: delivery.response }, at)) {
-          await handler.delivered?.(trx, row, delivery, at);
-        }
-      });
+      recordSent({ row, delivery, handler, at: Date.now() });
       logger.info({ outboxId: row.id, kind: row.kind, messageId: row.message_id }, 'message sent');
     } catch (error) {
       // The lease runs out and another pass picks the row up again.
       logger.error({ outboxId: row.id, err: error }, 'outbox row failed unexpectedly');
     }
+  }
+
+  // Deliveries are marked sent in batches: one transaction (and one fsync) for many messages.
+  // A crash before a flush leaves them `sending`; they go again, with the same Message-ID.
+  type Sent = { row: OutboxRow; delivery: Delivery; handler: MessageHandler; at: number };
+  let unsaved: Sent[] = [];
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flushing = new Set<Promise<void>>();
+
+  function flushSent(): void {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    const entries = unsaved;
+    unsaved = [];
+    if (entries.length === 0) return;
+    const done = database
+      .transaction(async (trx) => {
+        for (const { row, delivery, handler, at } of entries) {
+          if (await settle(trx, row.id, workerId, { status: 'sent', response: delivery.response }, at)) {
+            await handler.delivered?.(trx, row, delivery, at);
+          }
+        }
+      })
+      .catch((error: unknown) => logger.error({ err: error, count: entries.length }, 'marking messages sent failed; their leases will expire'))
+      .finally(() => flushing.delete(done));
+    flushing.add(done);
+  }
+
+  function recordSent(entry: Sent): void {
+    unsaved.push(entry);
+    if (unsaved.length >= 64) flushSent();
+    else flushTimer ??= setTimeout(flushSent, 10);
+  }
+
+  async function allSentSaved(): Promise<void> {
+    flushSent();
+    await Promise.all([...flushing]);
   }
 
   async function runBatch(rows: OutboxRow[]): Promise<void> {
@@ -118,6 +150,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       }
     });
     await Promise.all(runners);
+    await allSentSaved();
     if (queue.length > 0) await release(database.db, queue.map((r) => r.id), workerId, Date.now());
   }
 

@@ -6,6 +6,8 @@ export interface OutgoingMessage {
   envelopeTo: string;
   messageId: string;
   raw: Buffer;
+  /** Campaign mail: sent over the lean bulk SMTP client instead of nodemailer. */
+  bulk?: boolean;
 }
 
 export interface Delivery {
