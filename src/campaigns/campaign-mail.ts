@@ -1,16 +1,17 @@
 import { findSubscription } from '../consent/consent.repo.js';
 import type { TokenCodec } from '../consent/tokens.js';
 import type { Database } from '../db/database.js';
-import type { CampaignRow, ListRow, OutboxRow } from '../db/schema.js';
+import type { CampaignRow, ListRow, OutboxRow, SubscriberRow } from '../db/schema.js';
 import { findListById } from '../lists/lists.repo.js';
 import { buildMime, formatMailbox, newBoundary } from '../mail/mime.js';
 import { envelopeSender } from '../mail/envelope.js';
 import type { MessageHandler } from '../mail/outbox-worker.js';
 import type { OutgoingMessage } from '../mail/transport.js';
-import { findSubscriberById } from '../subscribers/subscribers.repo.js';
+import { findSubscriberById, subscribersByIds } from '../subscribers/subscribers.repo.js';
+import { subscriptionStatuses } from '../consent/consent.repo.js';
 import { listUnsubscribeHeaders, preferencesUrl, unsubscribeUrl } from '../unsubscribe/links.js';
 import { suppressionHash } from '../unsubscribe/suppression-key.js';
-import { findSuppression } from '../unsubscribe/unsubscribe.repo.js';
+import { findSuppression, suppressedAmong } from '../unsubscribe/unsubscribe.repo.js';
 import { compileCampaign, renderCampaign, type CompiledCampaign } from './campaign-template.js';
 import { findCampaign } from './campaigns.repo.js';
 
@@ -52,6 +53,8 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
 } {
   const { db } = deps.database;
   const cache = new Map<number, Promise<Prepared>>();
+  // Filled by prefetch for the batch being sent: row id → what render checks.
+  const ahead = new Map<number, { subscriber: SubscriberRow | undefined; status: string | undefined; suppressed: boolean }>();
 
   function prepared(campaignId: number): Promise<Prepared> {
     let entry = cache.get(campaignId);
@@ -108,13 +111,37 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
   }
 
   return {
+    async prefetch(rows) {
+      ahead.clear();
+      const ids = rows.map((r) => r.subscriber_id).filter((id): id is number => id !== null);
+      const subscribers = await subscribersByIds(db, ids);
+      const hashes = new Map([...subscribers.values()].map((s) => [s.id, suppressionHash(s.email_key)]));
+      const suppressed = await suppressedAmong(db, deps.database.dialect, [...hashes.values()]);
+      const statuses = new Map<string, string>();
+      for (const listId of new Set(rows.map((r) => r.list_id).filter((id): id is number => id !== null))) {
+        for (const [subscriberId, status] of await subscriptionStatuses(db, listId, ids)) statuses.set(`${listId}:${subscriberId}`, status);
+      }
+      for (const row of rows) {
+        if (row.subscriber_id === null) continue;
+        ahead.set(row.id, {
+          subscriber: subscribers.get(row.subscriber_id),
+          status: statuses.get(`${row.list_id}:${row.subscriber_id}`),
+          suppressed: suppressed.has(hashes.get(row.subscriber_id) ?? ''),
+        });
+      }
+    },
+
     async render(row: OutboxRow) {
       if (row.campaign_id === null || row.subscriber_id === null || row.list_id === null) return { skip: 'recipient erased' };
       const p = await prepared(row.campaign_id);
-      const [subscriber, subscription] = await Promise.all([findSubscriberById(db, row.subscriber_id), findSubscription(db, row.subscriber_id, row.list_id)]);
+      const known = ahead.get(row.id);
+      ahead.delete(row.id);
+      const subscriber = known ? known.subscriber : await findSubscriberById(db, row.subscriber_id);
       if (!subscriber) return { skip: 'recipient erased' };
-      if (subscription?.status !== 'confirmed') return { skip: `subscription is ${subscription?.status ?? 'gone'}` };
-      if (await findSuppression(db, suppressionHash(subscriber.email_key))) return { skip: 'address is suppressed' };
+      const status = known ? known.status : (await findSubscription(db, row.subscriber_id, row.list_id))?.status;
+      if (status !== 'confirmed') return { skip: `subscription is ${status ?? 'gone'}` };
+      const suppressed = known ? known.suppressed : (await findSuppression(db, suppressionHash(subscriber.email_key))) !== undefined;
+      if (suppressed) return { skip: 'address is suppressed' };
       return { message: await build(p, subscriber, row.message_id) };
     },
 

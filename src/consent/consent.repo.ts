@@ -257,3 +257,15 @@ export async function clearRepermission(db: Db, subscriberId: number, listId: nu
 export async function deleteEventsOf(db: Db, subscriberId: number): Promise<void> {
   await db.deleteFrom('consent_events').where('subscriber_id', '=', subscriberId).execute();
 }
+
+/** Status of each of `subscriberIds` on a list, for a batch. */
+export async function subscriptionStatuses(db: Db, listId: number, subscriberIds: readonly number[]): Promise<Map<number, SubscriptionStatus>> {
+  if (subscriberIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('subscriptions')
+    .select(['subscriber_id', 'status'])
+    .where('list_id', '=', listId)
+    .where('subscriber_id', 'in', [...subscriberIds])
+    .execute();
+  return new Map(rows.map((r) => [Number(r.subscriber_id), r.status]));
+}

@@ -35,7 +35,9 @@ export function bodyHash(body: Buffer): string {
   // Fast path: a body with CRLF only, no tabs, no double spaces and no white space before a line
   // end is already canonical apart from trailing empty lines (true of quoted-printable parts).
   const text = body.toString('latin1');
-  if (!/[\t]|  | \r?\n|[^\r]\n|^\n| $/.test(text)) {
+  const canonicalAlready =
+    text.indexOf('\t') < 0 && text.indexOf('  ') < 0 && text.indexOf(' \r\n') < 0 && !text.endsWith(' ') && !/(?:^|[^\r])\n/.test(text);
+  if (canonicalAlready) {
     let end = text.length;
     while (end >= 4 && text.endsWith('\r\n\r\n', end)) end -= 2;
     const canonical = end === 2 && text.startsWith('\r\n') ? '' : text.slice(0, end) + (text.endsWith('\r\n', end) || end === 0 ? '' : '\r\n');

@@ -45,3 +45,40 @@ describe('lean MIME', () => {
     assert.match(formatMailbox('Шоп', 'a@b.test'), /^=\?UTF-8\?Q\?.+\?= <a@b\.test>$/);
   });
 });
+
+describe('quoted-printable round trip', () => {
+  /** RFC 2045 decoding, written plainly for the test. */
+  function decode(qp: string): Buffer {
+    const bytes: number[] = [];
+    const text = qp.replace(/=\r\n/g, '');
+    for (let i = 0; i < text.length; i++) {
+      if (text[i] === '=') {
+        bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
+        i += 2;
+      } else {
+        bytes.push(text.charCodeAt(i));
+      }
+    }
+    return Buffer.from(bytes);
+  }
+
+  it('decodes back to the input for random text with CRLF line ends', () => {
+    let seed = 42;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const alphabet = 'abc XYZ.=\t-€ü\u0000<>"\'\r\n';
+    for (let n = 0; n < 300; n++) {
+      const length = Math.floor(random() * 400);
+      let text = '';
+      for (let i = 0; i < length; i++) text += alphabet[Math.floor(random() * alphabet.length)];
+      const normalised = Buffer.from(text.replace(/\r\n/g, '\n').replace(/\n/g, '\r\n'), 'utf8');
+      const encoded = quotedPrintable(Buffer.from(text, 'utf8')).toString('latin1');
+      for (const line of encoded.split('\r\n')) {
+        assert.ok(line.length <= 76, `line of ${line.length}: ${JSON.stringify(line)}`);
+        assert.ok(!/[ \t]$/.test(line), 'no trailing white space');
+        assert.ok(/^[\x21-\x7e \t]*$/.test(line), 'printable ASCII only');
+        assert.ok(!line.startsWith('.') || line === '', 'no leading dot');
+      }
+      assert.deepEqual(decode(encoded), normalised, JSON.stringify(text));
+    }
+  });
+});

@@ -48,48 +48,45 @@ function headerText(value: string, name: string): string {
   return foldLines(`${name}: ${encoded}`, 76).replace(/\r?\n/g, '\r\n');
 }
 
-const HEX = '0123456789ABCDEF';
+const ESCAPES: string[] = Array.from({ length: 256 }, (_, b) => `=${b.toString(16).toUpperCase().padStart(2, '0')}`);
+const ESCAPE = (c: string) => ESCAPES[c.charCodeAt(0)] as string;
 
 /**
  * Quoted-printable (RFC 2045 6.7) with CRLF line ends: bare LF and CRLF become hard breaks,
  * `=`, 8-bit bytes, controls, trailing white space and a leading dot are encoded, and lines
- * are soft-broken at 76 characters.
+ * are soft-broken at 76 characters. Built from native regular expressions over the bytes as
+ * latin1 text, which is many times faster than a byte loop in JavaScript.
  */
 export function quotedPrintable(input: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(input.length * 3 + Math.ceil(input.length / 25) * 3 + 4);
-  let o = 0;
-  let line = 0;
-  const n = input.length;
-  for (let i = 0; i < n; i++) {
-    const b = input[i] as number;
-    if (b === 13 && input[i + 1] === 10) continue; // the LF that follows writes the break
-    if (b === 10) {
-      out[o++] = 13;
-      out[o++] = 10;
-      line = 0;
-      continue;
+  const lines = input
+    .toString('latin1')
+    .replace(/\r\n/g, '\n')
+    .replace(/[=\x00-\x08\x0b-\x1f\x7f-\xff]/g, ESCAPE)
+    .split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i] as string;
+    const last = line.charCodeAt(line.length - 1);
+    if (last === 32 || last === 9) line = line.slice(0, -1) + (last === 32 ? '=20' : '=09');
+    if (line.charCodeAt(0) === 46) line = `=2E${line.slice(1)}`;
+    if (line.length > 76) {
+      const pieces: string[] = [];
+      let at = 0;
+      while (line.length - at > 76) {
+        let cut = at + 75;
+        // Never split an =XX escape across a soft break.
+        if (line.charCodeAt(cut - 1) === 61) cut -= 1;
+        else if (line.charCodeAt(cut - 2) === 61) cut -= 2;
+        pieces.push(`${line.slice(at, cut)}=`);
+        // A continuation line must not start with a dot either (SMTP reads it as the end marker).
+        if (line.charCodeAt(cut) === 46) line = `${line.slice(0, cut)}=2E${line.slice(cut + 1)}`;
+        at = cut;
+      }
+      pieces.push(line.slice(at));
+      line = pieces.join('\r\n');
     }
-    const next = input[i + 1];
-    const endOfLine = next === undefined || next === 10 || (next === 13 && input[i + 2] === 10);
-    const encode = b === 61 || b > 126 || (b < 32 && b !== 9) || ((b === 32 || b === 9) && endOfLine) || (b === 46 && line === 0);
-    const width = encode ? 3 : 1;
-    // Keep room for a soft break (=) unless this character ends the line anyway.
-    if (line + width > (endOfLine ? 76 : 75)) {
-      out[o++] = 61;
-      out[o++] = 13;
-      out[o++] = 10;
-      line = 0;
-    }
-    if (encode) {
-      out[o++] = 61;
-      out[o++] = HEX.charCodeAt(b >> 4);
-      out[o++] = HEX.charCodeAt(b & 15);
-    } else {
-      out[o++] = b;
-    }
-    line += width;
+    lines[i] = line;
   }
-  return out.subarray(0, o);
+  return Buffer.from(lines.join('\r\n'), 'latin1');
 }
 
 /** The complete message bytes. */

@@ -13,6 +13,8 @@ export interface MessageHandler {
   render(row: OutboxRow): Promise<{ message: OutgoingMessage } | { skip: string }>;
   /** Runs in the same transaction that marks the row sent. */
   delivered?(trx: Db, row: OutboxRow, delivery: Delivery, now: number): Promise<void>;
+  /** Loads what `render` needs for a whole claimed batch at once (a few queries, not a few per row). */
+  prefetch?(rows: readonly OutboxRow[]): Promise<void>;
 }
 
 export interface OutboxWorkerOptions {
@@ -139,6 +141,16 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   }
 
   async function runBatch(rows: OutboxRow[]): Promise<void> {
+    for (const [kind, handler] of Object.entries(handlers) as Array<[OutboxKind, MessageHandler]>) {
+      const own = rows.filter((r) => r.kind === kind);
+      if (own.length > 0 && handler.prefetch) {
+        try {
+          await handler.prefetch(own);
+        } catch (error) {
+          logger.warn({ err: error }, 'prefetch failed; rendering row by row');
+        }
+      }
+    }
     const queue = [...rows];
     const runners = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
       for (let row = queue.shift(); row; row = queue.shift()) {

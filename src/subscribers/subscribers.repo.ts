@@ -52,6 +52,13 @@ export async function findSubscriberById(db: Db, id: number): Promise<Subscriber
   return db.selectFrom('subscribers').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Subscribers by id, for a batch. */
+export async function subscribersByIds(db: Db, ids: readonly number[]): Promise<Map<number, SubscriberRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('subscribers').selectAll().where('id', 'in', [...ids]).execute();
+  return new Map(rows.map((r) => [Number(r.id), r]));
+}
+
 export async function deleteSubscriber(db: Db, id: number): Promise<void> {
   await db.deleteFrom('subscribers').where('id', '=', id).execute();
 }
