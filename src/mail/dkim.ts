@@ -32,18 +32,23 @@ function split(raw: Buffer): { head: string; body: Buffer } {
 
 /** Relaxed body canonicalisation and its SHA-256, base64. */
 export function bodyHash(body: Buffer): string {
-  // Fast path: a body with CRLF only, no tabs, no double spaces and no white space before a line
+  // Fast path, on the bytes: CRLF line ends only, no tab, no double space, no space before a line
   // end is already canonical apart from trailing empty lines (true of quoted-printable parts).
-  const text = body.toString('latin1');
-  const canonicalAlready =
-    text.indexOf('\t') < 0 && text.indexOf('  ') < 0 && text.indexOf(' \r\n') < 0 && !text.endsWith(' ') && !/(?:^|[^\r])\n/.test(text);
-  if (canonicalAlready) {
-    let end = text.length;
-    while (end >= 4 && text.endsWith('\r\n\r\n', end)) end -= 2;
-    const canonical = end === 2 && text.startsWith('\r\n') ? '' : text.slice(0, end) + (text.endsWith('\r\n', end) || end === 0 ? '' : '\r\n');
-    return createHash('sha256').update(canonical, 'latin1').digest('base64');
+  if (body.indexOf(9) < 0 && body.indexOf('  ') < 0 && body.indexOf(' \r\n') < 0 && body[body.length - 1] !== 32 && onlyCrlf(body)) {
+    let end = body.length;
+    while (end >= 4 && body[end - 1] === 10 && body[end - 2] === 13 && body[end - 3] === 10 && body[end - 4] === 13) end -= 2;
+    const hash = createHash('sha256');
+    if (end === 2 && body[0] === 13 && body[1] === 10) return hash.digest('base64');
+    hash.update(body.subarray(0, end));
+    if (end > 0 && !(body[end - 2] === 13 && body[end - 1] === 10)) hash.update('\r\n');
+    return hash.digest('base64');
   }
   return slowBodyHash(body);
+}
+
+function onlyCrlf(body: Buffer): boolean {
+  for (let at = body.indexOf(10); at >= 0; at = body.indexOf(10, at + 1)) if (at === 0 || body[at - 1] !== 13) return false;
+  return true;
 }
 
 function slowBodyHash(body: Buffer): string {

@@ -131,8 +131,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   function recordSent(entry: Sent): void {
     unsaved.push(entry);
-    if (unsaved.length >= 64) flushSent();
-    else flushTimer ??= setTimeout(flushSent, 10);
+    if (unsaved.length >= 256) flushSent();
+    else flushTimer ??= setTimeout(flushSent, 50);
   }
 
   async function allSentSaved(): Promise<void> {
