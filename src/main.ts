@@ -19,6 +19,8 @@ import { loadConfiguredKeys } from './mail/dkim.js';
 import { createDkimSigner } from './mail/dkim-pool.js';
 import { createOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
 import { DEFAULT_RETRY_POLICY } from './mail/retry-policy.js';
+import { createDestinationResolver } from './mail/destinations.js';
+import { DEFAULT_THROTTLE, Throttle } from './mail/throttle.js';
 import type { Transport } from './mail/transport.js';
 import { AppError } from './shared/app-error.js';
 import { createLogger } from './shared/logger.js';
@@ -93,6 +95,11 @@ export async function createServices(config: Config, options: { logger?: Logger;
     concurrency: config.outbox.concurrency,
     batchSize: config.outbox.batchSize,
     retryPolicy: { ...DEFAULT_RETRY_POLICY, baseDelayMs: config.outbox.retryBaseMs },
+    pacing: {
+      throttle: new Throttle({ ...DEFAULT_THROTTLE, globalRate: config.pacing.globalRate, destinationRate: config.pacing.destinationRate, pauseAfterDeferralMs: config.outbox.retryBaseMs }),
+      destinationOf: createDestinationResolver({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs }),
+      ...(config.pacing.warmup ? { warmup: config.pacing.warmup } : {}),
+    },
     ...(signer ? { sign: async (message) => ({ ...message, raw: await signer.sign(message.raw) }) } : {}),
     handlers: {
       confirmation: confirmationMailHandler({

@@ -26,6 +26,7 @@ export interface Config {
   repermissionPerHour: number;
   trustProxy: boolean;
   outbox: { leaseMs: number; retryBaseMs: number; concurrency: number; batchSize: number };
+  pacing: { globalRate: number; destinationRate: number; warmup: { start: number; factor: number } | undefined };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -121,6 +122,17 @@ const schema = z.object({
   LISTWARDEN_RETRY_BASE_SECONDS: positiveInt.default(30),
   LISTWARDEN_OUTBOX_CONCURRENCY: positiveInt.max(1000, 'must be at most 1000').default(10),
   LISTWARDEN_OUTBOX_BATCH: positiveInt.max(10_000, 'must be at most 10000').default(100),
+  LISTWARDEN_SEND_RATE: z.coerce.number().nonnegative('must be 0 (no limit) or more').default(0),
+  LISTWARDEN_DESTINATION_RATE: z.coerce.number().positive('must be above zero').default(50),
+  LISTWARDEN_WARMUP: z
+    .string()
+    .trim()
+    .regex(/^\d+\s*,\s*\d+(\.\d+)?$/, 'must be "start,factor", e.g. "1000,2" (1000 on the first day, doubling daily)')
+    .transform((v) => {
+      const [start, factor] = v.split(',').map((p) => Number(p.trim()));
+      return { start: start as number, factor: factor as number };
+    })
+    .optional(),
   LISTWARDEN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -187,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrency: e.LISTWARDEN_OUTBOX_CONCURRENCY,
       batchSize: e.LISTWARDEN_OUTBOX_BATCH,
     },
+    pacing: { globalRate: e.LISTWARDEN_SEND_RATE, destinationRate: e.LISTWARDEN_DESTINATION_RATE, warmup: e.LISTWARDEN_WARMUP },
     logLevel: e.LISTWARDEN_LOG_LEVEL,
   };
 }

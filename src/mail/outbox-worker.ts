@@ -1,10 +1,12 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Database, Db } from '../db/database.js';
 import type { OutboxKind, OutboxRow } from '../db/schema.js';
-import { claimDue, release, settle } from './outbox.repo.js';
+import { bulkSentSince, claimDue, postpone, release, settle } from './outbox.repo.js';
 import { DEFAULT_RETRY_POLICY, nextAttempt, type RetryPolicy } from './retry-policy.js';
+import { warmupCap, type Throttle } from './throttle.js';
 import { DeliveryError, type Delivery, type OutgoingMessage, type Transport } from './transport.js';
 
 /** How one kind of message is built at send time and what happens once it is delivered. */
@@ -30,6 +32,12 @@ export interface OutboxWorkerOptions {
   retryPolicy?: RetryPolicy;
   /** Applied to every message before the transport (DKIM). */
   sign?: (message: OutgoingMessage) => Promise<OutgoingMessage>;
+  /** Pacing of bulk (campaign) mail: per destination and global rates, warm-up daily cap. */
+  pacing?: {
+    throttle: Throttle;
+    destinationOf: (address: string) => string;
+    warmup?: { start: number; factor: number };
+  };
 }
 
 export interface OutboxWorker {
@@ -52,10 +60,36 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const pollMs = options.pollMs ?? 1000;
   const leaseMs = options.leaseMs ?? 120_000;
   const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+  const pacing = options.pacing;
+  const DAY = 86_400_000;
+  const SHORT_WAIT_MS = 2_000;
+  // Warm-up count of bulk mail sent today (all workers), refreshed from the database each minute.
+  const warm = { day: -1, sent: 0, firstDay: null as number | null, refreshedAt: 0 };
   let stopping = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   let poked = false;
+
+  /** When this bulk message must wait (warm-up cap reached, destination or global pace), or undefined. */
+  async function pacingHold(paced: NonNullable<typeof pacing>, destination: string): Promise<{ at: number; reason: string } | undefined> {
+    const now = Date.now();
+    if (paced.warmup) {
+      const day = Math.floor(now / DAY);
+      if (day !== warm.day || now - warm.refreshedAt > 60_000) {
+        const counted = await bulkSentSince(database.db, day * DAY);
+        // Sent marks are flushed in batches, so this worker's own count can be ahead of the database.
+        const sent = day === warm.day ? Math.max(warm.sent, counted.count) : counted.count;
+        Object.assign(warm, { day, sent, firstDay: counted.first === null ? day : Math.floor(counted.first / DAY), refreshedAt: now });
+      }
+      const cap = warmupCap(paced.warmup.start, paced.warmup.factor, day - (warm.firstDay ?? day));
+      if (warm.sent >= cap) return { at: (day + 1) * DAY, reason: `warm-up: today's cap of ${cap} messages is reached` };
+    }
+    const admission = paced.throttle.admit(destination, now);
+    if (!admission.ok) return { at: admission.retryAt, reason: `paced: ${admission.reason}` };
+    // Reserve the slot before sending: concurrent sends must not all pass the same check.
+    if (paced.warmup) warm.sent++;
+    return undefined;
+  }
 
   /** A failed attempt: retried with backoff, or final after a permanent error or the last attempt. */
   async function failAttempt(row: OutboxRow, error: unknown, permanent: boolean): Promise<void> {
@@ -88,13 +122,33 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         await settle(database.db, row.id, workerId, { status: 'cancelled', error: rendered.skip }, Date.now());
         return;
       }
+      const paced = pacing && rendered.message.bulk ? pacing : undefined;
+      const destination = paced?.destinationOf(rendered.message.envelopeTo);
+      if (paced && destination !== undefined) {
+        let hold = await pacingHold(paced, destination);
+        // A short wait keeps the lease and costs no write; a long one puts the message back.
+        while (hold && hold.at - Date.now() <= SHORT_WAIT_MS && !stopping) {
+          await delay(Math.max(1, hold.at - Date.now()));
+          hold = await pacingHold(paced, destination);
+        }
+        if (hold) {
+          await postpone(database.db, row.id, workerId, hold.at, hold.reason, Date.now());
+          return;
+        }
+      }
       let delivery: Delivery;
       try {
         delivery = await transport.send(options.sign ? await options.sign(rendered.message) : rendered.message);
       } catch (error) {
-        await failAttempt(row, error, error instanceof DeliveryError && error.permanent);
+        const permanent = error instanceof DeliveryError && error.permanent;
+        if (paced && destination !== undefined) {
+          if (paced.warmup) warm.sent--;
+          if (!permanent) paced.throttle.deferred(destination, Date.now());
+        }
+        await failAttempt(row, error, permanent);
         return;
       }
+      if (paced && destination !== undefined) paced.throttle.delivered(destination, Date.now());
       recordSent({ row, delivery, handler, at: Date.now() });
       logger.info({ outboxId: row.id, kind: row.kind, messageId: row.message_id }, 'message sent');
     } catch (error) {

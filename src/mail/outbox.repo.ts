@@ -126,6 +126,43 @@ export async function settle(
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** Puts one claimed message back until `at` without counting an attempt (pacing, warm-up caps). */
+export async function postpone(db: Db, id: number, workerId: string, at: number, reason: string, now: number): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set((eb) => ({
+      status: 'queued',
+      lease_until: null,
+      leased_by: null,
+      attempts: eb('attempts', '-', 1),
+      next_attempt_at: at,
+      last_error: reason,
+      updated_at: now,
+    }))
+    .where('id', '=', id)
+    .where('status', '=', 'sending')
+    .where('leased_by', '=', workerId)
+    .execute();
+}
+
+/** Bulk messages marked sent since `since` (the warm-up's daily count) and the first one ever. */
+export async function bulkSentSince(db: Db, since: number): Promise<{ count: number; first: number | null }> {
+  const row = await db
+    .selectFrom('outbox')
+    .select((s) => [s.fn.countAll<number>().as('n')])
+    .where('kind', '=', 'campaign')
+    .where('status', '=', 'sent')
+    .where('sent_at', '>=', since)
+    .executeTakeFirst();
+  const first = await db
+    .selectFrom('outbox')
+    .select((s) => s.fn.min('sent_at').as('first'))
+    .where('kind', '=', 'campaign')
+    .where('status', '=', 'sent')
+    .executeTakeFirst();
+  return { count: Number(row?.n ?? 0), first: first?.first == null ? null : Number(first.first) };
+}
+
 /** Gives claimed-but-unstarted messages back on shutdown, undoing their attempt count. */
 export async function release(db: Db, ids: readonly number[], workerId: string, now: number): Promise<void> {
   if (ids.length === 0) return;

@@ -84,4 +84,55 @@ for (const dialect of DIALECTS) {
       assert.equal(view.cancelled, 2);
     });
   });
+
+  describe(`pacing on ${dialect.name}`, { skip: dialect.skip }, () => {
+    /** A running, fanned-out campaign to `count` confirmed subscribers of one domain. */
+    async function fannedOut(env: Record<string, string>, count: number): Promise<{ t: TestServices; id: number }> {
+      const t = await servicesFor(dialect, { LISTWARDEN_POSTAL_ADDRESS: 'Shop BV, Amsterdam', ...env });
+      const s = t.services;
+      const list = await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
+      for (let i = 0; i < count; i++) {
+        await s.signup({ list: 'news', email: `w${i}@example.test` }, FORM);
+        const view = await s.subscribers.show(`w${i}@example.test`);
+        await s.confirm.confirm(s.tokens.sign('confirm', view.id, list.id), FORM);
+      }
+      await s.worker.drain();
+      const { id } = await s.campaigns.create({ list: 'news', subject: 'Hi', html: HTML });
+      assert.ok(await moveCampaign(s.database.db, id, ['draft'], 'running', Date.now()));
+      await fanOut(s.database, { id, list_id: list.id }, 'shop.test');
+      return { t, id };
+    }
+
+    it('sends no more bulk mail per day than the warm-up allows and keeps the rest queued for tomorrow', async () => {
+      const { t, id } = await fannedOut({ LISTWARDEN_WARMUP: '5,2' }, 12);
+      try {
+        const s = t.services;
+        await s.worker.drain();
+        const view = await s.campaigns.status(id);
+        assert.equal(view.sent, 5, 'day one of the warm-up: 5 messages');
+        assert.equal(view.queued, 7);
+        const tomorrow = (Math.floor(Date.now() / 86_400_000) + 1) * 86_400_000;
+        const held = await s.database.db.selectFrom('outbox').select(['next_attempt_at', 'last_error', 'attempts']).where('campaign_id', '=', id).where('status', '=', 'queued').execute();
+        assert.ok(held.every((r) => r.next_attempt_at === tomorrow && /warm-up/.test(r.last_error ?? '') && r.attempts === 0));
+      } finally {
+        await t.cleanup();
+      }
+    });
+
+    it('paces one destination at its rate instead of sending everything at once', async () => {
+      const { t, id } = await fannedOut({ LISTWARDEN_DESTINATION_RATE: '4' }, 12);
+      try {
+        const s = t.services;
+        const started = Date.now();
+        await s.worker.drain();
+        const view = await s.campaigns.status(id);
+        assert.equal(view.sent, 12);
+        const times = (await s.database.db.selectFrom('outbox').select('sent_at').where('campaign_id', '=', id).execute()).map((r) => Number(r.sent_at));
+        // A burst of 4, then one every 250 ms: the last of 12 goes out no sooner than 2 s after the start.
+        assert.ok(Math.max(...times) - started >= 1_900, `spread ${Math.max(...times) - started} ms`);
+      } finally {
+        await t.cleanup();
+      }
+    });
+  });
 }
