@@ -61,6 +61,7 @@ try {
     LISTWARDEN_DKIM_SELECTOR: 'bench',
     LISTWARDEN_DKIM_KEY_FILE: join(dir, 'dkim.pem'),
     LISTWARDEN_LOG_LEVEL: 'warn',
+    LISTWARDEN_INBOUND_PORT: '0',
   };
   const run = (args: string[]) => {
     const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });

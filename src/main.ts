@@ -28,6 +28,11 @@ import { createDomainVerifier, skipDomainChecks } from './subscribers/domain-che
 import { createSubscribersService } from './subscribers/subscribers.service.js';
 import { createTemplateRenderer } from './templates/liquid.js';
 import { createUnsubscribeService } from './unsubscribe/unsubscribe.service.js';
+import { createFeedbackService } from './feedback/feedback.service.js';
+import { createGuard } from './feedback/guard.service.js';
+import { createReturnPath } from './mail/envelope.js';
+import { notificationMailHandler } from './mail/notification-mail.js';
+import { createVerpCodec } from './mail/verp.js';
 
 /**
  * The composition root: the only place where adapters (database, transport, DNS, templates)
@@ -47,6 +52,8 @@ export interface Services {
   confirm: ReturnType<typeof createConfirmService>;
   unsubscribe: ReturnType<typeof createUnsubscribeService>;
   campaigns: ReturnType<typeof createCampaignsService>;
+  feedback: ReturnType<typeof createFeedbackService>;
+  guard: ReturnType<typeof createGuard>;
   close(): Promise<void>;
 }
 
@@ -80,13 +87,27 @@ export async function createServices(config: Config, options: { logger?: Logger;
   const mailHtml = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'mail', format: 'html' });
   const mailText = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'mail', format: 'text' });
   const lists = createListsService(database);
+  const verp = createVerpCodec([secrets.current, ...secrets.previous]);
+  const returnPath = createReturnPath(verp, config.bounceDomain);
   const campaignMail = campaignMailHandler({
     database,
     tokens,
     publicUrl: config.publicUrl,
     postalAddress: config.postalAddress,
     bounceDomain: config.bounceDomain,
+    returnPath,
+    feedbackSenderId: config.feedbackSenderId,
   });
+  const notifyDomain = config.dkim?.domain ?? config.bounceDomain ?? new URL(config.publicUrl).hostname;
+  const guard = createGuard({
+    database,
+    logger,
+    settings: config.guard,
+    adminEmail: config.adminEmail,
+    notifyFrom: `listwarden@${notifyDomain}`,
+    onQueued: () => worker.poke(),
+  });
+  const feedback = createFeedbackService({ database, verp, guard, logger, softBounces: config.softBounces });
   const worker = createOutboxWorker({
     database,
     transport,
@@ -101,21 +122,27 @@ export async function createServices(config: Config, options: { logger?: Logger;
       ...(config.pacing.warmup ? { warmup: config.pacing.warmup } : {}),
     },
     ...(signer ? { sign: async (message) => ({ ...message, raw: await signer.sign(message.raw) }) } : {}),
+    onRejected: (row, reply) => feedback.sessionRejection(row, reply),
+    onDeferred: async (row, destination) => {
+      if (row.campaign_id !== null) await guard.afterDeferral(row.campaign_id, destination);
+    },
     handlers: {
       confirmation: confirmationMailHandler({
         database,
         tokens,
         publicUrl: config.publicUrl,
         confirmTtlMs: config.confirmTokenTtlMs,
-        bounceDomain: config.bounceDomain,
+        returnPath,
         html: mailHtml,
         text: mailText,
       }),
       campaign: campaignMail,
+      notification: notificationMailHandler(),
     },
   });
   const onMailQueued = () => worker.poke();
   const subscribers = createSubscribersService(database, lists);
+  const unsubscribe = createUnsubscribeService({ database, tokens, subscribers });
   return {
     config,
     logger,
@@ -128,7 +155,9 @@ export async function createServices(config: Config, options: { logger?: Logger;
     apiKeys: createApiKeysService(database),
     signup: createSignupService({ database, lists, verifier, onMailQueued }),
     confirm: createConfirmService({ database, tokens, confirmTtlMs: config.confirmTokenTtlMs, onMailQueued }),
-    unsubscribe: createUnsubscribeService({ database, tokens, subscribers }),
+    unsubscribe,
+    feedback,
+    guard,
     campaigns: createCampaignsService({
       database,
       lists,
@@ -140,6 +169,7 @@ export async function createServices(config: Config, options: { logger?: Logger;
       onQueued: onMailQueued,
     }),
     async close() {
+      guard.close();
       await transport.close();
       await signer?.close();
       await database.close();
@@ -188,6 +218,7 @@ export async function serve(
   const services = await createServices(config, options);
   const { logger } = services;
   let app: { close(): Promise<unknown> } | undefined;
+  let inbound: { port: number; close(): Promise<void> } | undefined;
   let url: string | undefined;
   const timers: Array<() => Promise<void>> = [];
   if (!options.workerOnly) {
@@ -197,6 +228,18 @@ export async function serve(
     const http = await buildHttpApp({ ...services, pages });
     url = await http.listen({ host: config.host, port: config.port });
     app = http;
+    const { startInboundSmtp } = await import('./feedback/inbound-smtp.js');
+    inbound = await startInboundSmtp({
+      host: config.inboundHost,
+      port: config.inboundPort,
+      maxBytes: config.inboundMaxBytes,
+      bounceDomain: config.bounceDomain,
+      database: services.database,
+      tokens: services.tokens,
+      feedback: services.feedback,
+      unsubscribe: services.unsubscribe,
+      logger,
+    });
     // The schedulers run in the process that serves HTTP only, so they never race each other.
     timers.push(
       every(logger, 'housekeeping', HOUSEKEEPING_INTERVAL_MS, () => purgeStalePending(services.database, config.pendingTtlMs, logger), true),
@@ -211,7 +254,7 @@ export async function serve(
   }
   services.worker.start();
   logger.info(
-    { url, workerId: services.worker.workerId, publicUrl: config.publicUrl, transport: services.transport.name, database: services.database.dialect },
+    { url, inboundSmtp: inbound ? `${config.inboundHost}:${inbound.port}` : undefined, workerId: services.worker.workerId, publicUrl: config.publicUrl, transport: services.transport.name, database: services.database.dialect },
     options.workerOnly ? 'listwarden worker is running' : 'listwarden is listening',
   );
 
@@ -221,6 +264,7 @@ export async function serve(
       logger.info('shutting down');
       await Promise.all(timers.map((stopTimer) => stopTimer()));
       await app?.close();
+      await inbound?.close();
       await services.worker.stop();
       await services.close();
       logger.info('stopped');

@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import type { CampaignRow, ListRow, OutboxRow, SubscriberRow } from '../db/schema.js';
 import { findListById } from '../lists/lists.repo.js';
 import { buildMime, formatMailbox, newBoundary } from '../mail/mime.js';
-import { envelopeSender } from '../mail/envelope.js';
+import type { ReturnPath } from '../mail/envelope.js';
 import type { MessageHandler } from '../mail/outbox-worker.js';
 import type { OutgoingMessage } from '../mail/transport.js';
 import { findSubscriberById, subscribersByIds } from '../subscribers/subscribers.repo.js';
@@ -21,6 +21,9 @@ export interface CampaignMailDeps {
   publicUrl: string;
   postalAddress: string | undefined;
   bounceDomain: string | undefined;
+  returnPath: ReturnPath;
+  /** The sender id in Feedback-ID (the last field, constant for this installation). */
+  feedbackSenderId: string;
 }
 
 interface Prepared {
@@ -85,6 +88,7 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
     subscriber: { id: number; email: string; name: string | null; attributes: string },
     messageId: string,
     subjectPrefix = '',
+    outboxId?: number,
   ): Promise<OutgoingMessage> {
     const { campaign, list, compiled } = p;
     const unsubscribeToken = deps.tokens.sign('unsubscribe', subscriber.id, list.id);
@@ -104,10 +108,15 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
       html: rendered.html,
       messageId,
       date: new Date(),
-      headers: { ...listUnsubscribeHeaders(deps.publicUrl, unsubscribeToken, p.domain), 'X-Campaign': String(campaign.id) },
+      headers: {
+        ...listUnsubscribeHeaders(deps.publicUrl, unsubscribeToken, p.domain),
+        // Gmail's feedback loop groups complaints by these fields: campaign, list, kind, sender.
+        'Feedback-ID': `${campaign.id}:${list.id}:campaign:${deps.feedbackSenderId}`,
+        'X-Campaign': String(campaign.id),
+      },
       boundary: p.boundary,
     });
-    return { envelopeFrom: envelopeSender(list.from_address, deps.bounceDomain), envelopeTo: subscriber.email, messageId, raw, bulk: true };
+    return { envelopeFrom: deps.returnPath(list.from_address, outboxId), envelopeTo: subscriber.email, messageId, raw, bulk: true };
   }
 
   return {
@@ -142,7 +151,7 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
       if (status !== 'confirmed') return { skip: `subscription is ${status ?? 'gone'}` };
       const suppressed = known ? known.suppressed : (await findSuppression(db, suppressionHash(subscriber.email_key))) !== undefined;
       if (suppressed) return { skip: 'address is suppressed' };
-      return { message: await build(p, subscriber, row.message_id) };
+      return { message: await build(p, subscriber, row.message_id, '', row.id) };
     },
 
     async renderFor(campaignId, subscriber, messageId, subjectPrefix) {

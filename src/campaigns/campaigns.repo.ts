@@ -38,7 +38,7 @@ export async function moveCampaign(
   from: readonly CampaignStatus[],
   to: CampaignStatus,
   now: number,
-  extra: Partial<Pick<CampaignRow, 'send_at' | 'started_at' | 'finished_at' | 'stop_reason' | 'self_test'>> = {},
+  extra: Partial<Pick<CampaignRow, 'send_at' | 'started_at' | 'finished_at' | 'stop_reason' | 'self_test' | 'guard_since'>> = {},
 ): Promise<boolean> {
   const result = await db
     .updateTable('campaigns')

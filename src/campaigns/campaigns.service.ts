@@ -11,6 +11,7 @@ import { compileCampaign, missingOptOut } from './campaign-template.js';
 import * as repo from './campaigns.repo.js';
 import { fanOut } from './fan-out.js';
 import { runOptOutSelfTest, type SelfTestResult } from './opt-out-self-test.js';
+import { campaignFeedbackCounts } from '../feedback/feedback.repo.js';
 
 export interface CampaignsDeps {
   database: Database;
@@ -38,6 +39,8 @@ export interface CampaignStatusView {
   held: number;
   cancelled: number;
   ratePerSecond: number;
+  /** Reports received after delivery (DSN, ARF) plus refusals in our own SMTP session. */
+  feedback: { hardBounces: number; softBounces: number; complaints: number; hardBounceRate: number; complaintRate: number };
   selfTest: SelfTestResult | null;
   sendAt: string | null;
   startedAt: string | null;
@@ -110,12 +113,15 @@ export function createCampaignsService(deps: CampaignsDeps) {
 
     async status(id: unknown): Promise<CampaignStatusView> {
       const campaign = await requireCampaign(id);
-      const [counts, recent, list] = await Promise.all([
+      const [counts, recent, list, reports] = await Promise.all([
         repo.outboxCounts(db, campaign.id),
         repo.sentSince(db, campaign.id, Date.now() - 60_000),
         deps.lists.requireListById(campaign.list_id),
+        campaignFeedbackCounts(db, campaign.id),
       ]);
       const n = (s: OutboxStatus) => counts[s] ?? 0;
+      const delivered = n('sent') + n('bounced');
+      const rate = (x: number) => (delivered === 0 ? 0 : Math.round((x / delivered) * 1e6) / 1e6);
       return {
         id: campaign.id,
         list: list.slug,
@@ -130,6 +136,13 @@ export function createCampaignsService(deps: CampaignsDeps) {
         held: n('held'),
         cancelled: n('cancelled'),
         ratePerSecond: Math.round((recent / 60) * 10) / 10,
+        feedback: {
+          hardBounces: reports.hard_bounce,
+          softBounces: reports.soft_bounce,
+          complaints: reports.complaint,
+          hardBounceRate: rate(reports.hard_bounce),
+          complaintRate: rate(reports.complaint),
+        },
         selfTest: campaign.self_test ? (JSON.parse(campaign.self_test) as SelfTestResult) : null,
         sendAt: iso(campaign.send_at),
         startedAt: iso(campaign.started_at),
@@ -190,10 +203,20 @@ export function createCampaignsService(deps: CampaignsDeps) {
       return this.status(campaign.id);
     },
 
-    async resume(id: unknown): Promise<CampaignStatusView> {
+    /** Resumes a paused campaign; one the circuit breaker stopped needs `force` (and its count starts afresh). */
+    async resume(id: unknown, options: { force?: boolean } = {}): Promise<CampaignStatusView> {
       const campaign = await requireCampaign(id);
+      if (campaign.status === 'stopped_by_guard' && !options.force) {
+        throw new AppError(
+          'conflict',
+          `Campaign ${campaign.id} was stopped by the circuit breaker (${campaign.stop_reason ?? 'no reason recorded'}). Find the cause, then resume with --force.`,
+        );
+      }
       await database.transaction(async (trx) => {
-        if (!(await repo.moveCampaign(trx, campaign.id, ['paused'], 'running', Date.now()))) {
+        const now = Date.now();
+        const from: CampaignStatus[] = options.force ? ['paused', 'stopped_by_guard'] : ['paused'];
+        const extra = campaign.status === 'stopped_by_guard' ? { guard_since: now, stop_reason: null } : {};
+        if (!(await repo.moveCampaign(trx, campaign.id, from, 'running', now, extra))) {
           throw new AppError('conflict', `Campaign ${campaign.id} is ${campaign.status}; only a paused campaign can be resumed.`);
         }
         // Held rows go back to the queue as they were: nothing already sent is sent again.

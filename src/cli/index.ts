@@ -4,6 +4,7 @@ import { isAppError } from '../shared/app-error.js';
 import { registerApiKeysCommands } from './commands/apikeys.js';
 import { registerCampaignsCommands } from './commands/campaigns.js';
 import { registerConsentCommands } from './commands/consent.js';
+import { registerFeedbackCommands } from './commands/feedback.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerListsCommands } from './commands/lists.js';
 import { registerOutboxCommands } from './commands/outbox.js';
@@ -23,6 +24,7 @@ registerImportCommand(program);
 registerApiKeysCommands(program);
 registerCampaignsCommands(program);
 registerOutboxCommands(program);
+registerFeedbackCommands(program);
 
 try {
   await program.parseAsync(process.argv);

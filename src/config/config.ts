@@ -15,6 +15,14 @@ export interface Config {
   dkim: { domain: string; selector: string; keyFile: string; ed25519?: { selector: string; keyFile: string } } | undefined;
   postalAddress: string | undefined;
   inboundPort: number;
+  inboundHost: string;
+  inboundMaxBytes: number;
+  /** Owner alerts (circuit breaker) go here; unset means log lines only. */
+  adminEmail: string | undefined;
+  /** The sender id in every campaign's Feedback-ID header. */
+  feedbackSenderId: string;
+  softBounces: { limit: number; windowMs: number };
+  guard: { complaintRate: number; hardBounceRate: number; minDeliveries: number; windowMs: number; deferralBurst: number; deferralWindowMs: number };
   bounceDomain: string | undefined;
   dnsServers: string[];
   dnsTimeoutMs: number;
@@ -108,6 +116,26 @@ const schema = z.object({
   LISTWARDEN_DKIM_ED25519_KEY_FILE: z.string().trim().min(1).optional(),
   LISTWARDEN_POSTAL_ADDRESS: z.string().trim().min(1).optional(),
   LISTWARDEN_INBOUND_PORT: port.default(2525),
+  LISTWARDEN_INBOUND_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  LISTWARDEN_INBOUND_MAX_BYTES: positiveInt.max(50 * 1024 * 1024, 'must be at most 52428800').default(10 * 1024 * 1024),
+  LISTWARDEN_ADMIN_EMAIL: z
+    .string()
+    .trim()
+    .regex(/^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$/, 'must be one email address, e.g. owner@shop.example')
+    .optional(),
+  LISTWARDEN_FEEDBACK_SENDER_ID: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be 1 to 40 letters, digits, dots, dashes or underscores')
+    .default('listwarden'),
+  LISTWARDEN_SOFT_BOUNCE_LIMIT: positiveInt.default(3),
+  LISTWARDEN_SOFT_BOUNCE_DAYS: positiveInt.default(14),
+  LISTWARDEN_GUARD_COMPLAINT_RATE: z.coerce.number().gt(0, 'must be above 0').lt(1, 'must be below 1 (0.001 is 0.1%)').default(0.001),
+  LISTWARDEN_GUARD_BOUNCE_RATE: z.coerce.number().gt(0, 'must be above 0').lt(1, 'must be below 1 (0.02 is 2%)').default(0.02),
+  LISTWARDEN_GUARD_MIN_DELIVERIES: positiveInt.default(1000),
+  LISTWARDEN_GUARD_WINDOW_HOURS: positiveInt.default(24),
+  LISTWARDEN_GUARD_DEFERRALS: positiveInt.default(100),
+  LISTWARDEN_GUARD_DEFERRAL_MINUTES: positiveInt.default(10),
   LISTWARDEN_BOUNCE_DOMAIN: z.string().trim().toLowerCase().min(1).optional(),
   LISTWARDEN_DNS_SERVERS: dnsServers.default([]),
   LISTWARDEN_DNS_TIMEOUT_MS: positiveInt.max(30_000, 'must be at most 30000').default(2000),
@@ -183,6 +211,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     postalAddress: e.LISTWARDEN_POSTAL_ADDRESS,
     inboundPort: e.LISTWARDEN_INBOUND_PORT,
+    inboundHost: e.LISTWARDEN_INBOUND_HOST,
+    inboundMaxBytes: e.LISTWARDEN_INBOUND_MAX_BYTES,
+    adminEmail: e.LISTWARDEN_ADMIN_EMAIL,
+    feedbackSenderId: e.LISTWARDEN_FEEDBACK_SENDER_ID,
+    softBounces: { limit: e.LISTWARDEN_SOFT_BOUNCE_LIMIT, windowMs: e.LISTWARDEN_SOFT_BOUNCE_DAYS * DAY_MS },
+    guard: {
+      complaintRate: e.LISTWARDEN_GUARD_COMPLAINT_RATE,
+      hardBounceRate: e.LISTWARDEN_GUARD_BOUNCE_RATE,
+      minDeliveries: e.LISTWARDEN_GUARD_MIN_DELIVERIES,
+      windowMs: e.LISTWARDEN_GUARD_WINDOW_HOURS * 3_600_000,
+      deferralBurst: e.LISTWARDEN_GUARD_DEFERRALS,
+      deferralWindowMs: e.LISTWARDEN_GUARD_DEFERRAL_MINUTES * 60_000,
+    },
     bounceDomain: e.LISTWARDEN_BOUNCE_DOMAIN,
     dnsServers: e.LISTWARDEN_DNS_SERVERS,
     dnsTimeoutMs: e.LISTWARDEN_DNS_TIMEOUT_MS,

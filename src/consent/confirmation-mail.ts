@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.js';
 import { findListById } from '../lists/lists.repo.js';
 import { composeMessage } from '../mail/compose.js';
-import { envelopeSender } from '../mail/envelope.js';
+import type { ReturnPath } from '../mail/envelope.js';
 import type { MessageHandler } from '../mail/outbox-worker.js';
 import type { TemplateRenderer } from '../templates/liquid.js';
 import { findSubscriberById } from '../subscribers/subscribers.repo.js';
@@ -16,7 +16,7 @@ export interface ConfirmationMailDeps {
   tokens: TokenCodec;
   publicUrl: string;
   confirmTtlMs: number;
-  bounceDomain: string | undefined;
+  returnPath: ReturnPath;
   html: TemplateRenderer;
   text: TemplateRenderer;
 }
@@ -64,7 +64,7 @@ export function confirmationMailHandler(deps: ConfirmationMailDeps): MessageHand
       });
       return {
         message: {
-          envelopeFrom: envelopeSender(list.from_address, deps.bounceDomain),
+          envelopeFrom: deps.returnPath(list.from_address, row.id),
           envelopeTo: subscriber.email,
           messageId: row.message_id,
           raw,

@@ -3,12 +3,14 @@ import { AppError } from '../shared/app-error.js';
 import type { Database, Dialect } from './database.js';
 import { initial } from './migrations/0001-initial.js';
 import { campaigns } from './migrations/0002-campaigns.js';
+import { feedback } from './migrations/0003-feedback.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-initial': initial(dialect),
     '0002-campaigns': campaigns(dialect),
+    '0003-feedback': feedback(dialect),
   };
 }
 

@@ -102,6 +102,8 @@ export interface OutboxTable {
   created_at: number;
   updated_at: number;
   sent_at: number | null;
+  /** JSON content of a notification (owner alerts); null for other kinds. */
+  payload: string | null;
 }
 
 export type CampaignStatus = 'draft' | 'scheduled' | 'running' | 'paused' | 'finished' | 'cancelled' | 'stopped_by_guard';
@@ -122,6 +124,8 @@ export interface CampaignsTable {
   stop_reason: string | null;
   /** JSON result of the opt-out self-test run before the send. */
   self_test: string | null;
+  /** The circuit breaker counts from here (set by a forced resume). */
+  guard_since: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -141,6 +145,37 @@ export interface SettingsTable {
   value: string;
 }
 
+export type FeedbackChannel = 'smtp' | 'file' | 'api' | 'session';
+export type FeedbackEventKind = 'hard_bounce' | 'soft_bounce' | 'complaint' | 'auto_reply' | 'notice';
+
+export interface FeedbackEventsTable {
+  id: Generated<number>;
+  at: number;
+  channel: FeedbackChannel;
+  kind: FeedbackEventKind;
+  /** The report's style: rfc3464, postfix, exim, qmail, exchange, gmail, yahoo, arf, jmrp, … */
+  style: string;
+  outbox_id: number | null;
+  campaign_id: number | null;
+  list_id: number | null;
+  subscriber_id: number | null;
+  recipient: string | null;
+  status: string | null;
+  diagnostic: string | null;
+  /** What Listwarden did about it, in words. */
+  action: string;
+  report_message_id: string | null;
+}
+
+export interface FeedbackQuarantineTable {
+  id: Generated<number>;
+  at: number;
+  channel: FeedbackChannel;
+  reason: string;
+  size: number;
+  raw: Buffer;
+}
+
 export interface Tables {
   lists: ListsTable;
   consent_texts: ConsentTextsTable;
@@ -152,6 +187,8 @@ export interface Tables {
   api_keys: ApiKeysTable;
   settings: SettingsTable;
   campaigns: CampaignsTable;
+  feedback_events: FeedbackEventsTable;
+  feedback_quarantine: FeedbackQuarantineTable;
 }
 
 export type ListRow = Selectable<ListsTable>;
@@ -162,3 +199,4 @@ export type NewConsentEvent = Insertable<ConsentEventsTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type CampaignRow = Selectable<CampaignsTable>;
+export type FeedbackEventRow = Selectable<FeedbackEventsTable>;

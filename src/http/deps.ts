@@ -9,6 +9,7 @@ import type { ListsService } from '../lists/lists.service.js';
 import type { SubscribersService } from '../subscribers/subscribers.service.js';
 import type { TemplateRenderer } from '../templates/liquid.js';
 import type { UnsubscribeService } from '../unsubscribe/unsubscribe.service.js';
+import type { FeedbackService } from '../feedback/feedback.service.js';
 
 /** What the HTTP layer is given by the composition root; it builds nothing itself. */
 export interface HttpDeps {
@@ -22,5 +23,6 @@ export interface HttpDeps {
   apiKeys: ApiKeysService;
   unsubscribe: UnsubscribeService;
   campaigns: CampaignsService;
+  feedback: FeedbackService;
   pages: TemplateRenderer;
 }

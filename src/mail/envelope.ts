@@ -1,7 +1,15 @@
+import { VERP_PREFIX, type VerpCodec } from './verp.js';
+
 /**
- * The envelope sender (Return-Path) for a list's mail: `bounces@<bounce domain>` when a bounce
- * domain is configured, else the list's From address.
+ * The envelope sender (Return-Path) of outgoing mail: a VERP address naming the outbox row,
+ * `bounces+<token>@<bounce domain>`, where the bounce domain is `LISTWARDEN_BOUNCE_DOMAIN` or
+ * else the From domain. Mail that is not an outbox row (test sends) uses `bounces@<domain>`.
  */
-export function envelopeSender(fromAddress: string, bounceDomain: string | undefined): string {
-  return bounceDomain ? `bounces@${bounceDomain}` : fromAddress;
+export type ReturnPath = (fromAddress: string, outboxId?: number) => string;
+
+export function createReturnPath(verp: VerpCodec, bounceDomain: string | undefined): ReturnPath {
+  return (fromAddress, outboxId) => {
+    const domain = bounceDomain ?? fromAddress.slice(fromAddress.lastIndexOf('@') + 1);
+    return outboxId === undefined ? `${VERP_PREFIX}@${domain}` : verp.address(outboxId, domain);
+  };
 }

@@ -32,6 +32,10 @@ export interface OutboxWorkerOptions {
   retryPolicy?: RetryPolicy;
   /** Applied to every message before the transport (DKIM). */
   sign?: (message: OutgoingMessage) => Promise<OutgoingMessage>;
+  /** After a receiver refused a message for good during our own SMTP session (5xx). */
+  onRejected?: (row: OutboxRow, reply: string) => Promise<void>;
+  /** After a bulk message was deferred (4xx or connection error) by `destination`. */
+  onDeferred?: (row: OutboxRow, destination: string) => Promise<void>;
   /** Pacing of bulk (campaign) mail: per destination and global rates, warm-up daily cap. */
   pacing?: {
     throttle: Throttle;
@@ -146,6 +150,12 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
           if (!permanent) paced.throttle.deferred(destination, Date.now());
         }
         await failAttempt(row, error, permanent);
+        try {
+          if (permanent) await options.onRejected?.(row, error instanceof Error ? error.message : String(error));
+          else if (destination !== undefined) await options.onDeferred?.(row, destination);
+        } catch (hookError) {
+          logger.error({ outboxId: row.id, err: hookError }, 'feedback for a failed delivery could not be recorded');
+        }
         return;
       }
       if (paced && destination !== undefined) paced.throttle.delivered(destination, Date.now());

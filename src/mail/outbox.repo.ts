@@ -10,10 +10,12 @@ export interface NewOutboxMessage {
   campaignId?: number | null;
   messageId: string;
   notBefore: number;
+  /** JSON content of a notification. */
+  payload?: string | null;
 }
 
 const insertMessage = prepared<
-  { kind: OutboxKind; listId: number | null; subscriberId: number | null; campaignId: number | null; messageId: string; notBefore: number; now: number },
+  { kind: OutboxKind; listId: number | null; subscriberId: number | null; campaignId: number | null; messageId: string; notBefore: number; payload: string | null; now: number },
   { id: number }
 >((db) =>
   db
@@ -27,6 +29,7 @@ const insertMessage = prepared<
       status: 'queued',
       attempts: 0,
       next_attempt_at: param('notBefore'),
+      payload: param('payload'),
       created_at: param('now'),
       updated_at: param('now'),
     })
@@ -35,7 +38,7 @@ const insertMessage = prepared<
 
 /** Queues one message. */
 export async function enqueue(db: Db, message: NewOutboxMessage, now: number): Promise<number> {
-  const result = await insertMessage(db, { ...message, campaignId: message.campaignId ?? null, now });
+  const result = await insertMessage(db, { ...message, campaignId: message.campaignId ?? null, payload: message.payload ?? null, now });
   return Number((result.rows[0] as { id: number }).id);
 }
 

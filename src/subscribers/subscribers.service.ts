@@ -1,3 +1,4 @@
+import { anonymiseFeedbackOf } from '../feedback/feedback.repo.js';
 import type { ClientContext } from '../consent/client-context.js';
 import { anonymiseEvents, deleteSubscriptionsOf, eventsOf, recordEvent, subscriptionsOf } from '../consent/consent.repo.js';
 import type { Database } from '../db/database.js';
@@ -98,6 +99,7 @@ export function createSubscribersService(database: Database, lists: ListsService
         if (subscriber) {
           await cancelUnsentFor(trx, subscriber.id, now);
           await anonymiseEvents(trx, subscriber.id);
+          await anonymiseFeedbackOf(trx, subscriber.id);
           await deleteSubscriptionsOf(trx, subscriber.id);
           await repo.deleteSubscriber(trx, subscriber.id);
         }

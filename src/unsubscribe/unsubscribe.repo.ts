@@ -2,7 +2,7 @@ import { existingValues } from '../db/bulk-sql.js';
 import type { Db, Dialect } from '../db/database.js';
 import { param, prepared } from '../db/prepared.js';
 
-export type SuppressionReason = 'erased' | 'complaint' | 'hard_bounce' | 'unsubscribed_all' | 'manual';
+export type SuppressionReason = 'erased' | 'complaint' | 'hard_bounce' | 'soft_bounces' | 'unsubscribed_all' | 'manual';
 
 /** Adds (or keeps) a suppression; the first reason recorded stays. */
 export async function suppress(db: Db, emailHash: string, reason: SuppressionReason, now: number): Promise<void> {

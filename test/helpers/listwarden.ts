@@ -31,6 +31,8 @@ export function newInstance(databaseUrl: string, extraEnv: Record<string, string
     LISTWARDEN_SECRET: TEST_SECRET,
     LISTWARDEN_TEMPLATES_DIR: join(dir, 'templates'),
     LISTWARDEN_LOG_LEVEL: 'info',
+    // Each server's inbound SMTP listener takes a free port; see RunningServer.inboundPort.
+    LISTWARDEN_INBOUND_PORT: '0',
     ...extraEnv,
   };
   return { dir, captureDir, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
@@ -59,6 +61,8 @@ export function cli(instance: Instance, args: readonly string[], input?: string)
 
 export interface RunningServer {
   url: string;
+  /** The inbound SMTP listener (bounces, complaints, mailto opt-out); 0 for a worker-only process. */
+  inboundPort: number;
   process: ChildProcess;
   logs(): string;
   /** Sends SIGTERM and resolves with the exit code. */
@@ -97,8 +101,10 @@ export async function startServer(
     });
   });
   child.removeAllListeners('exit');
+  const inbound = /"inboundSmtp":"[^"]*:(\d+)"/.exec(output);
   return {
     url,
+    inboundPort: inbound ? Number(inbound[1]) : 0,
     process: child,
     logs: () => output,
     stop: () =>

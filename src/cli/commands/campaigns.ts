@@ -17,6 +17,8 @@ function show(view: CampaignStatusView, json: boolean | undefined): void {
   if (json) return printJson(view);
   printTable([view], ['id', 'list', 'status', 'total', 'sent', 'queued', 'deferred', 'failed', 'bounced', 'ratePerSecond']);
   if (view.selfTest) process.stdout.write(`opt-out self-test: ${view.selfTest.ok ? 'passed' : `FAILED: ${view.selfTest.reason}`} (${view.selfTest.checkedAt})\n`);
+  const f = view.feedback;
+  process.stdout.write(`feedback: ${f.hardBounces} hard bounces (${(f.hardBounceRate * 100).toFixed(2)}%), ${f.softBounces} soft, ${f.complaints} complaints (${(f.complaintRate * 100).toFixed(3)}%)\n`);
   if (view.stopReason) process.stdout.write(`stopped: ${view.stopReason}\n`);
 }
 
@@ -63,7 +65,6 @@ export function registerCampaignsCommands(program: Command): void {
 
   for (const [name, description] of [
     ['pause', 'hold the mail not yet sent'],
-    ['resume', 'send the held mail (nothing already sent goes again)'],
     ['cancel', 'drop the mail not yet sent'],
   ] as const) {
     campaigns
@@ -74,6 +75,15 @@ export function registerCampaignsCommands(program: Command): void {
         show(await withServices((s) => s.campaigns[name](id)), opts.json);
       });
   }
+
+  campaigns
+    .command('resume <id>')
+    .description('send the held mail (nothing already sent goes again)')
+    .option('--force', 'also resume a campaign the circuit breaker stopped (its count starts afresh)')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { force?: boolean; json?: boolean }) => {
+      show(await withServices((s) => s.campaigns.resume(id, { force: opts.force === true })), opts.json);
+    });
 
   campaigns
     .command('status <id>')

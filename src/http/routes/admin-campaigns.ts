@@ -15,6 +15,7 @@ const createBody = z
 const idParams = z.object({ id: z.coerce.number().int().positive() });
 const sendBody = z.object({ at: z.string().optional() }).strict().optional();
 const testBody = z.object({ to: z.string() }).strict();
+const resumeBody = z.object({ force: z.boolean().optional() }).strict().optional();
 
 /** Admin API for campaigns; registered inside the authenticated /api/v1 scope. */
 export function registerCampaignRoutes(scope: FastifyInstance, deps: HttpDeps): void {
@@ -31,7 +32,12 @@ export function registerCampaignRoutes(scope: FastifyInstance, deps: HttpDeps): 
     const { id } = parseInput(idParams, request.params);
     return deps.campaigns.test(id, parseInput(testBody, request.body, 'The request').to);
   });
-  for (const action of ['pause', 'resume', 'cancel'] as const) {
+  for (const action of ['pause', 'cancel'] as const) {
     scope.post(`/campaigns/:id/${action}`, async (request) => deps.campaigns[action](parseInput(idParams, request.params).id));
   }
+  scope.post('/campaigns/:id/resume', async (request) => {
+    const { id } = parseInput(idParams, request.params);
+    const force = parseInput(resumeBody, request.body, 'The request')?.force === true;
+    return deps.campaigns.resume(id, { force });
+  });
 }

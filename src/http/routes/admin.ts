@@ -6,6 +6,7 @@ import type { HttpDeps } from '../deps.js';
 import { clientContext } from '../request-context.js';
 import { parseInput, requireJsonBody } from '../validate.js';
 import { registerCampaignRoutes } from './admin-campaigns.js';
+import { registerFeedbackRoutes } from './admin-feedback.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -113,6 +114,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps):
       });
 
       registerCampaignRoutes(scope, deps);
+      registerFeedbackRoutes(scope, deps);
     },
     { prefix: '/api/v1' },
   );

@@ -1,0 +1,140 @@
+import { findSubscription, recordEvent, saveSubscription, subscriptionsOf } from '../consent/consent.repo.js';
+import { transition, type ConsentAction } from '../consent/transitions.js';
+import type { Db } from '../db/database.js';
+import type { FeedbackChannel, FeedbackEventKind, OutboxRow, SubscriberRow } from '../db/schema.js';
+import { cancelUnsentFor } from '../mail/outbox.repo.js';
+import { suppressionHash } from '../unsubscribe/suppression-key.js';
+import { suppress, type SuppressionReason } from '../unsubscribe/unsubscribe.repo.js';
+import { insertFeedbackEvent, softBouncesSince } from './feedback.repo.js';
+import type { ParsedFeedback, ReportedRecipient } from './parse-feedback.js';
+
+export interface SoftBounceRule {
+  limit: number;
+  windowMs: number;
+}
+
+/** Whose mail the report is about, as far as we could tell. */
+export interface FeedbackTarget {
+  outbox: OutboxRow | undefined;
+  subscriber: SubscriberRow | undefined;
+}
+
+export interface Applied {
+  kind: FeedbackEventKind;
+  action: string;
+  campaignId: number | null;
+}
+
+/** The recipient entry of the report that is about our subscriber (or the first one). */
+function entryFor(report: ParsedFeedback, subscriber: SubscriberRow | undefined): ReportedRecipient | undefined {
+  const key = subscriber?.email_key;
+  return report.recipients.find((r) => key !== undefined && r.address?.toLowerCase() === key) ?? report.recipients[0];
+}
+
+/**
+ * Applies one identified report inside a transaction: a complaint unsubscribes and suppresses,
+ * a hard bounce marks the subscription bounced and suppresses, soft bounces suppress once there
+ * are `limit` within the window; auto-replies and notices change nothing. Each change of consent
+ * is a consent event carrying the evidence; every report becomes one feedback event.
+ */
+export async function applyFeedback(
+  trx: Db,
+  report: ParsedFeedback,
+  target: FeedbackTarget,
+  context: { channel: FeedbackChannel; now: number; softBounces: SoftBounceRule },
+): Promise<Applied> {
+  const { outbox, subscriber } = target;
+  const { now, channel } = context;
+  const entry = entryFor(report, subscriber);
+  const kind: FeedbackEventKind =
+    report.kind === 'complaint'
+      ? 'complaint'
+      : report.kind === 'auto_reply'
+        ? 'auto_reply'
+        : report.kind === 'bounce' && entry?.classification === 'hard'
+          ? 'hard_bounce'
+          : report.kind === 'bounce' && entry?.classification === 'soft'
+            ? 'soft_bounce'
+            : 'notice';
+  const listId = outbox?.list_id ?? null;
+  const evidence = {
+    channel,
+    style: report.style,
+    ...(entry?.status ? { status: entry.status } : {}),
+    ...(entry?.diagnostic ? { diagnostic: entry.diagnostic.slice(0, 300) } : {}),
+    ...(entry?.remoteMta ? { remoteMta: entry.remoteMta } : {}),
+    ...(report.complaint ? { feedbackType: report.complaint.feedbackType, userAgent: report.complaint.userAgent, sourceIp: report.complaint.sourceIp } : {}),
+    ...(report.reportMessageId ? { reportMessageId: report.reportMessageId } : {}),
+    ...(outbox ? { outboxId: outbox.id, messageId: outbox.message_id, campaignId: outbox.campaign_id } : {}),
+  };
+
+  let action = 'none';
+  if (!subscriber) {
+    action = kind === 'auto_reply' || kind === 'notice' ? 'none' : 'no matching recipient';
+  } else if (kind === 'complaint') {
+    action = await endConsent(trx, subscriber, listId, 'complaint', evidence, now);
+    await suppress(trx, suppressionHash(subscriber.email_key), 'complaint', now);
+    await cancelUnsentFor(trx, subscriber.id, now, 'recipient complained');
+    action += ', address suppressed';
+  } else if (kind === 'hard_bounce') {
+    action = await endConsent(trx, subscriber, listId, 'bounce', { ...evidence, classification: 'hard' }, now);
+    await suppress(trx, suppressionHash(subscriber.email_key), 'hard_bounce', now);
+    await cancelUnsentFor(trx, subscriber.id, now, 'address bounced');
+    action += ', address suppressed';
+  } else if (kind === 'soft_bounce') {
+    const count = (await softBouncesSince(trx, subscriber.id, now - context.softBounces.windowMs)) + 1;
+    const days = Math.round(context.softBounces.windowMs / 86_400_000);
+    if (count >= context.softBounces.limit) {
+      action = await endConsent(trx, subscriber, listId, 'bounce', { ...evidence, classification: 'soft', softBounces: count, windowDays: days }, now);
+      await suppress(trx, suppressionHash(subscriber.email_key), 'soft_bounces' satisfies SuppressionReason, now);
+      await cancelUnsentFor(trx, subscriber.id, now, 'address kept bouncing');
+      action = `${action}, address suppressed after ${count} soft bounces in ${days} days`;
+    } else {
+      action = `soft bounce ${count} of ${context.softBounces.limit} in ${days} days`;
+    }
+  } else if (kind === 'auto_reply') {
+    action = 'ignored: automatic reply';
+  }
+
+  await insertFeedbackEvent(trx, {
+    at: now,
+    channel,
+    kind,
+    style: report.style,
+    outbox_id: outbox?.id ?? null,
+    campaign_id: outbox?.campaign_id ?? null,
+    list_id: listId,
+    subscriber_id: subscriber?.id ?? null,
+    recipient: subscriber?.email ?? entry?.address?.slice(0, 320) ?? null,
+    status: entry?.status || null,
+    diagnostic: entry?.diagnostic?.slice(0, 500) ?? null,
+    action,
+    report_message_id: report.reportMessageId ?? null,
+  });
+  return { kind, action, campaignId: outbox?.campaign_id ?? null };
+}
+
+/** Moves the list's subscription (or, when the list is unknown, every active one) and records why. */
+async function endConsent(trx: Db, subscriber: SubscriberRow, listId: number | null, what: ConsentAction, evidence: Record<string, unknown>, now: number): Promise<string> {
+  const listIds = listId !== null ? [listId] : (await subscriptionsOf(trx, subscriber.id)).filter((s) => s.status === 'confirmed' || s.status === 'pending').map((s) => s.listId);
+  const changed: number[] = [];
+  for (const id of listIds) {
+    const current = await findSubscription(trx, subscriber.id, id);
+    const step = transition(current?.status, what);
+    if (!step.ok) continue;
+    if (step.transition.changed) {
+      await saveSubscription(trx, subscriber.id, id, step.transition.next, now);
+      changed.push(id);
+    }
+    await recordEvent(trx, {
+      subscriber_id: subscriber.id,
+      list_id: id,
+      type: step.transition.event,
+      at: now,
+      source: `feedback:${String(evidence.channel)}`,
+      detail: JSON.stringify({ ...evidence, previousStatus: current?.status }),
+    });
+  }
+  const status = what === 'complaint' ? 'unsubscribed' : 'bounced';
+  return changed.length > 0 ? `${changed.length === 1 ? 'subscription' : `${changed.length} subscriptions`} ${status}` : `no active subscription to change`;
+}

@@ -1,0 +1,102 @@
+import type { Db } from '../db/database.js';
+import type { FeedbackChannel, FeedbackEventKind, FeedbackEventRow, OutboxRow } from '../db/schema.js';
+
+export interface NewFeedbackEvent {
+  at: number;
+  channel: FeedbackChannel;
+  kind: FeedbackEventKind;
+  style: string;
+  outbox_id: number | null;
+  campaign_id: number | null;
+  list_id: number | null;
+  subscriber_id: number | null;
+  recipient: string | null;
+  status: string | null;
+  diagnostic: string | null;
+  action: string;
+  report_message_id: string | null;
+}
+
+export async function insertFeedbackEvent(db: Db, event: NewFeedbackEvent): Promise<void> {
+  await db.insertInto('feedback_events').values(event).execute();
+}
+
+export async function quarantine(db: Db, entry: { at: number; channel: FeedbackChannel; reason: string; raw: Buffer }): Promise<number> {
+  const row = await db
+    .insertInto('feedback_quarantine')
+    .values({ at: entry.at, channel: entry.channel, reason: entry.reason.slice(0, 500), size: entry.raw.byteLength, raw: entry.raw })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+export async function outboxById(db: Db, id: number): Promise<OutboxRow | undefined> {
+  return db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function outboxByMessageId(db: Db, messageId: string): Promise<OutboxRow | undefined> {
+  return db.selectFrom('outbox').selectAll().where('message_id', '=', messageId).executeTakeFirst();
+}
+
+/** Soft bounces of one subscriber since `since`. */
+export async function softBouncesSince(db: Db, subscriberId: number, since: number): Promise<number> {
+  const row = await db
+    .selectFrom('feedback_events')
+    .select((s) => s.fn.countAll<number>().as('n'))
+    .where('subscriber_id', '=', subscriberId)
+    .where('kind', '=', 'soft_bounce')
+    .where('at', '>=', since)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Whether this report (by its Message-ID) was already applied: intake is idempotent. */
+export async function seenReport(db: Db, reportMessageId: string, outboxId: number | null): Promise<boolean> {
+  let query = db.selectFrom('feedback_events').select('id').where('report_message_id', '=', reportMessageId);
+  query = outboxId === null ? query.where('outbox_id', 'is', null) : query.where('outbox_id', '=', outboxId);
+  return (await query.limit(1).executeTakeFirst()) !== undefined;
+}
+
+/** Feedback counts of a campaign since `since`: hard bounces, soft bounces, complaints (distinct messages). */
+export async function campaignFeedbackCounts(db: Db, campaignId: number, since = 0): Promise<Record<'hard_bounce' | 'soft_bounce' | 'complaint', number>> {
+  const rows = await db
+    .selectFrom('feedback_events')
+    .select((s) => ['kind', s.fn.count<number>('outbox_id').distinct().as('n')])
+    .where('campaign_id', '=', campaignId)
+    .where('kind', 'in', ['hard_bounce', 'soft_bounce', 'complaint'])
+    .where('at', '>=', since)
+    .groupBy('kind')
+    .execute();
+  const counts = { hard_bounce: 0, soft_bounce: 0, complaint: 0 };
+  for (const r of rows) counts[r.kind as keyof typeof counts] = Number(r.n);
+  return counts;
+}
+
+/** Messages of a campaign that reached the receiver's server (sent, or refused by it in-session). */
+export async function campaignDeliveries(db: Db, campaignId: number, since = 0): Promise<number> {
+  const row = await db
+    .selectFrom('outbox')
+    .select((s) => s.fn.countAll<number>().as('n'))
+    .where('campaign_id', '=', campaignId)
+    .where('status', 'in', ['sent', 'bounced'])
+    .where('updated_at', '>=', since)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+export async function recentFeedback(db: Db, options: { limit: number; campaignId?: number; kind?: FeedbackEventKind }): Promise<FeedbackEventRow[]> {
+  let query = db.selectFrom('feedback_events').selectAll();
+  if (options.campaignId !== undefined) query = query.where('campaign_id', '=', options.campaignId);
+  if (options.kind !== undefined) query = query.where('kind', '=', options.kind);
+  return query.orderBy('id', 'desc').limit(options.limit).execute();
+}
+
+export async function quarantineCount(db: Db): Promise<number> {
+  const row = await db.selectFrom('feedback_quarantine').select((s) => s.fn.countAll<number>().as('n')).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Erasure: the reports keep their counts but lose the address. */
+export async function anonymiseFeedbackOf(db: Db, subscriberId: number): Promise<void> {
+  await db.updateTable('feedback_events').set({ recipient: null, diagnostic: null, subscriber_id: null }).where('subscriber_id', '=', subscriberId).execute();
+}

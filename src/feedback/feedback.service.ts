@@ -1,0 +1,158 @@
+import type { Logger } from 'pino';
+import type { Database, Db } from '../db/database.js';
+import type { FeedbackChannel, FeedbackEventKind, OutboxRow, SubscriberRow } from '../db/schema.js';
+import type { VerpCodec } from '../mail/verp.js';
+import { AppError } from '../shared/app-error.js';
+import { findSubscriberById, findSubscriberByKey } from '../subscribers/subscribers.repo.js';
+import { applyFeedback, type SoftBounceRule } from './actions.js';
+import { outboxById, outboxByMessageId, quarantine, quarantineCount, recentFeedback, seenReport } from './feedback.repo.js';
+import type { Guard } from './guard.service.js';
+import { classifyStatus } from './classify.js';
+import { parseFeedback, type ParsedFeedback } from './parse-feedback.js';
+
+export interface FeedbackDeps {
+  database: Database;
+  verp: VerpCodec;
+  guard: Guard;
+  logger: Logger;
+  softBounces: SoftBounceRule;
+}
+
+export type IngestOutcome =
+  | { outcome: 'applied' | 'duplicate'; kind: FeedbackEventKind; style: string; action: string; campaignId: number | null }
+  | { outcome: 'quarantined'; reason: string; quarantineId: number };
+
+export interface IngestSummary {
+  messages: number;
+  applied: number;
+  duplicates: number;
+  quarantined: number;
+  kinds: Partial<Record<FeedbackEventKind, number>>;
+}
+
+/**
+ * Feedback intake: every channel (inbound SMTP, files, HTTP, our own SMTP session) ends here.
+ * Parse (pure) → identify whose mail it was (VERP, then the original's Message-ID, then the
+ * address) → apply in one transaction → let the circuit breaker judge the campaign.
+ * What cannot be read is kept in the quarantine with the reason; nothing is dropped.
+ */
+export function createFeedbackService(deps: FeedbackDeps) {
+  const { database, verp } = deps;
+  const { db } = database;
+
+  async function identify(trx: Db, report: ParsedFeedback, envelope: readonly string[]): Promise<{ outbox: OutboxRow | undefined; subscriber: SubscriberRow | undefined }> {
+    let outbox: OutboxRow | undefined;
+    const candidates = [...envelope, ...report.deliveredTo, report.original?.returnPath].filter((a): a is string => typeof a === 'string');
+    for (const address of candidates) {
+      const id = verp.outboxIdOf(address);
+      if (id !== undefined) {
+        outbox = await outboxById(trx, id);
+        if (outbox) break;
+      }
+    }
+    if (!outbox && report.original?.messageId) outbox = await outboxByMessageId(trx, report.original.messageId);
+    let subscriber = outbox?.subscriber_id ? await findSubscriberById(trx, outbox.subscriber_id) : undefined;
+    if (!subscriber && !outbox) {
+      const address = report.recipients.find((r) => r.address)?.address ?? report.original?.hotmailRecipient;
+      if (address) subscriber = await findSubscriberByKey(trx, address.toLowerCase());
+    }
+    return { outbox, subscriber };
+  }
+
+  async function applyParsed(report: ParsedFeedback, channel: FeedbackChannel, envelope: readonly string[]): Promise<IngestOutcome> {
+    const result = await database.transaction(async (trx) => {
+      const target = await identify(trx, report, envelope);
+      if (report.reportMessageId && (await seenReport(trx, report.reportMessageId, target.outbox?.id ?? null))) {
+        return { outcome: 'duplicate' as const, kind: 'notice' as const, style: report.style, action: 'already applied', campaignId: target.outbox?.campaign_id ?? null };
+      }
+      const applied = await applyFeedback(trx, report, target, { channel, now: Date.now(), softBounces: deps.softBounces });
+      return { outcome: 'applied' as const, style: report.style, ...applied };
+    });
+    if (result.outcome === 'applied' && result.campaignId !== null && (result.kind === 'complaint' || result.kind === 'hard_bounce')) {
+      await deps.guard.afterFeedback(result.campaignId);
+    }
+    return result;
+  }
+
+  async function ingest(raw: Buffer, options: { channel: FeedbackChannel; envelopeRecipients?: readonly string[] }): Promise<IngestOutcome> {
+    const parsed = parseFeedback(raw);
+    if (!parsed.ok) {
+      const quarantineId = await quarantine(db, { at: Date.now(), channel: options.channel, reason: parsed.reason, raw });
+      deps.logger.info({ quarantineId, channel: options.channel, reason: parsed.reason }, 'feedback quarantined');
+      return { outcome: 'quarantined', reason: parsed.reason, quarantineId };
+    }
+    return applyParsed(parsed.report, options.channel, options.envelopeRecipients ?? []);
+  }
+
+  return {
+    ingest,
+
+    /** Many messages (files, a folder, an mbox): `concurrency` at a time so commits are grouped. */
+    async ingestMany(messages: AsyncIterable<Buffer> | Iterable<Buffer>, channel: FeedbackChannel, concurrency = 32): Promise<IngestSummary> {
+      const summary: IngestSummary = { messages: 0, applied: 0, duplicates: 0, quarantined: 0, kinds: {} };
+      const running = new Set<Promise<void>>();
+      for await (const raw of messages) {
+        summary.messages++;
+        const task = ingest(raw, { channel }).then((r) => {
+          if (r.outcome === 'quarantined') summary.quarantined++;
+          else if (r.outcome === 'duplicate') summary.duplicates++;
+          else {
+            summary.applied++;
+            summary.kinds[r.kind] = (summary.kinds[r.kind] ?? 0) + 1;
+          }
+        });
+        const tracked = task.finally(() => running.delete(tracked));
+        running.add(tracked);
+        if (running.size >= concurrency) await Promise.race(running);
+      }
+      await Promise.all(running);
+      return summary;
+    },
+
+    /** A 5xx during our own SMTP session: the receiver refused the recipient, a bounce like any other. */
+    async sessionRejection(row: OutboxRow, reply: string): Promise<void> {
+      if (row.subscriber_id === null) return;
+      const code = /\b([245]\d\d)\b/.exec(reply)?.[1];
+      const enhanced = /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(reply)?.[1];
+      const status = enhanced ?? (code ? `${code[0]}.0.0` : '5.0.0');
+      const subscriber = await findSubscriberById(db, row.subscriber_id);
+      const report: ParsedFeedback = {
+        kind: 'bounce',
+        style: 'smtp-session',
+        deliveredTo: [],
+        recipients: [{ ...(subscriber ? { address: subscriber.email } : {}), status, action: 'failed', diagnostic: reply.slice(0, 500), classification: classifyStatus(status, 'failed', reply) }],
+      };
+      const result = await database.transaction((trx) => applyFeedback(trx, report, { outbox: row, subscriber }, { channel: 'session', now: Date.now(), softBounces: deps.softBounces }));
+      if (result.campaignId !== null && result.kind === 'hard_bounce') await deps.guard.afterFeedback(result.campaignId);
+    },
+
+    async list(options: { limit?: unknown; campaign?: unknown; kind?: unknown } = {}) {
+      const limit = options.limit === undefined ? 50 : Number(options.limit);
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw new AppError('invalid_input', 'The limit must be a whole number from 1 to 1000.');
+      const campaignId = options.campaign === undefined ? undefined : Number(options.campaign);
+      if (campaignId !== undefined && (!Number.isSafeInteger(campaignId) || campaignId < 1)) throw new AppError('invalid_input', 'The campaign must be a campaign id.');
+      const kinds: FeedbackEventKind[] = ['hard_bounce', 'soft_bounce', 'complaint', 'auto_reply', 'notice'];
+      if (options.kind !== undefined && !kinds.includes(options.kind as FeedbackEventKind)) throw new AppError('invalid_input', `The kind must be one of ${kinds.join(', ')}.`);
+      const rows = await recentFeedback(db, { limit, ...(campaignId ? { campaignId } : {}), ...(options.kind ? { kind: options.kind as FeedbackEventKind } : {}) });
+      return {
+        events: rows.map((r) => ({
+          id: r.id,
+          at: new Date(r.at).toISOString(),
+          channel: r.channel,
+          kind: r.kind,
+          style: r.style,
+          recipient: r.recipient,
+          status: r.status,
+          diagnostic: r.diagnostic,
+          action: r.action,
+          campaignId: r.campaign_id,
+          listId: r.list_id,
+          outboxId: r.outbox_id,
+        })),
+        quarantined: await quarantineCount(db),
+      };
+    },
+  };
+}
+
+export type FeedbackService = ReturnType<typeof createFeedbackService>;

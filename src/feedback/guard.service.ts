@@ -1,0 +1,126 @@
+import type { Logger } from 'pino';
+import { findCampaign, moveCampaign, setUnsent } from '../campaigns/campaigns.repo.js';
+import type { Database } from '../db/database.js';
+import { findListById } from '../lists/lists.repo.js';
+import { newMessageId } from '../mail/message-id.js';
+import { enqueue } from '../mail/outbox.repo.js';
+import { campaignDeliveries, campaignFeedbackCounts } from './feedback.repo.js';
+import { BurstCounter, guardVerdict, type GuardSettings, type GuardStats } from './guard.js';
+import { domainStats } from './domain-stats.js';
+
+export interface GuardDeps {
+  database: Database;
+  logger: Logger;
+  settings: GuardSettings;
+  /** Where owner alerts go; without it, alerts are log lines only. */
+  adminEmail: string | undefined;
+  notifyFrom: string;
+  onQueued?: () => void;
+}
+
+/**
+ * The circuit breaker at work: after feedback about a campaign (debounced to once a second per
+ * campaign) it judges the campaign and its sending domain; a 4xx burst from one destination is
+ * judged at once. A trip stops the campaign (`stopped_by_guard`, unsent mail held), writes a log
+ * line and mails the owner. Only `campaigns resume --force` starts it again.
+ */
+export function createGuard(deps: GuardDeps) {
+  const { database, settings, logger } = deps;
+  const { db } = database;
+  const lastCheck = new Map<number, number>();
+  const pending = new Map<number, NodeJS.Timeout>();
+  const deferrals = new BurstCounter(settings.deferralWindowMs);
+
+  async function stop(campaignId: number, reason: string): Promise<boolean> {
+    const now = Date.now();
+    const stopped = await database.transaction(async (trx) => {
+      if (!(await moveCampaign(trx, campaignId, ['running'], 'stopped_by_guard', now, { stop_reason: reason }))) return false;
+      await setUnsent(trx, campaignId, ['queued', 'deferred'], 'held', now);
+      if (deps.adminEmail) {
+        const text = [
+          `Listwarden stopped campaign ${campaignId} to protect your sending reputation.`,
+          '',
+          `Reason: ${reason}`,
+          '',
+          'Unsent mail is held. Find the cause (a bought or stale list, a broken template, a blocked IP),',
+          `then resume with: listwarden campaigns resume ${campaignId} --force`,
+        ].join('\n');
+        await enqueue(
+          trx,
+          {
+            kind: 'notification',
+            listId: null,
+            subscriberId: null,
+            campaignId: null,
+            messageId: newMessageId(deps.notifyFrom.slice(deps.notifyFrom.lastIndexOf('@') + 1)),
+            notBefore: now,
+            payload: JSON.stringify({ to: deps.adminEmail, from: deps.notifyFrom, subject: `Campaign ${campaignId} stopped by the circuit breaker`, text }),
+          },
+          now,
+        );
+      }
+      return true;
+    });
+    if (stopped) {
+      logger.warn({ campaignId, reason }, 'circuit breaker stopped a campaign');
+      deps.onQueued?.();
+    }
+    return stopped;
+  }
+
+  async function check(campaignId: number): Promise<string | undefined> {
+    lastCheck.set(campaignId, Date.now());
+    const campaign = await findCampaign(db, campaignId);
+    if (!campaign || campaign.status !== 'running') return undefined;
+    const since = campaign.guard_since ?? 0;
+    const [counts, deliveries] = await Promise.all([campaignFeedbackCounts(db, campaignId, since), campaignDeliveries(db, campaignId, since)]);
+    const own: GuardStats = { deliveries, complaints: counts.complaint, hardBounces: counts.hard_bounce };
+    let reason = guardVerdict(`campaign ${campaignId}`, own, settings);
+    if (!reason) {
+      const list = await findListById(db, campaign.list_id);
+      const domain = list ? list.from_address.slice(list.from_address.lastIndexOf('@') + 1).toLowerCase() : undefined;
+      if (domain) {
+        const windowStart = Math.max(Date.now() - settings.windowMs, since);
+        reason = guardVerdict(`sending domain ${domain} (last ${Math.round(settings.windowMs / 3_600_000)} h)`, await domainStats(db, domain, windowStart), settings);
+      }
+    }
+    if (reason) await stop(campaignId, reason);
+    return reason;
+  }
+
+  return {
+    check,
+
+    /** After a complaint or bounce about a campaign: judge now, or within a second. */
+    async afterFeedback(campaignId: number): Promise<void> {
+      const last = lastCheck.get(campaignId) ?? 0;
+      if (Date.now() - last >= 1000) {
+        await check(campaignId);
+        return;
+      }
+      if (pending.has(campaignId)) return;
+      const timer = setTimeout(() => {
+        pending.delete(campaignId);
+        check(campaignId).catch((error: unknown) => logger.error({ err: error, campaignId }, 'circuit breaker check failed'));
+      }, 1000);
+      timer.unref();
+      pending.set(campaignId, timer);
+    },
+
+    /** A 4xx or connection failure for a campaign message to `destination`. */
+    async afterDeferral(campaignId: number, destination: string): Promise<void> {
+      const count = deferrals.record(`${campaignId}:${destination}`, Date.now());
+      if (count >= settings.deferralBurst) {
+        deferrals.forget(`${campaignId}:`);
+        await stop(campaignId, `campaign ${campaignId}: ${count} deferrals (4xx) from ${destination} within ${Math.round(settings.deferralWindowMs / 60_000)} minutes`);
+      }
+    },
+
+    close(): void {
+      for (const timer of pending.values()) clearTimeout(timer);
+      pending.clear();
+    },
+  };
+}
+
+export type Guard = ReturnType<typeof createGuard>;

@@ -1,0 +1,132 @@
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
+import type { TokenCodec } from '../consent/tokens.js';
+import type { Database } from '../db/database.js';
+import { allLists } from '../lists/lists.repo.js';
+import type { UnsubscribeService } from '../unsubscribe/unsubscribe.service.js';
+import type { FeedbackService } from './feedback.service.js';
+
+export interface InboundOptions {
+  host: string;
+  port: number;
+  maxBytes: number;
+  /** LISTWARDEN_BOUNCE_DOMAIN; list From domains are accepted too. */
+  bounceDomain: string | undefined;
+  database: Database;
+  tokens: TokenCodec;
+  feedback: FeedbackService;
+  unsubscribe: UnsubscribeService;
+  logger: Logger;
+}
+
+export interface InboundServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+type Mailbox = { kind: 'bounce'; address: string } | { kind: 'unsubscribe'; token: string };
+
+function smtpError(code: number, message: string): Error {
+  return Object.assign(new Error(message), { responseCode: code });
+}
+
+/**
+ * The inbound SMTP listener for the bounce and opt-out addresses (the MTA forwards the bounce
+ * domain to it). It takes mail only for `bounces[+token]@` and `unsubscribe+token@` at our own
+ * domains and refuses every other recipient with 550, so it can never relay. No AUTH, no
+ * software version in the banner, a size limit and timeouts.
+ */
+export async function startInboundSmtp(options: InboundOptions): Promise<InboundServer> {
+  const { logger } = options;
+  let domains = { at: 0, names: new Set<string>() };
+
+  async function ourDomains(): Promise<Set<string>> {
+    if (Date.now() - domains.at > 30_000) {
+      const names = new Set<string>((await allLists(options.database.db)).map((l) => l.from_address.slice(l.from_address.lastIndexOf('@') + 1).toLowerCase()));
+      if (options.bounceDomain) names.add(options.bounceDomain.toLowerCase());
+      domains = { at: Date.now(), names };
+    }
+    return domains.names;
+  }
+
+  async function mailboxOf(address: string): Promise<Mailbox | undefined> {
+    const at = address.lastIndexOf('@');
+    if (at < 1 || address.length > 320) return undefined;
+    const local = address.slice(0, at);
+    const domain = address.slice(at + 1).toLowerCase();
+    if (!(await ourDomains()).has(domain)) return undefined;
+    if (/^bounces(\+[A-Za-z0-9]{1,64})?$/i.test(local)) return { kind: 'bounce', address };
+    const unsubscribe = /^unsubscribe\+([A-Za-z0-9_-]{43})$/.exec(local);
+    if (unsubscribe && options.tokens.verify(unsubscribe[1] as string, 'unsubscribe').ok) return { kind: 'unsubscribe', token: unsubscribe[1] as string };
+    return undefined;
+  }
+
+  const recipients = new WeakMap<SMTPServerSession, Mailbox[]>();
+
+  const server = new SMTPServer({
+    name: 'listwarden-inbound',
+    banner: 'feedback intake',
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    hideSTARTTLS: true,
+    size: options.maxBytes,
+    socketTimeout: 60_000,
+    closeTimeout: 5_000,
+    maxClients: 200,
+    logger: false,
+    onRcptTo(address: SMTPServerAddress, session, callback) {
+      mailboxOf(address.address)
+        .then((mailbox) => {
+          if (!mailbox) return callback(smtpError(550, '5.7.1 Relaying denied: this server only takes bounces and unsubscribe requests for its own addresses'));
+          const list = recipients.get(session) ?? [];
+          if (list.length >= 50) return callback(smtpError(452, '4.5.3 Too many recipients'));
+          list.push(mailbox);
+          recipients.set(session, list);
+          callback();
+        })
+        .catch((error: unknown) => {
+          logger.error({ err: error }, 'inbound recipient check failed');
+          callback(smtpError(451, '4.3.0 Temporary failure, try again later'));
+        });
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const mailboxes = recipients.get(session) ?? [];
+        recipients.delete(session);
+        if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
+          return callback(smtpError(552, `5.3.4 Message too big: the limit is ${options.maxBytes} bytes`));
+        }
+        const raw = Buffer.concat(chunks);
+        (async () => {
+          for (const mailbox of mailboxes) {
+            if (mailbox.kind === 'unsubscribe') {
+              await options.unsubscribe.unsubscribe(mailbox.token, { ip: session.remoteAddress ?? null, userAgent: null, source: 'mailto', channel: 'mail' }, 'mailto');
+            }
+          }
+          const bounces = mailboxes.filter((m): m is Extract<Mailbox, { kind: 'bounce' }> => m.kind === 'bounce');
+          if (bounces.length > 0) await options.feedback.ingest(raw, { channel: 'smtp', envelopeRecipients: bounces.map((b) => b.address) });
+        })()
+          .then(() => callback(null, 'Accepted'))
+          .catch((error: unknown) => {
+            logger.error({ err: error }, 'inbound message could not be stored');
+            callback(smtpError(451, '4.3.0 Temporary failure, try again later'));
+          });
+      });
+    },
+  });
+  server.on('error', (error) => logger.warn({ err: error }, 'inbound SMTP connection error'));
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,89 @@
+import { parseHeaders } from './mime.js';
+
+/**
+ * The machine-readable parts of reports: message/delivery-status (RFC 3464) and
+ * message/feedback-report (RFC 5965). Both are groups of header-style fields.
+ */
+export interface DsnRecipient {
+  finalRecipient?: string;
+  originalRecipient?: string;
+  action?: string;
+  status?: string;
+  diagnosticCode?: string;
+  remoteMta?: string;
+}
+
+export interface DeliveryStatus {
+  reportingMta?: string;
+  recipients: DsnRecipient[];
+}
+
+export interface FeedbackReportFields {
+  feedbackType?: string;
+  userAgent?: string;
+  originalMailFrom?: string;
+  originalRcptTo?: string;
+  reportedDomain?: string;
+  sourceIp?: string;
+  arrivalDate?: string;
+}
+
+/** `rfc822; <a@b>` or `a@b` → `a@b` (lower-case domain kept as given otherwise). */
+export function addressOf(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const afterType = value.includes(';') ? value.slice(value.indexOf(';') + 1) : value;
+  const match = /<?([^<>\s;]+@[^<>\s;]+?)>?(?:\s|$)/.exec(afterType.trim() + ' ');
+  const address = match?.[1]?.replace(/[.,]+$/, '');
+  return address && address.length <= 320 ? address : undefined;
+}
+
+const get = (fields: Map<string, string[]>, name: string) => fields.get(name)?.[0];
+
+export function parseDeliveryStatus(text: string): DeliveryStatus {
+  const groups = text
+    .replace(/\r\n?/g, '\n')
+    .split(/\n[ \t]*\n/)
+    .map((g) => parseHeaders(g.replace(/^\n+/, '')))
+    .filter((g) => g.size > 0);
+  const result: DeliveryStatus = { recipients: [] };
+  const reporting = groups[0] ? get(groups[0], 'reporting-mta') : undefined;
+  if (reporting) result.reportingMta = reporting.replace(/^dns;\s*/i, '');
+  for (const group of groups) {
+    if (!group.has('final-recipient') && !group.has('original-recipient') && !group.has('action')) continue;
+    const recipient: DsnRecipient = {};
+    const final = addressOf(get(group, 'final-recipient'));
+    const original = addressOf(get(group, 'original-recipient'));
+    if (final) recipient.finalRecipient = final;
+    if (original) recipient.originalRecipient = original;
+    const action = get(group, 'action')?.toLowerCase().split(/[\s(]/)[0];
+    if (action) recipient.action = action;
+    const status = /\b([245])\.(\d{1,3})\.(\d{1,3})\b/.exec(get(group, 'status') ?? '');
+    if (status) recipient.status = `${status[1]}.${status[2]}.${status[3]}`;
+    const diagnostic = get(group, 'diagnostic-code');
+    if (diagnostic) recipient.diagnosticCode = diagnostic.replace(/^smtp;\s*/i, '').slice(0, 1000);
+    const remote = get(group, 'remote-mta');
+    if (remote) recipient.remoteMta = remote.replace(/^dns;\s*/i, '').slice(0, 255);
+    result.recipients.push(recipient);
+  }
+  return result;
+}
+
+export function parseFeedbackReport(text: string): FeedbackReportFields {
+  const fields = parseHeaders(text.replace(/\r\n?/g, '\n').replace(/\n[ \t]*\n/g, '\n'));
+  const result: FeedbackReportFields = {};
+  const type = get(fields, 'feedback-type')?.toLowerCase().trim();
+  if (type) result.feedbackType = type.slice(0, 40);
+  const agent = get(fields, 'user-agent');
+  if (agent) result.userAgent = agent.slice(0, 200);
+  const from = addressOf(get(fields, 'original-mail-from'));
+  if (from) result.originalMailFrom = from;
+  const to = addressOf(get(fields, 'original-rcpt-to') ?? get(fields, 'removal-recipient'));
+  if (to) result.originalRcptTo = to;
+  const domain = get(fields, 'reported-domain');
+  if (domain) result.reportedDomain = domain.slice(0, 255);
+  const ip = get(fields, 'source-ip');
+  if (ip) result.sourceIp = ip.slice(0, 64);
+  const date = get(fields, 'arrival-date') ?? get(fields, 'received-date');
+  if (date) result.arrivalDate = date.slice(0, 100);
+  return result;
+}

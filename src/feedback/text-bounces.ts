@@ -1,0 +1,108 @@
+import type { DsnRecipient } from './report-fields.js';
+
+/**
+ * Bounces that are plain text, not RFC 3464: what Postfix, Exim, qmail, Exchange, Gmail and
+ * Yahoo actually send (or put beside their DSN). Finds the failed recipients and, per recipient,
+ * the SMTP reply and enhanced status code; when there is no code, infers one from the wording.
+ */
+export type BounceStyle = 'rfc3464' | 'postfix' | 'exim' | 'qmail' | 'exchange' | 'gmail' | 'yahoo' | 'sendmail' | 'other';
+
+const SIGNATURES: ReadonlyArray<[BounceStyle, RegExp]> = [
+  ['qmail', /This is the qmail-send program|I'm afraid I wasn't able to deliver your message/i],
+  ['yahoo', /Sorry,? we were unable to deliver your message to the following address/i],
+  ['gmail', /Delivery to the following recipients? (?:failed permanently|has been delayed)|Google tried to deliver your message|Your message wasn't delivered to .+ because|mailer-daemon@google(?:mail)?\.com/i],
+  ['exchange', /Delivery has failed to these recipients or groups|did not reach some or all of the intended recipients|Your message (?:to .+ )?couldn't be delivered|Remote Server returned '|RESOLVER\.ADR\./i],
+  ['exim', /This message was created automatically by mail delivery software|SMTP error from remote mail server after/i],
+  ['postfix', /This is the (?:mail system|Postfix program) at host/i],
+  ['sendmail', /----- The following addresses had (?:permanent fatal|transient non-fatal) errors -----|----- Transcript of session follows -----/i],
+];
+
+export function detectStyle(text: string, from: string | undefined, extraHeaders: { exchangeNdr: boolean }): BounceStyle | undefined {
+  if (extraHeaders.exchangeNdr) return 'exchange';
+  for (const [style, signature] of SIGNATURES) if (signature.test(text)) return style;
+  if (from && /@(?:[a-z0-9-]+\.)*yahoo(?:inc)?\.com\b/i.test(from) && /Remote host said/i.test(text)) return 'yahoo';
+  return undefined;
+}
+
+/** Where the copy of the original message starts inside a text bounce, if it is there. */
+const COPY_MARKER =
+  /^[ \t]*-{2,}[ \t]*(?:This is a copy of the message.*?|Below this line is a copy of the message\.?|Original message(?: follows)?|Message header follows|Original message headers|Undelivered message follows|Returned message follows)[ \t]*-*[ \t]*$/im;
+
+export function splitOriginalCopy(text: string): { notice: string; copy: string | undefined } {
+  const match = COPY_MARKER.exec(text);
+  if (!match) return { notice: text, copy: undefined };
+  return { notice: text.slice(0, match.index), copy: text.slice(match.index + match[0].length).replace(/^\n+/, '') };
+}
+
+const ADDRESS = "[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?";
+/** An address at the start of a line: `<a@b>:`, `  a@b`, `a@b (a@b)`, `a@b on 1/2/2020`. */
+const LINE_ADDRESS = new RegExp(`^[ \\t]*<?(${ADDRESS})>?(?=[:\\s(]|$)`, 'gm');
+const NOT_RECIPIENT = /^(?:postmaster|mailer-daemon|mail-daemon|bounces?(?:\+[^@]*)?)@/i;
+
+const REPLY = /\b([245]\d\d)(?:[ -]+|\s*:\s*)(?:#?([245]\.\d{1,3}\.\d{1,3})\b)?/;
+const ENHANCED = /(?:^|[\s#('"[])([245]\.\d{1,3}\.\d{1,3})(?=[\s)'":;,.\]]|$)/;
+
+/** Status from words when no code is given (Yahoo's `dd This user doesn't have…`, qmail). */
+export function inferStatus(text: string): string | undefined {
+  if (/mailbox (?:is )?full|over ?quota|quota exceeded|exceeded (?:the|its|their) (?:storage|quota)|insufficient (?:system )?storage/i.test(text)) return '4.2.2';
+  if (/user ?unknown|unknown user|no such (?:user|mailbox|recipient)|does(?:n't| not) (?:have an? .{1,40} account|exist)|recipient (?:address )?rejected|invalid (?:recipient|mailbox)|mailbox (?:unavailable|not found)|address rejected|RecipNotFound|account (?:has been )?disabled/i.test(text)) return '5.1.1';
+  if (/host (?:or domain name )?not found|domain (?:not found|does not exist)|no mx|Name service error/i.test(text)) return '5.1.2';
+  if (/failed permanently|permanent (?:fatal )?error|permanent failure|this is a permanent error|fatal errors?|I've given up/i.test(text)) return '5.0.0';
+  if (/has been delayed|delivery delayed|will (?:retry|keep trying)|temporar(?:y|ily)|transient|deferred|try again later/i.test(text)) return '4.0.0';
+  return undefined;
+}
+
+function statusIn(context: string): { status?: string; diagnostic?: string } {
+  const reply = REPLY.exec(context);
+  const enhanced = ENHANCED.exec(context);
+  const lineOf = (index: number) => context.slice(index, context.indexOf('\n', index) < 0 ? undefined : context.indexOf('\n', index)).trim();
+  if (reply) {
+    const status = reply[2] ?? (enhanced && enhanced[1]?.[0] === reply[1]?.[0] ? enhanced[1] : undefined);
+    const inferred = inferStatus(context);
+    const klass = reply[1]?.[0] as string;
+    const fallback = inferred && inferred[0] === klass ? inferred : inferred?.startsWith('4.2.2') ? inferred : `${klass}.0.0`;
+    return { status: status ?? fallback, diagnostic: lineOf(reply.index).slice(0, 500) };
+  }
+  if (enhanced) return { status: enhanced[1] as string, diagnostic: lineOf(Math.max(0, enhanced.index)).slice(0, 500) };
+  const inferred = inferStatus(context);
+  return inferred ? { status: inferred } : {};
+}
+
+/** The failed recipients named in a text notice, each with the status found near it. */
+export function textRecipients(notice: string, failedRecipients: readonly string[]): DsnRecipient[] {
+  const positions = new Map<string, number[]>();
+  for (const match of notice.matchAll(LINE_ADDRESS)) {
+    const address = match[1] as string;
+    if (NOT_RECIPIENT.test(address)) continue;
+    const key = address.toLowerCase();
+    const list = positions.get(key) ?? [];
+    list.push(match.index as number);
+    positions.set(key, list);
+    if (positions.size > 100) break;
+  }
+  for (const address of failedRecipients) {
+    const key = address.toLowerCase();
+    if (!positions.has(key)) {
+      const at = notice.toLowerCase().indexOf(key);
+      positions.set(key, at < 0 ? [] : [at]);
+    }
+  }
+  const starts = [...positions.values()].flat().sort((a, b) => a - b);
+  const recipients: DsnRecipient[] = [];
+  for (const [key, at] of positions) {
+    let found: { status?: string; diagnostic?: string } = {};
+    for (const start of at) {
+      const next = starts.find((s) => s > start) ?? notice.length;
+      found = statusIn(notice.slice(start, Math.min(next, start + 1200)));
+      if (found.status) break;
+    }
+    const original = failedRecipients.find((a) => a.toLowerCase() === key) ?? key;
+    const recipient: DsnRecipient = { finalRecipient: original, action: 'failed' };
+    const status = found.status ?? statusIn(notice).status;
+    if (status) recipient.status = status;
+    if (found.diagnostic) recipient.diagnosticCode = found.diagnostic;
+    if (status?.startsWith('4')) recipient.action = 'delayed';
+    recipients.push(recipient);
+  }
+  return recipients;
+}
