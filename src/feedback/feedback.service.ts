@@ -50,7 +50,8 @@ export function createFeedbackService(deps: FeedbackDeps) {
         if (outbox) break;
       }
     }
-    if (!outbox && report.original?.messageId) outbox = await outboxByMessageId(trx, report.original.messageId);
+    // Message-IDs are stored as written in the header, with angle brackets.
+    if (!outbox && report.original?.messageId) outbox = await outboxByMessageId(trx, `<${report.original.messageId}>`);
     let subscriber = outbox?.subscriber_id ? await findSubscriberById(trx, outbox.subscriber_id) : undefined;
     if (!subscriber && !outbox) {
       const address = report.recipients.find((r) => r.address)?.address ?? report.original?.hotmailRecipient;
