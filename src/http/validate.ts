@@ -31,8 +31,17 @@ function article(type: string | undefined): string {
   }
 }
 
-/** API routes take JSON bodies only (or none); a form or text body gets a 415 with the reason. */
-export async function requireJsonBody(request: { method: string; headers: Record<string, unknown>; body?: unknown }): Promise<void> {
+/**
+ * API routes take JSON bodies only (or none); a form or text body gets a 415 with the reason.
+ * A route that takes a raw mail message says so with `config: { rawMessage: true }`.
+ */
+export async function requireJsonBody(request: {
+  method: string;
+  headers: Record<string, unknown>;
+  body?: unknown;
+  routeOptions?: { config?: unknown };
+}): Promise<void> {
+  if ((request.routeOptions?.config as { rawMessage?: boolean } | undefined)?.rawMessage) return;
   if (request.method === 'GET' || request.method === 'DELETE' || request.method === 'OPTIONS' || request.method === 'HEAD') return;
   const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
   if (!hasBody) return;

@@ -19,7 +19,7 @@ export interface SmtpReceiver {
  */
 export async function startSmtpReceiver(
   reply: (recipient: string, attempt: number) => { code: number; message: string } | undefined = () => undefined,
-  options: { delayMs?: number } = {},
+  options: { delayMs?: number; onMessage?: (message: ReceivedMessage) => void } = {},
 ): Promise<SmtpReceiver> {
   const received: ReceivedMessage[] = [];
   const attempts = new Map<string, number>();
@@ -42,11 +42,13 @@ export async function startSmtpReceiver(
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        received.push({
+        const message = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks).toString('utf8'),
-        });
+        };
+        received.push(message);
+        options.onMessage?.(message);
         if (options.delayMs) setTimeout(() => callback(null, 'Queued as test'), options.delayMs);
         else callback(null, 'Queued as test');
       });

@@ -19,10 +19,10 @@ const listQuery = z
  */
 export function registerFeedbackRoutes(scope: FastifyInstance, deps: HttpDeps): void {
   scope.register(async (raw) => {
-    raw.addContentTypeParser(['message/rfc822', 'text/plain', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: MAX_REPORT_BYTES }, (_request, body, done) =>
+    raw.addContentTypeParser(['message/rfc822', 'message/global', 'text/plain', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: MAX_REPORT_BYTES }, (_request, body, done) =>
       done(null, body),
     );
-    raw.post('/feedback', { bodyLimit: MAX_REPORT_BYTES }, async (request, reply) => {
+    raw.post('/feedback', { bodyLimit: MAX_REPORT_BYTES, config: { rawMessage: true } }, async (request, reply) => {
       if (!Buffer.isBuffer(request.body) || request.body.byteLength === 0) {
         return reply.code(400).send({ error: 'invalid_input', message: 'Send one raw message (RFC 822) as the body, with Content-Type: message/rfc822.' });
       }
