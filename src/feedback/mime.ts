@@ -143,8 +143,20 @@ function decodeTransfer(body: string, encoding: string): string {
   return body;
 }
 
+/** Trailing blanks of every line go (RFC 2045 6.7 (3)); done by hand, a regex would be quadratic on long blank runs. */
+function trimLineEnds(text: string): string {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    let end = line.length;
+    while (end > 0 && (line.charCodeAt(end - 1) === 32 || line.charCodeAt(end - 1) === 9)) end--;
+    if (end !== line.length) lines[i] = line.slice(0, end);
+  }
+  return lines.join('\n');
+}
+
 export function decodeQuotedPrintable(body: string): string {
-  return body.replace(/[ \t]+$/gm, '').replace(/=\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return trimLineEnds(body).replace(/=\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 const decoders = new Map<string, TextDecoder | null>();
@@ -178,7 +190,7 @@ decoders.set('utf-8', new TextDecoder('utf-8', { fatal: true }));
 
 /** RFC 2047 encoded words in a header value (subjects of auto-replies). */
 export function decodeWords(value: string): string {
-  return value.replace(/=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=(?:\s+(?==\?))?/g, (_, charset: string, kind: string, text: string) => {
+  return value.slice(0, 4000).replace(/=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=(?:\s+(?==\?))?/g, (_, charset: string, kind: string, text: string) => {
     const bytes = kind.toLowerCase() === 'b' ? Buffer.from(text, 'base64').toString('latin1') : decodeQuotedPrintable(text.replace(/_/g, ' '));
     return decodeCharset(bytes, charset.replace(/\*.*$/, ''));
   });

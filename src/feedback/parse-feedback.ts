@@ -78,8 +78,15 @@ function listOf(values: string[] | undefined): string[] {
   return (values ?? []).flatMap((v) => v.split(',')).map((v) => addressOf(v.trim())).filter((a): a is string => a !== undefined);
 }
 
+/** Bounce notices are short; the text analysis looks at this much of one at most. */
+const NOTICE_CHARS = 256 * 1024;
+
 /** The first text/plain leaf outside enclosed messages (the human-readable notice). */
 function noticeText(root: MimeEntity): string {
+  return firstText(root).slice(0, NOTICE_CHARS);
+}
+
+function firstText(root: MimeEntity): string {
   if (root.parts.length === 0 && !root.message) return root.body;
   const stack = [...root.parts];
   while (stack.length > 0) {
@@ -105,7 +112,7 @@ export function parseFeedback(raw: Buffer | string): ParseResult {
 }
 
 function classify(root: MimeEntity): ParseResult {
-  const subject = decodeWords(header(root, 'subject') ?? '').slice(0, 300);
+  const subject = decodeWords((header(root, 'subject') ?? '').slice(0, 2000)).slice(0, 300);
   const deliveredTo = [...listOf(root.headers.get('delivered-to')), ...listOf(root.headers.get('x-original-to')), ...listOf(root.headers.get('to'))];
   const base = { deliveredTo, subject, ...(messageIdOf(header(root, 'message-id')) ? { reportMessageId: messageIdOf(header(root, 'message-id')) as string } : {}) };
   const entities = [...walk(root)];

@@ -31,11 +31,16 @@ export interface FeedbackReportFields {
 /** `rfc822; <a@b>` or `a@b` → `a@b` (lower-case domain kept as given otherwise). */
 export function addressOf(value: string | undefined): string | undefined {
   if (!value) return undefined;
-  const afterType = value.includes(';') ? value.slice(value.indexOf(';') + 1) : value;
+  // Addresses are short; a bound keeps the regex linear on hostile header values.
+  const bounded = value.slice(0, 1000);
+  const afterType = bounded.includes(';') ? bounded.slice(bounded.indexOf(';') + 1) : bounded;
   const match = /<?([^<>\s;]+@[^<>\s;]+?)>?(?:\s|$)/.exec(afterType.trim() + ' ');
   const address = match?.[1]?.replace(/[.,]+$/, '');
   return address && address.length <= 320 ? address : undefined;
 }
+
+/** A report about more recipients than this names the first ones only (we send one per message). */
+const MAX_RECIPIENTS = 100;
 
 const get = (fields: Map<string, string[]>, name: string) => fields.get(name)?.[0];
 
@@ -49,6 +54,7 @@ export function parseDeliveryStatus(text: string): DeliveryStatus {
   const reporting = groups[0] ? get(groups[0], 'reporting-mta') : undefined;
   if (reporting) result.reportingMta = reporting.replace(/^dns;\s*/i, '');
   for (const group of groups) {
+    if (result.recipients.length >= MAX_RECIPIENTS) break;
     if (!group.has('final-recipient') && !group.has('original-recipient') && !group.has('action')) continue;
     const recipient: DsnRecipient = {};
     const final = addressOf(get(group, 'final-recipient'));

@@ -26,7 +26,7 @@ export function detectStyle(text: string, from: string | undefined, extraHeaders
 
 /** Where the copy of the original message starts inside a text bounce, if it is there. */
 const COPY_MARKER =
-  /^[ \t]*-{2,}[ \t]*(?:This is a copy of the message.*?|Below this line is a copy of the message\.?|Original message(?: follows)?|Message header follows|Original message headers|Undelivered message follows|Returned message follows)[ \t]*-*[ \t]*$/im;
+  /^[ \t]*-{2,}[ \t]*(?:This is a copy of the message[^\n]{0,80}?|Below this line is a copy of the message\.?|Original message(?: follows)?|Message header follows|Original message headers|Undelivered message follows|Returned message follows)[ \t]*-{0,20}[ \t]*$/im;
 
 export function splitOriginalCopy(text: string): { notice: string; copy: string | undefined } {
   const match = COPY_MARKER.exec(text);
@@ -71,16 +71,18 @@ function statusIn(context: string): { status?: string; diagnostic?: string } {
 /** The failed recipients named in a text notice, each with the status found near it. */
 export function textRecipients(notice: string, failedRecipients: readonly string[]): DsnRecipient[] {
   const positions = new Map<string, number[]>();
+  let scanned = 0;
   for (const match of notice.matchAll(LINE_ADDRESS)) {
+    if (++scanned > 2000) break;
     const address = match[1] as string;
     if (NOT_RECIPIENT.test(address)) continue;
     const key = address.toLowerCase();
     const list = positions.get(key) ?? [];
-    list.push(match.index as number);
+    if (list.length < 10) list.push(match.index as number);
     positions.set(key, list);
-    if (positions.size > 100) break;
+    if (positions.size >= 100) break;
   }
-  for (const address of failedRecipients) {
+  for (const address of failedRecipients.slice(0, 100)) {
     const key = address.toLowerCase();
     if (!positions.has(key)) {
       const at = notice.toLowerCase().indexOf(key);
