@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import { param, prepared } from '../db/prepared.js';
 import type { FeedbackChannel, FeedbackEventKind, FeedbackEventRow, OutboxRow } from '../db/schema.js';
 
 export interface NewFeedbackEvent {
@@ -17,8 +18,13 @@ export interface NewFeedbackEvent {
   report_message_id: string | null;
 }
 
+const EVENT_COLUMNS = ['at', 'channel', 'kind', 'style', 'outbox_id', 'campaign_id', 'list_id', 'subscriber_id', 'recipient', 'status', 'diagnostic', 'action', 'report_message_id'] as const;
+const insertEvent = prepared<Record<string, unknown>, never>((db) =>
+  db.insertInto('feedback_events').values(Object.fromEntries(EVENT_COLUMNS.map((c) => [c, param(c)])) as never),
+);
+
 export async function insertFeedbackEvent(db: Db, event: NewFeedbackEvent): Promise<void> {
-  await db.insertInto('feedback_events').values(event).execute();
+  await insertEvent(db, event as unknown as Record<string, unknown>);
 }
 
 export async function quarantine(db: Db, entry: { at: number; channel: FeedbackChannel; reason: string; raw: Buffer }): Promise<number> {
@@ -30,31 +36,42 @@ export async function quarantine(db: Db, entry: { at: number; channel: FeedbackC
   return Number(row.id);
 }
 
+const outboxOfId = prepared<{ id: number }, OutboxRow>((db) => db.selectFrom('outbox').selectAll().where('id', '=', param('id')));
+const outboxOfMessageId = prepared<{ messageId: string }, OutboxRow>((db) => db.selectFrom('outbox').selectAll().where('message_id', '=', param('messageId')));
+
 export async function outboxById(db: Db, id: number): Promise<OutboxRow | undefined> {
-  return db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
+  return (await outboxOfId(db, { id })).rows[0];
 }
 
 export async function outboxByMessageId(db: Db, messageId: string): Promise<OutboxRow | undefined> {
-  return db.selectFrom('outbox').selectAll().where('message_id', '=', messageId).executeTakeFirst();
+  return (await outboxOfMessageId(db, { messageId })).rows[0];
 }
+
+const softCount = prepared<{ subscriberId: number; since: number }, { n: number }>((db) =>
+  db
+    .selectFrom('feedback_events')
+    .select((s) => s.fn.countAll<number>().as('n'))
+    .where('subscriber_id', '=', param('subscriberId'))
+    .where('kind', '=', 'soft_bounce')
+    .where('at', '>=', param('since')),
+);
 
 /** Soft bounces of one subscriber since `since`. */
 export async function softBouncesSince(db: Db, subscriberId: number, since: number): Promise<number> {
-  const row = await db
-    .selectFrom('feedback_events')
-    .select((s) => s.fn.countAll<number>().as('n'))
-    .where('subscriber_id', '=', subscriberId)
-    .where('kind', '=', 'soft_bounce')
-    .where('at', '>=', since)
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
+  return Number((await softCount(db, { subscriberId, since })).rows[0]?.n ?? 0);
 }
+
+const reportForRow = prepared<{ reportMessageId: string; outboxId: number }, { id: number }>((db) =>
+  db.selectFrom('feedback_events').select('id').where('report_message_id', '=', param('reportMessageId')).where('outbox_id', '=', param('outboxId')).limit(1),
+);
+const reportForNobody = prepared<{ reportMessageId: string }, { id: number }>((db) =>
+  db.selectFrom('feedback_events').select('id').where('report_message_id', '=', param('reportMessageId')).where('outbox_id', 'is', null).limit(1),
+);
 
 /** Whether this report (by its Message-ID) was already applied: intake is idempotent. */
 export async function seenReport(db: Db, reportMessageId: string, outboxId: number | null): Promise<boolean> {
-  let query = db.selectFrom('feedback_events').select('id').where('report_message_id', '=', reportMessageId);
-  query = outboxId === null ? query.where('outbox_id', 'is', null) : query.where('outbox_id', '=', outboxId);
-  return (await query.limit(1).executeTakeFirst()) !== undefined;
+  const result = outboxId === null ? await reportForNobody(db, { reportMessageId }) : await reportForRow(db, { reportMessageId, outboxId });
+  return result.rows.length > 0;
 }
 
 /** Feedback counts of a campaign since `since`: hard bounces, soft bounces, complaints (distinct messages). */

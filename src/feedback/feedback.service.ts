@@ -88,25 +88,34 @@ export function createFeedbackService(deps: FeedbackDeps) {
   return {
     ingest,
 
-    /** Many messages (files, a folder, an mbox): `concurrency` at a time so commits are grouped. */
-    async ingestMany(messages: AsyncIterable<Buffer> | Iterable<Buffer>, channel: FeedbackChannel, concurrency = 32): Promise<IngestSummary> {
+    /**
+     * Many messages (files, a folder, an mbox). They are taken in batches of up to 256 (or 16 MB)
+     * whose transactions are queued together, so SQLite's group commit makes one fsync per batch.
+     */
+    async ingestMany(messages: AsyncIterable<Buffer> | Iterable<Buffer>, channel: FeedbackChannel): Promise<IngestSummary> {
       const summary: IngestSummary = { messages: 0, applied: 0, duplicates: 0, quarantined: 0, kinds: {} };
-      const running = new Set<Promise<void>>();
-      for await (const raw of messages) {
-        summary.messages++;
-        const task = ingest(raw, { channel }).then((r) => {
+      let batch: Buffer[] = [];
+      let bytes = 0;
+      const flush = async () => {
+        const results = await Promise.all(batch.map((raw) => ingest(raw, { channel })));
+        batch = [];
+        bytes = 0;
+        for (const r of results) {
           if (r.outcome === 'quarantined') summary.quarantined++;
           else if (r.outcome === 'duplicate') summary.duplicates++;
           else {
             summary.applied++;
             summary.kinds[r.kind] = (summary.kinds[r.kind] ?? 0) + 1;
           }
-        });
-        const tracked = task.finally(() => running.delete(tracked));
-        running.add(tracked);
-        if (running.size >= concurrency) await Promise.race(running);
+        }
+      };
+      for await (const raw of messages) {
+        summary.messages++;
+        batch.push(raw);
+        bytes += raw.byteLength;
+        if (batch.length >= 256 || bytes >= 16 * 1024 * 1024) await flush();
       }
-      await Promise.all(running);
+      await flush();
       return summary;
     },
 

@@ -36,6 +36,24 @@ async function startsWithFromLine(path: string): Promise<boolean> {
   }
 }
 
+/** Reads a folder's files a few at a time ahead of the consumer, in order (disk reads overlap the work). */
+async function* filesInOrder(files: readonly string[], ahead = 16): AsyncGenerator<Buffer> {
+  const read = async (file: string): Promise<{ mbox: boolean; data?: Buffer }> =>
+    (await startsWithFromLine(file)) ? { mbox: true } : { mbox: false, data: await readFile(file) };
+  const pending: Array<Promise<{ mbox: boolean; data?: Buffer }>> = [];
+  let next = 0;
+  for (let i = 0; i < files.length; i++) {
+    while (next < files.length && next < i + ahead) {
+      const reading = read(files[next++] as string);
+      reading.catch(() => {}); // handled when its turn comes; this only keeps it from counting as unhandled
+      pending.push(reading);
+    }
+    const item = await (pending.shift() as Promise<{ mbox: boolean; data?: Buffer }>);
+    if (item.mbox) yield* mboxMessages(files[i] as string);
+    else yield item.data as Buffer;
+  }
+}
+
 /**
  * Every message in the given paths: `.eml` files (one message each), mbox files (recognised by
  * their first `From ` line) and folders of either (one level, in name order). One message in
@@ -50,11 +68,11 @@ export async function* messagesIn(paths: readonly string[]): AsyncGenerator<Buff
       throw new AppError('not_found', `Cannot read ${path}: no such file or folder.`);
     }
     if (info.isDirectory()) {
-      const names = (await readdir(path)).filter((n) => !n.startsWith('.')).sort();
-      for (const name of names) {
-        const file = join(path, name);
-        if ((await stat(file)).isFile()) yield* messagesIn([file]);
-      }
+      const files = (await readdir(path, { withFileTypes: true }))
+        .filter((e) => e.isFile() && !e.name.startsWith('.'))
+        .map((e) => join(path, e.name))
+        .sort();
+      yield* filesInOrder(files);
       continue;
     }
     if (await startsWithFromLine(path)) yield* mboxMessages(path);

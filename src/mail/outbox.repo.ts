@@ -185,13 +185,16 @@ export async function release(db: Db, ids: readonly number[], workerId: string, 
 }
 
 /** Cancels every unsent message to a subscriber (erasure, unsubscribe from all). */
-export async function cancelUnsentFor(db: Db, subscriberId: number, now: number, reason = 'recipient erased'): Promise<void> {
-  await db
+const cancelUnsent = prepared<{ subscriberId: number; reason: string; now: number }, never>((db) =>
+  db
     .updateTable('outbox')
-    .set({ status: 'cancelled', last_error: reason, updated_at: now })
-    .where('subscriber_id', '=', subscriberId)
-    .where('status', 'in', ['queued', 'deferred'])
-    .execute();
+    .set({ status: 'cancelled', last_error: param('reason'), updated_at: param('now') })
+    .where('subscriber_id', '=', param('subscriberId'))
+    .where('status', 'in', ['queued', 'deferred']),
+);
+
+export async function cancelUnsentFor(db: Db, subscriberId: number, now: number, reason = 'recipient erased'): Promise<void> {
+  await cancelUnsent(db, { subscriberId, reason, now });
 }
 
 /** Counts messages per status. */

@@ -44,12 +44,15 @@ export async function upsertSubscriber(db: Db, subscriber: NewSubscriber, now: n
   return Number(row.id);
 }
 
+const subscriberByKey = prepared<{ key: string }, SubscriberRow>((db) => db.selectFrom('subscribers').selectAll().where('email_key', '=', param('key')));
+const subscriberById = prepared<{ id: number }, SubscriberRow>((db) => db.selectFrom('subscribers').selectAll().where('id', '=', param('id')));
+
 export async function findSubscriberByKey(db: Db, key: string): Promise<SubscriberRow | undefined> {
-  return db.selectFrom('subscribers').selectAll().where('email_key', '=', key).executeTakeFirst();
+  return (await subscriberByKey(db, { key })).rows[0];
 }
 
 export async function findSubscriberById(db: Db, id: number): Promise<SubscriberRow | undefined> {
-  return db.selectFrom('subscribers').selectAll().where('id', '=', id).executeTakeFirst();
+  return (await subscriberById(db, { id })).rows[0];
 }
 
 /** Subscribers by id, for a batch. */

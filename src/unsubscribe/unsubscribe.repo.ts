@@ -5,12 +5,15 @@ import { param, prepared } from '../db/prepared.js';
 export type SuppressionReason = 'erased' | 'complaint' | 'hard_bounce' | 'soft_bounces' | 'unsubscribed_all' | 'manual';
 
 /** Adds (or keeps) a suppression; the first reason recorded stays. */
-export async function suppress(db: Db, emailHash: string, reason: SuppressionReason, now: number): Promise<void> {
-  await db
+const insertSuppression = prepared<{ hash: string; reason: string; now: number }, never>((db) =>
+  db
     .insertInto('suppressions')
-    .values({ email_hash: emailHash, reason, created_at: now })
-    .onConflict((oc) => oc.column('email_hash').doNothing())
-    .execute();
+    .values({ email_hash: param('hash'), reason: param('reason'), created_at: param('now') })
+    .onConflict((oc) => oc.column('email_hash').doNothing()),
+);
+
+export async function suppress(db: Db, emailHash: string, reason: SuppressionReason, now: number): Promise<void> {
+  await insertSuppression(db, { hash: emailHash, reason, now });
 }
 
 const suppressionOf = prepared<{ hash: string }, { reason: string; created_at: number }>((db) =>
