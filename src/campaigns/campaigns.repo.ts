@@ -71,6 +71,18 @@ export async function outboxCounts(db: Db, campaignId: number): Promise<Partial<
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
 
+/** Whether the campaign still has mail to send (queued, deferred, being sent or held). */
+export async function hasUnsent(db: Db, campaignId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('outbox')
+    .select('id')
+    .where('campaign_id', '=', campaignId)
+    .where('status', 'in', ['queued', 'deferred', 'sending', 'held'])
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Messages of a campaign accepted since `since` (for the send rate). */
 export async function sentSince(db: Db, campaignId: number, since: number): Promise<number> {
   const row = await db

@@ -184,8 +184,8 @@ export function createCampaignsService(deps: CampaignsDeps) {
     async finishCompleted(now = Date.now()): Promise<number> {
       let finished = 0;
       for (const campaign of await repo.campaignsIn(db, 'running')) {
-        const counts = await repo.outboxCounts(db, campaign.id);
-        if ((counts.queued ?? 0) + (counts.deferred ?? 0) + (counts.sending ?? 0) + (counts.held ?? 0) === 0) {
+        // An existence check, not a count: counting a million rows every 2 s slowed sending.
+        if (!(await repo.hasUnsent(db, campaign.id))) {
           if (await repo.moveCampaign(db, campaign.id, ['running'], 'finished', now, { finished_at: now })) finished++;
         }
       }

@@ -91,14 +91,21 @@ export async function campaignFeedbackCounts(db: Db, campaignId: number, since =
 
 /** Messages of a campaign that reached the receiver's server (sent, or refused by it in-session). */
 export async function campaignDeliveries(db: Db, campaignId: number, since = 0): Promise<number> {
-  const row = await db
+  const sent = await db
     .selectFrom('outbox')
     .select((s) => s.fn.countAll<number>().as('n'))
     .where('campaign_id', '=', campaignId)
-    .where('status', 'in', ['sent', 'bounced'])
+    .where('status', '=', 'sent')
+    .where('sent_at', '>=', since)
+    .executeTakeFirst();
+  const refused = await db
+    .selectFrom('outbox')
+    .select((s) => s.fn.countAll<number>().as('n'))
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'bounced')
     .where('updated_at', '>=', since)
     .executeTakeFirst();
-  return Number(row?.n ?? 0);
+  return Number(sent?.n ?? 0) + Number(refused?.n ?? 0);
 }
 
 export async function recentFeedback(db: Db, options: { limit: number; campaignId?: number; kind?: FeedbackEventKind }): Promise<FeedbackEventRow[]> {

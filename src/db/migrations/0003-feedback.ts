@@ -38,6 +38,15 @@ export function feedback(dialect: Dialect): Migration {
 
       // Owner notifications (circuit breaker) are outbox mail whose content is kept in the row.
       await db.schema.alterTable('outbox').addColumn('payload', 'text').execute();
+      // Campaign counters (rate of the last minute, deliveries for the guard) read a range of this
+      // index instead of every sent row of the campaign.
+      await db.schema.dropIndex('outbox_campaign_status').execute();
+      await db.schema
+        .createIndex('outbox_campaign_status')
+        .on('outbox')
+        .columns(['campaign_id', 'status', 'sent_at'])
+        .where('campaign_id', 'is not', null)
+        .execute();
       // A forced resume starts the guard's count afresh from this time.
       await db.schema.alterTable('campaigns').addColumn('guard_since', 'bigint').execute();
     },
