@@ -251,6 +251,11 @@ export async function serve(
         await services.campaigns.finishCompleted();
       }),
     );
+    if (config.imap) {
+      const { createImapPoller } = await import('./feedback/imap-poller.js');
+      const poller = createImapPoller({ settings: config.imap.settings, feedback: services.feedback, logger });
+      timers.push(every(logger, 'feedback mailbox poll', config.imap.intervalMs, () => poller.pollOnce(), true));
+    }
   }
   services.worker.start();
   logger.info(

@@ -43,6 +43,19 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ LISTWARDEN_SMTP_URL: 'mail.example' }), /LISTWARDEN_SMTP_URL must be capture/);
     assert.throws(() => loadConfig({ LISTWARDEN_SIGNUP_RATE_LIMIT: 'lots' }), /"20\/minute"/);
     assert.throws(() => loadConfig({ LISTWARDEN_DKIM_DOMAIN: 'shop.example' }), /must be set together/);
+    assert.throws(() => loadConfig({ LISTWARDEN_ADMIN_EMAIL: 'owner' }), /LISTWARDEN_ADMIN_EMAIL must be one email address/);
+    assert.throws(() => loadConfig({ LISTWARDEN_GUARD_COMPLAINT_RATE: '5' }), /must be below 1 \(0\.001 is 0\.1%\)/);
+    for (const url of ['imap://mail.shop.example/INBOX', 'pop3://u:hunter2hunter2@mail.shop.example']) {
+      try {
+        loadConfig({ LISTWARDEN_IMAP_URL: url });
+        assert.fail(`accepted ${url}`);
+      } catch (error) {
+        assert.match(String(error), /LISTWARDEN_IMAP_URL must/);
+        assert.doesNotMatch(String(error), /hunter2/, 'a password in the URL is never echoed');
+      }
+    }
+    const imap = loadConfig({ LISTWARDEN_IMAP_URL: 'imaps://bounces%40shop:p%3Ass@mail.shop.example/Bounces' }).imap;
+    assert.deepEqual(imap?.settings, { host: 'mail.shop.example', port: 993, secure: true, user: 'bounces@shop', password: 'p:ss', mailbox: 'Bounces', doneFolder: undefined });
     try {
       loadConfig({ LISTWARDEN_SECRET: 'short-but-secret-value' });
       assert.fail('accepted a short secret');

@@ -1,3 +1,4 @@
+import { parseImapUrl, type ImapSettings } from '../feedback/imap-url.js';
 import { z } from 'zod';
 import { AppError } from '../shared/app-error.js';
 
@@ -22,6 +23,8 @@ export interface Config {
   /** The sender id in every campaign's Feedback-ID header. */
   feedbackSenderId: string;
   softBounces: { limit: number; windowMs: number };
+  /** A mailbox to poll for bounces and complaints (LISTWARDEN_IMAP_URL), if any. */
+  imap: { settings: ImapSettings; intervalMs: number } | undefined;
   guard: { complaintRate: number; hardBounceRate: number; minDeliveries: number; windowMs: number; deferralBurst: number; deferralWindowMs: number };
   bounceDomain: string | undefined;
   dnsServers: string[];
@@ -128,6 +131,16 @@ const schema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be 1 to 40 letters, digits, dots, dashes or underscores')
     .default('listwarden'),
+  LISTWARDEN_IMAP_URL: z
+    .string()
+    .trim()
+    .superRefine((v, ctx) => {
+      const parsed = parseImapUrl(v);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason });
+    })
+    .optional(),
+  LISTWARDEN_IMAP_INTERVAL_SECONDS: positiveInt.default(60),
+  LISTWARDEN_IMAP_DONE_FOLDER: z.string().trim().min(1).max(200).optional(),
   LISTWARDEN_SOFT_BOUNCE_LIMIT: positiveInt.default(3),
   LISTWARDEN_SOFT_BOUNCE_DAYS: positiveInt.default(14),
   LISTWARDEN_GUARD_COMPLAINT_RATE: z.coerce.number().gt(0, 'must be above 0').lt(1, 'must be below 1 (0.001 is 0.1%)').default(0.001),
@@ -165,6 +178,12 @@ const schema = z.object({
 });
 
 /** Reads and validates the environment once; the only place that looks at `process.env`. */
+function imapSettings(url: string | undefined, doneFolder: string | undefined, intervalSeconds: number): Config['imap'] {
+  if (!url) return undefined;
+  const parsed = parseImapUrl(url, doneFolder);
+  return parsed.ok ? { settings: parsed.settings, intervalMs: intervalSeconds * 1000 } : undefined;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const relevant: Record<string, string> = {};
   for (const key of Object.keys(schema.shape)) {
@@ -176,7 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'configuration');
     // Never echo the value of a secret back.
-    const shown = /SECRET/.test(name) ? '' : ` (got "${String(relevant[name] ?? '').slice(0, 80)}")`;
+    const shown = /SECRET|IMAP_URL|SMTP_URL/.test(name) ? '' : ` (got "${String(relevant[name] ?? '').slice(0, 80)}")`;
     throw new AppError('invalid_input', `${name} ${issue?.message ?? 'is invalid'}${shown}.`);
   }
   const e = parsed.data;
@@ -216,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminEmail: e.LISTWARDEN_ADMIN_EMAIL,
     feedbackSenderId: e.LISTWARDEN_FEEDBACK_SENDER_ID,
     softBounces: { limit: e.LISTWARDEN_SOFT_BOUNCE_LIMIT, windowMs: e.LISTWARDEN_SOFT_BOUNCE_DAYS * DAY_MS },
+    imap: imapSettings(e.LISTWARDEN_IMAP_URL, e.LISTWARDEN_IMAP_DONE_FOLDER, e.LISTWARDEN_IMAP_INTERVAL_SECONDS),
     guard: {
       complaintRate: e.LISTWARDEN_GUARD_COMPLAINT_RATE,
       hardBounceRate: e.LISTWARDEN_GUARD_BOUNCE_RATE,

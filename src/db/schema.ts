@@ -145,7 +145,7 @@ export interface SettingsTable {
   value: string;
 }
 
-export type FeedbackChannel = 'smtp' | 'file' | 'api' | 'session';
+export type FeedbackChannel = 'smtp' | 'file' | 'api' | 'imap' | 'session';
 export type FeedbackEventKind = 'hard_bounce' | 'soft_bounce' | 'complaint' | 'auto_reply' | 'notice';
 
 export interface FeedbackEventsTable {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { messagesIn } from '../../feedback/message-files.js';
+import { AppError } from '../../shared/app-error.js';
 import { withServices } from '../context.js';
 import { printJson, printTable } from '../output.js';
 
@@ -18,6 +19,25 @@ export function registerFeedbackCommands(program: Command): void {
       process.stdout.write(
         `Read ${summary.messages} messages: ${kinds}; ${summary.duplicates} already seen; ${summary.quarantined} unreadable (kept in quarantine).\n`,
       );
+    });
+
+  feedback
+    .command('poll')
+    .description('read the mailbox in LISTWARDEN_IMAP_URL once (serve polls it on a schedule)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const summary = await withServices(async (s) => {
+        if (!s.config.imap) throw new AppError('invalid_input', 'Set LISTWARDEN_IMAP_URL (imaps://user:password@host/INBOX) to poll a mailbox.');
+        const { createImapPoller } = await import('../../feedback/imap-poller.js');
+        try {
+          return await createImapPoller({ settings: s.config.imap.settings, feedback: s.feedback, logger: s.logger }).pollOnce();
+        } catch (error) {
+          if (error instanceof AppError) throw error;
+          throw new AppError('unavailable', `The mailbox could not be read: ${(error as Error).message}`);
+        }
+      });
+      if (opts.json) return printJson(summary);
+      process.stdout.write(`Read ${summary.messages} messages from the mailbox; ${summary.applied} applied, ${summary.quarantined} kept in quarantine.\n`);
     });
 
   feedback
