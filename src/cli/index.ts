@@ -6,6 +6,7 @@ import { registerCampaignsCommands } from './commands/campaigns.js';
 import { registerConsentCommands } from './commands/consent.js';
 import { registerFeedbackCommands } from './commands/feedback.js';
 import { registerImportCommand } from './commands/import.js';
+import { registerReputationCommands } from './commands/reputation.js';
 import { registerListsCommands } from './commands/lists.js';
 import { registerOutboxCommands } from './commands/outbox.js';
 import { registerServerCommands } from './commands/server.js';
@@ -25,6 +26,7 @@ registerApiKeysCommands(program);
 registerCampaignsCommands(program);
 registerOutboxCommands(program);
 registerFeedbackCommands(program);
+registerReputationCommands(program);
 
 try {
   await program.parseAsync(process.argv);

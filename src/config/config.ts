@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parseImapUrl, type ImapSettings } from '../feedback/imap-url.js';
 import { z } from 'zod';
 import { AppError } from '../shared/app-error.js';
@@ -23,6 +24,14 @@ export interface Config {
   /** The sender id in every campaign's Feedback-ID header. */
   feedbackSenderId: string;
   softBounces: { limit: number; windowMs: number };
+  reputation: {
+    /** Our sending IPs: the monitor watches them and their ranges. */
+    sendingIps: string[];
+    range: number;
+    zones: string[] | undefined;
+    dqsKey: string | undefined;
+    concurrency: number;
+  };
   /** A mailbox to poll for bounces and complaints (LISTWARDEN_IMAP_URL), if any. */
   imap: { settings: ImapSettings; intervalMs: number } | undefined;
   guard: { complaintRate: number; hardBounceRate: number; minDeliveries: number; windowMs: number; deferralBurst: number; deferralWindowMs: number };
@@ -131,6 +140,19 @@ const schema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be 1 to 40 letters, digits, dots, dashes or underscores')
     .default('listwarden'),
+  LISTWARDEN_SENDING_IPS: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().refine((ip) => isIP(ip) !== 0, 'must be comma-separated IP addresses')))
+    .default([]),
+  LISTWARDEN_REPUTATION_RANGE: z.coerce.number().int('must be a whole number').min(16, 'must be a prefix from 16 to 32').max(32, 'must be a prefix from 16 to 32').default(24),
+  LISTWARDEN_DNSBL_ZONES: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be comma-separated DNS zones')))
+    .optional(),
+  LISTWARDEN_SPAMHAUS_DQS_KEY: z.string().trim().regex(/^[a-z0-9]{10,64}$/, 'must be the key from your Spamhaus DQS account').optional(),
+  LISTWARDEN_DNSBL_CONCURRENCY: positiveInt.max(1000, 'must be at most 1000').default(64),
   LISTWARDEN_IMAP_URL: z
     .string()
     .trim()
@@ -195,7 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'configuration');
     // Never echo the value of a secret back.
-    const shown = /SECRET|IMAP_URL|SMTP_URL/.test(name) ? '' : ` (got "${String(relevant[name] ?? '').slice(0, 80)}")`;
+    const shown = /SECRET|IMAP_URL|SMTP_URL|DQS_KEY/.test(name) ? '' : ` (got "${String(relevant[name] ?? '').slice(0, 80)}")`;
     throw new AppError('invalid_input', `${name} ${issue?.message ?? 'is invalid'}${shown}.`);
   }
   const e = parsed.data;
@@ -235,6 +257,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminEmail: e.LISTWARDEN_ADMIN_EMAIL,
     feedbackSenderId: e.LISTWARDEN_FEEDBACK_SENDER_ID,
     softBounces: { limit: e.LISTWARDEN_SOFT_BOUNCE_LIMIT, windowMs: e.LISTWARDEN_SOFT_BOUNCE_DAYS * DAY_MS },
+    reputation: {
+      sendingIps: e.LISTWARDEN_SENDING_IPS,
+      range: e.LISTWARDEN_REPUTATION_RANGE,
+      zones: e.LISTWARDEN_DNSBL_ZONES,
+      dqsKey: e.LISTWARDEN_SPAMHAUS_DQS_KEY,
+      concurrency: e.LISTWARDEN_DNSBL_CONCURRENCY,
+    },
     imap: imapSettings(e.LISTWARDEN_IMAP_URL, e.LISTWARDEN_IMAP_DONE_FOLDER, e.LISTWARDEN_IMAP_INTERVAL_SECONDS),
     guard: {
       complaintRate: e.LISTWARDEN_GUARD_COMPLAINT_RATE,

@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../../config/config.js';
+import { checkIpRange } from '../../reputation/check-ip.js';
+import { DnsblClient } from '../../reputation/dnsbl-client.js';
+import { isPublicResolver } from '../../reputation/ip-address.js';
+import { renderNeighbourhood } from '../../reputation/neighbourhood-map.js';
+import { parseCheckInput } from '../../reputation/reputation-input.js';
+import { AppError } from '../../shared/app-error.js';
+import { printJson } from '../output.js';
+
+/** The resolvers the check will use, for the public-resolver warning. */
+function resolversInUse(explicit: readonly string[]): string[] {
+  if (explicit.length > 0) return [...explicit];
+  try {
+    return [...readFileSync('/etc/resolv.conf', 'utf8').matchAll(/^nameserver\s+(\S+)/gm)].map((m) => m[1] as string);
+  } catch {
+    return [];
+  }
+}
+
+/** `listwarden reputation …` */
+export function registerReputationCommands(program: Command): void {
+  const reputation = program.command('reputation').description('blocklists, neighbourhood and sender authentication');
+
+  reputation
+    .command('check-ip <ip>')
+    .description('check an IP and every address of its range against DNS blocklists; prints a map of the /24')
+    .option('--range <prefix>', 'prefix length of the neighbourhood (16-32)', '24')
+    .option('--zones <zones>', 'comma-separated DNSBL zones (default: the IP zones of the catalogue, or LISTWARDEN_DNSBL_ZONES)')
+    .option('--dns <host:port>', 'resolver to ask (default: LISTWARDEN_DNS_SERVERS, else the system resolver)')
+    .option('--json', 'print JSON')
+    .action(async (ip: string, opts: { range: string; zones?: string; dns?: string; json?: boolean }) => {
+      const config = loadConfig();
+      const input = parseCheckInput({ ip, range: opts.range, ...(opts.zones ?? config.reputation.zones ? { zones: opts.zones ?? config.reputation.zones } : {}) });
+      if (opts.dns !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[^\s:,]+)(:\d{1,5})?$/.test(opts.dns)) throw new AppError('invalid_input', '--dns must be host or host:port.');
+      const servers = opts.dns ? [opts.dns] : config.dnsServers;
+      const client = new DnsblClient({ servers, timeoutMs: config.dnsTimeoutMs, tries: 2, concurrency: config.reputation.concurrency, dqsKey: config.reputation.dqsKey });
+      const result = await checkIpRange(client, input);
+      const publicResolvers = resolversInUse(servers).filter(isPublicResolver);
+      const warnings = publicResolvers.length > 0 ? [`${publicResolvers.join(', ')} is a public resolver: Spamhaus and others refuse or mislead its queries. Use your own resolver (or a Spamhaus DQS key).`] : [];
+      if (opts.json) return printJson({ ...result, zones: result.zones.map((z) => ({ zone: z.zone, name: z.name, status: z.status, detail: z.detail, listed: z.listed })), warnings });
+      for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+      process.stdout.write(`${renderNeighbourhood(result, new Set([...config.reputation.sendingIps, input.ip]))}\n`);
+    });
+}
