@@ -33,6 +33,9 @@ import { createGuard } from './feedback/guard.service.js';
 import { createReturnPath } from './mail/envelope.js';
 import { notificationMailHandler } from './mail/notification-mail.js';
 import { createVerpCodec } from './mail/verp.js';
+import { DnsblClient } from './reputation/dnsbl-client.js';
+import { createReputationMonitor } from './reputation/monitor.service.js';
+import { CATALOGUE, DEFAULT_IP_ZONES, zoneInfo } from './reputation/zones.js';
 
 /**
  * The composition root: the only place where adapters (database, transport, DNS, templates)
@@ -54,6 +57,7 @@ export interface Services {
   campaigns: ReturnType<typeof createCampaignsService>;
   feedback: ReturnType<typeof createFeedbackService>;
   guard: ReturnType<typeof createGuard>;
+  reputation: ReturnType<typeof createReputationMonitor>;
   close(): Promise<void>;
 }
 
@@ -143,6 +147,19 @@ export async function createServices(config: Config, options: { logger?: Logger;
   const onMailQueued = () => worker.poke();
   const subscribers = createSubscribersService(database, lists);
   const unsubscribe = createUnsubscribeService({ database, tokens, subscribers });
+  const reputation = createReputationMonitor({
+    database,
+    logger,
+    client: () => new DnsblClient({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs, tries: 2, concurrency: config.reputation.concurrency, dqsKey: config.reputation.dqsKey }),
+    settings: {
+      sendingIps: config.reputation.sendingIps,
+      range: config.reputation.range,
+      zones: (config.reputation.zones ?? DEFAULT_IP_ZONES).map(zoneInfo),
+      blockingZones: new Set(config.reputation.blockingZones ?? CATALOGUE.filter((z) => z.blocks).map((z) => z.zone)),
+    },
+    alerts: { to: config.adminEmail, from: `listwarden@${notifyDomain}` },
+    onQueued: () => worker.poke(),
+  });
   return {
     config,
     logger,
@@ -158,6 +175,7 @@ export async function createServices(config: Config, options: { logger?: Logger;
     unsubscribe,
     feedback,
     guard,
+    reputation,
     campaigns: createCampaignsService({
       database,
       lists,
@@ -251,6 +269,9 @@ export async function serve(
         await services.campaigns.finishCompleted();
       }),
     );
+    if (config.reputation.sendingIps.length > 0) {
+      timers.push(every(logger, 'blocklist watch', config.reputation.intervalMs, () => services.reputation.runOnce(), true));
+    }
     if (config.imap) {
       const { createImapPoller } = await import('./feedback/imap-poller.js');
       const poller = createImapPoller({ settings: config.imap.settings, feedback: services.feedback, logger });

@@ -31,6 +31,8 @@ export interface Config {
     zones: string[] | undefined;
     dqsKey: string | undefined;
     concurrency: number;
+    blockingZones: string[] | undefined;
+    intervalMs: number;
   };
   /** A mailbox to poll for bounces and complaints (LISTWARDEN_IMAP_URL), if any. */
   imap: { settings: ImapSettings; intervalMs: number } | undefined;
@@ -151,6 +153,12 @@ const schema = z.object({
     .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be comma-separated DNS zones')))
     .optional(),
+  LISTWARDEN_DNSBL_BLOCKING_ZONES: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be comma-separated DNS zones')))
+    .optional(),
+  LISTWARDEN_REPUTATION_INTERVAL_MINUTES: positiveInt.default(60),
   LISTWARDEN_SPAMHAUS_DQS_KEY: z.string().trim().regex(/^[a-z0-9]{10,64}$/, 'must be the key from your Spamhaus DQS account').optional(),
   LISTWARDEN_DNSBL_CONCURRENCY: positiveInt.max(1000, 'must be at most 1000').default(64),
   LISTWARDEN_IMAP_URL: z
@@ -263,6 +271,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       zones: e.LISTWARDEN_DNSBL_ZONES,
       dqsKey: e.LISTWARDEN_SPAMHAUS_DQS_KEY,
       concurrency: e.LISTWARDEN_DNSBL_CONCURRENCY,
+      blockingZones: e.LISTWARDEN_DNSBL_BLOCKING_ZONES,
+      intervalMs: e.LISTWARDEN_REPUTATION_INTERVAL_MINUTES * 60_000,
     },
     imap: imapSettings(e.LISTWARDEN_IMAP_URL, e.LISTWARDEN_IMAP_DONE_FOLDER, e.LISTWARDEN_IMAP_INTERVAL_SECONDS),
     guard: {

@@ -4,6 +4,7 @@ import type { Database, Dialect } from './database.js';
 import { initial } from './migrations/0001-initial.js';
 import { campaigns } from './migrations/0002-campaigns.js';
 import { feedback } from './migrations/0003-feedback.js';
+import { reputation } from './migrations/0004-reputation.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -11,6 +12,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0001-initial': initial(dialect),
     '0002-campaigns': campaigns(dialect),
     '0003-feedback': feedback(dialect),
+    '0004-reputation': reputation(dialect),
   };
 }
 

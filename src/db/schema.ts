@@ -176,6 +176,17 @@ export interface FeedbackQuarantineTable {
   raw: Buffer;
 }
 
+export interface ReputationChecksTable {
+  id: Generated<number>;
+  at: number;
+  ip: string;
+  range: number;
+  self_listed: string;
+  neighbours_listed: number;
+  result: string;
+  changes: string;
+}
+
 export interface Tables {
   lists: ListsTable;
   consent_texts: ConsentTextsTable;
@@ -189,6 +200,7 @@ export interface Tables {
   campaigns: CampaignsTable;
   feedback_events: FeedbackEventsTable;
   feedback_quarantine: FeedbackQuarantineTable;
+  reputation_checks: ReputationChecksTable;
 }
 
 export type ListRow = Selectable<ListsTable>;

@@ -2,8 +2,7 @@ import type { Logger } from 'pino';
 import { findCampaign, moveCampaign, setUnsent } from '../campaigns/campaigns.repo.js';
 import type { Database } from '../db/database.js';
 import { findListById } from '../lists/lists.repo.js';
-import { newMessageId } from '../mail/message-id.js';
-import { enqueue } from '../mail/outbox.repo.js';
+import { queueOwnerAlert } from '../mail/owner-alert.js';
 import { campaignDeliveries, campaignFeedbackCounts } from './feedback.repo.js';
 import { BurstCounter, guardVerdict, type GuardSettings, type GuardStats } from './guard.js';
 import { domainStats } from './domain-stats.js';
@@ -36,29 +35,15 @@ export function createGuard(deps: GuardDeps) {
     const stopped = await database.transaction(async (trx) => {
       if (!(await moveCampaign(trx, campaignId, ['running'], 'stopped_by_guard', now, { stop_reason: reason }))) return false;
       await setUnsent(trx, campaignId, ['queued', 'deferred'], 'held', now);
-      if (deps.adminEmail) {
-        const text = [
-          `Listwarden stopped campaign ${campaignId} to protect your sending reputation.`,
-          '',
-          `Reason: ${reason}`,
-          '',
-          'Unsent mail is held. Find the cause (a bought or stale list, a broken template, a blocked IP),',
-          `then resume with: listwarden campaigns resume ${campaignId} --force`,
-        ].join('\n');
-        await enqueue(
-          trx,
-          {
-            kind: 'notification',
-            listId: null,
-            subscriberId: null,
-            campaignId: null,
-            messageId: newMessageId(deps.notifyFrom.slice(deps.notifyFrom.lastIndexOf('@') + 1)),
-            notBefore: now,
-            payload: JSON.stringify({ to: deps.adminEmail, from: deps.notifyFrom, subject: `Campaign ${campaignId} stopped by the circuit breaker`, text }),
-          },
-          now,
-        );
-      }
+      const text = [
+        `Listwarden stopped campaign ${campaignId} to protect your sending reputation.`,
+        '',
+        `Reason: ${reason}`,
+        '',
+        'Unsent mail is held. Find the cause (a bought or stale list, a broken template, a blocked IP),',
+        `then resume with: listwarden campaigns resume ${campaignId} --force`,
+      ].join('\n');
+      await queueOwnerAlert(trx, { to: deps.adminEmail, from: deps.notifyFrom }, `Campaign ${campaignId} stopped by the circuit breaker`, text, now);
       return true;
     });
     if (stopped) {

@@ -4,7 +4,11 @@ import { checkIpRange } from '../../src/reputation/check-ip.js';
 import { DnsblClient } from '../../src/reputation/dnsbl-client.js';
 import { renderNeighbourhood } from '../../src/reputation/neighbourhood-map.js';
 import { zoneInfo } from '../../src/reputation/zones.js';
+import { moveCampaign } from '../../src/campaigns/campaigns.repo.js';
+import { fanOut } from '../../src/campaigns/fan-out.js';
+import { DIALECTS } from '../helpers/databases.js';
 import { cli, newInstance, type Instance } from '../helpers/listwarden.js';
+import { FORM, servicesFor, type TestServices } from '../helpers/services.js';
 import { rbldnsdSkip, startRbldnsd, TEST_ENTRIES, type RbldnsdServer } from '../helpers/rbldnsd.js';
 
 /** Zones as real lists shape them: single IPs, whole ranges, IPv6, refusals, dead and wildcard zones. */
@@ -79,3 +83,63 @@ describe('DNSBL checks against a real rbldnsd', { skip: rbldnsdSkip }, () => {
     assert.match(bad.stderr, /is not an IP address/);
   });
 });
+
+for (const dialect of DIALECTS) {
+  describe(`blocklist watch on ${dialect.name}`, { skip: rbldnsdSkip || dialect.skip }, () => {
+    let dns: RbldnsdServer;
+    let t: TestServices;
+    let campaignId = 0;
+    before(async () => {
+      dns = await startRbldnsd([{ zone: 'watch.test.bl', type: 'ip4set', lines: [...TEST_ENTRIES] }]);
+      t = await servicesFor(dialect, {
+        LISTWARDEN_POSTAL_ADDRESS: 'Shop BV, Amsterdam',
+        LISTWARDEN_ADMIN_EMAIL: 'owner@shop.test',
+        LISTWARDEN_SENDING_IPS: '192.0.2.20',
+        LISTWARDEN_REPUTATION_RANGE: '28',
+        LISTWARDEN_DNSBL_ZONES: 'watch.test.bl',
+        LISTWARDEN_DNSBL_BLOCKING_ZONES: 'watch.test.bl',
+        LISTWARDEN_DNS_SERVERS: dns.address,
+      });
+      const s = t.services;
+      const list = await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
+      for (let i = 0; i < 3; i++) {
+        await s.signup({ list: 'news', email: `w${i}@example.net` }, FORM);
+        const view = await s.subscribers.show(`w${i}@example.net`);
+        await s.confirm.confirm(s.tokens.sign('confirm', view.id, list.id), FORM);
+      }
+      await s.worker.drain();
+      campaignId = (await s.campaigns.create({ list: 'news', subject: 'Sale', html: '<a href="{{ unsubscribe_url }}">Unsubscribe</a>' })).id;
+      await moveCampaign(s.database.db, campaignId, ['draft'], 'running', Date.now());
+      await fanOut(s.database, { id: campaignId, list_id: list.id }, 'shop.test');
+    });
+    after(async () => {
+      await t?.cleanup();
+      await dns?.stop();
+    });
+
+    it('notices a new listing of our IP, pauses running campaigns, tells the owner, and notices the delisting', async () => {
+      const s = t.services;
+      assert.deepEqual(await s.reputation.runOnce(), [{ ip: '192.0.2.20', changes: [] }], 'a clean first check');
+
+      await dns.update('watch.test.bl', [...TEST_ENTRIES, '192.0.2.20 :2:Listed for spam from $', '192.0.2.17', '192.0.2.18', '192.0.2.19']);
+      const [found] = await s.reputation.runOnce();
+      assert.deepEqual(found?.changes.map((c) => c.type).sort(), ['listed', 'neighbours_rising']);
+      const listed = found?.changes.find((c) => c.type === 'listed');
+      assert.ok(listed?.type === 'listed' && listed.blocks && listed.reason === 'Listed for spam from 192.0.2.20');
+      const campaign = await s.campaigns.status(campaignId);
+      assert.equal(campaign.status, 'paused');
+      assert.match(campaign.stopReason ?? '', /sending IP 192\.0\.2\.20 is listed in watch\.test\.bl/);
+      assert.equal(campaign.held, 3);
+      const alert = await s.database.db.selectFrom('outbox').select('payload').where('kind', '=', 'notification').executeTakeFirstOrThrow();
+      assert.match(alert.payload ?? '', /owner@shop\.test.*192\.0\.2\.20 is now listed in watch\.test\.bl/s);
+      assert.match(alert.payload ?? '', /Paused campaigns/);
+
+      await dns.update('watch.test.bl', [...TEST_ENTRIES]);
+      const [after] = await s.reputation.runOnce();
+      assert.deepEqual(after?.changes, [{ type: 'delisted', ip: '192.0.2.20', zone: 'watch.test.bl' }]);
+      const rows = await s.database.db.selectFrom('reputation_checks').selectAll().orderBy('id').execute();
+      assert.equal(rows.length, 3, 'every check is stored');
+      assert.deepEqual(rows.map((r) => JSON.parse(r.self_listed)), [[], ['watch.test.bl'], []]);
+    });
+  });
+}

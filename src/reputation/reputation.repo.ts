@@ -1,0 +1,25 @@
+import type { Db } from '../db/database.js';
+
+export interface NewCheck {
+  at: number;
+  ip: string;
+  range: number;
+  self_listed: string;
+  neighbours_listed: number;
+  result: string;
+  changes: string;
+}
+
+export async function insertCheck(db: Db, check: NewCheck): Promise<void> {
+  await db.insertInto('reputation_checks').values(check).execute();
+}
+
+/** The latest stored check of `ip`, as the monitor compares it. */
+export async function latestCheck(db: Db, ip: string): Promise<{ selfListed: string[]; neighboursListed: number; at: number } | undefined> {
+  const row = await db.selectFrom('reputation_checks').select(['self_listed', 'neighbours_listed', 'at']).where('ip', '=', ip).orderBy('at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return row ? { selfListed: JSON.parse(row.self_listed) as string[], neighboursListed: Number(row.neighbours_listed), at: Number(row.at) } : undefined;
+}
+
+export async function recentChecks(db: Db, limit: number) {
+  return db.selectFrom('reputation_checks').selectAll().orderBy('id', 'desc').limit(limit).execute();
+}
