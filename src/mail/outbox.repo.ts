@@ -1,7 +1,8 @@
+import type { SelectQueryBuilder } from 'kysely';
 import type { Db, Dialect } from '../db/database.js';
 import { skipLocked } from '../db/dialect-sql.js';
 import { param, prepared } from '../db/prepared.js';
-import type { OutboxKind, OutboxRow, OutboxStatus } from '../db/schema.js';
+import type { OutboxKind, OutboxRow, OutboxStatus, Tables } from '../db/schema.js';
 
 export interface NewOutboxMessage {
   kind: OutboxKind;
@@ -68,22 +69,43 @@ export async function claimDue(
   dialect: Dialect,
   options: { workerId: string; now: number; leaseMs: number; limit: number },
 ): Promise<OutboxRow[]> {
-  const { workerId, now, leaseMs, limit } = options;
-  const due = skipLocked(
+  const { now, limit } = options;
+  // Two claims, not one query with OR: SQLite answers an OR of both conditions by collecting and
+  // sorting every queued row (180 ms per claim at a million queued rows); each half alone is an
+  // index range read.
+  const expired = await claimWhere(
+    db,
     dialect,
-    db
-      .selectFrom('outbox')
-      .select('id')
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('status', 'in', ['queued', 'deferred']), eb('next_attempt_at', '<=', now)]),
-          eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', now)]),
-        ]),
-      )
-      .orderBy('next_attempt_at')
-      .limit(limit),
+    options,
+    db.selectFrom('outbox').select('id').where('status', '=', 'sending').where('lease_until', '<', now).orderBy('lease_until').limit(limit),
   );
-  const rows = await db
+  const due =
+    expired.length >= limit
+      ? []
+      : await claimWhere(
+          db,
+          dialect,
+          options,
+          db
+            .selectFrom('outbox')
+            .select('id')
+            .where('status', 'in', ['queued', 'deferred'])
+            .where('next_attempt_at', '<=', now)
+            .orderBy('next_attempt_at')
+            .limit(limit - expired.length),
+        );
+  // RETURNING has no order; hand rows out in the order they were due.
+  return [...expired, ...due].sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.id - b.id);
+}
+
+async function claimWhere(
+  db: Db,
+  dialect: Dialect,
+  options: { workerId: string; now: number; leaseMs: number },
+  candidates: SelectQueryBuilder<Tables, 'outbox', { id: number }>,
+): Promise<OutboxRow[]> {
+  const { workerId, now, leaseMs } = options;
+  return db
     .updateTable('outbox')
     .set((eb) => ({
       status: 'sending',
@@ -92,11 +114,9 @@ export async function claimDue(
       attempts: eb('attempts', '+', 1),
       updated_at: now,
     }))
-    .where('id', 'in', due)
+    .where('id', 'in', skipLocked(dialect, candidates))
     .returningAll()
     .execute();
-  // RETURNING has no order; hand rows out in the order they were due.
-  return rows.sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.id - b.id);
 }
 
 /** Records the outcome of a claimed message; ignored when the lease was lost to another worker. */
