@@ -7,7 +7,10 @@ import { isPublicResolver } from '../../reputation/ip-address.js';
 import { renderNeighbourhood } from '../../reputation/neighbourhood-map.js';
 import { parseCheckInput } from '../../reputation/reputation-input.js';
 import { AppError } from '../../shared/app-error.js';
-import { printJson } from '../output.js';
+import { printJson, printTable } from '../output.js';
+import { loadConfiguredKeys } from '../../mail/dkim.js';
+import { checkSenderDomain } from '../../reputation/sender-auth.js';
+import { ipVersion } from '../../reputation/ip-address.js';
 
 /** The resolvers the check will use, for the public-resolver warning. */
 function resolversInUse(explicit: readonly string[]): string[] {
@@ -42,5 +45,39 @@ export function registerReputationCommands(program: Command): void {
       if (opts.json) return printJson({ ...result, zones: result.zones.map((z) => ({ zone: z.zone, name: z.name, status: z.status, detail: z.detail, listed: z.listed })), warnings });
       for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(`${renderNeighbourhood(result, new Set([...config.reputation.sendingIps, input.ip]))}\n`);
+    });
+
+  reputation
+    .command('check-domain <domain>')
+    .description('SPF, DKIM, DMARC and alignment, PTR and FCrDNS, MX: bulk-sender readiness for Gmail, Yahoo, Microsoft')
+    .requiredOption('--ip <ip>', 'the sending IP')
+    .option('--dns <host:port>', 'resolver to ask (default: LISTWARDEN_DNS_SERVERS, else the system resolver)')
+    .option('--json', 'print JSON')
+    .action(async (domain: string, opts: { ip: string; dns?: string; json?: boolean }) => {
+      const config = loadConfig();
+      const name = domain.trim().toLowerCase().replace(/\.$/, '');
+      if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(name)) throw new AppError('invalid_input', `"${domain.slice(0, 60)}" is not a domain name.`);
+      if (!ipVersion(opts.ip)) throw new AppError('invalid_input', `"${opts.ip.slice(0, 60)}" is not an IP address.`);
+      if (opts.dns !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[^\s:,]+)(:\d{1,5})?$/.test(opts.dns)) throw new AppError('invalid_input', '--dns must be host or host:port.');
+      let key;
+      try {
+        key = loadConfiguredKeys(config.dkim, (file) => readFileSync(file))[0];
+      } catch (error) {
+        throw new AppError('invalid_input', (error as Error).message);
+      }
+      const result = await checkSenderDomain({
+        domain: name,
+        ip: opts.ip,
+        dkim: key ? { domain: key.domain, selector: key.selector, key: key.key } : undefined,
+        returnPathDomain: config.bounceDomain ?? name,
+        servers: opts.dns ? [opts.dns] : config.dnsServers,
+        timeoutMs: config.dnsTimeoutMs,
+      });
+      if (opts.json) printJson(result);
+      else {
+        printTable(result.checks.map((c) => ({ check: c.id, status: c.status.toUpperCase(), detail: c.detail, fix: c.fix ?? '' })), ['check', 'status', 'detail', 'fix']);
+        for (const r of result.readiness) process.stdout.write(`${r.provider}: ${r.ready ? 'ready' : `not ready (${r.missing.join(', ')})`}\n`);
+      }
+      if (result.checks.some((c) => c.status === 'fail')) process.exitCode = 1;
     });
 }
