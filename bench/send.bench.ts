@@ -62,6 +62,8 @@ try {
     LISTWARDEN_DKIM_KEY_FILE: join(dir, 'dkim.pem'),
     LISTWARDEN_LOG_LEVEL: 'warn',
     LISTWARDEN_INBOUND_PORT: '0',
+    // Loopback only: the recipients' MX lookups for pacing are refused at once.
+    LISTWARDEN_DNS_SERVERS: '127.0.0.1:9',
   };
   const run = (args: string[]) => {
     const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });

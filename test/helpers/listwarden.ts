@@ -19,6 +19,9 @@ export interface Instance {
   cleanup(): void;
 }
 
+/** A loopback DNS "server" that refuses every query (nothing listens on the discard port). */
+export const NO_DNS = '127.0.0.1:9';
+
 export function newInstance(databaseUrl: string, extraEnv: Record<string, string> = {}): Instance {
   const dir = mkdtempSync(join(tmpdir(), 'lw-e2e-'));
   const captureDir = join(dir, 'outbox');
@@ -33,6 +36,9 @@ export function newInstance(databaseUrl: string, extraEnv: Record<string, string
     LISTWARDEN_LOG_LEVEL: 'info',
     // Each server's inbound SMTP listener takes a free port; see RunningServer.inboundPort.
     LISTWARDEN_INBOUND_PORT: '0',
+    // Tests talk to loopback only: DNS goes to a closed local port (refused at once) unless a
+    // test starts its own dnsmasq or rbldnsd and says so.
+    LISTWARDEN_DNS_SERVERS: NO_DNS,
     ...extraEnv,
   };
   return { dir, captureDir, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { createServices, type Services } from '../../src/main.js';
 import { createLogger } from '../../src/shared/logger.js';
 import type { DialectCase } from './databases.js';
-import { TEST_SECRET } from './listwarden.js';
+import { NO_DNS, TEST_SECRET } from './listwarden.js';
 
 export interface TestServices {
   services: Services;
@@ -26,6 +26,7 @@ export async function servicesFor(dialect: DialectCase, env: Record<string, stri
     LISTWARDEN_TEMPLATES_DIR: join(dir, 'templates'),
     LISTWARDEN_VERIFY_DOMAINS: 'false',
     LISTWARDEN_PUBLIC_URL: 'https://mail.shop.test',
+    LISTWARDEN_DNS_SERVERS: NO_DNS,
     ...env,
   });
   const services = await createServices(config, { logger: createLogger('silent') });
