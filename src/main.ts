@@ -36,6 +36,8 @@ import { createVerpCodec } from './mail/verp.js';
 import { DnsblClient } from './reputation/dnsbl-client.js';
 import { createReputationMonitor } from './reputation/monitor.service.js';
 import { CATALOGUE, DEFAULT_IP_ZONES, zoneInfo } from './reputation/zones.js';
+import { preSendCheck } from './campaigns/pre-send-check.js';
+import { scoreWithRspamd, scoreWithSpamd } from './reputation/spam-scorer.js';
 
 /**
  * The composition root: the only place where adapters (database, transport, DNS, templates)
@@ -147,10 +149,20 @@ export async function createServices(config: Config, options: { logger?: Logger;
   const onMailQueued = () => worker.poke();
   const subscribers = createSubscribersService(database, lists);
   const unsubscribe = createUnsubscribeService({ database, tokens, subscribers });
+  const dnsblClient = () =>
+    new DnsblClient({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs, tries: 2, concurrency: config.reputation.concurrency, dqsKey: config.reputation.dqsKey });
+  const { spamd, rspamdUrl, threshold } = config.spamScorer;
+  const preSendDeps = {
+    handler: campaignMail,
+    dnsbl: dnsblClient,
+    domainZones: (config.reputation.domainZones ?? CATALOGUE.filter((z) => z.kind === 'domain').map((z) => z.zone)).map((zone) => ({ ...zoneInfo(zone), kind: 'domain' as const })),
+    scorer: spamd ? (raw: Buffer) => scoreWithSpamd(spamd, raw) : rspamdUrl ? (raw: Buffer) => scoreWithRspamd(rspamdUrl, raw) : undefined,
+    threshold,
+  };
   const reputation = createReputationMonitor({
     database,
     logger,
-    client: () => new DnsblClient({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs, tries: 2, concurrency: config.reputation.concurrency, dqsKey: config.reputation.dqsKey }),
+    client: dnsblClient,
     settings: {
       sendingIps: config.reputation.sendingIps,
       range: config.reputation.range,
@@ -185,6 +197,7 @@ export async function createServices(config: Config, options: { logger?: Logger;
       dkimDomain: config.dkim?.domain,
       bounceDomain: config.bounceDomain,
       onQueued: onMailQueued,
+      preSend: (campaign) => preSendCheck(preSendDeps, campaign),
     }),
     async close() {
       guard.close();

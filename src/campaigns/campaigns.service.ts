@@ -12,6 +12,7 @@ import * as repo from './campaigns.repo.js';
 import { fanOut } from './fan-out.js';
 import { runOptOutSelfTest, type SelfTestResult } from './opt-out-self-test.js';
 import { campaignFeedbackCounts } from '../feedback/feedback.repo.js';
+import type { PreSendReport } from './pre-send-check.js';
 
 export interface CampaignsDeps {
   database: Database;
@@ -22,6 +23,8 @@ export interface CampaignsDeps {
   dkimDomain: string | undefined;
   bounceDomain: string | undefined;
   onQueued?: () => void;
+  /** Lint, link blocklists and spam score of a rendered message (run at send, shown by check). */
+  preSend?: (campaign: { id: number }) => Promise<PreSendReport>;
 }
 
 /** `campaigns status --json`. */
@@ -152,18 +155,33 @@ export function createCampaignsService(deps: CampaignsDeps) {
     },
 
     /** Sends now, or schedules for `at`; refusals and a failed self-test throw with the reason. */
-    async send(id: unknown, at?: unknown): Promise<CampaignStatusView> {
+    async send(id: unknown, at?: unknown, options: { force?: boolean } = {}): Promise<CampaignStatusView> {
       const campaign = await requireCampaign(id);
       if (campaign.status !== 'draft') throw new AppError('conflict', `Campaign ${campaign.id} is ${campaign.status}; only a draft can be sent.`);
       const sendAt = parseSendAt(at);
       const reason = await refusal(campaign);
       if (reason) throw new AppError('conflict', reason);
+      if (deps.preSend && !options.force) {
+        const report = await deps.preSend(campaign);
+        const errors = report.findings.filter((f) => f.severity === 'error');
+        if (errors.length > 0) {
+          throw new AppError('conflict', `Campaign ${campaign.id} did not pass the pre-send checks: ${errors.map((f) => f.detail).join('; ')}. Fix the content, or send with --force.`);
+        }
+      }
       if (sendAt !== undefined && sendAt > Date.now()) {
         await repo.moveCampaign(db, campaign.id, ['draft'], 'scheduled', Date.now(), { send_at: sendAt });
       } else {
         await start(campaign);
       }
       return this.status(campaign.id);
+    },
+
+    /** `campaigns check`: the pre-send checks on a rendered message, changing nothing. */
+    async check(id: unknown): Promise<PreSendReport & { refusal: string | null }> {
+      const campaign = await requireCampaign(id);
+      const refused = (await refusal(campaign)) ?? null;
+      const report = deps.preSend ? await deps.preSend(campaign) : { ok: true, checkedAt: new Date().toISOString(), findings: [], links: [], spam: null };
+      return { ...report, ok: report.ok && refused === null, refusal: refused };
     },
 
     /** Starts scheduled campaigns whose time has come (run by `serve`). */

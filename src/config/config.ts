@@ -33,7 +33,11 @@ export interface Config {
     concurrency: number;
     blockingZones: string[] | undefined;
     intervalMs: number;
+    /** Domain blocklists for links; an empty list turns the link check off. */
+    domainZones: string[] | undefined;
   };
+  /** Spam scorer for pre-send checks. */
+  spamScorer: { spamd: string | undefined; rspamdUrl: string | undefined; threshold: number | undefined };
   /** A mailbox to poll for bounces and complaints (LISTWARDEN_IMAP_URL), if any. */
   imap: { settings: ImapSettings; intervalMs: number } | undefined;
   guard: { complaintRate: number; hardBounceRate: number; minDeliveries: number; windowMs: number; deferralBurst: number; deferralWindowMs: number };
@@ -159,6 +163,14 @@ const schema = z.object({
     .pipe(z.array(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be comma-separated DNS zones')))
     .optional(),
   LISTWARDEN_REPUTATION_INTERVAL_MINUTES: positiveInt.default(60),
+  LISTWARDEN_DOMAIN_ZONES: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be comma-separated DNS zones, or empty to turn the link check off')))
+    .optional(),
+  LISTWARDEN_SPAMD: hostPort.optional(),
+  LISTWARDEN_RSPAMD_URL: httpUrl.optional(),
+  LISTWARDEN_SPAM_THRESHOLD: z.coerce.number().positive('must be a score above zero, e.g. 5').optional(),
   LISTWARDEN_SPAMHAUS_DQS_KEY: z.string().trim().regex(/^[a-z0-9]{10,64}$/, 'must be the key from your Spamhaus DQS account').optional(),
   LISTWARDEN_DNSBL_CONCURRENCY: positiveInt.max(1000, 'must be at most 1000').default(64),
   LISTWARDEN_IMAP_URL: z
@@ -273,7 +285,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrency: e.LISTWARDEN_DNSBL_CONCURRENCY,
       blockingZones: e.LISTWARDEN_DNSBL_BLOCKING_ZONES,
       intervalMs: e.LISTWARDEN_REPUTATION_INTERVAL_MINUTES * 60_000,
+      domainZones: e.LISTWARDEN_DOMAIN_ZONES,
     },
+    spamScorer: { spamd: e.LISTWARDEN_SPAMD, rspamdUrl: e.LISTWARDEN_RSPAMD_URL, threshold: e.LISTWARDEN_SPAM_THRESHOLD },
     imap: imapSettings(e.LISTWARDEN_IMAP_URL, e.LISTWARDEN_IMAP_DONE_FOLDER, e.LISTWARDEN_IMAP_INTERVAL_SECONDS),
     guard: {
       complaintRate: e.LISTWARDEN_GUARD_COMPLAINT_RATE,

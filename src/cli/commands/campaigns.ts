@@ -58,9 +58,26 @@ export function registerCampaignsCommands(program: Command): void {
     .command('send <id>')
     .description('run the checks and the opt-out self-test, then queue the mail (or schedule it with --at)')
     .option('--at <time>', 'ISO 8601 time with a zone, e.g. 2026-12-01T09:00:00Z')
+    .option('--force', 'send although the pre-send checks (content lint, link blocklists, spam score) found errors')
     .option('--json', 'print JSON')
-    .action(async (id: string, opts: { at?: string; json?: boolean }) => {
-      show(await withServices((s) => s.campaigns.send(id, opts.at)), opts.json);
+    .action(async (id: string, opts: { at?: string; force?: boolean; json?: boolean }) => {
+      show(await withServices((s) => s.campaigns.send(id, opts.at, { force: opts.force === true })), opts.json);
+    });
+
+  campaigns
+    .command('check <id>')
+    .description('the checks a send runs, on a rendered message: refusals, content lint, link blocklists, spam score')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const report = await withServices((s) => s.campaigns.check(id));
+      if (opts.json) printJson(report);
+      else {
+        if (report.refusal) process.stdout.write(`REFUSED: ${report.refusal}\n`);
+        for (const f of report.findings) process.stdout.write(`${f.severity.toUpperCase()} ${f.id}: ${f.detail}\n`);
+        if (report.spam) process.stdout.write(`spam score: ${report.spam.score} / ${report.spam.threshold} (${report.spam.scorer})\n`);
+        process.stdout.write(report.ok ? 'The campaign passes the pre-send checks.\n' : 'The campaign would be refused.\n');
+      }
+      if (!report.ok) process.exitCode = 1;
     });
 
   for (const [name, description] of [

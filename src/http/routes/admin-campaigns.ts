@@ -13,7 +13,7 @@ const createBody = z
   })
   .strict();
 const idParams = z.object({ id: z.coerce.number().int().positive() });
-const sendBody = z.object({ at: z.string().optional() }).strict().optional();
+const sendBody = z.object({ at: z.string().optional(), force: z.boolean().optional() }).strict().optional();
 const testBody = z.object({ to: z.string() }).strict();
 const resumeBody = z.object({ force: z.boolean().optional() }).strict().optional();
 
@@ -26,8 +26,10 @@ export function registerCampaignRoutes(scope: FastifyInstance, deps: HttpDeps): 
   scope.get('/campaigns/:id', async (request) => deps.campaigns.status(parseInput(idParams, request.params).id));
   scope.post('/campaigns/:id/send', async (request) => {
     const { id } = parseInput(idParams, request.params);
-    return deps.campaigns.send(id, parseInput(sendBody, request.body, 'The request')?.at);
+    const body = parseInput(sendBody, request.body, 'The request');
+    return deps.campaigns.send(id, body?.at, { force: body?.force === true });
   });
+  scope.get('/campaigns/:id/check', async (request) => deps.campaigns.check(parseInput(idParams, request.params).id));
   scope.post('/campaigns/:id/test', async (request) => {
     const { id } = parseInput(idParams, request.params);
     return deps.campaigns.test(id, parseInput(testBody, request.body, 'The request').to);
