@@ -283,6 +283,9 @@ export async function serve(
       }),
     );
     if (config.reputation.sendingIps.length > 0) {
+      const { publicResolverWarning } = await import('./reputation/resolvers.js');
+      const warning = publicResolverWarning(config.dnsServers);
+      if (warning) logger.warn(warning);
       timers.push(every(logger, 'blocklist watch', config.reputation.intervalMs, () => services.reputation.runOnce(), true));
     }
     if (config.imap) {

@@ -61,3 +61,11 @@ describe('reading DNSBL answers', () => {
     assert.equal(queryZone(zoneInfo('bl.spamcop.net'), 'abcdefghij1234'), 'bl.spamcop.net');
   });
 });
+
+describe('public resolver warning', () => {
+  it('names a configured public resolver and stays quiet for a local one', async () => {
+    const { publicResolverWarning } = await import('./resolvers.js');
+    assert.match(publicResolverWarning(['8.8.8.8']) ?? '', /8\.8\.8\.8 is a public resolver/);
+    assert.equal(publicResolverWarning(['127.0.0.1:53']), undefined);
+  });
+});

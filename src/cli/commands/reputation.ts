@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../config/config.js';
 import { checkIpRange } from '../../reputation/check-ip.js';
 import { DnsblClient } from '../../reputation/dnsbl-client.js';
-import { isPublicResolver } from '../../reputation/ip-address.js';
+import { publicResolverWarning } from '../../reputation/resolvers.js';
 import { renderNeighbourhood } from '../../reputation/neighbourhood-map.js';
 import { parseCheckInput } from '../../reputation/reputation-input.js';
 import { AppError } from '../../shared/app-error.js';
@@ -11,16 +11,6 @@ import { printJson, printTable } from '../output.js';
 import { loadConfiguredKeys } from '../../mail/dkim.js';
 import { checkSenderDomain } from '../../reputation/sender-auth.js';
 import { ipVersion } from '../../reputation/ip-address.js';
-
-/** The resolvers the check will use, for the public-resolver warning. */
-function resolversInUse(explicit: readonly string[]): string[] {
-  if (explicit.length > 0) return [...explicit];
-  try {
-    return [...readFileSync('/etc/resolv.conf', 'utf8').matchAll(/^nameserver\s+(\S+)/gm)].map((m) => m[1] as string);
-  } catch {
-    return [];
-  }
-}
 
 /** `listwarden reputation …` */
 export function registerReputationCommands(program: Command): void {
@@ -40,8 +30,8 @@ export function registerReputationCommands(program: Command): void {
       const servers = opts.dns ? [opts.dns] : config.dnsServers;
       const client = new DnsblClient({ servers, timeoutMs: config.dnsTimeoutMs, tries: 2, concurrency: config.reputation.concurrency, dqsKey: config.reputation.dqsKey });
       const result = await checkIpRange(client, input);
-      const publicResolvers = resolversInUse(servers).filter(isPublicResolver);
-      const warnings = publicResolvers.length > 0 ? [`${publicResolvers.join(', ')} is a public resolver: Spamhaus and others refuse or mislead its queries. Use your own resolver (or a Spamhaus DQS key).`] : [];
+      const warning = publicResolverWarning(servers);
+      const warnings = warning ? [warning] : [];
       if (opts.json) return printJson({ ...result, zones: result.zones.map((z) => ({ zone: z.zone, name: z.name, status: z.status, detail: z.detail, listed: z.listed })), warnings });
       for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(`${renderNeighbourhood(result, new Set([...config.reputation.sendingIps, input.ip]))}\n`);
