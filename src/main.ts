@@ -260,17 +260,23 @@ export async function serve(
     url = await http.listen({ host: config.host, port: config.port });
     app = http;
     const { startInboundSmtp } = await import('./feedback/inbound-smtp.js');
-    inbound = await startInboundSmtp({
-      host: config.inboundHost,
-      port: config.inboundPort,
-      maxBytes: config.inboundMaxBytes,
-      bounceDomain: config.bounceDomain,
-      database: services.database,
-      tokens: services.tokens,
-      feedback: services.feedback,
-      unsubscribe: services.unsubscribe,
-      logger,
-    });
+    try {
+      inbound = await startInboundSmtp({
+        host: config.inboundHost,
+        port: config.inboundPort,
+        maxBytes: config.inboundMaxBytes,
+        bounceDomain: config.bounceDomain,
+        database: services.database,
+        tokens: services.tokens,
+        feedback: services.feedback,
+        unsubscribe: services.unsubscribe,
+        logger,
+      });
+    } catch (error) {
+      await http.close();
+      await services.close();
+      throw error;
+    }
     // The schedulers run in the process that serves HTTP only, so they never race each other.
     timers.push(
       every(logger, 'housekeeping', HOUSEKEEPING_INTERVAL_MS, () => purgeStalePending(services.database, config.pendingTtlMs, logger), true),

@@ -4,6 +4,7 @@ import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp
 import type { TokenCodec } from '../consent/tokens.js';
 import type { Database } from '../db/database.js';
 import { allLists } from '../lists/lists.repo.js';
+import { AppError } from '../shared/app-error.js';
 import type { UnsubscribeService } from '../unsubscribe/unsubscribe.service.js';
 import type { FeedbackService } from './feedback.service.js';
 
@@ -119,9 +120,18 @@ export async function startInboundSmtp(options: InboundOptions): Promise<Inbound
   });
   server.on('error', (error) => logger.warn({ err: error }, 'inbound SMTP connection error'));
   await new Promise<void>((resolve, reject) => {
-    server.server.once('error', reject);
+    const failed = (error: NodeJS.ErrnoException) =>
+      reject(
+        new AppError(
+          'unavailable',
+          error.code === 'EADDRINUSE'
+            ? `The inbound SMTP port ${options.host}:${options.port} is already in use; set LISTWARDEN_INBOUND_PORT to a free port (or 0 for any).`
+            : `The inbound SMTP listener cannot start on ${options.host}:${options.port}: ${error.message}.`,
+        ),
+      );
+    server.server.once('error', failed);
     server.listen(options.port, options.host, () => {
-      server.server.off('error', reject);
+      server.server.off('error', failed);
       resolve();
     });
   });

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
@@ -54,5 +56,23 @@ describe('CLI errors are one sentence on stderr with a non-zero exit', () => {
     const missingOption = await cli(instance, ['consent', 'proof', 'a@example.test']);
     assert.equal(missingOption.code, 2);
     assert.match(missingOption.stderr, /required option '--list <slug>'/);
+
+    const badFeedback = await cli(instance, ['feedback', 'ingest', join(instance.dir, 'missing.mbox')]);
+    assert.equal(badFeedback.code, 1);
+    assert.match(badFeedback.stderr, /Cannot read .*missing\.mbox: no such file or folder/);
+    oneSentence(badFeedback.stderr);
+  });
+
+  it('when the inbound SMTP port is taken', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    try {
+      const port = (blocker.address() as { port: number }).port;
+      const taken = await cli({ ...instance, env: { ...instance.env, LISTWARDEN_INBOUND_PORT: String(port), LISTWARDEN_PORT: '0' } }, ['serve']);
+      assert.equal(taken.code, 1);
+      assert.match(taken.stderr, new RegExp(`inbound SMTP port 127\\.0\\.0\\.1:${port} is already in use; set LISTWARDEN_INBOUND_PORT`));
+    } finally {
+      blocker.close();
+    }
   });
 });
