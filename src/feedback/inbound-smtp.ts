@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
+import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
 import type { TokenCodec } from '../consent/tokens.js';
 import type { Database } from '../db/database.js';
 import { allLists } from '../lists/lists.repo.js';
@@ -63,8 +63,6 @@ export async function startInboundSmtp(options: InboundOptions): Promise<Inbound
     return undefined;
   }
 
-  const recipients = new WeakMap<SMTPServerSession, Mailbox[]>();
-
   const server = new SMTPServer({
     name: 'listwarden-inbound',
     banner: 'feedback intake',
@@ -77,13 +75,10 @@ export async function startInboundSmtp(options: InboundOptions): Promise<Inbound
     maxClients: 200,
     logger: false,
     onRcptTo(address: SMTPServerAddress, session, callback) {
+      if (session.envelope.rcptTo.length >= 50) return callback(smtpError(452, '4.5.3 Too many recipients'));
       mailboxOf(address.address)
         .then((mailbox) => {
           if (!mailbox) return callback(smtpError(550, '5.7.1 Relaying denied: this server only takes bounces and unsubscribe requests for its own addresses'));
-          const list = recipients.get(session) ?? [];
-          if (list.length >= 50) return callback(smtpError(452, '4.5.3 Too many recipients'));
-          list.push(mailbox);
-          recipients.set(session, list);
           callback();
         })
         .catch((error: unknown) => {
@@ -93,15 +88,20 @@ export async function startInboundSmtp(options: InboundOptions): Promise<Inbound
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let size = 0;
+      stream.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        // Past the limit the rest is read and dropped, never held in memory.
+        if (size <= options.maxBytes) chunks.push(chunk);
+      });
       stream.on('end', () => {
-        const mailboxes = recipients.get(session) ?? [];
-        recipients.delete(session);
-        if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
+        if (size > options.maxBytes || (stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
           return callback(smtpError(552, `5.3.4 Message too big: the limit is ${options.maxBytes} bytes`));
         }
         const raw = Buffer.concat(chunks);
         (async () => {
+          // The recipients of this transaction (a RSET or a new MAIL FROM starts a fresh envelope).
+          const mailboxes = (await Promise.all(session.envelope.rcptTo.map((r) => mailboxOf(r.address)))).filter((m): m is Mailbox => m !== undefined);
           for (const mailbox of mailboxes) {
             if (mailbox.kind === 'unsubscribe') {
               await options.unsubscribe.unsubscribe(mailbox.token, { ip: session.remoteAddress ?? null, userAgent: null, source: 'mailto', channel: 'mail' }, 'mailto');

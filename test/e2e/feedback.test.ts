@@ -83,6 +83,7 @@ for (const dialect of DIALECTS) {
         LISTWARDEN_DESTINATION_RATE: '4',
         LISTWARDEN_OUTBOX_CONCURRENCY: '2',
         LISTWARDEN_OUTBOX_BATCH: '4',
+        LISTWARDEN_INBOUND_MAX_BYTES: '200000',
       });
       assert.equal((await cli(instance, ['lists', 'create', 'news', '--name', 'News', '--from', 'news@shop.test'])).code, 0);
       const csv = join(instance.dir, 'people.csv');
@@ -121,6 +122,8 @@ for (const dialect of DIALECTS) {
         return true;
       });
       await assert.rejects(deliver(server.inboundPort, 'postmaster@shop.test', 'Subject: hi\r\n\r\nhello\r\n', 'a@example.org'), { responseCode: 550 });
+      // Larger than LISTWARDEN_INBOUND_MAX_BYTES: refused, not held in memory.
+      await assert.rejects(deliver(server.inboundPort, r(0).from, `Subject: big\r\n\r\n${'x'.repeat(76).concat('\r\n').repeat(4000)}`));
 
       // Files: an mbox with an Exim bounce and a Microsoft JMRP complaint, and a loose .eml.
       const mbox = join(instance.dir, 'bounces.mbox');
