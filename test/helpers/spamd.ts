@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { hasCommand, peerSkip } from './peers.js';
 import { freeTcpPort } from './ports.js';
 
@@ -24,9 +27,11 @@ function ping(port: number): Promise<boolean> {
 /** A real SpamAssassin spamd on a loopback port, local tests only (-L: no network rules). */
 export async function startSpamd(): Promise<SpamdServer> {
   const port = await freeTcpPort();
+  // spamd replaces its pidfile (unlink + create): never point it at a device like /dev/null.
+  const dir = mkdtempSync(join(tmpdir(), 'lw-spamd-'));
   const child: ChildProcess = spawn(
     'spamd',
-    ['--listen', `127.0.0.1:${port}`, '--allowed-ips=127.0.0.1', '-L', '--nouser-config', '--syslog=stderr', '--max-children=2', '-u', 'nobody', '--pidfile=/dev/null'],
+    ['--listen', `127.0.0.1:${port}`, '--allowed-ips=127.0.0.1', '-L', '--nouser-config', '--syslog=stderr', '--max-children=2', '-u', 'nobody', `--pidfile=${join(dir, 'spamd.pid')}`],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -44,8 +49,12 @@ export async function startSpamd(): Promise<SpamdServer> {
     address: `127.0.0.1:${port}`,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
+        const done = () => {
+          rmSync(dir, { recursive: true, force: true });
+          resolve();
+        };
+        if (child.exitCode !== null) return done();
+        child.once('exit', done);
         child.kill('SIGTERM');
       }),
   };
