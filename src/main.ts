@@ -33,7 +33,7 @@ import { createGuard } from './feedback/guard.service.js';
 import { createReturnPath } from './mail/envelope.js';
 import { notificationMailHandler } from './mail/notification-mail.js';
 import { createVerpCodec } from './mail/verp.js';
-import { DnsblClient } from './reputation/dnsbl-client.js';
+import { dnsblClientFor } from './reputation/dnsbl-client.js';
 import { createReputationMonitor } from './reputation/monitor.service.js';
 import { CATALOGUE, DEFAULT_IP_ZONES, zoneInfo } from './reputation/zones.js';
 import { preSendCheck } from './campaigns/pre-send-check.js';
@@ -149,8 +149,7 @@ export async function createServices(config: Config, options: { logger?: Logger;
   const onMailQueued = () => worker.poke();
   const subscribers = createSubscribersService(database, lists);
   const unsubscribe = createUnsubscribeService({ database, tokens, subscribers });
-  const dnsblClient = () =>
-    new DnsblClient({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs, tries: 2, concurrency: config.reputation.concurrency, dqsKey: config.reputation.dqsKey });
+  const dnsblClient = () => dnsblClientFor(config, config.dnsServers);
   const { spamd, rspamdUrl, threshold } = config.spamScorer;
   const preSendDeps = {
     handler: campaignMail,

@@ -95,6 +95,19 @@ export async function sentSince(db: Db, campaignId: number, since: number): Prom
   return Number(row?.n ?? 0);
 }
 
+/** Messages of a campaign that reached the receiver's server (sent, or refused by it in-session). */
+export async function campaignDeliveries(db: Db, campaignId: number, since = 0): Promise<number> {
+  const sent = await sentSince(db, campaignId, since);
+  const refused = await db
+    .selectFrom('outbox')
+    .select((s) => s.fn.countAll<number>().as('n'))
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'bounced')
+    .where('updated_at', '>=', since)
+    .executeTakeFirst();
+  return sent + Number(refused?.n ?? 0);
+}
+
 /** Holds (pause) or releases (resume) or cancels the campaign's unsent mail. */
 export async function setUnsent(db: Db, campaignId: number, from: readonly OutboxStatus[], to: OutboxStatus, now: number): Promise<number> {
   const result = await db
@@ -104,6 +117,16 @@ export async function setUnsent(db: Db, campaignId: number, from: readonly Outbo
     .where('status', 'in', [...from])
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/**
+ * Stops a running campaign (`paused` by a person or the blocklist watch, `stopped_by_guard` by the
+ * circuit breaker) and holds its unsent mail; false when it was not running.
+ */
+export async function holdRunning(db: Db, campaignId: number, to: 'paused' | 'stopped_by_guard', now: number, reason?: string): Promise<boolean> {
+  if (!(await moveCampaign(db, campaignId, ['running'], to, now, reason === undefined ? {} : { stop_reason: reason }))) return false;
+  await setUnsent(db, campaignId, ['queued', 'deferred'], 'held', now);
+  return true;
 }
 
 /** Confirmed subscribers of a list after `afterId`, for the fan-out (keyset paging). */

@@ -51,7 +51,6 @@ export interface CampaignStatusView {
   stopReason: string | null;
 }
 
-const UNSENT: readonly OutboxStatus[] = ['queued', 'deferred'];
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
 /** Campaigns: create, refuse what cannot go out with a working opt-out, send, pause, resume, cancel. */
@@ -213,10 +212,9 @@ export function createCampaignsService(deps: CampaignsDeps) {
     async pause(id: unknown): Promise<CampaignStatusView> {
       const campaign = await requireCampaign(id);
       await database.transaction(async (trx) => {
-        if (!(await repo.moveCampaign(trx, campaign.id, ['running'], 'paused', Date.now()))) {
+        if (!(await repo.holdRunning(trx, campaign.id, 'paused', Date.now()))) {
           throw new AppError('conflict', `Campaign ${campaign.id} is ${campaign.status}; only a running campaign can be paused.`);
         }
-        await repo.setUnsent(trx, campaign.id, UNSENT, 'held', Date.now());
       });
       return this.status(campaign.id);
     },

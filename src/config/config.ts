@@ -1,3 +1,4 @@
+import { DNS_NAME, HOST_PORT } from '../shared/dns-names.js';
 import { isIP } from 'node:net';
 import { parseImapUrl, type ImapSettings } from '../feedback/imap-url.js';
 import { z } from 'zod';
@@ -85,7 +86,14 @@ const httpUrl = z
 const hostPort = z
   .string()
   .trim()
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:,]+)(:\d{1,5})?$/, 'must be host or host:port');
+  .regex(HOST_PORT, 'must be host or host:port');
+
+/** A comma-separated list of DNS zones, lower-cased. */
+const zoneList = (message: string) =>
+  z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(DNS_NAME, message)));
 
 const dnsServers = z
   .string()
@@ -152,22 +160,10 @@ const schema = z.object({
     .pipe(z.array(z.string().refine((ip) => isIP(ip) !== 0, 'must be comma-separated IP addresses')))
     .default([]),
   LISTWARDEN_REPUTATION_RANGE: z.coerce.number().int('must be a whole number').min(16, 'must be a prefix from 16 to 32').max(32, 'must be a prefix from 16 to 32').default(24),
-  LISTWARDEN_DNSBL_ZONES: z
-    .string()
-    .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be comma-separated DNS zones')))
-    .optional(),
-  LISTWARDEN_DNSBL_BLOCKING_ZONES: z
-    .string()
-    .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be comma-separated DNS zones')))
-    .optional(),
+  LISTWARDEN_DNSBL_ZONES: zoneList('must be comma-separated DNS zones').optional(),
+  LISTWARDEN_DNSBL_BLOCKING_ZONES: zoneList('must be comma-separated DNS zones').optional(),
   LISTWARDEN_REPUTATION_INTERVAL_MINUTES: positiveInt.default(60),
-  LISTWARDEN_DOMAIN_ZONES: z
-    .string()
-    .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be comma-separated DNS zones, or empty to turn the link check off')))
-    .optional(),
+  LISTWARDEN_DOMAIN_ZONES: zoneList('must be comma-separated DNS zones, or empty to turn the link check off').optional(),
   LISTWARDEN_SPAMD: hostPort.optional(),
   LISTWARDEN_RSPAMD_URL: httpUrl.optional(),
   LISTWARDEN_SPAM_THRESHOLD: z.coerce.number().positive('must be a score above zero, e.g. 5').optional(),

@@ -1,22 +1,8 @@
 import type { Db } from '../db/database.js';
 import { param, prepared } from '../db/prepared.js';
-import type { FeedbackChannel, FeedbackEventKind, FeedbackEventRow, OutboxRow } from '../db/schema.js';
+import type { FeedbackChannel, FeedbackEventKind, FeedbackEventRow } from '../db/schema.js';
 
-export interface NewFeedbackEvent {
-  at: number;
-  channel: FeedbackChannel;
-  kind: FeedbackEventKind;
-  style: string;
-  outbox_id: number | null;
-  campaign_id: number | null;
-  list_id: number | null;
-  subscriber_id: number | null;
-  recipient: string | null;
-  status: string | null;
-  diagnostic: string | null;
-  action: string;
-  report_message_id: string | null;
-}
+export type NewFeedbackEvent = Omit<FeedbackEventRow, 'id'>;
 
 const EVENT_COLUMNS = ['at', 'channel', 'kind', 'style', 'outbox_id', 'campaign_id', 'list_id', 'subscriber_id', 'recipient', 'status', 'diagnostic', 'action', 'report_message_id'] as const;
 const insertEvent = prepared<Record<string, unknown>, never>((db) =>
@@ -34,17 +20,6 @@ export async function quarantine(db: Db, entry: { at: number; channel: FeedbackC
     .returning('id')
     .executeTakeFirstOrThrow();
   return Number(row.id);
-}
-
-const outboxOfId = prepared<{ id: number }, OutboxRow>((db) => db.selectFrom('outbox').selectAll().where('id', '=', param('id')));
-const outboxOfMessageId = prepared<{ messageId: string }, OutboxRow>((db) => db.selectFrom('outbox').selectAll().where('message_id', '=', param('messageId')));
-
-export async function outboxById(db: Db, id: number): Promise<OutboxRow | undefined> {
-  return (await outboxOfId(db, { id })).rows[0];
-}
-
-export async function outboxByMessageId(db: Db, messageId: string): Promise<OutboxRow | undefined> {
-  return (await outboxOfMessageId(db, { messageId })).rows[0];
 }
 
 const softCount = prepared<{ subscriberId: number; since: number }, { n: number }>((db) =>
@@ -87,25 +62,6 @@ export async function campaignFeedbackCounts(db: Db, campaignId: number, since =
   const counts = { hard_bounce: 0, soft_bounce: 0, complaint: 0 };
   for (const r of rows) counts[r.kind as keyof typeof counts] = Number(r.n);
   return counts;
-}
-
-/** Messages of a campaign that reached the receiver's server (sent, or refused by it in-session). */
-export async function campaignDeliveries(db: Db, campaignId: number, since = 0): Promise<number> {
-  const sent = await db
-    .selectFrom('outbox')
-    .select((s) => s.fn.countAll<number>().as('n'))
-    .where('campaign_id', '=', campaignId)
-    .where('status', '=', 'sent')
-    .where('sent_at', '>=', since)
-    .executeTakeFirst();
-  const refused = await db
-    .selectFrom('outbox')
-    .select((s) => s.fn.countAll<number>().as('n'))
-    .where('campaign_id', '=', campaignId)
-    .where('status', '=', 'bounced')
-    .where('updated_at', '>=', since)
-    .executeTakeFirst();
-  return Number(sent?.n ?? 0) + Number(refused?.n ?? 0);
 }
 
 export async function recentFeedback(db: Db, options: { limit: number; campaignId?: number; kind?: FeedbackEventKind }): Promise<FeedbackEventRow[]> {

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import { findCampaign, moveCampaign, setUnsent } from '../campaigns/campaigns.repo.js';
+import { campaignDeliveries, findCampaign, holdRunning } from '../campaigns/campaigns.repo.js';
 import type { Database } from '../db/database.js';
 import { findListById } from '../lists/lists.repo.js';
 import { queueOwnerAlert } from '../mail/owner-alert.js';
-import { campaignDeliveries, campaignFeedbackCounts } from './feedback.repo.js';
+import { campaignFeedbackCounts } from './feedback.repo.js';
 import { BurstCounter, guardVerdict, type GuardSettings, type GuardStats } from './guard.js';
 import { domainStats } from './domain-stats.js';
 
@@ -33,8 +33,7 @@ export function createGuard(deps: GuardDeps) {
   async function stop(campaignId: number, reason: string): Promise<boolean> {
     const now = Date.now();
     const stopped = await database.transaction(async (trx) => {
-      if (!(await moveCampaign(trx, campaignId, ['running'], 'stopped_by_guard', now, { stop_reason: reason }))) return false;
-      await setUnsent(trx, campaignId, ['queued', 'deferred'], 'held', now);
+      if (!(await holdRunning(trx, campaignId, 'stopped_by_guard', now, reason))) return false;
       const text = [
         `Listwarden stopped campaign ${campaignId} to protect your sending reputation.`,
         '',

@@ -119,6 +119,18 @@ async function claimWhere(
     .execute();
 }
 
+/** Looks up one row: by id (a VERP return path names it) or by the Message-ID a report quotes. */
+const outboxOfId = prepared<{ id: number }, OutboxRow>((db) => db.selectFrom('outbox').selectAll().where('id', '=', param('id')));
+const outboxOfMessageId = prepared<{ messageId: string }, OutboxRow>((db) => db.selectFrom('outbox').selectAll().where('message_id', '=', param('messageId')));
+
+export async function outboxById(db: Db, id: number): Promise<OutboxRow | undefined> {
+  return (await outboxOfId(db, { id })).rows[0];
+}
+
+export async function outboxByMessageId(db: Db, messageId: string): Promise<OutboxRow | undefined> {
+  return (await outboxOfMessageId(db, { messageId })).rows[0];
+}
+
 /** Records the outcome of a claimed message; ignored when the lease was lost to another worker. */
 export async function settle(
   db: Db,
@@ -151,21 +163,7 @@ export async function settle(
 
 /** Puts one claimed message back until `at` without counting an attempt (pacing, warm-up caps). */
 export async function postpone(db: Db, id: number, workerId: string, at: number, reason: string, now: number): Promise<void> {
-  await db
-    .updateTable('outbox')
-    .set((eb) => ({
-      status: 'queued',
-      lease_until: null,
-      leased_by: null,
-      attempts: eb('attempts', '-', 1),
-      next_attempt_at: at,
-      last_error: reason,
-      updated_at: now,
-    }))
-    .where('id', '=', id)
-    .where('status', '=', 'sending')
-    .where('leased_by', '=', workerId)
-    .execute();
+  await putBack(db, [id], workerId, now, { next_attempt_at: at, last_error: reason });
 }
 
 /** Bulk messages marked sent since `since` (the warm-up's daily count) and the first one ever. */
@@ -189,6 +187,11 @@ export async function bulkSentSince(db: Db, since: number): Promise<{ count: num
 /** Gives claimed-but-unstarted messages back on shutdown, undoing their attempt count. */
 export async function release(db: Db, ids: readonly number[], workerId: string, now: number): Promise<void> {
   if (ids.length === 0) return;
+  await putBack(db, ids, workerId, now);
+}
+
+/** Claimed rows back to `queued` with their attempt undone, only while this worker still holds them. */
+async function putBack(db: Db, ids: readonly number[], workerId: string, now: number, extra: { next_attempt_at?: number; last_error?: string } = {}): Promise<void> {
   await db
     .updateTable('outbox')
     .set((eb) => ({
@@ -197,8 +200,9 @@ export async function release(db: Db, ids: readonly number[], workerId: string, 
       leased_by: null,
       attempts: eb('attempts', '-', 1),
       updated_at: now,
+      ...extra,
     }))
-    .where('id', 'in', ids)
+    .where('id', 'in', [...ids])
     .where('status', '=', 'sending')
     .where('leased_by', '=', workerId)
     .execute();

@@ -24,6 +24,14 @@ export interface ZoneHealth {
   detail: string;
 }
 
+/** The client the configuration describes, asking `servers` (a `--dns` override, or the configured ones). */
+export function dnsblClientFor(
+  config: { dnsTimeoutMs: number; reputation: { concurrency: number; dqsKey: string | undefined } },
+  servers: readonly string[],
+): DnsblClient {
+  return new DnsblClient({ servers, timeoutMs: config.dnsTimeoutMs, tries: 2, concurrency: config.reputation.concurrency, dqsKey: config.reputation.dqsKey });
+}
+
 const NOT_LISTED = new Set(['ENOTFOUND', 'ENODATA']);
 
 /**

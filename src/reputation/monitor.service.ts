@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { campaignsIn, moveCampaign, setUnsent } from '../campaigns/campaigns.repo.js';
+import { campaignsIn, holdRunning } from '../campaigns/campaigns.repo.js';
 import type { Database } from '../db/database.js';
 import { queueOwnerAlert, type OwnerAlerts } from '../mail/owner-alert.js';
 import { checkIpRange } from './check-ip.js';
@@ -53,10 +53,7 @@ export function createReputationMonitor(deps: {
       if (blocking.length > 0) {
         const reason = `sending IP ${ip} is listed in ${blocking.map((b) => b.zone).join(', ')}: ${blocking[0]?.meaning ?? ''}`.slice(0, 500);
         for (const campaign of await campaignsIn(trx, 'running')) {
-          if (await moveCampaign(trx, campaign.id, ['running'], 'paused', now, { stop_reason: reason })) {
-            await setUnsent(trx, campaign.id, ['queued', 'deferred'], 'held', now);
-            paused.push(campaign.id);
-          }
+          if (await holdRunning(trx, campaign.id, 'paused', now, reason)) paused.push(campaign.id);
         }
       }
       if (changes.length > 0) {

@@ -1,4 +1,5 @@
 import { AppError } from '../shared/app-error.js';
+import { DNS_NAME } from '../shared/dns-names.js';
 import { ipVersion } from './ip-address.js';
 import { CATALOGUE, DEFAULT_IP_ZONES, zoneInfo, type ZoneInfo } from './zones.js';
 
@@ -11,7 +12,7 @@ export function parseCheckInput(input: { ip: string; range?: string | number; zo
   const names = typeof input.zones === 'string' ? input.zones.split(',') : input.zones ?? DEFAULT_IP_ZONES;
   const zones = names.map((z) => z.trim().toLowerCase()).filter(Boolean);
   for (const zone of zones) {
-    if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(zone)) throw new AppError('invalid_input', `"${zone.slice(0, 60)}" is not a DNS zone name.`);
+    if (!DNS_NAME.test(zone)) throw new AppError('invalid_input', `"${zone.slice(0, 60)}" is not a DNS zone name.`);
     if (CATALOGUE.some((c) => c.zone === zone && c.kind === 'domain')) throw new AppError('invalid_input', `${zone} lists domains, not IP addresses.`);
   }
   if (zones.length === 0) throw new AppError('invalid_input', 'Name at least one zone.');

@@ -1,14 +1,8 @@
+import type { Selectable } from 'kysely';
 import type { Db } from '../db/database.js';
+import type { ReputationChecksTable } from '../db/schema.js';
 
-export interface NewCheck {
-  at: number;
-  ip: string;
-  range: number;
-  self_listed: string;
-  neighbours_listed: number;
-  result: string;
-  changes: string;
-}
+export type NewCheck = Omit<Selectable<ReputationChecksTable>, 'id'>;
 
 export async function insertCheck(db: Db, check: NewCheck): Promise<void> {
   await db.insertInto('reputation_checks').values(check).execute();

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../config/config.js';
 import { checkIpRange } from '../../reputation/check-ip.js';
-import { DnsblClient } from '../../reputation/dnsbl-client.js';
+import { dnsblClientFor } from '../../reputation/dnsbl-client.js';
+import { DNS_NAME, HOST_PORT } from '../../shared/dns-names.js';
 import { publicResolverWarning } from '../../reputation/resolvers.js';
 import { renderNeighbourhood } from '../../reputation/neighbourhood-map.js';
 import { parseCheckInput } from '../../reputation/reputation-input.js';
@@ -11,6 +12,13 @@ import { printJson, printTable } from '../output.js';
 import { loadConfiguredKeys } from '../../mail/dkim.js';
 import { checkSenderDomain } from '../../reputation/sender-auth.js';
 import { ipVersion } from '../../reputation/ip-address.js';
+
+/** The `--dns` override, validated, or the configured resolvers. */
+function resolversFrom(dns: string | undefined, configured: readonly string[]): readonly string[] {
+  if (dns === undefined) return configured;
+  if (!HOST_PORT.test(dns)) throw new AppError('invalid_input', '--dns must be host or host:port.');
+  return [dns];
+}
 
 /** `listwarden reputation …` */
 export function registerReputationCommands(program: Command): void {
@@ -26,9 +34,8 @@ export function registerReputationCommands(program: Command): void {
     .action(async (ip: string, opts: { range: string; zones?: string; dns?: string; json?: boolean }) => {
       const config = loadConfig();
       const input = parseCheckInput({ ip, range: opts.range, ...(opts.zones ?? config.reputation.zones ? { zones: opts.zones ?? config.reputation.zones } : {}) });
-      if (opts.dns !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[^\s:,]+)(:\d{1,5})?$/.test(opts.dns)) throw new AppError('invalid_input', '--dns must be host or host:port.');
-      const servers = opts.dns ? [opts.dns] : config.dnsServers;
-      const client = new DnsblClient({ servers, timeoutMs: config.dnsTimeoutMs, tries: 2, concurrency: config.reputation.concurrency, dqsKey: config.reputation.dqsKey });
+      const servers = resolversFrom(opts.dns, config.dnsServers);
+      const client = dnsblClientFor(config, servers);
       const result = await checkIpRange(client, input);
       const warning = publicResolverWarning(servers);
       const warnings = warning ? [warning] : [];
@@ -46,9 +53,8 @@ export function registerReputationCommands(program: Command): void {
     .action(async (domain: string, opts: { ip: string; dns?: string; json?: boolean }) => {
       const config = loadConfig();
       const name = domain.trim().toLowerCase().replace(/\.$/, '');
-      if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(name)) throw new AppError('invalid_input', `"${domain.slice(0, 60)}" is not a domain name.`);
+      if (!DNS_NAME.test(name)) throw new AppError('invalid_input', `"${domain.slice(0, 60)}" is not a domain name.`);
       if (!ipVersion(opts.ip)) throw new AppError('invalid_input', `"${opts.ip.slice(0, 60)}" is not an IP address.`);
-      if (opts.dns !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[^\s:,]+)(:\d{1,5})?$/.test(opts.dns)) throw new AppError('invalid_input', '--dns must be host or host:port.');
       let key;
       try {
         key = loadConfiguredKeys(config.dkim, (file) => readFileSync(file))[0];
@@ -60,7 +66,7 @@ export function registerReputationCommands(program: Command): void {
         ip: opts.ip,
         dkim: key ? { domain: key.domain, selector: key.selector, key: key.key } : undefined,
         returnPathDomain: config.bounceDomain ?? name,
-        servers: opts.dns ? [opts.dns] : config.dnsServers,
+        servers: resolversFrom(opts.dns, config.dnsServers),
         timeoutMs: config.dnsTimeoutMs,
       });
       if (opts.json) printJson(result);
