@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test tier with node:test through tsx: unit tests beside the code (src/**/*.test.ts),
 // then test/integration, test/peers and test/e2e. Arguments narrow the run to paths.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -30,9 +30,32 @@ if (files.length === 0) {
   console.error('run-tests: no test files found');
   process.exit(2);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+// A test that hangs fails after TEST_TIMEOUT_MS with its name; the whole run is stopped after
+// RUN_TIMEOUT_MS with every process it started, so CI ends with a report instead of a timeout.
+const TEST_TIMEOUT_MS = Number(process.env.LISTWARDEN_TEST_TIMEOUT_MS ?? 300_000);
+const RUN_TIMEOUT_MS = Number(process.env.LISTWARDEN_RUN_TIMEOUT_MS ?? 25 * 60_000);
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files], {
   cwd: root,
   stdio: 'inherit',
   env: process.env,
+  detached: true,
 });
-process.exit(result.status ?? 1);
+const watchdog = setTimeout(() => {
+  console.error(`run-tests: the test run did not finish within ${RUN_TIMEOUT_MS / 60_000} minutes; stopping it and every process it started`);
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {}
+  process.exit(1);
+}, RUN_TIMEOUT_MS);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {}
+    process.exit(1);
+  });
+}
+child.on('exit', (code) => {
+  clearTimeout(watchdog);
+  process.exit(code ?? 1);
+});

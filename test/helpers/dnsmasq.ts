@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
-import { hasCommand, peerSkip } from './peers.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hasCommand, peerSkip, stopChild } from './peers.js';
 import { freeUdpPort } from './ports.js';
 
 export const dnsmasqSkip = peerSkip('dnsmasq', hasCommand('dnsmasq'), 'install the Debian package dnsmasq-base');
@@ -42,11 +45,14 @@ export async function startDnsmasq(extraArgs: readonly string[] = []): Promise<D
   await new Promise<void>((resolve) => blackhole.bind(0, '127.0.0.1', resolve));
   const blackholePort = blackhole.address().port;
   const port = await freeUdpPort();
+  // An empty configuration file of our own: /dev/null is not always a device on a test machine.
+  const confDir = mkdtempSync(join(tmpdir(), 'lw-dnsmasq-'));
+  writeFileSync(join(confDir, 'dnsmasq.conf'), '');
   const child: ChildProcess = spawn(
     'dnsmasq',
     [
       '--keep-in-foreground',
-      '--conf-file=/dev/null',
+      `--conf-file=${join(confDir, 'dnsmasq.conf')}`,
       `--port=${port}`,
       '--listen-address=127.0.0.1',
       '--bind-interfaces',
@@ -72,16 +78,19 @@ export async function startDnsmasq(extraArgs: readonly string[] = []): Promise<D
       await resolver.resolveMx('shop.test');
       break;
     } catch {
-      if (child.exitCode !== null || i > 50) throw new Error(`dnsmasq did not start: ${stderr}`);
+      if (child.exitCode !== null || i > 50) {
+        await stopChild(child);
+        throw new Error(`dnsmasq did not start: ${stderr}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   }
   return {
     address,
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+      await stopChild(child);
       blackhole.close();
+      rmSync(confDir, { recursive: true, force: true });
     },
   };
 }

@@ -3,7 +3,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } f
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hasCommand, peerSkip } from './peers.js';
+import { hasCommand, peerSkip, stopChild } from './peers.js';
 import { freeTcpPort } from './ports.js';
 
 export const dovecotSkip = peerSkip('dovecot', hasCommand('dovecot'), 'install the Debian package dovecot-imapd');
@@ -62,6 +62,10 @@ export async function startDovecot(): Promise<ImapServer> {
         socket.end();
         resolve(true);
       });
+      socket.setTimeout(1000, () => {
+        socket.destroy();
+        resolve(false);
+      });
       socket.on('error', () => resolve(false));
     });
     if (up) break;
@@ -81,13 +85,9 @@ export async function startDovecot(): Promise<ImapServer> {
       writeFileSync(file, raw);
       chownSync(file, NOBODY.uid, NOBODY.gid);
     },
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    async stop() {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

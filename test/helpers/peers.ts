@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 
 /**
  * A tier whose peer is missing is skipped with the reason; with CI=true a missing peer is a
@@ -14,4 +14,20 @@ export function peerSkip(name: string, available: boolean, how: string): string 
 /** True when `command` can be run. */
 export function hasCommand(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Stops a peer process: SIGTERM, then SIGKILL when it has not exited after `graceMs`. Resolves
+ * at once for a process that already exited, so a crashed peer never hangs a test's teardown.
+ */
+export function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
 }

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hasCommand, peerSkip } from './peers.js';
+import { hasCommand, peerSkip, stopChild } from './peers.js';
 import { freeUdpPort } from './ports.js';
 
 export const rbldnsdSkip = peerSkip('rbldnsd', hasCommand('rbldnsd'), 'install the Debian package rbldnsd');
@@ -68,18 +68,10 @@ export async function startRbldnsd(zones: readonly ZoneData[]): Promise<RbldnsdS
       child.kill('SIGHUP');
       await new Promise((r) => setTimeout(r, 300));
     },
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) {
-          rmSync(dir, { recursive: true, force: true });
-          return resolve();
-        }
-        child.once('exit', () => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    async stop() {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 

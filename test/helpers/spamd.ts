@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hasCommand, peerSkip } from './peers.js';
+import { hasCommand, peerSkip, stopChild } from './peers.js';
 import { freeTcpPort } from './ports.js';
 
 export const spamdSkip = peerSkip('spamd', hasCommand('spamd'), 'install the Debian packages spamassassin and spamd');
@@ -20,6 +20,10 @@ function ping(port: number): Promise<boolean> {
     socket.on('connect', () => socket.write('PING SPAMC/1.5\r\n\r\n'));
     socket.on('data', (d) => (answer += String(d)));
     socket.on('end', () => resolve(/PONG/.test(answer)));
+    socket.setTimeout(2000, () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.on('error', () => resolve(false));
   });
 }
@@ -47,15 +51,9 @@ export async function startSpamd(): Promise<SpamdServer> {
   }
   return {
     address: `127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        const done = () => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        };
-        if (child.exitCode !== null) return done();
-        child.once('exit', done);
-        child.kill('SIGTERM');
-      }),
+    async stop() {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -46,7 +46,7 @@ const message = (body: string) => Buffer.from(`From: a@shop.test\r\nTo: b@exampl
 describe('bulk SMTP client against a real SMTP server', () => {
   const closers: Array<() => Promise<unknown>> = [];
   after(async () => {
-    for (const c of closers) await c();
+    for (const c of closers.reverse()) await c();
   });
 
   it('pipelines MAIL, RCPT and DATA, dot-stuffs, and reuses connections', async () => {
