@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { isAppError } from '../shared/app-error.js';
 import { registerApiKeysCommands } from './commands/apikeys.js';
+import { registerAuditCommand } from './commands/audit.js';
 import { registerCampaignsCommands } from './commands/campaigns.js';
 import { registerConsentCommands } from './commands/consent.js';
 import { registerFeedbackCommands } from './commands/feedback.js';
@@ -27,6 +28,7 @@ registerCampaignsCommands(program);
 registerOutboxCommands(program);
 registerFeedbackCommands(program);
 registerReputationCommands(program);
+registerAuditCommand(program);
 
 try {
   await program.parseAsync(process.argv);

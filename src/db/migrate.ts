@@ -5,6 +5,7 @@ import { initial } from './migrations/0001-initial.js';
 import { campaigns } from './migrations/0002-campaigns.js';
 import { feedback } from './migrations/0003-feedback.js';
 import { reputation } from './migrations/0004-reputation.js';
+import { abuseReports } from './migrations/0005-abuse-reports.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -13,6 +14,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0002-campaigns': campaigns(dialect),
     '0003-feedback': feedback(dialect),
     '0004-reputation': reputation(dialect),
+    '0005-abuse-reports': abuseReports(dialect),
   };
 }
 

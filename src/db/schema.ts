@@ -187,6 +187,22 @@ export interface ReputationChecksTable {
   changes: string;
 }
 
+export interface AbuseReportsTable {
+  id: Generated<number>;
+  at: number;
+  channel: FeedbackChannel;
+  style: string;
+  verdict: 'ours' | 'foreign';
+  reporter: string | null;
+  source_ip: string | null;
+  report_type: string;
+  reported_message_id: string | null;
+  reported_from: string | null;
+  report_message_id: string | null;
+  outbox_id: number | null;
+  campaign_id: number | null;
+}
+
 export interface Tables {
   lists: ListsTable;
   consent_texts: ConsentTextsTable;
@@ -201,6 +217,7 @@ export interface Tables {
   feedback_events: FeedbackEventsTable;
   feedback_quarantine: FeedbackQuarantineTable;
   reputation_checks: ReputationChecksTable;
+  abuse_reports: AbuseReportsTable;
 }
 
 export type ListRow = Selectable<ListsTable>;

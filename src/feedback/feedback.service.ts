@@ -17,6 +17,8 @@ export interface FeedbackDeps {
   guard: Guard;
   logger: Logger;
   softBounces: SoftBounceRule;
+  /** Abuse reports addressed to the host (X-ARF, and ARF about a message that is not ours). */
+  abuse?: { record(report: ParsedFeedback, outbox: OutboxRow | undefined, channel: FeedbackChannel): Promise<'ours' | 'foreign'> };
 }
 
 export type IngestOutcome =
@@ -68,10 +70,18 @@ export function createFeedbackService(deps: FeedbackDeps) {
         return { outcome: 'duplicate' as const, kind: 'notice' as const, style: report.style, action: 'already applied', campaignId: target.outbox?.campaign_id ?? null };
       }
       const applied = await applyFeedback(trx, report, target, { channel, now: Date.now(), softBounces: deps.softBounces });
-      return { outcome: 'applied' as const, style: report.style, ...applied };
+      return { outcome: 'applied' as const, style: report.style, ...applied, target };
     });
+    if (result.outcome === 'applied' && deps.abuse && isAbuseReport(report, result.target)) {
+      const verdict = await deps.abuse.record(report, result.target.outbox, channel);
+      if (verdict === 'foreign') result.action = 'abuse report about mail Listwarden did not send: owner alerted';
+    }
     if (result.outcome === 'applied' && result.campaignId !== null && (result.kind === 'complaint' || result.kind === 'hard_bounce')) {
       await deps.guard.afterFeedback(result.campaignId);
+    }
+    if (result.outcome === 'applied') {
+      const { target: _target, ...outcome } = result;
+      return outcome;
     }
     return result;
   }
@@ -164,6 +174,13 @@ export function createFeedbackService(deps: FeedbackDeps) {
       };
     },
   };
+}
+
+/** X-ARF always; ARF when it names a message that is neither our outbox row nor our subscriber's. */
+function isAbuseReport(report: ParsedFeedback, target: { outbox: OutboxRow | undefined; subscriber: SubscriberRow | undefined }): boolean {
+  if (report.kind !== 'complaint') return false;
+  if (report.style === 'x-arf') return true;
+  return report.style === 'arf' && !target.outbox && !target.subscriber && report.original !== undefined;
 }
 
 export type FeedbackService = ReturnType<typeof createFeedbackService>;

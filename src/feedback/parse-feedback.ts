@@ -1,11 +1,11 @@
 import { classifyStatus, isComplaintType, looksLikeAutoReply, type Classification } from './classify.js';
 import { decodeWords, header, parseMime, walk, type MimeEntity } from './mime.js';
-import { addressOf, parseDeliveryStatus, parseFeedbackReport, type DsnRecipient } from './report-fields.js';
+import { addressOf, parseDeliveryStatus, parseFeedbackReport, parseXarfReport, type DsnRecipient } from './report-fields.js';
 import { detectStyle, splitOriginalCopy, textRecipients, type BounceStyle } from './text-bounces.js';
 
 /** What a report says, before we know whose mail it was. Pure: no I/O. */
 export type FeedbackKind = 'bounce' | 'complaint' | 'auto_reply' | 'notice';
-export type ReportStyle = BounceStyle | 'arf' | 'jmrp' | 'yahoo-cfl' | 'auto-reply' | 'smtp-session';
+export type ReportStyle = BounceStyle | 'arf' | 'x-arf' | 'jmrp' | 'yahoo-cfl' | 'auto-reply' | 'smtp-session';
 
 export interface ReportedRecipient {
   address?: string;
@@ -30,7 +30,7 @@ export interface ParsedFeedback {
   kind: FeedbackKind;
   style: ReportStyle;
   recipients: ReportedRecipient[];
-  complaint?: { feedbackType: string; userAgent?: string; sourceIp?: string };
+  complaint?: { feedbackType: string; userAgent?: string; sourceIp?: string; reporter?: string };
   original?: OriginalMessage;
   /** Addresses the report itself was sent to (To, Delivered-To, X-Original-To): VERP lands here. */
   deliveredTo: string[];
@@ -129,7 +129,8 @@ function classify(root: MimeEntity): ParseResult {
     const style: ReportStyle = hotmail || /microsoft|hotmail|outlook|jmrp/i.test(agent) ? 'jmrp' : /yahoo/i.test(agent) || /@(?:[a-z0-9-]+\.)*yahoo\.com/i.test(from) ? 'yahoo-cfl' : 'arf';
     const feedbackType = fields.feedbackType ?? 'abuse';
     const address = fields.originalRcptTo ?? original?.hotmailRecipient ?? hotmail?.headers.get('x-hmxmroriginalrecipient')?.map((v) => addressOf(v))[0];
-    const complaint = { feedbackType, ...(fields.userAgent ? { userAgent: fields.userAgent } : {}), ...(fields.sourceIp ? { sourceIp: fields.sourceIp } : {}) };
+    const reporter = addressOf(from);
+    const complaint = { feedbackType, ...(fields.userAgent ? { userAgent: fields.userAgent } : {}), ...(fields.sourceIp ? { sourceIp: fields.sourceIp } : {}), ...(reporter ? { reporter } : {}) };
     return {
       ok: true,
       report: {
@@ -140,6 +141,20 @@ function classify(root: MimeEntity): ParseResult {
         complaint,
         ...(original ? { original } : {}),
       },
+    };
+  }
+
+  // 1b. X-ARF (abuse desks' format): `X-ARF: yes`, a human part, a `Report-Type:` part, the evidence.
+  if (/^\s*yes\s*$/i.test(header(root, 'x-arf') ?? '')) {
+    const reportPart = entities.find((e) => e.type === 'text/plain' && /^\s*Report-Type\s*:/im.test(e.body.slice(0, 64 * 1024)));
+    const fields = reportPart ? parseXarfReport(reportPart.body) : {};
+    const original = originalOf(enclosed);
+    const reporter = fields.reportedFrom ?? addressOf(header(root, 'from'));
+    const complaint = { feedbackType: fields.reportType ?? 'abuse', ...(fields.source ? { sourceIp: fields.source } : {}), ...(reporter ? { reporter } : {}) };
+    const address = original?.to;
+    return {
+      ok: true,
+      report: { ...base, kind: 'complaint', style: 'x-arf', recipients: address ? [{ address, status: '', classification: 'notice' }] : [], complaint, ...(original ? { original } : {}) },
     };
   }
 

@@ -93,3 +93,26 @@ export function parseFeedbackReport(text: string): FeedbackReportFields {
   if (date) result.arrivalDate = date.slice(0, 100);
   return result;
 }
+
+export interface XarfFields {
+  reportType?: string;
+  category?: string;
+  source?: string;
+  reportedFrom?: string;
+}
+
+/** X-ARF 0.2 (the German abuse-desk format): YAML-style `Key: value` lines in the second part. */
+export function parseXarfReport(text: string): XarfFields {
+  const result: XarfFields = {};
+  for (const line of text.slice(0, 64 * 1024).split(/\r?\n/)) {
+    const m = /^([A-Za-z-]{1,40}):\s*(.{0,300})$/.exec(line.trim());
+    if (!m) continue;
+    const key = (m[1] as string).toLowerCase();
+    const value = (m[2] as string).trim().replace(/^['"]|['"]$/g, '');
+    if (key === 'report-type') result.reportType = value.toLowerCase().slice(0, 40);
+    else if (key === 'category') result.category = value.toLowerCase().slice(0, 40);
+    else if (key === 'source') result.source = value.slice(0, 64);
+    else if (key === 'reported-from') result.reportedFrom = addressOf(value) ?? value.slice(0, 120);
+  }
+  return result;
+}

@@ -230,3 +230,14 @@ export async function countByStatus(db: Db): Promise<Record<string, number>> {
     .execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.count)]));
 }
+
+/** Which of these Message-IDs (as written in the header, with angle brackets) are in our outbox. */
+export async function knownMessageIds(db: Db, messageIds: readonly string[]): Promise<Set<string>> {
+  const known = new Set<string>();
+  for (let i = 0; i < messageIds.length; i += 500) {
+    const chunk = messageIds.slice(i, i + 500);
+    const rows = await db.selectFrom('outbox').select('message_id').where('message_id', 'in', chunk).execute();
+    for (const r of rows) known.add(r.message_id);
+  }
+  return known;
+}

@@ -1,0 +1,57 @@
+/** What an audit check reports. Pure types and arithmetic: no I/O. */
+export type Severity = 'critical' | 'warning' | 'suggestion' | 'info';
+
+export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'suggestion', 'info'];
+
+export interface Finding {
+  /** Stable, dotted: `<area>.<check>`; `--only` takes these or their area. */
+  id: string;
+  severity: Severity;
+  title: string;
+  /** What was observed, with the file or command it came from. */
+  evidence: string;
+  /** What a clean host has instead. */
+  expected: string;
+  /** A command or a config line that fixes it. */
+  fix: string;
+}
+
+/** One atomic check's verdict: a finding, a pass, or why it could not run here. */
+export type CheckResult = { id: string; status: 'finding'; finding: Finding } | { id: string; status: 'pass'; evidence: string } | { id: string; status: 'skipped'; reason: string };
+
+export function finding(f: Finding): CheckResult {
+  return { id: f.id, status: 'finding', finding: f };
+}
+
+export function pass(id: string, evidence: string): CheckResult {
+  return { id, status: 'pass', evidence };
+}
+
+export function skipped(id: string, reason: string): CheckResult {
+  return { id, status: 'skipped', reason };
+}
+
+const WEIGHT: Record<Severity, number> = { critical: 25, warning: 8, suggestion: 2, info: 0 };
+
+/** 100 for a clean host; each finding takes its weight off, never below 0. */
+export function hygieneScore(findings: readonly Finding[]): number {
+  return Math.max(0, 100 - findings.reduce((sum, f) => sum + WEIGHT[f.severity], 0));
+}
+
+/** Exit code: 0 clean, 1 suggestions, 2 warnings, 3 critical; levels below `failOn` count as clean. */
+export function exitCodeFor(findings: readonly Finding[], failOn: 'suggestion' | 'warning' | 'critical' = 'suggestion'): number {
+  const worst = findings.reduce((code, f) => Math.max(code, f.severity === 'critical' ? 3 : f.severity === 'warning' ? 2 : f.severity === 'suggestion' ? 1 : 0), 0);
+  const threshold = failOn === 'critical' ? 3 : failOn === 'warning' ? 2 : 1;
+  return worst >= threshold ? worst : 0;
+}
+
+/** Most severe first, then by id, so reports and diffs are stable. */
+export function sortFindings(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.id.localeCompare(b.id));
+}
+
+/** `--only ssh,postfix.vrfy`: an id matches itself or an area prefix. */
+export function selected(id: string, only: readonly string[] | undefined): boolean {
+  if (!only || only.length === 0) return true;
+  return only.some((o) => id === o || id.startsWith(`${o}.`));
+}

@@ -1,0 +1,95 @@
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+
+/** At most this much of any one file is read: configuration files are small, logs are tailed. */
+const MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The host being audited: its files under a root (`/` or a mounted image) and, for the live
+ * host only, its commands. Every check reads through this, so fixture roots test the rules.
+ */
+export interface Host {
+  root: string;
+  /** True when the root is this running system, so commands and sockets describe it. */
+  live: boolean;
+  read(path: string): string | undefined;
+  /** The last `bytes` of a file (logs). */
+  tail(path: string, bytes: number): string | undefined;
+  list(dir: string): string[];
+  mtime(path: string): number | undefined;
+  exists(path: string): boolean;
+  /** Runs a command of the live host; undefined when it is missing, not live, or timed out. */
+  run(command: string, args: readonly string[], options?: { timeoutMs?: number }): Promise<CommandResult | undefined>;
+  /** Runs a tool that is told the root in its arguments (apt-get -o Dir=…), for any root. */
+  runTool(command: string, args: readonly string[], options?: { timeoutMs?: number }): Promise<CommandResult | undefined>;
+  now: number;
+}
+
+export function openHost(root: string, options: { now?: number; commandTimeoutMs?: number } = {}): Host {
+  const base = resolve(root);
+  const live = base === '/';
+  const at = (path: string) => (isAbsolute(path) ? join(base, path) : join(base, path));
+  const readBytes = (path: string, fromEnd?: number): string | undefined => {
+    try {
+      const full = at(path);
+      const size = statSync(full).size;
+      const limit = fromEnd ?? MAX_FILE_BYTES;
+      const buffer = readFileSync(full);
+      return (size > limit ? buffer.subarray(size - limit) : buffer).toString('utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    root: base,
+    live,
+    now: options.now ?? Date.now(),
+    read: (path) => readBytes(path),
+    tail: (path, bytes) => readBytes(path, bytes),
+    list(dir) {
+      try {
+        return readdirSync(at(dir)).sort();
+      } catch {
+        return [];
+      }
+    },
+    mtime(path) {
+      try {
+        return statSync(at(path)).mtimeMs;
+      } catch {
+        return undefined;
+      }
+    },
+    exists(path) {
+      try {
+        statSync(at(path));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    run(command, args, runOptions = {}) {
+      return live ? execute(command, args, runOptions.timeoutMs ?? options.commandTimeoutMs ?? 5000) : Promise.resolve(undefined);
+    },
+    runTool(command, args, runOptions = {}) {
+      return execute(command, args, runOptions.timeoutMs ?? options.commandTimeoutMs ?? 5000);
+    },
+  };
+}
+
+function execute(command: string, args: readonly string[], timeoutMs: number): Promise<CommandResult | undefined> {
+      return new Promise((resolveRun) => {
+        execFile(command, [...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+          const e = error as (NodeJS.ErrnoException & { code?: unknown; killed?: boolean }) | null;
+          if (e && (e.code === 'ENOENT' || e.killed)) return resolveRun(undefined);
+          resolveRun({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr });
+        });
+      });
+}

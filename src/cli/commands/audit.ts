@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { foreignAbuseSince } from '../../audit/abuse-reports.repo.js';
+import { parseAuditInput } from '../../audit/audit-input.js';
+import { exitCodeFor, runAudit } from '../../audit/audit.service.js';
+import { openHost } from '../../audit/host.js';
+import { renderAudit } from '../../audit/render.js';
+import { loadConfig } from '../../config/config.js';
+import { openDatabase, type Database } from '../../db/database.js';
+import { migrateToLatest } from '../../db/migrate.js';
+import { knownMessageIds } from '../../mail/outbox.repo.js';
+import { printJson } from '../output.js';
+
+/** The database, when one is configured or the default SQLite file exists; audits run without one. */
+async function optionalDatabase(url: string, explicit: boolean): Promise<Database | undefined> {
+  const file = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : undefined;
+  if (!explicit && (file === undefined || !existsSync(file))) return undefined;
+  const database = openDatabase(url);
+  await migrateToLatest(database);
+  return database;
+}
+
+/** `npm audit --json` in Listwarden's install directory (it asks the registry). */
+function npmAudit(): Promise<string | undefined> {
+  const dir = fileURLToPath(new URL('../../..', import.meta.url));
+  return new Promise((resolve) => {
+    execFile('npm', ['audit', '--json', '--omit=dev'], { cwd: dir, timeout: 8000, maxBuffer: 8 * 1024 * 1024 }, (error, stdout) => resolve(stdout && stdout.trim().startsWith('{') ? stdout : error ? undefined : stdout));
+  });
+}
+
+/** `listwarden audit`: host hygiene, open relay, spambot signs, abuse reports. */
+export function registerAuditCommand(program: Command): void {
+  program
+    .command('audit')
+    .description('audit this host so it cannot be hijacked as a spambot: accounts, SSH, patches, security suites, firewall, Postfix, open relay')
+    .option('--json', 'print {score, findings, passed, skipped} as JSON')
+    .option('--root <dir>', 'read configuration files under this root (a mounted image); live probes are skipped', '/')
+    .option('--only <ids>', 'comma-separated check ids or areas (accounts, ssh, patches, suites, firewall, postfix, relay, mail, abuse)')
+    .option('--fail-on <level>', 'exit non-zero only for findings at this level or worse: warning or critical')
+    .option('--mail-activity', 'also look for spambot signs: port-25 connections around the MTA, mail Listwarden did not send, PHP mailers, the queue')
+    .option('--mta <host:port>', 'the MTA for the open relay probe (default LISTWARDEN_AUDIT_MTA, else 127.0.0.1:25)')
+    .option('--npm-audit', 'check Listwarden’s dependencies with npm audit (asks the npm registry)')
+    .action(async (opts: { json?: boolean; root?: string; only?: string; failOn?: string; mailActivity?: boolean; mta?: string; npmAudit?: boolean }) => {
+      const config = loadConfig();
+      const input = parseAuditInput({ ...(opts.root ? { root: opts.root } : {}), ...(opts.only ? { only: opts.only } : {}), ...(opts.failOn ? { failOn: opts.failOn } : {}), mta: opts.mta ?? config.audit.mta });
+      const host = openHost(input.root);
+      const database = await optionalDatabase(config.databaseUrl, process.env.LISTWARDEN_DATABASE_URL !== undefined);
+      try {
+        const report = await runAudit(host, {
+          ...(input.only ? { only: input.only } : {}),
+          mailActivity: opts.mailActivity === true,
+          mta: host.live ? input.mta : undefined,
+          ours: database ? (ids) => knownMessageIds(database.db, ids) : undefined,
+          foreignAbuse: database ? (since) => foreignAbuseSince(database.db, since) : undefined,
+          npmAudit: opts.npmAudit ? npmAudit : undefined,
+          foreignLimit: config.audit.foreignLimit,
+        });
+        if (opts.json) printJson(report);
+        else process.stdout.write(renderAudit(report));
+        process.exitCode = exitCodeFor(report.findings, input.failOn);
+      } finally {
+        await database?.close();
+      }
+    });
+}
