@@ -32,7 +32,7 @@ if (files.length === 0) {
 }
 // A test that hangs fails after TEST_TIMEOUT_MS with its name; the whole run is stopped after
 // RUN_TIMEOUT_MS with every process it started, so CI ends with a report instead of a timeout.
-const TEST_TIMEOUT_MS = Number(process.env.LISTWARDEN_TEST_TIMEOUT_MS ?? 300_000);
+const TEST_TIMEOUT_MS = Number(process.env.LISTWARDEN_TEST_TIMEOUT_MS ?? 600_000);
 const RUN_TIMEOUT_MS = Number(process.env.LISTWARDEN_RUN_TIMEOUT_MS ?? 25 * 60_000);
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files], {
   cwd: root,

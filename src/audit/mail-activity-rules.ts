@@ -49,7 +49,7 @@ export function foreignSmtpConnections(connections: readonly Connection[], liste
   const named = suspects.slice(0, 10).map((c) => {
     const owner = c.owners[0] as SocketOwner;
     const info = processes.get(owner.pid);
-    return `pid ${owner.pid} ${info?.commandLine ? `(${info.commandLine.slice(0, 160)})` : `(${owner.name})`}${info?.user ? ` as ${info.user}` : ''} → ${c.peer}`;
+    return `pid ${owner.pid} ${info?.commandLine ? `(${info.commandLine.slice(0, 240)})` : `(${owner.name})`}${info?.user ? ` as ${info.user}` : ''} → ${c.peer}`;
   });
   return finding({
     id: 'mail.smtp-connections',
