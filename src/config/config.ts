@@ -39,8 +39,8 @@ export interface Config {
   };
   /** Spam scorer for pre-send checks. */
   spamScorer: { spamd: string | undefined; rspamdUrl: string | undefined; threshold: number | undefined };
-  /** Host audit: the MTA to probe, the spambot check's period under serve (0: off), the foreign-mail allowance. */
-  audit: { mta: string; intervalMs: number; foreignLimit: number };
+  /** Host audit: the MTA to probe for open relaying, how many foreign messages count as a spam run. */
+  audit: { mta: string; foreignLimit: number };
   /** A mailbox to poll for bounces and complaints (LISTWARDEN_IMAP_URL), if any. */
   imap: { settings: ImapSettings; intervalMs: number } | undefined;
   guard: { complaintRate: number; hardBounceRate: number; minDeliveries: number; windowMs: number; deferralBurst: number; deferralWindowMs: number };
@@ -181,7 +181,6 @@ const schema = z.object({
     .optional(),
   LISTWARDEN_IMAP_INTERVAL_SECONDS: positiveInt.default(60),
   LISTWARDEN_AUDIT_MTA: z.string().trim().regex(HOST_PORT, 'must be host:port').default('127.0.0.1:25'),
-  LISTWARDEN_AUDIT_INTERVAL_MINUTES: z.coerce.number().int('must be a whole number').min(0).default(15),
   LISTWARDEN_AUDIT_FOREIGN_LIMIT: z.coerce.number().int('must be a whole number').min(0).default(20),
   LISTWARDEN_IMAP_DONE_FOLDER: z.string().trim().min(1).max(200).optional(),
   LISTWARDEN_SOFT_BOUNCE_LIMIT: positiveInt.default(3),
@@ -289,7 +288,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       domainZones: e.LISTWARDEN_DOMAIN_ZONES,
     },
     spamScorer: { spamd: e.LISTWARDEN_SPAMD, rspamdUrl: e.LISTWARDEN_RSPAMD_URL, threshold: e.LISTWARDEN_SPAM_THRESHOLD },
-    audit: { mta: e.LISTWARDEN_AUDIT_MTA, intervalMs: e.LISTWARDEN_AUDIT_INTERVAL_MINUTES * 60_000, foreignLimit: e.LISTWARDEN_AUDIT_FOREIGN_LIMIT },
+    audit: { mta: e.LISTWARDEN_AUDIT_MTA, foreignLimit: e.LISTWARDEN_AUDIT_FOREIGN_LIMIT },
     imap: imapSettings(e.LISTWARDEN_IMAP_URL, e.LISTWARDEN_IMAP_DONE_FOLDER, e.LISTWARDEN_IMAP_INTERVAL_SECONDS),
     guard: {
       complaintRate: e.LISTWARDEN_GUARD_COMPLAINT_RATE,
