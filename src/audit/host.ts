@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** At most this much of any one file is read: configuration files are small, logs are tailed. */
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -35,7 +35,7 @@ export interface Host {
 export function openHost(root: string, options: { now?: number; commandTimeoutMs?: number } = {}): Host {
   const base = resolve(root);
   const live = base === '/';
-  const at = (path: string) => (isAbsolute(path) ? join(base, path) : join(base, path));
+  const at = (path: string) => join(base, path);
   const readBytes = (path: string, fromEnd?: number): string | undefined => {
     try {
       const full = at(path);
