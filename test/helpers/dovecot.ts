@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hasCommand, peerSkip, stopChild } from './peers.js';
+import { hasCommand, peerSkip, stopChild, waitForTcp } from './peers.js';
 import { freeTcpPort } from './ports.js';
 
 export const dovecotSkip = peerSkip('dovecot', hasCommand('dovecot'), 'install the Debian package dovecot-imapd');
@@ -55,25 +54,9 @@ export async function startDovecot(): Promise<ImapServer> {
   let output = '';
   child.stdout?.on('data', (d) => (output += String(d)));
   child.stderr?.on('data', (d) => (output += String(d)));
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.setTimeout(1000, () => {
-        socket.destroy();
-        resolve(false);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (up) break;
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      throw new Error(`dovecot did not start: ${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  if (!(await waitForTcp(port, child, 10_000))) {
+    child.kill('SIGKILL');
+    throw new Error(`dovecot did not start: ${output}`);
   }
   let n = 0;
   return {

@@ -1,4 +1,5 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 
 /**
  * A tier whose peer is missing is skipped with the reason; with CI=true a missing peer is a
@@ -30,4 +31,29 @@ export function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/** True when something accepts TCP connections on the loopback port (each attempt times out). */
+function tcpAccepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.setTimeout(1000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+/** Waits until a peer process accepts connections on `port`; false when it exited or `timeoutMs` passed. */
+export async function waitForTcp(port: number, child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await tcpAccepts(port))) {
+    if (Date.now() > deadline || child.exitCode !== null) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
 }

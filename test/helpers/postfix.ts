@@ -1,9 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hasCommand, peerSkip, stopChild } from './peers.js';
+import { hasCommand, peerSkip, stopChild, waitForTcp } from './peers.js';
 import { freeTcpPort } from './ports.js';
 
 export const postfixSkip = peerSkip('Postfix', hasCommand('postfix') && hasCommand('postconf'), 'install the Debian package postfix');
@@ -76,43 +75,22 @@ export async function startPostfix(mainCf: readonly string[]): Promise<PostfixSe
   let output = '';
   child.stdout?.on('data', (d) => (output += String(d)));
   child.stderr?.on('data', (d) => (output += String(d)));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.setTimeout(1000, () => {
-        socket.destroy();
-        resolve(false);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (up) break;
-    if (Date.now() > deadline || child.exitCode !== null) {
-      await stopMaster(dir, child);
-      const log = (() => {
-        try {
-          return readFileSync(logFile, 'utf8');
-        } catch {
-          return '';
-        }
-      })();
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(`postfix did not start: ${output}${log}`);
+  const log = () => {
+    try {
+      return readFileSync(logFile, 'utf8');
+    } catch {
+      return '';
     }
-    await new Promise((r) => setTimeout(r, 100));
+  };
+  if (!(await waitForTcp(port, child, 20_000))) {
+    await stopMaster(dir, child);
+    const failure = `postfix did not start: ${output}${log()}`;
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(failure);
   }
   return {
     port,
-    log: () => {
-      try {
-        return readFileSync(logFile, 'utf8');
-      } catch {
-        return '';
-      }
-    },
+    log,
     async stop() {
       await stopMaster(dir, child);
       rmSync(dir, { recursive: true, force: true });
