@@ -44,7 +44,7 @@ const ABUSE_WINDOW_DAYS = 30;
 export async function runAudit(host: Host, options: AuditOptions): Promise<AuditReport> {
   const started = Date.now();
   const only = options.only;
-  const want = (area: string) => !only || only.length === 0 || only.some((o) => o === area || o.startsWith(`${area}.`) || area.startsWith(`${o}.`));
+  const want = (area: string) => selected(area, only);
   const tasks: Promise<CheckResult[]>[] = [];
   if (want('accounts')) tasks.push(checkAccounts(host));
   if (want('ssh')) tasks.push(checkSsh(host));
@@ -56,7 +56,7 @@ export async function runAudit(host: Host, options: AuditOptions): Promise<Audit
   if (want('relay')) tasks.push(options.mta ? checkOpenRelay(options.mta) : Promise.resolve([skipped('relay.open', 'the open relay probe only runs against the live host')]));
   if (options.mailActivity && want('mail')) tasks.push(checkMailActivity(host, { ours: options.ours, foreignLimit: options.foreignLimit, ownPids: options.ownPids ?? new Set([process.pid]) }));
   if (want('abuse')) tasks.push(options.foreignAbuse ? options.foreignAbuse(host.now - ABUSE_WINDOW_DAYS * 86_400_000).then((r) => [abuseFindings(r, ABUSE_WINDOW_DAYS)]) : Promise.resolve([abuseFindings(undefined, ABUSE_WINDOW_DAYS)]));
-  const results = (await Promise.all(tasks)).flat().filter((r) => selected(r.id, only) || (only ?? []).some((o) => r.id === o.split('.')[0]));
+  const results = (await Promise.all(tasks)).flat().filter((r) => selected(r.id, only));
   const findings = sortFindings(results.flatMap((r) => (r.status === 'finding' ? [r.finding] : [])));
   return {
     score: hygieneScore(findings),

@@ -50,8 +50,11 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
   return [...findings].sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.id.localeCompare(b.id));
 }
 
-/** `--only ssh,postfix.vrfy`: an id matches itself or an area prefix. */
+/**
+ * `--only ssh,postfix.vrfy`: an id (or an area) is selected when it is named, lies in a named
+ * area, or is the area of a named id (so an area-wide "not checked here" still shows).
+ */
 export function selected(id: string, only: readonly string[] | undefined): boolean {
   if (!only || only.length === 0) return true;
-  return only.some((o) => id === o || id.startsWith(`${o}.`));
+  return only.some((o) => id === o || id.startsWith(`${o}.`) || o.startsWith(`${id}.`));
 }

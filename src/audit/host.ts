@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** At most this much of any one file is read: configuration files are small, logs are tailed. */
@@ -36,23 +36,37 @@ export function openHost(root: string, options: { now?: number; commandTimeoutMs
   const base = resolve(root);
   const live = base === '/';
   const at = (path: string) => join(base, path);
-  const readBytes = (path: string, fromEnd?: number): string | undefined => {
+  /** A whole file (the last MAX_FILE_BYTES of a bigger one); /proc files report size 0, so read them whole. */
+  const readWhole = (path: string): string | undefined => {
     try {
-      const full = at(path);
-      const size = statSync(full).size;
-      const limit = fromEnd ?? MAX_FILE_BYTES;
-      const buffer = readFileSync(full);
-      return (size > limit ? buffer.subarray(size - limit) : buffer).toString('utf8');
+      const buffer = readFileSync(at(path));
+      return (buffer.byteLength > MAX_FILE_BYTES ? buffer.subarray(buffer.byteLength - MAX_FILE_BYTES) : buffer).toString('utf8');
     } catch {
       return undefined;
+    }
+  };
+  /** Only the last `bytes` of a file: a big log is never read whole. */
+  const readTail = (path: string, bytes: number): string | undefined => {
+    let fd: number | undefined;
+    try {
+      fd = openSync(at(path), 'r');
+      const size = fstatSync(fd).size;
+      const length = Math.min(size, bytes);
+      const buffer = Buffer.alloc(length);
+      const read = readSync(fd, buffer, 0, length, size - length);
+      return buffer.subarray(0, read).toString('utf8');
+    } catch {
+      return undefined;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
   };
   return {
     root: base,
     live,
     now: options.now ?? Date.now(),
-    read: (path) => readBytes(path),
-    tail: (path, bytes) => readBytes(path, bytes),
+    read: readWhole,
+    tail: readTail,
     list(dir) {
       try {
         return readdirSync(at(dir)).sort();

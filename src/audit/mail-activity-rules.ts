@@ -78,19 +78,19 @@ export function parseMailLog(text: string): MtaMessage[] {
   for (const line of text.split('\n')) {
     const m = /postfix(?:\/[\w-]+)*\/(\w+)\[\d+\]: ([0-9A-F]{6,}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}): (.*)$/.exec(line);
     if (!m) continue;
-    const id_ = m[2] as string;
+    const queueId = m[2] as string;
     const rest = m[3] as string;
     const messageId = /^message-id=(<[^>]*>|\S+)/.exec(rest)?.[1];
-    if (messageId) get(id_).messageId = messageId.startsWith('<') ? messageId : `<${messageId}>`;
+    if (messageId) get(queueId).messageId = messageId.startsWith('<') ? messageId : `<${messageId}>`;
     const uid = /^uid=(\d+) from=<([^>]*)>/.exec(rest);
     if (uid) {
-      get(id_).uid = Number(uid[1]);
-      get(id_).from = uid[2] as string;
+      get(queueId).uid = Number(uid[1]);
+      get(queueId).from = uid[2] as string;
     }
     const from = /^from=<([^>]*)>/.exec(rest);
-    if (from) get(id_).from = from[1] as string;
+    if (from) get(queueId).from = from[1] as string;
     const php = /X-PHP-Originating-Script:\s*([^;]+?)(?:\s+from\s|;|$)/i.exec(rest);
-    if (php) get(id_).phpScript = (php[1] as string).trim();
+    if (php) get(queueId).phpScript = (php[1] as string).trim();
   }
   return [...messages.values()];
 }

@@ -17,22 +17,21 @@ interface ShadowEntry {
   lastChange: number | undefined;
 }
 
-export function parsePasswd(text: string): PasswdEntry[] {
+/** The colon-separated records of /etc/passwd or /etc/shadow with at least `fields` fields. */
+function records(text: string, fields: number): string[][] {
   return text
     .split('\n')
     .filter((line) => line && !line.startsWith('#'))
     .map((line) => line.split(':'))
-    .filter((f) => f.length >= 7)
-    .map((f) => ({ name: f[0] as string, uid: Number(f[2]), shell: (f[6] as string).trim() }));
+    .filter((f) => f.length >= fields);
+}
+
+export function parsePasswd(text: string): PasswdEntry[] {
+  return records(text, 7).map((f) => ({ name: f[0] as string, uid: Number(f[2]), shell: (f[6] as string).trim() }));
 }
 
 export function parseShadow(text: string): ShadowEntry[] {
-  return text
-    .split('\n')
-    .filter((line) => line && !line.startsWith('#'))
-    .map((line) => line.split(':'))
-    .filter((f) => f.length >= 3)
-    .map((f) => ({ name: f[0] as string, hash: f[1] as string, lastChange: f[2] === '' ? undefined : Number(f[2]) }));
+  return records(text, 3).map((f) => ({ name: f[0] as string, hash: f[1] as string, lastChange: f[2] === '' ? undefined : Number(f[2]) }));
 }
 
 const isoDay = (days: number) => new Date(days * DAY_MS).toISOString().slice(0, 10);

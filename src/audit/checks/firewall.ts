@@ -133,8 +133,7 @@ export async function checkFirewall(host: Host): Promise<CheckResult[]> {
   const nft = await host.run('nft', ['list', 'ruleset']);
   if (nft && nft.code === 0 && /\btable\b/.test(nft.stdout)) return firewallFindings(parseNftRuleset(nft.stdout, 'nft list ruleset'));
   const ipt = await host.run('iptables-save', []);
-  if (ipt && ipt.code === 0 && /^-A /m.test(ipt.stdout)) return firewallFindings(parseIptablesSave(ipt.stdout, 'iptables-save'));
-  if (ipt && ipt.code === 0 && /^:INPUT DROP/m.test(ipt.stdout)) return firewallFindings(parseIptablesSave(ipt.stdout, 'iptables-save'));
+  if (ipt && ipt.code === 0 && /^(-A |:INPUT DROP)/m.test(ipt.stdout)) return firewallFindings(parseIptablesSave(ipt.stdout, 'iptables-save'));
   const saved = host.read('/etc/nftables.conf');
   if (saved && /\btable\b/.test(saved)) return firewallFindings(parseNftRuleset(saved, host.live ? '/etc/nftables.conf (saved, not read from the kernel)' : '/etc/nftables.conf'));
   const rules = host.read('/etc/iptables/rules.v4');

@@ -1,5 +1,6 @@
 import type { CheckResult } from '../finding.js';
 import type { Host } from '../host.js';
+import { parsePasswd } from './accounts.js';
 import { foreignSmtpConnections, mailActivityFindings, parseMailLog, parsePostqueueJson, parseSs, type MtaMessage, type ProcessInfo } from '../mail-activity-rules.js';
 
 export interface MailActivityOptions {
@@ -24,7 +25,7 @@ function processInfo(host: Host, pid: number, users: Map<number, string>): Proce
 /** Spambot signs: port-25 connections around the MTA, mail we did not send, PHP mailers, the queue. */
 export async function checkMailActivity(host: Host, options: MailActivityOptions): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  const users = new Map((host.read('/etc/passwd') ?? '').split('\n').map((l) => l.split(':')).filter((f) => f.length >= 3).map((f) => [Number(f[2]), f[0] as string] as const));
+  const users = new Map(parsePasswd(host.read('/etc/passwd') ?? '').map((u) => [u.uid, u.name] as const));
 
   const connected = await host.run('ss', ['-tnpH', 'dport', '=', ':25']);
   const listening = await host.run('ss', ['-ltnpH', 'sport', '=', ':25']);
