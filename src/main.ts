@@ -29,6 +29,7 @@ import { createSubscribersService } from './subscribers/subscribers.service.js';
 import { createTemplateRenderer } from './templates/liquid.js';
 import { createUnsubscribeService } from './unsubscribe/unsubscribe.service.js';
 import { createFeedbackService } from './feedback/feedback.service.js';
+import { createAbuseService } from './audit/abuse.service.js';
 import { createGuard } from './feedback/guard.service.js';
 import { createReturnPath } from './mail/envelope.js';
 import { notificationMailHandler } from './mail/notification-mail.js';
@@ -113,7 +114,8 @@ export async function createServices(config: Config, options: { logger?: Logger;
     notifyFrom: `listwarden@${notifyDomain}`,
     onQueued: () => worker.poke(),
   });
-  const feedback = createFeedbackService({ database, verp, guard, logger, softBounces: config.softBounces });
+  const ownerAlerts = { to: config.adminEmail, from: `listwarden@${notifyDomain}` };
+  const feedback = createFeedbackService({ database, verp, guard, logger, softBounces: config.softBounces, abuse: createAbuseService({ alerts: ownerAlerts, logger }) });
   const worker = createOutboxWorker({
     database,
     transport,
@@ -168,7 +170,7 @@ export async function createServices(config: Config, options: { logger?: Logger;
       zones: (config.reputation.zones ?? DEFAULT_IP_ZONES).map(zoneInfo),
       blockingZones: new Set(config.reputation.blockingZones ?? CATALOGUE.filter((z) => z.blocks).map((z) => z.zone)),
     },
-    alerts: { to: config.adminEmail, from: `listwarden@${notifyDomain}` },
+    alerts: ownerAlerts,
     onQueued: () => worker.poke(),
   });
   return {

@@ -1,12 +1,11 @@
 import type { Logger } from 'pino';
-import type { Database } from '../db/database.js';
+import type { Db } from '../db/database.js';
 import type { FeedbackChannel, OutboxRow } from '../db/schema.js';
 import type { ParsedFeedback } from '../feedback/parse-feedback.js';
 import { queueOwnerAlert, type OwnerAlerts } from '../mail/owner-alert.js';
 import { insertAbuseReport } from './abuse-reports.repo.js';
 
 export interface AbuseDeps {
-  database: Database;
   alerts: OwnerAlerts;
   logger: Logger;
 }
@@ -18,44 +17,43 @@ export interface AbuseDeps {
  */
 export function createAbuseService(deps: AbuseDeps) {
   return {
-    async record(report: ParsedFeedback, outbox: OutboxRow | undefined, channel: FeedbackChannel): Promise<'ours' | 'foreign'> {
+    /** Stores the report (and queues the alert) in the caller's transaction, with the feedback event. */
+    async record(trx: Db, report: ParsedFeedback, outbox: OutboxRow | undefined, channel: FeedbackChannel): Promise<'ours' | 'foreign'> {
       const verdict = outbox ? 'ours' : 'foreign';
       const now = Date.now();
       const messageId = report.original?.messageId ? `<${report.original.messageId}>` : null;
-      await deps.database.transaction(async (trx) => {
-        await insertAbuseReport(trx, {
-          at: now,
-          channel,
-          style: report.style,
-          verdict,
-          reporter: report.complaint?.reporter?.slice(0, 320) ?? null,
-          source_ip: report.complaint?.sourceIp ?? null,
-          report_type: report.complaint?.feedbackType ?? 'abuse',
-          reported_message_id: messageId?.slice(0, 500) ?? null,
-          reported_from: report.original?.returnPath?.slice(0, 320) ?? null,
-          report_message_id: report.reportMessageId?.slice(0, 500) ?? null,
-          outbox_id: outbox?.id ?? null,
-          campaign_id: outbox?.campaign_id ?? null,
-        });
-        if (verdict === 'foreign') {
-          await queueOwnerAlert(
-            trx,
-            deps.alerts,
-            'Listwarden: abuse report about mail this server sent without Listwarden',
-            [
-              `An abuse report (${report.style}, ${report.complaint?.feedbackType ?? 'abuse'}) from ${report.complaint?.reporter ?? 'an unknown reporter'} names a message that Listwarden did not send.`,
-              `Reported message: ${messageId ?? '(no Message-ID)'}${report.complaint?.sourceIp ? `, sent from ${report.complaint.sourceIp}` : ''}.`,
-              '',
-              'Something else on this server is sending mail. Now:',
-              '  1. hold the queue:                postsuper -h ALL',
-              '  2. find the sender:               listwarden audit --mail-activity',
-              '  3. block port 25 for all but the MTA: nft add rule inet filter output tcp dport 25 meta skuid != postfix reject',
-            ].join('\n'),
-            now,
-          );
-        }
+      await insertAbuseReport(trx, {
+        at: now,
+        channel,
+        style: report.style,
+        verdict,
+        reporter: report.complaint?.reporter?.slice(0, 320) ?? null,
+        source_ip: report.complaint?.sourceIp ?? null,
+        report_type: report.complaint?.feedbackType ?? 'abuse',
+        reported_message_id: messageId?.slice(0, 500) ?? null,
+        reported_from: report.original?.returnPath?.slice(0, 320) ?? null,
+        report_message_id: report.reportMessageId?.slice(0, 500) ?? null,
+        outbox_id: outbox?.id ?? null,
+        campaign_id: outbox?.campaign_id ?? null,
       });
-      if (verdict === 'foreign') deps.logger.error({ style: report.style, reporter: report.complaint?.reporter, sourceIp: report.complaint?.sourceIp, reportedMessageId: messageId }, 'abuse report about mail Listwarden did not send: something else on this server sends mail');
+      if (verdict === 'foreign') {
+        await queueOwnerAlert(
+          trx,
+          deps.alerts,
+          'Listwarden: abuse report about mail this server sent without Listwarden',
+          [
+            `An abuse report (${report.style}, ${report.complaint?.feedbackType ?? 'abuse'}) from ${report.complaint?.reporter ?? 'an unknown reporter'} names a message that Listwarden did not send.`,
+            `Reported message: ${messageId ?? '(no Message-ID)'}${report.complaint?.sourceIp ? `, sent from ${report.complaint.sourceIp}` : ''}.`,
+            '',
+            'Something else on this server is sending mail. Now:',
+            '  1. hold the queue:                postsuper -h ALL',
+            '  2. find the sender:               listwarden audit --mail-activity',
+            '  3. block port 25 for all but the MTA: nft add rule inet filter output tcp dport 25 meta skuid != postfix reject',
+          ].join('\n'),
+          now,
+        );
+        deps.logger.error({ style: report.style, reporter: report.complaint?.reporter, sourceIp: report.complaint?.sourceIp, reportedMessageId: messageId }, 'abuse report about mail Listwarden did not send: something else on this server sends mail');
+      }
       return verdict;
     },
   };

@@ -18,7 +18,7 @@ export interface FeedbackDeps {
   logger: Logger;
   softBounces: SoftBounceRule;
   /** Abuse reports addressed to the host (X-ARF, and ARF about a message that is not ours). */
-  abuse?: { record(report: ParsedFeedback, outbox: OutboxRow | undefined, channel: FeedbackChannel): Promise<'ours' | 'foreign'> };
+  abuse?: { record(trx: Db, report: ParsedFeedback, outbox: OutboxRow | undefined, channel: FeedbackChannel): Promise<'ours' | 'foreign'> };
 }
 
 export type IngestOutcome =
@@ -70,18 +70,13 @@ export function createFeedbackService(deps: FeedbackDeps) {
         return { outcome: 'duplicate' as const, kind: 'notice' as const, style: report.style, action: 'already applied', campaignId: target.outbox?.campaign_id ?? null };
       }
       const applied = await applyFeedback(trx, report, target, { channel, now: Date.now(), softBounces: deps.softBounces });
-      return { outcome: 'applied' as const, style: report.style, ...applied, target };
+      if (deps.abuse && isAbuseReport(report, target) && (await deps.abuse.record(trx, report, target.outbox, channel)) === 'foreign') {
+        applied.action = 'abuse report about mail Listwarden did not send: owner alerted';
+      }
+      return { outcome: 'applied' as const, style: report.style, ...applied };
     });
-    if (result.outcome === 'applied' && deps.abuse && isAbuseReport(report, result.target)) {
-      const verdict = await deps.abuse.record(report, result.target.outbox, channel);
-      if (verdict === 'foreign') result.action = 'abuse report about mail Listwarden did not send: owner alerted';
-    }
     if (result.outcome === 'applied' && result.campaignId !== null && (result.kind === 'complaint' || result.kind === 'hard_bounce')) {
       await deps.guard.afterFeedback(result.campaignId);
-    }
-    if (result.outcome === 'applied') {
-      const { target: _target, ...outcome } = result;
-      return outcome;
     }
     return result;
   }
