@@ -55,6 +55,15 @@ describe('parseFeedback on the fixture of every style', () => {
     assert.deepEqual(report.original, { returnPath: V.VERP, messageId: V.MSGID, feedbackId: '1:1:campaign:listwarden', to: V.RCPT });
   });
 
+  it('reads an X-ARF abuse report with its reporter, source and the reported message', () => {
+    const report = parsed('x-arf.eml');
+    assert.equal(report.kind, 'complaint');
+    assert.equal(report.style, 'x-arf');
+    assert.deepEqual(report.complaint, { feedbackType: 'spam', sourceIp: '192.0.2.1', reporter: 'abuse@isp.example' });
+    assert.equal(report.original?.messageId, V.MSGID);
+    assert.equal(report.recipients[0]?.address, V.RCPT);
+  });
+
   it('reads a Yahoo CFL complaint, whose recipient is removed, by our own headers', () => {
     const report = parsed('yahoo-cfl.eml');
     assert.equal(report.kind, 'complaint');
