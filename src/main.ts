@@ -30,6 +30,8 @@ import { createTemplateRenderer } from './templates/liquid.js';
 import { createUnsubscribeService } from './unsubscribe/unsubscribe.service.js';
 import { createFeedbackService } from './feedback/feedback.service.js';
 import { createAbuseService } from './audit/abuse.service.js';
+import { openHost } from './audit/host.js';
+import { createSpambotWatch } from './audit/spambot-watch.service.js';
 import { createGuard } from './feedback/guard.service.js';
 import { createReturnPath } from './mail/envelope.js';
 import { notificationMailHandler } from './mail/notification-mail.js';
@@ -61,6 +63,8 @@ export interface Services {
   feedback: ReturnType<typeof createFeedbackService>;
   guard: ReturnType<typeof createGuard>;
   reputation: ReturnType<typeof createReputationMonitor>;
+  /** The spambot check that `serve` runs every LISTWARDEN_AUDIT_INTERVAL_MINUTES on this host. */
+  spambotWatch: ReturnType<typeof createSpambotWatch>;
   close(): Promise<void>;
 }
 
@@ -173,6 +177,14 @@ export async function createServices(config: Config, options: { logger?: Logger;
     alerts: ownerAlerts,
     onQueued: () => worker.poke(),
   });
+  const spambotWatch = createSpambotWatch({
+    database,
+    host: openHost('/'),
+    logger,
+    alerts: ownerAlerts,
+    foreignLimit: config.audit.foreignLimit,
+    onQueued: () => worker.poke(),
+  });
   return {
     config,
     logger,
@@ -180,6 +192,7 @@ export async function createServices(config: Config, options: { logger?: Logger;
     tokens,
     transport,
     worker,
+    spambotWatch,
     lists,
     subscribers,
     apiKeys: createApiKeysService(database),
@@ -294,6 +307,9 @@ export async function serve(
       const warning = publicResolverWarning(config.dnsServers);
       if (warning) logger.warn(warning);
       timers.push(every(logger, 'blocklist watch', config.reputation.intervalMs, () => services.reputation.runOnce(), true));
+    }
+    if (config.audit.intervalMs > 0) {
+      timers.push(every(logger, 'spambot check', config.audit.intervalMs, () => services.spambotWatch.runOnce(), true));
     }
     if (config.imap) {
       const { createImapPoller } = await import('./feedback/imap-poller.js');

@@ -29,7 +29,7 @@ export interface Host {
   run(command: string, args: readonly string[], options?: { timeoutMs?: number }): Promise<CommandResult | undefined>;
   /** Runs a tool that is told the root in its arguments (apt-get -o Dir=…), for any root. */
   runTool(command: string, args: readonly string[], options?: { timeoutMs?: number }): Promise<CommandResult | undefined>;
-  now: number;
+  readonly now: number;
 }
 
 export function openHost(root: string, options: { now?: number; commandTimeoutMs?: number } = {}): Host {
@@ -64,7 +64,10 @@ export function openHost(root: string, options: { now?: number; commandTimeoutMs
   return {
     root: base,
     live,
-    now: options.now ?? Date.now(),
+    // A getter: a host opened once by `serve` for its periodic check keeps the right time.
+    get now() {
+      return options.now ?? Date.now();
+    },
     read: readWhole,
     tail: readTail,
     list(dir) {

@@ -39,6 +39,9 @@ export function newInstance(databaseUrl: string, extraEnv: Record<string, string
     // Tests talk to loopback only: DNS goes to a closed local port (refused at once) unless a
     // test starts its own dnsmasq or rbldnsd and says so.
     LISTWARDEN_DNS_SERVERS: NO_DNS,
+    // The periodic spambot check looks at this whole machine (sockets, mail log); only the test
+    // of that check turns it on, so other servers never mail the owner about a sibling test's bot.
+    LISTWARDEN_AUDIT_INTERVAL_MINUTES: '0',
     ...extraEnv,
   };
   return { dir, captureDir, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };

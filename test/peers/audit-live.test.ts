@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS, migratedDatabase } from '../helpers/databases.js';
-import { cli, newInstance, type Instance } from '../helpers/listwarden.js';
+import { cli, newInstance, startServer, waitForMails, type Instance } from '../helpers/listwarden.js';
 import { postfixSkip, startPostfix, type PostfixServer } from '../helpers/postfix.js';
+import { servicesFor } from '../helpers/services.js';
 
 interface Report {
   findings: { id: string; severity: string; evidence: string; fix: string }[];
@@ -113,26 +114,93 @@ describe('spambot detection on this host', () => {
     await cleanupDb();
   });
 
-  it('names the process that talks to port 25 around the MTA', async () => {
+  /** A process that holds an SMTP connection to the sink, as a spambot would; resolves once connected. */
+  async function startBot(marker: string): Promise<ChildProcess> {
     const script = `require('net').connect(25,'${SINK}').on('data',()=>console.log(1));setTimeout(()=>{},6e4)`;
-    const bot = spawn(process.execPath, ['-e', script, 'spam-bot-marker'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const bot = spawn(process.execPath, ['-e', script, marker], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise<void>((resolve, reject) => {
+      bot.stdout.once('data', () => resolve());
+      bot.once('exit', () => reject(new Error('the test bot exited')));
+    });
+    return bot;
+  }
+  const stopBot = async (bot: ChildProcess) => {
+    bot.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+  };
+  const botEvidence = (bot: ChildProcess, marker: string) => new RegExp(`pid ${bot.pid} \\(.*${marker}.*\\) as root → ${SINK.replace(/\./g, '\\.')}:25`);
+
+  it('names the process that talks to port 25 around the MTA', async () => {
+    const bot = await startBot('spam-bot-marker');
     try {
-      await new Promise<void>((resolve, reject) => {
-        bot.stdout.once('data', () => resolve());
-        bot.once('exit', () => reject(new Error('the test bot exited')));
-      });
       const result = await cli(instance, ['audit', '--json', '--mail-activity', '--only', 'mail.smtp-connections']);
       const report = JSON.parse(result.stdout) as Report;
       const finding = report.findings.find((f) => f.id === 'mail.smtp-connections');
       assert.equal(finding?.severity, 'critical', result.stdout);
-      assert.match(finding?.evidence ?? '', new RegExp(`pid ${bot.pid} \\(.*spam-bot-marker.*\\) as root → ${SINK.replace(/\./g, '\\.')}:25`));
+      assert.match(finding?.evidence ?? '', botEvidence(bot, 'spam-bot-marker'));
       assert.match(finding?.fix ?? '', new RegExp(`kill ${bot.pid}`));
       assert.equal(result.code, 3);
     } finally {
-      bot.kill('SIGKILL');
+      await stopBot(bot);
     }
-    await new Promise((r) => setTimeout(r, 200));
     const clean = await cli(instance, ['audit', '--json', '--mail-activity', '--only', 'mail.smtp-connections']);
     assert.equal(clean.code, 0, clean.stdout);
   });
+
+  it('serve runs the check at start and mails the owner at once, naming the process and what to do', async () => {
+    const bot = await startBot('serve-bot-marker');
+    const owner = 'owner@shop.test';
+    const server = await startServer(instance, { LISTWARDEN_ADMIN_EMAIL: owner, LISTWARDEN_AUDIT_INTERVAL_MINUTES: '60' });
+    try {
+      const [alert] = await waitForMails(instance.captureDir, owner, 1, 20_000);
+      assert.match(alert?.parsed.subject ?? '', /is sending mail Listwarden did not send/);
+      const text = alert?.parsed.text ?? '';
+      assert.match(text, botEvidence(bot, 'serve-bot-marker'));
+      assert.match(text, new RegExp(`kill ${bot.pid}`));
+      assert.match(text, /postsuper -h ALL/);
+      assert.match(server.logs(), /spambot check: A process other than the MTA is talking SMTP to port 25/);
+    } finally {
+      await server.stop();
+      await stopBot(bot);
+    }
+  });
+
+  for (const dialect of DIALECTS) {
+    it(`alerts once per episode and again when it comes back, with the state in the database (${dialect.name})`, { skip: dialect.skip }, async () => {
+      const owner = 'owner@shop.test';
+      const svc = await servicesFor(dialect, { LISTWARDEN_ADMIN_EMAIL: owner });
+      const watch = svc.services.spambotWatch;
+      const smtpAlerts = (r: Awaited<ReturnType<typeof watch.runOnce>>) => r.alerted.filter((f) => f.id === 'mail.smtp-connections');
+      const alertsQueued = async () => (await svc.services.database.db.selectFrom('outbox').select('payload').where('kind', '=', 'notification').execute()).map((r) => JSON.parse(r.payload ?? '{}') as { to: string; text: string });
+      try {
+        let bot = await startBot(`watch-bot-${dialect.name}`);
+        try {
+          const first = await watch.runOnce();
+          assert.equal(smtpAlerts(first).length, 1);
+          assert.match(smtpAlerts(first)[0]?.evidence ?? '', botEvidence(bot, `watch-bot-${dialect.name}`));
+          const queued = await alertsQueued();
+          assert.equal(queued.length, 1);
+          assert.equal(queued[0]?.to, owner);
+          assert.match(queued[0]?.text ?? '', new RegExp(`kill ${bot.pid}`));
+          assert.deepEqual(smtpAlerts(await watch.runOnce()), [], 'still there ten minutes later: no second mail');
+          assert.equal((await alertsQueued()).length, 1);
+        } finally {
+          await stopBot(bot);
+        }
+        const clean = await watch.runOnce();
+        assert.ok(!clean.critical.some((f) => f.id === 'mail.smtp-connections'));
+        const state = await svc.services.database.db.selectFrom('settings').select('value').where('key', '=', 'audit.spambot-watch').executeTakeFirstOrThrow();
+        assert.ok(!('mail.smtp-connections' in (JSON.parse(state.value) as { alerted: object }).alerted), 'a clean run ends the episode');
+        bot = await startBot(`watch-bot-again-${dialect.name}`);
+        try {
+          assert.equal(smtpAlerts(await watch.runOnce()).length, 1, 'it came back: mailed at once');
+          assert.equal((await alertsQueued()).length, 2);
+        } finally {
+          await stopBot(bot);
+        }
+      } finally {
+        await svc.cleanup();
+      }
+    });
+  }
 });
