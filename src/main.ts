@@ -183,6 +183,7 @@ export async function createServices(config: Config, options: { logger?: Logger;
     logger,
     alerts: ownerAlerts,
     foreignLimit: config.audit.foreignLimit,
+    postfixConfig: config.audit.postfixConfig,
     onQueued: () => worker.poke(),
   });
   return {

@@ -9,12 +9,13 @@ export interface AuditInput {
   only: string[] | undefined;
   failOn: FailOn;
   mta: { host: string; port: number };
+  postfixConfig: string | undefined;
 }
 
 const ID = /^[a-z0-9-]+(\.[a-z0-9-]+)?$/;
 
 /** Validates the `listwarden audit` options; each refusal is one sentence. */
-export function parseAuditInput(raw: { root?: string; only?: string; failOn?: string; mta?: string }): AuditInput {
+export function parseAuditInput(raw: { root?: string; only?: string; failOn?: string; mta?: string; postfixConfig?: string | undefined }): AuditInput {
   const root = raw.root ?? '/';
   const stat = statSync(root, { throwIfNoEntry: false });
   if (!stat?.isDirectory()) throw new AppError('invalid_input', `--root ${root.slice(0, 200)} is not a directory.`);
@@ -31,5 +32,7 @@ export function parseAuditInput(raw: { root?: string; only?: string; failOn?: st
   const colon = mta.lastIndexOf(':');
   const host = colon > 0 && /^\d+$/.test(mta.slice(colon + 1)) ? mta.slice(0, colon).replace(/^\[|\]$/g, '') : mta;
   const port = colon > 0 && /^\d+$/.test(mta.slice(colon + 1)) ? Number(mta.slice(colon + 1)) : 25;
-  return { root, only: only && only.length > 0 ? only : undefined, failOn, mta: { host, port } };
+  const postfixConfig = raw.postfixConfig?.trim();
+  if (postfixConfig !== undefined && !postfixConfig.startsWith('/')) throw new AppError('invalid_input', '--postfix-config must be an absolute directory, e.g. /etc/postfix-out.');
+  return { root, only: only && only.length > 0 ? only : undefined, failOn, mta: { host, port }, postfixConfig: postfixConfig || undefined };
 }

@@ -24,6 +24,8 @@ export interface AuditOptions {
   npmAudit: (() => Promise<string | undefined>) | undefined;
   foreignLimit: number;
   ownPids?: ReadonlySet<number>;
+  /** Postfix's config directory when it is not /etc/postfix (a second instance). */
+  postfixConfig?: string | undefined;
 }
 
 export interface AuditReport {
@@ -52,9 +54,9 @@ export async function runAudit(host: Host, options: AuditOptions): Promise<Audit
   if (want('patches.npm-advisories') && options.npmAudit) tasks.push(options.npmAudit().then((json) => [json === undefined ? skipped('patches.npm-advisories', 'npm audit could not run (it needs the registry)') : npmAuditFindings(json)]));
   if (want('suites')) tasks.push(checkSecuritySuites(host));
   if (want('firewall')) tasks.push(checkFirewall(host));
-  if (want('postfix')) tasks.push(checkPostfix(host));
+  if (want('postfix')) tasks.push(checkPostfix(host, options.postfixConfig));
   if (want('relay')) tasks.push(options.mta ? checkOpenRelay(options.mta) : Promise.resolve([skipped('relay.open', 'the open relay probe only runs against the live host')]));
-  if (options.mailActivity && want('mail')) tasks.push(checkMailActivity(host, { ours: options.ours, foreignLimit: options.foreignLimit, ownPids: options.ownPids ?? new Set([process.pid]) }));
+  if (options.mailActivity && want('mail')) tasks.push(checkMailActivity(host, { ours: options.ours, foreignLimit: options.foreignLimit, ownPids: options.ownPids ?? new Set([process.pid]), postfixConfig: options.postfixConfig }));
   if (want('abuse')) tasks.push(options.foreignAbuse ? options.foreignAbuse(host.now - ABUSE_WINDOW_DAYS * 86_400_000).then((r) => [abuseFindings(r, ABUSE_WINDOW_DAYS)]) : Promise.resolve([abuseFindings(undefined, ABUSE_WINDOW_DAYS)]));
   const results = (await Promise.all(tasks)).flat().filter((r) => selected(r.id, only));
   const findings = sortFindings(results.flatMap((r) => (r.status === 'finding' ? [r.finding] : [])));

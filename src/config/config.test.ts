@@ -20,7 +20,7 @@ describe('loadConfig', () => {
     assert.equal(c.confirmTokenTtlMs, 7 * 86_400_000);
     assert.equal(c.pendingTtlMs, 30 * 86_400_000);
     assert.equal(c.dkim, undefined);
-    assert.deepEqual(c.audit, { mta: '127.0.0.1:25', foreignLimit: 20, intervalMs: 600_000 });
+    assert.deepEqual(c.audit, { mta: '127.0.0.1:25', foreignLimit: 20, intervalMs: 600_000, postfixConfig: undefined });
   });
 
   it('parses and normalises what it is given', () => {
@@ -48,6 +48,7 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ LISTWARDEN_GUARD_COMPLAINT_RATE: '5' }), /must be below 1 \(0\.001 is 0\.1%\)/);
     assert.throws(() => loadConfig({ LISTWARDEN_AUDIT_INTERVAL_MINUTES: '-5' }), /LISTWARDEN_AUDIT_INTERVAL_MINUTES must be 0 \(off\) or more minutes/);
     assert.equal(loadConfig({ LISTWARDEN_AUDIT_INTERVAL_MINUTES: '0' }).audit.intervalMs, 0);
+    assert.throws(() => loadConfig({ LISTWARDEN_AUDIT_POSTFIX_CONFIG: 'postfix-out' }), /LISTWARDEN_AUDIT_POSTFIX_CONFIG must be an absolute directory/);
     for (const url of ['imap://mail.shop.example/INBOX', 'pop3://u:hunter2hunter2@mail.shop.example']) {
       try {
         loadConfig({ LISTWARDEN_IMAP_URL: url });

@@ -43,7 +43,7 @@ export interface Config {
    * Host audit: the MTA to probe for open relaying, how many foreign messages count as a spam run,
    * how often `serve` runs the spambot check (0: never).
    */
-  audit: { mta: string; foreignLimit: number; intervalMs: number };
+  audit: { mta: string; foreignLimit: number; intervalMs: number; postfixConfig: string | undefined };
   /** A mailbox to poll for bounces and complaints (LISTWARDEN_IMAP_URL), if any. */
   imap: { settings: ImapSettings; intervalMs: number } | undefined;
   guard: { complaintRate: number; hardBounceRate: number; minDeliveries: number; windowMs: number; deferralBurst: number; deferralWindowMs: number };
@@ -185,6 +185,7 @@ const schema = z.object({
   LISTWARDEN_IMAP_INTERVAL_SECONDS: positiveInt.default(60),
   LISTWARDEN_AUDIT_MTA: z.string().trim().regex(HOST_PORT, 'must be host:port').default('127.0.0.1:25'),
   LISTWARDEN_AUDIT_FOREIGN_LIMIT: z.coerce.number().int('must be a whole number').min(0).default(20),
+  LISTWARDEN_AUDIT_POSTFIX_CONFIG: z.string().trim().regex(/^\/[^\0]*$/, 'must be an absolute directory, e.g. /etc/postfix-out').optional(),
   LISTWARDEN_AUDIT_INTERVAL_MINUTES: z.coerce.number().int('must be a whole number of minutes').min(0, 'must be 0 (off) or more minutes').default(10),
   LISTWARDEN_IMAP_DONE_FOLDER: z.string().trim().min(1).max(200).optional(),
   LISTWARDEN_SOFT_BOUNCE_LIMIT: positiveInt.default(3),
@@ -292,7 +293,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       domainZones: e.LISTWARDEN_DOMAIN_ZONES,
     },
     spamScorer: { spamd: e.LISTWARDEN_SPAMD, rspamdUrl: e.LISTWARDEN_RSPAMD_URL, threshold: e.LISTWARDEN_SPAM_THRESHOLD },
-    audit: { mta: e.LISTWARDEN_AUDIT_MTA, foreignLimit: e.LISTWARDEN_AUDIT_FOREIGN_LIMIT, intervalMs: e.LISTWARDEN_AUDIT_INTERVAL_MINUTES * 60_000 },
+    audit: { mta: e.LISTWARDEN_AUDIT_MTA, foreignLimit: e.LISTWARDEN_AUDIT_FOREIGN_LIMIT, intervalMs: e.LISTWARDEN_AUDIT_INTERVAL_MINUTES * 60_000, postfixConfig: e.LISTWARDEN_AUDIT_POSTFIX_CONFIG },
     imap: imapSettings(e.LISTWARDEN_IMAP_URL, e.LISTWARDEN_IMAP_DONE_FOLDER, e.LISTWARDEN_IMAP_INTERVAL_SECONDS),
     guard: {
       complaintRate: e.LISTWARDEN_GUARD_COMPLAINT_RATE,

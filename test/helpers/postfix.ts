@@ -9,6 +9,8 @@ export const postfixSkip = peerSkip('Postfix', hasCommand('postfix') && hasComma
 
 export interface PostfixServer {
   port: number;
+  /** Its config directory, for `postqueue -c`, `sendmail -C` and `--postfix-config`. */
+  configDir: string;
   /** Postfix's own log of this instance. */
   log(): string;
   stop(): Promise<void>;
@@ -20,6 +22,7 @@ const MASTER_CF = (port: number) =>
     'pickup unix n - n 60 1 pickup',
     'cleanup unix n - n - 0 cleanup',
     'qmgr unix n - n 300 1 qmgr',
+    'showq unix n - n - - showq',
     'rewrite unix - - n - - trivial-rewrite',
     'bounce unix - - n - 0 bounce',
     'defer unix - - n - 0 bounce',
@@ -90,6 +93,7 @@ export async function startPostfix(mainCf: readonly string[]): Promise<PostfixSe
   }
   return {
     port,
+    configDir: join(dir, 'conf'),
     log,
     async stop() {
       await stopMaster(dir, child);

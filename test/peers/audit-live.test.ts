@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS, migratedDatabase } from '../helpers/databases.js';
 import { cli, newInstance, startServer, waitForMails, type Instance } from '../helpers/listwarden.js';
 import { postfixSkip, startPostfix, type PostfixServer } from '../helpers/postfix.js';
 import { servicesFor } from '../helpers/services.js';
+import nodemailer from 'nodemailer';
+import { enqueue } from '../../src/mail/outbox.repo.js';
 
 interface Report {
   findings: { id: string; severity: string; evidence: string; fix: string }[];
@@ -81,6 +83,65 @@ describe('open relay probe against a real Postfix', { skip: postfixSkip }, () =>
     const report = JSON.parse(run.stdout) as Report;
     assert.match(report.skipped.find((s) => s.id === 'relay.open')?.reason ?? '', /no MTA listens on 127\.0\.0\.1:9/);
     assert.equal(run.code, 0);
+  });
+});
+
+describe('spambot signs in a real Postfix queue and log', { skip: postfixSkip }, () => {
+  let postfix: PostfixServer;
+  let instance: Instance;
+  let cleanupDb: () => Promise<void>;
+  const OURS = '<0190f1a2-0000-7000-8000-000000000001@shop.test>';
+
+  before(async () => {
+    // Remote delivery is deferred, so whatever is submitted stays in the queue for the audit to see.
+    postfix = await startPostfix(['mynetworks = 127.0.0.0/8', 'defer_transports = smtp']);
+    const db = await migratedDatabase(sqlite);
+    await enqueue(db.database.db, { kind: 'notification', listId: null, subscriberId: null, campaignId: null, messageId: OURS, notBefore: 0, payload: '{}' }, Date.now());
+    await db.database.close();
+    cleanupDb = db.cleanup;
+    instance = newInstance(db.url, { LISTWARDEN_AUDIT_FOREIGN_LIMIT: '2' });
+
+    const smtp = nodemailer.createTransport({ host: '127.0.0.1', port: postfix.port, secure: false, ignoreTLS: true });
+    await smtp.sendMail({ from: 'news@shop.test', to: 'customer@example.net', subject: 'Our sale', text: 'hello', messageId: OURS });
+    for (let i = 0; i < 3; i++) {
+      await smtp.sendMail({ from: 'wordpress@shop.test', to: `victim${i}@example.org`, subject: 'Cheap pills', text: 'buy', messageId: `<php-${i}@shop.test>`, headers: { 'X-PHP-Originating-Script': '33:wp-content/uploads/2026/mailer.php' } });
+    }
+    smtp.close();
+    // A local submission through the sendmail command, as a cron job or a compromised account would.
+    execFileSync('sendmail', ['-C', postfix.configDir, '-t', '-i', '-f', 'root@shop.test'], { input: 'To: someone@example.com\nSubject: local\nMessage-ID: <local-1@shop.test>\n\nhi\n' });
+    const deadline = Date.now() + 15_000;
+    while ((execFileSync('postqueue', ['-c', postfix.configDir, '-j'], { encoding: 'utf8' }).match(/"queue_name": "deferred"/g) ?? []).length < 5) {
+      if (Date.now() > deadline) throw new Error(`the queue did not fill:\n${postfix.log()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+  after(async () => {
+    await postfix?.stop();
+    instance?.cleanup();
+    await cleanupDb?.();
+  });
+
+  it('reads the queue with postqueue -j and postcat and the log from maillog_file, and tells our mail from the rest', async () => {
+    const result = await cli(instance, ['audit', '--json', '--mail-activity', '--only', 'mail.php-script,mail.foreign-messages,mail.queue', '--postfix-config', postfix.configDir]);
+    const report = JSON.parse(result.stdout) as Report;
+    const byId = (id: string) => report.findings.find((f) => f.id === id);
+    const php = byId('mail.php-script');
+    assert.equal(php?.severity, 'critical', result.stdout);
+    assert.match(php?.evidence ?? '', /3 messages with X-PHP-Originating-Script: 33:wp-content\/uploads\/2026\/mailer\.php/);
+    const foreign = byId('mail.foreign-messages');
+    assert.equal(foreign?.severity, 'critical');
+    // Five messages in the log and the queue (each counted once); ours is known by its Message-ID.
+    assert.match(foreign?.evidence ?? '', new RegExp(`^${postfix.configDir.replace(/conf$/, 'maillog')} and postqueue: 4 of 5 messages`));
+    assert.match(foreign?.evidence ?? '', /wordpress@shop\.test \(3\), root@shop\.test \(1\)/);
+    assert.equal(report.passed.find((p) => p.id === 'mail.queue')?.evidence, 'postqueue -j: 5 messages, 5 deferred');
+    assert.equal(result.code, 3);
+  });
+
+  it('names a bad --postfix-config in one sentence', async () => {
+    const result = await cli(instance, ['audit', '--mail-activity', '--postfix-config', 'relative/dir']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /--postfix-config must be an absolute directory/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
   });
 });
 

@@ -122,8 +122,9 @@ export function postfixFindings(mainCf: Map<string, { value: string; line: numbe
   return results;
 }
 
-export async function checkPostfix(host: Host): Promise<CheckResult[]> {
-  const text = host.read('/etc/postfix/main.cf');
-  if (text === undefined) return [skipped('postfix', 'Postfix is not configured on this host (/etc/postfix/main.cf)')];
-  return postfixFindings(parseMainCf(text));
+export async function checkPostfix(host: Host, configDir = '/etc/postfix'): Promise<CheckResult[]> {
+  const file = `${configDir.replace(/\/+$/, '')}/main.cf`;
+  const text = host.read(file);
+  if (text === undefined) return [skipped('postfix', `Postfix is not configured on this host (${file})`)];
+  return postfixFindings(parseMainCf(text), file);
 }

@@ -41,10 +41,11 @@ export function registerAuditCommand(program: Command): void {
     .option('--fail-on <level>', 'exit non-zero only for findings at this level or worse: warning or critical')
     .option('--mail-activity', 'also look for spambot signs: port-25 connections around the MTA, mail Listwarden did not send, PHP mailers, the queue')
     .option('--mta <host:port>', 'the MTA for the open relay probe (default LISTWARDEN_AUDIT_MTA, else 127.0.0.1:25)')
+    .option('--postfix-config <dir>', 'Postfix’s config directory when it is not /etc/postfix (default LISTWARDEN_AUDIT_POSTFIX_CONFIG)')
     .option('--npm-audit', 'check Listwarden’s dependencies with npm audit (asks the npm registry)')
-    .action(async (opts: { json?: boolean; root?: string; only?: string; failOn?: string; mailActivity?: boolean; mta?: string; npmAudit?: boolean }) => {
+    .action(async (opts: { json?: boolean; root?: string; only?: string; failOn?: string; mailActivity?: boolean; mta?: string; postfixConfig?: string; npmAudit?: boolean }) => {
       const config = loadConfig();
-      const input = parseAuditInput({ ...(opts.root ? { root: opts.root } : {}), ...(opts.only ? { only: opts.only } : {}), ...(opts.failOn ? { failOn: opts.failOn } : {}), mta: opts.mta ?? config.audit.mta });
+      const input = parseAuditInput({ ...(opts.root ? { root: opts.root } : {}), ...(opts.only ? { only: opts.only } : {}), ...(opts.failOn ? { failOn: opts.failOn } : {}), mta: opts.mta ?? config.audit.mta, postfixConfig: opts.postfixConfig ?? config.audit.postfixConfig });
       const host = openHost(input.root);
       const database = await optionalDatabase(config.databaseUrl, process.env.LISTWARDEN_DATABASE_URL !== undefined);
       try {
@@ -56,6 +57,7 @@ export function registerAuditCommand(program: Command): void {
           foreignAbuse: database ? (since) => foreignAbuseSince(database.db, since) : undefined,
           npmAudit: opts.npmAudit ? npmAudit : undefined,
           foreignLimit: config.audit.foreignLimit,
+          postfixConfig: input.postfixConfig,
         });
         if (opts.json) printJson(report);
         else process.stdout.write(renderAudit(report));
