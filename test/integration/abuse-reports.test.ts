@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { foreignAbuseSince } from '../../src/audit/abuse-reports.repo.js';
 import { enqueue } from '../../src/mail/outbox.repo.js';
-import { DIALECTS } from '../helpers/databases.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DIALECTS, migratedDatabase } from '../helpers/databases.js';
+import { cli, newInstance, type Instance } from '../helpers/listwarden.js';
 import { fixture } from '../helpers/feedback-fixtures.js';
 import { servicesFor, type TestServices } from '../helpers/services.js';
 
@@ -45,3 +48,36 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('an abuse report from the command line to the audit', () => {
+  let instance: Instance;
+  let cleanupDb: () => Promise<void>;
+  before(async () => {
+    const db = await migratedDatabase(DIALECTS[0] as (typeof DIALECTS)[number]);
+    await db.database.close();
+    cleanupDb = db.cleanup;
+    instance = newInstance(db.url, { LISTWARDEN_ADMIN_EMAIL: 'owner@shop.test' });
+  });
+  after(async () => {
+    instance.cleanup();
+    await cleanupDb();
+  });
+
+  it('feedback ingest keeps an X-ARF report about foreign mail, and audit --only abuse turns it into a critical finding', async () => {
+    const before = await cli(instance, ['audit', '--json', '--only', 'abuse']);
+    assert.equal(before.code, 0, before.stdout + before.stderr);
+    assert.match(before.stdout, /no abuse reports about mail Listwarden did not send in the last 30 days/);
+
+    const file = join(instance.dir, 'report.eml');
+    writeFileSync(file, fixture('x-arf.eml', { MSGID: 'spam-run.9@shop.test', VERP: 'www-data@shop.test', RCPT: 'victim@isp.example' }));
+    const ingest = await cli(instance, ['feedback', 'ingest', file]);
+    assert.equal(ingest.code, 0, ingest.stdout + ingest.stderr);
+
+    const after = await cli(instance, ['audit', '--json', '--only', 'abuse']);
+    const report = JSON.parse(after.stdout) as { findings: { id: string; severity: string; evidence: string; fix: string }[] };
+    assert.deepEqual(report.findings.map((f) => [f.id, f.severity]), [['abuse.foreign-mail', 'critical']]);
+    assert.match(report.findings[0]?.evidence ?? '', /1 report in the last 30 days .* from abuse@isp\.example about <spam-run\.9@shop\.test> sent from 192\.0\.2\.1/);
+    assert.match(report.findings[0]?.fix ?? '', /postsuper -h ALL/);
+    assert.equal(after.code, 3);
+  });
+});
