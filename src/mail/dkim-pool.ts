@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { algorithmOf, prepareSignatures, withSignatures, type DkimKey } from './dkim.js';
+import { withSignatureHeaders, type DkimKey } from './dkim.js';
 
 /**
- * DKIM signing on worker threads: the main thread prepares the data (body hash, canonical
- * headers; cheap) and a pool of threads does the private-key operations (an RSA-2048 signature
- * costs about half a millisecond), so sending is not limited by one core's signing rate.
+ * DKIM signing on worker threads: the main thread hands over the message bytes and a pool of
+ * threads does the rest (body hash, canonical headers and the private-key operation: an RSA-2048
+ * signature costs about half a millisecond), so the thread that renders and sends stays free.
  */
 export interface DkimSigner {
   sign(raw: Buffer): Promise<Buffer>;
@@ -13,7 +13,7 @@ export interface DkimSigner {
 }
 
 export function createDkimSigner(keys: readonly DkimKey[], threads = Math.max(1, availableParallelism() - 1)): DkimSigner {
-  const pems = keys.map((k) => k.key.export({ type: 'pkcs8', format: 'pem' }) as string);
+  const exported = keys.map((k) => ({ domain: k.domain, selector: k.selector, pem: k.key.export({ type: 'pkcs8', format: 'pem' }) as string }));
   const here = new URL(import.meta.url);
   const fromSource = here.pathname.endsWith('.ts');
   const entry = new URL(`./dkim-thread${fromSource ? '.ts' : '.js'}`, here);
@@ -26,14 +26,14 @@ export function createDkimSigner(keys: readonly DkimKey[], threads = Math.max(1,
         )}`,
       )
     : entry;
-  const waiting = new Map<number, { resolve: (signatures: string[]) => void; reject: (error: Error) => void }>();
+  const waiting = new Map<number, { resolve: (headers: string) => void; reject: (error: Error) => void }>();
   const workers = Array.from({ length: threads }, () => {
-    const worker = new Worker(script, { workerData: { pems } });
-    worker.on('message', (reply: { id: number; signatures?: string[]; error?: string }) => {
+    const worker = new Worker(script, { workerData: { keys: exported } });
+    worker.on('message', (reply: { id: number; headers?: string; error?: string }) => {
       const job = waiting.get(reply.id);
       if (!job) return;
       waiting.delete(reply.id);
-      if (reply.signatures) job.resolve(reply.signatures);
+      if (reply.headers !== undefined) job.resolve(reply.headers);
       else job.reject(new Error(`DKIM signing failed: ${reply.error}`));
     });
     const failAll = (error: Error) => {
@@ -48,21 +48,20 @@ export function createDkimSigner(keys: readonly DkimKey[], threads = Math.max(1,
     });
     return worker;
   });
-  const algorithms = keys.map((k) => ({ domain: k.domain, selector: k.selector, algorithm: algorithmOf(k) }));
   let next = 0;
   let sequence = 0;
   let closing = false;
 
   return {
     async sign(raw) {
-      const pending = prepareSignatures(raw, algorithms);
       const id = ++sequence;
       const worker = workers[next++ % workers.length] as Worker;
-      const signatures = await new Promise<string[]>((resolve, reject) => {
+      const headers = await new Promise<string>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
-        worker.postMessage({ id, pending: pending.map((p) => ({ algorithm: p.algorithm, data: p.data })) });
+        // Copied, not transferred: the caller keeps its bytes (a pooled Buffer shares its memory).
+        worker.postMessage({ id, raw });
       });
-      return withSignatures(raw, pending, signatures);
+      return withSignatureHeaders(raw, headers);
     },
     async close() {
       closing = true;

@@ -1,14 +1,16 @@
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { signPrepared, type PendingSignature } from './dkim.js';
+import { signatureHeaders, type DkimKey } from './dkim.js';
 
-// A signing thread: holds the private keys as KeyObjects and answers { id, signatures }.
-const keys: KeyObject[] = (workerData as { pems: string[] }).pems.map((pem) => createPrivateKey(pem));
+// A signing thread: holds the keys and answers { id, headers } for { id, raw }. The whole
+// signature is made here (body hash, canonical headers, private-key operation), so the thread
+// that renders and sends only hands the bytes over.
+const keys: DkimKey[] = (workerData as { keys: Array<{ domain: string; selector: string; pem: string }> }).keys.map((k) => ({ domain: k.domain, selector: k.selector, key: createPrivateKey(k.pem) }));
 
-parentPort?.on('message', (job: { id: number; pending: Array<{ algorithm: PendingSignature['algorithm']; data: Uint8Array }> }) => {
+parentPort?.on('message', (job: { id: number; raw: Uint8Array }) => {
   try {
-    const signatures = job.pending.map((p, i) => signPrepared({ algorithm: p.algorithm, value: '', data: Buffer.from(p.data) }, keys[i] as KeyObject));
-    parentPort?.postMessage({ id: job.id, signatures });
+    const raw = Buffer.from(job.raw.buffer, job.raw.byteOffset, job.raw.byteLength);
+    parentPort?.postMessage({ id: job.id, headers: signatureHeaders(raw, keys) });
   } catch (error) {
     parentPort?.postMessage({ id: job.id, error: (error as Error).message });
   }

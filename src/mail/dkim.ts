@@ -32,9 +32,9 @@ function split(raw: Buffer): { head: string; body: Buffer } {
 
 /** Relaxed body canonicalisation and its SHA-256, base64. */
 export function bodyHash(body: Buffer): string {
-  // Fast path, on the bytes: CRLF line ends only, no tab, no double space, no space before a line
-  // end is already canonical apart from trailing empty lines (true of quoted-printable parts).
-  if (body.indexOf(9) < 0 && body.indexOf('  ') < 0 && body.indexOf(' \r\n') < 0 && body[body.length - 1] !== 32 && onlyCrlf(body)) {
+  // Fast path: a body that relaxed canonicalisation leaves as it is, apart from trailing empty
+  // lines (true of quoted-printable parts), is hashed as it is.
+  if (alreadyRelaxed(body)) {
     let end = body.length;
     while (end >= 4 && body[end - 1] === 10 && body[end - 2] === 13 && body[end - 3] === 10 && body[end - 4] === 13) end -= 2;
     const hash = createHash('sha256');
@@ -46,8 +46,23 @@ export function bodyHash(body: Buffer): string {
   return slowBodyHash(body);
 }
 
-function onlyCrlf(body: Buffer): boolean {
-  for (let at = body.indexOf(10); at >= 0; at = body.indexOf(10, at + 1)) if (at === 0 || body[at - 1] !== 13) return false;
+/**
+ * One pass over the bytes: CRLF line ends only, no tab, no run of spaces, no space before a line
+ * end or at the end. Anything else (even a bare CR, which would be fine) takes the slow path.
+ */
+function alreadyRelaxed(body: Buffer): boolean {
+  const n = body.length;
+  for (let i = 0; i < n; i++) {
+    const b = body[i] as number;
+    if (b > 32) continue;
+    if (b === 32) {
+      const next = body[i + 1];
+      if (next === 32 || next === 13 || next === undefined) return false;
+    } else if (b === 13) {
+      if (body[i + 1] !== 10) return false;
+      i++;
+    } else if (b === 10 || b === 9) return false;
+  }
   return true;
 }
 
@@ -116,21 +131,26 @@ export function signPrepared(pending: PendingSignature, key: KeyObject): string 
     : sign('sha256', pending.data, key).toString('base64');
 }
 
-/** The message with the DKIM-Signature headers (in key order) prepended. */
-export function withSignatures(raw: Buffer, pending: readonly PendingSignature[], signatures: readonly string[]): Buffer {
-  const headers = pending.map((p, i) => `DKIM-Signature: ${p.value}${signatures[i]}\r\n`).join('');
-  return Buffer.concat([Buffer.from(headers, 'binary'), raw]);
-}
 
 export function algorithmOf(key: DkimKey): PendingSignature['algorithm'] {
   return key.key.asymmetricKeyType === 'ed25519' ? 'ed25519-sha256' : 'rsa-sha256';
 }
 
+/** The DKIM-Signature header lines for a message, one per key in key order, each ending in CRLF. */
+export function signatureHeaders(raw: Buffer, keys: readonly DkimKey[], now = Date.now()): string {
+  const pending = prepareSignatures(raw, keys.map((k) => ({ ...k, algorithm: algorithmOf(k) })), now);
+  return pending.map((p, i) => `DKIM-Signature: ${p.value}${signPrepared(p, (keys[i] as DkimKey).key)}\r\n`).join('');
+}
+
+/** The message with its DKIM-Signature headers prepended. */
+export function withSignatureHeaders(raw: Buffer, headers: string): Buffer {
+  return Buffer.concat([Buffer.from(headers, 'binary'), raw]);
+}
+
 /** Signs in this thread: returns the message with DKIM-Signature headers prepended, one per key. */
 export function dkimSign(raw: Buffer, keys: readonly DkimKey[], now = Date.now()): Buffer {
   if (keys.length === 0) return raw;
-  const pending = prepareSignatures(raw, keys.map((k) => ({ ...k, algorithm: algorithmOf(k) })), now);
-  return withSignatures(raw, pending, pending.map((p, i) => signPrepared(p, (keys[i] as DkimKey).key)));
+  return withSignatureHeaders(raw, signatureHeaders(raw, keys, now));
 }
 
 /** Reads the configured key files; a missing or unusable key is one sentence at startup. */

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { composeMessage } from '../../src/mail/compose.js';
 import { dkimSign, loadDkimKey } from '../../src/mail/dkim.js';
+import { createDkimSigner } from '../../src/mail/dkim-pool.js';
 import { listUnsubscribeHeaders } from '../../src/unsubscribe/links.js';
 import { dnsmasqSkip, startDnsmasq, txtRecord, type DnsServer } from '../helpers/dnsmasq.js';
 
@@ -73,5 +74,28 @@ describe('DKIM signatures verified by mailauth against keys served by real DNS',
     // mailauth reports a body-hash mismatch as neutral with this comment (RFC 6376 6.3 leaves it to the verifier).
     assert.notEqual(bodyCheck.status.result, 'pass');
     assert.match(String(bodyCheck.status.comment), /body hash did not verify/);
+  });
+
+  it('the signing threads sign many messages at once, each with its own signature, both keys', async () => {
+    const keys = [
+      loadDkimKey('shop.test', 's2048', rsa.privateKey.export({ type: 'pkcs8', format: 'pem' })),
+      loadDkimKey('shop.test', 'ed1', ed.privateKey.export({ type: 'pkcs8', format: 'pem' })),
+    ];
+    const signer = createDkimSigner(keys, 2);
+    try {
+      const base = (await message()).toString('binary');
+      const messages = Array.from({ length: 40 }, (_, i) => Buffer.from(base.replace('Hello Ann,', `Hello Ann ${i},`), 'binary'));
+      const signed = await Promise.all(messages.map((m) => signer.sign(m)));
+      for (const [i, out] of signed.entries()) {
+        assert.ok(out.subarray(out.length - messages[i]!.length).equals(messages[i]!), 'the message follows its signatures unchanged');
+        const result = await dkimVerify(out, { resolver });
+        assert.deepEqual(result.results.map((r) => r.status.result), ['pass', 'pass'], `message ${i}`);
+      }
+      // A signature belongs to its message: moved onto another one, it fails.
+      const swapped = Buffer.concat([signed[0]!.subarray(0, signed[0]!.length - messages[0]!.length), messages[1]!]);
+      assert.notEqual((await dkimVerify(swapped, { resolver })).results[0]?.status.result, 'pass');
+    } finally {
+      await signer.close();
+    }
   });
 });
