@@ -20,4 +20,15 @@ describe('DKIM body hash (relaxed)', () => {
     ];
     for (const body of bodies) assert.equal(bodyHash(Buffer.from(body, 'latin1')), reference(body), JSON.stringify(body));
   });
+
+  it('matches the reference for 5,000 random bodies of spaces, tabs, CR, LF and text (fixed seed)', () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const alphabet = [' ', ' ', '\t', '\r', '\n', '\r\n', '\r\n', 'a', 'b', '=', '.'];
+    for (let n = 0; n < 5000; n++) {
+      let body = '';
+      for (let i = Math.floor(random() * 40); i > 0; i--) body += alphabet[Math.floor(random() * alphabet.length)];
+      assert.equal(bodyHash(Buffer.from(body, 'latin1')), reference(body), JSON.stringify(body));
+    }
+  });
 });
