@@ -38,7 +38,15 @@ export function scoreWithSpamd(address: string, raw: Buffer, timeoutMs = 30_000)
 
 /** rspamd's HTTP API (`POST /checkv2`): `score`, `required_score` and the symbols that fired. */
 export async function scoreWithRspamd(url: string, raw: Buffer, timeoutMs = 30_000): Promise<SpamScore> {
-  const response = await fetch(`${url.replace(/\/+$/, '')}/checkv2`, { method: 'POST', body: raw, signal: AbortSignal.timeout(timeoutMs) });
+  let response: Response;
+  try {
+    response = await fetch(`${url.replace(/\/+$/, '')}/checkv2`, { method: 'POST', body: raw, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    // fetch says only "fetch failed"; the reason (refused, timed out) is its cause.
+    const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+    const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause?.code ?? cause?.message ?? (error as Error).message);
+    throw new Error(`rspamd at ${url} cannot be reached: ${reason}`);
+  }
   if (!response.ok) throw new Error(`rspamd at ${url} answered ${response.status}`);
   const result = (await response.json()) as { score?: number; required_score?: number; symbols?: Record<string, unknown> };
   if (typeof result.score !== 'number') throw new Error(`rspamd at ${url} sent no score`);
