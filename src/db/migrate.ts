@@ -6,6 +6,7 @@ import { campaigns } from './migrations/0002-campaigns.js';
 import { feedback } from './migrations/0003-feedback.js';
 import { reputation } from './migrations/0004-reputation.js';
 import { abuseReports } from './migrations/0005-abuse-reports.js';
+import { transactionalDue } from './migrations/0006-transactional-due.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -15,6 +16,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0003-feedback': feedback(dialect),
     '0004-reputation': reputation(dialect),
     '0005-abuse-reports': abuseReports(dialect),
+    '0006-transactional-due': transactionalDue(),
   };
 }
 

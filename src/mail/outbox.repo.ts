@@ -61,7 +61,8 @@ export async function confirmationTimes(db: Db, subscriberId: number, listId: nu
 
 /**
  * Claims due messages for one worker with a lease: `sending` rows whose lease expired (their
- * worker died), then deferred and queued rows whose time has come, each claim one statement.
+ * worker died), then due mail outside campaigns, then deferred and queued campaign mail whose
+ * time has come, each claim one statement.
  * The attempt counter moves at claim time, so a crash mid-send still counts as an attempt.
  */
 export async function claimDue(
@@ -80,19 +81,17 @@ export async function claimDue(
     options,
     db.selectFrom('outbox').select('id').where('status', '=', 'sending').where('lease_until', '<', now).orderBy('lease_until').limit(limit),
   );
-  // Retries first: a deferred message has waited longer than the queued ones behind it.
-  for (const status of ['deferred', 'queued'] as const) {
+  // Mail outside campaigns first (a confirmation must not wait behind a million-recipient
+  // backlog), then retries (a deferred message has waited longer than the queued ones behind it).
+  for (const [status, transactional] of [['deferred', true], ['queued', true], ['deferred', false], ['queued', false]] as const) {
     if (claimed.length >= limit) break;
-    const due = await claimWhere(
-      db,
-      dialect,
-      options,
-      db.selectFrom('outbox').select('id').where('status', '=', status).where('next_attempt_at', '<=', now).orderBy('next_attempt_at').limit(limit - claimed.length),
-    );
+    let candidates = db.selectFrom('outbox').select('id').where('status', '=', status).where('next_attempt_at', '<=', now);
+    if (transactional) candidates = candidates.where('campaign_id', 'is', null);
+    const due = await claimWhere(db, dialect, options, candidates.orderBy('next_attempt_at').limit(limit - claimed.length));
     claimed = claimed.concat(due);
   }
-  // RETURNING has no order; hand rows out in the order they were due.
-  return claimed.sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.id - b.id);
+  // RETURNING has no order; hand rows out in the order they were due, mail outside campaigns first.
+  return claimed.sort((a, b) => Number(a.campaign_id !== null) - Number(b.campaign_id !== null) || a.next_attempt_at - b.next_attempt_at || a.id - b.id);
 }
 
 async function claimWhere(

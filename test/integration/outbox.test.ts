@@ -73,6 +73,28 @@ for (const dialect of DIALECTS) {
     });
   });
 
+  describe(`outbox claim order on ${dialect.name}`, { skip: dialect.skip }, () => {
+    let own: Awaited<ReturnType<typeof migratedDatabase>>;
+    before(async () => {
+      own = await migratedDatabase(dialect);
+    });
+    after(() => own.cleanup());
+
+    it('claims a confirmation before a campaign backlog that was due earlier', async () => {
+      const { database } = own;
+      const now = 3_000_000;
+      const backlog: number[] = [];
+      for (let i = 0; i < 250; i++) {
+        backlog.push(await enqueue(database.db, { kind: 'campaign', campaignId: 77, listId: null, subscriberId: null, messageId: newMessageId('shop.test'), notBefore: now + i }, now));
+      }
+      const confirmation = await enqueue(database.db, { kind: 'confirmation', listId: null, subscriberId: null, messageId: newMessageId('shop.test'), notBefore: now + 500 }, now);
+      const first = await claimDue(database.db, database.dialect, { workerId: 'T', now: now + 1000, leaseMs: 60_000, limit: 10 });
+      assert.deepEqual(first.map((r) => r.id), [confirmation, ...backlog.slice(0, 9)], 'the confirmation first, then the campaign in due order');
+      const rest = await claimDue(database.db, database.dialect, { workerId: 'T', now: now + 1000, leaseMs: 60_000, limit: 1000 });
+      assert.deepEqual(rest.map((r) => r.id), backlog.slice(9));
+    });
+  });
+
   describe(`outbox worker over real SMTP on ${dialect.name}`, { skip: dialect.skip }, () => {
     it('sends, defers 4xx with backoff and never retries a 5xx', async () => {
       const receiver = await startSmtpReceiver((rcpt, attempt) => {
