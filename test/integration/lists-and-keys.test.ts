@@ -45,7 +45,8 @@ for (const dialect of DIALECTS) {
       assert.equal(stored.length, 1);
       assert.ok(!JSON.stringify(stored).includes(key), 'the key itself is not stored');
       assert.deepEqual((await s.apiKeys.authenticate(key))?.name, 'shop backend');
-      assert.equal(await s.apiKeys.authenticate(key.slice(0, -1) + 'x'), undefined);
+      // One character changed (a random key ends in 'x' one time in 64: then change it to 'y').
+      assert.equal(await s.apiKeys.authenticate(key.slice(0, -1) + (key.endsWith('x') ? 'y' : 'x')), undefined);
       await assert.rejects(s.apiKeys.create('shop backend'), { code: 'conflict' });
       await s.apiKeys.revoke('shop backend');
       assert.equal(await s.apiKeys.authenticate(key), undefined);
