@@ -5,7 +5,7 @@ import { fanOut } from '../../src/campaigns/fan-out.js';
 import { suppressionHash } from '../../src/unsubscribe/suppression-key.js';
 import { DIALECTS } from '../helpers/databases.js';
 import { capturedMails } from '../helpers/listwarden.js';
-import { FORM, servicesFor, type TestServices } from '../helpers/services.js';
+import { confirmedSignups, FORM, servicesFor, type TestServices } from '../helpers/services.js';
 
 const HTML = '<p>Hi {{ subscriber.name }}</p><a href="{{ unsubscribe_url }}">Unsubscribe</a>';
 
@@ -16,12 +16,9 @@ for (const dialect of DIALECTS) {
     before(async () => {
       t = await servicesFor(dialect, { LISTWARDEN_POSTAL_ADDRESS: 'Shop BV, Amsterdam' });
       const s = t.services;
-      listId = (await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' })).id;
-      for (let i = 0; i < 12; i++) {
-        await s.signup({ list: 'news', email: `p${i}@example.test`, name: `P${i}` }, FORM);
-        const view = await s.subscribers.show(`p${i}@example.test`);
-        await s.confirm.confirm(s.tokens.sign('confirm', view.id, listId), FORM);
-      }
+      const list = await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
+      listId = list.id;
+      await confirmedSignups(s, list, Array.from({ length: 12 }, (_, i) => ({ email: `p${i}@example.test`, name: `P${i}` })));
       await s.database.db.insertInto('suppressions').values({ email_hash: suppressionHash('p11@example.test'), reason: 'complaint', created_at: Date.now() }).execute();
       await s.worker.drain(); // the confirmation mails
     });
@@ -91,11 +88,7 @@ for (const dialect of DIALECTS) {
       const t = await servicesFor(dialect, { LISTWARDEN_POSTAL_ADDRESS: 'Shop BV, Amsterdam', ...env });
       const s = t.services;
       const list = await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
-      for (let i = 0; i < count; i++) {
-        await s.signup({ list: 'news', email: `w${i}@example.test` }, FORM);
-        const view = await s.subscribers.show(`w${i}@example.test`);
-        await s.confirm.confirm(s.tokens.sign('confirm', view.id, list.id), FORM);
-      }
+      await confirmedSignups(s, list, Array.from({ length: count }, (_, i) => ({ email: `w${i}@example.test` })));
       await s.worker.drain();
       const { id } = await s.campaigns.create({ list: 'news', subject: 'Hi', html: HTML });
       assert.ok(await moveCampaign(s.database.db, id, ['draft'], 'running', Date.now()));

@@ -5,7 +5,7 @@ import { fanOut } from '../../src/campaigns/fan-out.js';
 import { DIALECTS } from '../helpers/databases.js';
 import { fixture } from '../helpers/feedback-fixtures.js';
 import { capturedMails } from '../helpers/listwarden.js';
-import { FORM, servicesFor, type TestServices } from '../helpers/services.js';
+import { confirmedSignups, servicesFor, type TestServices } from '../helpers/services.js';
 
 const HTML = '<p>Hi {{ subscriber.name }}</p><a href="{{ unsubscribe_url }}">Unsubscribe</a>';
 
@@ -45,12 +45,9 @@ for (const dialect of DIALECTS) {
         LISTWARDEN_GUARD_MIN_DELIVERIES: '1000',
       });
       const s = t.services;
-      listId = (await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' })).id;
-      for (let i = 0; i < count; i++) {
-        await s.signup({ list: 'news', email: `r${i}@example.net`, name: `R${i}` }, FORM);
-        const view = await s.subscribers.show(`r${i}@example.net`);
-        await s.confirm.confirm(s.tokens.sign('confirm', view.id, listId), FORM);
-      }
+      const list = await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
+      listId = list.id;
+      await confirmedSignups(s, list, Array.from({ length: count }, (_, i) => ({ email: `r${i}@example.net`, name: `R${i}` })));
       await s.worker.drain();
       campaignId = (await s.campaigns.create({ list: 'news', subject: 'Winter sale', html: HTML })).id;
       assert.ok(await moveCampaign(s.database.db, campaignId, ['draft'], 'running', Date.now()));

@@ -8,7 +8,7 @@ import { moveCampaign } from '../../src/campaigns/campaigns.repo.js';
 import { fanOut } from '../../src/campaigns/fan-out.js';
 import { DIALECTS } from '../helpers/databases.js';
 import { cli, newInstance, type Instance } from '../helpers/listwarden.js';
-import { FORM, servicesFor, type TestServices } from '../helpers/services.js';
+import { confirmedSignups, servicesFor, type TestServices } from '../helpers/services.js';
 import { rbldnsdSkip, startRbldnsd, TEST_ENTRIES, type RbldnsdServer } from '../helpers/rbldnsd.js';
 
 /** Zones as real lists shape them: single IPs, whole ranges, IPv6, refusals, dead and wildcard zones. */
@@ -102,11 +102,7 @@ for (const dialect of DIALECTS) {
       });
       const s = t.services;
       const list = await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
-      for (let i = 0; i < 3; i++) {
-        await s.signup({ list: 'news', email: `w${i}@example.net` }, FORM);
-        const view = await s.subscribers.show(`w${i}@example.net`);
-        await s.confirm.confirm(s.tokens.sign('confirm', view.id, list.id), FORM);
-      }
+      await confirmedSignups(s, list, Array.from({ length: 3 }, (_, i) => ({ email: `w${i}@example.net` })));
       await s.worker.drain();
       campaignId = (await s.campaigns.create({ list: 'news', subject: 'Sale', html: '<a href="{{ unsubscribe_url }}">Unsubscribe</a>' })).id;
       await moveCampaign(s.database.db, campaignId, ['draft'], 'running', Date.now());

@@ -8,7 +8,7 @@ import { DIALECTS } from '../helpers/databases.js';
 import { dovecotSkip, startDovecot, type ImapServer } from '../helpers/dovecot.js';
 import { fixture } from '../helpers/feedback-fixtures.js';
 import { capturedMails } from '../helpers/listwarden.js';
-import { FORM, servicesFor, type TestServices } from '../helpers/services.js';
+import { confirmedSignups, servicesFor, type TestServices } from '../helpers/services.js';
 
 for (const dialect of DIALECTS) {
   describe(`IMAP mailbox poller against Dovecot on ${dialect.name}`, { skip: dialect.skip || dovecotSkip }, () => {
@@ -25,11 +25,7 @@ for (const dialect of DIALECTS) {
       });
       const s = t.services;
       const list = await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
-      for (let i = 0; i < 3; i++) {
-        await s.signup({ list: 'news', email: `m${i}@example.net` }, FORM);
-        const view = await s.subscribers.show(`m${i}@example.net`);
-        await s.confirm.confirm(s.tokens.sign('confirm', view.id, list.id), FORM);
-      }
+      await confirmedSignups(s, list, Array.from({ length: 3 }, (_, i) => ({ email: `m${i}@example.net` })));
       await s.worker.drain();
       const { id } = await s.campaigns.create({ list: 'news', subject: 'Sale', html: '<a href="{{ unsubscribe_url }}">Unsubscribe</a>' });
       await moveCampaign(s.database.db, id, ['draft'], 'running', Date.now());

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from '../helpers/databases.js';
 import { rbldnsdSkip, startRbldnsd, type RbldnsdServer } from '../helpers/rbldnsd.js';
-import { FORM, servicesFor, type TestServices } from '../helpers/services.js';
+import { confirmedSignups, servicesFor, type TestServices } from '../helpers/services.js';
 import { rspamdSkip, startRspamd, type RspamdServer } from '../helpers/rspamd.js';
 import { spamdSkip, startSpamd, type SpamdServer } from '../helpers/spamd.js';
 import { scoreWithRspamd } from '../../src/reputation/spam-scorer.js';
@@ -30,11 +30,8 @@ describe('pre-send checks against real spamd and rbldnsd', { skip: spamdSkip || 
       LISTWARDEN_DOMAIN_ZONES: 'dbl.test.bl',
       LISTWARDEN_DNS_SERVERS: dns.address,
     });
-    const s = t.services;
-    const list = await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
-    await s.signup({ list: 'news', email: 'kim@example.net' }, FORM);
-    const view = await s.subscribers.show('kim@example.net');
-    await s.confirm.confirm(s.tokens.sign('confirm', view.id, list.id), FORM);
+    const list = await t.services.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
+    await confirmedSignups(t.services, list, [{ email: 'kim@example.net' }]);
   });
   after(async () => {
     await t?.cleanup();
@@ -72,11 +69,8 @@ describe('pre-send content score from a real rspamd', { skip: rspamdSkip || sqli
   before(async () => {
     rspamd = await startRspamd();
     t = await servicesFor(sqlite, { LISTWARDEN_POSTAL_ADDRESS: 'Shop BV, Amsterdam', LISTWARDEN_RSPAMD_URL: rspamd.url, LISTWARDEN_DOMAIN_ZONES: '' });
-    const s = t.services;
-    const list = await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
-    await s.signup({ list: 'news', email: 'kim@example.net' }, FORM);
-    const view = await s.subscribers.show('kim@example.net');
-    await s.confirm.confirm(s.tokens.sign('confirm', view.id, list.id), FORM);
+    const list = await t.services.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
+    await confirmedSignups(t.services, list, [{ email: 'kim@example.net' }]);
   });
   after(async () => {
     await t?.cleanup();
