@@ -4,6 +4,7 @@ import type { FeedbackChannel, OutboxRow } from '../db/schema.js';
 import type { ParsedFeedback } from '../feedback/parse-feedback.js';
 import { queueOwnerAlert, type OwnerAlerts } from '../mail/owner-alert.js';
 import { insertAbuseReport } from './abuse-reports.repo.js';
+import { SPAMBOT_RESPONSE } from './finding.js';
 
 export interface AbuseDeps {
   alerts: OwnerAlerts;
@@ -45,10 +46,9 @@ export function createAbuseService(deps: AbuseDeps) {
             `An abuse report (${report.style}, ${report.complaint?.feedbackType ?? 'abuse'}) from ${report.complaint?.reporter ?? 'an unknown reporter'} names a message that Listwarden did not send.`,
             `Reported message: ${messageId ?? '(no Message-ID)'}${report.complaint?.sourceIp ? `, sent from ${report.complaint.sourceIp}` : ''}.`,
             '',
-            'Something else on this server is sending mail. Now:',
-            '  1. hold the queue:                postsuper -h ALL',
-            '  2. find the sender:               listwarden audit --mail-activity',
-            '  3. block port 25 for all but the MTA: nft add rule inet filter output tcp dport 25 meta skuid != postfix reject',
+            'Something else on this server is sending mail.',
+            '',
+            ...SPAMBOT_RESPONSE,
           ].join('\n'),
           now,
         );

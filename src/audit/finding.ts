@@ -31,6 +31,20 @@ export function skipped(id: string, reason: string): CheckResult {
   return { id, status: 'skipped', reason };
 }
 
+/** The nftables rule that lets only the MTA's user reach remote port 25. */
+export const BLOCK_OUTBOUND_25 = 'nft add rule inet filter output tcp dport 25 meta skuid != postfix reject';
+
+/** What the owner does at once when this server sends mail Listwarden did not send (alert mails end with it). */
+export const SPAMBOT_RESPONSE: readonly string[] = [
+  'Do this now:',
+  '  1. hold the queue so nothing more leaves:  postsuper -h ALL',
+  '  2. find the script or account that sends:   listwarden audit --mail-activity',
+  '     (it names the process, the PHP script or the local user)',
+  '  3. block outbound port 25 for all but the MTA:',
+  `     ${BLOCK_OUTBOUND_25}`,
+  '  4. once clean, release the good mail:        postsuper -H ALL   (or delete the spam: postsuper -d ALL)',
+];
+
 const WEIGHT: Record<Severity, number> = { critical: 25, warning: 8, suggestion: 2, info: 0 };
 
 /** 100 for a clean host; each finding takes its weight off, never below 0. */

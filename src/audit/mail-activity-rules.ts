@@ -1,4 +1,4 @@
-import { finding, pass, type CheckResult } from './finding.js';
+import { BLOCK_OUTBOUND_25, finding, pass, type CheckResult } from './finding.js';
 
 /** Process names of mail transfer agents: their port-25 connections are the MTA doing its job. */
 export const MTA_PROCESSES = /^(master|smtp|smtpd|lmtp|postfix|exim|exim4|sendmail|opensmtpd|smtpd-|qmail-remote|qmail-smtpd|haraka)$/;
@@ -57,7 +57,7 @@ export function foreignSmtpConnections(connections: readonly Connection[], liste
     title: 'A process other than the MTA is talking SMTP to port 25',
     evidence: `${suspects.length} connection${suspects.length === 1 ? '' : 's'} around the MTA: ${named.join('; ')}`,
     expected: 'only the MTA (and Listwarden through it) connects to remote port 25',
-    fix: `stop it: kill ${[...new Set(suspects.map((c) => c.owners[0]?.pid))].join(' ')}; find how it got there (crontab -l -u <user>, the web root, /tmp); block outbound 25 for everyone but the MTA: nft add rule inet filter output tcp dport 25 meta skuid != postfix reject`,
+    fix: `stop it: kill ${[...new Set(suspects.map((c) => c.owners[0]?.pid))].join(' ')}; find how it got there (crontab -l -u <user>, the web root, /tmp); block outbound 25 for everyone but the MTA: ${BLOCK_OUTBOUND_25}`,
   });
 }
 

@@ -1,4 +1,4 @@
-import type { Finding } from './finding.js';
+import { SPAMBOT_RESPONSE, type Finding } from './finding.js';
 
 /** What the periodic spambot check already told the owner: per finding id, when and what. */
 export interface WatchState {
@@ -60,13 +60,7 @@ export function spambotAlert(due: readonly Finding[], hostname: string): { subje
       `Listwarden's spambot check on ${hostname} found ${due.length === 1 ? 'a critical sign' : `${due.length} critical signs`} that this server is being used to send spam:`,
       '',
       ...due.flatMap((f) => [`- ${f.title} [${f.id}]`, `  seen: ${f.evidence}`, `  fix:  ${f.fix}`, '']),
-      'Do this now:',
-      '  1. hold the queue so nothing more leaves:  postsuper -h ALL',
-      '  2. find the script or account that sends:   listwarden audit --mail-activity',
-      '     (the findings above name the process, the PHP script or the local user)',
-      '  3. block outbound port 25 for all but the MTA:',
-      '     nft add rule inet filter output tcp dport 25 meta skuid != postfix reject',
-      '  4. once clean, release the good mail:        postsuper -H ALL   (or delete the spam: postsuper -d ALL)',
+      ...SPAMBOT_RESPONSE,
     ].join('\n'),
   };
 }

@@ -1,4 +1,4 @@
-import { finding, pass, type CheckResult } from '../finding.js';
+import { BLOCK_OUTBOUND_25, finding, pass, type CheckResult } from '../finding.js';
 import type { Host } from '../host.js';
 
 export interface Chain {
@@ -90,7 +90,7 @@ export function firewallFindings(ruleset: Ruleset | undefined): CheckResult[] {
         expected: 'nftables (or iptables) dropping incoming connections except the ports you serve',
         fix: 'apt-get install nftables; write /etc/nftables.conf with "policy drop;" in the input chain and accept 22, 25, 80, 443; systemctl enable --now nftables',
       }),
-      finding({ id: 'firewall.outbound-25', severity: 'warning', title: 'Outbound port 25 is open to every process', evidence: 'no firewall rules', expected: 'only the MTA’s user may connect to remote port 25', fix: 'nft add rule inet filter output tcp dport 25 meta skuid != postfix reject' }),
+      finding({ id: 'firewall.outbound-25', severity: 'warning', title: 'Outbound port 25 is open to every process', evidence: 'no firewall rules', expected: 'only the MTA’s user may connect to remote port 25', fix: BLOCK_OUTBOUND_25 }),
     ];
   }
   const results: CheckResult[] = [];
@@ -122,7 +122,7 @@ export function firewallFindings(ruleset: Ruleset | undefined): CheckResult[] {
           title: 'Outbound port 25 is open to every process',
           evidence: `${ruleset.source}: no output rule limits tcp port 25`,
           expected: 'only the MTA’s user may connect to remote port 25, so a hijacked web app cannot send spam around it',
-          fix: ruleset.kind === 'nftables' ? 'nft add rule inet filter output tcp dport 25 meta skuid != postfix reject   (and put it in /etc/nftables.conf)' : 'iptables -A OUTPUT -p tcp --dport 25 -m owner ! --uid-owner postfix -j REJECT',
+          fix: ruleset.kind === 'nftables' ? `${BLOCK_OUTBOUND_25}   (and put it in /etc/nftables.conf)` : 'iptables -A OUTPUT -p tcp --dport 25 -m owner ! --uid-owner postfix -j REJECT',
         }),
   );
   return results;
