@@ -8,7 +8,9 @@ import { numberToIpv4, ipv4ToNumber } from '../src/reputation/ip-address.js';
 import { zoneInfo } from '../src/reputation/zones.js';
 import { startRbldnsd, TEST_ENTRIES } from '../test/helpers/rbldnsd.js';
 
-const { values } = parseArgs({ options: { concurrency: { type: 'string', default: '64' }, sweep: { type: 'string', default: '10000' } } });
+const { values } = parseArgs({
+  options: { concurrency: { type: 'string', default: '64' }, sweep: { type: 'string', default: '10000' } },
+});
 const concurrency = Number(values.concurrency);
 const sweepSize = Number(values.sweep);
 
@@ -27,7 +29,8 @@ const zones = Array.from({ length: 8 }, (_, i) => ({
 const dns = await startRbldnsd(zones);
 try {
   const infos = zones.map((z) => zoneInfo(z.zone));
-  const fresh = () => new DnsblClient({ servers: [dns.address], timeoutMs: 2000, tries: 2, concurrency, dqsKey: undefined });
+  const fresh = () =>
+    new DnsblClient({ servers: [dns.address], timeoutMs: 2000, tries: 2, concurrency, dqsKey: undefined });
 
   const c24 = fresh();
   let t = performance.now();
@@ -45,8 +48,24 @@ try {
     JSON.stringify({
       bench: 'dnsbl',
       concurrency,
-      range24: { zones: infos.length, queries: c24.queries, listed: range.listed.length, errors: range.errors.length, seconds: Number(rangeSeconds.toFixed(3)), peakInFlight: c24.peakInFlight },
-      sweep: { addresses: addresses.length, zones: infos.length, queries: cSweep.queries, listed: sweep.listed.length, errors: sweep.errors.length, seconds: Number(sweepSeconds.toFixed(2)), queriesPerSecond: Math.round(cSweep.queries / sweepSeconds), peakInFlight: cSweep.peakInFlight },
+      range24: {
+        zones: infos.length,
+        queries: c24.queries,
+        listed: range.listed.length,
+        errors: range.errors.length,
+        seconds: Number(rangeSeconds.toFixed(3)),
+        peakInFlight: c24.peakInFlight,
+      },
+      sweep: {
+        addresses: addresses.length,
+        zones: infos.length,
+        queries: cSweep.queries,
+        listed: sweep.listed.length,
+        errors: sweep.errors.length,
+        seconds: Number(sweepSeconds.toFixed(2)),
+        queriesPerSecond: Math.round(cSweep.queries / sweepSeconds),
+        peakInFlight: cSweep.peakInFlight,
+      },
       target: { range24Seconds: 1, sweepSeconds: 30 },
     }),
   );

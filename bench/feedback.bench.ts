@@ -48,7 +48,9 @@ function peakRssKb(pid: number): number {
 }
 
 try {
-  const build = process.env.BENCH_NO_BUILD ? { status: 0, stderr: '' } : spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  const build = process.env.BENCH_NO_BUILD
+    ? { status: 0, stderr: '' }
+    : spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
   const env = {
     ...process.env,
@@ -62,7 +64,13 @@ try {
 
   // A list of `messages` confirmed subscribers and a campaign sent to all of them.
   const csv = join(dir, 'people.csv');
-  writeFileSync(csv, ['email,name,confirmed_at,confirm_ip', ...Array.from({ length: messages }, (_, i) => `c${i}@example${i % 997}.net,C${i},2025-01-01T00:00:00Z,192.0.2.1`)].join('\n') + '\n');
+  writeFileSync(
+    csv,
+    [
+      'email,name,confirmed_at,confirm_ip',
+      ...Array.from({ length: messages }, (_, i) => `c${i}@example${i % 997}.net,C${i},2025-01-01T00:00:00Z,192.0.2.1`),
+    ].join('\n') + '\n',
+  );
   const run = (args: string[]) => {
     const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
     if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
@@ -72,11 +80,19 @@ try {
   run(['import', csv, '--list', 'news', '--source', 'benchmark', '--with-proof']);
   const services = await createServices(loadConfig(env), { logger: createLogger('silent') });
   const list = await services.lists.requireList('news');
-  const { id } = await services.campaigns.create({ list: 'news', subject: 'Winter sale', html: '<p>Hi</p><a href="{{ unsubscribe_url }}">Unsubscribe</a>' });
+  const { id } = await services.campaigns.create({
+    list: 'news',
+    subject: 'Winter sale',
+    html: '<p>Hi</p><a href="{{ unsubscribe_url }}">Unsubscribe</a>',
+  });
   await moveCampaign(services.database.db, id, ['draft'], 'running', Date.now());
   await fanOut(services.database, { id, list_id: list.id }, 'shop.test', 5000);
   // Delivered (marking rows sent stands in for the SMTP part, measured by bench:send).
-  await services.database.db.updateTable('outbox').set({ status: 'sent', sent_at: Date.now() }).where('campaign_id', '=', id).execute();
+  await services.database.db
+    .updateTable('outbox')
+    .set({ status: 'sent', sent_at: Date.now() })
+    .where('campaign_id', '=', id)
+    .execute();
   await moveCampaign(services.database.db, id, ['running'], 'finished', Date.now());
   const rows = await services.database.db
     .selectFrom('outbox as o')
@@ -91,7 +107,9 @@ try {
   const verp = createVerpCodec([SECRET]);
   const folder = join(dir, 'reports');
   mkdirSync(folder);
-  const templates = new Map(MIX.map(([name]) => [name, fixture(name, { RCPT: '{{RCPT}}', VERP: '{{VERP}}', MSGID: '{{MSGID}}' })]));
+  const templates = new Map(
+    MIX.map(([name]) => [name, fixture(name, { RCPT: '{{RCPT}}', VERP: '{{VERP}}', MSGID: '{{MSGID}}' })]),
+  );
   rows.forEach((row, i) => {
     const name = wheel[i % wheel.length] as string;
     const raw = (templates.get(name) as string)
@@ -105,7 +123,10 @@ try {
   const started = process.hrtime.bigint();
   // BENCH_NODE_ARGS passes flags such as --cpu-prof to the ingest process only.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'feedback', 'ingest', folder, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'feedback', 'ingest', folder, '--json'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += String(d)));
@@ -117,7 +138,12 @@ try {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (code !== 0) throw new Error(`ingest failed: ${err}`);
   if (process.env.BENCH_SHOW_STDERR) process.stderr.write(err);
-  const summary = JSON.parse(out) as { messages: number; applied: number; quarantined: number; kinds: Record<string, number> };
+  const summary = JSON.parse(out) as {
+    messages: number;
+    applied: number;
+    quarantined: number;
+    kinds: Record<string, number>;
+  };
   console.log(
     JSON.stringify({
       bench: 'feedback',

@@ -10,7 +10,9 @@ import { parseArgs } from 'node:util';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin/listwarden.js');
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, postgres: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { rows: { type: 'string', default: '1000000' }, postgres: { type: 'string' } },
+});
 const rows = Number(values.rows);
 const dir = mkdtempSync(join(tmpdir(), 'lw-bench-import-'));
 const file = join(dir, 'customers.csv');
@@ -27,7 +29,8 @@ async function writeCsv(): Promise<void> {
   out.write('email,name,city,customer_id\n');
   const cities = ['Amsterdam', 'Rotterdam', 'Utrecht', 'Den Haag', 'Eindhoven'];
   for (let i = 0; i < rows; i++) {
-    if (!out.write(`customer${i}@example${i % 997}.test,Customer ${i},${cities[i % 5]},${100000 + i}\n`)) await once(out, 'drain');
+    if (!out.write(`customer${i}@example${i % 997}.test,Customer ${i},${cities[i % 5]},${100000 + i}\n`))
+      await once(out, 'drain');
   }
   out.end();
   await once(out, 'finish');
@@ -55,7 +58,9 @@ try {
   const slug = `bench-${Date.now()}`;
   run(['lists', 'create', slug, '--name', 'Bench', '--from', 'bench@shop.test']);
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [BIN, 'import', file, '--list', slug, '--source', 'benchmark', '--json'], { env });
+  const child = spawn(process.execPath, [BIN, 'import', file, '--list', slug, '--source', 'benchmark', '--json'], {
+    env,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += String(d)));

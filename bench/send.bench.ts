@@ -41,7 +41,9 @@ function peakRssKb(pid: number): number {
 const children: ChildProcess[] = [];
 try {
   // BENCH_NO_BUILD=1 measures dist/ as it is (for instrumented builds).
-  const build = process.env.BENCH_NO_BUILD ? { status: 0, stderr: '', stdout: '' } : spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  const build = process.env.BENCH_NO_BUILD
+    ? { status: 0, stderr: '', stdout: '' }
+    : spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`build failed: ${build.stderr}${build.stdout}`);
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   writeFileSync(join(dir, 'dkim.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
@@ -75,15 +77,29 @@ try {
   const out = createWriteStream(csv);
   out.write('email,name,city,confirmed_at,confirm_ip\n');
   for (let i = 0; i < recipients; i++) {
-    if (!out.write(`c${i}@example${i % 997}.test,Customer ${i},Delft,2025-01-01T00:00:00Z,192.0.2.1\n`)) await once(out, 'drain');
+    if (!out.write(`c${i}@example${i % 997}.test,Customer ${i},Delft,2025-01-01T00:00:00Z,192.0.2.1\n`))
+      await once(out, 'drain');
   }
   out.end();
   await once(out, 'finish');
   run(['import', csv, '--list', 'news', '--source', 'benchmark', '--with-proof']);
-  const paragraph = '<p>Dear {{ subscriber.name }}, our winter collection is here: warm coats, boots and scarves at prices that make the season easier. Visit the shop in {{ subscriber.city }} or order online.</p>\n';
+  const paragraph =
+    '<p>Dear {{ subscriber.name }}, our winter collection is here: warm coats, boots and scarves at prices that make the season easier. Visit the shop in {{ subscriber.city }} or order online.</p>\n';
   const html = `<html><body><h1>Winter sale, {{ subscriber.name }}</h1>\n${paragraph.repeat(Math.ceil(20_000 / paragraph.length))}<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p></body></html>`;
   writeFileSync(join(dir, 'campaign.html'), html);
-  const created = JSON.parse(run(['campaigns', 'create', '--list', 'news', '--subject', 'Winter sale for {{ subscriber.name }}', '--html', join(dir, 'campaign.html'), '--json']));
+  const created = JSON.parse(
+    run([
+      'campaigns',
+      'create',
+      '--list',
+      'news',
+      '--subject',
+      'Winter sale for {{ subscriber.name }}',
+      '--html',
+      join(dir, 'campaign.html'),
+      '--json',
+    ]),
+  );
   const key = JSON.parse(run(['apikeys', 'create', '--name', 'bench', '--json'])).key as string;
 
   // BENCH_SERVER_NODE_ARGS passes flags such as --cpu-prof to the server process only.
@@ -92,7 +108,10 @@ try {
   children.push(server);
   let log = '';
   server.stdout.on('data', (d) => (log = (log + String(d)).slice(-4000)));
-  server.stderr.on('data', (d) => { log = (log + String(d)).slice(-4000); if (process.env.BENCH_SHOW_STDERR) process.stderr.write(d); });
+  server.stderr.on('data', (d) => {
+    log = (log + String(d)).slice(-4000);
+    if (process.env.BENCH_SHOW_STDERR) process.stderr.write(d);
+  });
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
@@ -107,7 +126,10 @@ try {
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, peakRssKb(server.pid as number))), 200);
   const api = (path: string, method = 'GET') =>
-    fetch(`http://127.0.0.1:${httpPort}/api/v1/campaigns/${created.id}${path}`, { method, headers: { authorization: `Bearer ${key}` } }).then(async (r) => {
+    fetch(`http://127.0.0.1:${httpPort}/api/v1/campaigns/${created.id}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}` },
+    }).then(async (r) => {
       if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
       return r.json() as Promise<{ status: string; sent: number; failed: number; deferred: number; total: number }>;
     });

@@ -14,7 +14,11 @@ import { openDatabase } from '../src/db/database.js';
 const ROOT = new URL('..', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin/listwarden.js');
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '20' }, connections: { type: 'string', default: '32' }, postgres: { type: 'string' } },
+  options: {
+    seconds: { type: 'string', default: '20' },
+    connections: { type: 'string', default: '32' },
+    postgres: { type: 'string' },
+  },
 });
 const dir = mkdtempSync(join(tmpdir(), 'lw-bench-signup-'));
 const databaseUrl = values.postgres ?? `sqlite:${join(dir, 'bench.db')}`;
@@ -73,7 +77,11 @@ server.kill('SIGTERM');
 await once(server, 'exit');
 
 const database = openDatabase(databaseUrl);
-const stored = await database.db.selectFrom('consent_events').select((s) => s.fn.countAll<number>().as('n')).where('type', '=', 'signup').executeTakeFirstOrThrow();
+const stored = await database.db
+  .selectFrom('consent_events')
+  .select((s) => s.fn.countAll<number>().as('n'))
+  .where('type', '=', 'signup')
+  .executeTakeFirstOrThrow();
 await database.close();
 rmSync(dir, { recursive: true, force: true });
 

@@ -34,14 +34,20 @@ if (files.length === 0) {
 // RUN_TIMEOUT_MS with every process it started, so CI ends with a report instead of a timeout.
 const TEST_TIMEOUT_MS = Number(process.env.LISTWARDEN_TEST_TIMEOUT_MS ?? 600_000);
 const RUN_TIMEOUT_MS = Number(process.env.LISTWARDEN_RUN_TIMEOUT_MS ?? 25 * 60_000);
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files], {
-  cwd: root,
-  stdio: 'inherit',
-  env: process.env,
-  detached: true,
-});
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: process.env,
+    detached: true,
+  },
+);
 const watchdog = setTimeout(() => {
-  console.error(`run-tests: the test run did not finish within ${RUN_TIMEOUT_MS / 60_000} minutes; stopping it and every process it started`);
+  console.error(
+    `run-tests: the test run did not finish within ${RUN_TIMEOUT_MS / 60_000} minutes; stopping it and every process it started`,
+  );
   try {
     process.kill(-child.pid, 'SIGKILL');
   } catch {}

@@ -69,7 +69,10 @@ export interface Services {
 }
 
 /** Wires every service for one process; `migrate` brings the schema up to date first. */
-export async function createServices(config: Config, options: { logger?: Logger; migrate?: boolean } = {}): Promise<Services> {
+export async function createServices(
+  config: Config,
+  options: { logger?: Logger; migrate?: boolean } = {},
+): Promise<Services> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const database = openDatabase(config.databaseUrl, {
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
@@ -94,7 +97,9 @@ export async function createServices(config: Config, options: { logger?: Logger;
   const secrets = resolveSecrets(config);
   const tokens = createTokenCodec([secrets.current, ...secrets.previous]);
   const transport = createTransport(config.smtpUrl, { bulkConnections: config.outbox.concurrency });
-  const verifier = config.verifyDomains ? createDomainVerifier({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs }) : skipDomainChecks;
+  const verifier = config.verifyDomains
+    ? createDomainVerifier({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs })
+    : skipDomainChecks;
   const mailHtml = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'mail', format: 'html' });
   const mailText = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'mail', format: 'text' });
   const lists = createListsService(database);
@@ -119,7 +124,14 @@ export async function createServices(config: Config, options: { logger?: Logger;
     onQueued: () => worker.poke(),
   });
   const ownerAlerts = { to: config.adminEmail, from: `listwarden@${notifyDomain}` };
-  const feedback = createFeedbackService({ database, verp, guard, logger, softBounces: config.softBounces, abuse: createAbuseService({ alerts: ownerAlerts, logger }) });
+  const feedback = createFeedbackService({
+    database,
+    verp,
+    guard,
+    logger,
+    softBounces: config.softBounces,
+    abuse: createAbuseService({ alerts: ownerAlerts, logger }),
+  });
   const worker = createOutboxWorker({
     database,
     transport,
@@ -129,7 +141,12 @@ export async function createServices(config: Config, options: { logger?: Logger;
     batchSize: config.outbox.batchSize,
     retryPolicy: { ...DEFAULT_RETRY_POLICY, baseDelayMs: config.outbox.retryBaseMs },
     pacing: {
-      throttle: new Throttle({ ...DEFAULT_THROTTLE, globalRate: config.pacing.globalRate, destinationRate: config.pacing.destinationRate, pauseAfterDeferralMs: config.outbox.retryBaseMs }),
+      throttle: new Throttle({
+        ...DEFAULT_THROTTLE,
+        globalRate: config.pacing.globalRate,
+        destinationRate: config.pacing.destinationRate,
+        pauseAfterDeferralMs: config.outbox.retryBaseMs,
+      }),
       destinationOf: createDestinationResolver({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs }),
       ...(config.pacing.warmup ? { warmup: config.pacing.warmup } : {}),
     },
@@ -160,8 +177,14 @@ export async function createServices(config: Config, options: { logger?: Logger;
   const preSendDeps = {
     handler: campaignMail,
     dnsbl: dnsblClient,
-    domainZones: (config.reputation.domainZones ?? CATALOGUE.filter((z) => z.kind === 'domain').map((z) => z.zone)).map((zone) => ({ ...zoneInfo(zone), kind: 'domain' as const })),
-    scorer: spamd ? (raw: Buffer) => scoreWithSpamd(spamd, raw) : rspamdUrl ? (raw: Buffer) => scoreWithRspamd(rspamdUrl, raw) : undefined,
+    domainZones: (config.reputation.domainZones ?? CATALOGUE.filter((z) => z.kind === 'domain').map((z) => z.zone)).map(
+      (zone) => ({ ...zoneInfo(zone), kind: 'domain' as const }),
+    ),
+    scorer: spamd
+      ? (raw: Buffer) => scoreWithSpamd(spamd, raw)
+      : rspamdUrl
+        ? (raw: Buffer) => scoreWithRspamd(rspamdUrl, raw)
+        : undefined,
     threshold,
   };
   const reputation = createReputationMonitor({
@@ -230,7 +253,13 @@ const SCHEDULER_INTERVAL_MS = 2_000;
  * Runs `task` every `ms` (and at once when `now`), never two runs at a time; errors are logged.
  * The returned stop waits for a run in progress, so shutdown never cuts one off.
  */
-function every(logger: Logger, name: string, ms: number, task: () => Promise<unknown>, now = false): () => Promise<void> {
+function every(
+  logger: Logger,
+  name: string,
+  ms: number,
+  task: () => Promise<unknown>,
+  now = false,
+): () => Promise<void> {
   let running: Promise<void> | undefined;
   const run = () => {
     running ??= task()
@@ -294,7 +323,13 @@ export async function serve(
     }
     // The schedulers run in the process that serves HTTP only, so they never race each other.
     timers.push(
-      every(logger, 'housekeeping', HOUSEKEEPING_INTERVAL_MS, () => purgeStalePending(services.database, config.pendingTtlMs, logger), true),
+      every(
+        logger,
+        'housekeeping',
+        HOUSEKEEPING_INTERVAL_MS,
+        () => purgeStalePending(services.database, config.pendingTtlMs, logger),
+        true,
+      ),
       every(logger, 're-permission release', SCHEDULER_INTERVAL_MS, async () => {
         if ((await releaseDueRepermissions(services.database)) > 0) services.worker.poke();
       }),
@@ -307,7 +342,9 @@ export async function serve(
       const { publicResolverWarning } = await import('./reputation/resolvers.js');
       const warning = publicResolverWarning(config.dnsServers);
       if (warning) logger.warn(warning);
-      timers.push(every(logger, 'blocklist watch', config.reputation.intervalMs, () => services.reputation.runOnce(), true));
+      timers.push(
+        every(logger, 'blocklist watch', config.reputation.intervalMs, () => services.reputation.runOnce(), true),
+      );
     }
     if (config.audit.intervalMs > 0) {
       timers.push(every(logger, 'spambot check', config.audit.intervalMs, () => services.spambotWatch.runOnce(), true));
@@ -320,7 +357,14 @@ export async function serve(
   }
   services.worker.start();
   logger.info(
-    { url, inboundSmtp: inbound ? `${config.inboundHost}:${inbound.port}` : undefined, workerId: services.worker.workerId, publicUrl: config.publicUrl, transport: services.transport.name, database: services.database.dialect },
+    {
+      url,
+      inboundSmtp: inbound ? `${config.inboundHost}:${inbound.port}` : undefined,
+      workerId: services.worker.workerId,
+      publicUrl: config.publicUrl,
+      transport: services.transport.name,
+      database: services.database.dialect,
+    },
     options.workerOnly ? 'listwarden worker is running' : 'listwarden is listening',
   );
 

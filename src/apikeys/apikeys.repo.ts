@@ -1,7 +1,11 @@
 import type { Db } from '../db/database.js';
 import type { ApiKeyRow } from '../db/schema.js';
 
-export async function insertApiKey(db: Db, key: { name: string; hash: string; prefix: string }, now: number): Promise<number> {
+export async function insertApiKey(
+  db: Db,
+  key: { name: string; hash: string; prefix: string },
+  now: number,
+): Promise<number> {
   const row = await db
     .insertInto('api_keys')
     .values({ name: key.name, key_hash: key.hash, prefix: key.prefix, created_at: now })
@@ -11,7 +15,12 @@ export async function insertApiKey(db: Db, key: { name: string; hash: string; pr
 }
 
 export async function findActiveByHash(db: Db, hash: string): Promise<ApiKeyRow | undefined> {
-  return db.selectFrom('api_keys').selectAll().where('key_hash', '=', hash).where('revoked_at', 'is', null).executeTakeFirst();
+  return db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('key_hash', '=', hash)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
 }
 
 export async function allApiKeys(db: Db): Promise<ApiKeyRow[]> {

@@ -29,7 +29,8 @@ export function createApiKeysService(database: Database) {
   return {
     async create(nameInput: unknown): Promise<{ name: string; key: string }> {
       const name = typeof nameInput === 'string' ? nameInput.trim() : '';
-      if (!NAME.test(name)) throw invalidInput('A key name must be 1-64 letters, digits, spaces, dots, dashes or underscores.');
+      if (!NAME.test(name))
+        throw invalidInput('A key name must be 1-64 letters, digits, spaces, dots, dashes or underscores.');
       const key = KEY_PREFIX + randomBytes(24).toString('base64url');
       try {
         await repo.insertApiKey(db, { name, hash: hashKey(key), prefix: key.slice(0, 8) }, Date.now());
@@ -65,7 +66,8 @@ export function createApiKeysService(database: Database) {
     },
 
     async revoke(name: string): Promise<void> {
-      if (!(await repo.revokeByName(db, name, Date.now()))) throw new AppError('not_found', `There is no active API key named "${name}".`);
+      if (!(await repo.revokeByName(db, name, Date.now())))
+        throw new AppError('not_found', `There is no active API key named "${name}".`);
     },
   };
 }

@@ -19,7 +19,12 @@ export interface AbuseDeps {
 export function createAbuseService(deps: AbuseDeps) {
   return {
     /** Stores the report (and queues the alert) in the caller's transaction, with the feedback event. */
-    async record(trx: Db, report: ParsedFeedback, outbox: OutboxRow | undefined, channel: FeedbackChannel): Promise<'ours' | 'foreign'> {
+    async record(
+      trx: Db,
+      report: ParsedFeedback,
+      outbox: OutboxRow | undefined,
+      channel: FeedbackChannel,
+    ): Promise<'ours' | 'foreign'> {
       const verdict = outbox ? 'ours' : 'foreign';
       const now = Date.now();
       const messageId = report.original?.messageId ? `<${report.original.messageId}>` : null;
@@ -52,7 +57,15 @@ export function createAbuseService(deps: AbuseDeps) {
           ].join('\n'),
           now,
         );
-        deps.logger.error({ style: report.style, reporter: report.complaint?.reporter, sourceIp: report.complaint?.sourceIp, reportedMessageId: messageId }, 'abuse report about mail Listwarden did not send: something else on this server sends mail');
+        deps.logger.error(
+          {
+            style: report.style,
+            reporter: report.complaint?.reporter,
+            sourceIp: report.complaint?.sourceIp,
+            reportedMessageId: messageId,
+          },
+          'abuse report about mail Listwarden did not send: something else on this server sends mail',
+        );
       }
       return verdict;
     },

@@ -7,7 +7,15 @@ import { checkPatches, npmAuditFindings } from './checks/patches.js';
 import { checkPostfix } from './checks/postfix.js';
 import { checkSecuritySuites } from './checks/security-suites.js';
 import { checkSsh } from './checks/ssh.js';
-import { exitCodeFor, hygieneScore, selected, skipped, sortFindings, type CheckResult, type Finding } from './finding.js';
+import {
+  exitCodeFor,
+  hygieneScore,
+  selected,
+  skipped,
+  sortFindings,
+  type CheckResult,
+  type Finding,
+} from './finding.js';
 import type { Host } from './host.js';
 
 export interface AuditOptions {
@@ -51,13 +59,42 @@ export async function runAudit(host: Host, options: AuditOptions): Promise<Audit
   if (want('accounts')) tasks.push(checkAccounts(host));
   if (want('ssh')) tasks.push(checkSsh(host));
   if (want('patches')) tasks.push(checkPatches(host));
-  if (want('patches.npm-advisories') && options.npmAudit) tasks.push(options.npmAudit().then((json) => [json === undefined ? skipped('patches.npm-advisories', 'npm audit could not run (it needs the registry)') : npmAuditFindings(json)]));
+  if (want('patches.npm-advisories') && options.npmAudit)
+    tasks.push(
+      options
+        .npmAudit()
+        .then((json) => [
+          json === undefined
+            ? skipped('patches.npm-advisories', 'npm audit could not run (it needs the registry)')
+            : npmAuditFindings(json),
+        ]),
+    );
   if (want('suites')) tasks.push(checkSecuritySuites(host));
   if (want('firewall')) tasks.push(checkFirewall(host));
   if (want('postfix')) tasks.push(checkPostfix(host, options.postfixConfig));
-  if (want('relay')) tasks.push(options.mta ? checkOpenRelay(options.mta) : Promise.resolve([skipped('relay.open', 'the open relay probe only runs against the live host')]));
-  if (options.mailActivity && want('mail')) tasks.push(checkMailActivity(host, { ours: options.ours, foreignLimit: options.foreignLimit, ownPids: options.ownPids ?? new Set([process.pid]), postfixConfig: options.postfixConfig }));
-  if (want('abuse')) tasks.push(options.foreignAbuse ? options.foreignAbuse(host.now - ABUSE_WINDOW_DAYS * 86_400_000).then((r) => [abuseFindings(r, ABUSE_WINDOW_DAYS)]) : Promise.resolve([abuseFindings(undefined, ABUSE_WINDOW_DAYS)]));
+  if (want('relay'))
+    tasks.push(
+      options.mta
+        ? checkOpenRelay(options.mta)
+        : Promise.resolve([skipped('relay.open', 'the open relay probe only runs against the live host')]),
+    );
+  if (options.mailActivity && want('mail'))
+    tasks.push(
+      checkMailActivity(host, {
+        ours: options.ours,
+        foreignLimit: options.foreignLimit,
+        ownPids: options.ownPids ?? new Set([process.pid]),
+        postfixConfig: options.postfixConfig,
+      }),
+    );
+  if (want('abuse'))
+    tasks.push(
+      options.foreignAbuse
+        ? options
+            .foreignAbuse(host.now - ABUSE_WINDOW_DAYS * 86_400_000)
+            .then((r) => [abuseFindings(r, ABUSE_WINDOW_DAYS)])
+        : Promise.resolve([abuseFindings(undefined, ABUSE_WINDOW_DAYS)]),
+    );
   const results = (await Promise.all(tasks)).flat().filter((r) => selected(r.id, only));
   const findings = sortFindings(results.flatMap((r) => (r.status === 'finding' ? [r.finding] : [])));
   return {

@@ -17,7 +17,10 @@ export interface Finding {
 }
 
 /** One atomic check's verdict: a finding, a pass, or why it could not run here. */
-export type CheckResult = { id: string; status: 'finding'; finding: Finding } | { id: string; status: 'pass'; evidence: string } | { id: string; status: 'skipped'; reason: string };
+export type CheckResult =
+  | { id: string; status: 'finding'; finding: Finding }
+  | { id: string; status: 'pass'; evidence: string }
+  | { id: string; status: 'skipped'; reason: string };
 
 export function finding(f: Finding): CheckResult {
   return { id: f.id, status: 'finding', finding: f };
@@ -53,15 +56,27 @@ export function hygieneScore(findings: readonly Finding[]): number {
 }
 
 /** Exit code: 0 clean, 1 suggestions, 2 warnings, 3 critical; levels below `failOn` count as clean. */
-export function exitCodeFor(findings: readonly Finding[], failOn: 'suggestion' | 'warning' | 'critical' = 'suggestion'): number {
-  const worst = findings.reduce((code, f) => Math.max(code, f.severity === 'critical' ? 3 : f.severity === 'warning' ? 2 : f.severity === 'suggestion' ? 1 : 0), 0);
+export function exitCodeFor(
+  findings: readonly Finding[],
+  failOn: 'suggestion' | 'warning' | 'critical' = 'suggestion',
+): number {
+  const worst = findings.reduce(
+    (code, f) =>
+      Math.max(
+        code,
+        f.severity === 'critical' ? 3 : f.severity === 'warning' ? 2 : f.severity === 'suggestion' ? 1 : 0,
+      ),
+    0,
+  );
   const threshold = failOn === 'critical' ? 3 : failOn === 'warning' ? 2 : 1;
   return worst >= threshold ? worst : 0;
 }
 
 /** Most severe first, then by id, so reports and diffs are stable. */
 export function sortFindings(findings: readonly Finding[]): Finding[] {
-  return [...findings].sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.id.localeCompare(b.id));
+  return [...findings].sort(
+    (a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.id.localeCompare(b.id),
+  );
 }
 
 /**

@@ -28,7 +28,11 @@ export interface Host {
   /** Runs a command of the live host; undefined when it is missing, not live, or timed out. */
   run(command: string, args: readonly string[], options?: { timeoutMs?: number }): Promise<CommandResult | undefined>;
   /** Runs a tool that is told the root in its arguments (apt-get -o Dir=…), for any root. */
-  runTool(command: string, args: readonly string[], options?: { timeoutMs?: number }): Promise<CommandResult | undefined>;
+  runTool(
+    command: string,
+    args: readonly string[],
+    options?: { timeoutMs?: number },
+  ): Promise<CommandResult | undefined>;
   readonly now: number;
 }
 
@@ -40,7 +44,9 @@ export function openHost(root: string, options: { now?: number; commandTimeoutMs
   const readWhole = (path: string): string | undefined => {
     try {
       const buffer = readFileSync(at(path));
-      return (buffer.byteLength > MAX_FILE_BYTES ? buffer.subarray(buffer.byteLength - MAX_FILE_BYTES) : buffer).toString('utf8');
+      return (
+        buffer.byteLength > MAX_FILE_BYTES ? buffer.subarray(buffer.byteLength - MAX_FILE_BYTES) : buffer
+      ).toString('utf8');
     } catch {
       return undefined;
     }
@@ -93,7 +99,9 @@ export function openHost(root: string, options: { now?: number; commandTimeoutMs
       }
     },
     run(command, args, runOptions = {}) {
-      return live ? execute(command, args, runOptions.timeoutMs ?? options.commandTimeoutMs ?? 5000) : Promise.resolve(undefined);
+      return live
+        ? execute(command, args, runOptions.timeoutMs ?? options.commandTimeoutMs ?? 5000)
+        : Promise.resolve(undefined);
     },
     runTool(command, args, runOptions = {}) {
       return execute(command, args, runOptions.timeoutMs ?? options.commandTimeoutMs ?? 5000);
@@ -102,11 +110,16 @@ export function openHost(root: string, options: { now?: number; commandTimeoutMs
 }
 
 function execute(command: string, args: readonly string[], timeoutMs: number): Promise<CommandResult | undefined> {
-      return new Promise((resolveRun) => {
-        execFile(command, [...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
-          const e = error as (NodeJS.ErrnoException & { code?: unknown; killed?: boolean }) | null;
-          if (e && (e.code === 'ENOENT' || e.killed)) return resolveRun(undefined);
-          resolveRun({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr });
-        });
-      });
+  return new Promise((resolveRun) => {
+    execFile(
+      command,
+      [...args],
+      { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const e = error as (NodeJS.ErrnoException & { code?: unknown; killed?: boolean }) | null;
+        if (e && (e.code === 'ENOENT' || e.killed)) return resolveRun(undefined);
+        resolveRun({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr });
+      },
+    );
+  });
 }

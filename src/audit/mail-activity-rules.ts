@@ -1,7 +1,8 @@
 import { BLOCK_OUTBOUND_25, finding, pass, type CheckResult } from './finding.js';
 
 /** Process names of mail transfer agents: their port-25 connections are the MTA doing its job. */
-export const MTA_PROCESSES = /^(master|smtp|smtpd|lmtp|postfix|exim|exim4|sendmail|opensmtpd|smtpd-|qmail-remote|qmail-smtpd|haraka)$/;
+export const MTA_PROCESSES =
+  /^(master|smtp|smtpd|lmtp|postfix|exim|exim4|sendmail|opensmtpd|smtpd-|qmail-remote|qmail-smtpd|haraka)$/;
 
 export interface SocketOwner {
   name: string;
@@ -18,16 +19,25 @@ export interface Connection {
 export function parseSs(output: string): Connection[] {
   const connections: Connection[] = [];
   for (const line of output.split('\n')) {
-    const addresses = line.split(/\s+/).filter((t) => /^(\[[^\]]+\]|[^\s:]+(?::[^\s:]+)*|\*):(\d+|\*)$/.test(t) && !t.startsWith('users:'));
+    const addresses = line
+      .split(/\s+/)
+      .filter((t) => /^(\[[^\]]+\]|[^\s:]+(?::[^\s:]+)*|\*):(\d+|\*)$/.test(t) && !t.startsWith('users:'));
     if (addresses.length < 2) continue;
-    const owners = [...line.matchAll(/\("([^"]+)",pid=(\d+)/g)].map((m) => ({ name: m[1] as string, pid: Number(m[2]) }));
+    const owners = [...line.matchAll(/\("([^"]+)",pid=(\d+)/g)].map((m) => ({
+      name: m[1] as string,
+      pid: Number(m[2]),
+    }));
     connections.push({ local: addresses[0] as string, peer: addresses[1] as string, owners });
   }
   return connections;
 }
 
 const portOf = (address: string) => address.slice(address.lastIndexOf(':') + 1);
-const hostOf = (address: string) => address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+const hostOf = (address: string) =>
+  address
+    .slice(0, address.lastIndexOf(':'))
+    .replace(/^\[|\]$/g, '')
+    .replace(/%.*$/, '');
 
 export interface ProcessInfo {
   pid: number;
@@ -40,12 +50,37 @@ export interface ProcessInfo {
  * Pure: connections to port 25 held by anything but the MTA. A connection to a local listener
  * that the MTA owns goes through the MTA and is fine; Listwarden's own processes are fine.
  */
-export function foreignSmtpConnections(connections: readonly Connection[], listeners: readonly Connection[], processes: ReadonlyMap<number, ProcessInfo>, ownPids: ReadonlySet<number>): CheckResult {
-  const mtaListeners = new Set(listeners.filter((l) => portOf(l.local) === '25' && l.owners.some((o) => MTA_PROCESSES.test(o.name))).map((l) => hostOf(l.local)));
-  const throughMta = (peer: string) => mtaListeners.has(hostOf(peer)) || mtaListeners.has('0.0.0.0') || mtaListeners.has('*') || mtaListeners.has('::');
+export function foreignSmtpConnections(
+  connections: readonly Connection[],
+  listeners: readonly Connection[],
+  processes: ReadonlyMap<number, ProcessInfo>,
+  ownPids: ReadonlySet<number>,
+): CheckResult {
+  const mtaListeners = new Set(
+    listeners
+      .filter((l) => portOf(l.local) === '25' && l.owners.some((o) => MTA_PROCESSES.test(o.name)))
+      .map((l) => hostOf(l.local)),
+  );
+  const throughMta = (peer: string) =>
+    mtaListeners.has(hostOf(peer)) || mtaListeners.has('0.0.0.0') || mtaListeners.has('*') || mtaListeners.has('::');
   const isLocal = (host: string) => /^(127\.|::1$|::ffff:127\.)/.test(host);
-  const suspects = connections.filter((c) => portOf(c.peer) === '25' && c.owners.length > 0 && !c.owners.some((o) => MTA_PROCESSES.test(o.name) || ownPids.has(o.pid) || /listwarden/i.test(processes.get(o.pid)?.commandLine ?? '')) && !(isLocal(hostOf(c.peer)) && throughMta(c.peer)));
-  if (suspects.length === 0) return pass('mail.smtp-connections', `${connections.filter((c) => portOf(c.peer) === '25').length} connections to port 25, all from the MTA or Listwarden`);
+  const suspects = connections.filter(
+    (c) =>
+      portOf(c.peer) === '25' &&
+      c.owners.length > 0 &&
+      !c.owners.some(
+        (o) =>
+          MTA_PROCESSES.test(o.name) ||
+          ownPids.has(o.pid) ||
+          /listwarden/i.test(processes.get(o.pid)?.commandLine ?? ''),
+      ) &&
+      !(isLocal(hostOf(c.peer)) && throughMta(c.peer)),
+  );
+  if (suspects.length === 0)
+    return pass(
+      'mail.smtp-connections',
+      `${connections.filter((c) => portOf(c.peer) === '25').length} connections to port 25, all from the MTA or Listwarden`,
+    );
   const named = suspects.slice(0, 10).map((c) => {
     const owner = c.owners[0] as SocketOwner;
     const info = processes.get(owner.pid);
@@ -76,7 +111,9 @@ export function parseMailLog(text: string): MtaMessage[] {
   const messages = new Map<string, MtaMessage>();
   const get = (id: string) => messages.get(id) ?? (messages.set(id, { queueId: id }).get(id) as MtaMessage);
   for (const line of text.split('\n')) {
-    const m = /postfix(?:\/[\w-]+)*\/(\w+)\[\d+\]: ([0-9A-F]{6,}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}): (.*)$/.exec(line);
+    const m = /postfix(?:\/[\w-]+)*\/(\w+)\[\d+\]: ([0-9A-F]{6,}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}): (.*)$/.exec(
+      line,
+    );
     if (!m) continue;
     const queueId = m[2] as string;
     const rest = m[3] as string;
@@ -109,7 +146,13 @@ export function parsePostqueueJson(output: string): QueuedMessage[] {
     if (!line.trim()) continue;
     try {
       const m = JSON.parse(line) as QueuedMessage;
-      if (typeof m.queue_id === 'string') out.push({ queue_name: String(m.queue_name), queue_id: m.queue_id, sender: String(m.sender ?? ''), recipients: Array.isArray(m.recipients) ? m.recipients : [] });
+      if (typeof m.queue_id === 'string')
+        out.push({
+          queue_name: String(m.queue_name),
+          queue_id: m.queue_id,
+          sender: String(m.sender ?? ''),
+          recipients: Array.isArray(m.recipients) ? m.recipients : [],
+        });
     } catch {
       // a line that is not JSON is not a queued message
     }
@@ -128,7 +171,13 @@ export interface ActivityRules {
  * Pure: messages the MTA handled that Listwarden did not send (their Message-ID is not in our
  * outbox), messages a PHP script submitted, and the queue (size, deferred share, top senders).
  */
-export function mailActivityFindings(messages: readonly MtaMessage[], ours: ReadonlySet<string>, queue: readonly QueuedMessage[] | undefined, rules: ActivityRules, source: string): CheckResult[] {
+export function mailActivityFindings(
+  messages: readonly MtaMessage[],
+  ours: ReadonlySet<string>,
+  queue: readonly QueuedMessage[] | undefined,
+  rules: ActivityRules,
+  source: string,
+): CheckResult[] {
   const results: CheckResult[] = [];
   const php = messages.filter((m) => m.phpScript);
   results.push(
@@ -143,20 +192,35 @@ export function mailActivityFindings(messages: readonly MtaMessage[], ours: Read
         })
       : pass('mail.php-script', `${source}: no X-PHP-Originating-Script`),
   );
-  const foreign = messages.filter((m) => m.messageId && !ours.has(m.messageId) && m.from !== '' && !/^(MAILER-DAEMON|double-bounce)/i.test(m.from ?? ''));
+  const foreign = messages.filter(
+    (m) =>
+      m.messageId && !ours.has(m.messageId) && m.from !== '' && !/^(MAILER-DAEMON|double-bounce)/i.test(m.from ?? ''),
+  );
   const fromWeb = foreign.filter((m) => m.uid !== undefined && WEB_UIDS.has(m.uid));
   const senders = new Map<string, number>();
   for (const m of foreign) senders.set(m.from ?? `uid ${m.uid}`, (senders.get(m.from ?? `uid ${m.uid}`) ?? 0) + 1);
-  const top = [...senders].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([s, n]) => `${s || '<>'} (${n})`);
-  if (foreign.length === 0) results.push(pass('mail.foreign-messages', `${source}: ${messages.length} messages, all sent by Listwarden or the MTA`));
+  const top = [...senders]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([s, n]) => `${s || '<>'} (${n})`);
+  if (foreign.length === 0)
+    results.push(
+      pass('mail.foreign-messages', `${source}: ${messages.length} messages, all sent by Listwarden or the MTA`),
+    );
   else
     results.push(
       finding({
         id: 'mail.foreign-messages',
         severity: foreign.length > rules.foreignLimit || fromWeb.length > 0 ? 'critical' : 'suggestion',
-        title: foreign.length > rules.foreignLimit || fromWeb.length > 0 ? 'Mail that Listwarden did not send is leaving this server' : 'A few messages did not come from Listwarden',
+        title:
+          foreign.length > rules.foreignLimit || fromWeb.length > 0
+            ? 'Mail that Listwarden did not send is leaving this server'
+            : 'A few messages did not come from Listwarden',
         evidence: `${source}: ${foreign.length} of ${messages.length} messages have a Message-ID that is not in Listwarden’s outbox${fromWeb.length > 0 ? `, ${fromWeb.length} submitted by the web server’s user (uid ${[...new Set(fromWeb.map((m) => m.uid))].join(', ')})` : ''}; top senders: ${top.join(', ')}`,
-        expected: foreign.length > rules.foreignLimit ? `at most ${rules.foreignLimit} messages from other senders (cron, system mail)` : 'only Listwarden and known system senders',
+        expected:
+          foreign.length > rules.foreignLimit
+            ? `at most ${rules.foreignLimit} messages from other senders (cron, system mail)`
+            : 'only Listwarden and known system senders',
         fix: 'postsuper -h ALL   # hold the queue; then find the sender above (account, script, cron job), stop it, and block outbound 25 for everyone but the MTA',
       }),
     );
@@ -164,7 +228,10 @@ export function mailActivityFindings(messages: readonly MtaMessage[], ours: Read
     const deferred = queue.filter((m) => m.queue_name === 'deferred').length;
     const queueSenders = new Map<string, number>();
     for (const m of queue) queueSenders.set(m.sender, (queueSenders.get(m.sender) ?? 0) + 1);
-    const topQueue = [...queueSenders].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([s, n]) => `${s || '<>'} (${n})`);
+    const topQueue = [...queueSenders]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([s, n]) => `${s || '<>'} (${n})`);
     const share = queue.length > 0 ? deferred / queue.length : 0;
     results.push(
       queue.length > 1000 || (queue.length >= 50 && share > 0.5)

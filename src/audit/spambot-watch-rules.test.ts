@@ -11,13 +11,24 @@ const bot = (evidence = 'pid 4242 (perl /tmp/.x/m.pl) as www-data → 203.0.113.
   expected: 'only the MTA connects to remote port 25',
   fix: 'stop it: kill 4242',
 });
-const queue: Finding = { id: 'mail.queue', severity: 'warning', title: 'The queue is large', evidence: '900 messages', expected: '', fix: '' };
+const queue: Finding = {
+  id: 'mail.queue',
+  severity: 'warning',
+  title: 'The queue is large',
+  evidence: '900 messages',
+  expected: '',
+  fix: '',
+};
 
 describe('spambot watch rules', () => {
   it('alerts on a new critical finding once, then reminds after a day while it lasts', () => {
     const t0 = 1_800_000_000_000;
     const first = dueAlerts({ alerted: {} }, { findings: [bot(), queue], passed: [] }, t0);
-    assert.deepEqual(first.due.map((f) => f.id), ['mail.smtp-connections'], 'warnings are not mailed');
+    assert.deepEqual(
+      first.due.map((f) => f.id),
+      ['mail.smtp-connections'],
+      'warnings are not mailed',
+    );
     const again = dueAlerts(first.next, { findings: [bot('pid 4242 … and 3 more')], passed: [] }, t0 + 600_000);
     assert.deepEqual(again.due, [], 'the same episode is mailed once');
     assert.equal(again.next.alerted['mail.smtp-connections']?.at, t0);
@@ -32,7 +43,11 @@ describe('spambot watch rules', () => {
     assert.ok(notRun.next.alerted['mail.smtp-connections'], 'a skipped check keeps what was known');
     const passed = dueAlerts(next, { findings: [], passed: [{ id: 'mail.smtp-connections' }] }, t0 + 1000);
     assert.deepEqual(passed.next.alerted, {});
-    assert.equal(dueAlerts(passed.next, { findings: [bot()], passed: [] }, t0 + 2000).due.length, 1, 'the next appearance is mailed at once');
+    assert.equal(
+      dueAlerts(passed.next, { findings: [bot()], passed: [] }, t0 + 2000).due.length,
+      1,
+      'the next appearance is mailed at once',
+    );
     const lowered = dueAlerts(next, { findings: [{ ...bot(), severity: 'suggestion' }], passed: [] }, t0 + 1000);
     assert.deepEqual(lowered.next.alerted, {});
   });
@@ -40,7 +55,9 @@ describe('spambot watch rules', () => {
   it('reads a stored state and shrugs off a damaged one', () => {
     assert.deepEqual(parseWatchState(undefined), { alerted: {} });
     assert.deepEqual(parseWatchState('{not json'), { alerted: {} });
-    assert.deepEqual(parseWatchState('{"alerted":{"a":{"at":"x"},"b":{"at":5,"evidence":"e"}}}'), { alerted: { b: { at: 5, evidence: 'e' } } });
+    assert.deepEqual(parseWatchState('{"alerted":{"a":{"at":"x"},"b":{"at":5,"evidence":"e"}}}'), {
+      alerted: { b: { at: 5, evidence: 'e' } },
+    });
   });
 
   it('tells the owner what was seen and what to do now', () => {

@@ -17,7 +17,8 @@ export function parseWatchState(json: string | undefined): WatchState {
     if (!alerted || typeof alerted !== 'object') return { alerted: {} };
     const out: WatchState['alerted'] = {};
     for (const [id, entry] of Object.entries(alerted)) {
-      if (entry && typeof entry.at === 'number' && typeof entry.evidence === 'string') out[id] = { at: entry.at, evidence: entry.evidence };
+      if (entry && typeof entry.at === 'number' && typeof entry.evidence === 'string')
+        out[id] = { at: entry.at, evidence: entry.evidence };
     }
     return { alerted: out };
   } catch {
@@ -39,7 +40,10 @@ export function dueAlerts(
 ): { due: Finding[]; next: WatchState } {
   const critical = report.findings.filter((f) => f.severity === 'critical');
   const criticalIds = new Set(critical.map((f) => f.id));
-  const cleared = new Set([...report.passed.map((p) => p.id), ...report.findings.filter((f) => !criticalIds.has(f.id)).map((f) => f.id)]);
+  const cleared = new Set([
+    ...report.passed.map((p) => p.id),
+    ...report.findings.filter((f) => !criticalIds.has(f.id)).map((f) => f.id),
+  ]);
   const next: WatchState = { alerted: {} };
   for (const [id, entry] of Object.entries(state.alerted)) if (!cleared.has(id)) next.alerted[id] = entry;
   const due: Finding[] = [];

@@ -17,7 +17,16 @@ const STATE_KEY = 'audit.spambot-watch';
  * A new critical finding is logged and mailed to the owner at once, in the same transaction
  * that records it, so a restart neither loses nor repeats an alert.
  */
-export function createSpambotWatch(deps: { database: Database; host: Host; logger: Logger; alerts: OwnerAlerts; foreignLimit: number; postfixConfig?: string | undefined; onQueued?: () => void; remindMs?: number }) {
+export function createSpambotWatch(deps: {
+  database: Database;
+  host: Host;
+  logger: Logger;
+  alerts: OwnerAlerts;
+  foreignLimit: number;
+  postfixConfig?: string | undefined;
+  onQueued?: () => void;
+  remindMs?: number;
+}) {
   const { database, logger } = deps;
   return {
     async runOnce(now = Date.now()): Promise<{ critical: Finding[]; alerted: Finding[] }> {

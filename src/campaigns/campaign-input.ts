@@ -11,7 +11,10 @@ const schema = z.object({
     .min(1, 'A campaign needs a subject.')
     .max(500, 'The subject can be at most 500 characters.')
     .refine((v) => !CONTROL.test(v), 'The subject cannot contain line breaks.'),
-  html: z.string({ message: 'A campaign needs an HTML template.' }).min(1, 'The HTML template is empty.').max(1_000_000, 'The HTML template is larger than 1 MB.'),
+  html: z
+    .string({ message: 'A campaign needs an HTML template.' })
+    .min(1, 'The HTML template is empty.')
+    .max(1_000_000, 'The HTML template is larger than 1 MB.'),
   text: z.string().max(1_000_000, 'The text template is larger than 1 MB.').nullable().optional(),
   format: z.enum(['html', 'mjml']).default('html'),
 });
@@ -21,7 +24,8 @@ export type CampaignInput = z.infer<typeof schema>;
 /** Validates what `campaigns create` and POST /api/v1/campaigns receive. */
 export function parseCampaignInput(input: unknown): CampaignInput {
   const result = schema.safeParse(input);
-  if (!result.success) throw invalidInput(innermostIssue(result.error.issues[0])?.message ?? 'The campaign is not valid.');
+  if (!result.success)
+    throw invalidInput(innermostIssue(result.error.issues[0])?.message ?? 'The campaign is not valid.');
   return result.data;
 }
 
@@ -30,6 +34,7 @@ export function parseSendAt(input: unknown): number | undefined {
   if (input === undefined || input === null || input === '') return undefined;
   const text = String(input);
   const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(at)) throw invalidInput(`"${text.slice(0, 40)}" is not an ISO 8601 time with a zone, such as 2026-12-01T09:00:00Z.`);
+  if (Number.isNaN(at))
+    throw invalidInput(`"${text.slice(0, 40)}" is not an ISO 8601 time with a zone, such as 2026-12-01T09:00:00Z.`);
   return at;
 }

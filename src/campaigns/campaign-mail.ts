@@ -57,7 +57,10 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
   const { db } = deps.database;
   const cache = new Map<number, Promise<Prepared>>();
   // Filled by prefetch for the batch being sent: row id → what render checks.
-  const ahead = new Map<number, { subscriber: SubscriberRow | undefined; status: string | undefined; suppressed: boolean }>();
+  const ahead = new Map<
+    number,
+    { subscriber: SubscriberRow | undefined; status: string | undefined; suppressed: boolean }
+  >();
 
   function prepared(campaignId: number): Promise<Prepared> {
     let entry = cache.get(campaignId);
@@ -93,7 +96,11 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
     const { campaign, list, compiled } = p;
     const unsubscribeToken = deps.tokens.sign('unsubscribe', subscriber.id, list.id);
     const rendered = renderCampaign(compiled, {
-      subscriber: { ...(JSON.parse(subscriber.attributes) as Record<string, unknown>), email: subscriber.email, name: subscriber.name ?? '' },
+      subscriber: {
+        ...(JSON.parse(subscriber.attributes) as Record<string, unknown>),
+        email: subscriber.email,
+        name: subscriber.name ?? '',
+      },
       list: { name: list.name },
       unsubscribe_url: unsubscribeUrl(deps.publicUrl, unsubscribeToken),
       preferences_url: preferencesUrl(deps.publicUrl, deps.tokens.sign('preferences', subscriber.id, 0)),
@@ -116,7 +123,13 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
       },
       boundary: p.boundary,
     });
-    return { envelopeFrom: deps.returnPath(list.from_address, outboxId), envelopeTo: subscriber.email, messageId, raw, bulk: true };
+    return {
+      envelopeFrom: deps.returnPath(list.from_address, outboxId),
+      envelopeTo: subscriber.email,
+      messageId,
+      raw,
+      bulk: true,
+    };
   }
 
   return {
@@ -128,7 +141,8 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
       const suppressed = await suppressedAmong(db, deps.database.dialect, [...hashes.values()]);
       const statuses = new Map<string, string>();
       for (const listId of new Set(rows.map((r) => r.list_id).filter((id): id is number => id !== null))) {
-        for (const [subscriberId, status] of await subscriptionStatuses(db, listId, ids)) statuses.set(`${listId}:${subscriberId}`, status);
+        for (const [subscriberId, status] of await subscriptionStatuses(db, listId, ids))
+          statuses.set(`${listId}:${subscriberId}`, status);
       }
       for (const row of rows) {
         if (row.subscriber_id === null) continue;
@@ -141,7 +155,8 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
     },
 
     async render(row: OutboxRow) {
-      if (row.campaign_id === null || row.subscriber_id === null || row.list_id === null) return { skip: 'recipient erased' };
+      if (row.campaign_id === null || row.subscriber_id === null || row.list_id === null)
+        return { skip: 'recipient erased' };
       const p = await prepared(row.campaign_id);
       const known = ahead.get(row.id);
       ahead.delete(row.id);
@@ -149,7 +164,9 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
       if (!subscriber) return { skip: 'recipient erased' };
       const status = known ? known.status : (await findSubscription(db, row.subscriber_id, row.list_id))?.status;
       if (status !== 'confirmed') return { skip: `subscription is ${status ?? 'gone'}` };
-      const suppressed = known ? known.suppressed : (await findSuppression(db, suppressionHash(subscriber.email_key))) !== undefined;
+      const suppressed = known
+        ? known.suppressed
+        : (await findSuppression(db, suppressionHash(subscriber.email_key))) !== undefined;
       if (suppressed) return { skip: 'address is suppressed' };
       return { message: await build(p, subscriber, row.message_id, '', row.id) };
     },

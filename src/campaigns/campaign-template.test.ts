@@ -12,9 +12,19 @@ const data: RecipientData = {
 
 describe('campaign templates', () => {
   it('refuses a template without {{ unsubscribe_url }}', () => {
-    assert.match(missingOptOut({ subject: 's', html: '<p>Buy now</p>', text: null, format: 'html' }) ?? '', /no \{\{ unsubscribe_url \}\}/);
-    assert.match(missingOptOut({ subject: 's', html: '<a href="{{ unsubscribe_url }}">x</a>', text: 'no link', format: 'html' }) ?? '', /text template/);
-    assert.equal(missingOptOut({ subject: 's', html: '<a href="{{unsubscribe_url}}">x</a>', text: null, format: 'html' }), undefined);
+    assert.match(
+      missingOptOut({ subject: 's', html: '<p>Buy now</p>', text: null, format: 'html' }) ?? '',
+      /no \{\{ unsubscribe_url \}\}/,
+    );
+    assert.match(
+      missingOptOut({ subject: 's', html: '<a href="{{ unsubscribe_url }}">x</a>', text: 'no link', format: 'html' }) ??
+        '',
+      /text template/,
+    );
+    assert.equal(
+      missingOptOut({ subject: 's', html: '<a href="{{unsubscribe_url}}">x</a>', text: null, format: 'html' }),
+      undefined,
+    );
   });
 
   it('renders per recipient with escaping, a derived text part and the footer', async () => {
@@ -32,7 +42,10 @@ describe('campaign templates', () => {
     assert.match(out.text, /Hi Ann <b>/);
     assert.match(out.text, /Sale in Delft!/);
     assert.match(out.text, /Stop these mails \[https:\/\/m\.test\/u\/TOKEN\]/);
-    assert.match(out.text, /--\nShop BV, Keizersgracht 1, Amsterdam\nUnsubscribe: https:\/\/m\.test\/u\/TOKEN\nManage your subscription: https:\/\/m\.test\/p\/PREF/);
+    assert.match(
+      out.text,
+      /--\nShop BV, Keizersgracht 1, Amsterdam\nUnsubscribe: https:\/\/m\.test\/u\/TOKEN\nManage your subscription: https:\/\/m\.test\/p\/PREF/,
+    );
   });
 
   it('compiles MJML once and keeps Liquid in it', async () => {
@@ -49,6 +62,9 @@ describe('campaign templates', () => {
   });
 
   it('reports broken templates in a sentence', async () => {
-    await assert.rejects(compileCampaign({ subject: '{% if %}', html: '{{ unsubscribe_url }}', text: null, format: 'html' }), { code: 'invalid_input', message: /subject template is not valid Liquid/ });
+    await assert.rejects(
+      compileCampaign({ subject: '{% if %}', html: '{{ unsubscribe_url }}', text: null, format: 'html' }),
+      { code: 'invalid_input', message: /subject template is not valid Liquid/ },
+    );
   });
 });

@@ -34,7 +34,8 @@ const UNSUBSCRIBE_TAG = /\{\{-?\s*unsubscribe_url\s*(\|[^}]*)?-?\}\}/;
 
 /** The refusal for a template that hides the opt-out, or undefined when it shows it. */
 export function missingOptOut(source: CampaignSource): string | undefined {
-  if (!UNSUBSCRIBE_TAG.test(source.html)) return 'The HTML template has no {{ unsubscribe_url }}: every marketing mail must show a working opt-out.';
+  if (!UNSUBSCRIBE_TAG.test(source.html))
+    return 'The HTML template has no {{ unsubscribe_url }}: every marketing mail must show a working opt-out.';
   if (source.text !== null && !UNSUBSCRIBE_TAG.test(source.text)) {
     return 'The text template has no {{ unsubscribe_url }}: every marketing mail must show a working opt-out.';
   }
@@ -62,10 +63,17 @@ function withHtmlFooter(html: string): string {
 
 /** A text part from the HTML source, keeping Liquid tags (and link targets) intact. */
 function textFromHtml(html: string): string {
-  const keepCase = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } }));
+  const keepCase = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({
+    selector,
+    options: { uppercase: false },
+  }));
   return convert(html, {
     wordwrap: 78,
-    selectors: [...keepCase, { selector: 'table', options: { uppercaseHeaderCells: false } }, { selector: 'img', format: 'skip' }],
+    selectors: [
+      ...keepCase,
+      { selector: 'table', options: { uppercaseHeaderCells: false } },
+      { selector: 'img', format: 'skip' },
+    ],
   });
 }
 
@@ -85,7 +93,9 @@ function parse(engine: Liquid, source: string, what: string): Part {
 }
 
 function render(engine: Liquid, part: Part, scope: Record<string, unknown>): string {
-  return 'fast' in part ? renderFast(part.fast, scope, engine === htmlEngine) : (engine.renderSync(part.liquid, scope) as string);
+  return 'fast' in part
+    ? renderFast(part.fast, scope, engine === htmlEngine)
+    : (engine.renderSync(part.liquid, scope) as string);
 }
 
 /** Compiles a campaign once: MJML to HTML, the footer added, the text part derived, Liquid parsed. */
@@ -94,7 +104,9 @@ export async function compileCampaign(source: CampaignSource): Promise<CompiledC
   if (source.format === 'mjml') {
     const result = await mjml2html(source.html, { validationLevel: 'soft' });
     if (!result.html) {
-      throw invalidInput(`The MJML template could not be compiled: ${result.errors[0]?.formattedMessage ?? result.errors[0]?.message ?? 'unknown error'}`);
+      throw invalidInput(
+        `The MJML template could not be compiled: ${result.errors[0]?.formattedMessage ?? result.errors[0]?.message ?? 'unknown error'}`,
+      );
     }
     html = result.html;
   }
@@ -107,7 +119,10 @@ export async function compileCampaign(source: CampaignSource): Promise<CompiledC
 }
 
 /** Renders one recipient's subject, HTML and text. */
-export function renderCampaign(compiled: CompiledCampaign, data: RecipientData): { subject: string; html: string; text: string } {
+export function renderCampaign(
+  compiled: CompiledCampaign,
+  data: RecipientData,
+): { subject: string; html: string; text: string } {
   const scope = data as unknown as Record<string, unknown>;
   return {
     subject: render(textEngine, compiled.subject, scope).replace(/\s+/g, ' ').trim(),

@@ -38,7 +38,9 @@ export async function moveCampaign(
   from: readonly CampaignStatus[],
   to: CampaignStatus,
   now: number,
-  extra: Partial<Pick<CampaignRow, 'send_at' | 'started_at' | 'finished_at' | 'stop_reason' | 'self_test' | 'guard_since'>> = {},
+  extra: Partial<
+    Pick<CampaignRow, 'send_at' | 'started_at' | 'finished_at' | 'stop_reason' | 'self_test' | 'guard_since'>
+  > = {},
 ): Promise<boolean> {
   const result = await db
     .updateTable('campaigns')
@@ -109,7 +111,13 @@ export async function campaignDeliveries(db: Db, campaignId: number, since = 0):
 }
 
 /** Holds (pause) or releases (resume) or cancels the campaign's unsent mail. */
-export async function setUnsent(db: Db, campaignId: number, from: readonly OutboxStatus[], to: OutboxStatus, now: number): Promise<number> {
+export async function setUnsent(
+  db: Db,
+  campaignId: number,
+  from: readonly OutboxStatus[],
+  to: OutboxStatus,
+  now: number,
+): Promise<number> {
   const result = await db
     .updateTable('outbox')
     .set({ status: to, updated_at: now })
@@ -123,14 +131,26 @@ export async function setUnsent(db: Db, campaignId: number, from: readonly Outbo
  * Stops a running campaign (`paused` by a person or the blocklist watch, `stopped_by_guard` by the
  * circuit breaker) and holds its unsent mail; false when it was not running.
  */
-export async function holdRunning(db: Db, campaignId: number, to: 'paused' | 'stopped_by_guard', now: number, reason?: string): Promise<boolean> {
-  if (!(await moveCampaign(db, campaignId, ['running'], to, now, reason === undefined ? {} : { stop_reason: reason }))) return false;
+export async function holdRunning(
+  db: Db,
+  campaignId: number,
+  to: 'paused' | 'stopped_by_guard',
+  now: number,
+  reason?: string,
+): Promise<boolean> {
+  if (!(await moveCampaign(db, campaignId, ['running'], to, now, reason === undefined ? {} : { stop_reason: reason })))
+    return false;
   await setUnsent(db, campaignId, ['queued', 'deferred'], 'held', now);
   return true;
 }
 
 /** Confirmed subscribers of a list after `afterId`, for the fan-out (keyset paging). */
-export async function confirmedRecipients(db: Db, listId: number, afterId: number, limit: number): Promise<Array<{ id: number; emailKey: string }>> {
+export async function confirmedRecipients(
+  db: Db,
+  listId: number,
+  afterId: number,
+  limit: number,
+): Promise<Array<{ id: number; emailKey: string }>> {
   const rows = await db
     .selectFrom('subscriptions as sn')
     .innerJoin('subscribers as s', 's.id', 'sn.subscriber_id')

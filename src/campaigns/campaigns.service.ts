@@ -43,7 +43,13 @@ export interface CampaignStatusView {
   cancelled: number;
   ratePerSecond: number;
   /** Reports received after delivery (DSN, ARF) plus refusals in our own SMTP session. */
-  feedback: { hardBounces: number; softBounces: number; complaints: number; hardBounceRate: number; complaintRate: number };
+  feedback: {
+    hardBounces: number;
+    softBounces: number;
+    complaints: number;
+    hardBounceRate: number;
+    complaintRate: number;
+  };
   selfTest: SelfTestResult | null;
   sendAt: string | null;
   startedAt: string | null;
@@ -69,7 +75,8 @@ export function createCampaignsService(deps: CampaignsDeps) {
   async function refusal(campaign: CampaignRow): Promise<string | undefined> {
     const optOut = missingOptOut(campaign);
     if (optOut) return optOut;
-    if (!deps.postalAddress) return 'LISTWARDEN_POSTAL_ADDRESS is not set: every marketing mail must carry the sender\'s postal address.';
+    if (!deps.postalAddress)
+      return "LISTWARDEN_POSTAL_ADDRESS is not set: every marketing mail must carry the sender's postal address.";
     const list = await deps.lists.requireListById(campaign.list_id);
     const fromDomain = list.from_address.slice(list.from_address.lastIndexOf('@') + 1).toLowerCase();
     if (deps.dkimDomain && fromDomain !== deps.dkimDomain) {
@@ -94,7 +101,12 @@ export function createCampaignsService(deps: CampaignsDeps) {
       await repo.moveCampaign(db, campaign.id, ['scheduled'], 'draft', Date.now());
       throw new AppError('conflict', `The opt-out self-test failed: ${selfTest.reason}. Nothing was sent.`);
     }
-    if (!(await repo.moveCampaign(db, campaign.id, ['draft', 'scheduled'], 'running', Date.now(), { started_at: Date.now(), stop_reason: null }))) {
+    if (
+      !(await repo.moveCampaign(db, campaign.id, ['draft', 'scheduled'], 'running', Date.now(), {
+        started_at: Date.now(),
+        stop_reason: null,
+      }))
+    ) {
       throw new AppError('conflict', 'The campaign is no longer a draft.');
     }
     const list = await deps.lists.requireListById(campaign.list_id);
@@ -104,12 +116,33 @@ export function createCampaignsService(deps: CampaignsDeps) {
   }
 
   return {
-    async create(input: { list: unknown; subject?: unknown; html?: unknown; text?: unknown; format?: unknown }): Promise<CampaignStatusView> {
+    async create(input: {
+      list: unknown;
+      subject?: unknown;
+      html?: unknown;
+      text?: unknown;
+      format?: unknown;
+    }): Promise<CampaignStatusView> {
       const list = await deps.lists.requireList(String(input.list ?? ''));
       const fields = parseCampaignInput(input);
       // Compile now so a broken template is refused at once, not at send time.
-      await compileCampaign({ subject: fields.subject, html: fields.html, text: fields.text ?? null, format: fields.format });
-      const id = await repo.insertCampaign(db, { listId: list.id, subject: fields.subject, html: fields.html, text: fields.text ?? null, format: fields.format }, Date.now());
+      await compileCampaign({
+        subject: fields.subject,
+        html: fields.html,
+        text: fields.text ?? null,
+        format: fields.format,
+      });
+      const id = await repo.insertCampaign(
+        db,
+        {
+          listId: list.id,
+          subject: fields.subject,
+          html: fields.html,
+          text: fields.text ?? null,
+          format: fields.format,
+        },
+        Date.now(),
+      );
       return this.status(id);
     },
 
@@ -156,7 +189,8 @@ export function createCampaignsService(deps: CampaignsDeps) {
     /** Sends now, or schedules for `at`; refusals and a failed self-test throw with the reason. */
     async send(id: unknown, at?: unknown, options: { force?: boolean } = {}): Promise<CampaignStatusView> {
       const campaign = await requireCampaign(id);
-      if (campaign.status !== 'draft') throw new AppError('conflict', `Campaign ${campaign.id} is ${campaign.status}; only a draft can be sent.`);
+      if (campaign.status !== 'draft')
+        throw new AppError('conflict', `Campaign ${campaign.id} is ${campaign.status}; only a draft can be sent.`);
       const sendAt = parseSendAt(at);
       const reason = await refusal(campaign);
       if (reason) throw new AppError('conflict', reason);
@@ -164,7 +198,10 @@ export function createCampaignsService(deps: CampaignsDeps) {
         const report = await deps.preSend(campaign);
         const errors = report.findings.filter((f) => f.severity === 'error');
         if (errors.length > 0) {
-          throw new AppError('conflict', `Campaign ${campaign.id} did not pass the pre-send checks: ${errors.map((f) => f.detail).join('; ')}. Fix the content, or send with --force.`);
+          throw new AppError(
+            'conflict',
+            `Campaign ${campaign.id} did not pass the pre-send checks: ${errors.map((f) => f.detail).join('; ')}. Fix the content, or send with --force.`,
+          );
         }
       }
       if (sendAt !== undefined && sendAt > Date.now()) {
@@ -179,7 +216,9 @@ export function createCampaignsService(deps: CampaignsDeps) {
     async check(id: unknown): Promise<PreSendReport & { refusal: string | null }> {
       const campaign = await requireCampaign(id);
       const refused = (await refusal(campaign)) ?? null;
-      const report = deps.preSend ? await deps.preSend(campaign) : { ok: true, checkedAt: new Date().toISOString(), findings: [], links: [], spam: null };
+      const report = deps.preSend
+        ? await deps.preSend(campaign)
+        : { ok: true, checkedAt: new Date().toISOString(), findings: [], links: [], spam: null };
       return { ...report, ok: report.ok && refused === null, refusal: refused };
     },
 
@@ -213,7 +252,10 @@ export function createCampaignsService(deps: CampaignsDeps) {
       const campaign = await requireCampaign(id);
       await database.transaction(async (trx) => {
         if (!(await repo.holdRunning(trx, campaign.id, 'paused', Date.now()))) {
-          throw new AppError('conflict', `Campaign ${campaign.id} is ${campaign.status}; only a running campaign can be paused.`);
+          throw new AppError(
+            'conflict',
+            `Campaign ${campaign.id} is ${campaign.status}; only a running campaign can be paused.`,
+          );
         }
       });
       return this.status(campaign.id);
@@ -233,7 +275,10 @@ export function createCampaignsService(deps: CampaignsDeps) {
         const from: CampaignStatus[] = options.force ? ['paused', 'stopped_by_guard'] : ['paused'];
         const extra = campaign.status === 'stopped_by_guard' ? { guard_since: now, stop_reason: null } : {};
         if (!(await repo.moveCampaign(trx, campaign.id, from, 'running', now, extra))) {
-          throw new AppError('conflict', `Campaign ${campaign.id} is ${campaign.status}; only a paused campaign can be resumed.`);
+          throw new AppError(
+            'conflict',
+            `Campaign ${campaign.id} is ${campaign.status}; only a paused campaign can be resumed.`,
+          );
         }
         // Held rows go back to the queue as they were: nothing already sent is sent again.
         await repo.setUnsent(trx, campaign.id, ['held'], 'queued', Date.now());
@@ -245,7 +290,16 @@ export function createCampaignsService(deps: CampaignsDeps) {
     async cancel(id: unknown): Promise<CampaignStatusView> {
       const campaign = await requireCampaign(id);
       await database.transaction(async (trx) => {
-        if (!(await repo.moveCampaign(trx, campaign.id, ['draft', 'scheduled', 'running', 'paused'], 'cancelled', Date.now(), { finished_at: Date.now() }))) {
+        if (
+          !(await repo.moveCampaign(
+            trx,
+            campaign.id,
+            ['draft', 'scheduled', 'running', 'paused'],
+            'cancelled',
+            Date.now(),
+            { finished_at: Date.now() },
+          ))
+        ) {
           throw new AppError('conflict', `Campaign ${campaign.id} is ${campaign.status} and cannot be cancelled.`);
         }
         await repo.setUnsent(trx, campaign.id, ['queued', 'deferred', 'held'], 'cancelled', Date.now());

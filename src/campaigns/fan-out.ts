@@ -10,7 +10,12 @@ import { confirmedRecipients } from './campaigns.repo.js';
  * transaction each. Idempotent: the unique (campaign, subscriber) index makes a re-run skip rows
  * that exist, so an interrupted fan-out can simply run again.
  */
-export async function fanOut(database: Database, campaign: { id: number; list_id: number }, messageDomain: string, batchSize = 1000): Promise<number> {
+export async function fanOut(
+  database: Database,
+  campaign: { id: number; list_id: number },
+  messageDomain: string,
+  batchSize = 1000,
+): Promise<number> {
   let after = 0;
   let queued = 0;
   for (;;) {
@@ -23,14 +28,37 @@ export async function fanOut(database: Database, campaign: { id: number; list_id
       const now = Date.now();
       const rows = batch
         .filter((_, i) => !suppressed.has(hashes[i] as string))
-        .map((r) => ['campaign', campaign.id, campaign.list_id, r.id, newMessageId(messageDomain, now), 'queued', 0, now, now, now]);
+        .map((r) => [
+          'campaign',
+          campaign.id,
+          campaign.list_id,
+          r.id,
+          newMessageId(messageDomain, now),
+          'queued',
+          0,
+          now,
+          now,
+          now,
+        ]);
       const inserted = await insertRows(
         trx,
         database.dialect,
         {
           table: 'outbox',
-          columns: ['kind', 'campaign_id', 'list_id', 'subscriber_id', 'message_id', 'status', 'attempts', 'next_attempt_at', 'created_at', 'updated_at'],
-          suffix: 'on conflict ("campaign_id", "subscriber_id") where "campaign_id" is not null do nothing returning "id"',
+          columns: [
+            'kind',
+            'campaign_id',
+            'list_id',
+            'subscriber_id',
+            'message_id',
+            'status',
+            'attempts',
+            'next_attempt_at',
+            'created_at',
+            'updated_at',
+          ],
+          suffix:
+            'on conflict ("campaign_id", "subscriber_id") where "campaign_id" is not null do nothing returning "id"',
         },
         rows,
       );

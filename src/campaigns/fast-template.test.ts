@@ -3,7 +3,10 @@ import { describe, it } from 'node:test';
 import { Liquid } from 'liquidjs';
 import { compileFast, renderFast } from './fast-template.js';
 
-const scope = { subscriber: { name: 'Ann <"O\'Brien"> & co', city: 'Delft', n: 3, missing: null }, unsubscribe_url: 'https://m.test/u/T' };
+const scope = {
+  subscriber: { name: 'Ann <"O\'Brien"> & co', city: 'Delft', n: 3, missing: null },
+  unsubscribe_url: 'https://m.test/u/T',
+};
 const html = new Liquid({ outputEscape: 'escape', ownPropertyOnly: true });
 const text = new Liquid({ ownPropertyOnly: true });
 
@@ -22,7 +25,13 @@ describe('fast templates', () => {
   });
 
   it('leave tags, filters and whitespace control to liquidjs', () => {
-    for (const source of ['{% if x %}y{% endif %}', '{{ subscriber.name | upcase }}', '{{- subscriber.name -}}', '{{ "literal" }}', '{{ a[0] }}']) {
+    for (const source of [
+      '{% if x %}y{% endif %}',
+      '{{ subscriber.name | upcase }}',
+      '{{- subscriber.name -}}',
+      '{{ "literal" }}',
+      '{{ a[0] }}',
+    ]) {
       assert.equal(compileFast(source), undefined, source);
     }
   });

@@ -43,7 +43,9 @@ export function renderFast(template: FastTemplate, scope: Record<string, unknown
   let out = template.statics[0] as string;
   for (let i = 0; i < template.paths.length; i++) {
     const value = lookup(scope, template.paths[i] as string[]);
-    out += (escapeHtml ? value.replace(/[&<>"']/g, (c) => ENTITIES[c] as string) : value) + (template.statics[i + 1] as string);
+    out +=
+      (escapeHtml ? value.replace(/[&<>"']/g, (c) => ENTITIES[c] as string) : value) +
+      (template.statics[i + 1] as string);
   }
   return out;
 }

@@ -7,8 +7,7 @@ import { deleteSubscriber, findSubscriberById, upsertSubscriber } from '../subsc
 import type { CampaignMailHandler } from './campaign-mail.js';
 
 export type SelfTestResult =
-  | { ok: true; checkedAt: string; steps: string[] }
-  | { ok: false; checkedAt: string; steps: string[]; reason: string };
+  { ok: true; checkedAt: string; steps: string[] } | { ok: false; checkedAt: string; steps: string[]; reason: string };
 
 /**
  * Proves a campaign's opt-out works before it sends: renders a real message for a synthetic
@@ -38,29 +37,43 @@ export async function runOptOutSelfTest(
     steps.push('rendered a real message');
     const parsed = await simpleParser(message.raw);
     // The raw header lines: mailparser folds List-* headers into a structured `list` entry.
-    const line = (name: string) => parsed.headerLines.find((h) => h.key === name)?.line.replace(/^[^:]+:\s*/, '').replace(/\r?\n\s+/g, ' ') ?? '';
+    const line = (name: string) =>
+      parsed.headerLines
+        .find((h) => h.key === name)
+        ?.line.replace(/^[^:]+:\s*/, '')
+        .replace(/\r?\n\s+/g, ' ') ?? '';
     const header = line('list-unsubscribe');
     const post = line('list-unsubscribe-post');
     const url = /<(https?:\/\/[^>]+)>/.exec(header)?.[1];
     if (!url) return fail('the message has no https List-Unsubscribe URL');
     if (!/<mailto:[^>]+>/.test(header)) return fail('the message has no mailto List-Unsubscribe address');
-    if (post !== 'List-Unsubscribe=One-Click') return fail('the message has no List-Unsubscribe-Post: List-Unsubscribe=One-Click header');
-    if (!(parsed.html || '').includes(url) || !(parsed.text || '').includes(url)) return fail('the unsubscribe link is missing from the HTML or the text part');
+    if (post !== 'List-Unsubscribe=One-Click')
+      return fail('the message has no List-Unsubscribe-Post: List-Unsubscribe=One-Click header');
+    if (!(parsed.html || '').includes(url) || !(parsed.text || '').includes(url))
+      return fail('the unsubscribe link is missing from the HTML or the text part');
     steps.push('found List-Unsubscribe, List-Unsubscribe-Post and the link in both parts');
     const form = new FormData();
     form.append('List-Unsubscribe', 'One-Click');
     let status: number;
     try {
-      const response = await fetch(url, { method: 'POST', body: form, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
+      const response = await fetch(url, {
+        method: 'POST',
+        body: form,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      });
       status = response.status;
       await response.arrayBuffer();
     } catch (error) {
-      return fail(`the one-click POST to ${new URL(url).origin} failed: ${(error as Error).message} (is \`listwarden serve\` running at LISTWARDEN_PUBLIC_URL?)`);
+      return fail(
+        `the one-click POST to ${new URL(url).origin} failed: ${(error as Error).message} (is \`listwarden serve\` running at LISTWARDEN_PUBLIC_URL?)`,
+      );
     }
     if (status !== 200) return fail(`the one-click POST answered ${status}, not 200`);
     steps.push('one-click POST answered 200 without a redirect');
     const after = await findSubscription(database.db, subscriberId, campaign.list_id);
-    if (after?.status !== 'unsubscribed') return fail(`after the one-click POST the subscription is ${after?.status ?? 'gone'}, not unsubscribed`);
+    if (after?.status !== 'unsubscribed')
+      return fail(`after the one-click POST the subscription is ${after?.status ?? 'gone'}, not unsubscribed`);
     steps.push('the synthetic subscriber is unsubscribed');
     return { ok: true, checkedAt, steps };
   } finally {

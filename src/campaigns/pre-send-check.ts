@@ -45,7 +45,14 @@ export async function preSendCheck(deps: PreSendDeps, campaign: { id: number }):
   const parsed = await simpleParser(message.raw);
   const html = typeof parsed.html === 'string' ? parsed.html : '';
   const text = parsed.text ?? '';
-  const unsubscribeUrl = /<(https?:\/\/[^>]+)>/.exec(String(parsed.headers.get('list-unsubscribe') ?? parsed.headerLines.find((h) => h.key === 'list-unsubscribe')?.line ?? ''))?.[1] ?? '';
+  const unsubscribeUrl =
+    /<(https?:\/\/[^>]+)>/.exec(
+      String(
+        parsed.headers.get('list-unsubscribe') ??
+          parsed.headerLines.find((h) => h.key === 'list-unsubscribe')?.line ??
+          '',
+      ),
+    )?.[1] ?? '';
   const findings: Finding[] = lintContent({ subject: parsed.subject ?? '', html, text, unsubscribeUrl });
 
   const links: PreSendReport['links'] = [];
@@ -53,16 +60,33 @@ export async function preSendCheck(deps: PreSendDeps, campaign: { id: number }):
     const client = deps.dnsbl();
     const health = await Promise.all(deps.domainZones.map((z) => client.probe(z)));
     const usable = deps.domainZones.filter((_, i) => health[i]?.status === 'ok');
-    for (const h of health.filter((x) => x.status !== 'ok')) findings.push({ id: 'zone-unusable', severity: 'warning', detail: `${h.zone} was not used: ${h.detail}` });
-    const domains = [...new Set(linksIn(html).map((l) => l.host).filter((h): h is string => h !== undefined).map(organisationalDomain))].slice(0, 50);
+    for (const h of health.filter((x) => x.status !== 'ok'))
+      findings.push({ id: 'zone-unusable', severity: 'warning', detail: `${h.zone} was not used: ${h.detail}` });
+    const domains = [
+      ...new Set(
+        linksIn(html)
+          .map((l) => l.host)
+          .filter((h): h is string => h !== undefined)
+          .map(organisationalDomain),
+      ),
+    ].slice(0, 50);
     for (const domain of domains) {
       const listed: Array<{ zone: string; meaning: string }> = [];
       for (const zone of usable) {
         const result = await client.lookup(domain, zone);
-        if (result.status === 'listed') listed.push({ zone: zone.zone, meaning: [result.meanings.join('; '), result.reason].filter(Boolean).join(': ') });
+        if (result.status === 'listed')
+          listed.push({
+            zone: zone.zone,
+            meaning: [result.meanings.join('; '), result.reason].filter(Boolean).join(': '),
+          });
       }
       links.push({ domain, listed });
-      for (const l of listed) findings.push({ id: 'listed-link', severity: 'error', detail: `a link goes to ${domain}, listed in ${l.zone} (${l.meaning}): receivers drop mail that links there` });
+      for (const l of listed)
+        findings.push({
+          id: 'listed-link',
+          severity: 'error',
+          detail: `a link goes to ${domain}, listed in ${l.zone} (${l.meaning}): receivers drop mail that links there`,
+        });
     }
   }
 
@@ -72,11 +96,25 @@ export async function preSendCheck(deps: PreSendDeps, campaign: { id: number }):
       spam = await deps.scorer(message.raw);
       const threshold = deps.threshold ?? spam.threshold;
       if (spam.score >= threshold) {
-        findings.push({ id: 'spam-score', severity: 'error', detail: `${spam.scorer} scores the message ${spam.score} (limit ${threshold}): ${spam.symbols.slice(0, 12).join(', ')}` });
+        findings.push({
+          id: 'spam-score',
+          severity: 'error',
+          detail: `${spam.scorer} scores the message ${spam.score} (limit ${threshold}): ${spam.symbols.slice(0, 12).join(', ')}`,
+        });
       }
     } catch (error) {
-      findings.push({ id: 'scorer-unavailable', severity: 'warning', detail: `the spam scorer could not be asked: ${(error as Error).message}` });
+      findings.push({
+        id: 'scorer-unavailable',
+        severity: 'warning',
+        detail: `the spam scorer could not be asked: ${(error as Error).message}`,
+      });
     }
   }
-  return { ok: !findings.some((f) => f.severity === 'error'), checkedAt: new Date().toISOString(), findings, links, spam };
+  return {
+    ok: !findings.some((f) => f.severity === 'error'),
+    checkedAt: new Date().toISOString(),
+    findings,
+    links,
+    spam,
+  };
 }

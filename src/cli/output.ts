@@ -8,9 +8,16 @@ export function printTable<T extends object>(rows: readonly T[], columns: readon
     process.stdout.write('(none)\n');
     return;
   }
-  const text = (v: unknown) => (v === null || v === undefined ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const text = (v: unknown) =>
+    v === null || v === undefined ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v);
   const cell = (r: T, c: string) => text((r as Record<string, unknown>)[c]);
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r, c).length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd();
-  process.stdout.write([line([...columns]), ...rows.map((r) => line(columns.map((c) => cell(r, c))))].join('\n') + '\n');
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
+  process.stdout.write(
+    [line([...columns]), ...rows.map((r) => line(columns.map((c) => cell(r, c))))].join('\n') + '\n',
+  );
 }

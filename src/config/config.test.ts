@@ -44,11 +44,20 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ LISTWARDEN_SMTP_URL: 'mail.example' }), /LISTWARDEN_SMTP_URL must be capture/);
     assert.throws(() => loadConfig({ LISTWARDEN_SIGNUP_RATE_LIMIT: 'lots' }), /"20\/minute"/);
     assert.throws(() => loadConfig({ LISTWARDEN_DKIM_DOMAIN: 'shop.example' }), /must be set together/);
-    assert.throws(() => loadConfig({ LISTWARDEN_ADMIN_EMAIL: 'owner' }), /LISTWARDEN_ADMIN_EMAIL must be one email address/);
+    assert.throws(
+      () => loadConfig({ LISTWARDEN_ADMIN_EMAIL: 'owner' }),
+      /LISTWARDEN_ADMIN_EMAIL must be one email address/,
+    );
     assert.throws(() => loadConfig({ LISTWARDEN_GUARD_COMPLAINT_RATE: '5' }), /must be below 1 \(0\.001 is 0\.1%\)/);
-    assert.throws(() => loadConfig({ LISTWARDEN_AUDIT_INTERVAL_MINUTES: '-5' }), /LISTWARDEN_AUDIT_INTERVAL_MINUTES must be 0 \(off\) or more minutes/);
+    assert.throws(
+      () => loadConfig({ LISTWARDEN_AUDIT_INTERVAL_MINUTES: '-5' }),
+      /LISTWARDEN_AUDIT_INTERVAL_MINUTES must be 0 \(off\) or more minutes/,
+    );
     assert.equal(loadConfig({ LISTWARDEN_AUDIT_INTERVAL_MINUTES: '0' }).audit.intervalMs, 0);
-    assert.throws(() => loadConfig({ LISTWARDEN_AUDIT_POSTFIX_CONFIG: 'postfix-out' }), /LISTWARDEN_AUDIT_POSTFIX_CONFIG must be an absolute directory/);
+    assert.throws(
+      () => loadConfig({ LISTWARDEN_AUDIT_POSTFIX_CONFIG: 'postfix-out' }),
+      /LISTWARDEN_AUDIT_POSTFIX_CONFIG must be an absolute directory/,
+    );
     for (const url of ['imap://mail.shop.example/INBOX', 'pop3://u:hunter2hunter2@mail.shop.example']) {
       try {
         loadConfig({ LISTWARDEN_IMAP_URL: url });
@@ -59,7 +68,15 @@ describe('loadConfig', () => {
       }
     }
     const imap = loadConfig({ LISTWARDEN_IMAP_URL: 'imaps://bounces%40shop:p%3Ass@mail.shop.example/Bounces' }).imap;
-    assert.deepEqual(imap?.settings, { host: 'mail.shop.example', port: 993, secure: true, user: 'bounces@shop', password: 'p:ss', mailbox: 'Bounces', doneFolder: undefined });
+    assert.deepEqual(imap?.settings, {
+      host: 'mail.shop.example',
+      port: 993,
+      secure: true,
+      user: 'bounces@shop',
+      password: 'p:ss',
+      mailbox: 'Bounces',
+      doneFolder: undefined,
+    });
     try {
       loadConfig({ LISTWARDEN_SECRET: 'short-but-secret-value' });
       assert.fail('accepted a short secret');
@@ -89,7 +106,11 @@ describe('resolveSecrets', () => {
   it('prefers the environment, keeps previous secrets, and refuses a truncated file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lw-secret-'));
     try {
-      const env = { LISTWARDEN_DATA_DIR: dir, LISTWARDEN_SECRET: 'n'.repeat(40), LISTWARDEN_PREVIOUS_SECRETS: 'o'.repeat(40) };
+      const env = {
+        LISTWARDEN_DATA_DIR: dir,
+        LISTWARDEN_SECRET: 'n'.repeat(40),
+        LISTWARDEN_PREVIOUS_SECRETS: 'o'.repeat(40),
+      };
       assert.deepEqual(resolveSecrets(loadConfig(env)), { current: 'n'.repeat(40), previous: ['o'.repeat(40)] });
       writeFileSync(join(dir, 'secret'), 'tiny\n', { mode: 0o644 });
       assert.throws(() => resolveSecrets(loadConfig({ LISTWARDEN_DATA_DIR: dir })), /shorter than 32 characters/);

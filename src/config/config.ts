@@ -15,7 +15,8 @@ export interface Config {
   secret: string | undefined;
   previousSecrets: string[];
   smtpUrl: string;
-  dkim: { domain: string; selector: string; keyFile: string; ed25519?: { selector: string; keyFile: string } } | undefined;
+  dkim:
+    { domain: string; selector: string; keyFile: string; ed25519?: { selector: string; keyFile: string } } | undefined;
   postalAddress: string | undefined;
   inboundPort: number;
   inboundHost: string;
@@ -46,7 +47,14 @@ export interface Config {
   audit: { mta: string; foreignLimit: number; intervalMs: number; postfixConfig: string | undefined };
   /** A mailbox to poll for bounces and complaints (LISTWARDEN_IMAP_URL), if any. */
   imap: { settings: ImapSettings; intervalMs: number } | undefined;
-  guard: { complaintRate: number; hardBounceRate: number; minDeliveries: number; windowMs: number; deferralBurst: number; deferralWindowMs: number };
+  guard: {
+    complaintRate: number;
+    hardBounceRate: number;
+    minDeliveries: number;
+    windowMs: number;
+    deferralBurst: number;
+    deferralWindowMs: number;
+  };
   bounceDomain: string | undefined;
   dnsServers: string[];
   dnsTimeoutMs: number;
@@ -88,21 +96,28 @@ const httpUrl = z
   }, 'must be an http:// or https:// URL')
   .transform((v) => v.replace(/\/+$/, ''));
 
-const hostPort = z
-  .string()
-  .trim()
-  .regex(HOST_PORT, 'must be host or host:port');
+const hostPort = z.string().trim().regex(HOST_PORT, 'must be host or host:port');
 
 /** A comma-separated list of DNS zones, lower-cased. */
 const zoneList = (message: string) =>
   z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(DNS_NAME, message)));
 
 const dnsServers = z
   .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(hostPort));
 
 const rate = z
@@ -136,7 +151,12 @@ const schema = z.object({
   LISTWARDEN_SECRET: secret.optional(),
   LISTWARDEN_PREVIOUS_SECRETS: z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(secret))
     .default([]),
   LISTWARDEN_SMTP_URL: smtpUrl.default('capture:./data/outbox'),
@@ -161,18 +181,34 @@ const schema = z.object({
     .default('listwarden'),
   LISTWARDEN_SENDING_IPS: z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().refine((ip) => isIP(ip) !== 0, 'must be comma-separated IP addresses')))
     .default([]),
-  LISTWARDEN_REPUTATION_RANGE: z.coerce.number().int('must be a whole number').min(16, 'must be a prefix from 16 to 32').max(32, 'must be a prefix from 16 to 32').default(24),
+  LISTWARDEN_REPUTATION_RANGE: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(16, 'must be a prefix from 16 to 32')
+    .max(32, 'must be a prefix from 16 to 32')
+    .default(24),
   LISTWARDEN_DNSBL_ZONES: zoneList('must be comma-separated DNS zones').optional(),
   LISTWARDEN_DNSBL_BLOCKING_ZONES: zoneList('must be comma-separated DNS zones').optional(),
   LISTWARDEN_REPUTATION_INTERVAL_MINUTES: positiveInt.default(60),
-  LISTWARDEN_DOMAIN_ZONES: zoneList('must be comma-separated DNS zones, or empty to turn the link check off').optional(),
+  LISTWARDEN_DOMAIN_ZONES: zoneList(
+    'must be comma-separated DNS zones, or empty to turn the link check off',
+  ).optional(),
   LISTWARDEN_SPAMD: hostPort.optional(),
   LISTWARDEN_RSPAMD_URL: httpUrl.optional(),
   LISTWARDEN_SPAM_THRESHOLD: z.coerce.number().positive('must be a score above zero, e.g. 5').optional(),
-  LISTWARDEN_SPAMHAUS_DQS_KEY: z.string().trim().regex(/^[a-z0-9]{10,64}$/, 'must be the key from your Spamhaus DQS account').optional(),
+  LISTWARDEN_SPAMHAUS_DQS_KEY: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9]{10,64}$/, 'must be the key from your Spamhaus DQS account')
+    .optional(),
   LISTWARDEN_DNSBL_CONCURRENCY: positiveInt.max(1000, 'must be at most 1000').default(64),
   LISTWARDEN_IMAP_URL: z
     .string()
@@ -185,13 +221,29 @@ const schema = z.object({
   LISTWARDEN_IMAP_INTERVAL_SECONDS: positiveInt.default(60),
   LISTWARDEN_AUDIT_MTA: z.string().trim().regex(HOST_PORT, 'must be host:port').default('127.0.0.1:25'),
   LISTWARDEN_AUDIT_FOREIGN_LIMIT: z.coerce.number().int('must be a whole number').min(0).default(20),
-  LISTWARDEN_AUDIT_POSTFIX_CONFIG: z.string().trim().regex(/^\/[^\0]*$/, 'must be an absolute directory, e.g. /etc/postfix-out').optional(),
-  LISTWARDEN_AUDIT_INTERVAL_MINUTES: z.coerce.number().int('must be a whole number of minutes').min(0, 'must be 0 (off) or more minutes').default(10),
+  LISTWARDEN_AUDIT_POSTFIX_CONFIG: z
+    .string()
+    .trim()
+    .regex(/^\/[^\0]*$/, 'must be an absolute directory, e.g. /etc/postfix-out')
+    .optional(),
+  LISTWARDEN_AUDIT_INTERVAL_MINUTES: z.coerce
+    .number()
+    .int('must be a whole number of minutes')
+    .min(0, 'must be 0 (off) or more minutes')
+    .default(10),
   LISTWARDEN_IMAP_DONE_FOLDER: z.string().trim().min(1).max(200).optional(),
   LISTWARDEN_SOFT_BOUNCE_LIMIT: positiveInt.default(3),
   LISTWARDEN_SOFT_BOUNCE_DAYS: positiveInt.default(14),
-  LISTWARDEN_GUARD_COMPLAINT_RATE: z.coerce.number().gt(0, 'must be above 0').lt(1, 'must be below 1 (0.001 is 0.1%)').default(0.001),
-  LISTWARDEN_GUARD_BOUNCE_RATE: z.coerce.number().gt(0, 'must be above 0').lt(1, 'must be below 1 (0.02 is 2%)').default(0.02),
+  LISTWARDEN_GUARD_COMPLAINT_RATE: z.coerce
+    .number()
+    .gt(0, 'must be above 0')
+    .lt(1, 'must be below 1 (0.001 is 0.1%)')
+    .default(0.001),
+  LISTWARDEN_GUARD_BOUNCE_RATE: z.coerce
+    .number()
+    .gt(0, 'must be above 0')
+    .lt(1, 'must be below 1 (0.02 is 2%)')
+    .default(0.02),
   LISTWARDEN_GUARD_MIN_DELIVERIES: positiveInt.default(1000),
   LISTWARDEN_GUARD_WINDOW_HOURS: positiveInt.default(24),
   LISTWARDEN_GUARD_DEFERRALS: positiveInt.default(100),
@@ -225,7 +277,11 @@ const schema = z.object({
 });
 
 /** Reads and validates the environment once; the only place that looks at `process.env`. */
-function imapSettings(url: string | undefined, doneFolder: string | undefined, intervalSeconds: number): Config['imap'] {
+function imapSettings(
+  url: string | undefined,
+  doneFolder: string | undefined,
+  intervalSeconds: number,
+): Config['imap'] {
   if (!url) return undefined;
   const parsed = parseImapUrl(url, doneFolder);
   return parsed.ok ? { settings: parsed.settings, intervalMs: intervalSeconds * 1000 } : undefined;
@@ -242,13 +298,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'configuration');
     // Never echo the value of a secret back.
-    const shown = /SECRET|IMAP_URL|SMTP_URL|DQS_KEY/.test(name) ? '' : ` (got "${String(relevant[name] ?? '').slice(0, 80)}")`;
+    const shown = /SECRET|IMAP_URL|SMTP_URL|DQS_KEY/.test(name)
+      ? ''
+      : ` (got "${String(relevant[name] ?? '').slice(0, 80)}")`;
     throw new AppError('invalid_input', `${name} ${issue?.message ?? 'is invalid'}${shown}.`);
   }
   const e = parsed.data;
   const dkimParts = [e.LISTWARDEN_DKIM_DOMAIN, e.LISTWARDEN_DKIM_SELECTOR, e.LISTWARDEN_DKIM_KEY_FILE];
-  if (Boolean(e.LISTWARDEN_DKIM_ED25519_SELECTOR) !== Boolean(e.LISTWARDEN_DKIM_ED25519_KEY_FILE) || (e.LISTWARDEN_DKIM_ED25519_SELECTOR && !e.LISTWARDEN_DKIM_DOMAIN)) {
-    throw new AppError('invalid_input', 'LISTWARDEN_DKIM_ED25519_SELECTOR and LISTWARDEN_DKIM_ED25519_KEY_FILE go together, next to the RSA key settings.');
+  if (
+    Boolean(e.LISTWARDEN_DKIM_ED25519_SELECTOR) !== Boolean(e.LISTWARDEN_DKIM_ED25519_KEY_FILE) ||
+    (e.LISTWARDEN_DKIM_ED25519_SELECTOR && !e.LISTWARDEN_DKIM_DOMAIN)
+  ) {
+    throw new AppError(
+      'invalid_input',
+      'LISTWARDEN_DKIM_ED25519_SELECTOR and LISTWARDEN_DKIM_ED25519_KEY_FILE go together, next to the RSA key settings.',
+    );
   }
   if (dkimParts.some(Boolean) && !dkimParts.every(Boolean)) {
     throw new AppError(
@@ -271,7 +335,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           selector: e.LISTWARDEN_DKIM_SELECTOR as string,
           keyFile: e.LISTWARDEN_DKIM_KEY_FILE as string,
           ...(e.LISTWARDEN_DKIM_ED25519_SELECTOR
-            ? { ed25519: { selector: e.LISTWARDEN_DKIM_ED25519_SELECTOR, keyFile: e.LISTWARDEN_DKIM_ED25519_KEY_FILE as string } }
+            ? {
+                ed25519: {
+                  selector: e.LISTWARDEN_DKIM_ED25519_SELECTOR,
+                  keyFile: e.LISTWARDEN_DKIM_ED25519_KEY_FILE as string,
+                },
+              }
             : {}),
         }
       : undefined,
@@ -292,8 +361,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       intervalMs: e.LISTWARDEN_REPUTATION_INTERVAL_MINUTES * 60_000,
       domainZones: e.LISTWARDEN_DOMAIN_ZONES,
     },
-    spamScorer: { spamd: e.LISTWARDEN_SPAMD, rspamdUrl: e.LISTWARDEN_RSPAMD_URL, threshold: e.LISTWARDEN_SPAM_THRESHOLD },
-    audit: { mta: e.LISTWARDEN_AUDIT_MTA, foreignLimit: e.LISTWARDEN_AUDIT_FOREIGN_LIMIT, intervalMs: e.LISTWARDEN_AUDIT_INTERVAL_MINUTES * 60_000, postfixConfig: e.LISTWARDEN_AUDIT_POSTFIX_CONFIG },
+    spamScorer: {
+      spamd: e.LISTWARDEN_SPAMD,
+      rspamdUrl: e.LISTWARDEN_RSPAMD_URL,
+      threshold: e.LISTWARDEN_SPAM_THRESHOLD,
+    },
+    audit: {
+      mta: e.LISTWARDEN_AUDIT_MTA,
+      foreignLimit: e.LISTWARDEN_AUDIT_FOREIGN_LIMIT,
+      intervalMs: e.LISTWARDEN_AUDIT_INTERVAL_MINUTES * 60_000,
+      postfixConfig: e.LISTWARDEN_AUDIT_POSTFIX_CONFIG,
+    },
     imap: imapSettings(e.LISTWARDEN_IMAP_URL, e.LISTWARDEN_IMAP_DONE_FOLDER, e.LISTWARDEN_IMAP_INTERVAL_SECONDS),
     guard: {
       complaintRate: e.LISTWARDEN_GUARD_COMPLAINT_RATE,
@@ -319,7 +397,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrency: e.LISTWARDEN_OUTBOX_CONCURRENCY,
       batchSize: e.LISTWARDEN_OUTBOX_BATCH,
     },
-    pacing: { globalRate: e.LISTWARDEN_SEND_RATE, destinationRate: e.LISTWARDEN_DESTINATION_RATE, warmup: e.LISTWARDEN_WARMUP },
+    pacing: {
+      globalRate: e.LISTWARDEN_SEND_RATE,
+      destinationRate: e.LISTWARDEN_DESTINATION_RATE,
+      warmup: e.LISTWARDEN_WARMUP,
+    },
     logLevel: e.LISTWARDEN_LOG_LEVEL,
   };
 }

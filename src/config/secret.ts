@@ -27,7 +27,10 @@ export function resolveSecrets(config: Config): Secrets {
   if (mode & 0o077) chmodSync(file, 0o600);
   const current = readFileSync(file, 'utf8').trim();
   if (current.length < 32) {
-    throw new AppError('invalid_input', `The secret in ${file} is shorter than 32 characters; delete the file to generate a new one.`);
+    throw new AppError(
+      'invalid_input',
+      `The secret in ${file} is shorter than 32 characters; delete the file to generate a new one.`,
+    );
   }
   return { current, previous: config.previousSecrets };
 }

@@ -53,8 +53,13 @@ export function createConfirmService(deps: ConfirmDeps) {
     /** For POST: confirms, records the evidence; repeating it changes nothing. */
     async confirm(token: string, context: ClientContext): Promise<{ list: ListRow; alreadyConfirmed: boolean }> {
       const { link, claims } = await inspect(token);
-      if (link.state === 'invalid') throw new AppError('not_found', 'This confirmation link is not valid. Please use the link from the most recent email.');
-      if (link.state === 'expired') throw new AppError('gone', 'This confirmation link has expired.', { list: link.list?.slug });
+      if (link.state === 'invalid')
+        throw new AppError(
+          'not_found',
+          'This confirmation link is not valid. Please use the link from the most recent email.',
+        );
+      if (link.state === 'expired')
+        throw new AppError('gone', 'This confirmation link has expired.', { list: link.list?.slug });
       if (link.state === 'closed') throw new AppError('conflict', link.reason);
       if (link.alreadyConfirmed || !claims) return { list: link.list, alreadyConfirmed: true };
       const confirmed = await database.transaction(async (trx) => {
@@ -73,7 +78,11 @@ export function createConfirmService(deps: ConfirmDeps) {
           user_agent: context.userAgent,
           source: context.source,
           consent_text_id: null,
-          detail: JSON.stringify({ channel: context.channel, method: 'confirmation link (POST)', linkIssuedAt: new Date(claims.issuedAt).toISOString() }),
+          detail: JSON.stringify({
+            channel: context.channel,
+            method: 'confirmation link (POST)',
+            linkIssuedAt: new Date(claims.issuedAt).toISOString(),
+          }),
         });
         return true;
       });

@@ -36,7 +36,8 @@ export function confirmationMailHandler(deps: ConfirmationMailDeps): MessageHand
         findSubscription(db, row.subscriber_id, row.list_id),
       ]);
       if (!subscriber || !list) return { skip: 'recipient or list no longer exists' };
-      if (subscription?.status !== 'pending') return { skip: `subscription is ${subscription?.status ?? 'gone'}, not pending` };
+      if (subscription?.status !== 'pending')
+        return { skip: `subscription is ${subscription?.status ?? 'gone'}, not pending` };
       if (await findSuppression(db, suppressionHash(subscriber.email_key))) return { skip: 'address is suppressed' };
       const token = deps.tokens.sign('confirm', subscriber.id, list.id);
       const consent = await currentConsentText(db, list.id);
@@ -82,7 +83,11 @@ export function confirmationMailHandler(deps: ConfirmationMailDeps): MessageHand
         user_agent: null,
         source: null,
         consent_text_id: null,
-        detail: JSON.stringify({ messageId: row.message_id, response: delivery.response.slice(0, 300), attempt: row.attempts }),
+        detail: JSON.stringify({
+          messageId: row.message_id,
+          response: delivery.response.slice(0, 300),
+          attempt: row.attempts,
+        }),
       });
     },
   };

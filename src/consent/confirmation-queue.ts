@@ -24,7 +24,13 @@ export async function queueConfirmation(
   const domain = target.fromAddress.slice(target.fromAddress.lastIndexOf('@') + 1);
   await enqueue(
     trx,
-    { kind: 'confirmation', listId: target.listId, subscriberId: target.subscriberId, messageId: newMessageId(domain), notBefore: now },
+    {
+      kind: 'confirmation',
+      listId: target.listId,
+      subscriberId: target.subscriberId,
+      messageId: newMessageId(domain),
+      notBefore: now,
+    },
     now,
   );
   return 'queued';

@@ -1,13 +1,27 @@
 import type { Db, Dialect } from '../db/database.js';
 import { insertRows } from '../db/bulk-sql.js';
 import { param, prepared } from '../db/prepared.js';
-import type { ConsentEventRow, ConsentEventType, NewConsentEvent, SubscriptionRow, SubscriptionStatus } from '../db/schema.js';
+import type {
+  ConsentEventRow,
+  ConsentEventType,
+  NewConsentEvent,
+  SubscriptionRow,
+  SubscriptionStatus,
+} from '../db/schema.js';
 
 const subscriptionOf = prepared<{ subscriberId: number; listId: number }, SubscriptionRow>((db) =>
-  db.selectFrom('subscriptions').selectAll().where('subscriber_id', '=', param('subscriberId')).where('list_id', '=', param('listId')),
+  db
+    .selectFrom('subscriptions')
+    .selectAll()
+    .where('subscriber_id', '=', param('subscriberId'))
+    .where('list_id', '=', param('listId')),
 );
 
-export async function findSubscription(db: Db, subscriberId: number, listId: number): Promise<SubscriptionRow | undefined> {
+export async function findSubscription(
+  db: Db,
+  subscriberId: number,
+  listId: number,
+): Promise<SubscriptionRow | undefined> {
   return (await subscriptionOf(db, { subscriberId, listId })).rows[0];
 }
 
@@ -22,7 +36,14 @@ function saveAs(status: SubscriptionStatus) {
   return prepared<SaveParams, never>((db) =>
     db
       .insertInto('subscriptions')
-      .values({ subscriber_id: param('subscriberId'), list_id: param('listId'), status, created_at: param('now'), updated_at: param('now'), ...stamps })
+      .values({
+        subscriber_id: param('subscriberId'),
+        list_id: param('listId'),
+        status,
+        created_at: param('now'),
+        updated_at: param('now'),
+        ...stamps,
+      })
       .onConflict((oc) =>
         oc.columns(['subscriber_id', 'list_id']).doUpdateSet({
           status,
@@ -166,7 +187,12 @@ export async function insertSubscriptionsBulk(
   db: Db,
   dialect: Dialect,
   listId: number,
-  rows: ReadonlyArray<{ subscriberId: number; status: SubscriptionStatus; confirmedAt: number | null; repermissionAt: number | null }>,
+  rows: ReadonlyArray<{
+    subscriberId: number;
+    status: SubscriptionStatus;
+    confirmedAt: number | null;
+    repermissionAt: number | null;
+  }>,
   now: number,
 ): Promise<number[]> {
   const inserted = await insertRows<{ subscriber_id: number }>(
@@ -188,7 +214,13 @@ export async function recordEventsBulk(
   dialect: Dialect,
   type: ConsentEventType,
   listId: number,
-  events: ReadonlyArray<{ subscriberId: number; at: number; ip: string | null; source: string | null; detail: string | null }>,
+  events: ReadonlyArray<{
+    subscriberId: number;
+    at: number;
+    ip: string | null;
+    source: string | null;
+    detail: string | null;
+  }>,
 ): Promise<void> {
   await insertRows(
     db,
@@ -199,7 +231,11 @@ export async function recordEventsBulk(
 }
 
 /** Subscriptions pending since before `before` (last signup), oldest first. */
-export async function stalePending(db: Db, before: number, limit: number): Promise<Array<{ subscriberId: number; listId: number }>> {
+export async function stalePending(
+  db: Db,
+  before: number,
+  limit: number,
+): Promise<Array<{ subscriberId: number; listId: number }>> {
   const rows = await db
     .selectFrom('subscriptions')
     .select(['subscriber_id', 'list_id'])
@@ -212,7 +248,11 @@ export async function stalePending(db: Db, before: number, limit: number): Promi
 }
 
 export async function deleteSubscription(db: Db, subscriberId: number, listId: number): Promise<void> {
-  await db.deleteFrom('subscriptions').where('subscriber_id', '=', subscriberId).where('list_id', '=', listId).execute();
+  await db
+    .deleteFrom('subscriptions')
+    .where('subscriber_id', '=', subscriberId)
+    .where('list_id', '=', listId)
+    .execute();
 }
 
 /** Deletes all subscriptions of a subscriber (erasure). */
@@ -231,7 +271,11 @@ export async function lastRepermissionAt(db: Db): Promise<number | undefined> {
 }
 
 /** Re-permission mails whose time has come, oldest first. */
-export async function dueRepermissions(db: Db, now: number, limit: number): Promise<Array<{ subscriberId: number; listId: number; status: SubscriptionStatus }>> {
+export async function dueRepermissions(
+  db: Db,
+  now: number,
+  limit: number,
+): Promise<Array<{ subscriberId: number; listId: number; status: SubscriptionStatus }>> {
   const rows = await db
     .selectFrom('subscriptions')
     .select(['subscriber_id', 'list_id', 'status'])
@@ -259,7 +303,11 @@ export async function deleteEventsOf(db: Db, subscriberId: number): Promise<void
 }
 
 /** Status of each of `subscriberIds` on a list, for a batch. */
-export async function subscriptionStatuses(db: Db, listId: number, subscriberIds: readonly number[]): Promise<Map<number, SubscriptionStatus>> {
+export async function subscriptionStatuses(
+  db: Db,
+  listId: number,
+  subscriberIds: readonly number[],
+): Promise<Map<number, SubscriptionStatus>> {
   if (subscriberIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('subscriptions')

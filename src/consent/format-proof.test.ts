@@ -13,18 +13,35 @@ describe('formatProof', () => {
       generatedAt: '2026-11-28T00:00:00.000Z',
       events: [
         {
-          type: 'signup', at: '2026-11-27T09:00:00.000Z', list: 'news', ip: '203.0.113.7', userAgent: 'Firefox/140',
-          source: 'https://shop.example/newsletter', consentVersion: 2, consentText: 'Yes, send me offers.', detail: { channel: 'form' },
+          type: 'signup',
+          at: '2026-11-27T09:00:00.000Z',
+          list: 'news',
+          ip: '203.0.113.7',
+          userAgent: 'Firefox/140',
+          source: 'https://shop.example/newsletter',
+          consentVersion: 2,
+          consentText: 'Yes, send me offers.',
+          detail: { channel: 'form' },
         },
         {
-          type: 'confirmed', at: '2026-11-27T09:05:00.000Z', list: 'news', ip: '203.0.113.8', userAgent: 'Safari/18',
-          source: null, consentVersion: null, consentText: null, detail: {},
+          type: 'confirmed',
+          at: '2026-11-27T09:05:00.000Z',
+          list: 'news',
+          ip: '203.0.113.8',
+          userAgent: 'Safari/18',
+          source: null,
+          consentVersion: null,
+          consentText: null,
+          detail: {},
         },
       ],
     });
     assert.match(text, /Address: +jane@example\.com/);
     assert.match(text, /Confirmed: +2026-11-27T09:05:00\.000Z/);
-    assert.match(text, /Signed up\n +from IP: +203\.0\.113\.7\n +browser: +Firefox\/140\n +source: +https:\/\/shop\.example\/newsletter/);
+    assert.match(
+      text,
+      /Signed up\n +from IP: +203\.0\.113\.7\n +browser: +Firefox\/140\n +source: +https:\/\/shop\.example\/newsletter/,
+    );
     assert.match(text, /wording shown \(version 2\):\n +"Yes, send me offers\."/);
     assert.match(text, /2026-11-27T09:05:00\.000Z  Confirmed\n +from IP: +203\.0\.113\.8/);
   });

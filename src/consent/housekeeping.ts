@@ -8,7 +8,12 @@ import { anonymiseEvents, deleteSubscription, stalePending } from './consent.rep
  * Purges subscriptions that stayed pending longer than `ttlMs`: an unconfirmed signup is no
  * consent, so nothing personal about it is kept. Subscribers left with no subscription go too.
  */
-export async function purgeStalePending(database: Database, ttlMs: number, logger?: Logger, now = Date.now()): Promise<number> {
+export async function purgeStalePending(
+  database: Database,
+  ttlMs: number,
+  logger?: Logger,
+  now = Date.now(),
+): Promise<number> {
   let purged = 0;
   for (;;) {
     const batch = await stalePending(database.db, now - ttlMs, 500);

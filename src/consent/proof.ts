@@ -17,7 +17,12 @@ export interface ConsentProof {
 }
 
 /** Gathers the proof of consent of `email` for `listSlug`. */
-export async function gatherProof(database: Database, lists: ListsService, email: unknown, listSlug: string): Promise<ConsentProof> {
+export async function gatherProof(
+  database: Database,
+  lists: ListsService,
+  email: unknown,
+  listSlug: string,
+): Promise<ConsentProof> {
   const address = parseAddress(email);
   const list = await lists.requireList(listSlug);
   const subscriber = await findSubscriberByKey(database.db, address.key);
@@ -26,7 +31,11 @@ export async function gatherProof(database: Database, lists: ListsService, email
   const events = await eventsOf(database.db, subscriber.id, list.id);
   return {
     email: subscriber.email,
-    list: { slug: list.slug, name: list.name, from: list.from_name ? `${list.from_name} <${list.from_address}>` : list.from_address },
+    list: {
+      slug: list.slug,
+      name: list.name,
+      from: list.from_name ? `${list.from_name} <${list.from_address}>` : list.from_address,
+    },
     status: subscription.status,
     subscribedAt: new Date(subscription.created_at).toISOString(),
     confirmedAt: subscription.confirmed_at === null ? null : new Date(subscription.confirmed_at).toISOString(),

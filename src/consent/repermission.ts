@@ -25,7 +25,12 @@ export async function releaseDueRepermissions(
       if (status !== 'pending') continue;
       const [subscriber, list] = await Promise.all([findSubscriberById(trx, subscriberId), findListById(trx, listId)]);
       if (!subscriber || !list) continue;
-      const decision = await queueConfirmation(trx, { subscriberId, listId, emailKey: subscriber.email_key, fromAddress: list.from_address }, limits, now);
+      const decision = await queueConfirmation(
+        trx,
+        { subscriberId, listId, emailKey: subscriber.email_key, fromAddress: list.from_address },
+        limits,
+        now,
+      );
       if (decision === 'queued') queued++;
     }
     return queued;

@@ -62,7 +62,11 @@ export function createSignupService(deps: SignupDeps) {
 
     const result = await database.transaction(async (trx): Promise<SignupResult> => {
       const now = Date.now();
-      const subscriberId = await upsertSubscriber(trx, { email: address.email, key: address.key, name, attributes }, now);
+      const subscriberId = await upsertSubscriber(
+        trx,
+        { email: address.email, key: address.key, name, attributes },
+        now,
+      );
       const current = await findSubscription(trx, subscriberId, list.id);
       const step = transition(current?.status, 'signup');
       if (!step.ok) throw invalidInput(step.reason);
@@ -71,7 +75,12 @@ export function createSignupService(deps: SignupDeps) {
       if (next !== current?.status || next === 'pending') await saveSubscription(trx, subscriberId, list.id, next, now);
 
       const mail: ConfirmationMailDecision = sendConfirmation
-        ? await queueConfirmation(trx, { subscriberId, listId: list.id, emailKey: address.key, fromAddress: list.from_address }, limits, now)
+        ? await queueConfirmation(
+            trx,
+            { subscriberId, listId: list.id, emailKey: address.key, fromAddress: list.from_address },
+            limits,
+            now,
+          )
         : 'not_needed';
       await recordEvent(trx, {
         subscriber_id: subscriberId,

@@ -14,7 +14,10 @@ describe('tokens', () => {
     const token = codec.sign('confirm', 123456789, 42, now);
     assert.match(token, /^[A-Za-z0-9_-]{43}$/);
     const check = codec.verify(token, 'confirm', { maxAgeMs: 7 * DAY, now: now + DAY });
-    assert.deepEqual(check, { ok: true, claims: { purpose: 'confirm', subscriberId: 123456789, listId: 42, issuedAt: now } });
+    assert.deepEqual(check, {
+      ok: true,
+      claims: { purpose: 'confirm', subscriberId: 123456789, listId: 42, issuedAt: now },
+    });
   });
 
   it('rejects a token signed with another secret as forged', () => {

@@ -17,8 +17,7 @@ export interface TokenClaims {
 }
 
 export type TokenCheck =
-  | { ok: true; claims: TokenClaims }
-  | { ok: false; reason: 'malformed' | 'forged' | 'expired'; claims?: TokenClaims };
+  { ok: true; claims: TokenClaims } | { ok: false; reason: 'malformed' | 'forged' | 'expired'; claims?: TokenClaims };
 
 export interface TokenCodec {
   sign(purpose: TokenPurpose, subscriberId: number, listId: number, now?: number): string;
@@ -31,7 +30,10 @@ const PAYLOAD_BYTES = 16;
 const TAG_BYTES = 16;
 const TOKEN_CHARS = 43;
 const PURPOSE_CODES: Record<TokenPurpose, number> = { confirm: 1, unsubscribe: 2, preferences: 3 };
-const PURPOSES = Object.fromEntries(Object.entries(PURPOSE_CODES).map(([k, v]) => [v, k])) as Record<number, TokenPurpose>;
+const PURPOSES = Object.fromEntries(Object.entries(PURPOSE_CODES).map(([k, v]) => [v, k])) as Record<
+  number,
+  TokenPurpose
+>;
 const MAX_UINT48 = 2 ** 48 - 1;
 const MAX_UINT32 = 2 ** 32 - 1;
 
@@ -44,14 +46,16 @@ function deriveKey(secret: string): Buffer {
 export function createTokenCodec(secrets: readonly string[]): TokenCodec {
   if (secrets.length === 0) throw new Error('createTokenCodec needs at least one secret');
   const keys = secrets.map(deriveKey);
-  const tag = (key: Buffer, payload: Buffer) => createHmac('sha256', key).update(payload).digest().subarray(0, TAG_BYTES);
+  const tag = (key: Buffer, payload: Buffer) =>
+    createHmac('sha256', key).update(payload).digest().subarray(0, TAG_BYTES);
 
   return {
     sign(purpose, subscriberId, listId, now = Date.now()) {
       if (!Number.isSafeInteger(subscriberId) || subscriberId < 1 || subscriberId > MAX_UINT48) {
         throw new RangeError('subscriberId out of range');
       }
-      if (!Number.isSafeInteger(listId) || listId < 0 || listId > MAX_UINT32) throw new RangeError('listId out of range');
+      if (!Number.isSafeInteger(listId) || listId < 0 || listId > MAX_UINT32)
+        throw new RangeError('listId out of range');
       const payload = Buffer.alloc(PAYLOAD_BYTES);
       payload.writeUInt8(VERSION, 0);
       payload.writeUInt8(PURPOSE_CODES[purpose], 1);

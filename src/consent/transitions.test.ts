@@ -11,15 +11,30 @@ function next(current: SubscriptionStatus | undefined, action: ConsentAction) {
 
 describe('consent transitions', () => {
   it('a new signup is pending and asks for confirmation', () => {
-    assert.deepEqual(next(undefined, 'signup'), { next: 'pending', changed: true, sendConfirmation: true, event: 'signup' });
+    assert.deepEqual(next(undefined, 'signup'), {
+      next: 'pending',
+      changed: true,
+      sendConfirmation: true,
+      event: 'signup',
+    });
   });
 
   it('signing up again while pending asks again, without a status change', () => {
-    assert.deepEqual(next('pending', 'signup'), { next: 'pending', changed: false, sendConfirmation: true, event: 'signup' });
+    assert.deepEqual(next('pending', 'signup'), {
+      next: 'pending',
+      changed: false,
+      sendConfirmation: true,
+      event: 'signup',
+    });
   });
 
   it('a confirmed subscriber who signs up again stays confirmed and gets no mail', () => {
-    assert.deepEqual(next('confirmed', 'signup'), { next: 'confirmed', changed: false, sendConfirmation: false, event: 'signup' });
+    assert.deepEqual(next('confirmed', 'signup'), {
+      next: 'confirmed',
+      changed: false,
+      sendConfirmation: false,
+      event: 'signup',
+    });
   });
 
   it('someone who left or bounced must confirm again', () => {
@@ -28,7 +43,12 @@ describe('consent transitions', () => {
   });
 
   it('confirm works from pending and is idempotent', () => {
-    assert.deepEqual(next('pending', 'confirm'), { next: 'confirmed', changed: true, sendConfirmation: false, event: 'confirmed' });
+    assert.deepEqual(next('pending', 'confirm'), {
+      next: 'confirmed',
+      changed: true,
+      sendConfirmation: false,
+      event: 'confirmed',
+    });
     assert.equal(next('confirmed', 'confirm').changed, false);
   });
 
@@ -45,8 +65,18 @@ describe('consent transitions', () => {
       assert.equal(next(s, 'import').sendConfirmation, false);
       assert.equal(next(s, 'import_with_proof').changed, false);
     }
-    assert.deepEqual(next(undefined, 'import'), { next: 'pending', changed: true, sendConfirmation: true, event: 'imported' });
-    assert.deepEqual(next(undefined, 'import_with_proof'), { next: 'confirmed', changed: true, sendConfirmation: false, event: 'imported' });
+    assert.deepEqual(next(undefined, 'import'), {
+      next: 'pending',
+      changed: true,
+      sendConfirmation: true,
+      event: 'imported',
+    });
+    assert.deepEqual(next(undefined, 'import_with_proof'), {
+      next: 'confirmed',
+      changed: true,
+      sendConfirmation: false,
+      event: 'imported',
+    });
   });
 
   it('unsubscribe, complaint and bounce end a subscription', () => {

@@ -2,13 +2,7 @@ import type { ConsentEventType, SubscriptionStatus } from '../db/schema.js';
 
 /** What can happen to a subscription. */
 export type ConsentAction =
-  | 'signup'
-  | 'import'
-  | 'import_with_proof'
-  | 'confirm'
-  | 'unsubscribe'
-  | 'bounce'
-  | 'complaint';
+  'signup' | 'import' | 'import_with_proof' | 'confirm' | 'unsubscribe' | 'bounce' | 'complaint';
 
 /** The outcome of an action: the next status, whether to mail a confirmation, the event to record. */
 export interface Transition {

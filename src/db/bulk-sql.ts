@@ -63,7 +63,13 @@ export async function insertRows<R = Record<string, unknown>>(
 }
 
 /** Values of `column` in `table` that are among `values` (a batched membership test). */
-export async function existingValues(db: Db, dialect: Dialect, table: string, column: string, values: readonly string[]): Promise<Set<string>> {
+export async function existingValues(
+  db: Db,
+  dialect: Dialect,
+  table: string,
+  column: string,
+  values: readonly string[],
+): Promise<Set<string>> {
   const found = new Set<string>();
   for (let start = 0; start < values.length; start += CHUNK_ROWS * 4) {
     const chunk = values.slice(start, start + CHUNK_ROWS * 4);

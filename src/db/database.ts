@@ -27,7 +27,10 @@ const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
 /** Opens SQLite (`sqlite:<file>`) or PostgreSQL (`postgres://…`) from a URL. */
-export function openDatabase(url: string, options: { poolSize?: number; onIdleError?: (error: Error) => void } = {}): Database {
+export function openDatabase(
+  url: string,
+  options: { poolSize?: number; onIdleError?: (error: Error) => void } = {},
+): Database {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length).replace(/^\/\//, ''));
   return openPostgres(url, options.poolSize ?? 10, options.onIdleError);
 }

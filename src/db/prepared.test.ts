@@ -13,7 +13,9 @@ describe('prepared queries', () => {
     const insert = prepared<{ key: string; value: string }, never>((db) =>
       db.insertInto('settings').values({ key: param('key'), value: param('value') }),
     );
-    const read = prepared<{ key: string }, { value: string }>((db) => db.selectFrom('settings').select('value').where('key', '=', param('key')));
+    const read = prepared<{ key: string }, { value: string }>((db) =>
+      db.selectFrom('settings').select('value').where('key', '=', param('key')),
+    );
     await insert(database.db, { key: 'a', value: '1' });
     await database.transaction((trx) => insert(trx, { key: 'b', value: '2' }).then(() => undefined));
     assert.deepEqual((await read(database.db, { key: 'a' })).rows, [{ value: '1' }]);

@@ -13,7 +13,9 @@ export function param(name: string): never {
   return `${MARK}${name}` as never;
 }
 
-export function prepared<P extends Record<string, unknown>, R>(build: (db: Db) => Compilable<R>): (db: Db, params: P) => Promise<QueryResult<R>> {
+export function prepared<P extends Record<string, unknown>, R>(
+  build: (db: Db) => Compilable<R>,
+): (db: Db, params: P) => Promise<QueryResult<R>> {
   // Per dialect: the compiled query and, for each of its parameters, the name it takes or undefined for a constant.
   const byAdapter = new Map<unknown, { compiled: CompiledQuery<R>; names: Array<string | undefined> }>();
   return async (db, params) => {
@@ -21,7 +23,9 @@ export function prepared<P extends Record<string, unknown>, R>(build: (db: Db) =
     let entry = byAdapter.get(adapter);
     if (!entry) {
       const compiled = build(db).compile();
-      const names = compiled.parameters.map((v) => (typeof v === 'string' && v.startsWith(MARK) ? v.slice(MARK.length) : undefined));
+      const names = compiled.parameters.map((v) =>
+        typeof v === 'string' && v.startsWith(MARK) ? v.slice(MARK.length) : undefined,
+      );
       entry = { compiled, names };
       byAdapter.set(adapter, entry);
     }

@@ -106,7 +106,8 @@ export interface OutboxTable {
   payload: string | null;
 }
 
-export type CampaignStatus = 'draft' | 'scheduled' | 'running' | 'paused' | 'finished' | 'cancelled' | 'stopped_by_guard';
+export type CampaignStatus =
+  'draft' | 'scheduled' | 'running' | 'paused' | 'finished' | 'cancelled' | 'stopped_by_guard';
 
 export interface CampaignsTable {
   id: Generated<number>;

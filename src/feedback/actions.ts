@@ -63,7 +63,13 @@ export async function applyFeedback(
     ...(entry?.status ? { status: entry.status } : {}),
     ...(entry?.diagnostic ? { diagnostic: entry.diagnostic.slice(0, 300) } : {}),
     ...(entry?.remoteMta ? { remoteMta: entry.remoteMta } : {}),
-    ...(report.complaint ? { feedbackType: report.complaint.feedbackType, userAgent: report.complaint.userAgent, sourceIp: report.complaint.sourceIp } : {}),
+    ...(report.complaint
+      ? {
+          feedbackType: report.complaint.feedbackType,
+          userAgent: report.complaint.userAgent,
+          sourceIp: report.complaint.sourceIp,
+        }
+      : {}),
     ...(report.reportMessageId ? { reportMessageId: report.reportMessageId } : {}),
     ...(outbox ? { outboxId: outbox.id, messageId: outbox.message_id, campaignId: outbox.campaign_id } : {}),
   };
@@ -85,7 +91,14 @@ export async function applyFeedback(
     const count = (await softBouncesSince(trx, subscriber.id, now - context.softBounces.windowMs)) + 1;
     const days = Math.round(context.softBounces.windowMs / 86_400_000);
     if (count >= context.softBounces.limit) {
-      action = await endConsent(trx, subscriber, listId, 'bounce', { ...evidence, classification: 'soft', softBounces: count, windowDays: days }, now);
+      action = await endConsent(
+        trx,
+        subscriber,
+        listId,
+        'bounce',
+        { ...evidence, classification: 'soft', softBounces: count, windowDays: days },
+        now,
+      );
       await suppress(trx, suppressionHash(subscriber.email_key), 'soft_bounces' satisfies SuppressionReason, now);
       await cancelUnsentFor(trx, subscriber.id, now, 'address kept bouncing');
       action = `${action}, address suppressed after ${count} soft bounces in ${days} days`;
@@ -115,8 +128,20 @@ export async function applyFeedback(
 }
 
 /** Moves the list's subscription (or, when the list is unknown, every active one) and records why. */
-async function endConsent(trx: Db, subscriber: SubscriberRow, listId: number | null, what: ConsentAction, evidence: Record<string, unknown>, now: number): Promise<string> {
-  const listIds = listId !== null ? [listId] : (await subscriptionsOf(trx, subscriber.id)).filter((s) => s.status === 'confirmed' || s.status === 'pending').map((s) => s.listId);
+async function endConsent(
+  trx: Db,
+  subscriber: SubscriberRow,
+  listId: number | null,
+  what: ConsentAction,
+  evidence: Record<string, unknown>,
+  now: number,
+): Promise<string> {
+  const listIds =
+    listId !== null
+      ? [listId]
+      : (await subscriptionsOf(trx, subscriber.id))
+          .filter((s) => s.status === 'confirmed' || s.status === 'pending')
+          .map((s) => s.listId);
   const changed: number[] = [];
   for (const id of listIds) {
     const current = await findSubscription(trx, subscriber.id, id);
@@ -136,5 +161,7 @@ async function endConsent(trx: Db, subscriber: SubscriberRow, listId: number | n
     });
   }
   const status = what === 'complaint' ? 'unsubscribed' : 'bounced';
-  return changed.length > 0 ? `${changed.length === 1 ? 'subscription' : `${changed.length} subscriptions`} ${status}` : `no active subscription to change`;
+  return changed.length > 0
+    ? `${changed.length === 1 ? 'subscription' : `${changed.length} subscriptions`} ${status}`
+    : `no active subscription to change`;
 }

@@ -8,7 +8,11 @@ export type Classification = 'hard' | 'soft' | 'notice';
 
 const NOT_THE_ADDRESS = /^5\.(?:2\.2|2\.3|3\.4|7\.\d{1,3})$/;
 
-export function classifyStatus(status: string | undefined, action: string | undefined, diagnostic = ''): Classification {
+export function classifyStatus(
+  status: string | undefined,
+  action: string | undefined,
+  diagnostic = '',
+): Classification {
   if (action && ['delivered', 'relayed', 'expanded'].includes(action)) return 'notice';
   if (action === 'delayed') return 'soft';
   if (!status) return 'soft';
@@ -16,7 +20,9 @@ export function classifyStatus(status: string | undefined, action: string | unde
   if (status.startsWith('4')) return 'soft';
   if (NOT_THE_ADDRESS.test(status)) {
     // A 5.7.x that says the user does not exist is about the address after all.
-    return /user ?unknown|no such user|does not exist|RecipNotFound|invalid recipient/i.test(diagnostic) ? 'hard' : 'soft';
+    return /user ?unknown|no such user|does not exist|RecipNotFound|invalid recipient/i.test(diagnostic)
+      ? 'hard'
+      : 'soft';
   }
   return 'hard';
 }
@@ -37,5 +43,8 @@ export function looksLikeAutoReply(headers: Map<string, string[]>, subject: stri
   const precedence = headers.get('precedence')?.[0]?.toLowerCase() ?? '';
   if (precedence === 'auto_reply') return true;
   const suppress = headers.get('x-auto-response-suppress')?.[0] ?? '';
-  return AUTO_REPLY_SUBJECT.test(subject.replace(/^(?:re|aw|fw|fwd):\s*/i, '')) || (/\bOOF\b/.test(suppress) && /out of office/i.test(subject));
+  return (
+    AUTO_REPLY_SUBJECT.test(subject.replace(/^(?:re|aw|fw|fwd):\s*/i, '')) ||
+    (/\bOOF\b/.test(suppress) && /out of office/i.test(subject))
+  );
 }

@@ -4,7 +4,21 @@ import type { FeedbackChannel, FeedbackEventKind, FeedbackEventRow } from '../db
 
 export type NewFeedbackEvent = Omit<FeedbackEventRow, 'id'>;
 
-const EVENT_COLUMNS = ['at', 'channel', 'kind', 'style', 'outbox_id', 'campaign_id', 'list_id', 'subscriber_id', 'recipient', 'status', 'diagnostic', 'action', 'report_message_id'] as const;
+const EVENT_COLUMNS = [
+  'at',
+  'channel',
+  'kind',
+  'style',
+  'outbox_id',
+  'campaign_id',
+  'list_id',
+  'subscriber_id',
+  'recipient',
+  'status',
+  'diagnostic',
+  'action',
+  'report_message_id',
+] as const;
 const insertEvent = prepared<Record<string, unknown>, never>((db) =>
   db.insertInto('feedback_events').values(Object.fromEntries(EVENT_COLUMNS.map((c) => [c, param(c)])) as never),
 );
@@ -13,10 +27,19 @@ export async function insertFeedbackEvent(db: Db, event: NewFeedbackEvent): Prom
   await insertEvent(db, event as unknown as Record<string, unknown>);
 }
 
-export async function quarantine(db: Db, entry: { at: number; channel: FeedbackChannel; reason: string; raw: Buffer }): Promise<number> {
+export async function quarantine(
+  db: Db,
+  entry: { at: number; channel: FeedbackChannel; reason: string; raw: Buffer },
+): Promise<number> {
   const row = await db
     .insertInto('feedback_quarantine')
-    .values({ at: entry.at, channel: entry.channel, reason: entry.reason.slice(0, 500), size: entry.raw.byteLength, raw: entry.raw })
+    .values({
+      at: entry.at,
+      channel: entry.channel,
+      reason: entry.reason.slice(0, 500),
+      size: entry.raw.byteLength,
+      raw: entry.raw,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return Number(row.id);
@@ -37,20 +60,37 @@ export async function softBouncesSince(db: Db, subscriberId: number, since: numb
 }
 
 const reportForRow = prepared<{ reportMessageId: string; outboxId: number }, { id: number }>((db) =>
-  db.selectFrom('feedback_events').select('id').where('report_message_id', '=', param('reportMessageId')).where('outbox_id', '=', param('outboxId')).limit(1),
+  db
+    .selectFrom('feedback_events')
+    .select('id')
+    .where('report_message_id', '=', param('reportMessageId'))
+    .where('outbox_id', '=', param('outboxId'))
+    .limit(1),
 );
 const reportForNobody = prepared<{ reportMessageId: string }, { id: number }>((db) =>
-  db.selectFrom('feedback_events').select('id').where('report_message_id', '=', param('reportMessageId')).where('outbox_id', 'is', null).limit(1),
+  db
+    .selectFrom('feedback_events')
+    .select('id')
+    .where('report_message_id', '=', param('reportMessageId'))
+    .where('outbox_id', 'is', null)
+    .limit(1),
 );
 
 /** Whether this report (by its Message-ID) was already applied: intake is idempotent. */
 export async function seenReport(db: Db, reportMessageId: string, outboxId: number | null): Promise<boolean> {
-  const result = outboxId === null ? await reportForNobody(db, { reportMessageId }) : await reportForRow(db, { reportMessageId, outboxId });
+  const result =
+    outboxId === null
+      ? await reportForNobody(db, { reportMessageId })
+      : await reportForRow(db, { reportMessageId, outboxId });
   return result.rows.length > 0;
 }
 
 /** Feedback counts of a campaign since `since`: hard bounces, soft bounces, complaints (distinct messages). */
-export async function campaignFeedbackCounts(db: Db, campaignId: number, since = 0): Promise<Record<'hard_bounce' | 'soft_bounce' | 'complaint', number>> {
+export async function campaignFeedbackCounts(
+  db: Db,
+  campaignId: number,
+  since = 0,
+): Promise<Record<'hard_bounce' | 'soft_bounce' | 'complaint', number>> {
   const rows = await db
     .selectFrom('feedback_events')
     .select((s) => ['kind', s.fn.count<number>('outbox_id').distinct().as('n')])
@@ -64,7 +104,10 @@ export async function campaignFeedbackCounts(db: Db, campaignId: number, since =
   return counts;
 }
 
-export async function recentFeedback(db: Db, options: { limit: number; campaignId?: number; kind?: FeedbackEventKind }): Promise<FeedbackEventRow[]> {
+export async function recentFeedback(
+  db: Db,
+  options: { limit: number; campaignId?: number; kind?: FeedbackEventKind },
+): Promise<FeedbackEventRow[]> {
   let query = db.selectFrom('feedback_events').selectAll();
   if (options.campaignId !== undefined) query = query.where('campaign_id', '=', options.campaignId);
   if (options.kind !== undefined) query = query.where('kind', '=', options.kind);
@@ -72,11 +115,18 @@ export async function recentFeedback(db: Db, options: { limit: number; campaignI
 }
 
 export async function quarantineCount(db: Db): Promise<number> {
-  const row = await db.selectFrom('feedback_quarantine').select((s) => s.fn.countAll<number>().as('n')).executeTakeFirst();
+  const row = await db
+    .selectFrom('feedback_quarantine')
+    .select((s) => s.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 
 /** Erasure: the reports keep their counts but lose the address. */
 export async function anonymiseFeedbackOf(db: Db, subscriberId: number): Promise<void> {
-  await db.updateTable('feedback_events').set({ recipient: null, diagnostic: null, subscriber_id: null }).where('subscriber_id', '=', subscriberId).execute();
+  await db
+    .updateTable('feedback_events')
+    .set({ recipient: null, diagnostic: null, subscriber_id: null })
+    .where('subscriber_id', '=', subscriberId)
+    .execute();
 }

@@ -18,11 +18,24 @@ export interface FeedbackDeps {
   logger: Logger;
   softBounces: SoftBounceRule;
   /** Abuse reports addressed to the host (X-ARF, and ARF about a message that is not ours). */
-  abuse?: { record(trx: Db, report: ParsedFeedback, outbox: OutboxRow | undefined, channel: FeedbackChannel): Promise<'ours' | 'foreign'> };
+  abuse?: {
+    record(
+      trx: Db,
+      report: ParsedFeedback,
+      outbox: OutboxRow | undefined,
+      channel: FeedbackChannel,
+    ): Promise<'ours' | 'foreign'>;
+  };
 }
 
 export type IngestOutcome =
-  | { outcome: 'applied' | 'duplicate'; kind: FeedbackEventKind; style: string; action: string; campaignId: number | null }
+  | {
+      outcome: 'applied' | 'duplicate';
+      kind: FeedbackEventKind;
+      style: string;
+      action: string;
+      campaignId: number | null;
+    }
   | { outcome: 'quarantined'; reason: string; quarantineId: number };
 
 export interface IngestSummary {
@@ -43,9 +56,15 @@ export function createFeedbackService(deps: FeedbackDeps) {
   const { database, verp } = deps;
   const { db } = database;
 
-  async function identify(trx: Db, report: ParsedFeedback, envelope: readonly string[]): Promise<{ outbox: OutboxRow | undefined; subscriber: SubscriberRow | undefined }> {
+  async function identify(
+    trx: Db,
+    report: ParsedFeedback,
+    envelope: readonly string[],
+  ): Promise<{ outbox: OutboxRow | undefined; subscriber: SubscriberRow | undefined }> {
     let outbox: OutboxRow | undefined;
-    const candidates = [...envelope, ...report.deliveredTo, report.original?.returnPath].filter((a): a is string => typeof a === 'string');
+    const candidates = [...envelope, ...report.deliveredTo, report.original?.returnPath].filter(
+      (a): a is string => typeof a === 'string',
+    );
     for (const address of candidates) {
       const id = verp.outboxIdOf(address);
       if (id !== undefined) {
@@ -63,28 +82,58 @@ export function createFeedbackService(deps: FeedbackDeps) {
     return { outbox, subscriber };
   }
 
-  async function applyParsed(report: ParsedFeedback, channel: FeedbackChannel, envelope: readonly string[]): Promise<IngestOutcome> {
+  async function applyParsed(
+    report: ParsedFeedback,
+    channel: FeedbackChannel,
+    envelope: readonly string[],
+  ): Promise<IngestOutcome> {
     const result = await database.transaction(async (trx) => {
       const target = await identify(trx, report, envelope);
       if (report.reportMessageId && (await seenReport(trx, report.reportMessageId, target.outbox?.id ?? null))) {
-        return { outcome: 'duplicate' as const, kind: 'notice' as const, style: report.style, action: 'already applied', campaignId: target.outbox?.campaign_id ?? null };
+        return {
+          outcome: 'duplicate' as const,
+          kind: 'notice' as const,
+          style: report.style,
+          action: 'already applied',
+          campaignId: target.outbox?.campaign_id ?? null,
+        };
       }
-      const applied = await applyFeedback(trx, report, target, { channel, now: Date.now(), softBounces: deps.softBounces });
-      if (deps.abuse && isAbuseReport(report, target) && (await deps.abuse.record(trx, report, target.outbox, channel)) === 'foreign') {
+      const applied = await applyFeedback(trx, report, target, {
+        channel,
+        now: Date.now(),
+        softBounces: deps.softBounces,
+      });
+      if (
+        deps.abuse &&
+        isAbuseReport(report, target) &&
+        (await deps.abuse.record(trx, report, target.outbox, channel)) === 'foreign'
+      ) {
         applied.action = 'abuse report about mail Listwarden did not send: owner alerted';
       }
       return { outcome: 'applied' as const, style: report.style, ...applied };
     });
-    if (result.outcome === 'applied' && result.campaignId !== null && (result.kind === 'complaint' || result.kind === 'hard_bounce')) {
+    if (
+      result.outcome === 'applied' &&
+      result.campaignId !== null &&
+      (result.kind === 'complaint' || result.kind === 'hard_bounce')
+    ) {
       await deps.guard.afterFeedback(result.campaignId);
     }
     return result;
   }
 
-  async function ingest(raw: Buffer, options: { channel: FeedbackChannel; envelopeRecipients?: readonly string[] }): Promise<IngestOutcome> {
+  async function ingest(
+    raw: Buffer,
+    options: { channel: FeedbackChannel; envelopeRecipients?: readonly string[] },
+  ): Promise<IngestOutcome> {
     const parsed = parseFeedback(raw);
     if (!parsed.ok) {
-      const quarantineId = await quarantine(db, { at: Date.now(), channel: options.channel, reason: parsed.reason, raw });
+      const quarantineId = await quarantine(db, {
+        at: Date.now(),
+        channel: options.channel,
+        reason: parsed.reason,
+        raw,
+      });
       deps.logger.info({ quarantineId, channel: options.channel, reason: parsed.reason }, 'feedback quarantined');
       return { outcome: 'quarantined', reason: parsed.reason, quarantineId };
     }
@@ -98,7 +147,10 @@ export function createFeedbackService(deps: FeedbackDeps) {
      * Many messages (files, a folder, an mbox). They are taken in batches of up to 256 (or 16 MB)
      * whose transactions are queued together, so SQLite's group commit makes one fsync per batch.
      */
-    async ingestMany(messages: AsyncIterable<Buffer> | Iterable<Buffer>, channel: FeedbackChannel): Promise<IngestSummary> {
+    async ingestMany(
+      messages: AsyncIterable<Buffer> | Iterable<Buffer>,
+      channel: FeedbackChannel,
+    ): Promise<IngestSummary> {
       const summary: IngestSummary = { messages: 0, applied: 0, duplicates: 0, quarantined: 0, kinds: {} };
       let batch: Buffer[] = [];
       let bytes = 0;
@@ -136,20 +188,43 @@ export function createFeedbackService(deps: FeedbackDeps) {
         kind: 'bounce',
         style: 'smtp-session',
         deliveredTo: [],
-        recipients: [{ ...(subscriber ? { address: subscriber.email } : {}), status, action: 'failed', diagnostic: reply.slice(0, 500), classification: classifyStatus(status, 'failed', reply) }],
+        recipients: [
+          {
+            ...(subscriber ? { address: subscriber.email } : {}),
+            status,
+            action: 'failed',
+            diagnostic: reply.slice(0, 500),
+            classification: classifyStatus(status, 'failed', reply),
+          },
+        ],
       };
-      const result = await database.transaction((trx) => applyFeedback(trx, report, { outbox: row, subscriber }, { channel: 'session', now: Date.now(), softBounces: deps.softBounces }));
-      if (result.campaignId !== null && result.kind === 'hard_bounce') await deps.guard.afterFeedback(result.campaignId);
+      const result = await database.transaction((trx) =>
+        applyFeedback(
+          trx,
+          report,
+          { outbox: row, subscriber },
+          { channel: 'session', now: Date.now(), softBounces: deps.softBounces },
+        ),
+      );
+      if (result.campaignId !== null && result.kind === 'hard_bounce')
+        await deps.guard.afterFeedback(result.campaignId);
     },
 
     async list(options: { limit?: unknown; campaign?: unknown; kind?: unknown } = {}) {
       const limit = options.limit === undefined ? 50 : Number(options.limit);
-      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw new AppError('invalid_input', 'The limit must be a whole number from 1 to 1000.');
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000)
+        throw new AppError('invalid_input', 'The limit must be a whole number from 1 to 1000.');
       const campaignId = options.campaign === undefined ? undefined : Number(options.campaign);
-      if (campaignId !== undefined && (!Number.isSafeInteger(campaignId) || campaignId < 1)) throw new AppError('invalid_input', 'The campaign must be a campaign id.');
+      if (campaignId !== undefined && (!Number.isSafeInteger(campaignId) || campaignId < 1))
+        throw new AppError('invalid_input', 'The campaign must be a campaign id.');
       const kinds: FeedbackEventKind[] = ['hard_bounce', 'soft_bounce', 'complaint', 'auto_reply', 'notice'];
-      if (options.kind !== undefined && !kinds.includes(options.kind as FeedbackEventKind)) throw new AppError('invalid_input', `The kind must be one of ${kinds.join(', ')}.`);
-      const rows = await recentFeedback(db, { limit, ...(campaignId ? { campaignId } : {}), ...(options.kind ? { kind: options.kind as FeedbackEventKind } : {}) });
+      if (options.kind !== undefined && !kinds.includes(options.kind as FeedbackEventKind))
+        throw new AppError('invalid_input', `The kind must be one of ${kinds.join(', ')}.`);
+      const rows = await recentFeedback(db, {
+        limit,
+        ...(campaignId ? { campaignId } : {}),
+        ...(options.kind ? { kind: options.kind as FeedbackEventKind } : {}),
+      });
       return {
         events: rows.map((r) => ({
           id: r.id,
@@ -172,7 +247,10 @@ export function createFeedbackService(deps: FeedbackDeps) {
 }
 
 /** X-ARF always; ARF when it names a message that is neither our outbox row nor our subscriber's. */
-function isAbuseReport(report: ParsedFeedback, target: { outbox: OutboxRow | undefined; subscriber: SubscriberRow | undefined }): boolean {
+function isAbuseReport(
+  report: ParsedFeedback,
+  target: { outbox: OutboxRow | undefined; subscriber: SubscriberRow | undefined },
+): boolean {
   if (report.kind !== 'complaint') return false;
   if (report.style === 'x-arf') return true;
   return report.style === 'arf' && !target.outbox && !target.subscriber && report.original !== undefined;

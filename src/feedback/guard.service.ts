@@ -42,7 +42,13 @@ export function createGuard(deps: GuardDeps) {
         'Unsent mail is held. Find the cause (a bought or stale list, a broken template, a blocked IP),',
         `then resume with: listwarden campaigns resume ${campaignId} --force`,
       ].join('\n');
-      await queueOwnerAlert(trx, { to: deps.adminEmail, from: deps.notifyFrom }, `Campaign ${campaignId} stopped by the circuit breaker`, text, now);
+      await queueOwnerAlert(
+        trx,
+        { to: deps.adminEmail, from: deps.notifyFrom },
+        `Campaign ${campaignId} stopped by the circuit breaker`,
+        text,
+        now,
+      );
       return true;
     });
     if (stopped) {
@@ -57,7 +63,10 @@ export function createGuard(deps: GuardDeps) {
     const campaign = await findCampaign(db, campaignId);
     if (!campaign || campaign.status !== 'running') return undefined;
     const since = campaign.guard_since ?? 0;
-    const [counts, deliveries] = await Promise.all([campaignFeedbackCounts(db, campaignId, since), campaignDeliveries(db, campaignId, since)]);
+    const [counts, deliveries] = await Promise.all([
+      campaignFeedbackCounts(db, campaignId, since),
+      campaignDeliveries(db, campaignId, since),
+    ]);
     const own: GuardStats = { deliveries, complaints: counts.complaint, hardBounces: counts.hard_bounce };
     let reason = guardVerdict(`campaign ${campaignId}`, own, settings);
     if (!reason) {
@@ -65,7 +74,11 @@ export function createGuard(deps: GuardDeps) {
       const domain = list ? list.from_address.slice(list.from_address.lastIndexOf('@') + 1).toLowerCase() : undefined;
       if (domain) {
         const windowStart = Math.max(Date.now() - settings.windowMs, since);
-        reason = guardVerdict(`sending domain ${domain} (last ${Math.round(settings.windowMs / 3_600_000)} h)`, await domainStats(db, domain, windowStart), settings);
+        reason = guardVerdict(
+          `sending domain ${domain} (last ${Math.round(settings.windowMs / 3_600_000)} h)`,
+          await domainStats(db, domain, windowStart),
+          settings,
+        );
       }
     }
     if (reason) await stop(campaignId, reason);
@@ -85,7 +98,9 @@ export function createGuard(deps: GuardDeps) {
       if (pending.has(campaignId)) return;
       const timer = setTimeout(() => {
         pending.delete(campaignId);
-        check(campaignId).catch((error: unknown) => logger.error({ err: error, campaignId }, 'circuit breaker check failed'));
+        check(campaignId).catch((error: unknown) =>
+          logger.error({ err: error, campaignId }, 'circuit breaker check failed'),
+        );
       }, 1000);
       timer.unref();
       pending.set(campaignId, timer);
@@ -96,7 +111,10 @@ export function createGuard(deps: GuardDeps) {
       const count = deferrals.record(`${campaignId}:${destination}`, Date.now());
       if (count >= settings.deferralBurst) {
         deferrals.forget(`${campaignId}:`);
-        await stop(campaignId, `campaign ${campaignId}: ${count} deferrals (4xx) from ${destination} within ${Math.round(settings.deferralWindowMs / 60_000)} minutes`);
+        await stop(
+          campaignId,
+          `campaign ${campaignId}: ${count} deferrals (4xx) from ${destination} within ${Math.round(settings.deferralWindowMs / 60_000)} minutes`,
+        );
       }
     },
 

@@ -45,7 +45,9 @@ export function createImapPoller(options: { settings: ImapSettings; feedback: Fe
             total.applied += summary.applied;
             total.duplicates += summary.duplicates;
             total.quarantined += summary.quarantined;
-            for (const [kind, n] of Object.entries(summary.kinds)) total.kinds[kind as keyof typeof total.kinds] = (total.kinds[kind as keyof typeof total.kinds] ?? 0) + (n ?? 0);
+            for (const [kind, n] of Object.entries(summary.kinds))
+              total.kinds[kind as keyof typeof total.kinds] =
+                (total.kinds[kind as keyof typeof total.kinds] ?? 0) + (n ?? 0);
             await client.messageFlagsAdd(batch, ['\\Seen'], { uid: true });
             if (settings.doneFolder) await client.messageMove(batch, settings.doneFolder, { uid: true });
           }

@@ -11,15 +11,20 @@ export interface ImapSettings {
 }
 
 /** `imap[s]://user:password@host[:port]/Mailbox` → settings; undefined with the reason when it is not one. */
-export function parseImapUrl(value: string, doneFolder?: string): { ok: true; settings: ImapSettings } | { ok: false; reason: string } {
+export function parseImapUrl(
+  value: string,
+  doneFolder?: string,
+): { ok: true; settings: ImapSettings } | { ok: false; reason: string } {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     return { ok: false, reason: 'must be a URL like imaps://user:password@mail.shop.example/INBOX' };
   }
-  if (url.protocol !== 'imap:' && url.protocol !== 'imaps:') return { ok: false, reason: 'must start with imap:// or imaps://' };
-  if (!url.username || !url.password) return { ok: false, reason: 'must carry the mailbox user and password (imaps://user:password@host/INBOX)' };
+  if (url.protocol !== 'imap:' && url.protocol !== 'imaps:')
+    return { ok: false, reason: 'must start with imap:// or imaps://' };
+  if (!url.username || !url.password)
+    return { ok: false, reason: 'must carry the mailbox user and password (imaps://user:password@host/INBOX)' };
   const secure = url.protocol === 'imaps:';
   return {
     ok: true,
@@ -34,4 +39,3 @@ export function parseImapUrl(value: string, doneFolder?: string): { ok: true; se
     },
   };
 }
-

@@ -44,7 +44,11 @@ export async function startInboundSmtp(options: InboundOptions): Promise<Inbound
 
   async function ourDomains(): Promise<Set<string>> {
     if (Date.now() - domains.at > 30_000) {
-      const names = new Set<string>((await allLists(options.database.db)).map((l) => l.from_address.slice(l.from_address.lastIndexOf('@') + 1).toLowerCase()));
+      const names = new Set<string>(
+        (await allLists(options.database.db)).map((l) =>
+          l.from_address.slice(l.from_address.lastIndexOf('@') + 1).toLowerCase(),
+        ),
+      );
       if (options.bounceDomain) names.add(options.bounceDomain.toLowerCase());
       domains = { at: Date.now(), names };
     }
@@ -59,7 +63,8 @@ export async function startInboundSmtp(options: InboundOptions): Promise<Inbound
     if (!(await ourDomains()).has(domain)) return undefined;
     if (/^bounces(\+[A-Za-z0-9]{1,64})?$/i.test(local)) return { kind: 'bounce', address };
     const unsubscribe = /^unsubscribe\+([A-Za-z0-9_-]{43})$/.exec(local);
-    if (unsubscribe && options.tokens.verify(unsubscribe[1] as string, 'unsubscribe').ok) return { kind: 'unsubscribe', token: unsubscribe[1] as string };
+    if (unsubscribe && options.tokens.verify(unsubscribe[1] as string, 'unsubscribe').ok)
+      return { kind: 'unsubscribe', token: unsubscribe[1] as string };
     return undefined;
   }
 
@@ -78,7 +83,13 @@ export async function startInboundSmtp(options: InboundOptions): Promise<Inbound
       if (session.envelope.rcptTo.length >= 50) return callback(smtpError(452, '4.5.3 Too many recipients'));
       mailboxOf(address.address)
         .then((mailbox) => {
-          if (!mailbox) return callback(smtpError(550, '5.7.1 Relaying denied: this server only takes bounces and unsubscribe requests for its own addresses'));
+          if (!mailbox)
+            return callback(
+              smtpError(
+                550,
+                '5.7.1 Relaying denied: this server only takes bounces and unsubscribe requests for its own addresses',
+              ),
+            );
           callback();
         })
         .catch((error: unknown) => {
@@ -101,14 +112,21 @@ export async function startInboundSmtp(options: InboundOptions): Promise<Inbound
         const raw = Buffer.concat(chunks);
         (async () => {
           // The recipients of this transaction (a RSET or a new MAIL FROM starts a fresh envelope).
-          const mailboxes = (await Promise.all(session.envelope.rcptTo.map((r) => mailboxOf(r.address)))).filter((m): m is Mailbox => m !== undefined);
+          const mailboxes = (await Promise.all(session.envelope.rcptTo.map((r) => mailboxOf(r.address)))).filter(
+            (m): m is Mailbox => m !== undefined,
+          );
           for (const mailbox of mailboxes) {
             if (mailbox.kind === 'unsubscribe') {
-              await options.unsubscribe.unsubscribe(mailbox.token, { ip: session.remoteAddress ?? null, userAgent: null, source: 'mailto', channel: 'mail' }, 'mailto');
+              await options.unsubscribe.unsubscribe(
+                mailbox.token,
+                { ip: session.remoteAddress ?? null, userAgent: null, source: 'mailto', channel: 'mail' },
+                'mailto',
+              );
             }
           }
           const bounces = mailboxes.filter((m): m is Extract<Mailbox, { kind: 'bounce' }> => m.kind === 'bounce');
-          if (bounces.length > 0) await options.feedback.ingest(raw, { channel: 'smtp', envelopeRecipients: bounces.map((b) => b.address) });
+          if (bounces.length > 0)
+            await options.feedback.ingest(raw, { channel: 'smtp', envelopeRecipients: bounces.map((b) => b.address) });
         })()
           .then(() => callback(null, 'Accepted'))
           .catch((error: unknown) => {

@@ -51,7 +51,9 @@ function parseEntity(text: string, depth: number, limits: MimeLimits, state: { p
   if (text.startsWith('\n')) split = 0;
   const rawHeaders = split < 0 ? text : text.slice(0, split);
   const body = split < 0 ? '' : text.slice(split + (split === 0 ? 1 : 2));
-  const headers = parseHeaders(rawHeaders.length > limits.maxHeaderBytes ? rawHeaders.slice(0, limits.maxHeaderBytes) : rawHeaders);
+  const headers = parseHeaders(
+    rawHeaders.length > limits.maxHeaderBytes ? rawHeaders.slice(0, limits.maxHeaderBytes) : rawHeaders,
+  );
   const { type, params } = parseContentType(headers.get('content-type')?.[0]);
   const entity: MimeEntity = { headers, type, params, body: '', parts: [] };
   const encoding = (headers.get('content-transfer-encoding')?.[0] ?? '').trim().toLowerCase();
@@ -66,7 +68,8 @@ function parseEntity(text: string, depth: number, limits: MimeLimits, state: { p
   }
   const decoded = decodeTransfer(body, encoding);
   if ((type === 'message/rfc822' || type === 'message/global' || type === 'text/rfc822-headers') && !tooDeep) {
-    const inner = type === 'text/rfc822-headers' && !decoded.includes('\n\n') ? `${decoded.replace(/\n+$/, '')}\n\n` : decoded;
+    const inner =
+      type === 'text/rfc822-headers' && !decoded.includes('\n\n') ? `${decoded.replace(/\n+$/, '')}\n\n` : decoded;
     entity.message = parseEntity(inner.replace(/^\n+/, ''), depth + 1, limits, state);
     entity.body = decoded.length > 65_536 ? decoded.slice(0, 65_536) : decoded;
     return entity;
@@ -156,7 +159,9 @@ function trimLineEnds(text: string): string {
 }
 
 export function decodeQuotedPrintable(body: string): string {
-  return trimLineEnds(body).replace(/=\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return trimLineEnds(body)
+    .replace(/=\n/g, '')
+    .replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 const decoders = new Map<string, TextDecoder | null>();
@@ -190,8 +195,16 @@ decoders.set('utf-8', new TextDecoder('utf-8', { fatal: true }));
 
 /** RFC 2047 encoded words in a header value (subjects of auto-replies). */
 export function decodeWords(value: string): string {
-  return value.slice(0, 4000).replace(/=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=(?:\s+(?==\?))?/g, (_, charset: string, kind: string, text: string) => {
-    const bytes = kind.toLowerCase() === 'b' ? Buffer.from(text, 'base64').toString('latin1') : decodeQuotedPrintable(text.replace(/_/g, ' '));
-    return decodeCharset(bytes, charset.replace(/\*.*$/, ''));
-  });
+  return value
+    .slice(0, 4000)
+    .replace(
+      /=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=(?:\s+(?==\?))?/g,
+      (_, charset: string, kind: string, text: string) => {
+        const bytes =
+          kind.toLowerCase() === 'b'
+            ? Buffer.from(text, 'base64').toString('latin1')
+            : decodeQuotedPrintable(text.replace(/_/g, ' '));
+        return decodeCharset(bytes, charset.replace(/\*.*$/, ''));
+      },
+    );
 }

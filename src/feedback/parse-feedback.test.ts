@@ -27,7 +27,8 @@ describe('parseFeedback on the fixture of every style', () => {
   it('has a fixture for every style it claims to read', () => {
     const names = fixtureNames();
     for (const [name] of BOUNCES) assert.ok(names.includes(name), name);
-    for (const name of ['arf.eml', 'yahoo-cfl.eml', 'jmrp.eml', 'auto-reply.eml', 'vacation.eml']) assert.ok(names.includes(name), name);
+    for (const name of ['arf.eml', 'yahoo-cfl.eml', 'jmrp.eml', 'auto-reply.eml', 'vacation.eml'])
+      assert.ok(names.includes(name), name);
   });
 
   for (const [name, style, status, classification] of BOUNCES) {
@@ -52,7 +53,12 @@ describe('parseFeedback on the fixture of every style', () => {
     assert.equal(report.complaint?.feedbackType, 'abuse');
     assert.equal(report.complaint?.sourceIp, '192.0.2.1');
     assert.equal(report.recipients[0]?.address, V.RCPT);
-    assert.deepEqual(report.original, { returnPath: V.VERP, messageId: V.MSGID, feedbackId: '1:1:campaign:listwarden', to: V.RCPT });
+    assert.deepEqual(report.original, {
+      returnPath: V.VERP,
+      messageId: V.MSGID,
+      feedbackId: '1:1:campaign:listwarden',
+      to: V.RCPT,
+    });
   });
 
   it('reads an X-ARF abuse report with its reporter, source and the reported message', () => {
@@ -98,7 +104,9 @@ describe('parseFeedback on the fixture of every style', () => {
   });
 
   it('takes a policy block (5.7.x) as soft: the address is not at fault', () => {
-    const raw = fixture('postfix-dsn.eml').replace(/5\.1\.1/g, '5.7.1').replace(/User Unknown/g, 'Service unavailable; client host blocked using zen.spamhaus.org');
+    const raw = fixture('postfix-dsn.eml')
+      .replace(/5\.1\.1/g, '5.7.1')
+      .replace(/User Unknown/g, 'Service unavailable; client host blocked using zen.spamhaus.org');
     const result = parseFeedback(raw);
     assert.ok(result.ok);
     assert.equal(result.report.recipients[0]?.classification, 'soft');

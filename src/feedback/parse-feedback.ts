@@ -1,6 +1,12 @@
 import { classifyStatus, isComplaintType, looksLikeAutoReply, type Classification } from './classify.js';
 import { decodeWords, header, parseMime, walk, type MimeEntity } from './mime.js';
-import { addressOf, parseDeliveryStatus, parseFeedbackReport, parseXarfReport, type DsnRecipient } from './report-fields.js';
+import {
+  addressOf,
+  parseDeliveryStatus,
+  parseFeedbackReport,
+  parseXarfReport,
+  type DsnRecipient,
+} from './report-fields.js';
 import { detectStyle, splitOriginalCopy, textRecipients, type BounceStyle } from './text-bounces.js';
 
 /** What a report says, before we know whose mail it was. Pure: no I/O. */
@@ -43,7 +49,7 @@ export type ParseResult = { ok: true; report: ParsedFeedback } | { ok: false; re
 export const MAX_REPORT_BYTES = 10 * 1024 * 1024;
 
 function messageIdOf(value: string | undefined): string | undefined {
-  const match = value ? /<([^<>\s]{1,250})>/.exec(value) ?? /^\s*([^<>\s]{1,250}@[^<>\s]+)\s*$/.exec(value) : null;
+  const match = value ? (/<([^<>\s]{1,250})>/.exec(value) ?? /^\s*([^<>\s]{1,250}@[^<>\s]+)\s*$/.exec(value)) : null;
   return match?.[1];
 }
 
@@ -64,7 +70,13 @@ function originalOf(entity: MimeEntity | undefined): OriginalMessage | undefined
 }
 
 function toRecipient(r: DsnRecipient): ReportedRecipient {
-  const status = r.status ?? (r.action === 'delayed' ? '4.0.0' : r.action === 'delivered' || r.action === 'relayed' || r.action === 'expanded' ? '2.0.0' : '5.0.0');
+  const status =
+    r.status ??
+    (r.action === 'delayed'
+      ? '4.0.0'
+      : r.action === 'delivered' || r.action === 'relayed' || r.action === 'expanded'
+        ? '2.0.0'
+        : '5.0.0');
   const recipient: ReportedRecipient = { status, classification: classifyStatus(status, r.action, r.diagnosticCode) };
   const address = r.finalRecipient ?? r.originalRecipient;
   if (address) recipient.address = address;
@@ -75,7 +87,10 @@ function toRecipient(r: DsnRecipient): ReportedRecipient {
 }
 
 function listOf(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => v.split(',')).map((v) => addressOf(v.trim())).filter((a): a is string => a !== undefined);
+  return (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => addressOf(v.trim()))
+    .filter((a): a is string => a !== undefined);
 }
 
 /** Bounce notices are short; the text analysis looks at this much of one at most. */
@@ -113,8 +128,18 @@ export function parseFeedback(raw: Buffer | string): ParseResult {
 
 function classify(root: MimeEntity): ParseResult {
   const subject = decodeWords((header(root, 'subject') ?? '').slice(0, 2000)).slice(0, 300);
-  const deliveredTo = [...listOf(root.headers.get('delivered-to')), ...listOf(root.headers.get('x-original-to')), ...listOf(root.headers.get('to'))];
-  const base = { deliveredTo, subject, ...(messageIdOf(header(root, 'message-id')) ? { reportMessageId: messageIdOf(header(root, 'message-id')) as string } : {}) };
+  const deliveredTo = [
+    ...listOf(root.headers.get('delivered-to')),
+    ...listOf(root.headers.get('x-original-to')),
+    ...listOf(root.headers.get('to')),
+  ];
+  const base = {
+    deliveredTo,
+    subject,
+    ...(messageIdOf(header(root, 'message-id'))
+      ? { reportMessageId: messageIdOf(header(root, 'message-id')) as string }
+      : {}),
+  };
   const entities = [...walk(root)];
   const enclosed = entities.find((e) => e.message)?.message;
 
@@ -126,11 +151,24 @@ function classify(root: MimeEntity): ParseResult {
     const original = originalOf(hotmail && hotmail !== root ? hotmail : enclosed) ?? originalOf(hotmail);
     const agent = fields.userAgent ?? '';
     const from = header(root, 'from') ?? '';
-    const style: ReportStyle = hotmail || /microsoft|hotmail|outlook|jmrp/i.test(agent) ? 'jmrp' : /yahoo/i.test(agent) || /@(?:[a-z0-9-]+\.)*yahoo\.com/i.test(from) ? 'yahoo-cfl' : 'arf';
+    const style: ReportStyle =
+      hotmail || /microsoft|hotmail|outlook|jmrp/i.test(agent)
+        ? 'jmrp'
+        : /yahoo/i.test(agent) || /@(?:[a-z0-9-]+\.)*yahoo\.com/i.test(from)
+          ? 'yahoo-cfl'
+          : 'arf';
     const feedbackType = fields.feedbackType ?? 'abuse';
-    const address = fields.originalRcptTo ?? original?.hotmailRecipient ?? hotmail?.headers.get('x-hmxmroriginalrecipient')?.map((v) => addressOf(v))[0];
+    const address =
+      fields.originalRcptTo ??
+      original?.hotmailRecipient ??
+      hotmail?.headers.get('x-hmxmroriginalrecipient')?.map((v) => addressOf(v))[0];
     const reporter = addressOf(from);
-    const complaint = { feedbackType, ...(fields.userAgent ? { userAgent: fields.userAgent } : {}), ...(fields.sourceIp ? { sourceIp: fields.sourceIp } : {}), ...(reporter ? { reporter } : {}) };
+    const complaint = {
+      feedbackType,
+      ...(fields.userAgent ? { userAgent: fields.userAgent } : {}),
+      ...(fields.sourceIp ? { sourceIp: fields.sourceIp } : {}),
+      ...(reporter ? { reporter } : {}),
+    };
     return {
       ok: true,
       report: {
@@ -146,15 +184,28 @@ function classify(root: MimeEntity): ParseResult {
 
   // 1b. X-ARF (abuse desks' format): `X-ARF: yes`, a human part, a `Report-Type:` part, the evidence.
   if (/^\s*yes\s*$/i.test(header(root, 'x-arf') ?? '')) {
-    const reportPart = entities.find((e) => e.type === 'text/plain' && /^\s*Report-Type\s*:/im.test(e.body.slice(0, 64 * 1024)));
+    const reportPart = entities.find(
+      (e) => e.type === 'text/plain' && /^\s*Report-Type\s*:/im.test(e.body.slice(0, 64 * 1024)),
+    );
     const fields = reportPart ? parseXarfReport(reportPart.body) : {};
     const original = originalOf(enclosed);
     const reporter = fields.reportedFrom ?? addressOf(header(root, 'from'));
-    const complaint = { feedbackType: fields.reportType ?? 'abuse', ...(fields.source ? { sourceIp: fields.source } : {}), ...(reporter ? { reporter } : {}) };
+    const complaint = {
+      feedbackType: fields.reportType ?? 'abuse',
+      ...(fields.source ? { sourceIp: fields.source } : {}),
+      ...(reporter ? { reporter } : {}),
+    };
     const address = original?.to;
     return {
       ok: true,
-      report: { ...base, kind: 'complaint', style: 'x-arf', recipients: address ? [{ address, status: '', classification: 'notice' }] : [], complaint, ...(original ? { original } : {}) },
+      report: {
+        ...base,
+        kind: 'complaint',
+        style: 'x-arf',
+        recipients: address ? [{ address, status: '', classification: 'notice' }] : [],
+        complaint,
+        ...(original ? { original } : {}),
+      },
     };
   }
 
@@ -162,26 +213,43 @@ function classify(root: MimeEntity): ParseResult {
   const notice = noticeText(root);
   const from = header(root, 'from');
   const styleOf = () => detectStyle(notice, from, { exchangeNdr: root.headers.has('x-ms-exchange-message-is-ndr') });
-  const statusPart = entities.find((e) => e.type === 'message/delivery-status' || e.type === 'message/global-delivery-status');
+  const statusPart = entities.find(
+    (e) => e.type === 'message/delivery-status' || e.type === 'message/global-delivery-status',
+  );
   if (statusPart) {
     const dsn = parseDeliveryStatus(statusPart.body);
     let recipients = dsn.recipients.map(toRecipient);
-    if (recipients.length === 0) recipients = textRecipients(splitOriginalCopy(notice).notice, listOf(root.headers.get('x-failed-recipients'))).map(toRecipient);
-    const kind: FeedbackKind = recipients.length > 0 && recipients.every((r) => r.classification === 'notice') ? 'notice' : 'bounce';
+    if (recipients.length === 0)
+      recipients = textRecipients(
+        splitOriginalCopy(notice).notice,
+        listOf(root.headers.get('x-failed-recipients')),
+      ).map(toRecipient);
+    const kind: FeedbackKind =
+      recipients.length > 0 && recipients.every((r) => r.classification === 'notice') ? 'notice' : 'bounce';
     const original = originalOf(enclosed);
-    return { ok: true, report: { ...base, kind, style: styleOf() ?? 'rfc3464', recipients, ...(original ? { original } : {}) } };
+    return {
+      ok: true,
+      report: { ...base, kind, style: styleOf() ?? 'rfc3464', recipients, ...(original ? { original } : {}) },
+    };
   }
 
   // 3. Text bounces: the MTA's own format, maybe with the original pasted below a marker.
   const failed = listOf(root.headers.get('x-failed-recipients'));
   const style = styleOf();
   const fromDaemon = /mailer-daemon|postmaster|mail delivery/i.test(from ?? '');
-  if (style || failed.length > 0 || (fromDaemon && /undeliver|returned|failure|failed|delivery status/i.test(subject))) {
+  if (
+    style ||
+    failed.length > 0 ||
+    (fromDaemon && /undeliver|returned|failure|failed|delivery status/i.test(subject))
+  ) {
     const { notice: text, copy } = splitOriginalCopy(notice);
     let recipients = textRecipients(text, failed).map(toRecipient);
     if (recipients.length === 0) recipients = [toRecipient({ action: 'failed', ...statusFromWords(text) })];
     const original = originalOf(enclosed) ?? (copy ? originalOf(parseMime(copy)) : undefined);
-    return { ok: true, report: { ...base, kind: 'bounce', style: style ?? 'other', recipients, ...(original ? { original } : {}) } };
+    return {
+      ok: true,
+      report: { ...base, kind: 'bounce', style: style ?? 'other', recipients, ...(original ? { original } : {}) },
+    };
   }
 
   // 4. Out-of-office and other automatic answers: recorded, never acted on.
@@ -190,7 +258,13 @@ function classify(root: MimeEntity): ParseResult {
     const original = originalOf(enclosed);
     return {
       ok: true,
-      report: { ...base, kind: 'auto_reply', style: 'auto-reply', recipients: sender ? [{ address: sender, status: '', classification: 'notice' }] : [], ...(original ? { original } : {}) },
+      report: {
+        ...base,
+        kind: 'auto_reply',
+        style: 'auto-reply',
+        recipients: sender ? [{ address: sender, status: '', classification: 'notice' }] : [],
+        ...(original ? { original } : {}),
+      },
     };
   }
   return { ok: false, reason: 'not a bounce, a complaint or an automatic reply that Listwarden can read' };

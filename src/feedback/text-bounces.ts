@@ -5,19 +5,36 @@ import type { DsnRecipient } from './report-fields.js';
  * Yahoo actually send (or put beside their DSN). Finds the failed recipients and, per recipient,
  * the SMTP reply and enhanced status code; when there is no code, infers one from the wording.
  */
-export type BounceStyle = 'rfc3464' | 'postfix' | 'exim' | 'qmail' | 'exchange' | 'gmail' | 'yahoo' | 'sendmail' | 'other';
+export type BounceStyle =
+  'rfc3464' | 'postfix' | 'exim' | 'qmail' | 'exchange' | 'gmail' | 'yahoo' | 'sendmail' | 'other';
 
 const SIGNATURES: ReadonlyArray<[BounceStyle, RegExp]> = [
   ['qmail', /This is the qmail-send program|I'm afraid I wasn't able to deliver your message/i],
   ['yahoo', /Sorry,? we were unable to deliver your message to the following address/i],
-  ['gmail', /Delivery to the following recipients? (?:failed permanently|has been delayed)|Google tried to deliver your message|Your message wasn't delivered to .+ because|mailer-daemon@google(?:mail)?\.com/i],
-  ['exchange', /Delivery has failed to these recipients or groups|did not reach some or all of the intended recipients|Your message (?:to .+ )?couldn't be delivered|Remote Server returned '|RESOLVER\.ADR\./i],
-  ['exim', /This message was created automatically by mail delivery software|SMTP error from remote mail server after/i],
+  [
+    'gmail',
+    /Delivery to the following recipients? (?:failed permanently|has been delayed)|Google tried to deliver your message|Your message wasn't delivered to .+ because|mailer-daemon@google(?:mail)?\.com/i,
+  ],
+  [
+    'exchange',
+    /Delivery has failed to these recipients or groups|did not reach some or all of the intended recipients|Your message (?:to .+ )?couldn't be delivered|Remote Server returned '|RESOLVER\.ADR\./i,
+  ],
+  [
+    'exim',
+    /This message was created automatically by mail delivery software|SMTP error from remote mail server after/i,
+  ],
   ['postfix', /This is the (?:mail system|Postfix program) at host/i],
-  ['sendmail', /----- The following addresses had (?:permanent fatal|transient non-fatal) errors -----|----- Transcript of session follows -----/i],
+  [
+    'sendmail',
+    /----- The following addresses had (?:permanent fatal|transient non-fatal) errors -----|----- Transcript of session follows -----/i,
+  ],
 ];
 
-export function detectStyle(text: string, from: string | undefined, extraHeaders: { exchangeNdr: boolean }): BounceStyle | undefined {
+export function detectStyle(
+  text: string,
+  from: string | undefined,
+  extraHeaders: { exchangeNdr: boolean },
+): BounceStyle | undefined {
   if (extraHeaders.exchangeNdr) return 'exchange';
   for (const [style, signature] of SIGNATURES) if (signature.test(text)) return style;
   if (from && /@(?:[a-z0-9-]+\.)*yahoo(?:inc)?\.com\b/i.test(from) && /Remote host said/i.test(text)) return 'yahoo';
@@ -44,23 +61,46 @@ const ENHANCED = /(?:^|[\s#('"[])([245]\.\d{1,3}\.\d{1,3})(?=[\s)'":;,.\]]|$)/;
 
 /** Status from words when no code is given (Yahoo's `dd This user doesn't have…`, qmail). */
 export function inferStatus(text: string): string | undefined {
-  if (/mailbox (?:is )?full|over ?quota|quota exceeded|exceeded (?:the|its|their) (?:storage|quota)|insufficient (?:system )?storage/i.test(text)) return '4.2.2';
-  if (/user ?unknown|unknown user|no such (?:user|mailbox|recipient)|does(?:n't| not) (?:have an? .{1,40} account|exist)|recipient (?:address )?rejected|invalid (?:recipient|mailbox)|mailbox (?:unavailable|not found)|address rejected|RecipNotFound|account (?:has been )?disabled/i.test(text)) return '5.1.1';
-  if (/host (?:or domain name )?not found|domain (?:not found|does not exist)|no mx|Name service error/i.test(text)) return '5.1.2';
-  if (/failed permanently|permanent (?:fatal )?error|permanent failure|this is a permanent error|fatal errors?|I've given up/i.test(text)) return '5.0.0';
-  if (/has been delayed|delivery delayed|will (?:retry|keep trying)|temporar(?:y|ily)|transient|deferred|try again later/i.test(text)) return '4.0.0';
+  if (
+    /mailbox (?:is )?full|over ?quota|quota exceeded|exceeded (?:the|its|their) (?:storage|quota)|insufficient (?:system )?storage/i.test(
+      text,
+    )
+  )
+    return '4.2.2';
+  if (
+    /user ?unknown|unknown user|no such (?:user|mailbox|recipient)|does(?:n't| not) (?:have an? .{1,40} account|exist)|recipient (?:address )?rejected|invalid (?:recipient|mailbox)|mailbox (?:unavailable|not found)|address rejected|RecipNotFound|account (?:has been )?disabled/i.test(
+      text,
+    )
+  )
+    return '5.1.1';
+  if (/host (?:or domain name )?not found|domain (?:not found|does not exist)|no mx|Name service error/i.test(text))
+    return '5.1.2';
+  if (
+    /failed permanently|permanent (?:fatal )?error|permanent failure|this is a permanent error|fatal errors?|I've given up/i.test(
+      text,
+    )
+  )
+    return '5.0.0';
+  if (
+    /has been delayed|delivery delayed|will (?:retry|keep trying)|temporar(?:y|ily)|transient|deferred|try again later/i.test(
+      text,
+    )
+  )
+    return '4.0.0';
   return undefined;
 }
 
 function statusIn(context: string): { status?: string; diagnostic?: string } {
   const reply = REPLY.exec(context);
   const enhanced = ENHANCED.exec(context);
-  const lineOf = (index: number) => context.slice(index, context.indexOf('\n', index) < 0 ? undefined : context.indexOf('\n', index)).trim();
+  const lineOf = (index: number) =>
+    context.slice(index, context.indexOf('\n', index) < 0 ? undefined : context.indexOf('\n', index)).trim();
   if (reply) {
     const status = reply[2] ?? (enhanced && enhanced[1]?.[0] === reply[1]?.[0] ? enhanced[1] : undefined);
     const inferred = inferStatus(context);
     const klass = reply[1]?.[0] as string;
-    const fallback = inferred && inferred[0] === klass ? inferred : inferred?.startsWith('4.2.2') ? inferred : `${klass}.0.0`;
+    const fallback =
+      inferred && inferred[0] === klass ? inferred : inferred?.startsWith('4.2.2') ? inferred : `${klass}.0.0`;
     return { status: status ?? fallback, diagnostic: lineOf(reply.index).slice(0, 500) };
   }
   if (enhanced) return { status: enhanced[1] as string, diagnostic: lineOf(Math.max(0, enhanced.index)).slice(0, 500) };

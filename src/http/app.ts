@@ -1,6 +1,12 @@
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { AppError, isAppError } from '../shared/app-error.js';
 import type { HttpDeps } from './deps.js';
 import { codeForStatus, STATUS_OF } from './error-status.js';
@@ -61,7 +67,15 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
 
   app.setNotFoundHandler(async (request, reply) => {
     const page = !request.url.startsWith('/api/');
-    return sendError(request, reply, deps, 404, 'not_found', `There is no page at ${request.method} ${request.url.split('?')[0]}.`, page);
+    return sendError(
+      request,
+      reply,
+      deps,
+      404,
+      'not_found',
+      `There is no page at ${request.method} ${request.url.split('?')[0]}.`,
+      page,
+    );
   });
 
   registerHealthRoute(app, deps);
@@ -101,7 +115,14 @@ async function sendError(
   if (page) {
     const html = await deps.pages.render('error', {
       title: status === 404 ? 'Not found' : 'Something went wrong',
-      heading: status === 429 ? 'Please slow down' : status === 404 ? 'Not found' : status >= 500 ? 'Something went wrong' : 'That did not work',
+      heading:
+        status === 429
+          ? 'Please slow down'
+          : status === 404
+            ? 'Not found'
+            : status >= 500
+              ? 'Something went wrong'
+              : 'That did not work',
       message,
     });
     return reply.type('text/html; charset=utf-8').send(html);

@@ -17,7 +17,11 @@ function pageUrl(value: unknown): string | null {
 }
 
 /** Evidence about the person behind a request: IP, browser, and the page they came from. */
-export function clientContext(request: FastifyRequest, channel: ClientContext['channel'], fallbackSource: string | null): ClientContext {
+export function clientContext(
+  request: FastifyRequest,
+  channel: ClientContext['channel'],
+  fallbackSource: string | null,
+): ClientContext {
   return {
     ip: request.ip ?? null,
     userAgent: clip(request.headers['user-agent'], 512),

@@ -12,7 +12,9 @@ export function parseInput<T extends z.ZodType>(schema: T, data: unknown, what =
   // zod's own messages are technical; say which field and what was expected.
   if (issue?.code === 'invalid_type') {
     const expected = (issue as { expected?: string }).expected;
-    throw invalidInput(field ? `${what} field ${field} must be ${article(expected)}.` : `${what} must be a JSON object.`);
+    throw invalidInput(
+      field ? `${what} field ${field} must be ${article(expected)}.` : `${what} must be a JSON object.`,
+    );
   }
   if (issue?.code === 'unrecognized_keys') {
     throw invalidInput(`${what} has unknown fields: ${(issue as { keys?: string[] }).keys?.join(', ')}.`);
@@ -22,12 +24,18 @@ export function parseInput<T extends z.ZodType>(schema: T, data: unknown, what =
 
 function article(type: string | undefined): string {
   switch (type) {
-    case 'string': return 'a string';
-    case 'number': return 'a number';
-    case 'object': return 'an object';
-    case 'boolean': return 'true or false';
-    case 'array': return 'a list';
-    default: return `of type ${type ?? 'unknown'}`;
+    case 'string':
+      return 'a string';
+    case 'number':
+      return 'a number';
+    case 'object':
+      return 'an object';
+    case 'boolean':
+      return 'true or false';
+    case 'array':
+      return 'a list';
+    default:
+      return `of type ${type ?? 'unknown'}`;
   }
 }
 
@@ -42,8 +50,15 @@ export async function requireJsonBody(request: {
   routeOptions?: { config?: unknown };
 }): Promise<void> {
   if ((request.routeOptions?.config as { rawMessage?: boolean } | undefined)?.rawMessage) return;
-  if (request.method === 'GET' || request.method === 'DELETE' || request.method === 'OPTIONS' || request.method === 'HEAD') return;
-  const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+  if (
+    request.method === 'GET' ||
+    request.method === 'DELETE' ||
+    request.method === 'OPTIONS' ||
+    request.method === 'HEAD'
+  )
+    return;
+  const hasBody =
+    Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
   if (!hasBody) return;
   const type = String(request.headers['content-type'] ?? '');
   if (!/^application\/json\s*(;|$)/i.test(type)) {

@@ -3,11 +3,18 @@ import { describe, it } from 'node:test';
 import { embedSnippet } from './embed-snippet.js';
 
 describe('embedSnippet', () => {
-  const html = embedSnippet('https://mail.shop.example', { slug: 'news', name: 'Shop <News>' }, { version: 3, text: 'Yes, send me "offers" & news.' });
+  const html = embedSnippet(
+    'https://mail.shop.example',
+    { slug: 'news', name: 'Shop <News>' },
+    { version: 3, text: 'Yes, send me "offers" & news.' },
+  );
 
   it('posts to the hosted form with labels, the honeypot and the consent version', () => {
     assert.match(html, /<form method="post" action="https:\/\/mail\.shop\.example\/s\/news"/);
-    assert.match(html, /<label for="lw-news-email">Email address<\/label>\n  <input type="email" id="lw-news-email" name="email" required/);
+    assert.match(
+      html,
+      /<label for="lw-news-email">Email address<\/label>\n  <input type="email" id="lw-news-email" name="email" required/,
+    );
     assert.match(html, /name="website" tabindex="-1"/);
     assert.match(html, /name="consent_version" value="3"/);
   });

@@ -4,7 +4,11 @@ import { escapeHtml } from '../shared/html.js';
  * The HTML form a shop pastes into its own site. It posts to the hosted form route, so it needs
  * no JavaScript, no CORS and no API key; the honeypot and the consent version travel along.
  */
-export function embedSnippet(publicUrl: string, list: { slug: string; name: string }, consent: { version: number; text: string }): string {
+export function embedSnippet(
+  publicUrl: string,
+  list: { slug: string; name: string },
+  consent: { version: number; text: string },
+): string {
   const action = escapeHtml(`${publicUrl}/s/${encodeURIComponent(list.slug)}`);
   const id = `lw-${list.slug}`;
   return [

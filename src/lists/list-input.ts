@@ -10,7 +10,9 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 export function parseSlug(input: unknown): string {
   const slug = typeof input === 'string' ? input.trim() : '';
   if (!SLUG.test(slug)) {
-    throw invalidInput('A list slug must be 1-64 lower-case letters, digits or dashes, not starting or ending with a dash.');
+    throw invalidInput(
+      'A list slug must be 1-64 lower-case letters, digits or dashes, not starting or ending with a dash.',
+    );
   }
   return slug;
 }
@@ -33,7 +35,9 @@ export function parseMailbox(input: unknown, field: string): { name: string | nu
   const only = parsed.length === 1 ? parsed[0] : undefined;
   const check = normaliseEmail(only?.address ?? '');
   if (!only || !check.ok) {
-    throw invalidInput(`${field} must be one address like "Shop News <news@shop.example>"${check.ok ? '' : `: ${check.reason}`}`);
+    throw invalidInput(
+      `${field} must be one address like "Shop News <news@shop.example>"${check.ok ? '' : `: ${check.reason}`}`,
+    );
   }
   return { name: only.name.trim() || null, address: check.address.email };
 }
@@ -51,7 +55,10 @@ export function parseOrigins(input: unknown): string[] {
   const items = Array.isArray(input)
     ? input
     : typeof input === 'string'
-      ? input.split(',').map((s) => s.trim()).filter(Boolean)
+      ? input
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
       : [];
   return items.map((item) => {
     let url: URL | undefined;
@@ -61,7 +68,9 @@ export function parseOrigins(input: unknown): string[] {
       url = undefined;
     }
     if (!url || !/^https?:$/.test(url.protocol) || url.origin !== String(item).replace(/\/$/, '')) {
-      throw invalidInput(`"${String(item).slice(0, 100)}" is not an origin; write it as https://shop.example (scheme, host and optional port).`);
+      throw invalidInput(
+        `"${String(item).slice(0, 100)}" is not an origin; write it as https://shop.example (scheme, host and optional port).`,
+      );
     }
     return url.origin;
   });

@@ -42,7 +42,9 @@ export async function updateList(db: Db, id: number, patch: Partial<NewList>, no
     .updateTable('lists')
     .set({
       ...(patch.name !== undefined ? { name: patch.name } : {}),
-      ...(patch.fromAddress !== undefined ? { from_address: patch.fromAddress, from_name: patch.fromName ?? null } : {}),
+      ...(patch.fromAddress !== undefined
+        ? { from_address: patch.fromAddress, from_name: patch.fromName ?? null }
+        : {}),
       ...(patch.replyTo !== undefined ? { reply_to: patch.replyTo } : {}),
       ...(patch.allowedOrigins !== undefined ? { allowed_origins: JSON.stringify(patch.allowedOrigins) } : {}),
       updated_at: now,

@@ -92,7 +92,11 @@ export function createListsService(database: Database) {
       if (!entry || entry.expires <= now) {
         const value = repo.findListBySlug(db, slug).then(async (list) =>
           list
-            ? { list, consent: await repo.currentConsentText(db, list.id), allowedOrigins: JSON.parse(list.allowed_origins) as string[] }
+            ? {
+                list,
+                consent: await repo.currentConsentText(db, list.id),
+                allowedOrigins: JSON.parse(list.allowed_origins) as string[],
+              }
             : undefined,
         );
         entry = { value, expires: now + SIGNUP_CACHE_MS };
@@ -110,7 +114,8 @@ export function createListsService(database: Database) {
       const name = parseListName(input.name);
       const from = parseMailbox(input.from, 'The From address');
       const replyTo = input.replyTo ? parseMailbox(input.replyTo, 'The Reply-To address').address : null;
-      const consentText = input.consentText === undefined ? defaultConsentText(name) : parseConsentText(input.consentText);
+      const consentText =
+        input.consentText === undefined ? defaultConsentText(name) : parseConsentText(input.consentText);
       const allowedOrigins = input.allowedOrigins === undefined ? [] : parseOrigins(input.allowedOrigins);
       const now = Date.now();
       try {
@@ -148,7 +153,8 @@ export function createListsService(database: Database) {
       await database.transaction(async (trx) => {
         await repo.updateList(trx, list.id, patch, now);
         const current = await repo.currentConsentText(trx, list.id);
-        if (consentText !== undefined && consentText !== current?.text) await repo.addConsentText(trx, list.id, consentText, now);
+        if (consentText !== undefined && consentText !== current?.text)
+          await repo.addConsentText(trx, list.id, consentText, now);
       });
       signupCache.delete(list.slug);
       return view((await repo.findListById(db, list.id)) as ListRow);

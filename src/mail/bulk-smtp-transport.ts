@@ -2,7 +2,10 @@ import { SmtpConnection, endpointFromUrl } from './smtp-client.js';
 import { DeliveryError, type Delivery, type OutgoingMessage, type Transport } from './transport.js';
 
 /** A pool of lean SMTP connections for campaign mail (see smtp-client.ts). */
-export function createBulkSmtpTransport(url: string, options: { connections?: number; messagesPerConnection?: number } = {}): Transport {
+export function createBulkSmtpTransport(
+  url: string,
+  options: { connections?: number; messagesPerConnection?: number } = {},
+): Transport {
   const endpoint = endpointFromUrl(url);
   const max = options.connections ?? 10;
   const perConnection = options.messagesPerConnection ?? 1000;
@@ -19,7 +22,10 @@ export function createBulkSmtpTransport(url: string, options: { connections?: nu
     } catch (error) {
       releaseSlot();
       if (error instanceof DeliveryError) throw error;
-      throw new DeliveryError(`cannot connect to ${endpoint.host}:${endpoint.port}: ${(error as Error).message}`, false);
+      throw new DeliveryError(
+        `cannot connect to ${endpoint.host}:${endpoint.port}: ${(error as Error).message}`,
+        false,
+      );
     }
   }
 

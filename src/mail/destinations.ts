@@ -5,7 +5,11 @@ import { Resolver } from 'node:dns/promises';
  * looked up in the background and cached; until the answer is there (or when DNS cannot
  * answer) the domain itself stands in.
  */
-export function createDestinationResolver(options: { servers: readonly string[]; timeoutMs: number; ttlMs?: number }): (address: string) => string {
+export function createDestinationResolver(options: {
+  servers: readonly string[];
+  timeoutMs: number;
+  ttlMs?: number;
+}): (address: string) => string {
   const resolver = new Resolver({ timeout: options.timeoutMs, tries: 1 });
   if (options.servers.length > 0) resolver.setServers([...options.servers]);
   const ttl = options.ttlMs ?? 3_600_000;

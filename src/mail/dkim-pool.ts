@@ -12,8 +12,15 @@ export interface DkimSigner {
   close(): Promise<void>;
 }
 
-export function createDkimSigner(keys: readonly DkimKey[], threads = Math.max(1, availableParallelism() - 1)): DkimSigner {
-  const exported = keys.map((k) => ({ domain: k.domain, selector: k.selector, pem: k.key.export({ type: 'pkcs8', format: 'pem' }) as string }));
+export function createDkimSigner(
+  keys: readonly DkimKey[],
+  threads = Math.max(1, availableParallelism() - 1),
+): DkimSigner {
+  const exported = keys.map((k) => ({
+    domain: k.domain,
+    selector: k.selector,
+    pem: k.key.export({ type: 'pkcs8', format: 'pem' }) as string,
+  }));
   const here = new URL(import.meta.url);
   const fromSource = here.pathname.endsWith('.ts');
   const entry = new URL(`./dkim-thread${fromSource ? '.ts' : '.js'}`, here);

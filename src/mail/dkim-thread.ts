@@ -5,7 +5,9 @@ import { signatureHeaders, type DkimKey } from './dkim.js';
 // A signing thread: holds the keys and answers { id, headers } for { id, raw }. The whole
 // signature is made here (body hash, canonical headers, private-key operation), so the thread
 // that renders and sends only hands the bytes over.
-const keys: DkimKey[] = (workerData as { keys: Array<{ domain: string; selector: string; pem: string }> }).keys.map((k) => ({ domain: k.domain, selector: k.selector, key: createPrivateKey(k.pem) }));
+const keys: DkimKey[] = (workerData as { keys: Array<{ domain: string; selector: string; pem: string }> }).keys.map(
+  (k) => ({ domain: k.domain, selector: k.selector, key: createPrivateKey(k.pem) }),
+);
 
 parentPort?.on('message', (job: { id: number; raw: Uint8Array }) => {
   try {

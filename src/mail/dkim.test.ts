@@ -14,11 +14,26 @@ function reference(body: string): string {
 describe('DKIM body hash (relaxed)', () => {
   it('matches the reference canonicalisation on fast and slow paths', () => {
     const bodies = [
-      '', '\r\n', '\r\n\r\n', 'a', 'a\r\n', 'a\r\n\r\n\r\n', 'a\r\nb', 'line one\r\nline two\r\n',
-      'a  b\r\n', 'a\t\tb \r\n', 'trailing \r\n', 'bare\nlf\n', '\r\n\r\nstart', 'x \r\n\r\n', 'q=3D=20\r\n.dot\r\n',
-      ' lead\r\n', 'end ',
+      '',
+      '\r\n',
+      '\r\n\r\n',
+      'a',
+      'a\r\n',
+      'a\r\n\r\n\r\n',
+      'a\r\nb',
+      'line one\r\nline two\r\n',
+      'a  b\r\n',
+      'a\t\tb \r\n',
+      'trailing \r\n',
+      'bare\nlf\n',
+      '\r\n\r\nstart',
+      'x \r\n\r\n',
+      'q=3D=20\r\n.dot\r\n',
+      ' lead\r\n',
+      'end ',
     ];
-    for (const body of bodies) assert.equal(bodyHash(Buffer.from(body, 'latin1')), reference(body), JSON.stringify(body));
+    for (const body of bodies)
+      assert.equal(bodyHash(Buffer.from(body, 'latin1')), reference(body), JSON.stringify(body));
   });
 
   it('matches the reference for 5,000 random bodies of spaces, tabs, CR, LF and text (fixed seed)', () => {

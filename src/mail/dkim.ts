@@ -12,14 +12,27 @@ export interface DkimKey {
 }
 
 /** The headers every signature covers when present (List-* so the opt-out cannot be stripped). */
-export const SIGNED_HEADERS = ['from', 'to', 'subject', 'date', 'message-id', 'list-unsubscribe', 'list-unsubscribe-post', 'mime-version', 'content-type', 'reply-to', 'feedback-id'];
+export const SIGNED_HEADERS = [
+  'from',
+  'to',
+  'subject',
+  'date',
+  'message-id',
+  'list-unsubscribe',
+  'list-unsubscribe-post',
+  'mime-version',
+  'content-type',
+  'reply-to',
+  'feedback-id',
+];
 
 /** Loads a PEM private key (RSA or Ed25519) once. */
 export function loadDkimKey(domain: string, selector: string, pem: string | Buffer): DkimKey {
   const key = createPrivateKey(pem);
   const type = key.asymmetricKeyType;
   if (type !== 'rsa' && type !== 'ed25519') throw new Error(`DKIM keys must be RSA or Ed25519, not ${type}`);
-  if (type === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 1024) throw new Error('DKIM RSA keys must have at least 1024 bits (2048 recommended)');
+  if (type === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 1024)
+    throw new Error('DKIM RSA keys must have at least 1024 bits (2048 recommended)');
   return { domain: domain.toLowerCase(), selector, key };
 }
 
@@ -36,7 +49,8 @@ export function bodyHash(body: Buffer): string {
   // lines (true of quoted-printable parts), is hashed as it is.
   if (alreadyRelaxed(body)) {
     let end = body.length;
-    while (end >= 4 && body[end - 1] === 10 && body[end - 2] === 13 && body[end - 3] === 10 && body[end - 4] === 13) end -= 2;
+    while (end >= 4 && body[end - 1] === 10 && body[end - 2] === 13 && body[end - 3] === 10 && body[end - 4] === 13)
+      end -= 2;
     const hash = createHash('sha256');
     if (end === 2 && body[0] === 13 && body[1] === 10) return hash.digest('base64');
     hash.update(body.subarray(0, end));
@@ -82,7 +96,11 @@ function fields(head: string): Array<[string, string]> {
     const colon = field.indexOf(':');
     if (colon <= 0) continue;
     const name = field.slice(0, colon).trim().toLowerCase();
-    const value = field.slice(colon + 1).replace(/\r\n/g, '').replace(/[ \t]+/g, ' ').trim();
+    const value = field
+      .slice(colon + 1)
+      .replace(/\r\n/g, '')
+      .replace(/[ \t]+/g, ' ')
+      .trim();
     out.push([name, value]);
   }
   return out;
@@ -100,7 +118,11 @@ export interface PendingSignature {
  * SIGNED_HEADERS that are present, each instance bottom-up as RFC 6376 5.4.2 says) and the data
  * each key signs. Cheap; the signing itself can then run on another thread.
  */
-export function prepareSignatures(raw: Buffer, keys: ReadonlyArray<Pick<DkimKey, 'domain' | 'selector'> & { algorithm: PendingSignature['algorithm'] }>, now = Date.now()): PendingSignature[] {
+export function prepareSignatures(
+  raw: Buffer,
+  keys: ReadonlyArray<Pick<DkimKey, 'domain' | 'selector'> & { algorithm: PendingSignature['algorithm'] }>,
+  now = Date.now(),
+): PendingSignature[] {
   const { head, body } = split(raw);
   const bh = bodyHash(body);
   const all = fields(head);
@@ -120,7 +142,11 @@ export function prepareSignatures(raw: Buffer, keys: ReadonlyArray<Pick<DkimKey,
   const signedHeaders = chosen.join('\r\n');
   return keys.map((k) => {
     const value = `v=1; a=${k.algorithm}; c=relaxed/relaxed; d=${k.domain}; s=${k.selector}; t=${t}; h=${names.join(':')}; bh=${bh}; b=`;
-    return { algorithm: k.algorithm, value, data: Buffer.from(`${signedHeaders}\r\ndkim-signature:${value}`, 'binary') };
+    return {
+      algorithm: k.algorithm,
+      value,
+      data: Buffer.from(`${signedHeaders}\r\ndkim-signature:${value}`, 'binary'),
+    };
   });
 }
 
@@ -131,14 +157,17 @@ export function signPrepared(pending: PendingSignature, key: KeyObject): string 
     : sign('sha256', pending.data, key).toString('base64');
 }
 
-
 export function algorithmOf(key: DkimKey): PendingSignature['algorithm'] {
   return key.key.asymmetricKeyType === 'ed25519' ? 'ed25519-sha256' : 'rsa-sha256';
 }
 
 /** The DKIM-Signature header lines for a message, one per key in key order, each ending in CRLF. */
 export function signatureHeaders(raw: Buffer, keys: readonly DkimKey[], now = Date.now()): string {
-  const pending = prepareSignatures(raw, keys.map((k) => ({ ...k, algorithm: algorithmOf(k) })), now);
+  const pending = prepareSignatures(
+    raw,
+    keys.map((k) => ({ ...k, algorithm: algorithmOf(k) })),
+    now,
+  );
   return pending.map((p, i) => `DKIM-Signature: ${p.value}${signPrepared(p, (keys[i] as DkimKey).key)}\r\n`).join('');
 }
 
@@ -155,7 +184,8 @@ export function dkimSign(raw: Buffer, keys: readonly DkimKey[], now = Date.now()
 
 /** Reads the configured key files; a missing or unusable key is one sentence at startup. */
 export function loadConfiguredKeys(
-  dkim: { domain: string; selector: string; keyFile: string; ed25519?: { selector: string; keyFile: string } } | undefined,
+  dkim:
+    { domain: string; selector: string; keyFile: string; ed25519?: { selector: string; keyFile: string } } | undefined,
   read: (file: string) => Buffer,
 ): DkimKey[] {
   if (!dkim) return [];
@@ -166,8 +196,12 @@ export function loadConfiguredKeys(
     } catch (error) {
       throw new Error(`The DKIM key ${file} cannot be used: ${(error as Error).message}.`);
     }
-    if (key.key.asymmetricKeyType !== expected) throw new Error(`The DKIM key ${file} is not an ${expected.toUpperCase()} key.`);
+    if (key.key.asymmetricKeyType !== expected)
+      throw new Error(`The DKIM key ${file} is not an ${expected.toUpperCase()} key.`);
     return key;
   };
-  return [load(dkim.selector, dkim.keyFile, 'rsa'), ...(dkim.ed25519 ? [load(dkim.ed25519.selector, dkim.ed25519.keyFile, 'ed25519')] : [])];
+  return [
+    load(dkim.selector, dkim.keyFile, 'rsa'),
+    ...(dkim.ed25519 ? [load(dkim.ed25519.selector, dkim.ed25519.keyFile, 'ed25519')] : []),
+  ];
 }

@@ -24,7 +24,10 @@ describe('lean MIME', () => {
     assert.ok(s.split('\r\n').every((line) => line.length <= 998));
     assert.ok(/^[\x00-\x7f]*$/.test(s), '7-bit clean');
     const parsed = await simpleParser(raw);
-    assert.equal(parsed.subject, 'Winterschlussverkauf für Jörg — bis zu 50 % Rabatt auf alle Mäntel und Stiefel in allen Größen');
+    assert.equal(
+      parsed.subject,
+      'Winterschlussverkauf für Jörg — bis zu 50 % Rabatt auf alle Mäntel und Stiefel in allen Größen',
+    );
     assert.equal(parsed.from?.value[0]?.name, 'Shöp News');
     assert.equal(parsed.text, text.replace(/\n/g, '\n'));
     assert.equal(parsed.html, html);
@@ -64,7 +67,7 @@ describe('quoted-printable round trip', () => {
 
   it('decodes back to the input for random text with CRLF line ends', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const alphabet = 'abc XYZ.=\t-€ü\u0000<>"\'\r\n';
     for (let n = 0; n < 300; n++) {
       const length = Math.floor(random() * 400);

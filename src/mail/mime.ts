@@ -33,7 +33,11 @@ export function newBoundary(): string {
 /** `Name <address>` as a header value, RFC 2047-encoded when the name is not plain ASCII. */
 export function formatMailbox(name: string | null | undefined, address: string): string {
   if (!name) return address;
-  const display = ASCII_PRINTABLE.test(name) ? (/[()<>\[\]:;@\\,."]/.test(name) ? quoteString(name) : name) : encodeWords(name, 'Q', 52);
+  const display = ASCII_PRINTABLE.test(name)
+    ? /[()<>\[\]:;@\\,."]/.test(name)
+      ? quoteString(name)
+      : name
+    : encodeWords(name, 'Q', 52);
   return `${display} <${address}>`;
 }
 
@@ -108,7 +112,14 @@ export function buildMime(m: MimeInput): Buffer {
     '',
     '',
   ].join('\r\n');
-  const middle = ['', `--${m.boundary}`, 'Content-Type: text/html; charset=utf-8', 'Content-Transfer-Encoding: quoted-printable', '', ''].join('\r\n');
+  const middle = [
+    '',
+    `--${m.boundary}`,
+    'Content-Type: text/html; charset=utf-8',
+    'Content-Transfer-Encoding: quoted-printable',
+    '',
+    '',
+  ].join('\r\n');
   return Buffer.concat([
     Buffer.from(head, 'utf8'),
     quotedPrintable(Buffer.from(m.text, 'utf8')),

@@ -12,7 +12,12 @@ interface NotificationPayload {
 function payloadOf(raw: string | null): NotificationPayload | undefined {
   try {
     const value = JSON.parse(raw ?? '') as Partial<NotificationPayload>;
-    if (typeof value.to === 'string' && typeof value.from === 'string' && typeof value.subject === 'string' && typeof value.text === 'string') {
+    if (
+      typeof value.to === 'string' &&
+      typeof value.from === 'string' &&
+      typeof value.subject === 'string' &&
+      typeof value.text === 'string'
+    ) {
       return value as NotificationPayload;
     }
   } catch {

@@ -75,7 +75,10 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   let poked = false;
 
   /** When this bulk message must wait (warm-up cap reached, destination or global pace), or undefined. */
-  async function pacingHold(paced: NonNullable<typeof pacing>, destination: string): Promise<{ at: number; reason: string } | undefined> {
+  async function pacingHold(
+    paced: NonNullable<typeof pacing>,
+    destination: string,
+  ): Promise<{ at: number; reason: string } | undefined> {
     const now = Date.now();
     if (paced.warmup) {
       const day = Math.floor(now / DAY);
@@ -83,10 +86,16 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         const counted = await bulkSentSince(database.db, day * DAY);
         // Sent marks are flushed in batches, so this worker's own count can be ahead of the database.
         const sent = day === warm.day ? Math.max(warm.sent, counted.count) : counted.count;
-        Object.assign(warm, { day, sent, firstDay: counted.first === null ? day : Math.floor(counted.first / DAY), refreshedAt: now });
+        Object.assign(warm, {
+          day,
+          sent,
+          firstDay: counted.first === null ? day : Math.floor(counted.first / DAY),
+          refreshedAt: now,
+        });
       }
       const cap = warmupCap(paced.warmup.start, paced.warmup.factor, day - (warm.firstDay ?? day));
-      if (warm.sent >= cap) return { at: (day + 1) * DAY, reason: `warm-up: today's cap of ${cap} messages is reached` };
+      if (warm.sent >= cap)
+        return { at: (day + 1) * DAY, reason: `warm-up: today's cap of ${cap} messages is reached` };
     }
     const admission = paced.throttle.admit(destination, now);
     if (!admission.ok) return { at: admission.retryAt, reason: `paced: ${admission.reason}` };
@@ -100,9 +109,21 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     const text = error instanceof Error ? error.message : String(error);
     const decision = nextAttempt(row.attempts, permanent, Date.now(), policy);
     if (decision.retry) {
-      await settle(database.db, row.id, workerId, { status: 'deferred', error: text, nextAttemptAt: decision.at }, Date.now());
+      await settle(
+        database.db,
+        row.id,
+        workerId,
+        { status: 'deferred', error: text, nextAttemptAt: decision.at },
+        Date.now(),
+      );
     } else {
-      await settle(database.db, row.id, workerId, { status: permanent ? 'bounced' : 'failed', error: `${text} (${decision.reason})` }, Date.now());
+      await settle(
+        database.db,
+        row.id,
+        workerId,
+        { status: permanent ? 'bounced' : 'failed', error: `${text} (${decision.reason})` },
+        Date.now(),
+      );
     }
     logger.warn({ outboxId: row.id, kind: row.kind, attempt: row.attempts, permanent, error: text }, 'delivery failed');
   }
@@ -111,7 +132,13 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     const handler = handlers[row.kind];
     try {
       if (!handler) {
-        await settle(database.db, row.id, workerId, { status: 'failed', error: `no handler for ${row.kind} messages` }, Date.now());
+        await settle(
+          database.db,
+          row.id,
+          workerId,
+          { status: 'failed', error: `no handler for ${row.kind} messages` },
+          Date.now(),
+        );
         return;
       }
       let rendered: Awaited<ReturnType<MessageHandler['render']>>;
@@ -188,7 +215,9 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
           }
         }
       })
-      .catch((error: unknown) => logger.error({ err: error, count: entries.length }, 'marking messages sent failed; their leases will expire'))
+      .catch((error: unknown) =>
+        logger.error({ err: error, count: entries.length }, 'marking messages sent failed; their leases will expire'),
+      )
       .finally(() => flushing.delete(done));
     flushing.add(done);
   }
@@ -227,11 +256,22 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     });
     await Promise.all(runners);
     await allSentSaved();
-    if (queue.length > 0) await release(database.db, queue.map((r) => r.id), workerId, Date.now());
+    if (queue.length > 0)
+      await release(
+        database.db,
+        queue.map((r) => r.id),
+        workerId,
+        Date.now(),
+      );
   }
 
   async function passOnce(): Promise<number> {
-    const rows = await claimDue(database.db, database.dialect, { workerId, now: Date.now(), leaseMs, limit: batchSize });
+    const rows = await claimDue(database.db, database.dialect, {
+      workerId,
+      now: Date.now(),
+      leaseMs,
+      limit: batchSize,
+    });
     if (rows.length > 0) await runBatch(rows);
     return rows.length;
   }

@@ -16,7 +16,16 @@ export interface NewOutboxMessage {
 }
 
 const insertMessage = prepared<
-  { kind: OutboxKind; listId: number | null; subscriberId: number | null; campaignId: number | null; messageId: string; notBefore: number; payload: string | null; now: number },
+  {
+    kind: OutboxKind;
+    listId: number | null;
+    subscriberId: number | null;
+    campaignId: number | null;
+    messageId: string;
+    notBefore: number;
+    payload: string | null;
+    now: number;
+  },
   { id: number }
 >((db) =>
   db
@@ -39,23 +48,34 @@ const insertMessage = prepared<
 
 /** Queues one message. */
 export async function enqueue(db: Db, message: NewOutboxMessage, now: number): Promise<number> {
-  const result = await insertMessage(db, { ...message, campaignId: message.campaignId ?? null, payload: message.payload ?? null, now });
+  const result = await insertMessage(db, {
+    ...message,
+    campaignId: message.campaignId ?? null,
+    payload: message.payload ?? null,
+    now,
+  });
   return Number((result.rows[0] as { id: number }).id);
 }
 
-const confirmationsSince = prepared<{ subscriberId: number; listId: number; since: number }, { created_at: number }>((db) =>
-  db
-    .selectFrom('outbox')
-    .select('created_at')
-    .where('subscriber_id', '=', param('subscriberId'))
-    .where('list_id', '=', param('listId'))
-    .where('kind', '=', 'confirmation')
-    .where('created_at', '>=', param('since'))
-    .where('status', '!=', 'cancelled'),
+const confirmationsSince = prepared<{ subscriberId: number; listId: number; since: number }, { created_at: number }>(
+  (db) =>
+    db
+      .selectFrom('outbox')
+      .select('created_at')
+      .where('subscriber_id', '=', param('subscriberId'))
+      .where('list_id', '=', param('listId'))
+      .where('kind', '=', 'confirmation')
+      .where('created_at', '>=', param('since'))
+      .where('status', '!=', 'cancelled'),
 );
 
 /** Creation times of confirmation mails for one address and list since `since` (cancelled ones excluded). */
-export async function confirmationTimes(db: Db, subscriberId: number, listId: number, since: number): Promise<number[]> {
+export async function confirmationTimes(
+  db: Db,
+  subscriberId: number,
+  listId: number,
+  since: number,
+): Promise<number[]> {
   return (await confirmationsSince(db, { subscriberId, listId, since })).rows.map((r) => Number(r.created_at));
 }
 
@@ -79,19 +99,44 @@ export async function claimDue(
     db,
     dialect,
     options,
-    db.selectFrom('outbox').select('id').where('status', '=', 'sending').where('lease_until', '<', now).orderBy('lease_until').limit(limit),
+    db
+      .selectFrom('outbox')
+      .select('id')
+      .where('status', '=', 'sending')
+      .where('lease_until', '<', now)
+      .orderBy('lease_until')
+      .limit(limit),
   );
   // Mail outside campaigns first (a confirmation must not wait behind a million-recipient
   // backlog), then retries (a deferred message has waited longer than the queued ones behind it).
-  for (const [status, transactional] of [['deferred', true], ['queued', true], ['deferred', false], ['queued', false]] as const) {
+  for (const [status, transactional] of [
+    ['deferred', true],
+    ['queued', true],
+    ['deferred', false],
+    ['queued', false],
+  ] as const) {
     if (claimed.length >= limit) break;
-    let candidates = db.selectFrom('outbox').select('id').where('status', '=', status).where('next_attempt_at', '<=', now);
+    let candidates = db
+      .selectFrom('outbox')
+      .select('id')
+      .where('status', '=', status)
+      .where('next_attempt_at', '<=', now);
     if (transactional) candidates = candidates.where('campaign_id', 'is', null);
-    const due = await claimWhere(db, dialect, options, candidates.orderBy('next_attempt_at').limit(limit - claimed.length));
+    const due = await claimWhere(
+      db,
+      dialect,
+      options,
+      candidates.orderBy('next_attempt_at').limit(limit - claimed.length),
+    );
     claimed = claimed.concat(due);
   }
   // RETURNING has no order; hand rows out in the order they were due, mail outside campaigns first.
-  return claimed.sort((a, b) => Number(a.campaign_id !== null) - Number(b.campaign_id !== null) || a.next_attempt_at - b.next_attempt_at || a.id - b.id);
+  return claimed.sort(
+    (a, b) =>
+      Number(a.campaign_id !== null) - Number(b.campaign_id !== null) ||
+      a.next_attempt_at - b.next_attempt_at ||
+      a.id - b.id,
+  );
 }
 
 async function claimWhere(
@@ -116,8 +161,12 @@ async function claimWhere(
 }
 
 /** Looks up one row: by id (a VERP return path names it) or by the Message-ID a report quotes. */
-const outboxOfId = prepared<{ id: number }, OutboxRow>((db) => db.selectFrom('outbox').selectAll().where('id', '=', param('id')));
-const outboxOfMessageId = prepared<{ messageId: string }, OutboxRow>((db) => db.selectFrom('outbox').selectAll().where('message_id', '=', param('messageId')));
+const outboxOfId = prepared<{ id: number }, OutboxRow>((db) =>
+  db.selectFrom('outbox').selectAll().where('id', '=', param('id')),
+);
+const outboxOfMessageId = prepared<{ messageId: string }, OutboxRow>((db) =>
+  db.selectFrom('outbox').selectAll().where('message_id', '=', param('messageId')),
+);
 
 export async function outboxById(db: Db, id: number): Promise<OutboxRow | undefined> {
   return (await outboxOfId(db, { id })).rows[0];
@@ -158,7 +207,14 @@ export async function settle(
 }
 
 /** Puts one claimed message back until `at` without counting an attempt (pacing, warm-up caps). */
-export async function postpone(db: Db, id: number, workerId: string, at: number, reason: string, now: number): Promise<void> {
+export async function postpone(
+  db: Db,
+  id: number,
+  workerId: string,
+  at: number,
+  reason: string,
+  now: number,
+): Promise<void> {
   await putBack(db, [id], workerId, now, { next_attempt_at: at, last_error: reason });
 }
 
@@ -187,7 +243,13 @@ export async function release(db: Db, ids: readonly number[], workerId: string, 
 }
 
 /** Claimed rows back to `queued` with their attempt undone, only while this worker still holds them. */
-async function putBack(db: Db, ids: readonly number[], workerId: string, now: number, extra: { next_attempt_at?: number; last_error?: string } = {}): Promise<void> {
+async function putBack(
+  db: Db,
+  ids: readonly number[],
+  workerId: string,
+  now: number,
+  extra: { next_attempt_at?: number; last_error?: string } = {},
+): Promise<void> {
   await db
     .updateTable('outbox')
     .set((eb) => ({
@@ -213,7 +275,12 @@ const cancelUnsent = prepared<{ subscriberId: number; reason: string; now: numbe
     .where('status', 'in', ['queued', 'deferred']),
 );
 
-export async function cancelUnsentFor(db: Db, subscriberId: number, now: number, reason = 'recipient erased'): Promise<void> {
+export async function cancelUnsentFor(
+  db: Db,
+  subscriberId: number,
+  now: number,
+  reason = 'recipient erased',
+): Promise<void> {
   await cancelUnsent(db, { subscriberId, reason, now });
 }
 

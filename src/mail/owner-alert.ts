@@ -9,7 +9,13 @@ export interface OwnerAlerts {
 }
 
 /** Queues a plain-text alert to the owner in the caller's transaction (the outbox sends it). */
-export async function queueOwnerAlert(trx: Db, alerts: OwnerAlerts, subject: string, text: string, now: number): Promise<boolean> {
+export async function queueOwnerAlert(
+  trx: Db,
+  alerts: OwnerAlerts,
+  subject: string,
+  text: string,
+  now: number,
+): Promise<boolean> {
   if (!alerts.to) return false;
   await enqueue(
     trx,

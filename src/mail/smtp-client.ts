@@ -54,14 +54,22 @@ export class SmtpConnection {
   pipelining = false;
   messages = 0;
 
-  private constructor(socket: Socket, private readonly endpoint: SmtpEndpoint) {
+  private constructor(
+    socket: Socket,
+    private readonly endpoint: SmtpEndpoint,
+  ) {
     this.socket = socket;
     this.attach(socket);
   }
 
   static async open(endpoint: SmtpEndpoint): Promise<SmtpConnection> {
     const socket = endpoint.secure
-      ? tlsConnect({ host: endpoint.host, port: endpoint.port, servername: endpoint.host, rejectUnauthorized: endpoint.rejectUnauthorized })
+      ? tlsConnect({
+          host: endpoint.host,
+          port: endpoint.port,
+          servername: endpoint.host,
+          rejectUnauthorized: endpoint.rejectUnauthorized,
+        })
       : tcpConnect({ host: endpoint.host, port: endpoint.port });
     const connection = new SmtpConnection(socket, endpoint);
     await connection.expect(220, 'greeting');
@@ -71,7 +79,9 @@ export class SmtpConnection {
 
   private attach(socket: Socket): void {
     socket.setNoDelay(true);
-    socket.setTimeout(this.endpoint.timeoutMs, () => this.fail(new DeliveryError(`SMTP timeout after ${this.endpoint.timeoutMs} ms`, false)));
+    socket.setTimeout(this.endpoint.timeoutMs, () =>
+      this.fail(new DeliveryError(`SMTP timeout after ${this.endpoint.timeoutMs} ms`, false)),
+    );
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.onData(chunk));
     socket.on('error', (error) => this.fail(new DeliveryError(`SMTP connection error: ${error.message}`, false)));
@@ -134,7 +144,11 @@ export class SmtpConnection {
       this.socket.removeAllListeners('close');
       this.socket.removeAllListeners('error');
       this.socket.setTimeout(0);
-      const secured = tlsConnect({ socket: this.socket, servername: this.endpoint.host, rejectUnauthorized: this.endpoint.rejectUnauthorized });
+      const secured = tlsConnect({
+        socket: this.socket,
+        servername: this.endpoint.host,
+        rejectUnauthorized: this.endpoint.rejectUnauthorized,
+      });
       this.socket = secured;
       this.attach(secured);
       await new Promise<void>((resolve, reject) => {
@@ -205,7 +219,9 @@ export class SmtpConnection {
 /** The message with leading dots doubled and the terminating `.` line (RFC 5321 4.5.2). */
 export function dotStuffed(data: Buffer): Buffer {
   const needsStuffing = data[0] === 46 || data.includes('\r\n.');
-  const body = needsStuffing ? Buffer.from((data[0] === 46 ? '.' : '') + data.toString('latin1').replace(/\r\n\./g, '\r\n..'), 'latin1') : data;
+  const body = needsStuffing
+    ? Buffer.from((data[0] === 46 ? '.' : '') + data.toString('latin1').replace(/\r\n\./g, '\r\n..'), 'latin1')
+    : data;
   const endsWithNewline = body.length >= 2 && body[body.length - 2] === 13 && body[body.length - 1] === 10;
   return Buffer.concat([body, Buffer.from(endsWithNewline ? '.\r\n' : '\r\n.\r\n')]);
 }

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Throttle, warmupCap } from './throttle.js';
 
-const settings = { globalRate: 0, destinationRate: 4, destinationMinRate: 1, pauseAfterDeferralMs: 10_000, maxPauseMs: 60_000 };
+const settings = {
+  globalRate: 0,
+  destinationRate: 4,
+  destinationMinRate: 1,
+  pauseAfterDeferralMs: 10_000,
+  maxPauseMs: 60_000,
+};
 
 describe('throttle', () => {
   it('paces each destination at its rate and keeps destinations apart', () => {
@@ -32,10 +38,16 @@ describe('throttle', () => {
 
   it('applies a global rate over all destinations', () => {
     const t = new Throttle({ ...settings, globalRate: 2 }, 0);
-    assert.deepEqual(['a', 'b', 'c'].map((d) => t.admit(d, 0).ok), [true, true, false]);
+    assert.deepEqual(
+      ['a', 'b', 'c'].map((d) => t.admit(d, 0).ok),
+      [true, true, false],
+    );
   });
 
   it('computes warm-up caps', () => {
-    assert.deepEqual([0, 1, 2, 3].map((d) => warmupCap(500, 2, d)), [500, 1000, 2000, 4000]);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((d) => warmupCap(500, 2, d)),
+      [500, 1000, 2000, 4000],
+    );
   });
 });

@@ -48,14 +48,23 @@ export class Throttle {
   private readonly destinations = new Map<string, Destination>();
   private readonly global: Bucket;
 
-  constructor(private readonly settings: ThrottleSettings = DEFAULT_THROTTLE, now = Date.now()) {
+  constructor(
+    private readonly settings: ThrottleSettings = DEFAULT_THROTTLE,
+    now = Date.now(),
+  ) {
     this.global = { rate: settings.globalRate, tokens: Math.max(1, settings.globalRate), refilledAt: now };
   }
 
   private destination(key: string, now: number): Destination {
     let d = this.destinations.get(key);
     if (!d) {
-      d = { rate: this.settings.destinationRate, tokens: this.settings.destinationRate, refilledAt: now, pausedUntil: 0, deferrals: 0 };
+      d = {
+        rate: this.settings.destinationRate,
+        tokens: this.settings.destinationRate,
+        refilledAt: now,
+        pausedUntil: 0,
+        deferrals: 0,
+      };
       if (this.destinations.size > 50_000) this.destinations.clear();
       this.destinations.set(key, d);
     }
@@ -70,7 +79,8 @@ export class Throttle {
     if (d.tokens < 1) return { ok: false, retryAt: nextToken(d, now), reason: `${key} at ${d.rate.toFixed(1)}/s` };
     if (this.settings.globalRate > 0) {
       refill(this.global, now);
-      if (this.global.tokens < 1) return { ok: false, retryAt: nextToken(this.global, now), reason: `global rate ${this.settings.globalRate}/s` };
+      if (this.global.tokens < 1)
+        return { ok: false, retryAt: nextToken(this.global, now), reason: `global rate ${this.settings.globalRate}/s` };
       this.global.tokens -= 1;
     }
     d.tokens -= 1;
@@ -90,7 +100,8 @@ export class Throttle {
     d.deferrals += 1;
     d.rate = Math.max(this.settings.destinationMinRate, d.rate / 2);
     d.tokens = Math.min(d.tokens, 0);
-    d.pausedUntil = now + Math.min(this.settings.maxPauseMs, this.settings.pauseAfterDeferralMs * 2 ** (d.deferrals - 1));
+    d.pausedUntil =
+      now + Math.min(this.settings.maxPauseMs, this.settings.pauseAfterDeferralMs * 2 ** (d.deferrals - 1));
   }
 
   rateOf(key: string): number | undefined {

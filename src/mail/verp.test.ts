@@ -10,7 +10,11 @@ describe('VERP return paths', () => {
     assert.match(address, /^bounces\+[a-z2-7]{26}@bounce\.shop\.test$/);
     assert.ok(address.split('@')[0]!.length <= 64);
     assert.equal(verp.outboxIdOf(address), 123_456);
-    assert.equal(verp.outboxIdOf(`<${address.toUpperCase()}>`), 123_456, 'an MTA that folds case does not lose the bounce');
+    assert.equal(
+      verp.outboxIdOf(`<${address.toUpperCase()}>`),
+      123_456,
+      'an MTA that folds case does not lose the bounce',
+    );
     assert.equal(verp.outboxIdOf(verp.address(2 ** 48 - 1, 'x.test')), 2 ** 48 - 1);
   });
 
@@ -21,7 +25,10 @@ describe('VERP return paths', () => {
     assert.equal(verp.outboxIdOf(flipped), undefined);
     assert.equal(verp.outboxIdOf(address.slice(0, 20)), undefined);
     assert.equal(verp.outboxIdOf('bounces@shop.test'), undefined);
-    assert.equal(verp.outboxIdOf(createVerpCodec(['another-secret-entirely-different']).address(42, 'shop.test')), undefined);
+    assert.equal(
+      verp.outboxIdOf(createVerpCodec(['another-secret-entirely-different']).address(42, 'shop.test')),
+      undefined,
+    );
     assert.equal(verp.outboxIdOf('x'.repeat(10_000)), undefined);
   });
 

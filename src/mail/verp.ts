@@ -61,7 +61,8 @@ export function createVerpCodec(secrets: readonly string[]): VerpCodec {
 
   return {
     address(outboxId, domain) {
-      if (!Number.isSafeInteger(outboxId) || outboxId < 1 || outboxId > 2 ** 48 - 1) throw new RangeError('outbox id out of range');
+      if (!Number.isSafeInteger(outboxId) || outboxId < 1 || outboxId > 2 ** 48 - 1)
+        throw new RangeError('outbox id out of range');
       const id = Buffer.alloc(ID_BYTES);
       id.writeUIntBE(outboxId, 0, ID_BYTES);
       return `${VERP_PREFIX}+${base32(Buffer.concat([id, tag(keys[0] as Buffer, id)]))}@${domain}`;

@@ -30,7 +30,9 @@ export async function checkAddresses(
   const health = await Promise.all(zones.map((z) => client.probe(z)));
   const usable = zones.filter((_, i) => health[i]?.status === 'ok');
   const listed: Listing[] = [];
-  const errors: IpCheckResult['errors'] = health.filter((h) => h.status !== 'ok').map((h) => ({ zone: h.zone, reason: h.detail }));
+  const errors: IpCheckResult['errors'] = health
+    .filter((h) => h.status !== 'ok')
+    .map((h) => ({ zone: h.zone, reason: h.detail }));
   // In slices, so a large sweep holds a bounded number of pending lookups; the client's
   // concurrency limit paces the queries within a slice.
   const SLICE = 512;
@@ -40,7 +42,14 @@ export async function checkAddresses(
         usable.map(async (zone) => {
           const result = await client.lookup(address, zone);
           if (result.status === 'listed') {
-            listed.push({ ip: address, zone: zone.zone, codes: result.codes, meanings: result.meanings, reason: result.reason, delistUrl: zone.delistUrl });
+            listed.push({
+              ip: address,
+              zone: zone.zone,
+              codes: result.codes,
+              meanings: result.meanings,
+              reason: result.reason,
+              delistUrl: zone.delistUrl,
+            });
           } else if (result.status === 'error') {
             errors.push({ ip: address, zone: zone.zone, reason: result.reason });
           }
@@ -55,7 +64,10 @@ export async function checkAddresses(
  * Checks an IP and its neighbourhood: every address of its /`range` (IPv4; an IPv6 address is
  * checked alone) against every zone that passed its RFC 5782 probe.
  */
-export async function checkIpRange(client: DnsblClient, input: { ip: string; range: number; zones: readonly ZoneInfo[] }): Promise<IpCheckResult> {
+export async function checkIpRange(
+  client: DnsblClient,
+  input: { ip: string; range: number; zones: readonly ZoneInfo[] },
+): Promise<IpCheckResult> {
   const version = ipVersion(input.ip);
   if (!version) throw new RangeError(`${input.ip} is not an IP address`);
   const addresses = version === 4 ? ipv4Range(input.ip, input.range) : [input.ip];
@@ -68,7 +80,12 @@ export async function checkIpRange(client: DnsblClient, input: { ip: string; ran
     range: version === 4 ? input.range : 128,
     checkedAt: new Date().toISOString(),
     addresses: addresses.length,
-    zones: zones.map((z, i) => ({ ...(health[i] as ZoneHealth), name: z.name, blocks: z.blocks, listed: new Set(listed.filter((l) => l.zone === z.zone).map((l) => l.ip)).size })),
+    zones: zones.map((z, i) => ({
+      ...(health[i] as ZoneHealth),
+      name: z.name,
+      blocks: z.blocks,
+      listed: new Set(listed.filter((l) => l.zone === z.zone).map((l) => l.ip)).size,
+    })),
     listed,
     errors,
   };

@@ -29,7 +29,13 @@ export function dnsblClientFor(
   config: { dnsTimeoutMs: number; reputation: { concurrency: number; dqsKey: string | undefined } },
   servers: readonly string[],
 ): DnsblClient {
-  return new DnsblClient({ servers, timeoutMs: config.dnsTimeoutMs, tries: 2, concurrency: config.reputation.concurrency, dqsKey: config.reputation.dqsKey });
+  return new DnsblClient({
+    servers,
+    timeoutMs: config.dnsTimeoutMs,
+    tries: 2,
+    concurrency: config.reputation.concurrency,
+    dqsKey: config.reputation.dqsKey,
+  });
 }
 
 const NOT_LISTED = new Set(['ENOTFOUND', 'ENODATA']);
@@ -88,12 +94,20 @@ export class DnsblClient {
       return { value: { status: 'error', reason: `${info.zone}: DNS ${code}` }, ttl: 30 };
     }
     const ttl = Math.max(1, Math.min(...answers.map((a) => a.ttl)));
-    const verdict = readAnswer(info, answers.map((a) => a.address));
+    const verdict = readAnswer(
+      info,
+      answers.map((a) => a.address),
+    );
     if (verdict.status === 'clean') return { value: { status: 'clean' }, ttl };
-    if (verdict.status === 'error') return { value: { status: 'error', reason: `${info.zone}: ${verdict.reason}` }, ttl: 30 };
+    if (verdict.status === 'error')
+      return { value: { status: 'error', reason: `${info.zone}: ${verdict.reason}` }, ttl: 30 };
     let reason: string | undefined;
     try {
-      reason = (await this.resolver.resolveTxt(query)).map((chunks) => chunks.join('')).join(' ').slice(0, 500) || undefined;
+      reason =
+        (await this.resolver.resolveTxt(query))
+          .map((chunks) => chunks.join(''))
+          .join(' ')
+          .slice(0, 500) || undefined;
     } catch {
       reason = undefined;
     }
@@ -114,8 +128,18 @@ export class DnsblClient {
     }
     if (listed.status === 'error') return { zone: info.zone, status: 'refused', detail: listed.reason };
     if (clean.status === 'error') return { zone: info.zone, status: 'refused', detail: clean.reason };
-    if (listed.status !== 'listed') return { zone: info.zone, status: 'unusable', detail: `the test entry ${positive} is not listed: the zone is down, moved or not answering this resolver` };
-    if (clean.status !== 'clean') return { zone: info.zone, status: 'unusable', detail: `${negative} is listed: the zone lists everything (wildcard), its answers mean nothing` };
+    if (listed.status !== 'listed')
+      return {
+        zone: info.zone,
+        status: 'unusable',
+        detail: `the test entry ${positive} is not listed: the zone is down, moved or not answering this resolver`,
+      };
+    if (clean.status !== 'clean')
+      return {
+        zone: info.zone,
+        status: 'unusable',
+        detail: `${negative} is listed: the zone lists everything (wildcard), its answers mean nothing`,
+      };
     return { zone: info.zone, status: 'ok', detail: 'test entries answer as RFC 5782 requires' };
   }
 }

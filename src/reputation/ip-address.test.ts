@@ -7,7 +7,10 @@ describe('DNSBL names and ranges', () => {
   it('reverses IPv4 octets and IPv6 nibbles (RFC 5782 §2.1, §2.4)', () => {
     assert.equal(dnsblName('192.0.2.99', 'zen.spamhaus.org'), '99.2.0.192.zen.spamhaus.org');
     assert.equal(ipv6Nibbles('2001:db8:1:2:3:4:567:89ab'), '20010db80001000200030004056789ab');
-    assert.equal(dnsblName('2001:db8:1:2:3:4:567:89ab', 'bl.test'), 'b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.bl.test');
+    assert.equal(
+      dnsblName('2001:db8:1:2:3:4:567:89ab', 'bl.test'),
+      'b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.bl.test',
+    );
     assert.equal(ipv6Nibbles('::ffff:127.0.0.2'), '00000000000000000000ffff7f000002');
     assert.equal(ipv6Nibbles('2001:db8::25'), '20010db8000000000000000000000025');
   });

@@ -2,7 +2,15 @@ import type { Listing } from './check-ip.js';
 
 /** What changed between two checks of one sending IP. Pure. */
 export type ReputationChange =
-  | { type: 'listed'; ip: string; zone: string; meaning: string; reason: string | undefined; delistUrl: string | undefined; blocks: boolean }
+  | {
+      type: 'listed';
+      ip: string;
+      zone: string;
+      meaning: string;
+      reason: string | undefined;
+      delistUrl: string | undefined;
+      blocks: boolean;
+    }
   | { type: 'delisted'; ip: string; zone: string }
   | { type: 'neighbours_rising'; ip: string; from: number; to: number };
 
@@ -13,7 +21,10 @@ export interface CheckSummary {
 
 /** Summarises a check of `ip`'s range: its own listings and how many neighbours are listed. */
 export function summarise(ip: string, listed: readonly Listing[]): CheckSummary {
-  return { selfListed: listed.filter((l) => l.ip === ip), neighboursListed: new Set(listed.filter((l) => l.ip !== ip).map((l) => l.ip)).size };
+  return {
+    selfListed: listed.filter((l) => l.ip === ip),
+    neighboursListed: new Set(listed.filter((l) => l.ip !== ip).map((l) => l.ip)).size,
+  };
 }
 
 /**
@@ -31,7 +42,15 @@ export function compareChecks(
   const now = new Set(current.selfListed.map((l) => l.zone));
   for (const listing of current.selfListed) {
     if (!before.has(listing.zone)) {
-      changes.push({ type: 'listed', ip, zone: listing.zone, meaning: listing.meanings.join('; '), reason: listing.reason, delistUrl: listing.delistUrl, blocks: blockingZones.has(listing.zone) });
+      changes.push({
+        type: 'listed',
+        ip,
+        zone: listing.zone,
+        meaning: listing.meanings.join('; '),
+        reason: listing.reason,
+        delistUrl: listing.delistUrl,
+        blocks: blockingZones.has(listing.zone),
+      });
     }
   }
   for (const zone of before) if (!now.has(zone)) changes.push({ type: 'delisted', ip, zone });

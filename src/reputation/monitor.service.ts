@@ -38,7 +38,9 @@ export function createReputationMonitor(deps: {
     const summary = summarise(ip, result.listed);
     const previous = await latestCheck(database.db, ip);
     const changes = compareChecks(ip, previous, summary, settings.blockingZones);
-    const blocking = changes.filter((c): c is Extract<ReputationChange, { type: 'listed' }> => c.type === 'listed' && c.blocks);
+    const blocking = changes.filter(
+      (c): c is Extract<ReputationChange, { type: 'listed' }> => c.type === 'listed' && c.blocks,
+    );
     const paused: number[] = [];
     await database.transaction(async (trx) => {
       await insertCheck(trx, {
@@ -47,11 +49,19 @@ export function createReputationMonitor(deps: {
         range: result.range,
         self_listed: JSON.stringify(summary.selfListed.map((l) => l.zone)),
         neighbours_listed: summary.neighboursListed,
-        result: JSON.stringify({ zones: result.zones, listed: result.listed.slice(0, 300), errors: result.errors.slice(0, 50) }),
+        result: JSON.stringify({
+          zones: result.zones,
+          listed: result.listed.slice(0, 300),
+          errors: result.errors.slice(0, 50),
+        }),
         changes: JSON.stringify(changes),
       });
       if (blocking.length > 0) {
-        const reason = `sending IP ${ip} is listed in ${blocking.map((b) => b.zone).join(', ')}: ${blocking[0]?.meaning ?? ''}`.slice(0, 500);
+        const reason =
+          `sending IP ${ip} is listed in ${blocking.map((b) => b.zone).join(', ')}: ${blocking[0]?.meaning ?? ''}`.slice(
+            0,
+            500,
+          );
         for (const campaign of await campaignsIn(trx, 'running')) {
           if (await holdRunning(trx, campaign.id, 'paused', now, reason)) paused.push(campaign.id);
         }
@@ -61,13 +71,23 @@ export function createReputationMonitor(deps: {
           `Listwarden's blocklist watch found ${changes.length === 1 ? 'a change' : `${changes.length} changes`} for ${ip} (/${result.range}):`,
           '',
           ...changes.map((c) => `- ${describeChange(c)}`),
-          ...(paused.length > 0 ? ['', `Paused campaigns ${paused.join(', ')}; resume them with \`listwarden campaigns resume <id>\` once the listing is resolved.`] : []),
+          ...(paused.length > 0
+            ? [
+                '',
+                `Paused campaigns ${paused.join(', ')}; resume them with \`listwarden campaigns resume <id>\` once the listing is resolved.`,
+              ]
+            : []),
         ].join('\n');
         await queueOwnerAlert(trx, deps.alerts, `Blocklist change for ${ip}`, text, now);
       }
     });
-    for (const change of changes) logger.warn({ ip, change: change.type, zone: 'zone' in change ? change.zone : undefined }, describeChange(change));
-    if (paused.length > 0) logger.warn({ ip, campaigns: paused }, 'campaigns paused: a sending IP is on a blocking list');
+    for (const change of changes)
+      logger.warn(
+        { ip, change: change.type, zone: 'zone' in change ? change.zone : undefined },
+        describeChange(change),
+      );
+    if (paused.length > 0)
+      logger.warn({ ip, campaigns: paused }, 'campaigns paused: a sending IP is on a blocking list');
     if (changes.length > 0) deps.onQueued?.();
     return changes;
   }

@@ -22,19 +22,27 @@ export function renderNeighbourhood(result: IpCheckResult, ours: ReadonlySet<str
         if (listed.has(ip)) return '#';
         return failed.has(ip) ? '?' : '.';
       });
-      lines.push(`  .${String(row * 16).padStart(3, ' ')}-${String(row * 16 + 15).padStart(3, ' ')}    ${marks.join(' ')}`);
+      lines.push(
+        `  .${String(row * 16).padStart(3, ' ')}-${String(row * 16 + 15).padStart(3, ' ')}    ${marks.join(' ')}`,
+      );
     }
     lines.push('  @ ours   ! ours, listed   # listed neighbour   . clean   ? lookup failed');
     lines.push('');
   }
-  lines.push(`${result.addresses} address${result.addresses === 1 ? '' : 'es'} checked around ${result.ip} (/${result.range}):`);
+  lines.push(
+    `${result.addresses} address${result.addresses === 1 ? '' : 'es'} checked around ${result.ip} (/${result.range}):`,
+  );
   for (const zone of result.zones) {
     const state = zone.status === 'ok' ? `${zone.listed} listed` : `${zone.status.toUpperCase()}: ${zone.detail}`;
-    lines.push(`  ${zone.zone.padEnd(28)} ${state}${zone.blocks && zone.listed > 0 ? '  (receivers block on this list)' : ''}`);
+    lines.push(
+      `  ${zone.zone.padEnd(28)} ${state}${zone.blocks && zone.listed > 0 ? '  (receivers block on this list)' : ''}`,
+    );
   }
   const mine = result.listed.filter((l) => ours.has(l.ip) || l.ip === result.ip);
   for (const l of mine) {
-    lines.push(`  ${l.ip} is listed in ${l.zone}: ${l.meanings.join('; ')}${l.reason ? ` — ${l.reason}` : ''}${l.delistUrl ? ` (delisting: ${l.delistUrl})` : ''}`);
+    lines.push(
+      `  ${l.ip} is listed in ${l.zone}: ${l.meanings.join('; ')}${l.reason ? ` — ${l.reason}` : ''}${l.delistUrl ? ` (delisting: ${l.delistUrl})` : ''}`,
+    );
   }
   return lines.join('\n');
 }

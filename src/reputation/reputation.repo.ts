@@ -9,9 +9,25 @@ export async function insertCheck(db: Db, check: NewCheck): Promise<void> {
 }
 
 /** The latest stored check of `ip`, as the monitor compares it. */
-export async function latestCheck(db: Db, ip: string): Promise<{ selfListed: string[]; neighboursListed: number; at: number } | undefined> {
-  const row = await db.selectFrom('reputation_checks').select(['self_listed', 'neighbours_listed', 'at']).where('ip', '=', ip).orderBy('at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
-  return row ? { selfListed: JSON.parse(row.self_listed) as string[], neighboursListed: Number(row.neighbours_listed), at: Number(row.at) } : undefined;
+export async function latestCheck(
+  db: Db,
+  ip: string,
+): Promise<{ selfListed: string[]; neighboursListed: number; at: number } | undefined> {
+  const row = await db
+    .selectFrom('reputation_checks')
+    .select(['self_listed', 'neighbours_listed', 'at'])
+    .where('ip', '=', ip)
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row
+    ? {
+        selfListed: JSON.parse(row.self_listed) as string[],
+        neighboursListed: Number(row.neighbours_listed),
+        at: Number(row.at),
+      }
+    : undefined;
 }
 
 export async function recentChecks(db: Db, limit: number) {

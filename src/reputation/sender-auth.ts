@@ -47,18 +47,35 @@ export async function checkSenderDomain(input: {
   const { domain, ip } = input;
   const checks: AuthCheck[] = [];
 
-  const spfResult = await spf({ sender: `postmaster@${input.returnPathDomain}`, ip, helo: domain, mta: 'listwarden', resolver: resolve });
-  checks.push(spfVerdict(spfResult.status.result, spfResult.status.comment, ip, input.returnPathDomain, spfResult.lookups));
+  const spfResult = await spf({
+    sender: `postmaster@${input.returnPathDomain}`,
+    ip,
+    helo: domain,
+    mta: 'listwarden',
+    resolver: resolve,
+  });
+  checks.push(
+    spfVerdict(spfResult.status.result, spfResult.status.comment, ip, input.returnPathDomain, spfResult.lookups),
+  );
 
   let published: string | undefined;
   if (input.dkim) {
     try {
-      published = (await resolver.resolveTxt(`${input.dkim.selector}._domainkey.${input.dkim.domain}`)).map((chunks) => chunks.join('')).find((t) => /p=/.test(t));
+      published = (await resolver.resolveTxt(`${input.dkim.selector}._domainkey.${input.dkim.domain}`))
+        .map((chunks) => chunks.join(''))
+        .find((t) => /p=/.test(t));
     } catch (error) {
       if (!notFound(error)) throw error;
     }
   }
-  checks.push(dkimVerdict({ domain: input.dkim?.domain ?? domain, selector: input.dkim?.selector ?? '', published, ours: input.dkim ? publicKeyRecordValue(input.dkim.key) : undefined }));
+  checks.push(
+    dkimVerdict({
+      domain: input.dkim?.domain ?? domain,
+      selector: input.dkim?.selector ?? '',
+      published,
+      ours: input.dkim ? publicKeyRecordValue(input.dkim.key) : undefined,
+    }),
+  );
 
   checks.push(dmarcVerdict(domain, await getDmarcRecord(domain, resolve)));
   checks.push(alignmentVerdict(domain, input.dkim?.domain, input.returnPathDomain));
@@ -70,8 +87,18 @@ export async function checkSenderDomain(input: {
     if (!notFound(error)) throw error;
   }
   if (names.length === 0) {
-    checks.push({ id: 'ptr', status: 'fail', detail: `${ip} has no PTR record`, fix: `ask the provider of ${ip} to set its PTR to mail.${domain}` });
-    checks.push({ id: 'fcrdns', status: 'fail', detail: 'no PTR, so no forward-confirmed reverse DNS', fix: `set the PTR of ${ip} to a name whose ${isIPv4(ip) ? 'A' : 'AAAA'} record is ${ip}` });
+    checks.push({
+      id: 'ptr',
+      status: 'fail',
+      detail: `${ip} has no PTR record`,
+      fix: `ask the provider of ${ip} to set its PTR to mail.${domain}`,
+    });
+    checks.push({
+      id: 'fcrdns',
+      status: 'fail',
+      detail: 'no PTR, so no forward-confirmed reverse DNS',
+      fix: `set the PTR of ${ip} to a name whose ${isIPv4(ip) ? 'A' : 'AAAA'} record is ${ip}`,
+    });
   } else {
     checks.push({ id: 'ptr', status: 'pass', detail: `${ip} points back to ${names.join(', ')}` });
     const confirmed: string[] = [];
@@ -86,16 +113,35 @@ export async function checkSenderDomain(input: {
     checks.push(
       confirmed.length > 0
         ? { id: 'fcrdns', status: 'pass', detail: `${confirmed[0]} resolves back to ${ip}` }
-        : { id: 'fcrdns', status: 'fail', detail: `${names.join(', ')} does not resolve back to ${ip}`, fix: `publish ${isIPv4(ip) ? 'A' : 'AAAA'} ${names[0]} → ${ip}` },
+        : {
+            id: 'fcrdns',
+            status: 'fail',
+            detail: `${names.join(', ')} does not resolve back to ${ip}`,
+            fix: `publish ${isIPv4(ip) ? 'A' : 'AAAA'} ${names[0]} → ${ip}`,
+          },
     );
   }
 
   try {
     const mx = await resolver.resolveMx(domain);
-    checks.push(mx.length > 0 ? { id: 'mx', status: 'pass', detail: `MX ${mx.map((m) => m.exchange).join(', ')}` } : { id: 'mx', status: 'warn', detail: `${domain} has no MX`, fix: `publish an MX for ${domain}: replies and bounces to the From domain must be deliverable` });
+    checks.push(
+      mx.length > 0
+        ? { id: 'mx', status: 'pass', detail: `MX ${mx.map((m) => m.exchange).join(', ')}` }
+        : {
+            id: 'mx',
+            status: 'warn',
+            detail: `${domain} has no MX`,
+            fix: `publish an MX for ${domain}: replies and bounces to the From domain must be deliverable`,
+          },
+    );
   } catch (error) {
     if (!notFound(error)) throw error;
-    checks.push({ id: 'mx', status: 'warn', detail: `${domain} has no MX`, fix: `publish an MX for ${domain}: replies to the From domain must be deliverable` });
+    checks.push({
+      id: 'mx',
+      status: 'warn',
+      detail: `${domain} has no MX`,
+      fix: `publish an MX for ${domain}: replies to the From domain must be deliverable`,
+    });
   }
 
   return { domain, ip, checks, readiness: readiness(checks) };

@@ -13,11 +13,15 @@ export interface SpamScore {
  * score, the threshold and the rules that fired.
  */
 export function scoreWithSpamd(address: string, raw: Buffer, timeoutMs = 30_000): Promise<SpamScore> {
-  const [host, port] = address.startsWith('[') ? [address.slice(1, address.indexOf(']')), address.slice(address.indexOf(']') + 2)] : (address.split(':') as [string, string?]);
+  const [host, port] = address.startsWith('[')
+    ? [address.slice(1, address.indexOf(']')), address.slice(address.indexOf(']') + 2)]
+    : (address.split(':') as [string, string?]);
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port: Number(port ?? 783) });
     const chunks: Buffer[] = [];
-    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`spamd at ${address} did not answer within ${timeoutMs} ms`)));
+    socket.setTimeout(timeoutMs, () =>
+      socket.destroy(new Error(`spamd at ${address} did not answer within ${timeoutMs} ms`)),
+    );
     socket.on('connect', () => {
       socket.write(`SYMBOLS SPAMC/1.5\r\nContent-length: ${raw.byteLength}\r\nUser: listwarden\r\n\r\n`);
       socket.end(raw);
@@ -27,11 +31,22 @@ export function scoreWithSpamd(address: string, raw: Buffer, timeoutMs = 30_000)
     socket.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
       const status = /^SPAMD\/[\d.]+ (\d+) (\S+)/.exec(text);
-      if (!status || status[1] !== '0') return reject(new Error(`spamd at ${address} answered: ${text.split('\r\n')[0] || 'nothing'}`));
+      if (!status || status[1] !== '0')
+        return reject(new Error(`spamd at ${address} answered: ${text.split('\r\n')[0] || 'nothing'}`));
       const spam = /^Spam: \w+ ; (-?[\d.]+) \/ (-?[\d.]+)/m.exec(text);
       if (!spam) return reject(new Error(`spamd at ${address} sent no score`));
       const body = text.slice(text.indexOf('\r\n\r\n') + 4).trim();
-      resolve({ scorer: 'spamd', score: Number(spam[1]), threshold: Number(spam[2]), symbols: body ? body.split(',').map((s) => s.trim()).filter(Boolean) : [] });
+      resolve({
+        scorer: 'spamd',
+        score: Number(spam[1]),
+        threshold: Number(spam[2]),
+        symbols: body
+          ? body
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : [],
+      });
     });
   });
 }
@@ -40,15 +55,31 @@ export function scoreWithSpamd(address: string, raw: Buffer, timeoutMs = 30_000)
 export async function scoreWithRspamd(url: string, raw: Buffer, timeoutMs = 30_000): Promise<SpamScore> {
   let response: Response;
   try {
-    response = await fetch(`${url.replace(/\/+$/, '')}/checkv2`, { method: 'POST', body: raw, signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(`${url.replace(/\/+$/, '')}/checkv2`, {
+      method: 'POST',
+      body: raw,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (error) {
     // fetch says only "fetch failed"; the reason (refused, timed out) is its cause.
     const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
-    const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause?.code ?? cause?.message ?? (error as Error).message);
+    const reason =
+      (error as Error).name === 'TimeoutError'
+        ? `no answer within ${timeoutMs} ms`
+        : (cause?.code ?? cause?.message ?? (error as Error).message);
     throw new Error(`rspamd at ${url} cannot be reached: ${reason}`);
   }
   if (!response.ok) throw new Error(`rspamd at ${url} answered ${response.status}`);
-  const result = (await response.json()) as { score?: number; required_score?: number; symbols?: Record<string, unknown> };
+  const result = (await response.json()) as {
+    score?: number;
+    required_score?: number;
+    symbols?: Record<string, unknown>;
+  };
   if (typeof result.score !== 'number') throw new Error(`rspamd at ${url} sent no score`);
-  return { scorer: 'rspamd', score: result.score, threshold: result.required_score ?? 15, symbols: Object.keys(result.symbols ?? {}) };
+  return {
+    scorer: 'rspamd',
+    score: result.score,
+    threshold: result.required_score ?? 15,
+    symbols: Object.keys(result.symbols ?? {}),
+  };
 }

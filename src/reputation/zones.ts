@@ -37,24 +37,111 @@ export const CATALOGUE: readonly ZoneInfo[] = [
     blocks: true,
     spamhaus: true,
   },
-  { zone: 'bl.spamcop.net', name: 'SpamCop', kind: 'ip', codes: { '127.0.0.2': 'reported by SpamCop users' }, delistUrl: 'https://www.spamcop.net/bl.shtml', blocks: true },
-  { zone: 'b.barracudacentral.org', name: 'Barracuda BRBL', kind: 'ip', codes: { '127.0.0.2': 'Barracuda reputation block' }, delistUrl: 'https://www.barracudacentral.org/rbl/removal-request', blocks: true },
-  { zone: 'dnsbl-1.uceprotect.net', name: 'UCEPROTECT level 1', kind: 'ip', codes: { '127.0.0.2': 'this IP sent spam to UCEPROTECT traps' }, delistUrl: 'https://www.uceprotect.net/en/rblcheck.php', blocks: false },
-  { zone: 'dnsbl-2.uceprotect.net', name: 'UCEPROTECT level 2', kind: 'ip', codes: { '127.0.0.2': 'the allocation around this IP holds too many spamming IPs' }, delistUrl: 'https://www.uceprotect.net/en/rblcheck.php', blocks: false, ranges: true },
-  { zone: 'dnsbl-3.uceprotect.net', name: 'UCEPROTECT level 3', kind: 'ip', codes: { '127.0.0.2': 'the whole network (ASN) holds too many spamming IPs' }, delistUrl: 'https://www.uceprotect.net/en/rblcheck.php', blocks: false, ranges: true },
-  { zone: 'psbl.surriel.com', name: 'PSBL', kind: 'ip', codes: { '127.0.0.2': 'hit spam traps (passive spam block list)' }, delistUrl: 'https://psbl.org/', blocks: false },
-  { zone: 'bl.mailspike.net', name: 'Mailspike', kind: 'ip', codes: { '127.0.0.2': 'Mailspike blacklist', '127.0.0.10': 'worst reputation', '127.0.0.11': 'very bad reputation', '127.0.0.12': 'bad reputation', '127.0.0.13': 'suspicious reputation', '127.0.0.14': 'neutral, probably spam' }, delistUrl: 'https://mailspike.org/anubis/lookup.html', blocks: false },
+  {
+    zone: 'bl.spamcop.net',
+    name: 'SpamCop',
+    kind: 'ip',
+    codes: { '127.0.0.2': 'reported by SpamCop users' },
+    delistUrl: 'https://www.spamcop.net/bl.shtml',
+    blocks: true,
+  },
+  {
+    zone: 'b.barracudacentral.org',
+    name: 'Barracuda BRBL',
+    kind: 'ip',
+    codes: { '127.0.0.2': 'Barracuda reputation block' },
+    delistUrl: 'https://www.barracudacentral.org/rbl/removal-request',
+    blocks: true,
+  },
+  {
+    zone: 'dnsbl-1.uceprotect.net',
+    name: 'UCEPROTECT level 1',
+    kind: 'ip',
+    codes: { '127.0.0.2': 'this IP sent spam to UCEPROTECT traps' },
+    delistUrl: 'https://www.uceprotect.net/en/rblcheck.php',
+    blocks: false,
+  },
+  {
+    zone: 'dnsbl-2.uceprotect.net',
+    name: 'UCEPROTECT level 2',
+    kind: 'ip',
+    codes: { '127.0.0.2': 'the allocation around this IP holds too many spamming IPs' },
+    delistUrl: 'https://www.uceprotect.net/en/rblcheck.php',
+    blocks: false,
+    ranges: true,
+  },
+  {
+    zone: 'dnsbl-3.uceprotect.net',
+    name: 'UCEPROTECT level 3',
+    kind: 'ip',
+    codes: { '127.0.0.2': 'the whole network (ASN) holds too many spamming IPs' },
+    delistUrl: 'https://www.uceprotect.net/en/rblcheck.php',
+    blocks: false,
+    ranges: true,
+  },
+  {
+    zone: 'psbl.surriel.com',
+    name: 'PSBL',
+    kind: 'ip',
+    codes: { '127.0.0.2': 'hit spam traps (passive spam block list)' },
+    delistUrl: 'https://psbl.org/',
+    blocks: false,
+  },
+  {
+    zone: 'bl.mailspike.net',
+    name: 'Mailspike',
+    kind: 'ip',
+    codes: {
+      '127.0.0.2': 'Mailspike blacklist',
+      '127.0.0.10': 'worst reputation',
+      '127.0.0.11': 'very bad reputation',
+      '127.0.0.12': 'bad reputation',
+      '127.0.0.13': 'suspicious reputation',
+      '127.0.0.14': 'neutral, probably spam',
+    },
+    delistUrl: 'https://mailspike.org/anubis/lookup.html',
+    blocks: false,
+  },
   {
     zone: 'dbl.spamhaus.org',
     name: 'Spamhaus DBL',
     kind: 'domain',
-    codes: { '127.0.1.2': 'spam domain', '127.0.1.4': 'phishing domain', '127.0.1.5': 'malware domain', '127.0.1.6': 'botnet C&C domain', '127.0.1.102': 'abused legit spam', '127.0.1.103': 'abused spammed redirector', '127.0.1.104': 'abused legit phish', '127.0.1.105': 'abused legit malware', '127.0.1.106': 'abused legit botnet C&C' },
+    codes: {
+      '127.0.1.2': 'spam domain',
+      '127.0.1.4': 'phishing domain',
+      '127.0.1.5': 'malware domain',
+      '127.0.1.6': 'botnet C&C domain',
+      '127.0.1.102': 'abused legit spam',
+      '127.0.1.103': 'abused spammed redirector',
+      '127.0.1.104': 'abused legit phish',
+      '127.0.1.105': 'abused legit malware',
+      '127.0.1.106': 'abused legit botnet C&C',
+    },
     delistUrl: 'https://check.spamhaus.org/',
     blocks: true,
     spamhaus: true,
   },
-  { zone: 'multi.surbl.org', name: 'SURBL', kind: 'domain', codes: { '127.0.0.8': 'phishing', '127.0.0.16': 'malware', '127.0.0.64': 'abuse (spam)', '127.0.0.128': 'cracked sites' }, delistUrl: 'https://www.surbl.org/surbl-analysis', blocks: true },
-  { zone: 'multi.uribl.com', name: 'URIBL', kind: 'domain', codes: { '127.0.0.2': 'black', '127.0.0.4': 'grey', '127.0.0.8': 'red' }, delistUrl: 'https://admin.uribl.com/', blocks: true },
+  {
+    zone: 'multi.surbl.org',
+    name: 'SURBL',
+    kind: 'domain',
+    codes: {
+      '127.0.0.8': 'phishing',
+      '127.0.0.16': 'malware',
+      '127.0.0.64': 'abuse (spam)',
+      '127.0.0.128': 'cracked sites',
+    },
+    delistUrl: 'https://www.surbl.org/surbl-analysis',
+    blocks: true,
+  },
+  {
+    zone: 'multi.uribl.com',
+    name: 'URIBL',
+    kind: 'domain',
+    codes: { '127.0.0.2': 'black', '127.0.0.4': 'grey', '127.0.0.8': 'red' },
+    delistUrl: 'https://admin.uribl.com/',
+    blocks: true,
+  },
 ];
 
 /** The default set for IP checks: every IP zone of the catalogue. */
@@ -83,7 +170,9 @@ export type AnswerVerdict =
  */
 export function readAnswer(info: ZoneInfo, addresses: readonly string[]): AnswerVerdict {
   if (addresses.length === 0) return { status: 'clean' };
-  const errors = addresses.filter((a) => a.startsWith('127.255.255.') || (a === '127.0.1.255' && info.kind === 'ip') || !a.startsWith('127.'));
+  const errors = addresses.filter(
+    (a) => a.startsWith('127.255.255.') || (a === '127.0.1.255' && info.kind === 'ip') || !a.startsWith('127.'),
+  );
   if (errors.length > 0) {
     const reason = errors.some((a) => !a.startsWith('127.'))
       ? `answer ${errors.join(', ')} is outside 127.0.0.0/8: the zone is broken or wildcarded`

@@ -13,9 +13,21 @@ describe('logger', () => {
 
   it('never writes secrets, keys or authorization headers', () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
     const logger = createLogger('info', sink);
-    logger.info({ secret: 's3cr3t-value', key: 'lw_abcdef', req: { method: 'GET', url: '/c/TOKENVALUE', headers: { authorization: 'Bearer lw_x' } } }, 'hello');
+    logger.info(
+      {
+        secret: 's3cr3t-value',
+        key: 'lw_abcdef',
+        req: { method: 'GET', url: '/c/TOKENVALUE', headers: { authorization: 'Bearer lw_x' } },
+      },
+      'hello',
+    );
     const text = lines.join('');
     assert.doesNotMatch(text, /s3cr3t-value|lw_abcdef|TOKENVALUE|Bearer/);
     assert.match(text, /"msg":"hello"/);

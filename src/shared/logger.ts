@@ -13,7 +13,18 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       base: { service: 'listwarden' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
-        paths: ['secret', 'key', 'token', 'password', '*.secret', '*.key', '*.token', '*.password', 'req.headers.authorization', 'req.headers.cookie'],
+        paths: [
+          'secret',
+          'key',
+          'token',
+          'password',
+          '*.secret',
+          '*.key',
+          '*.token',
+          '*.password',
+          'req.headers.authorization',
+          'req.headers.cookie',
+        ],
         censor: '[redacted]',
       },
       serializers: {

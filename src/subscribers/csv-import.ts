@@ -40,10 +40,22 @@ const MAX_KEPT_ERRORS = 1000;
  * in flight, and running the same file again skips what is already there. Addresses without
  * proof become pending and are scheduled for a throttled re-permission mail.
  */
-export async function importCsv(database: Database, input: AsyncIterable<string | Buffer> | Iterable<string | Buffer>, options: ImportOptions): Promise<ImportReport> {
+export async function importCsv(
+  database: Database,
+  input: AsyncIterable<string | Buffer> | Iterable<string | Buffer>,
+  options: ImportOptions,
+): Promise<ImportReport> {
   const batchSize = options.batchSize ?? 2000;
   const report: ImportReport = {
-    rows: 0, imported: 0, existing: 0, suppressed: 0, invalid: 0, errors: [], confirmationMails: 0, mailsFrom: null, mailsUntil: null,
+    rows: 0,
+    imported: 0,
+    existing: 0,
+    suppressed: 0,
+    invalid: 0,
+    errors: [],
+    confirmationMails: 0,
+    mailsFrom: null,
+    mailsUntil: null,
   };
   const bad = (line: number, reason: string) => {
     report.invalid++;
@@ -51,7 +63,9 @@ export async function importCsv(database: Database, input: AsyncIterable<string 
     options.onBadRow?.(line, reason);
   };
   const interval = 3_600_000 / options.mailsPerHour;
-  let nextMailAt = options.withProof ? 0 : Math.max(Date.now(), ((await lastRepermissionAt(database.db)) ?? 0) + interval);
+  let nextMailAt = options.withProof
+    ? 0
+    : Math.max(Date.now(), ((await lastRepermissionAt(database.db)) ?? 0) + interval);
 
   async function flush(rows: ImportRow[]): Promise<void> {
     const now = Date.now();
@@ -75,7 +89,12 @@ export async function importCsv(database: Database, input: AsyncIterable<string 
               nextMailAt += interval;
               schedule.set(id, repermissionAt);
             }
-            return { subscriberId: id, status: options.withProof ? 'confirmed' : 'pending', confirmedAt: row.confirmedAt, repermissionAt };
+            return {
+              subscriberId: id,
+              status: options.withProof ? 'confirmed' : 'pending',
+              confirmedAt: row.confirmedAt,
+              repermissionAt,
+            };
           }),
           now,
         ),
@@ -95,8 +114,16 @@ export async function importCsv(database: Database, input: AsyncIterable<string 
           source: options.source,
           detail: JSON.stringify(
             options.withProof
-              ? { channel: 'import', line: row.line, proof: { confirmedAt: new Date(row.confirmedAt as number).toISOString(), confirmIp: row.confirmIp } }
-              : { channel: 'import', line: row.line, confirmationMail: `scheduled ${new Date(schedule.get(id) as number).toISOString()} (re-permission)` },
+              ? {
+                  channel: 'import',
+                  line: row.line,
+                  proof: { confirmedAt: new Date(row.confirmedAt as number).toISOString(), confirmIp: row.confirmIp },
+                }
+              : {
+                  channel: 'import',
+                  line: row.line,
+                  confirmationMail: `scheduled ${new Date(schedule.get(id) as number).toISOString()} (re-permission)`,
+                },
           ),
         })),
       );

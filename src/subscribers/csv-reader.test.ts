@@ -25,7 +25,8 @@ describe('CsvParser', () => {
 
   it('gives the same result however the input is split into chunks', () => {
     const whole = parseAll(SAMPLE);
-    for (let size = 1; size <= SAMPLE.length; size++) assert.deepEqual(parseAll(SAMPLE, size), whole, `chunk size ${size}`);
+    for (let size = 1; size <= SAMPLE.length; size++)
+      assert.deepEqual(parseAll(SAMPLE, size), whole, `chunk size ${size}`);
   });
 
   it('reports malformed rows with their line and carries on', () => {
@@ -55,6 +56,9 @@ describe('CsvParser', () => {
     const chunks = [...bytes].map((b) => Buffer.from([b]));
     const items: CsvItem[] = [];
     for await (const batch of readCsv(chunks)) items.push(...batch);
-    assert.deepEqual(items.map((i) => i.ok && i.record[0]), ['name', 'José Müller']);
+    assert.deepEqual(
+      items.map((i) => i.ok && i.record[0]),
+      ['name', 'José Müller'],
+    );
   });
 });

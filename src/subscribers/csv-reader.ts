@@ -201,7 +201,10 @@ function countLineBreaks(part: string): number {
 }
 
 /** Reads a text stream and yields the parsed items chunk by chunk (flat memory). */
-export async function* readCsv(input: AsyncIterable<string | Buffer> | Iterable<string | Buffer>, maxRecordChars?: number): AsyncGenerator<CsvItem[]> {
+export async function* readCsv(
+  input: AsyncIterable<string | Buffer> | Iterable<string | Buffer>,
+  maxRecordChars?: number,
+): AsyncGenerator<CsvItem[]> {
   const parser = new CsvParser(maxRecordChars);
   const decoder = new TextDecoder('utf-8');
   for await (const chunk of input) {

@@ -10,7 +10,13 @@ describe('CSV import rows', () => {
     const r = parseRow(['Ann@Example.com', ' Ann ', 'Delft', ''], 2, columns, now);
     assert.ok(r.ok);
     assert.deepEqual(r.row, {
-      line: 2, email: 'Ann@example.com', key: 'ann@example.com', name: 'Ann', attributes: '{"city":"Delft"}', confirmedAt: null, confirmIp: null,
+      line: 2,
+      email: 'Ann@example.com',
+      key: 'ann@example.com',
+      name: 'Ann',
+      attributes: '{"city":"Delft"}',
+      confirmedAt: null,
+      confirmIp: null,
     });
   });
 

@@ -35,22 +35,35 @@ export function parseHeader(header: readonly string[], withProof: boolean): Impo
     return i < 0 ? undefined : i;
   };
   const email = find('email');
-  if (email === undefined) throw new Error('line 1: the header row needs an "email" column (email[,name][,attributes…]).');
+  if (email === undefined)
+    throw new Error('line 1: the header row needs an "email" column (email[,name][,attributes…]).');
   const duplicate = names.find((n, i) => n !== '' && names.indexOf(n) !== i);
   if (duplicate) throw new Error(`line 1: the column "${duplicate}" appears twice.`);
   const confirmedAt = find('confirmed_at');
   const confirmIp = find('confirm_ip');
   if (withProof && (confirmedAt === undefined || confirmIp === undefined)) {
-    throw new Error('line 1: --with-proof needs the columns "confirmed_at" and "confirm_ip" (when and from which IP each person confirmed).');
+    throw new Error(
+      'line 1: --with-proof needs the columns "confirmed_at" and "confirm_ip" (when and from which IP each person confirmed).',
+    );
   }
   const reserved = new Set(['email', 'name', 'confirmed_at', 'confirm_ip']);
   const attributes: ImportColumns['attributes'] = [];
   names.forEach((n, index) => {
     if (reserved.has(n)) return;
-    if (!ATTRIBUTE_NAME.test(n)) throw new Error(`line 1: column ${index + 1} ("${n.slice(0, 40)}") is not a valid attribute name (letters, digits, . _ -).`);
+    if (!ATTRIBUTE_NAME.test(n))
+      throw new Error(
+        `line 1: column ${index + 1} ("${n.slice(0, 40)}") is not a valid attribute name (letters, digits, . _ -).`,
+      );
     attributes.push({ index, name: n });
   });
-  return { email, name: find('name'), confirmedAt: withProof ? confirmedAt : undefined, confirmIp: withProof ? confirmIp : undefined, attributes, count: names.length };
+  return {
+    email,
+    name: find('name'),
+    confirmedAt: withProof ? confirmedAt : undefined,
+    confirmIp: withProof ? confirmIp : undefined,
+    attributes,
+    count: names.length,
+  };
 }
 
 /** Validates one data row; returns the row or the reason it is skipped. */
@@ -66,7 +79,8 @@ export function parseRow(
   const check = normaliseEmail(record[columns.email]);
   if (!check.ok) return { ok: false, reason: check.reason };
   const rawName = columns.name === undefined ? '' : (record[columns.name] ?? '').trim();
-  if (rawName.length > 200 || CONTROL.test(rawName)) return { ok: false, reason: 'the name is longer than 200 characters or has control characters' };
+  if (rawName.length > 200 || CONTROL.test(rawName))
+    return { ok: false, reason: 'the name is longer than 200 characters or has control characters' };
   const attributes: Record<string, string> = {};
   for (const { index, name } of columns.attributes) {
     const value = record[index] ?? '';
@@ -78,9 +92,13 @@ export function parseRow(
   let confirmIp: string | null = null;
   if (columns.confirmedAt !== undefined && columns.confirmIp !== undefined) {
     const rawDate = (record[columns.confirmedAt] ?? '').trim();
-    const parsed = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(rawDate) ? Date.parse(rawDate) : NaN;
-    if (Number.isNaN(parsed)) return { ok: false, reason: `confirmed_at "${rawDate.slice(0, 40)}" is not an ISO 8601 date` };
-    if (parsed < EARLIEST || parsed > now + 86_400_000) return { ok: false, reason: `confirmed_at ${rawDate} is not a plausible time` };
+    const parsed = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(rawDate)
+      ? Date.parse(rawDate)
+      : NaN;
+    if (Number.isNaN(parsed))
+      return { ok: false, reason: `confirmed_at "${rawDate.slice(0, 40)}" is not an ISO 8601 date` };
+    if (parsed < EARLIEST || parsed > now + 86_400_000)
+      return { ok: false, reason: `confirmed_at ${rawDate} is not a plausible time` };
     const ip = (record[columns.confirmIp] ?? '').trim();
     if (isIP(ip) === 0) return { ok: false, reason: `confirm_ip "${ip.slice(0, 60)}" is not an IP address` };
     confirmedAt = parsed;

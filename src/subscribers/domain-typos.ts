@@ -3,21 +3,86 @@
  * the way mailcheck does: a small table of popular domains and an edit distance.
  */
 const POPULAR_DOMAINS: readonly string[] = [
-  'gmail.com', 'googlemail.com', 'yahoo.com', 'yahoo.co.uk', 'yahoo.fr', 'yahoo.de', 'ymail.com',
-  'hotmail.com', 'hotmail.co.uk', 'hotmail.fr', 'hotmail.de', 'hotmail.nl', 'outlook.com', 'outlook.de',
-  'live.com', 'live.nl', 'live.co.uk', 'msn.com', 'icloud.com', 'me.com', 'mac.com', 'aol.com',
-  'protonmail.com', 'proton.me', 'gmx.de', 'gmx.net', 'gmx.com', 'web.de', 't-online.de', 'freenet.de',
-  'orange.fr', 'free.fr', 'sfr.fr', 'laposte.net', 'wanadoo.fr', 'libero.it', 'virgilio.it',
-  'btinternet.com', 'sky.com', 'comcast.net', 'verizon.net', 'att.net', 'sbcglobal.net', 'ziggo.nl',
-  'kpnmail.nl', 'telenet.be', 'skynet.be', 'bluewin.ch', 'mail.ru', 'yandex.ru', 'qq.com', '163.com',
-  'zoho.com', 'fastmail.com', 'hey.com', 'seznam.cz', 'wp.pl', 'o2.pl', 'onet.pl',
+  'gmail.com',
+  'googlemail.com',
+  'yahoo.com',
+  'yahoo.co.uk',
+  'yahoo.fr',
+  'yahoo.de',
+  'ymail.com',
+  'hotmail.com',
+  'hotmail.co.uk',
+  'hotmail.fr',
+  'hotmail.de',
+  'hotmail.nl',
+  'outlook.com',
+  'outlook.de',
+  'live.com',
+  'live.nl',
+  'live.co.uk',
+  'msn.com',
+  'icloud.com',
+  'me.com',
+  'mac.com',
+  'aol.com',
+  'protonmail.com',
+  'proton.me',
+  'gmx.de',
+  'gmx.net',
+  'gmx.com',
+  'web.de',
+  't-online.de',
+  'freenet.de',
+  'orange.fr',
+  'free.fr',
+  'sfr.fr',
+  'laposte.net',
+  'wanadoo.fr',
+  'libero.it',
+  'virgilio.it',
+  'btinternet.com',
+  'sky.com',
+  'comcast.net',
+  'verizon.net',
+  'att.net',
+  'sbcglobal.net',
+  'ziggo.nl',
+  'kpnmail.nl',
+  'telenet.be',
+  'skynet.be',
+  'bluewin.ch',
+  'mail.ru',
+  'yandex.ru',
+  'qq.com',
+  '163.com',
+  'zoho.com',
+  'fastmail.com',
+  'hey.com',
+  'seznam.cz',
+  'wp.pl',
+  'o2.pl',
+  'onet.pl',
 ];
 
 const POPULAR = new Set(POPULAR_DOMAINS);
 
 const TLD_FIXES: Readonly<Record<string, string>> = {
-  con: 'com', cmo: 'com', ocm: 'com', vom: 'com', xom: 'com', comm: 'com', coom: 'com', om: 'com',
-  cm: 'com', cpm: 'com', ccom: 'com', nte: 'net', ner: 'net', nett: 'net', ogr: 'org', orgg: 'org',
+  con: 'com',
+  cmo: 'com',
+  ocm: 'com',
+  vom: 'com',
+  xom: 'com',
+  comm: 'com',
+  coom: 'com',
+  om: 'com',
+  cm: 'com',
+  cpm: 'com',
+  ccom: 'com',
+  nte: 'net',
+  ner: 'net',
+  nett: 'net',
+  ogr: 'org',
+  orgg: 'org',
 };
 
 /** Returns the corrected address, or undefined when the domain looks right or is unknown. */
@@ -63,7 +128,11 @@ export function editDistance(a: string, b: string, limit = Infinity): number {
         continue;
       }
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let value = Math.min((rows[i - 1] as number[])[j]! + 1, row[j - 1]! + 1, (rows[i - 1] as number[])[j - 1]! + cost);
+      let value = Math.min(
+        (rows[i - 1] as number[])[j]! + 1,
+        row[j - 1]! + 1,
+        (rows[i - 1] as number[])[j - 1]! + cost,
+      );
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
         value = Math.min(value, (rows[i - 2] as number[])[j - 2]! + 1);
       }

@@ -24,7 +24,8 @@ export function normaliseEmail(input: unknown): EmailCheck {
   const trimmed = input.trim();
   if (trimmed === '') return { ok: false, reason: 'Enter an email address.' };
   if (trimmed.length > 512) return { ok: false, reason: 'That email address is too long.' };
-  if (/@\[[^\]]*\]$/.test(trimmed)) return { ok: false, reason: 'Addresses at an IP address are not accepted; use a domain name.' };
+  if (/@\[[^\]]*\]$/.test(trimmed))
+    return { ok: false, reason: 'Addresses at an IP address are not accepted; use a domain name.' };
   if (/[\s<>()\[\],;:\\"]/.test(trimmed)) {
     return { ok: false, reason: 'An email address cannot contain spaces, quotes, brackets, commas or semicolons.' };
   }

@@ -15,8 +15,15 @@ const nameSchema = z
 /** Custom fields: up to 50 keys of simple values, 8 KB in all. */
 const attributesSchema = z
   .record(
-    z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'Attribute names are 1-64 letters, digits, dots, dashes or underscores.'),
-    z.union([z.string().max(1024, 'An attribute value can be at most 1024 characters.'), z.number().finite(), z.boolean(), z.null()]),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'Attribute names are 1-64 letters, digits, dots, dashes or underscores.'),
+    z.union([
+      z.string().max(1024, 'An attribute value can be at most 1024 characters.'),
+      z.number().finite(),
+      z.boolean(),
+      z.null(),
+    ]),
   )
   .refine((v) => Object.keys(v).length <= 50, 'At most 50 attributes are allowed.')
   .refine((v) => JSON.stringify(v).length <= 8192, 'The attributes can be at most 8 KB in all.');
@@ -35,7 +42,11 @@ export function parseAttributes(input: unknown): Record<string, string | number 
   const result = attributesSchema.safeParse(input);
   if (!result.success) {
     const issue = innermostIssue(result.error.issues[0]);
-    throw invalidInput(issue?.code === 'invalid_type' ? 'The attributes must be an object of names to values.' : (issue?.message ?? 'The attributes are not valid.'));
+    throw invalidInput(
+      issue?.code === 'invalid_type'
+        ? 'The attributes must be an object of names to values.'
+        : (issue?.message ?? 'The attributes are not valid.'),
+    );
   }
   return result.data;
 }

@@ -10,7 +10,10 @@ export interface NewSubscriber {
   attributes: Record<string, unknown>;
 }
 
-const insertIfNew = prepared<{ email: string; key: string; name: string | null; attributes: string; now: number }, { id: number }>((db) =>
+const insertIfNew = prepared<
+  { email: string; key: string; name: string | null; attributes: string; now: number },
+  { id: number }
+>((db) =>
   db
     .insertInto('subscribers')
     .values({
@@ -25,7 +28,9 @@ const insertIfNew = prepared<{ email: string; key: string; name: string | null; 
     .returning('id'),
 );
 
-const idByKey = prepared<{ key: string }, { id: number }>((db) => db.selectFrom('subscribers').select('id').where('email_key', '=', param('key')));
+const idByKey = prepared<{ key: string }, { id: number }>((db) =>
+  db.selectFrom('subscribers').select('id').where('email_key', '=', param('key')),
+);
 
 /**
  * Finds or creates the subscriber for an address and returns its id. An existing record is not
@@ -44,8 +49,12 @@ export async function upsertSubscriber(db: Db, subscriber: NewSubscriber, now: n
   return Number(row.id);
 }
 
-const subscriberByKey = prepared<{ key: string }, SubscriberRow>((db) => db.selectFrom('subscribers').selectAll().where('email_key', '=', param('key')));
-const subscriberById = prepared<{ id: number }, SubscriberRow>((db) => db.selectFrom('subscribers').selectAll().where('id', '=', param('id')));
+const subscriberByKey = prepared<{ key: string }, SubscriberRow>((db) =>
+  db.selectFrom('subscribers').selectAll().where('email_key', '=', param('key')),
+);
+const subscriberById = prepared<{ id: number }, SubscriberRow>((db) =>
+  db.selectFrom('subscribers').selectAll().where('id', '=', param('id')),
+);
 
 export async function findSubscriberByKey(db: Db, key: string): Promise<SubscriberRow | undefined> {
   return (await subscriberByKey(db, { key })).rows[0];
@@ -58,7 +67,11 @@ export async function findSubscriberById(db: Db, id: number): Promise<Subscriber
 /** Subscribers by id, for a batch. */
 export async function subscribersByIds(db: Db, ids: readonly number[]): Promise<Map<number, SubscriberRow>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('subscribers').selectAll().where('id', 'in', [...ids]).execute();
+  const rows = await db
+    .selectFrom('subscribers')
+    .selectAll()
+    .where('id', 'in', [...ids])
+    .execute();
   return new Map(rows.map((r) => [Number(r.id), r]));
 }
 
@@ -74,7 +87,13 @@ export async function orphansAmong(db: Db, ids: readonly number[]): Promise<numb
     .select('id')
     .where('id', 'in', ids)
     .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('subscriptions').select('subscriber_id').whereRef('subscriptions.subscriber_id', '=', 'subscribers.id'))),
+      not(
+        exists(
+          selectFrom('subscriptions')
+            .select('subscriber_id')
+            .whereRef('subscriptions.subscriber_id', '=', 'subscribers.id'),
+        ),
+      ),
     )
     .execute();
   return rows.map((r) => r.id);

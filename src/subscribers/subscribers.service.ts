@@ -1,6 +1,12 @@
 import { anonymiseFeedbackOf } from '../feedback/feedback.repo.js';
 import type { ClientContext } from '../consent/client-context.js';
-import { anonymiseEvents, deleteSubscriptionsOf, eventsOf, recordEvent, subscriptionsOf } from '../consent/consent.repo.js';
+import {
+  anonymiseEvents,
+  deleteSubscriptionsOf,
+  eventsOf,
+  recordEvent,
+  subscriptionsOf,
+} from '../consent/consent.repo.js';
 import type { Database } from '../db/database.js';
 import type { SubscriptionStatus } from '../db/schema.js';
 import type { ListsService } from '../lists/lists.service.js';
@@ -21,7 +27,14 @@ export interface SubscriberView {
   attributes: Record<string, unknown>;
   createdAt: string;
   suppressed: { reason: string; since: string } | null;
-  subscriptions: Array<{ list: string; listName: string; status: SubscriptionStatus; createdAt: string; confirmedAt: string | null; unsubscribedAt: string | null }>;
+  subscriptions: Array<{
+    list: string;
+    listName: string;
+    status: SubscriptionStatus;
+    createdAt: string;
+    confirmedAt: string | null;
+    unsubscribedAt: string | null;
+  }>;
   events: Array<{
     type: string;
     at: string;
@@ -63,7 +76,9 @@ export function createSubscribersService(database: Database, lists: ListsService
       name: subscriber.name,
       attributes: JSON.parse(subscriber.attributes) as Record<string, unknown>,
       createdAt: new Date(subscriber.created_at).toISOString(),
-      suppressed: suppression ? { reason: suppression.reason, since: new Date(suppression.createdAt).toISOString() } : null,
+      suppressed: suppression
+        ? { reason: suppression.reason, since: new Date(suppression.createdAt).toISOString() }
+        : null,
       subscriptions: subscriptions.map((s) => ({
         list: s.list,
         listName: s.listName,
@@ -125,7 +140,8 @@ export function createSubscribersService(database: Database, lists: ListsService
       if (options.status !== undefined && !STATUSES.includes(options.status as SubscriptionStatus)) {
         throw invalidInput(`The status must be one of ${STATUSES.join(', ')}.`);
       }
-      if (options.status !== undefined && options.list === undefined) throw invalidInput('Filtering by status needs a list.');
+      if (options.status !== undefined && options.list === undefined)
+        throw invalidInput('Filtering by status needs a list.');
       const list = options.list !== undefined ? await lists.requireList(options.list) : undefined;
       const rows = await repo.pageSubscribers(db, {
         ...(list ? { listId: list.id } : {}),

@@ -21,7 +21,10 @@ const suppressionOf = prepared<{ hash: string }, { reason: string; created_at: n
 );
 
 /** The suppression of one address, if any. */
-export async function findSuppression(db: Db, emailHash: string): Promise<{ reason: string; createdAt: number } | undefined> {
+export async function findSuppression(
+  db: Db,
+  emailHash: string,
+): Promise<{ reason: string; createdAt: number } | undefined> {
   const row = (await suppressionOf(db, { hash: emailHash })).rows[0];
   return row ? { reason: row.reason, createdAt: row.created_at } : undefined;
 }

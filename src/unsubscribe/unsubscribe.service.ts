@@ -1,5 +1,11 @@
 import type { ClientContext } from '../consent/client-context.js';
-import { findSubscription, recordEvent, saveSubscription, subscriptionsOf, type SubscriptionView } from '../consent/consent.repo.js';
+import {
+  findSubscription,
+  recordEvent,
+  saveSubscription,
+  subscriptionsOf,
+  type SubscriptionView,
+} from '../consent/consent.repo.js';
 import type { TokenCodec } from '../consent/tokens.js';
 import { transition } from '../consent/transitions.js';
 import type { Database, Db } from '../db/database.js';
@@ -25,11 +31,22 @@ const INVALID = 'This link is not valid. Please use the link from the most recen
  * change is committed before the answer. Also the preference centre (leave one list or all,
  * export, erase).
  */
-export function createUnsubscribeService(deps: { database: Database; tokens: TokenCodec; subscribers: SubscribersService }) {
+export function createUnsubscribeService(deps: {
+  database: Database;
+  tokens: TokenCodec;
+  subscribers: SubscribersService;
+}) {
   const { database, tokens } = deps;
 
   /** Ends one subscription (if it is still active) and records the event; true when it changed. */
-  async function endSubscription(trx: Db, subscriberId: number, listId: number, method: OptOutMethod, context: ClientContext, now: number): Promise<boolean> {
+  async function endSubscription(
+    trx: Db,
+    subscriberId: number,
+    listId: number,
+    method: OptOutMethod,
+    context: ClientContext,
+    now: number,
+  ): Promise<boolean> {
     const current = await findSubscription(trx, subscriberId, listId);
     const step = transition(current?.status, 'unsubscribe');
     if (!step.ok || !step.transition.changed) return false;
@@ -58,7 +75,10 @@ export function createUnsubscribeService(deps: { database: Database; tokens: Tok
     const check = tokens.verify(token, 'preferences', { maxAgeMs: PREFERENCES_TTL_MS });
     if (!check.ok) {
       throw check.reason === 'expired'
-        ? new AppError('gone', 'This preferences link has expired. Use the unsubscribe link in any of our emails to get a new one.')
+        ? new AppError(
+            'gone',
+            'This preferences link has expired. Use the unsubscribe link in any of our emails to get a new one.',
+          )
         : new AppError('not_found', INVALID);
     }
     const subscriber = await findSubscriberById(database.db, check.claims.subscriberId);
@@ -68,7 +88,9 @@ export function createUnsubscribeService(deps: { database: Database; tokens: Tok
 
   return {
     /** For GET /u/:token: the list and whether the person already left; changes nothing. */
-    async inspect(token: string): Promise<{ list: ListRow | undefined; alreadyUnsubscribed: boolean; preferencesToken: string | undefined }> {
+    async inspect(
+      token: string,
+    ): Promise<{ list: ListRow | undefined; alreadyUnsubscribed: boolean; preferencesToken: string | undefined }> {
       const claims = unsubscribeClaims(token);
       const [list, subscription, subscriber] = await Promise.all([
         findListById(database.db, claims.listId),
@@ -83,9 +105,15 @@ export function createUnsubscribeService(deps: { database: Database; tokens: Tok
     },
 
     /** POST /u/:token (the one-click target and the page's button): takes effect before it answers. */
-    async unsubscribe(token: string, context: ClientContext, method: OptOutMethod): Promise<{ list: ListRow | undefined; changed: boolean }> {
+    async unsubscribe(
+      token: string,
+      context: ClientContext,
+      method: OptOutMethod,
+    ): Promise<{ list: ListRow | undefined; changed: boolean }> {
       const claims = unsubscribeClaims(token);
-      const changed = await database.transaction((trx) => endSubscription(trx, claims.subscriberId, claims.listId, method, context, Date.now()));
+      const changed = await database.transaction((trx) =>
+        endSubscription(trx, claims.subscriberId, claims.listId, method, context, Date.now()),
+      );
       return { list: await findListById(database.db, claims.listId), changed };
     },
 
@@ -98,7 +126,9 @@ export function createUnsubscribeService(deps: { database: Database; tokens: Tok
       const subscriber = await preferencesSubscriber(token);
       const list = await findListBySlug(database.db, listSlug);
       if (!list) throw new AppError('not_found', `There is no list "${listSlug.slice(0, 64)}".`);
-      await database.transaction((trx) => endSubscription(trx, subscriber.id, list.id, 'preference centre', context, Date.now()));
+      await database.transaction((trx) =>
+        endSubscription(trx, subscriber.id, list.id, 'preference centre', context, Date.now()),
+      );
     },
 
     /** Leaves every list and adds a suppression, so no list of this sender mails the address again. */

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { postForm, postJson, request } from '../helpers/http.js';
-import { cli, newInstance, startServer, waitForMails, type Instance, type RunningServer } from '../helpers/listwarden.js';
+import {
+  cli,
+  newInstance,
+  startServer,
+  waitForMails,
+  type Instance,
+  type RunningServer,
+} from '../helpers/listwarden.js';
 
 for (const dialect of DIALECTS) {
   describe(`admin API, CORS, rate limits and bad input on ${dialect.name}`, { skip: dialect.skip }, () => {
@@ -14,7 +21,10 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       fresh = await dialect.fresh();
-      instance = newInstance(fresh.url, { LISTWARDEN_VERIFY_DOMAINS: 'false', LISTWARDEN_SIGNUP_RATE_LIMIT: '20/minute' });
+      instance = newInstance(fresh.url, {
+        LISTWARDEN_VERIFY_DOMAINS: 'false',
+        LISTWARDEN_SIGNUP_RATE_LIMIT: '20/minute',
+      });
       const created = await cli(instance, ['apikeys', 'create', '--name', 'shop backend']);
       assert.equal(created.code, 0, created.stderr);
       key = created.stdout.trim();
@@ -33,52 +43,90 @@ for (const dialect of DIALECTS) {
       assert.equal(none.status, 401);
       assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="listwarden"');
       assert.match(String(none.json().message), /API key/);
-      const wrong = await request(`${server.url}/api/v1/lists`, { headers: { authorization: 'Bearer lw_wrongwrongwrongwrongwrongwrongwron' } });
+      const wrong = await request(`${server.url}/api/v1/lists`, {
+        headers: { authorization: 'Bearer lw_wrongwrongwrongwrongwrongwrongwron' },
+      });
       assert.equal(wrong.status, 403);
       const basic = await request(`${server.url}/api/v1/lists`, { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
       assert.equal(basic.status, 401);
     });
 
     it('manages lists and subscribers through the admin API', async () => {
-      const created = await postJson(`${server.url}/api/v1/lists`, { slug: 'news', name: 'News', from: 'News <news@shop.test>', allowedOrigins: ['https://shop.test'] }, auth());
+      const created = await postJson(
+        `${server.url}/api/v1/lists`,
+        { slug: 'news', name: 'News', from: 'News <news@shop.test>', allowedOrigins: ['https://shop.test'] },
+        auth(),
+      );
       assert.equal(created.status, 201, created.text);
       assert.equal(created.json().slug, 'news');
-      const duplicate = await postJson(`${server.url}/api/v1/lists`, { slug: 'news', name: 'News', from: 'news@shop.test' }, auth());
+      const duplicate = await postJson(
+        `${server.url}/api/v1/lists`,
+        { slug: 'news', name: 'News', from: 'news@shop.test' },
+        auth(),
+      );
       assert.equal(duplicate.status, 409);
-      const unknownField = await postJson(`${server.url}/api/v1/lists`, { slug: 'x', name: 'X', from: 'x@shop.test', colour: 'red' }, auth());
+      const unknownField = await postJson(
+        `${server.url}/api/v1/lists`,
+        { slug: 'x', name: 'X', from: 'x@shop.test', colour: 'red' },
+        auth(),
+      );
       assert.equal(unknownField.status, 400);
       assert.match(String(unknownField.json().message), /unknown fields: colour/);
 
-      const added = await postJson(`${server.url}/api/v1/subscribers`, { email: 'api@example.test', list: 'news', ip: '203.0.113.50', sourceUrl: 'https://shop.test/checkout' }, auth());
+      const added = await postJson(
+        `${server.url}/api/v1/subscribers`,
+        { email: 'api@example.test', list: 'news', ip: '203.0.113.50', sourceUrl: 'https://shop.test/checkout' },
+        auth(),
+      );
       assert.equal(added.status, 202);
       assert.deepEqual(added.json(), { status: 'pending', confirmationMail: 'queued' });
       await waitForMails(instance.captureDir, 'api@example.test');
 
       const shown = await request(`${server.url}/api/v1/subscribers/api@example.test`, { headers: auth() });
       assert.equal(shown.status, 200);
-      const view = shown.json<{ events: Array<{ type: string; ip: string; source: string; detail: Record<string, unknown> }> }>();
+      const view = shown.json<{
+        events: Array<{ type: string; ip: string; source: string; detail: Record<string, unknown> }>;
+      }>();
       assert.equal(view.events[0]!.ip, '203.0.113.50');
       assert.equal(view.events[0]!.source, 'https://shop.test/checkout');
       assert.equal(view.events[0]!.detail.apiKey, 'shop backend');
 
-      const page = await request(`${server.url}/api/v1/subscribers?list=news&status=pending&limit=10`, { headers: auth() });
+      const page = await request(`${server.url}/api/v1/subscribers?list=news&status=pending&limit=10`, {
+        headers: auth(),
+      });
       assert.equal(page.status, 200);
-      assert.deepEqual(page.json<{ subscribers: Array<{ email: string }> }>().subscribers.map((s) => s.email), ['api@example.test']);
+      assert.deepEqual(
+        page.json<{ subscribers: Array<{ email: string }> }>().subscribers.map((s) => s.email),
+        ['api@example.test'],
+      );
       const badQuery = await request(`${server.url}/api/v1/subscribers?limit=5000`, { headers: auth() });
       assert.equal(badQuery.status, 400);
 
       const exported = await request(`${server.url}/api/v1/subscribers/api@example.test/export`, { headers: auth() });
       assert.equal(exported.status, 200);
       assert.match(exported.headers.get('content-disposition') ?? '', /attachment/);
-      const erased = await request(`${server.url}/api/v1/subscribers/api@example.test`, { method: 'DELETE', headers: auth() });
+      const erased = await request(`${server.url}/api/v1/subscribers/api@example.test`, {
+        method: 'DELETE',
+        headers: auth(),
+      });
       assert.deepEqual(erased.json(), { erased: true, suppressed: true });
-      assert.equal((await request(`${server.url}/api/v1/subscribers/api@example.test`, { headers: auth() })).status, 404);
+      assert.equal(
+        (await request(`${server.url}/api/v1/subscribers/api@example.test`, { headers: auth() })).status,
+        404,
+      );
     });
 
-    it('answers CORS only for the list\'s origins and refuses other sites', async () => {
+    it("answers CORS only for the list's origins and refuses other sites", async () => {
       const url = `${server.url}/api/v1/public/lists/news/subscribe`;
       const preflight = (origin: string) =>
-        request(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+        request(url, {
+          method: 'OPTIONS',
+          headers: {
+            origin,
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'content-type',
+          },
+        });
       const allowed = await preflight('https://shop.test');
       assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://shop.test');
       const other = await preflight('https://evil.test');
@@ -95,19 +143,57 @@ for (const dialect of DIALECTS) {
       const url = `${server.url}/api/v1/public/lists/news/subscribe`;
       const cases: Array<[RequestInit, number, RegExp]> = [
         [{ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' }, 400, /not valid JSON/],
-        [{ method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1,2]' }, 400, /must be a JSON object|must be an object/],
-        [{ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":42}' }, 400, /"email" must be a string/],
-        [{ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'a@example.test', attributes: { 'bad key!': 1 } }) }, 400, /Attribute names/],
-        [{ method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'email=a@example.test' }, 415, /application\/json/],
-        [{ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'a@example.test', name: 'x'.repeat(70_000) }) }, 413, /too large/],
-        [{ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'a@example.test', ip: '1.2.3.4' }) }, 401, /only be passed with an API key/],
+        [
+          { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1,2]' },
+          400,
+          /must be a JSON object|must be an object/,
+        ],
+        [
+          { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":42}' },
+          400,
+          /"email" must be a string/,
+        ],
+        [
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ email: 'a@example.test', attributes: { 'bad key!': 1 } }),
+          },
+          400,
+          /Attribute names/,
+        ],
+        [
+          { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'email=a@example.test' },
+          415,
+          /application\/json/,
+        ],
+        [
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ email: 'a@example.test', name: 'x'.repeat(70_000) }),
+          },
+          413,
+          /too large/,
+        ],
+        [
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ email: 'a@example.test', ip: '1.2.3.4' }),
+          },
+          401,
+          /only be passed with an API key/,
+        ],
       ];
       for (const [init, status, message] of cases) {
         const r = await request(url, init);
         assert.equal(r.status, status, `${String(init.body).slice(0, 40)} → ${r.text}`);
         assert.match(String(r.json().message), message);
       }
-      const missingList = await postJson(`${server.url}/api/v1/public/lists/nope/subscribe`, { email: 'a@example.test' });
+      const missingList = await postJson(`${server.url}/api/v1/public/lists/nope/subscribe`, {
+        email: 'a@example.test',
+      });
       assert.equal(missingList.status, 404);
       const notFoundPage = await request(`${server.url}/nowhere`);
       assert.equal(notFoundPage.status, 404);

@@ -10,13 +10,23 @@ import { suppressionHash } from '../../src/unsubscribe/suppression-key.js';
 import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { dnsmasqSkip, startDnsmasq, txtRecord, type DnsServer } from '../helpers/dnsmasq.js';
 import { postJson, request } from '../helpers/http.js';
-import { capturedMails, cli, headerValue, newInstance, startServer, waitForMails, type Instance, type RunningServer } from '../helpers/listwarden.js';
+import {
+  capturedMails,
+  cli,
+  headerValue,
+  newInstance,
+  startServer,
+  waitForMails,
+  type Instance,
+  type RunningServer,
+} from '../helpers/listwarden.js';
 import { freeTcpPort } from '../helpers/ports.js';
 
 const POSTAL = 'Shop BV, Keizersgracht 1, 1015 CJ Amsterdam';
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ed = generateKeyPairSync('ed25519');
-const HTML = '<html><body><h1>Hello {{ subscriber.name }}</h1><p>Winter sale in {{ subscriber.city }}.</p><p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p></body></html>';
+const HTML =
+  '<html><body><h1>Hello {{ subscriber.name }}</h1><p>Winter sale in {{ subscriber.city }}.</p><p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p></body></html>';
 
 for (const dialect of DIALECTS) {
   describe(`campaigns end to end on ${dialect.name}`, { skip: dialect.skip || dnsmasqSkip }, () => {
@@ -33,9 +43,14 @@ for (const dialect of DIALECTS) {
 
     /** The admin API, for steps whose CLI form is covered elsewhere in this file (faster). */
     async function api(path: string, body?: unknown) {
-      const init: RequestInit = body === undefined
-        ? { method: path.endsWith('/status') ? 'GET' : 'POST', headers: { authorization: `Bearer ${key}` } }
-        : { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) };
+      const init: RequestInit =
+        body === undefined
+          ? { method: path.endsWith('/status') ? 'GET' : 'POST', headers: { authorization: `Bearer ${key}` } }
+          : {
+              method: 'POST',
+              headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+              body: JSON.stringify(body),
+            };
       return request(`${server.url}/api/v1/campaigns${path.replace(/\/status$/, '')}`, init);
     }
 
@@ -53,8 +68,14 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       dns = await startDnsmasq([
-        txtRecord('lw1._domainkey.shop.test', `v=DKIM1; k=rsa; p=${rsa.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`),
-        txtRecord('lw2._domainkey.shop.test', `v=DKIM1; k=ed25519; p=${ed.publicKey.export({ type: 'spki', format: 'der' }).subarray(-32).toString('base64')}`),
+        txtRecord(
+          'lw1._domainkey.shop.test',
+          `v=DKIM1; k=rsa; p=${rsa.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`,
+        ),
+        txtRecord(
+          'lw2._domainkey.shop.test',
+          `v=DKIM1; k=ed25519; p=${ed.publicKey.export({ type: 'spki', format: 'der' }).subarray(-32).toString('base64')}`,
+        ),
       ]);
       fresh = await dialect.fresh();
       instance = newInstance(fresh.url, { LISTWARDEN_VERIFY_DOMAINS: 'false', LISTWARDEN_POSTAL_ADDRESS: POSTAL });
@@ -68,20 +89,45 @@ for (const dialect of DIALECTS) {
         LISTWARDEN_DKIM_ED25519_KEY_FILE: join(instance.dir, 'ed.pem'),
       });
       for (const slug of ['news', 'empty']) {
-        assert.equal((await cli(instance, ['lists', 'create', slug, '--name', `Shop ${slug}`, '--from', `Shop <${slug}@shop.test>`])).code, 0);
+        assert.equal(
+          (
+            await cli(instance, [
+              'lists',
+              'create',
+              slug,
+              '--name',
+              `Shop ${slug}`,
+              '--from',
+              `Shop <${slug}@shop.test>`,
+            ])
+          ).code,
+          0,
+        );
       }
       const csv = join(instance.dir, 'people.csv');
-      writeFileSync(csv, 'email,name,city,confirmed_at,confirm_ip\nann@example.test,Ann,Delft,2025-01-01T00:00:00Z,192.0.2.1\nbob@example.test,Bob,Gouda,2025-01-01T00:00:00Z,192.0.2.2\ncarl@example.test,Carl,Breda,2025-01-01T00:00:00Z,192.0.2.3\n');
-      assert.equal((await cli(instance, ['import', csv, '--list', 'news', '--source', 'test fixture', '--with-proof'])).code, 0);
+      writeFileSync(
+        csv,
+        'email,name,city,confirmed_at,confirm_ip\nann@example.test,Ann,Delft,2025-01-01T00:00:00Z,192.0.2.1\nbob@example.test,Bob,Gouda,2025-01-01T00:00:00Z,192.0.2.2\ncarl@example.test,Carl,Breda,2025-01-01T00:00:00Z,192.0.2.3\n',
+      );
+      assert.equal(
+        (await cli(instance, ['import', csv, '--list', 'news', '--source', 'test fixture', '--with-proof'])).code,
+        0,
+      );
       htmlFile = join(instance.dir, 'sale.html');
       writeFileSync(htmlFile, HTML);
       key = JSON.parse((await cli(instance, ['apikeys', 'create', '--name', 'tests', '--json'])).stdout).key;
       server = await startServer(instance);
       db = openDatabase(fresh.url);
       // A complaint or a global opt-out suppresses Carl although his subscription says confirmed.
-      await db.db.insertInto('suppressions').values({ email_hash: suppressionHash('carl@example.test'), reason: 'complaint', created_at: Date.now() }).execute();
+      await db.db
+        .insertInto('suppressions')
+        .values({ email_hash: suppressionHash('carl@example.test'), reason: 'complaint', created_at: Date.now() })
+        .execute();
       // Dora signed up but never confirmed.
-      assert.equal((await postJson(`${server.url}/api/v1/public/lists/news/subscribe`, { email: 'dora@example.test' })).status, 202);
+      assert.equal(
+        (await postJson(`${server.url}/api/v1/public/lists/news/subscribe`, { email: 'dora@example.test' })).status,
+        202,
+      );
     });
 
     after(async () => {
@@ -105,20 +151,37 @@ for (const dialect of DIALECTS) {
       assert.equal(viaApi.status, 409);
       assert.match(String(viaApi.json().message), /"empty" has no confirmed subscribers/);
       await refused(good, /LISTWARDEN_POSTAL_ADDRESS is not set/, { LISTWARDEN_POSTAL_ADDRESS: '' });
-      await refused(good, /From domain shop\.test is not the DKIM domain other\.test/, { LISTWARDEN_DKIM_DOMAIN: 'other.test' });
+      await refused(good, /From domain shop\.test is not the DKIM domain other\.test/, {
+        LISTWARDEN_DKIM_DOMAIN: 'other.test',
+      });
       await refused(good, /DKIM key .*cannot be used/, { LISTWARDEN_DKIM_KEY_FILE: htmlFile });
       const closed = await freeTcpPort();
-      await refused(good, /opt-out self-test failed: the one-click POST/, { LISTWARDEN_PUBLIC_URL: `http://127.0.0.1:${closed}` });
+      await refused(good, /opt-out self-test failed: the one-click POST/, {
+        LISTWARDEN_PUBLIC_URL: `http://127.0.0.1:${closed}`,
+      });
       const after = await status(good);
       assert.equal(after.status, 'draft');
       assert.equal(after.total, 0, 'nothing was queued');
       assert.equal(after.selfTest.ok, false);
-      const synthetic = await db.db.selectFrom('subscribers').select('email').where('email', 'like', 'selftest-%').execute();
+      const synthetic = await db.db
+        .selectFrom('subscribers')
+        .select('email')
+        .where('email', 'like', 'selftest-%')
+        .execute();
       assert.deepEqual(synthetic, [], 'the synthetic subscriber is gone');
     });
 
     it('sends only to confirmed, unsuppressed subscribers, each with working one-click headers', async () => {
-      const created = await campaignsCli(['create', '--list', 'news', '--subject', 'Winter sale for {{ subscriber.name }}', '--html', htmlFile, '--json']);
+      const created = await campaignsCli([
+        'create',
+        '--list',
+        'news',
+        '--subject',
+        'Winter sale for {{ subscriber.name }}',
+        '--html',
+        htmlFile,
+        '--json',
+      ]);
       assert.equal(created.code, 0, created.stderr);
       const id = JSON.parse(created.stdout).id as number;
       const sent = await campaignsCli(['send', String(id), '--json']);
@@ -131,7 +194,10 @@ for (const dialect of DIALECTS) {
       const [ann] = await waitForMails(instance.captureDir, 'ann@example.test');
       const [bob] = await waitForMails(instance.captureDir, 'bob@example.test');
       const all = await capturedMails(instance.captureDir);
-      assert.ok(!all.some((m) => /carl|dora/.test(m.to) && m.parsed.subject?.startsWith('Winter')), 'Carl (suppressed) and Dora (pending) get nothing');
+      assert.ok(
+        !all.some((m) => /carl|dora/.test(m.to) && m.parsed.subject?.startsWith('Winter')),
+        'Carl (suppressed) and Dora (pending) get nothing',
+      );
       for (const mail of [ann!, bob!]) {
         const header = headerValue(mail, 'list-unsubscribe');
         const url = /<(http:\/\/[^>]+\/u\/[A-Za-z0-9_-]{43})>/.exec(header)?.[1];
@@ -145,8 +211,17 @@ for (const dialect of DIALECTS) {
       assert.equal(ann!.parsed.subject, 'Winter sale for Ann');
       const resolver = new Resolver({ timeout: 1000, tries: 1 });
       resolver.setServers([dns.address]);
-      const dkim = await dkimVerify(Buffer.from(ann!.raw.replace(/^Return-Path: [^\r]*\r\n/, '')), { resolver: (name, type) => resolver.resolve(name, type as 'TXT') });
-      assert.deepEqual(dkim.results.map((r) => [r.status.result, r.selector, r.status.aligned]), [['pass', 'lw1', 'shop.test'], ['pass', 'lw2', 'shop.test']], JSON.stringify(dkim.results.map((r) => r.status)));
+      const dkim = await dkimVerify(Buffer.from(ann!.raw.replace(/^Return-Path: [^\r]*\r\n/, '')), {
+        resolver: (name, type) => resolver.resolve(name, type as 'TXT'),
+      });
+      assert.deepEqual(
+        dkim.results.map((r) => [r.status.result, r.selector, r.status.aligned]),
+        [
+          ['pass', 'lw1', 'shop.test'],
+          ['pass', 'lw2', 'shop.test'],
+        ],
+        JSON.stringify(dkim.results.map((r) => r.status)),
+      );
       for (const r of dkim.results) {
         const names = r.signingHeaders.keys.split(':').map((k) => k.trim().toLowerCase());
         assert.ok(names.includes('list-unsubscribe') && names.includes('list-unsubscribe-post'), r.signingHeaders.keys);
@@ -174,13 +249,17 @@ for (const dialect of DIALECTS) {
       assert.equal(second.json().total, 1, 'the next campaign skips the address that unsubscribed');
       await waitForMails(instance.captureDir, 'bob@example.test', 2);
       await new Promise((r) => setTimeout(r, 1000));
-      const toAnn = (await capturedMails(instance.captureDir)).filter((m) => m.to === 'ann@example.test' && m.parsed.subject?.startsWith('Winter'));
+      const toAnn = (await capturedMails(instance.captureDir)).filter(
+        (m) => m.to === 'ann@example.test' && m.parsed.subject?.startsWith('Winter'),
+      );
       assert.equal(toAnn.length, 1);
     });
 
     it('schedules, pauses, resumes and cancels without resending', async () => {
       const id = await createCampaign('news');
-      const scheduled = JSON.parse((await campaignsCli(['send', String(id), '--at', '2099-01-01T00:00:00Z', '--json'])).stdout);
+      const scheduled = JSON.parse(
+        (await campaignsCli(['send', String(id), '--at', '2099-01-01T00:00:00Z', '--json'])).stdout,
+      );
       assert.equal(scheduled.status, 'scheduled');
       assert.equal(scheduled.sendAt, '2099-01-01T00:00:00.000Z');
       const cancelled = (await api(`/${id}/cancel`)).json();
@@ -215,7 +294,9 @@ for (const dialect of DIALECTS) {
         final = await status(running);
       }
       assert.equal(final.sent, final.total);
-      const copies = (await capturedMails(instance.captureDir)).filter((m) => headerValue(m, 'x-campaign') === String(running));
+      const copies = (await capturedMails(instance.captureDir)).filter(
+        (m) => headerValue(m, 'x-campaign') === String(running),
+      );
       assert.equal(copies.length, final.total, 'every recipient once');
     });
   });

@@ -37,7 +37,10 @@ describe('CLI errors are one sentence on stderr with a non-zero exit', () => {
     assert.match(badSlug.stderr, /slug/);
     oneSentence(badSlug.stderr);
 
-    assert.equal((await cli(instance, ['lists', 'create', 'news', '--name', 'News', '--from', 'news@shop.test'])).code, 0);
+    assert.equal(
+      (await cli(instance, ['lists', 'create', 'news', '--name', 'News', '--from', 'news@shop.test'])).code,
+      0,
+    );
     const file = join(instance.dir, 'no-email.csv');
     writeFileSync(file, 'name,city\nAnn,Delft\n');
     const badCsv = await cli(instance, ['import', file, '--list', 'news', '--source', 'a test file']);
@@ -68,9 +71,15 @@ describe('CLI errors are one sentence on stderr with a non-zero exit', () => {
     await once(blocker, 'listening');
     try {
       const port = (blocker.address() as { port: number }).port;
-      const taken = await cli({ ...instance, env: { ...instance.env, LISTWARDEN_INBOUND_PORT: String(port), LISTWARDEN_PORT: '0' } }, ['serve']);
+      const taken = await cli(
+        { ...instance, env: { ...instance.env, LISTWARDEN_INBOUND_PORT: String(port), LISTWARDEN_PORT: '0' } },
+        ['serve'],
+      );
       assert.equal(taken.code, 1);
-      assert.match(taken.stderr, new RegExp(`inbound SMTP port 127\\.0\\.0\\.1:${port} is already in use; set LISTWARDEN_INBOUND_PORT`));
+      assert.match(
+        taken.stderr,
+        new RegExp(`inbound SMTP port 127\\.0\\.0\\.1:${port} is already in use; set LISTWARDEN_INBOUND_PORT`),
+      );
     } finally {
       blocker.close();
     }

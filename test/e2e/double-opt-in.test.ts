@@ -7,7 +7,17 @@ import { openDatabase, type Database } from '../../src/db/database.js';
 import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { dnsmasqSkip, startDnsmasq, type DnsServer } from '../helpers/dnsmasq.js';
 import { postForm, postJson, request, visibleText } from '../helpers/http.js';
-import { capturedMails, cli, confirmLink, newInstance, startServer, TEST_SECRET, waitForMails, type Instance, type RunningServer } from '../helpers/listwarden.js';
+import {
+  capturedMails,
+  cli,
+  confirmLink,
+  newInstance,
+  startServer,
+  TEST_SECRET,
+  waitForMails,
+  type Instance,
+  type RunningServer,
+} from '../helpers/listwarden.js';
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0';
 const SHOP_PAGE = 'https://shop.test/newsletter';
@@ -16,12 +26,20 @@ let adminKey = '';
 
 /** The subscriber as the admin API shows it (the CLI's `subscribers show --json` gives the same view). */
 async function show(server: RunningServer, email: string) {
-  const result = await request(`${server.url}/api/v1/subscribers/${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${adminKey}` } });
+  const result = await request(`${server.url}/api/v1/subscribers/${encodeURIComponent(email)}`, {
+    headers: { authorization: `Bearer ${adminKey}` },
+  });
   assert.equal(result.status, 200, result.text);
   return result.json() as {
     id: number;
     subscriptions: Array<{ list: string; status: string }>;
-    events: Array<{ type: string; ip: string | null; userAgent: string | null; source: string | null; detail: Record<string, unknown> }>;
+    events: Array<{
+      type: string;
+      ip: string | null;
+      userAgent: string | null;
+      source: string | null;
+      detail: Record<string, unknown>;
+    }>;
   };
 }
 
@@ -37,7 +55,17 @@ for (const dialect of DIALECTS) {
       dns = await startDnsmasq();
       fresh = await dialect.fresh();
       instance = newInstance(fresh.url, { LISTWARDEN_DNS_SERVERS: dns.address });
-      const created = await cli(instance, ['lists', 'create', 'news', '--name', 'Shop News', '--from', 'Shop News <news@shop.test>', '--consent-text', 'Yes, send me the Shop News offers by email.']);
+      const created = await cli(instance, [
+        'lists',
+        'create',
+        'news',
+        '--name',
+        'Shop News',
+        '--from',
+        'Shop News <news@shop.test>',
+        '--consent-text',
+        'Yes, send me the Shop News offers by email.',
+      ]);
       assert.equal(created.code, 0, created.stderr);
       const key = await cli(instance, ['apikeys', 'create', '--name', 'tests', '--json']);
       assert.equal(key.code, 0, key.stderr);
@@ -60,7 +88,11 @@ for (const dialect of DIALECTS) {
       assert.match(form.text, /<label for="lw-email">Email address<\/label>/);
       assert.match(form.text, /Yes, send me the Shop News offers by email\./);
 
-      const submitted = await postForm(`${server.url}/s/news`, { email: 'Olivia@Example.test', name: 'Olivia', website: '', consent_version: '1' }, { 'user-agent': UA, referer: SHOP_PAGE });
+      const submitted = await postForm(
+        `${server.url}/s/news`,
+        { email: 'Olivia@Example.test', name: 'Olivia', website: '', consent_version: '1' },
+        { 'user-agent': UA, referer: SHOP_PAGE },
+      );
       assert.equal(submitted.status, 200);
       assert.match(visibleText(submitted.text), /Check your inbox/);
 
@@ -76,7 +108,11 @@ for (const dialect of DIALECTS) {
       const page = await request(link, { headers: { 'user-agent': 'LinkScanner/1.0' } });
       assert.equal(page.status, 200);
       assert.match(page.text, /<form method="post"/);
-      assert.equal((await show(server, 'olivia@example.test')).subscriptions[0]!.status, 'pending', 'GET changed nothing');
+      assert.equal(
+        (await show(server, 'olivia@example.test')).subscriptions[0]!.status,
+        'pending',
+        'GET changed nothing',
+      );
 
       const confirmed = await postForm(link, {}, { 'user-agent': UA });
       assert.equal(confirmed.status, 200);
@@ -86,7 +122,10 @@ for (const dialect of DIALECTS) {
 
       const view = await show(server, 'olivia@example.test');
       assert.equal(view.subscriptions[0]!.status, 'confirmed');
-      assert.deepEqual(view.events.map((e) => e.type), ['signup', 'confirmation_sent', 'confirmed']);
+      assert.deepEqual(
+        view.events.map((e) => e.type),
+        ['signup', 'confirmation_sent', 'confirmed'],
+      );
       const signup = view.events[0]!;
       assert.equal(signup.ip, '127.0.0.1');
       assert.equal(signup.userAgent, UA);
@@ -97,11 +136,16 @@ for (const dialect of DIALECTS) {
       assert.equal(proof.code, 0, proof.stderr);
       assert.match(proof.stdout, /PROOF OF CONSENT/);
       assert.match(proof.stdout, /Address: +Olivia@example\.test/);
-      assert.match(proof.stdout, /Signed up\n +from IP: +127\.0\.0\.1\n +browser: +Mozilla\/5\.0 \(X11; Linux x86_64\) Firefox\/140\.0\n +source: +https:\/\/shop\.test\/newsletter/);
+      assert.match(
+        proof.stdout,
+        /Signed up\n +from IP: +127\.0\.0\.1\n +browser: +Mozilla\/5\.0 \(X11; Linux x86_64\) Firefox\/140\.0\n +source: +https:\/\/shop\.test\/newsletter/,
+      );
       assert.match(proof.stdout, /wording shown \(version 1\):\n +"Yes, send me the Shop News offers by email\."/);
       assert.match(proof.stdout, /Confirmation mail sent/);
       assert.match(proof.stdout, /Confirmed\n +from IP: +127\.0\.0\.1/);
-      const proofJson = JSON.parse((await cli(instance, ['consent', 'proof', 'olivia@example.test', '--list', 'news', '--json'])).stdout);
+      const proofJson = JSON.parse(
+        (await cli(instance, ['consent', 'proof', 'olivia@example.test', '--list', 'news', '--json'])).stdout,
+      );
       assert.equal(proofJson.status, 'confirmed');
     });
 
@@ -132,7 +176,11 @@ for (const dialect of DIALECTS) {
 
       // Within 10 minutes of the last mail, a resend is answered but nothing is sent.
       assert.equal((await postForm(`${server.url}/c/${expired}/resend`, {})).status, 200);
-      await db.db.updateTable('outbox').set({ created_at: Date.now() - 11 * 60_000 }).where('subscriber_id', '=', pete.id).execute();
+      await db.db
+        .updateTable('outbox')
+        .set({ created_at: Date.now() - 11 * 60_000 })
+        .where('subscriber_id', '=', pete.id)
+        .execute();
       const resent = await postForm(`${server.url}/c/${expired}/resend`, {});
       assert.equal(resent.status, 200);
       const mails = await waitForMails(instance.captureDir, 'pete@example.test', 2);
@@ -166,7 +214,11 @@ for (const dialect of DIALECTS) {
       assert.doesNotMatch(form.text, /<script>alert/);
       assert.match(form.text, /&lt;script&gt;/);
       assert.match(form.text, /role="alert"/);
-      const none = await db.db.selectFrom('subscribers').select('email').where('email', 'like', '%nowhere.test').execute();
+      const none = await db.db
+        .selectFrom('subscribers')
+        .select('email')
+        .where('email', 'like', '%nowhere.test')
+        .execute();
       assert.equal(none.length, 0);
     });
 
@@ -184,7 +236,11 @@ for (const dialect of DIALECTS) {
         const r = await postJson(api, { email });
         answers.push({ status: r.status, body: r.text, type: r.headers.get('content-type') });
       }
-      assert.deepEqual(answers[0], { status: 202, body: '{"status":"pending"}', type: 'application/json; charset=utf-8' });
+      assert.deepEqual(answers[0], {
+        status: 202,
+        body: '{"status":"pending"}',
+        type: 'application/json; charset=utf-8',
+      });
       assert.deepEqual(answers[1], answers[0]);
       assert.deepEqual(answers[2], answers[0]);
       const pages = [];
@@ -194,16 +250,27 @@ for (const dialect of DIALECTS) {
       }
       assert.deepEqual(pages[1], pages[0]);
       assert.deepEqual(pages[2], pages[0]);
-      assert.equal((await show(server, 'olivia@example.test')).subscriptions[0]!.status, 'confirmed', 'a confirmed subscriber stays confirmed');
+      assert.equal(
+        (await show(server, 'olivia@example.test')).subscriptions[0]!.status,
+        'confirmed',
+        'a confirmed subscriber stays confirmed',
+      );
     });
 
     it('sends at most one confirmation per address and list per 10 minutes', async () => {
-      for (let i = 0; i < 4; i++) assert.equal((await postJson(`${server.url}/api/v1/public/lists/news/subscribe`, { email: 'victim@example.test' })).status, 202);
+      for (let i = 0; i < 4; i++)
+        assert.equal(
+          (await postJson(`${server.url}/api/v1/public/lists/news/subscribe`, { email: 'victim@example.test' })).status,
+          202,
+        );
       await waitForMails(instance.captureDir, 'victim@example.test');
       await new Promise((r) => setTimeout(r, 1500));
       assert.equal((await capturedMails(instance.captureDir)).filter((m) => m.to === 'victim@example.test').length, 1);
       const view = await show(server, 'victim@example.test');
-      assert.deepEqual(view.events.filter((e) => e.type === 'signup').map((e) => e.detail.confirmationMail), ['queued', 'too_soon', 'too_soon', 'too_soon']);
+      assert.deepEqual(
+        view.events.filter((e) => e.type === 'signup').map((e) => e.detail.confirmationMail),
+        ['queued', 'too_soon', 'too_soon', 'too_soon'],
+      );
     });
 
     it('ignores a bot that fills the honeypot, and suggests a fix for a typo', async () => {
@@ -218,27 +285,54 @@ for (const dialect of DIALECTS) {
       assert.equal(typo.status, 200);
       assert.match(visibleText(typo.text), /Did you mean jane@gmail\.com ?\?/);
       assert.match(typo.text, /name="choice" value="suggested"/);
-      const before = await request(`${server.url}/api/v1/subscribers/jane@gmial.com`, { headers: { authorization: `Bearer ${adminKey}` } });
+      const before = await request(`${server.url}/api/v1/subscribers/jane@gmial.com`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
       assert.equal(before.status, 404, 'nothing stored before the choice');
-      const chosen = await postForm(`${server.url}/s/news`, { email: 'jane@gmial.com', suggested_email: 'jane@gmail.com', name: 'Jane', choice: 'suggested' });
+      const chosen = await postForm(`${server.url}/s/news`, {
+        email: 'jane@gmial.com',
+        suggested_email: 'jane@gmail.com',
+        name: 'Jane',
+        choice: 'suggested',
+      });
       assert.equal(chosen.status, 200);
       assert.equal((await show(server, 'jane@gmail.com')).subscriptions[0]!.status, 'pending');
     });
 
     it('imports a CSV, reporting bad rows with their line numbers', async () => {
       const file = join(instance.dir, 'customers.csv');
-      writeFileSync(file, 'email,name,city\nquinn@example.test,Quinn,Delft\nbroken-address,Rob,Leiden\nruth@example.test,Ruth\nsam@example.test,Sam,Gouda\n');
-      const result = await cli(instance, ['import', file, '--list', 'news', '--source', 'Shop checkout opt-in box 2025']);
+      writeFileSync(
+        file,
+        'email,name,city\nquinn@example.test,Quinn,Delft\nbroken-address,Rob,Leiden\nruth@example.test,Ruth\nsam@example.test,Sam,Gouda\n',
+      );
+      const result = await cli(instance, [
+        'import',
+        file,
+        '--list',
+        'news',
+        '--source',
+        'Shop checkout opt-in box 2025',
+      ]);
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stderr, /line 3: An email address needs an @/);
       assert.match(result.stderr, /line 4: expected 3 columns, found 2/);
-      assert.match(result.stdout, /Read 4 rows: 2 imported, 0 already on the list, 0 suppressed, 2 skipped as invalid\./);
+      assert.match(
+        result.stdout,
+        /Read 4 rows: 2 imported, 0 already on the list, 0 suppressed, 2 skipped as invalid\./,
+      );
       const quinn = await show(server, 'quinn@example.test');
       assert.equal(quinn.subscriptions[0]!.status, 'pending');
       assert.equal(quinn.events[0]!.type, 'imported');
       assert.equal(quinn.events[0]!.source, 'Shop checkout opt-in box 2025');
       await waitForMails(instance.captureDir, 'quinn@example.test');
-      const missing = await cli(instance, ['import', join(instance.dir, 'nope.csv'), '--list', 'news', '--source', 'x files']);
+      const missing = await cli(instance, [
+        'import',
+        join(instance.dir, 'nope.csv'),
+        '--list',
+        'news',
+        '--source',
+        'x files',
+      ]);
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /^listwarden: Cannot read .*nope\.csv\.\n$/);
     });
@@ -251,9 +345,16 @@ for (const dialect of DIALECTS) {
       assert.ok(!subscribers.some((s) => /olivia/i.test(s.email)));
       const events = JSON.stringify(await db.db.selectFrom('consent_events').selectAll().execute());
       assert.doesNotMatch(events, /olivia|Firefox\/140/i);
-      const suppression = await db.db.selectFrom('suppressions').selectAll().where('email_hash', '=', suppressionHash).executeTakeFirst();
+      const suppression = await db.db
+        .selectFrom('suppressions')
+        .selectAll()
+        .where('email_hash', '=', suppressionHash)
+        .executeTakeFirst();
       assert.equal(suppression?.reason, 'erased');
-      assert.equal((await postJson(`${server.url}/api/v1/public/lists/news/subscribe`, { email: 'olivia@example.test' })).status, 202);
+      assert.equal(
+        (await postJson(`${server.url}/api/v1/public/lists/news/subscribe`, { email: 'olivia@example.test' })).status,
+        202,
+      );
       await new Promise((r) => setTimeout(r, 1200));
       const toOlivia = (await capturedMails(instance.captureDir)).filter((m) => /olivia/i.test(m.to));
       assert.equal(toOlivia.length, 1, 'only the original confirmation; nothing after erasure');

@@ -24,7 +24,11 @@ async function deliver(port: number, to: string, raw: string, from = ''): Promis
 
 /** What our copy to `rcpt` carried: the VERP return path (MAIL FROM) and the Message-ID. */
 function ours(message: ReceivedMessage) {
-  return { VERP: message.from, MSGID: /^Message-ID: <([^>]+)>/m.exec(message.raw)?.[1] ?? '', RCPT: message.to[0] as string };
+  return {
+    VERP: message.from,
+    MSGID: /^Message-ID: <([^>]+)>/m.exec(message.raw)?.[1] ?? '',
+    RCPT: message.to[0] as string,
+  };
 }
 
 for (const dialect of DIALECTS) {
@@ -59,7 +63,11 @@ for (const dialect of DIALECTS) {
     async function subscriber(email: string) {
       const shown = await cli(instance, ['subscribers', 'show', email, '--json']);
       assert.equal(shown.code, 0, shown.stderr);
-      return JSON.parse(shown.stdout) as { subscriptions: Array<{ status: string }>; suppressed: { reason: string } | null; events: Array<{ type: string; source: string; detail: Record<string, unknown> }> };
+      return JSON.parse(shown.stdout) as {
+        subscriptions: Array<{ status: string }>;
+        suppressed: { reason: string } | null;
+        events: Array<{ type: string; source: string; detail: Record<string, unknown> }>;
+      };
     }
     const copiesOf = (id: number) => receiver.received.filter((m) => m.raw.includes(`X-Campaign: ${id}\r\n`));
 
@@ -85,10 +93,22 @@ for (const dialect of DIALECTS) {
         LISTWARDEN_OUTBOX_BATCH: '4',
         LISTWARDEN_INBOUND_MAX_BYTES: '200000',
       });
-      assert.equal((await cli(instance, ['lists', 'create', 'news', '--name', 'News', '--from', 'news@shop.test'])).code, 0);
+      assert.equal(
+        (await cli(instance, ['lists', 'create', 'news', '--name', 'News', '--from', 'news@shop.test'])).code,
+        0,
+      );
       const csv = join(instance.dir, 'people.csv');
-      writeFileSync(csv, ['email,name,confirmed_at,confirm_ip', ...Array.from({ length: COUNT }, (_, i) => `r${i}@example.net,R${i},2025-01-01T00:00:00Z,192.0.2.1`)].join('\n') + '\n');
-      assert.equal((await cli(instance, ['import', csv, '--list', 'news', '--source', 'fixture', '--with-proof'])).code, 0);
+      writeFileSync(
+        csv,
+        [
+          'email,name,confirmed_at,confirm_ip',
+          ...Array.from({ length: COUNT }, (_, i) => `r${i}@example.net,R${i},2025-01-01T00:00:00Z,192.0.2.1`),
+        ].join('\n') + '\n',
+      );
+      assert.equal(
+        (await cli(instance, ['import', csv, '--list', 'news', '--source', 'fixture', '--with-proof'])).code,
+        0,
+      );
       key = JSON.parse((await cli(instance, ['apikeys', 'create', '--name', 'tests', '--json'])).stdout).key as string;
       server = await startServer(instance);
       assert.ok(server.inboundPort > 0, 'serve starts the inbound SMTP listener');
@@ -114,35 +134,63 @@ for (const dialect of DIALECTS) {
       // The List-Unsubscribe mailto address, as Gmail's unsubscribe button uses it.
       const mailto = /<mailto:([^?>]+)\?subject=unsubscribe>/.exec(r(3).raw.replace(/\r\n\s+/g, ' '))?.[1] ?? '';
       assert.ok(mailto?.startsWith('unsubscribe+'), r(3).raw.slice(0, 2000));
-      await deliver(server.inboundPort, mailto, 'From: r3@example.net\r\nTo: ' + mailto + '\r\nSubject: unsubscribe\r\n\r\nunsubscribe\r\n', 'r3@example.net');
+      await deliver(
+        server.inboundPort,
+        mailto,
+        'From: r3@example.net\r\nTo: ' + mailto + '\r\nSubject: unsubscribe\r\n\r\nunsubscribe\r\n',
+        'r3@example.net',
+      );
 
       // Never a relay: any other recipient is refused with 550.
-      await assert.rejects(deliver(server.inboundPort, 'victim@gmail.com', 'Subject: hi\r\n\r\nspam\r\n', 'spammer@example.org'), (error: Error & { responseCode?: number }) => {
-        assert.equal(error.responseCode, 550);
-        return true;
-      });
-      await assert.rejects(deliver(server.inboundPort, 'postmaster@shop.test', 'Subject: hi\r\n\r\nhello\r\n', 'a@example.org'), { responseCode: 550 });
+      await assert.rejects(
+        deliver(server.inboundPort, 'victim@gmail.com', 'Subject: hi\r\n\r\nspam\r\n', 'spammer@example.org'),
+        (error: Error & { responseCode?: number }) => {
+          assert.equal(error.responseCode, 550);
+          return true;
+        },
+      );
+      await assert.rejects(
+        deliver(server.inboundPort, 'postmaster@shop.test', 'Subject: hi\r\n\r\nhello\r\n', 'a@example.org'),
+        { responseCode: 550 },
+      );
       // Larger than LISTWARDEN_INBOUND_MAX_BYTES: refused, not held in memory.
-      await assert.rejects(deliver(server.inboundPort, r(0).from, `Subject: big\r\n\r\n${'x'.repeat(76).concat('\r\n').repeat(4000)}`));
+      await assert.rejects(
+        deliver(server.inboundPort, r(0).from, `Subject: big\r\n\r\n${'x'.repeat(76).concat('\r\n').repeat(4000)}`),
+      );
 
       // Files: an mbox with an Exim bounce and a Microsoft JMRP complaint, and a loose .eml.
       const mbox = join(instance.dir, 'bounces.mbox');
-      const asMbox = (raw: string) => `From MAILER-DAEMON Thu Nov 27 10:00:00 2025\n${raw.replace(/\r\n/g, '\n').replace(/^(>*From )/gm, '>$1')}\n`;
+      const asMbox = (raw: string) =>
+        `From MAILER-DAEMON Thu Nov 27 10:00:00 2025\n${raw.replace(/\r\n/g, '\n').replace(/^(>*From )/gm, '>$1')}\n`;
       writeFileSync(mbox, asMbox(fixture('exim.eml', ours(r(4)))) + asMbox(fixture('jmrp.eml', ours(r(5)))));
       const eml = join(instance.dir, 'qmail.eml');
       writeFileSync(eml, fixture('qmail.eml', ours(r(6))));
       const ingested = await cli(instance, ['feedback', 'ingest', mbox, eml, '--json']);
       assert.equal(ingested.code, 0, ingested.stderr);
-      assert.deepEqual(JSON.parse(ingested.stdout), { messages: 3, applied: 3, duplicates: 0, quarantined: 0, kinds: { hard_bounce: 2, complaint: 1 } });
+      assert.deepEqual(JSON.parse(ingested.stdout), {
+        messages: 3,
+        applied: 3,
+        duplicates: 0,
+        quarantined: 0,
+        kinds: { hard_bounce: 2, complaint: 1 },
+      });
       const garbage = join(instance.dir, 'garbage.eml');
       writeFileSync(garbage, 'this is not mail');
       const quarantined = await cli(instance, ['feedback', 'ingest', garbage, '--json']);
       assert.equal(JSON.parse(quarantined.stdout).quarantined, 1);
 
       // The webhook route takes a raw message too.
-      const api = await request(`${server.url}/api/v1/feedback`, { method: 'POST', headers: { ...auth(), 'content-type': 'message/rfc822' }, body: fixture('yahoo.eml', ours(r(7))) });
+      const api = await request(`${server.url}/api/v1/feedback`, {
+        method: 'POST',
+        headers: { ...auth(), 'content-type': 'message/rfc822' },
+        body: fixture('yahoo.eml', ours(r(7))),
+      });
       assert.equal(api.status, 202, api.text);
-      const unreadable = await request(`${server.url}/api/v1/feedback`, { method: 'POST', headers: { ...auth(), 'content-type': 'message/rfc822' }, body: 'nonsense' });
+      const unreadable = await request(`${server.url}/api/v1/feedback`, {
+        method: 'POST',
+        headers: { ...auth(), 'content-type': 'message/rfc822' },
+        body: 'nonsense',
+      });
       assert.equal(unreadable.status, 422);
       assert.match(unreadable.json<{ message: string }>().message, /quarantine/);
 
@@ -160,7 +208,10 @@ for (const dialect of DIALECTS) {
         const view = await subscriber(`r${i}@example.net`);
         assert.equal(view.subscriptions[0]?.status, status, `r${i}`);
         assert.equal(view.suppressed?.reason ?? null, suppression, `r${i}`);
-        assert.ok(view.events.some((e) => e.type === event), `r${i}: ${event} event`);
+        assert.ok(
+          view.events.some((e) => e.type === event),
+          `r${i}: ${event} event`,
+        );
       }
       const listed = await cli(instance, ['feedback', 'list', '--json', '--campaign', String(first)]);
       const events = JSON.parse(listed.stdout).events as Array<{ kind: string; channel: string }>;
@@ -187,7 +238,8 @@ for (const dialect of DIALECTS) {
       assert.ok(!copiesOf(second).some((m) => /^r[0-7]@/.test(m.to[0] as string)));
       // The owner hears about it by mail, and the log says so.
       const deadline = Date.now() + 10_000;
-      while (!receiver.received.some((m) => m.to.includes('owner@shop.test')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while (!receiver.received.some((m) => m.to.includes('owner@shop.test')) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
       const alert = receiver.received.find((m) => m.to.includes('owner@shop.test'));
       assert.ok(alert, 'owner alert mailed');
       assert.match(alert.raw, /stopped by the circuit breaker/);

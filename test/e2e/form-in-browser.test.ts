@@ -3,7 +3,15 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { chromiumSkip, launchChromium } from '../helpers/browser.js';
-import { cli, confirmLink, newInstance, startServer, waitForMails, type Instance, type RunningServer } from '../helpers/listwarden.js';
+import {
+  cli,
+  confirmLink,
+  newInstance,
+  startServer,
+  waitForMails,
+  type Instance,
+  type RunningServer,
+} from '../helpers/listwarden.js';
 
 const sqlite = DIALECTS.find((d) => d.name === 'sqlite')!;
 

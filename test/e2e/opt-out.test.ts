@@ -6,7 +6,14 @@ import { createTokenCodec } from '../../src/consent/tokens.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { postForm, request, visibleText } from '../helpers/http.js';
-import { cli, newInstance, startServer, TEST_SECRET, type Instance, type RunningServer } from '../helpers/listwarden.js';
+import {
+  cli,
+  newInstance,
+  startServer,
+  TEST_SECRET,
+  type Instance,
+  type RunningServer,
+} from '../helpers/listwarden.js';
 
 const codec = createTokenCodec([TEST_SECRET]);
 
@@ -18,13 +25,22 @@ for (const dialect of DIALECTS) {
     let db: Database;
 
     async function ids(email: string, list = 'news') {
-      const s = await db.db.selectFrom('subscribers').select('id').where('email_key', '=', email).executeTakeFirstOrThrow();
+      const s = await db.db
+        .selectFrom('subscribers')
+        .select('id')
+        .where('email_key', '=', email)
+        .executeTakeFirstOrThrow();
       const l = await db.db.selectFrom('lists').select('id').where('slug', '=', list).executeTakeFirstOrThrow();
       return { subscriberId: s.id, listId: l.id };
     }
     async function status(email: string, list = 'news') {
       const { subscriberId, listId } = await ids(email, list);
-      const row = await db.db.selectFrom('subscriptions').select('status').where('subscriber_id', '=', subscriberId).where('list_id', '=', listId).executeTakeFirst();
+      const row = await db.db
+        .selectFrom('subscriptions')
+        .select('status')
+        .where('subscriber_id', '=', subscriberId)
+        .where('list_id', '=', listId)
+        .executeTakeFirst();
       return row?.status;
     }
     async function unsubscribeToken(email: string, list = 'news') {
@@ -39,13 +55,43 @@ for (const dialect of DIALECTS) {
     before(async () => {
       fresh = await dialect.fresh();
       instance = newInstance(fresh.url, { LISTWARDEN_VERIFY_DOMAINS: 'false' });
-      for (const [slug, name] of [['news', 'Shop News'], ['deals', 'Deals']]) {
-        assert.equal((await cli(instance, ['lists', 'create', slug as string, '--name', name as string, '--from', `${slug}@shop.test`])).code, 0);
+      for (const [slug, name] of [
+        ['news', 'Shop News'],
+        ['deals', 'Deals'],
+      ]) {
+        assert.equal(
+          (
+            await cli(instance, [
+              'lists',
+              'create',
+              slug as string,
+              '--name',
+              name as string,
+              '--from',
+              `${slug}@shop.test`,
+            ])
+          ).code,
+          0,
+        );
       }
       const csv = join(instance.dir, 'confirmed.csv');
-      writeFileSync(csv, ['email,confirmed_at,confirm_ip', ...['one', 'two', 'three', 'four', 'five'].map((n) => `${n}@example.test,2025-01-02T03:04:05Z,192.0.2.9`)].join('\n') + '\n');
+      writeFileSync(
+        csv,
+        [
+          'email,confirmed_at,confirm_ip',
+          ...['one', 'two', 'three', 'four', 'five'].map((n) => `${n}@example.test,2025-01-02T03:04:05Z,192.0.2.9`),
+        ].join('\n') + '\n',
+      );
       for (const list of ['news', 'deals']) {
-        const imported = await cli(instance, ['import', csv, '--list', list, '--source', 'test fixture with proof', '--with-proof']);
+        const imported = await cli(instance, [
+          'import',
+          csv,
+          '--list',
+          list,
+          '--source',
+          'test fixture with proof',
+          '--with-proof',
+        ]);
         assert.equal(imported.code, 0, imported.stderr);
       }
       server = await startServer(instance);
@@ -60,7 +106,9 @@ for (const dialect of DIALECTS) {
     });
 
     it('GET shows a button and changes nothing', async () => {
-      const page = await request(`${server.url}/u/${await unsubscribeToken('one@example.test')}`, { headers: { 'user-agent': 'LinkScanner' } });
+      const page = await request(`${server.url}/u/${await unsubscribeToken('one@example.test')}`, {
+        headers: { 'user-agent': 'LinkScanner' },
+      });
       assert.equal(page.status, 200);
       assert.match(page.text, /<form method="post"/);
       assert.equal(await status('one@example.test'), 'confirmed');
@@ -70,7 +118,11 @@ for (const dialect of DIALECTS) {
       const form = new FormData();
       form.append('List-Unsubscribe', 'One-Click');
       const url = `${server.url}/u/${await unsubscribeToken('one@example.test')}`;
-      const response = await request(url, { method: 'POST', body: form, headers: { 'user-agent': 'GoogleOneClick/1.0' } });
+      const response = await request(url, {
+        method: 'POST',
+        body: form,
+        headers: { 'user-agent': 'GoogleOneClick/1.0' },
+      });
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('location'), null);
       assert.equal(response.headers.get('set-cookie'), null);
@@ -79,17 +131,27 @@ for (const dialect of DIALECTS) {
       assert.equal(await status('one@example.test', 'deals'), 'confirmed', 'other lists are untouched');
       assert.equal((await request(url, { method: 'POST', body: form })).status, 200, 'repeating is fine');
       const { subscriberId } = await ids('one@example.test');
-      const events = await db.db.selectFrom('consent_events').selectAll().where('subscriber_id', '=', subscriberId).where('type', '=', 'unsubscribed').execute();
+      const events = await db.db
+        .selectFrom('consent_events')
+        .selectAll()
+        .where('subscriber_id', '=', subscriberId)
+        .where('type', '=', 'unsubscribed')
+        .execute();
       assert.equal(events.length, 1);
       assert.equal(JSON.parse(events[0]!.detail ?? '{}').method, 'one-click');
       assert.equal(events[0]!.user_agent, 'GoogleOneClick/1.0');
     });
 
     it('accepts a urlencoded body, the page button, and a POST with no body at all', async () => {
-      const a = await postForm(`${server.url}/u/${await unsubscribeToken('two@example.test')}`, { 'List-Unsubscribe': 'One-Click' });
+      const a = await postForm(`${server.url}/u/${await unsubscribeToken('two@example.test')}`, {
+        'List-Unsubscribe': 'One-Click',
+      });
       assert.equal(a.status, 200);
       assert.equal(await status('two@example.test'), 'unsubscribed');
-      const b = await postForm(`${server.url}/u/${await unsubscribeToken('three@example.test')}`, { 'List-Unsubscribe': 'One-Click', via: 'page' });
+      const b = await postForm(`${server.url}/u/${await unsubscribeToken('three@example.test')}`, {
+        'List-Unsubscribe': 'One-Click',
+        via: 'page',
+      });
       assert.equal(b.status, 200);
       const c = await request(`${server.url}/u/${await unsubscribeToken('four@example.test')}`, { method: 'POST' });
       assert.equal(c.status, 200);
@@ -129,7 +191,11 @@ for (const dialect of DIALECTS) {
 
       assert.equal((await postForm(url, { action: 'erase' })).status, 400, 'erasure needs the confirmation box');
       assert.equal((await postForm(url, { action: 'erase', confirm: 'yes' })).status, 200);
-      assert.equal((await db.db.selectFrom('subscribers').select('id').where('email_key', '=', 'five@example.test').execute()).length, 0);
+      assert.equal(
+        (await db.db.selectFrom('subscribers').select('id').where('email_key', '=', 'five@example.test').execute())
+          .length,
+        0,
+      );
       assert.equal((await request(url)).status, 410, 'nothing left to show');
     });
 
@@ -139,7 +205,10 @@ for (const dialect of DIALECTS) {
       const { subscriberId, listId } = await ids('two@example.test');
       const ancient = codec.sign('unsubscribe', subscriberId, listId, Date.UTC(2020, 0, 1));
       assert.equal((await request(`${server.url}/u/${ancient}`, { method: 'POST' })).status, 200);
-      assert.equal((await postForm(`${server.url}/p/${await preferencesToken('two@example.test')}`, { action: 'dance' })).status, 400);
+      assert.equal(
+        (await postForm(`${server.url}/p/${await preferencesToken('two@example.test')}`, { action: 'dance' })).status,
+        400,
+      );
     });
   });
 }

@@ -21,18 +21,32 @@ async function prepare(fresh: TestDatabase, receiver: SmtpReceiver, count: numbe
     LISTWARDEN_OUTBOX_BATCH: '20',
     ...env,
   });
-  assert.equal((await cli(instance, ['lists', 'create', 'news', '--name', 'News', '--from', 'news@shop.test'])).code, 0);
+  assert.equal(
+    (await cli(instance, ['lists', 'create', 'news', '--name', 'News', '--from', 'news@shop.test'])).code,
+    0,
+  );
   const csv = join(instance.dir, 'people.csv');
-  writeFileSync(csv, ['email,name,confirmed_at,confirm_ip', ...Array.from({ length: count }, (_, i) => `r${i}@example.test,R${i},2025-01-01T00:00:00Z,192.0.2.1`)].join('\n') + '\n');
+  writeFileSync(
+    csv,
+    [
+      'email,name,confirmed_at,confirm_ip',
+      ...Array.from({ length: count }, (_, i) => `r${i}@example.test,R${i},2025-01-01T00:00:00Z,192.0.2.1`),
+    ].join('\n') + '\n',
+  );
   const imported = await cli(instance, ['import', csv, '--list', 'news', '--source', 'fixture', '--with-proof']);
   assert.equal(imported.code, 0, imported.stderr);
-  const key = JSON.parse((await cli(instance, ['apikeys', 'create', '--name', 'tests', '--json'])).stdout).key as string;
+  const key = JSON.parse((await cli(instance, ['apikeys', 'create', '--name', 'tests', '--json'])).stdout)
+    .key as string;
   return { instance, key };
 }
 
 async function sendCampaign(server: RunningServer, key: string): Promise<number> {
   const auth = { authorization: `Bearer ${key}` };
-  const created = await postJson(`${server.url}/api/v1/campaigns`, { list: 'news', subject: 'Hi {{ subscriber.name }}', html: HTML }, auth);
+  const created = await postJson(
+    `${server.url}/api/v1/campaigns`,
+    { list: 'news', subject: 'Hi {{ subscriber.name }}', html: HTML },
+    auth,
+  );
   assert.equal(created.status, 201, created.text);
   const id = created.json<{ id: number }>().id;
   const sent = await request(`${server.url}/api/v1/campaigns/${id}/send`, { method: 'POST', headers: auth });
@@ -72,7 +86,10 @@ for (const dialect of DIALECTS) {
     it('after a SIGKILL mid-campaign and a restart, nobody is skipped and repeats keep their Message-ID', async () => {
       const receiver = await startSmtpReceiver(undefined, { delayMs: 15 });
       const fresh = await dialect.fresh();
-      cleanups.push(() => receiver.close(), () => fresh.drop());
+      cleanups.push(
+        () => receiver.close(),
+        () => fresh.drop(),
+      );
       const { instance, key } = await prepare(fresh, receiver, 200);
       cleanups.push(() => instance.cleanup());
       const first = await startServer(instance);
@@ -97,9 +114,14 @@ for (const dialect of DIALECTS) {
 
     it('a receiver answering 451 for a while delays mail without losing any', async () => {
       const started = Date.now();
-      const receiver = await startSmtpReceiver(() => (Date.now() - started < 8_000 ? { code: 451, message: '4.7.1 Greylisted, try again later' } : undefined));
+      const receiver = await startSmtpReceiver(() =>
+        Date.now() - started < 8_000 ? { code: 451, message: '4.7.1 Greylisted, try again later' } : undefined,
+      );
       const fresh = await dialect.fresh();
-      cleanups.push(() => receiver.close(), () => fresh.drop());
+      cleanups.push(
+        () => receiver.close(),
+        () => fresh.drop(),
+      );
       const { instance, key } = await prepare(fresh, receiver, 30);
       cleanups.push(() => instance.cleanup());
       const server = await startServer(instance);
@@ -109,7 +131,10 @@ for (const dialect of DIALECTS) {
       assert.equal(view.sent, 30);
       const received = copies(receiver, id);
       assert.equal(received.size, 30);
-      assert.ok([...received.values()].every((ids) => ids.length === 1), 'deferred, not duplicated');
+      assert.ok(
+        [...received.values()].every((ids) => ids.length === 1),
+        'deferred, not duplicated',
+      );
       assert.ok(Date.now() - started >= 8_000, 'nothing was accepted while the receiver deferred');
     });
   });
@@ -129,9 +154,15 @@ describe('two workers on one PostgreSQL database', { skip: postgres.skip }, () =
       await waitFinished(main, key, id);
       const received = copies(receiver, id);
       assert.equal(received.size, 300);
-      assert.ok([...received.values()].every((ids) => ids.length === 1), 'nobody got it twice');
+      assert.ok(
+        [...received.values()].every((ids) => ids.length === 1),
+        'nobody got it twice',
+      );
       const sentBy = (logs: string) => (logs.match(/"msg":"message sent"/g) ?? []).length;
-      assert.ok(sentBy(main.logs()) > 0 && sentBy(helper.logs()) > 0, `both workers sent (${sentBy(main.logs())} + ${sentBy(helper.logs())})`);
+      assert.ok(
+        sentBy(main.logs()) > 0 && sentBy(helper.logs()) > 0,
+        `both workers sent (${sentBy(main.logs())} + ${sentBy(helper.logs())})`,
+      );
     } finally {
       await helper.stop();
       await main.stop();

@@ -23,12 +23,29 @@ export function auditRoot(name: 'good' | 'bad', now = Date.now()): AuditRoot {
   const system = (user: string) => `${user}:*:${install}:0:99999:7:::`;
   const shadow =
     name === 'good'
-      ? [`root:${hash}:${today - 30}:0:99999:7:::`, system('daemon'), system('bin'), system('www-data'), `postfix:!:${install}::::::`, `shop:${hash}:${today - 100}:0:99999:7:::`]
-      : [`root:${hash}:${install}:0:99999:7:::`, system('daemon'), system('bin'), system('www-data'), `postfix:!:${install}::::::`, `shop:${hash}:${today - 100}:0:99999:7:::`, `deploy::${today - 20}:0:99999:7:::`, `toor:${hash}:${today - 5}:0:99999:7:::`];
+      ? [
+          `root:${hash}:${today - 30}:0:99999:7:::`,
+          system('daemon'),
+          system('bin'),
+          system('www-data'),
+          `postfix:!:${install}::::::`,
+          `shop:${hash}:${today - 100}:0:99999:7:::`,
+        ]
+      : [
+          `root:${hash}:${install}:0:99999:7:::`,
+          system('daemon'),
+          system('bin'),
+          system('www-data'),
+          `postfix:!:${install}::::::`,
+          `shop:${hash}:${today - 100}:0:99999:7:::`,
+          `deploy::${today - 20}:0:99999:7:::`,
+          `toor:${hash}:${today - 5}:0:99999:7:::`,
+        ];
   writeFileSync(join(dir, 'etc/shadow'), `${shadow.join('\n')}\n`, { mode: 0o640 });
   const signatures = new Date(name === 'good' ? now - DAY_MS / 2 : now - 30 * DAY_MS);
   utimesSync(join(dir, 'var/lib/clamav/daily.cld'), signatures, signatures);
   const lists = join(dir, 'var/lib/apt/lists');
-  for (const file of readdirSync(lists)) utimesSync(join(lists, file), new Date(now - DAY_MS / 4), new Date(now - DAY_MS / 4));
+  for (const file of readdirSync(lists))
+    utimesSync(join(lists, file), new Date(now - DAY_MS / 4), new Date(now - DAY_MS / 4));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -67,7 +67,9 @@ export const DIALECTS: readonly DialectCase[] = [
 ];
 
 /** Opens a fresh migrated database for a test; `cleanup` closes and drops it. */
-export async function migratedDatabase(dialect: DialectCase): Promise<{ database: Database; url: string; cleanup(): Promise<void> }> {
+export async function migratedDatabase(
+  dialect: DialectCase,
+): Promise<{ database: Database; url: string; cleanup(): Promise<void> }> {
   const fresh = await dialect.fresh();
   const database = openDatabase(fresh.url);
   await migrateToLatest(database);

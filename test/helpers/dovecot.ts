@@ -27,7 +27,8 @@ export async function startDovecot(): Promise<ImapServer> {
   const password = 'imap-test-password';
   const mail = join(dir, 'mail', user);
   for (const sub of ['new', 'cur', 'tmp']) mkdirSync(join(mail, sub), { recursive: true });
-  for (const path of [join(dir, 'mail'), mail, join(mail, 'new'), join(mail, 'cur'), join(mail, 'tmp')]) chownSync(path, NOBODY.uid, NOBODY.gid);
+  for (const path of [join(dir, 'mail'), mail, join(mail, 'new'), join(mail, 'cur'), join(mail, 'tmp')])
+    chownSync(path, NOBODY.uid, NOBODY.gid);
   writeFileSync(join(dir, 'passwd'), `${user}:{PLAIN}${password}:${NOBODY.uid}:${NOBODY.gid}::${mail}::\n`);
   writeFileSync(
     join(dir, 'dovecot.conf'),
@@ -50,7 +51,9 @@ export async function startDovecot(): Promise<ImapServer> {
       '',
     ].join('\n'),
   );
-  const child: ChildProcess = spawn('dovecot', ['-F', '-c', join(dir, 'dovecot.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn('dovecot', ['-F', '-c', join(dir, 'dovecot.conf')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (d) => (output += String(d)));
   child.stderr?.on('data', (d) => (output += String(d)));

@@ -18,7 +18,9 @@ export const DEFAULT_VALUES: FixtureValues = {
 };
 
 export function fixtureNames(): string[] {
-  return readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.eml')).sort();
+  return readdirSync(FIXTURE_DIR)
+    .filter((f) => f.endsWith('.eml'))
+    .sort();
 }
 
 /** A fixture with its placeholders filled, with CRLF line ends as on the wire. */

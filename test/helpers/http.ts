@@ -12,7 +12,11 @@ export async function request(url: string, init: RequestInit = {}): Promise<Http
   return { status: response.status, headers: response.headers, text, json: <T>() => JSON.parse(text) as T };
 }
 
-export function postForm(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<HttpResult> {
+export function postForm(
+  url: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
   return request(url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
@@ -21,10 +25,18 @@ export function postForm(url: string, fields: Record<string, string>, headers: R
 }
 
 export function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
-  return request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 /** The page text without markup, for assertions on what a person reads. */
 export function visibleText(html: string): string {
-  return html.replace(/<style[\s\S]*?<\/style>/g, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+  return html
+    .replace(/<style[\s\S]*?<\/style>/g, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

@@ -89,7 +89,12 @@ export async function startServer(
   const args = ['--import', TSX, CLI, 'serve', ...(options.workerOnly ? ['--worker-only'] : [])];
   const child = spawn(process.execPath, args, {
     cwd: instance.dir,
-    env: { ...instance.env, LISTWARDEN_PORT: String(port), LISTWARDEN_PUBLIC_URL: options.publicUrl ?? url, ...extraEnv },
+    env: {
+      ...instance.env,
+      LISTWARDEN_PORT: String(port),
+      LISTWARDEN_PUBLIC_URL: options.publicUrl ?? url,
+      ...extraEnv,
+    },
   });
   const ready = options.workerOnly ? 'listwarden worker is running' : 'listwarden is listening';
   let output = '';
@@ -137,7 +142,9 @@ export interface CapturedMail {
 export async function capturedMails(dir: string): Promise<CapturedMail[]> {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.eml')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.eml'))
+      .sort();
   } catch {
     return [];
   }
@@ -152,7 +159,12 @@ export async function capturedMails(dir: string): Promise<CapturedMail[]> {
 }
 
 /** Waits until `count` mails to `address` are captured, and returns them. */
-export async function waitForMails(dir: string, address: string, count = 1, timeoutMs = 10_000): Promise<CapturedMail[]> {
+export async function waitForMails(
+  dir: string,
+  address: string,
+  count = 1,
+  timeoutMs = 10_000,
+): Promise<CapturedMail[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const mails = (await capturedMails(dir)).filter((m) => m.to.toLowerCase() === address.toLowerCase());

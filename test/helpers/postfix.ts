@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { hasCommand, peerSkip, stopChild, waitForTcp } from './peers.js';
 import { freeTcpPort } from './ports.js';
 
-export const postfixSkip = peerSkip('Postfix', hasCommand('postfix') && hasCommand('postconf'), 'install the Debian package postfix');
+export const postfixSkip = peerSkip(
+  'Postfix',
+  hasCommand('postfix') && hasCommand('postconf'),
+  'install the Debian package postfix',
+);
 
 export interface PostfixServer {
   port: number;
@@ -74,7 +78,10 @@ export async function startPostfix(mainCf: readonly string[]): Promise<PostfixSe
     ].join('\n'),
   );
   writeFileSync(join(dir, 'conf', 'master.cf'), MASTER_CF(port));
-  const child: ChildProcess = spawn('postfix', ['-c', join(dir, 'conf'), 'start-fg'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn('postfix', ['-c', join(dir, 'conf'), 'start-fg'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (d) => (output += String(d)));
   child.stderr?.on('data', (d) => (output += String(d)));

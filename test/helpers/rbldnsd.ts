@@ -36,7 +36,17 @@ export async function startRbldnsd(zones: readonly ZoneData[]): Promise<RbldnsdS
   const port = await freeUdpPort();
   const child: ChildProcess = spawn(
     'rbldnsd',
-    ['-n', '-q', '-c', '0', '-t', '60', '-b', `127.0.0.1/${port}`, ...zones.map((z) => `${z.zone}:${z.type}:${file(z.zone)}`)],
+    [
+      '-n',
+      '-q',
+      '-c',
+      '0',
+      '-t',
+      '60',
+      '-b',
+      `127.0.0.1/${port}`,
+      ...zones.map((z) => `${z.zone}:${z.type}:${file(z.zone)}`),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

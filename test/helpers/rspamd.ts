@@ -44,7 +44,14 @@ export async function startRspamd(): Promise<RspamdServer> {
     const gid = Number(execFileSync('id', ['-g', '_rspamd'], { encoding: 'utf8' }).trim());
     for (const sub of ['', 'db', 'run']) chownSync(join(dir, sub), uid, gid);
   }
-  const args = ['-f', ...(asRoot ? ['-u', '_rspamd', '-g', '_rspamd'] : []), `--var=LOCAL_CONFDIR=${dir}`, `--var=DBDIR=${join(dir, 'db')}`, `--var=RUNDIR=${join(dir, 'run')}`, `--var=LOGDIR=${dir}`];
+  const args = [
+    '-f',
+    ...(asRoot ? ['-u', '_rspamd', '-g', '_rspamd'] : []),
+    `--var=LOCAL_CONFDIR=${dir}`,
+    `--var=DBDIR=${join(dir, 'db')}`,
+    `--var=RUNDIR=${join(dir, 'run')}`,
+    `--var=LOGDIR=${dir}`,
+  ];
   const child: ChildProcess = spawn('rspamd', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d) => (output += String(d)));

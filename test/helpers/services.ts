@@ -42,7 +42,11 @@ export async function servicesFor(dialect: DialectCase, env: Record<string, stri
 }
 
 /** Signs each person up to the list through the real form path and confirms them with their token. */
-export async function confirmedSignups(services: Services, list: { slug: string; id: number }, people: ReadonlyArray<{ email: string; name?: string }>): Promise<void> {
+export async function confirmedSignups(
+  services: Services,
+  list: { slug: string; id: number },
+  people: ReadonlyArray<{ email: string; name?: string }>,
+): Promise<void> {
   for (const person of people) {
     await services.signup({ list: list.slug, ...person }, FORM);
     const view = await services.subscribers.show(person.email);
@@ -50,4 +54,9 @@ export async function confirmedSignups(services: Services, list: { slug: string;
   }
 }
 
-export const FORM = { ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (test)', source: 'https://shop.test/newsletter', channel: 'form' as const };
+export const FORM = {
+  ip: '203.0.113.7',
+  userAgent: 'Mozilla/5.0 (test)',
+  source: 'https://shop.test/newsletter',
+  channel: 'form' as const,
+};

@@ -35,7 +35,18 @@ export async function startSpamd(): Promise<SpamdServer> {
   const dir = mkdtempSync(join(tmpdir(), 'lw-spamd-'));
   const child: ChildProcess = spawn(
     'spamd',
-    ['--listen', `127.0.0.1:${port}`, '--allowed-ips=127.0.0.1', '-L', '--nouser-config', '--syslog=stderr', '--max-children=2', '-u', 'nobody', `--pidfile=${join(dir, 'spamd.pid')}`],
+    [
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--allowed-ips=127.0.0.1',
+      '-L',
+      '--nouser-config',
+      '--syslog=stderr',
+      '--max-children=2',
+      '-u',
+      'nobody',
+      `--pidfile=${join(dir, 'spamd.pid')}`,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

@@ -26,7 +26,19 @@ describe('listwarden audit on fixture roots', () => {
     const { database, url, cleanup } = await migratedDatabase(sqlite);
     cleanupDb = cleanup;
     // The good root's mail log names one message Listwarden sent: it is in our outbox.
-    await enqueue(database.db, { kind: 'notification', listId: null, subscriberId: null, campaignId: null, messageId: '<GOOD-MESSAGE-ID-1@shop.example>', notBefore: Date.now(), payload: '{}' }, Date.now());
+    await enqueue(
+      database.db,
+      {
+        kind: 'notification',
+        listId: null,
+        subscriberId: null,
+        campaignId: null,
+        messageId: '<GOOD-MESSAGE-ID-1@shop.example>',
+        notBefore: Date.now(),
+        payload: '{}',
+      },
+      Date.now(),
+    );
     instance = newInstance(url, { LISTWARDEN_AUDIT_FOREIGN_LIMIT: '5' });
   });
   after(async () => {
@@ -41,18 +53,46 @@ describe('listwarden audit on fixture roots', () => {
     assert.equal(result.stderr, '', result.stderr);
     return { code: result.code, report: JSON.parse(result.stdout) as Report };
   };
-  const severityOf = (report: Report, id: string) => report.findings.find((f) => f.id === id)?.severity ?? (report.passed.some((p) => p.id === id) ? 'pass' : report.skipped.some((s) => s.id === id) ? 'skipped' : 'absent');
+  const severityOf = (report: Report, id: string) =>
+    report.findings.find((f) => f.id === id)?.severity ??
+    (report.passed.some((p) => p.id === id) ? 'pass' : report.skipped.some((s) => s.id === id) ? 'skipped' : 'absent');
 
   it('finds nothing on the good root: score 100, exit 0', async () => {
     const { code, report } = await audit(['--root', good.dir]);
     assert.deepEqual(report.findings, []);
     assert.equal(report.score, 100);
     assert.equal(code, 0);
-    for (const id of ['accounts.uid0', 'accounts.root-password-age', 'accounts.empty-password', 'ssh.permit-root-login', 'ssh.password-authentication', 'ssh.permit-empty-passwords', 'ssh.max-auth-tries', 'patches.security-updates', 'patches.unattended-upgrades', 'patches.reboot-required', 'patches.kernel', 'suites.fail2ban-ssh', 'suites.fail2ban-mail', 'suites.malware-scanner', 'suites.integrity', 'firewall.input-policy', 'firewall.outbound-25', 'postfix.mynetworks', 'postfix.relay-restrictions', 'postfix.vrfy', 'postfix.banner', 'abuse.foreign-mail']) {
+    for (const id of [
+      'accounts.uid0',
+      'accounts.root-password-age',
+      'accounts.empty-password',
+      'ssh.permit-root-login',
+      'ssh.password-authentication',
+      'ssh.permit-empty-passwords',
+      'ssh.max-auth-tries',
+      'patches.security-updates',
+      'patches.unattended-upgrades',
+      'patches.reboot-required',
+      'patches.kernel',
+      'suites.fail2ban-ssh',
+      'suites.fail2ban-mail',
+      'suites.malware-scanner',
+      'suites.integrity',
+      'firewall.input-policy',
+      'firewall.outbound-25',
+      'postfix.mynetworks',
+      'postfix.relay-restrictions',
+      'postfix.vrfy',
+      'postfix.banner',
+      'abuse.foreign-mail',
+    ]) {
       assert.equal(severityOf(report, id), 'pass', id);
     }
     // The drop-in read first wins over the main file's later PermitRootLogin yes; Match blocks are not global.
-    assert.match(report.passed.find((p) => p.id === 'ssh.permit-root-login')?.evidence ?? '', /PermitRootLogin no \(\/etc\/ssh\/sshd_config\.d\/10-hardening\.conf:1\)/);
+    assert.match(
+      report.passed.find((p) => p.id === 'ssh.permit-root-login')?.evidence ?? '',
+      /PermitRootLogin no \(\/etc\/ssh\/sshd_config\.d\/10-hardening\.conf:1\)/,
+    );
     assert.equal(severityOf(report, 'relay.open'), 'skipped');
   });
 
@@ -103,8 +143,14 @@ describe('listwarden audit on fixture roots', () => {
     const sshOnly = await audit(['--root', bad.dir, '--only', 'ssh']);
     assert.deepEqual([...new Set(sshOnly.report.findings.map((f) => f.id.split('.')[0]))], ['ssh']);
     assert.equal((await audit(['--root', bad.dir, '--only', 'ssh.max-auth-tries', '--fail-on', 'warning'])).code, 0);
-    assert.equal((await audit(['--root', bad.dir, '--only', 'patches.reboot-required', '--fail-on', 'warning'])).code, 2);
-    assert.equal((await audit(['--root', bad.dir, '--only', 'patches.reboot-required', '--fail-on', 'critical'])).code, 0);
+    assert.equal(
+      (await audit(['--root', bad.dir, '--only', 'patches.reboot-required', '--fail-on', 'warning'])).code,
+      2,
+    );
+    assert.equal(
+      (await audit(['--root', bad.dir, '--only', 'patches.reboot-required', '--fail-on', 'critical'])).code,
+      0,
+    );
     assert.equal((await audit(['--root', bad.dir, '--only', 'firewall', '--fail-on', 'critical'])).code, 0);
   });
 
@@ -116,9 +162,15 @@ describe('listwarden audit on fixture roots', () => {
     assert.equal(goodRun.code, 1);
     const badRun = await audit(['--root', bad.dir, '--mail-activity', '--only', 'mail']);
     assert.equal(severityOf(badRun.report, 'mail.php-script'), 'critical');
-    assert.match(badRun.report.findings.find((f) => f.id === 'mail.php-script')?.evidence ?? '', /33:wp-content\/uploads\/2024\/03\/cache\.php/);
+    assert.match(
+      badRun.report.findings.find((f) => f.id === 'mail.php-script')?.evidence ?? '',
+      /33:wp-content\/uploads\/2024\/03\/cache\.php/,
+    );
     assert.equal(severityOf(badRun.report, 'mail.foreign-messages'), 'critical');
-    assert.match(badRun.report.findings.find((f) => f.id === 'mail.foreign-messages')?.evidence ?? '', /31 of 32 messages.*uid 33/);
+    assert.match(
+      badRun.report.findings.find((f) => f.id === 'mail.foreign-messages')?.evidence ?? '',
+      /31 of 32 messages.*uid 33/,
+    );
     assert.match(badRun.report.findings.find((f) => f.id === 'mail.foreign-messages')?.fix ?? '', /postsuper -h ALL/);
     assert.equal(badRun.code, 3);
   });

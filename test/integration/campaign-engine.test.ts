@@ -18,8 +18,15 @@ for (const dialect of DIALECTS) {
       const s = t.services;
       const list = await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
       listId = list.id;
-      await confirmedSignups(s, list, Array.from({ length: 12 }, (_, i) => ({ email: `p${i}@example.test`, name: `P${i}` })));
-      await s.database.db.insertInto('suppressions').values({ email_hash: suppressionHash('p11@example.test'), reason: 'complaint', created_at: Date.now() }).execute();
+      await confirmedSignups(
+        s,
+        list,
+        Array.from({ length: 12 }, (_, i) => ({ email: `p${i}@example.test`, name: `P${i}` })),
+      );
+      await s.database.db
+        .insertInto('suppressions')
+        .values({ email_hash: suppressionHash('p11@example.test'), reason: 'complaint', created_at: Date.now() })
+        .execute();
       await s.worker.drain(); // the confirmation mails
     });
     after(() => t.cleanup());
@@ -88,7 +95,11 @@ for (const dialect of DIALECTS) {
       const t = await servicesFor(dialect, { LISTWARDEN_POSTAL_ADDRESS: 'Shop BV, Amsterdam', ...env });
       const s = t.services;
       const list = await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
-      await confirmedSignups(s, list, Array.from({ length: count }, (_, i) => ({ email: `w${i}@example.test` })));
+      await confirmedSignups(
+        s,
+        list,
+        Array.from({ length: count }, (_, i) => ({ email: `w${i}@example.test` })),
+      );
       await s.worker.drain();
       const { id } = await s.campaigns.create({ list: 'news', subject: 'Hi', html: HTML });
       assert.ok(await moveCampaign(s.database.db, id, ['draft'], 'running', Date.now()));
@@ -105,8 +116,15 @@ for (const dialect of DIALECTS) {
         assert.equal(view.sent, 5, 'day one of the warm-up: 5 messages');
         assert.equal(view.queued, 7);
         const tomorrow = (Math.floor(Date.now() / 86_400_000) + 1) * 86_400_000;
-        const held = await s.database.db.selectFrom('outbox').select(['next_attempt_at', 'last_error', 'attempts']).where('campaign_id', '=', id).where('status', '=', 'queued').execute();
-        assert.ok(held.every((r) => r.next_attempt_at === tomorrow && /warm-up/.test(r.last_error ?? '') && r.attempts === 0));
+        const held = await s.database.db
+          .selectFrom('outbox')
+          .select(['next_attempt_at', 'last_error', 'attempts'])
+          .where('campaign_id', '=', id)
+          .where('status', '=', 'queued')
+          .execute();
+        assert.ok(
+          held.every((r) => r.next_attempt_at === tomorrow && /warm-up/.test(r.last_error ?? '') && r.attempts === 0),
+        );
       } finally {
         await t.cleanup();
       }
@@ -120,7 +138,9 @@ for (const dialect of DIALECTS) {
         await s.worker.drain();
         const view = await s.campaigns.status(id);
         assert.equal(view.sent, 12);
-        const times = (await s.database.db.selectFrom('outbox').select('sent_at').where('campaign_id', '=', id).execute()).map((r) => Number(r.sent_at));
+        const times = (
+          await s.database.db.selectFrom('outbox').select('sent_at').where('campaign_id', '=', id).execute()
+        ).map((r) => Number(r.sent_at));
         // A burst of 4, then one every 250 ms: the last of 12 goes out no sooner than 2 s after the start.
         assert.ok(Math.max(...times) - started >= 1_900, `spread ${Math.max(...times) - started} ms`);
       } finally {

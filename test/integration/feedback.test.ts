@@ -47,7 +47,11 @@ for (const dialect of DIALECTS) {
       const s = t.services;
       const list = await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
       listId = list.id;
-      await confirmedSignups(s, list, Array.from({ length: count }, (_, i) => ({ email: `r${i}@example.net`, name: `R${i}` })));
+      await confirmedSignups(
+        s,
+        list,
+        Array.from({ length: count }, (_, i) => ({ email: `r${i}@example.net`, name: `R${i}` })),
+      );
       await s.worker.drain();
       campaignId = (await s.campaigns.create({ list: 'news', subject: 'Winter sale', html: HTML })).id;
       assert.ok(await moveCampaign(s.database.db, campaignId, ['draft'], 'running', Date.now()));
@@ -74,7 +78,10 @@ for (const dialect of DIALECTS) {
         const rcpt = `r${i}@example.net`;
         const ours = sent.get(rcpt);
         assert.ok(ours, rcpt);
-        const result = await s.feedback.ingest(Buffer.from(fixture(name, { RCPT: rcpt, VERP: ours.verp, MSGID: ours.messageId })), { channel: 'file' });
+        const result = await s.feedback.ingest(
+          Buffer.from(fixture(name, { RCPT: rcpt, VERP: ours.verp, MSGID: ours.messageId })),
+          { channel: 'file' },
+        );
         assert.equal(result.outcome, 'applied', `${name}: ${JSON.stringify(result)}`);
         const view = await s.subscribers.show(rcpt);
         assert.equal(view.subscriptions[0]?.status, status, name);
@@ -100,11 +107,19 @@ for (const dialect of DIALECTS) {
     it('finds the recipient by Message-ID, then by address, when the VERP is gone', async () => {
       const s = t.services;
       const a = `r${CASES.length}@example.net`;
-      const byMessageId = fixture('yahoo-cfl.eml', { RCPT: a, VERP: 'bounces@shop.test', MSGID: sent.get(a)!.messageId });
+      const byMessageId = fixture('yahoo-cfl.eml', {
+        RCPT: a,
+        VERP: 'bounces@shop.test',
+        MSGID: sent.get(a)!.messageId,
+      });
       assert.equal((await s.feedback.ingest(Buffer.from(byMessageId), { channel: 'api' })).outcome, 'applied');
       assert.equal((await s.subscribers.show(a)).subscriptions[0]?.status, 'unsubscribed');
       const b = `r${CASES.length + 1}@example.net`;
-      const byAddress = fixture('postfix-dsn.eml', { RCPT: b, VERP: 'bounces@shop.test', MSGID: 'not-ours@elsewhere.example' });
+      const byAddress = fixture('postfix-dsn.eml', {
+        RCPT: b,
+        VERP: 'bounces@shop.test',
+        MSGID: 'not-ours@elsewhere.example',
+      });
       assert.equal((await s.feedback.ingest(Buffer.from(byAddress), { channel: 'api' })).outcome, 'applied');
       assert.equal((await s.subscribers.show(b)).subscriptions[0]?.status, 'bounced');
     });
@@ -123,10 +138,17 @@ for (const dialect of DIALECTS) {
       const s = t.services;
       const d = `r${CASES.length + 3}@example.net`;
       for (let n = 1; n <= 3; n++) {
-        const raw = fixture('exim-quota.eml', { RCPT: d, VERP: sent.get(d)!.verp, MSGID: sent.get(d)!.messageId }).replace('E1qA7Zk-0007Xo-2b', `soft-${n}`);
+        const raw = fixture('exim-quota.eml', {
+          RCPT: d,
+          VERP: sent.get(d)!.verp,
+          MSGID: sent.get(d)!.messageId,
+        }).replace('E1qA7Zk-0007Xo-2b', `soft-${n}`);
         const result = await s.feedback.ingest(Buffer.from(raw), { channel: 'file' });
         assert.ok(result.outcome === 'applied' && result.kind === 'soft_bounce');
-        assert.match(result.action, n < 3 ? new RegExp(`soft bounce ${n} of 3`) : /suppressed after 3 soft bounces in 14 days/);
+        assert.match(
+          result.action,
+          n < 3 ? new RegExp(`soft bounce ${n} of 3`) : /suppressed after 3 soft bounces in 14 days/,
+        );
       }
       const view = await s.subscribers.show(d);
       assert.equal(view.suppressed?.reason, 'soft_bounces');
@@ -136,7 +158,11 @@ for (const dialect of DIALECTS) {
     it('records a 5xx from our own SMTP session as a hard bounce', async () => {
       const s = t.services;
       const e = `r${CASES.length + 4}@example.net`;
-      const row = await s.database.db.selectFrom('outbox').selectAll().where('message_id', '=', `<${sent.get(e)!.messageId}>`).executeTakeFirstOrThrow();
+      const row = await s.database.db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('message_id', '=', `<${sent.get(e)!.messageId}>`)
+        .executeTakeFirstOrThrow();
       await s.feedback.sessionRejection(row, '550 5.1.1 <r@example.net>: Recipient address rejected: User unknown');
       const view = await s.subscribers.show(e);
       assert.equal(view.subscriptions[0]?.status, 'bounced');
@@ -148,7 +174,11 @@ for (const dialect of DIALECTS) {
       const raw = Buffer.from('From: someone@example.org\r\nSubject: hello\r\n\r\nNot a report at all.\r\n');
       const result = await s.feedback.ingest(raw, { channel: 'api' });
       assert.equal(result.outcome, 'quarantined');
-      const row = await s.database.db.selectFrom('feedback_quarantine').selectAll().where('id', '=', result.outcome === 'quarantined' ? result.quarantineId : 0).executeTakeFirstOrThrow();
+      const row = await s.database.db
+        .selectFrom('feedback_quarantine')
+        .selectAll()
+        .where('id', '=', result.outcome === 'quarantined' ? result.quarantineId : 0)
+        .executeTakeFirstOrThrow();
       assert.match(row.reason, /not a bounce, a complaint or an automatic reply/);
       assert.equal(Buffer.from(row.raw).toString(), raw.toString(), 'the message is kept byte for byte');
     });
@@ -167,7 +197,10 @@ for (const dialect of DIALECTS) {
       // Judge this campaign with a low bar: 1 complaint in ~22 deliveries is far above 0.1%.
       Object.assign(s.config.guard, { minDeliveries: 5 });
       const f = `r${CASES.length + 5}@example.net`;
-      const raw = fixture('arf.eml', { RCPT: f, VERP: sent.get(f)!.verp, MSGID: sent.get(f)!.messageId }).replace('fbl.8f3e2b1c', 'fbl.second');
+      const raw = fixture('arf.eml', { RCPT: f, VERP: sent.get(f)!.verp, MSGID: sent.get(f)!.messageId }).replace(
+        'fbl.8f3e2b1c',
+        'fbl.second',
+      );
       const before = await s.campaigns.status(campaignId);
       assert.equal(before.status, 'running');
       await s.feedback.ingest(Buffer.from(raw), { channel: 'smtp' });
@@ -176,7 +209,11 @@ for (const dialect of DIALECTS) {
       const stopped = await s.campaigns.status(campaignId);
       assert.equal(stopped.status, 'stopped_by_guard');
       assert.match(stopped.stopReason ?? '', /complaint rate .* is above the limit of 0\.1%/);
-      const alert = await s.database.db.selectFrom('outbox').selectAll().where('kind', '=', 'notification').executeTakeFirstOrThrow();
+      const alert = await s.database.db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('kind', '=', 'notification')
+        .executeTakeFirstOrThrow();
       assert.match(alert.payload ?? '', /owner@shop\.test/);
       await s.worker.drain();
       const mails = await capturedMails(t.captureDir);

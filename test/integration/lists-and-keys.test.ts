@@ -13,7 +13,12 @@ for (const dialect of DIALECTS) {
 
     it('creates a list with consent text version 1 and versions later changes', async () => {
       const s = t.services;
-      const list = await s.lists.create({ slug: 'news', name: 'Shop News', from: '"Shop News" <News@Shop.test>', allowedOrigins: 'https://shop.test, http://localhost:3000' });
+      const list = await s.lists.create({
+        slug: 'news',
+        name: 'Shop News',
+        from: '"Shop News" <News@Shop.test>',
+        allowedOrigins: 'https://shop.test, http://localhost:3000',
+      });
       assert.equal(list.fromAddress, 'News@shop.test');
       assert.equal(list.fromName, 'Shop News');
       assert.deepEqual(list.allowedOrigins, ['https://shop.test', 'http://localhost:3000']);
@@ -24,16 +29,33 @@ for (const dialect of DIALECTS) {
       const same = await s.lists.update('news', { consentText: 'A different and longer wording.' });
       assert.equal(same.consentText.version, 2, 'the same text is not a new version');
       const all = await s.lists.list();
-      assert.deepEqual(all.map((l) => l.slug), ['news']);
+      assert.deepEqual(
+        all.map((l) => l.slug),
+        ['news'],
+      );
     });
 
     it('refuses duplicates and bad fields with sentences', async () => {
       const s = t.services;
-      await assert.rejects(s.lists.create({ slug: 'news', name: 'x', from: 'a@shop.test' }), { code: 'conflict', message: /already exists/ });
-      await assert.rejects(s.lists.create({ slug: 'Bad Slug', name: 'x', from: 'a@shop.test' }), { code: 'invalid_input', message: /slug/ });
-      await assert.rejects(s.lists.create({ slug: 'ok', name: 'x', from: 'a@shop.test\r\nBcc: victim@x.test' }), { code: 'invalid_input' });
-      await assert.rejects(s.lists.create({ slug: 'ok', name: 'x', from: 'a@shop.test', allowedOrigins: 'https://shop.test/path' }), { code: 'invalid_input', message: /origin/ });
-      await assert.rejects(s.lists.create({ slug: 'ok', name: 'x', from: 'a@shop.test', consentText: 'short' }), { code: 'invalid_input', message: /consent text/ });
+      await assert.rejects(s.lists.create({ slug: 'news', name: 'x', from: 'a@shop.test' }), {
+        code: 'conflict',
+        message: /already exists/,
+      });
+      await assert.rejects(s.lists.create({ slug: 'Bad Slug', name: 'x', from: 'a@shop.test' }), {
+        code: 'invalid_input',
+        message: /slug/,
+      });
+      await assert.rejects(s.lists.create({ slug: 'ok', name: 'x', from: 'a@shop.test\r\nBcc: victim@x.test' }), {
+        code: 'invalid_input',
+      });
+      await assert.rejects(
+        s.lists.create({ slug: 'ok', name: 'x', from: 'a@shop.test', allowedOrigins: 'https://shop.test/path' }),
+        { code: 'invalid_input', message: /origin/ },
+      );
+      await assert.rejects(s.lists.create({ slug: 'ok', name: 'x', from: 'a@shop.test', consentText: 'short' }), {
+        code: 'invalid_input',
+        message: /consent text/,
+      });
       await assert.rejects(s.lists.show('nope'), { code: 'not_found' });
     });
 

@@ -12,7 +12,19 @@ import { startSmtpReceiver } from '../helpers/smtp-receiver.js';
 async function queue(database: Database, count: number, now: number): Promise<number[]> {
   const ids: number[] = [];
   for (let i = 0; i < count; i++) {
-    ids.push(await enqueue(database.db, { kind: 'notification', listId: null, subscriberId: null, messageId: newMessageId('shop.test'), notBefore: now + i }, now));
+    ids.push(
+      await enqueue(
+        database.db,
+        {
+          kind: 'notification',
+          listId: null,
+          subscriberId: null,
+          messageId: newMessageId('shop.test'),
+          notBefore: now + i,
+        },
+        now,
+      ),
+    );
   }
   return ids;
 }
@@ -29,26 +41,85 @@ for (const dialect of DIALECTS) {
       const { database } = ctx;
       const now = 1_000_000;
       const ids = await queue(database, 6, now);
-      await enqueue(database.db, { kind: 'notification', listId: null, subscriberId: null, messageId: newMessageId('shop.test'), notBefore: now + 10_000 }, now);
+      await enqueue(
+        database.db,
+        {
+          kind: 'notification',
+          listId: null,
+          subscriberId: null,
+          messageId: newMessageId('shop.test'),
+          notBefore: now + 10_000,
+        },
+        now,
+      );
 
-      const a = await claimDue(database.db, database.dialect, { workerId: 'A', now: now + 100, leaseMs: 1000, limit: 4 });
-      assert.deepEqual(a.map((r) => r.id), ids.slice(0, 4));
+      const a = await claimDue(database.db, database.dialect, {
+        workerId: 'A',
+        now: now + 100,
+        leaseMs: 1000,
+        limit: 4,
+      });
+      assert.deepEqual(
+        a.map((r) => r.id),
+        ids.slice(0, 4),
+      );
       assert.ok(a.every((r) => r.status === 'sending' && r.attempts === 1 && r.leased_by === 'A'));
-      const b = await claimDue(database.db, database.dialect, { workerId: 'B', now: now + 100, leaseMs: 1000, limit: 10 });
-      assert.deepEqual(b.map((r) => r.id), ids.slice(4), 'the future row is not due and A\'s rows are leased');
+      const b = await claimDue(database.db, database.dialect, {
+        workerId: 'B',
+        now: now + 100,
+        leaseMs: 1000,
+        limit: 10,
+      });
+      assert.deepEqual(
+        b.map((r) => r.id),
+        ids.slice(4),
+        "the future row is not due and A's rows are leased",
+      );
 
       assert.equal(await settle(database.db, a[0]!.id, 'A', { status: 'sent', response: '250 ok' }, now + 200), true);
       // A dies; after its lease ends C takes over the rest of A's rows.
-      const c = await claimDue(database.db, database.dialect, { workerId: 'C', now: now + 5000, leaseMs: 1000, limit: 10 });
-      assert.deepEqual(c.map((r) => r.id).sort((x, y) => x - y), [...ids.slice(1, 4), ...ids.slice(4)]);
-      assert.ok(c.every((r) => r.attempts === 2), 'a crash mid-send counts as an attempt');
-      assert.equal(await settle(database.db, a[1]!.id, 'A', { status: 'sent', response: 'late' }, now + 5001), false, 'A lost its lease');
+      const c = await claimDue(database.db, database.dialect, {
+        workerId: 'C',
+        now: now + 5000,
+        leaseMs: 1000,
+        limit: 10,
+      });
+      assert.deepEqual(
+        c.map((r) => r.id).sort((x, y) => x - y),
+        [...ids.slice(1, 4), ...ids.slice(4)],
+      );
+      assert.ok(
+        c.every((r) => r.attempts === 2),
+        'a crash mid-send counts as an attempt',
+      );
+      assert.equal(
+        await settle(database.db, a[1]!.id, 'A', { status: 'sent', response: 'late' }, now + 5001),
+        false,
+        'A lost its lease',
+      );
 
-      await release(database.db, c.map((r) => r.id), 'C', now + 5002);
-      const again = await claimDue(database.db, database.dialect, { workerId: 'D', now: now + 5003, leaseMs: 1000, limit: 10 });
+      await release(
+        database.db,
+        c.map((r) => r.id),
+        'C',
+        now + 5002,
+      );
+      const again = await claimDue(database.db, database.dialect, {
+        workerId: 'D',
+        now: now + 5003,
+        leaseMs: 1000,
+        limit: 10,
+      });
       assert.equal(again.length, c.length);
-      assert.ok(again.every((r) => r.attempts === 2), 'release undid the attempt count');
-      const sentRow = await database.db.selectFrom('outbox').selectAll().where('id', '=', a[0]!.id).executeTakeFirstOrThrow();
+      assert.ok(
+        again.every((r) => r.attempts === 2),
+        'release undid the attempt count',
+      );
+      const sentRow = await database.db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('id', '=', a[0]!.id)
+        .executeTakeFirstOrThrow();
       assert.equal(sentRow.status, 'sent');
       assert.equal(sentRow.response, '250 ok');
     });
@@ -61,7 +132,12 @@ for (const dialect of DIALECTS) {
         ['W1', 'W2', 'W3', 'W4'].map(async (worker) => {
           const got: number[] = [];
           for (;;) {
-            const rows = await claimDue(database.db, database.dialect, { workerId: worker, now: now + 1000, leaseMs: 60_000, limit: 7 });
+            const rows = await claimDue(database.db, database.dialect, {
+              workerId: worker,
+              now: now + 1000,
+              leaseMs: 60_000,
+              limit: 7,
+            });
             if (rows.length === 0) return got;
             got.push(...rows.map((r) => r.id));
           }
@@ -85,13 +161,53 @@ for (const dialect of DIALECTS) {
       const now = 3_000_000;
       const backlog: number[] = [];
       for (let i = 0; i < 250; i++) {
-        backlog.push(await enqueue(database.db, { kind: 'campaign', campaignId: 77, listId: null, subscriberId: null, messageId: newMessageId('shop.test'), notBefore: now + i }, now));
+        backlog.push(
+          await enqueue(
+            database.db,
+            {
+              kind: 'campaign',
+              campaignId: 77,
+              listId: null,
+              subscriberId: null,
+              messageId: newMessageId('shop.test'),
+              notBefore: now + i,
+            },
+            now,
+          ),
+        );
       }
-      const confirmation = await enqueue(database.db, { kind: 'confirmation', listId: null, subscriberId: null, messageId: newMessageId('shop.test'), notBefore: now + 500 }, now);
-      const first = await claimDue(database.db, database.dialect, { workerId: 'T', now: now + 1000, leaseMs: 60_000, limit: 10 });
-      assert.deepEqual(first.map((r) => r.id), [confirmation, ...backlog.slice(0, 9)], 'the confirmation first, then the campaign in due order');
-      const rest = await claimDue(database.db, database.dialect, { workerId: 'T', now: now + 1000, leaseMs: 60_000, limit: 1000 });
-      assert.deepEqual(rest.map((r) => r.id), backlog.slice(9));
+      const confirmation = await enqueue(
+        database.db,
+        {
+          kind: 'confirmation',
+          listId: null,
+          subscriberId: null,
+          messageId: newMessageId('shop.test'),
+          notBefore: now + 500,
+        },
+        now,
+      );
+      const first = await claimDue(database.db, database.dialect, {
+        workerId: 'T',
+        now: now + 1000,
+        leaseMs: 60_000,
+        limit: 10,
+      });
+      assert.deepEqual(
+        first.map((r) => r.id),
+        [confirmation, ...backlog.slice(0, 9)],
+        'the confirmation first, then the campaign in due order',
+      );
+      const rest = await claimDue(database.db, database.dialect, {
+        workerId: 'T',
+        now: now + 1000,
+        leaseMs: 60_000,
+        limit: 1000,
+      });
+      assert.deepEqual(
+        rest.map((r) => r.id),
+        backlog.slice(9),
+      );
     });
   });
 
@@ -111,8 +227,18 @@ for (const dialect of DIALECTS) {
         }
         const before = Date.now();
         assert.equal(await s.worker.drain(), 3);
-        const rows = await s.database.db.selectFrom('outbox').innerJoin('subscribers', 'subscribers.id', 'outbox.subscriber_id')
-          .select(['subscribers.email', 'outbox.status', 'outbox.attempts', 'outbox.next_attempt_at', 'outbox.last_error', 'outbox.response', 'outbox.message_id'])
+        const rows = await s.database.db
+          .selectFrom('outbox')
+          .innerJoin('subscribers', 'subscribers.id', 'outbox.subscriber_id')
+          .select([
+            'subscribers.email',
+            'outbox.status',
+            'outbox.attempts',
+            'outbox.next_attempt_at',
+            'outbox.last_error',
+            'outbox.response',
+            'outbox.message_id',
+          ])
           .execute();
         const by = Object.fromEntries(rows.map((r) => [r.email, r]));
         assert.equal(by['ok@example.test']!.status, 'sent');
@@ -128,7 +254,11 @@ for (const dialect of DIALECTS) {
         assert.ok(receiver.received[0]!.raw.includes(`Message-ID: ${by['ok@example.test']!.message_id}`));
 
         // The deferred one goes when its time comes, with the same Message-ID; the bounce never again.
-        await s.database.db.updateTable('outbox').set({ next_attempt_at: 0 }).where('status', '=', 'deferred').execute();
+        await s.database.db
+          .updateTable('outbox')
+          .set({ next_attempt_at: 0 })
+          .where('status', '=', 'deferred')
+          .execute();
         assert.equal(await s.worker.drain(), 1);
         assert.equal(receiver.received.length, 2);
         assert.ok(receiver.received[1]!.raw.includes(`Message-ID: ${by['busy@example.test']!.message_id}`));

@@ -9,7 +9,12 @@ for (const dialect of DIALECTS) {
     let t: TestServices;
     before(async () => {
       t = await servicesFor(dialect);
-      await t.services.lists.create({ slug: 'news', name: 'Shop News', from: 'Shop News <news@shop.test>', consentText: 'Yes, mail me the offers of Shop News.' });
+      await t.services.lists.create({
+        slug: 'news',
+        name: 'Shop News',
+        from: 'Shop News <news@shop.test>',
+        consentText: 'Yes, mail me the offers of Shop News.',
+      });
     });
     after(() => t.cleanup());
 
@@ -20,7 +25,10 @@ for (const dialect of DIALECTS) {
       assert.equal(result.confirmationMail, 'queued');
       const view = await s.subscribers.show('ann@example.test');
       assert.equal(view.email, 'Ann@example.test');
-      assert.deepEqual(view.subscriptions.map((x) => [x.list, x.status]), [['news', 'pending']]);
+      assert.deepEqual(
+        view.subscriptions.map((x) => [x.list, x.status]),
+        [['news', 'pending']],
+      );
       assert.equal(view.events.length, 1);
       const signup = view.events[0]!;
       assert.equal(signup.type, 'signup');
@@ -38,7 +46,11 @@ for (const dialect of DIALECTS) {
       const mails = await capturedMails(t.captureDir);
       assert.equal(mails.length, 1);
       assert.equal(mails[0]!.to, 'Ann@example.test');
-      assert.match(mails[0]!.returnPath, /^bounces\+[a-z2-7]{26}@shop\.test$/, 'a VERP return path names the outbox row');
+      assert.match(
+        mails[0]!.returnPath,
+        /^bounces\+[a-z2-7]{26}@shop\.test$/,
+        'a VERP return path names the outbox row',
+      );
       assert.match(mails[0]!.parsed.text ?? '', /https:\/\/mail\.shop\.test\/c\/[A-Za-z0-9_-]{43}/);
       assert.ok(mails[0]!.parsed.html, 'has an HTML part');
       const events = (await s.subscribers.show('ann@example.test')).events.map((e) => e.type);
@@ -57,7 +69,11 @@ for (const dialect of DIALECTS) {
       const list = await s.lists.requireList('news');
       const token = s.tokens.sign('confirm', view.id, list.id);
       assert.equal((await s.confirm.inspect(token)).state, 'valid');
-      assert.equal((await s.subscribers.show('ann@example.test')).subscriptions[0]!.status, 'pending', 'inspect changes nothing');
+      assert.equal(
+        (await s.subscribers.show('ann@example.test')).subscriptions[0]!.status,
+        'pending',
+        'inspect changes nothing',
+      );
       const first = await s.confirm.confirm(token, { ...FORM, ip: '198.51.100.9' });
       assert.equal(first.alreadyConfirmed, false);
       const second = await s.confirm.confirm(token, FORM);
@@ -85,15 +101,28 @@ for (const dialect of DIALECTS) {
       assert.equal((await s.confirm.inspect('A'.repeat(43))).state, 'invalid');
       await assert.rejects(s.confirm.confirm('nonsense', FORM), { code: 'not_found' });
       const unsubscribeToken = s.tokens.sign('unsubscribe', view.id, list.id);
-      assert.equal((await s.confirm.inspect(unsubscribeToken)).state, 'invalid', 'a token of another purpose does not confirm');
+      assert.equal(
+        (await s.confirm.inspect(unsubscribeToken)).state,
+        'invalid',
+        'a token of another purpose does not confirm',
+      );
       assert.equal((await s.subscribers.show('bob@example.test')).subscriptions[0]!.status, 'pending');
     });
 
     it('rejects invalid input with a sentence and stores nothing', async () => {
       const s = t.services;
-      await assert.rejects(s.signup({ list: 'news', email: 'no-at-sign' }, FORM), { code: 'invalid_input', message: /needs an @/ });
-      await assert.rejects(s.signup({ list: 'news', email: 'x@example.test', name: 'a\nb' }, FORM), { code: 'invalid_input', message: /line breaks/ });
-      await assert.rejects(s.signup({ list: 'news', email: 'x@example.test', attributes: [1, 2] }, FORM), { code: 'invalid_input', message: /object/ });
+      await assert.rejects(s.signup({ list: 'news', email: 'no-at-sign' }, FORM), {
+        code: 'invalid_input',
+        message: /needs an @/,
+      });
+      await assert.rejects(s.signup({ list: 'news', email: 'x@example.test', name: 'a\nb' }, FORM), {
+        code: 'invalid_input',
+        message: /line breaks/,
+      });
+      await assert.rejects(s.signup({ list: 'news', email: 'x@example.test', attributes: [1, 2] }, FORM), {
+        code: 'invalid_input',
+        message: /object/,
+      });
       await assert.rejects(s.signup({ list: 'missing', email: 'x@example.test' }, FORM), { code: 'not_found' });
       await assert.rejects(s.subscribers.show('x@example.test'), { code: 'not_found' });
     });

@@ -27,11 +27,19 @@ async function server(options: Record<string, unknown>, rcpt?: (address: string)
       }
       cb();
     },
-    onData(stream: NodeJS.ReadableStream, session: { envelope: { mailFrom: { address: string }; rcptTo: Array<{ address: string }> } }, cb: (error?: Error | null, message?: string) => void) {
+    onData(
+      stream: NodeJS.ReadableStream,
+      session: { envelope: { mailFrom: { address: string }; rcptTo: Array<{ address: string }> } },
+      cb: (error?: Error | null, message?: string) => void,
+    ) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        got.push({ from: session.envelope.mailFrom.address, to: session.envelope.rcptTo.map((r) => r.address), data: Buffer.concat(chunks).toString('latin1') });
+        got.push({
+          from: session.envelope.mailFrom.address,
+          to: session.envelope.rcptTo.map((r) => r.address),
+          data: Buffer.concat(chunks).toString('latin1'),
+        });
         cb(null, `queued as Q${got.length}`);
       });
     },
@@ -41,7 +49,8 @@ async function server(options: Record<string, unknown>, rcpt?: (address: string)
   return { got, port, close: () => new Promise<void>((r) => srv.close(() => r())) };
 }
 
-const message = (body: string) => Buffer.from(`From: a@shop.test\r\nTo: b@example.test\r\nSubject: t\r\n\r\n${body}`, 'latin1');
+const message = (body: string) =>
+  Buffer.from(`From: a@shop.test\r\nTo: b@example.test\r\nSubject: t\r\n\r\n${body}`, 'latin1');
 
 describe('bulk SMTP client against a real SMTP server', () => {
   const closers: Array<() => Promise<unknown>> = [];
@@ -55,22 +64,43 @@ describe('bulk SMTP client against a real SMTP server', () => {
     const t = createBulkSmtpTransport(`smtp://127.0.0.1:${s.port}`, { connections: 2 });
     closers.push(() => t.close());
     const body = '.starts with a dot\r\nmiddle\r\n.. two dots\r\nend';
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => t.send({ envelopeFrom: 'bounce@shop.test', envelopeTo: `r${i}@example.test`, messageId: `<${i}@x>`, raw: message(body) })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        t.send({
+          envelopeFrom: 'bounce@shop.test',
+          envelopeTo: `r${i}@example.test`,
+          messageId: `<${i}@x>`,
+          raw: message(body),
+        }),
+      ),
+    );
     assert.ok(results.every((r) => /^250 .*queued as Q\d+/.test(r.response)));
     assert.equal(s.got.length, 20);
     assert.equal(s.got[0]!.from, 'bounce@shop.test');
-    assert.ok(s.got.every((g) => g.data.endsWith(`\r\n\r\n${body}\r\n`) || g.data.endsWith(`\r\n\r\n${body}`)), s.got[0]!.data);
+    assert.ok(
+      s.got.every((g) => g.data.endsWith(`\r\n\r\n${body}\r\n`) || g.data.endsWith(`\r\n\r\n${body}`)),
+      s.got[0]!.data,
+    );
     assert.deepEqual(new Set(s.got.map((g) => g.to[0])).size, 20);
   });
 
   it('reports 5xx as permanent and 4xx as temporary, and the connection stays usable', async () => {
-    const s = await server({ disabledCommands: ['STARTTLS', 'AUTH'] }, (a) => (a.startsWith('gone') ? 550 : a.startsWith('later') ? 451 : undefined));
+    const s = await server({ disabledCommands: ['STARTTLS', 'AUTH'] }, (a) =>
+      a.startsWith('gone') ? 550 : a.startsWith('later') ? 451 : undefined,
+    );
     closers.push(s.close);
     const t = createBulkSmtpTransport(`smtp://127.0.0.1:${s.port}`, { connections: 1 });
     closers.push(() => t.close());
-    const send = (to: string) => t.send({ envelopeFrom: 'b@shop.test', envelopeTo: to, messageId: '<x@y>', raw: message('hi') });
-    await assert.rejects(send('gone@example.test'), (e: unknown) => e instanceof DeliveryError && e.permanent && e.responseCode === 550);
-    await assert.rejects(send('later@example.test'), (e: unknown) => e instanceof DeliveryError && !e.permanent && e.responseCode === 451);
+    const send = (to: string) =>
+      t.send({ envelopeFrom: 'b@shop.test', envelopeTo: to, messageId: '<x@y>', raw: message('hi') });
+    await assert.rejects(
+      send('gone@example.test'),
+      (e: unknown) => e instanceof DeliveryError && e.permanent && e.responseCode === 550,
+    );
+    await assert.rejects(
+      send('later@example.test'),
+      (e: unknown) => e instanceof DeliveryError && !e.permanent && e.responseCode === 451,
+    );
     assert.match((await send('ok@example.test')).response, /^250/);
     assert.equal(s.got.length, 1);
   });
@@ -85,7 +115,17 @@ describe('bulk SMTP client against a real SMTP server', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lw-tls-'));
     writeFileSync(join(dir, 'key.pem'), key);
     // A self-signed certificate made by the real openssl for the STARTTLS upgrade.
-    const cert = execFileSync('openssl', ['req', '-x509', '-key', join(dir, 'key.pem'), '-subj', '/CN=localhost', '-days', '1', '-batch']).toString();
+    const cert = execFileSync('openssl', [
+      'req',
+      '-x509',
+      '-key',
+      join(dir, 'key.pem'),
+      '-subj',
+      '/CN=localhost',
+      '-days',
+      '1',
+      '-batch',
+    ]).toString();
     rmSync(dir, { recursive: true, force: true });
     let authed = '';
     const s = await server({
@@ -93,7 +133,11 @@ describe('bulk SMTP client against a real SMTP server', () => {
       key,
       cert,
       authMethods: ['PLAIN'],
-      onAuth(auth: { username: string; password: string }, _s: unknown, cb: (e: Error | null, r?: { user: string }) => void) {
+      onAuth(
+        auth: { username: string; password: string },
+        _s: unknown,
+        cb: (e: Error | null, r?: { user: string }) => void,
+      ) {
         authed = `${auth.username}:${auth.password}`;
         cb(null, { user: auth.username });
       },
@@ -101,7 +145,12 @@ describe('bulk SMTP client against a real SMTP server', () => {
     closers.push(s.close);
     const t = createBulkSmtpTransport(`smtp://mailer:s%40cret@127.0.0.1:${s.port}?tls=insecure`, { connections: 1 });
     closers.push(() => t.close());
-    const r = await t.send({ envelopeFrom: 'b@shop.test', envelopeTo: 'c@example.test', messageId: '<x@y>', raw: message('tls') });
+    const r = await t.send({
+      envelopeFrom: 'b@shop.test',
+      envelopeTo: 'c@example.test',
+      messageId: '<x@y>',
+      raw: message('tls'),
+    });
     assert.match(r.response, /^250/);
     assert.equal(authed, 'mailer:s@cret');
     assert.equal(s.got.length, 1);
@@ -111,7 +160,10 @@ describe('bulk SMTP client against a real SMTP server', () => {
     const s = await server({});
     await s.close();
     const t = createBulkSmtpTransport(`smtp://127.0.0.1:${s.port}`);
-    await assert.rejects(t.send({ envelopeFrom: 'b@shop.test', envelopeTo: 'c@example.test', messageId: '<x@y>', raw: message('x') }), (e: unknown) => e instanceof DeliveryError && !e.permanent);
+    await assert.rejects(
+      t.send({ envelopeFrom: 'b@shop.test', envelopeTo: 'c@example.test', messageId: '<x@y>', raw: message('x') }),
+      (e: unknown) => e instanceof DeliveryError && !e.permanent,
+    );
   });
 
   it('dot-stuffs lines that start with a dot', () => {

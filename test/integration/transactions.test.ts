@@ -15,23 +15,33 @@ for (const dialect of DIALECTS) {
       const results = await Promise.allSettled(
         Array.from({ length: 50 }, (_, i) =>
           database.transaction(async (trx) => {
-            await trx.insertInto('settings').values({ key: `k${i}`, value: String(i) }).execute();
+            await trx
+              .insertInto('settings')
+              .values({ key: `k${i}`, value: String(i) })
+              .execute();
             if (i % 10 === 3) {
-              await trx.insertInto('settings').values({ key: `k${i}-extra`, value: 'x' }).execute();
+              await trx
+                .insertInto('settings')
+                .values({ key: `k${i}-extra`, value: 'x' })
+                .execute();
               throw new Error(`unit ${i} fails`);
             }
             return i;
           }),
         ),
       );
-      const failed = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason.message));
+      const failed = results
+        .filter((r) => r.status === 'rejected')
+        .map((r) => String((r as PromiseRejectedResult).reason.message));
       assert.deepEqual(failed, ['unit 3 fails', 'unit 13 fails', 'unit 23 fails', 'unit 33 fails', 'unit 43 fails']);
       const rows = await database.db.selectFrom('settings').select('key').execute();
       const keys = new Set(rows.map((r) => r.key));
       assert.equal(keys.size, 45);
       for (let i = 0; i < 50; i++) assert.equal(keys.has(`k${i}`), i % 10 !== 3, `k${i}`);
       assert.ok(![...keys].some((k) => k.endsWith('-extra')), 'a failing unit leaves nothing behind');
-      const values = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<number>).value);
+      const values = results
+        .filter((r) => r.status === 'fulfilled')
+        .map((r) => (r as PromiseFulfilledResult<number>).value);
       assert.equal(values.length, 45);
     });
 

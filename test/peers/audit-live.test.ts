@@ -28,9 +28,20 @@ describe('open relay probe against a real Postfix', { skip: postfixSkip }, () =>
   before(async () => {
     [open, closed, noXclient] = await Promise.all([
       // The classic mistake: everyone is "my network".
-      startPostfix(['mynetworks = 0.0.0.0/0', 'smtpd_authorized_xclient_hosts = 127.0.0.1', 'smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination']),
-      startPostfix(['mynetworks = 127.0.0.0/8', 'smtpd_authorized_xclient_hosts = 127.0.0.1', 'smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination']),
-      startPostfix(['mynetworks = 127.0.0.0/8', 'smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination']),
+      startPostfix([
+        'mynetworks = 0.0.0.0/0',
+        'smtpd_authorized_xclient_hosts = 127.0.0.1',
+        'smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination',
+      ]),
+      startPostfix([
+        'mynetworks = 127.0.0.0/8',
+        'smtpd_authorized_xclient_hosts = 127.0.0.1',
+        'smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination',
+      ]),
+      startPostfix([
+        'mynetworks = 127.0.0.0/8',
+        'smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination',
+      ]),
     ]);
     servers.push(open, closed, noXclient);
     const db = await migratedDatabase(sqlite);
@@ -59,15 +70,24 @@ describe('open relay probe against a real Postfix', { skip: postfixSkip }, () =>
 
     const closedRun = await probe(closed);
     assert.deepEqual(closedRun.report.findings, []);
-    assert.match(closedRun.report.passed.find((p) => p.id === 'relay.open')?.evidence ?? '', /refused relaying for an outside client \(XCLIENT ADDR=192\.0\.2\.25\): RCPT TO → 554/);
+    assert.match(
+      closedRun.report.passed.find((p) => p.id === 'relay.open')?.evidence ?? '',
+      /refused relaying for an outside client \(XCLIENT ADDR=192\.0\.2\.25\): RCPT TO → 554/,
+    );
     assert.equal(closedRun.code, 0);
 
     // The probe never sends DATA: both servers saw EHLO, XCLIENT, MAIL, RCPT, RSET, QUIT and nothing was queued.
     for (const server of [open, closed]) {
-      assert.match(server.log(), /disconnect from unknown\[192\.0\.2\.25\] ehlo=2 xclient=\S+ mail=1 rcpt=\S+ rset=1 quit=1/);
+      assert.match(
+        server.log(),
+        /disconnect from unknown\[192\.0\.2\.25\] ehlo=2 xclient=\S+ mail=1 rcpt=\S+ rset=1 quit=1/,
+      );
       assert.doesNotMatch(server.log(), /data=|message-id=|queue active/);
     }
-    assert.match(closed.log(), /reject: RCPT from unknown\[192\.0\.2\.25\]: 554 5\.7\.1 <relay-probe@example\.net>: Relay access denied/);
+    assert.match(
+      closed.log(),
+      /reject: RCPT from unknown\[192\.0\.2\.25\]: 554 5\.7\.1 <relay-probe@example\.net>: Relay access denied/,
+    );
   });
 
   it('says it cannot tell when the MTA trusts loopback and refuses XCLIENT', async () => {
@@ -96,21 +116,54 @@ describe('spambot signs in a real Postfix queue and log', { skip: postfixSkip },
     // Remote delivery is deferred, so whatever is submitted stays in the queue for the audit to see.
     postfix = await startPostfix(['mynetworks = 127.0.0.0/8', 'defer_transports = smtp']);
     const db = await migratedDatabase(sqlite);
-    await enqueue(db.database.db, { kind: 'notification', listId: null, subscriberId: null, campaignId: null, messageId: OURS, notBefore: 0, payload: '{}' }, Date.now());
+    await enqueue(
+      db.database.db,
+      {
+        kind: 'notification',
+        listId: null,
+        subscriberId: null,
+        campaignId: null,
+        messageId: OURS,
+        notBefore: 0,
+        payload: '{}',
+      },
+      Date.now(),
+    );
     await db.database.close();
     cleanupDb = db.cleanup;
     instance = newInstance(db.url, { LISTWARDEN_AUDIT_FOREIGN_LIMIT: '2' });
 
     const smtp = nodemailer.createTransport({ host: '127.0.0.1', port: postfix.port, secure: false, ignoreTLS: true });
-    await smtp.sendMail({ from: 'news@shop.test', to: 'customer@example.net', subject: 'Our sale', text: 'hello', messageId: OURS });
+    await smtp.sendMail({
+      from: 'news@shop.test',
+      to: 'customer@example.net',
+      subject: 'Our sale',
+      text: 'hello',
+      messageId: OURS,
+    });
     for (let i = 0; i < 3; i++) {
-      await smtp.sendMail({ from: 'wordpress@shop.test', to: `victim${i}@example.org`, subject: 'Cheap pills', text: 'buy', messageId: `<php-${i}@shop.test>`, headers: { 'X-PHP-Originating-Script': '33:wp-content/uploads/2026/mailer.php' } });
+      await smtp.sendMail({
+        from: 'wordpress@shop.test',
+        to: `victim${i}@example.org`,
+        subject: 'Cheap pills',
+        text: 'buy',
+        messageId: `<php-${i}@shop.test>`,
+        headers: { 'X-PHP-Originating-Script': '33:wp-content/uploads/2026/mailer.php' },
+      });
     }
     smtp.close();
     // A local submission through the sendmail command, as a cron job or a compromised account would.
-    execFileSync('sendmail', ['-C', postfix.configDir, '-t', '-i', '-f', 'root@shop.test'], { input: 'To: someone@example.com\nSubject: local\nMessage-ID: <local-1@shop.test>\n\nhi\n' });
+    execFileSync('sendmail', ['-C', postfix.configDir, '-t', '-i', '-f', 'root@shop.test'], {
+      input: 'To: someone@example.com\nSubject: local\nMessage-ID: <local-1@shop.test>\n\nhi\n',
+    });
     const deadline = Date.now() + 15_000;
-    while ((execFileSync('postqueue', ['-c', postfix.configDir, '-j'], { encoding: 'utf8' }).match(/"queue_name": "deferred"/g) ?? []).length < 5) {
+    while (
+      (
+        execFileSync('postqueue', ['-c', postfix.configDir, '-j'], { encoding: 'utf8' }).match(
+          /"queue_name": "deferred"/g,
+        ) ?? []
+      ).length < 5
+    ) {
       if (Date.now() > deadline) throw new Error(`the queue did not fill:\n${postfix.log()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -122,16 +175,30 @@ describe('spambot signs in a real Postfix queue and log', { skip: postfixSkip },
   });
 
   it('reads the queue with postqueue -j and postcat and the log from maillog_file, and tells our mail from the rest', async () => {
-    const result = await cli(instance, ['audit', '--json', '--mail-activity', '--only', 'mail.php-script,mail.foreign-messages,mail.queue', '--postfix-config', postfix.configDir]);
+    const result = await cli(instance, [
+      'audit',
+      '--json',
+      '--mail-activity',
+      '--only',
+      'mail.php-script,mail.foreign-messages,mail.queue',
+      '--postfix-config',
+      postfix.configDir,
+    ]);
     const report = JSON.parse(result.stdout) as Report;
     const byId = (id: string) => report.findings.find((f) => f.id === id);
     const php = byId('mail.php-script');
     assert.equal(php?.severity, 'critical', result.stdout);
-    assert.match(php?.evidence ?? '', /3 messages with X-PHP-Originating-Script: 33:wp-content\/uploads\/2026\/mailer\.php/);
+    assert.match(
+      php?.evidence ?? '',
+      /3 messages with X-PHP-Originating-Script: 33:wp-content\/uploads\/2026\/mailer\.php/,
+    );
     const foreign = byId('mail.foreign-messages');
     assert.equal(foreign?.severity, 'critical');
     // Five messages in the log and the queue (each counted once); ours is known by its Message-ID.
-    assert.match(foreign?.evidence ?? '', new RegExp(`^${postfix.configDir.replace(/conf$/, 'maillog')} and postqueue: 4 of 5 messages`));
+    assert.match(
+      foreign?.evidence ?? '',
+      new RegExp(`^${postfix.configDir.replace(/conf$/, 'maillog')} and postqueue: 4 of 5 messages`),
+    );
     assert.match(foreign?.evidence ?? '', /wordpress@shop\.test \(3\), root@shop\.test \(1\)/);
     assert.equal(report.passed.find((p) => p.id === 'mail.queue')?.evidence, 'postqueue -j: 5 messages, 5 deferred');
     assert.equal(result.code, 3);
@@ -189,7 +256,8 @@ describe('spambot detection on this host', () => {
     bot.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 200));
   };
-  const botEvidence = (bot: ChildProcess, marker: string) => new RegExp(`pid ${bot.pid} \\(.*${marker}.*\\) as root → ${SINK.replace(/\./g, '\\.')}:25`);
+  const botEvidence = (bot: ChildProcess, marker: string) =>
+    new RegExp(`pid ${bot.pid} \\(.*${marker}.*\\) as root → ${SINK.replace(/\./g, '\\.')}:25`);
 
   it('names the process that talks to port 25 around the MTA', async () => {
     const bot = await startBot('spam-bot-marker');
@@ -211,7 +279,10 @@ describe('spambot detection on this host', () => {
   it('serve runs the check at start and mails the owner at once, naming the process and what to do', async () => {
     const bot = await startBot('serve-bot-marker');
     const owner = 'owner@shop.test';
-    const server = await startServer(instance, { LISTWARDEN_ADMIN_EMAIL: owner, LISTWARDEN_AUDIT_INTERVAL_MINUTES: '60' });
+    const server = await startServer(instance, {
+      LISTWARDEN_ADMIN_EMAIL: owner,
+      LISTWARDEN_AUDIT_INTERVAL_MINUTES: '60',
+    });
     try {
       const [alert] = await waitForMails(instance.captureDir, owner, 1, 20_000);
       assert.match(alert?.parsed.subject ?? '', /is sending mail Listwarden did not send/);
@@ -227,41 +298,60 @@ describe('spambot detection on this host', () => {
   });
 
   for (const dialect of DIALECTS) {
-    it(`alerts once per episode and again when it comes back, with the state in the database (${dialect.name})`, { skip: dialect.skip }, async () => {
-      const owner = 'owner@shop.test';
-      const svc = await servicesFor(dialect, { LISTWARDEN_ADMIN_EMAIL: owner });
-      const watch = svc.services.spambotWatch;
-      const smtpAlerts = (r: Awaited<ReturnType<typeof watch.runOnce>>) => r.alerted.filter((f) => f.id === 'mail.smtp-connections');
-      const alertsQueued = async () => (await svc.services.database.db.selectFrom('outbox').select('payload').where('kind', '=', 'notification').execute()).map((r) => JSON.parse(r.payload ?? '{}') as { to: string; text: string });
-      try {
-        let bot = await startBot(`watch-bot-${dialect.name}`);
+    it(
+      `alerts once per episode and again when it comes back, with the state in the database (${dialect.name})`,
+      { skip: dialect.skip },
+      async () => {
+        const owner = 'owner@shop.test';
+        const svc = await servicesFor(dialect, { LISTWARDEN_ADMIN_EMAIL: owner });
+        const watch = svc.services.spambotWatch;
+        const smtpAlerts = (r: Awaited<ReturnType<typeof watch.runOnce>>) =>
+          r.alerted.filter((f) => f.id === 'mail.smtp-connections');
+        const alertsQueued = async () =>
+          (
+            await svc.services.database.db
+              .selectFrom('outbox')
+              .select('payload')
+              .where('kind', '=', 'notification')
+              .execute()
+          ).map((r) => JSON.parse(r.payload ?? '{}') as { to: string; text: string });
         try {
-          const first = await watch.runOnce();
-          assert.equal(smtpAlerts(first).length, 1);
-          assert.match(smtpAlerts(first)[0]?.evidence ?? '', botEvidence(bot, `watch-bot-${dialect.name}`));
-          const queued = await alertsQueued();
-          assert.equal(queued.length, 1);
-          assert.equal(queued[0]?.to, owner);
-          assert.match(queued[0]?.text ?? '', new RegExp(`kill ${bot.pid}`));
-          assert.deepEqual(smtpAlerts(await watch.runOnce()), [], 'still there ten minutes later: no second mail');
-          assert.equal((await alertsQueued()).length, 1);
+          let bot = await startBot(`watch-bot-${dialect.name}`);
+          try {
+            const first = await watch.runOnce();
+            assert.equal(smtpAlerts(first).length, 1);
+            assert.match(smtpAlerts(first)[0]?.evidence ?? '', botEvidence(bot, `watch-bot-${dialect.name}`));
+            const queued = await alertsQueued();
+            assert.equal(queued.length, 1);
+            assert.equal(queued[0]?.to, owner);
+            assert.match(queued[0]?.text ?? '', new RegExp(`kill ${bot.pid}`));
+            assert.deepEqual(smtpAlerts(await watch.runOnce()), [], 'still there ten minutes later: no second mail');
+            assert.equal((await alertsQueued()).length, 1);
+          } finally {
+            await stopBot(bot);
+          }
+          const clean = await watch.runOnce();
+          assert.ok(!clean.critical.some((f) => f.id === 'mail.smtp-connections'));
+          const state = await svc.services.database.db
+            .selectFrom('settings')
+            .select('value')
+            .where('key', '=', 'audit.spambot-watch')
+            .executeTakeFirstOrThrow();
+          assert.ok(
+            !('mail.smtp-connections' in (JSON.parse(state.value) as { alerted: object }).alerted),
+            'a clean run ends the episode',
+          );
+          bot = await startBot(`watch-bot-again-${dialect.name}`);
+          try {
+            assert.equal(smtpAlerts(await watch.runOnce()).length, 1, 'it came back: mailed at once');
+            assert.equal((await alertsQueued()).length, 2);
+          } finally {
+            await stopBot(bot);
+          }
         } finally {
-          await stopBot(bot);
+          await svc.cleanup();
         }
-        const clean = await watch.runOnce();
-        assert.ok(!clean.critical.some((f) => f.id === 'mail.smtp-connections'));
-        const state = await svc.services.database.db.selectFrom('settings').select('value').where('key', '=', 'audit.spambot-watch').executeTakeFirstOrThrow();
-        assert.ok(!('mail.smtp-connections' in (JSON.parse(state.value) as { alerted: object }).alerted), 'a clean run ends the episode');
-        bot = await startBot(`watch-bot-again-${dialect.name}`);
-        try {
-          assert.equal(smtpAlerts(await watch.runOnce()).length, 1, 'it came back: mailed at once');
-          assert.equal((await alertsQueued()).length, 2);
-        } finally {
-          await stopBot(bot);
-        }
-      } finally {
-        await svc.cleanup();
-      }
-    });
+      },
+    );
   }
 });

@@ -58,7 +58,10 @@ describe('DKIM signatures verified by mailauth against keys served by real DNS',
         assert.ok(signedNames.includes(h), `${h} not in h= (${r.signingHeaders.keys})`);
       }
     }
-    assert.deepEqual(result.results.map((r) => r.status.aligned), ['shop.test', 'shop.test']);
+    assert.deepEqual(
+      result.results.map((r) => r.status.aligned),
+      ['shop.test', 'shop.test'],
+    );
   });
 
   it('fails when a signed header or the body is changed', async () => {
@@ -84,12 +87,21 @@ describe('DKIM signatures verified by mailauth against keys served by real DNS',
     const signer = createDkimSigner(keys, 2);
     try {
       const base = (await message()).toString('binary');
-      const messages = Array.from({ length: 40 }, (_, i) => Buffer.from(base.replace('Hello Ann,', `Hello Ann ${i},`), 'binary'));
+      const messages = Array.from({ length: 40 }, (_, i) =>
+        Buffer.from(base.replace('Hello Ann,', `Hello Ann ${i},`), 'binary'),
+      );
       const signed = await Promise.all(messages.map((m) => signer.sign(m)));
       for (const [i, out] of signed.entries()) {
-        assert.ok(out.subarray(out.length - messages[i]!.length).equals(messages[i]!), 'the message follows its signatures unchanged');
+        assert.ok(
+          out.subarray(out.length - messages[i]!.length).equals(messages[i]!),
+          'the message follows its signatures unchanged',
+        );
         const result = await dkimVerify(out, { resolver });
-        assert.deepEqual(result.results.map((r) => r.status.result), ['pass', 'pass'], `message ${i}`);
+        assert.deepEqual(
+          result.results.map((r) => r.status.result),
+          ['pass', 'pass'],
+          `message ${i}`,
+        );
       }
       // A signature belongs to its message: moved onto another one, it fails.
       const swapped = Buffer.concat([signed[0]!.subarray(0, signed[0]!.length - messages[0]!.length), messages[1]!]);

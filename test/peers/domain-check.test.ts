@@ -19,9 +19,18 @@ describe('domain check against a real DNS server (dnsmasq)', { skip: dnsmasqSkip
 
   it('rejects NXDOMAIN, no records and null MX', async () => {
     const verifier = createDomainVerifier({ servers: [dns.address], timeoutMs: 500, tries: 1 });
-    assert.deepEqual(await verifier.check('nowhere.test'), { status: 'undeliverable', reason: 'The domain nowhere.test does not exist.' });
-    assert.deepEqual(await verifier.check('nomail.test'), { status: 'undeliverable', reason: 'The domain nomail.test has no mail server.' });
-    assert.deepEqual(await verifier.check('nullmx.test'), { status: 'undeliverable', reason: 'nullmx.test says it does not accept email (null MX).' });
+    assert.deepEqual(await verifier.check('nowhere.test'), {
+      status: 'undeliverable',
+      reason: 'The domain nowhere.test does not exist.',
+    });
+    assert.deepEqual(await verifier.check('nomail.test'), {
+      status: 'undeliverable',
+      reason: 'The domain nomail.test has no mail server.',
+    });
+    assert.deepEqual(await verifier.check('nullmx.test'), {
+      status: 'undeliverable',
+      reason: 'nullmx.test says it does not accept email (null MX).',
+    });
   });
 
   it('reports a timeout or a refusal as unverified, never as undeliverable', async () => {
@@ -37,7 +46,11 @@ describe('domain check against a real DNS server (dnsmasq)', { skip: dnsmasqSkip
     const first = await Promise.all(Array.from({ length: 20 }, () => verifier.check('example.test')));
     assert.ok(first.every((v) => v.status === 'deliverable'));
     await dns.stop();
-    assert.deepEqual(await verifier.check('example.test'), { status: 'deliverable', via: 'mx' }, 'served from the cache');
+    assert.deepEqual(
+      await verifier.check('example.test'),
+      { status: 'deliverable', via: 'mx' },
+      'served from the cache',
+    );
     dns = await startDnsmasq();
   });
 });

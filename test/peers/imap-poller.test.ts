@@ -25,14 +25,23 @@ for (const dialect of DIALECTS) {
       });
       const s = t.services;
       const list = await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
-      await confirmedSignups(s, list, Array.from({ length: 3 }, (_, i) => ({ email: `m${i}@example.net` })));
+      await confirmedSignups(
+        s,
+        list,
+        Array.from({ length: 3 }, (_, i) => ({ email: `m${i}@example.net` })),
+      );
       await s.worker.drain();
-      const { id } = await s.campaigns.create({ list: 'news', subject: 'Sale', html: '<a href="{{ unsubscribe_url }}">Unsubscribe</a>' });
+      const { id } = await s.campaigns.create({
+        list: 'news',
+        subject: 'Sale',
+        html: '<a href="{{ unsubscribe_url }}">Unsubscribe</a>',
+      });
       await moveCampaign(s.database.db, id, ['draft'], 'running', Date.now());
       await fanOut(s.database, { id, list_id: list.id }, 'shop.test');
       await s.worker.drain();
       for (const m of await capturedMails(t.captureDir)) {
-        if (m.raw.includes(`X-Campaign: ${id}`)) sent.set(m.to, { VERP: m.returnPath, MSGID: (m.parsed.messageId ?? '').replace(/^<|>$/g, ''), RCPT: m.to });
+        if (m.raw.includes(`X-Campaign: ${id}`))
+          sent.set(m.to, { VERP: m.returnPath, MSGID: (m.parsed.messageId ?? '').replace(/^<|>$/g, ''), RCPT: m.to });
       }
     });
     after(async () => {
@@ -48,7 +57,13 @@ for (const dialect of DIALECTS) {
       assert.ok(s.config.imap, 'LISTWARDEN_IMAP_URL is parsed');
       const poller = createImapPoller({ settings: s.config.imap.settings, feedback: s.feedback, logger: s.logger });
       const first = await poller.pollOnce();
-      assert.deepEqual(first, { messages: 3, applied: 2, duplicates: 0, quarantined: 1, kinds: { hard_bounce: 1, complaint: 1 } });
+      assert.deepEqual(first, {
+        messages: 3,
+        applied: 2,
+        duplicates: 0,
+        quarantined: 1,
+        kinds: { hard_bounce: 1, complaint: 1 },
+      });
       assert.equal((await s.subscribers.show('m0@example.net')).subscriptions[0]?.status, 'bounced');
       assert.equal((await s.subscribers.show('m1@example.net')).subscriptions[0]?.status, 'unsubscribed');
       assert.equal((await s.subscribers.show('m2@example.net')).subscriptions[0]?.status, 'confirmed');
@@ -56,7 +71,13 @@ for (const dialect of DIALECTS) {
       assert.ok(events.events.every((e) => e.channel === 'imap'));
 
       assert.deepEqual((await poller.pollOnce()).messages, 0, 'handled mail is not read twice');
-      const client = new ImapFlow({ host: '127.0.0.1', port: imap.port, secure: false, auth: { user: imap.user, pass: imap.password }, logger: false });
+      const client = new ImapFlow({
+        host: '127.0.0.1',
+        port: imap.port,
+        secure: false,
+        auth: { user: imap.user, pass: imap.password },
+        logger: false,
+      });
       await client.connect();
       try {
         const inbox = await client.status('INBOX', { messages: true });
@@ -70,7 +91,11 @@ for (const dialect of DIALECTS) {
 
     it('names the problem when the mailbox refuses the login', async () => {
       const s = t.services;
-      const poller = createImapPoller({ settings: { ...s.config.imap!.settings, password: 'wrong' }, feedback: s.feedback, logger: s.logger });
+      const poller = createImapPoller({
+        settings: { ...s.config.imap!.settings, password: 'wrong' },
+        feedback: s.feedback,
+        logger: s.logger,
+      });
       await assert.rejects(poller.pollOnce(), /Authentication failed|AUTHENTICATIONFAILED|Command failed/i);
     });
   });

@@ -22,7 +22,9 @@ describe('pre-send checks against real spamd and rbldnsd', { skip: spamdSkip || 
   before(async () => {
     [spamd, dns] = await Promise.all([
       startSpamd(),
-      startRbldnsd([{ zone: 'dbl.test.bl', type: 'dnset', lines: [':127.0.1.2:Spam domain $', 'test', 'bad-shop.example'] }]),
+      startRbldnsd([
+        { zone: 'dbl.test.bl', type: 'dnset', lines: [':127.0.1.2:Spam domain $', 'test', 'bad-shop.example'] },
+      ]),
     ]);
     t = await servicesFor(sqlite, {
       LISTWARDEN_POSTAL_ADDRESS: 'Shop BV, Amsterdam',
@@ -39,7 +41,11 @@ describe('pre-send checks against real spamd and rbldnsd', { skip: spamdSkip || 
   });
 
   it('passes honest content with its spam score', async () => {
-    const { id } = await t.services.campaigns.create({ list: 'news', subject: 'Winter sale: 30% off coats', html: CLEAN });
+    const { id } = await t.services.campaigns.create({
+      list: 'news',
+      subject: 'Winter sale: 30% off coats',
+      html: CLEAN,
+    });
     const report = await t.services.campaigns.check(id);
     assert.equal(report.ok, true, JSON.stringify(report.findings));
     assert.equal(report.spam?.scorer, 'spamd');
@@ -54,12 +60,18 @@ describe('pre-send checks against real spamd and rbldnsd', { skip: spamdSkip || 
     assert.equal(report.ok, false);
     const found = report.findings.map((f) => f.id).sort();
     assert.deepEqual(found, ['all-caps-subject', 'deceptive-link', 'listed-link', 'spam-score', 'url-shortener']);
-    assert.match(report.findings.find((f) => f.id === "listed-link")!.detail, /bad-shop\.example, listed in dbl\.test\.bl .*Spam domain bad-shop\.example/);
+    assert.match(
+      report.findings.find((f) => f.id === 'listed-link')!.detail,
+      /bad-shop\.example, listed in dbl\.test\.bl .*Spam domain bad-shop\.example/,
+    );
     assert.ok((report.spam?.score ?? 0) >= 1000, 'GTUBE scores 1000');
     await assert.rejects(s.campaigns.send(id), /did not pass the pre-send checks: .*GTUBE.*send with --force/s);
     assert.equal((await s.campaigns.status(id)).status, 'draft');
     // Forced, the pre-send checks are skipped; the opt-out self-test still runs (and needs the HTTP server, not started here).
-    await assert.rejects(s.campaigns.send(id, undefined, { force: true }), (error: Error) => !/pre-send/.test(error.message));
+    await assert.rejects(
+      s.campaigns.send(id, undefined, { force: true }),
+      (error: Error) => !/pre-send/.test(error.message),
+    );
   });
 });
 
@@ -68,7 +80,11 @@ describe('pre-send content score from a real rspamd', { skip: rspamdSkip || sqli
   let t: TestServices;
   before(async () => {
     rspamd = await startRspamd();
-    t = await servicesFor(sqlite, { LISTWARDEN_POSTAL_ADDRESS: 'Shop BV, Amsterdam', LISTWARDEN_RSPAMD_URL: rspamd.url, LISTWARDEN_DOMAIN_ZONES: '' });
+    t = await servicesFor(sqlite, {
+      LISTWARDEN_POSTAL_ADDRESS: 'Shop BV, Amsterdam',
+      LISTWARDEN_RSPAMD_URL: rspamd.url,
+      LISTWARDEN_DOMAIN_ZONES: '',
+    });
     const list = await t.services.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
     await confirmedSignups(t.services, list, [{ email: 'kim@example.net' }]);
   });
@@ -78,7 +94,11 @@ describe('pre-send content score from a real rspamd', { skip: rspamdSkip || sqli
   });
 
   it('scores honest content below the threshold and names the symbols', async () => {
-    const { id } = await t.services.campaigns.create({ list: 'news', subject: 'Winter sale: 30% off coats', html: CLEAN });
+    const { id } = await t.services.campaigns.create({
+      list: 'news',
+      subject: 'Winter sale: 30% off coats',
+      html: CLEAN,
+    });
     const report = await t.services.campaigns.check(id);
     assert.equal(report.ok, true, JSON.stringify(report));
     assert.equal(report.spam?.scorer, 'rspamd');
@@ -91,7 +111,10 @@ describe('pre-send content score from a real rspamd', { skip: rspamdSkip || sqli
     const { id } = await s.campaigns.create({ list: 'news', subject: 'Winter sale', html: SPAMMY });
     const report = await s.campaigns.check(id);
     assert.equal(report.ok, false);
-    assert.ok(report.findings.some((f) => f.id === 'spam-score'), JSON.stringify(report.findings));
+    assert.ok(
+      report.findings.some((f) => f.id === 'spam-score'),
+      JSON.stringify(report.findings),
+    );
     assert.equal(report.spam?.scorer, 'rspamd');
     assert.ok((report.spam?.score ?? 0) >= (report.spam?.threshold ?? Infinity), JSON.stringify(report.spam));
     assert.ok(report.spam?.symbols.includes('GTUBE'), JSON.stringify(report.spam?.symbols));
@@ -100,6 +123,9 @@ describe('pre-send content score from a real rspamd', { skip: rspamdSkip || sqli
 
   it('names rspamd when it cannot answer', async () => {
     const closed = await freeTcpPort();
-    await assert.rejects(scoreWithRspamd(`http://127.0.0.1:${closed}`, Buffer.from('Subject: x\r\n\r\nhi\r\n'), 2000), new RegExp(`^Error: rspamd at http://127\\.0\\.0\\.1:${closed} cannot be reached: ECONNREFUSED$`));
+    await assert.rejects(
+      scoreWithRspamd(`http://127.0.0.1:${closed}`, Buffer.from('Subject: x\r\n\r\nhi\r\n'), 2000),
+      new RegExp(`^Error: rspamd at http://127\\.0\\.0\\.1:${closed} cannot be reached: ECONNREFUSED$`),
+    );
   });
 });

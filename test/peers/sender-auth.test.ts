@@ -28,7 +28,10 @@ describe('sender authentication against a real authoritative DNS (dnsmasq)', { s
       txtRecord('lw._domainkey.bad.test', `v=DKIM1; k=rsa; p=${publicKeyRecordValue(other)}`),
       '--ptr-record=21.2.0.192.in-addr.arpa,ghost.bad.test',
       // loop.test: an SPF record over the 10-lookup limit.
-      txtRecord('loop.test', `v=spf1 ${Array.from({ length: 11 }, (_, i) => `include:l${i}.loop.test`).join(' ')} -all`),
+      txtRecord(
+        'loop.test',
+        `v=spf1 ${Array.from({ length: 11 }, (_, i) => `include:l${i}.loop.test`).join(' ')} -all`,
+      ),
       ...Array.from({ length: 11 }, (_, i) => txtRecord(`l${i}.loop.test`, 'v=spf1 ip4:203.0.113.1 -all')),
     ]);
     instance = newInstance('sqlite::memory:');
@@ -39,18 +42,42 @@ describe('sender authentication against a real authoritative DNS (dnsmasq)', { s
   });
 
   const check = (domain: string, ip: string, dkimKey = key) =>
-    checkSenderDomain({ domain, ip, dkim: { domain, selector: 'lw', key: dkimKey }, returnPathDomain: domain, servers: [dns.address], timeoutMs: 1000 });
-  const statuses = (r: { checks: Array<{ id: string; status: string }> }) => Object.fromEntries(r.checks.map((c) => [c.id, c.status]));
+    checkSenderDomain({
+      domain,
+      ip,
+      dkim: { domain, selector: 'lw', key: dkimKey },
+      returnPathDomain: domain,
+      servers: [dns.address],
+      timeoutMs: 1000,
+    });
+  const statuses = (r: { checks: Array<{ id: string; status: string }> }) =>
+    Object.fromEntries(r.checks.map((c) => [c.id, c.status]));
 
   it('passes a domain that has it all, ready for Gmail, Yahoo and Microsoft', async () => {
     const result = await check('good.test', '192.0.2.20');
-    assert.deepEqual(statuses(result), { spf: 'pass', dkim: 'pass', dmarc: 'pass', alignment: 'pass', ptr: 'pass', fcrdns: 'pass', mx: 'pass' });
+    assert.deepEqual(statuses(result), {
+      spf: 'pass',
+      dkim: 'pass',
+      dmarc: 'pass',
+      alignment: 'pass',
+      ptr: 'pass',
+      fcrdns: 'pass',
+      mx: 'pass',
+    });
     assert.ok(result.readiness.every((r) => r.ready));
   });
 
   it('fails each missing piece with the fix', async () => {
     const result = await check('bad.test', '192.0.2.21');
-    assert.deepEqual(statuses(result), { spf: 'fail', dkim: 'fail', dmarc: 'fail', alignment: 'pass', ptr: 'pass', fcrdns: 'fail', mx: 'warn' });
+    assert.deepEqual(statuses(result), {
+      spf: 'fail',
+      dkim: 'fail',
+      dmarc: 'fail',
+      alignment: 'pass',
+      ptr: 'pass',
+      fcrdns: 'fail',
+      mx: 'warn',
+    });
     const byId = Object.fromEntries(result.checks.map((c) => [c.id, c]));
     assert.match(byId.spf!.fix ?? '', /ip4:192\.0\.2\.21/);
     assert.match(byId.dkim!.detail, /not the key Listwarden signs with/);
@@ -71,11 +98,33 @@ describe('sender authentication against a real authoritative DNS (dnsmasq)', { s
   it('runs from the CLI with the configured DKIM key and exits 1 when something fails', async () => {
     const keyFile = join(instance.dir, 'dkim.pem');
     writeFileSync(keyFile, key.export({ type: 'pkcs8', format: 'pem' }));
-    const env = { ...instance.env, LISTWARDEN_DKIM_DOMAIN: 'good.test', LISTWARDEN_DKIM_SELECTOR: 'lw', LISTWARDEN_DKIM_KEY_FILE: keyFile };
-    const good = await cli({ ...instance, env }, ['reputation', 'check-domain', 'good.test', '--ip', '192.0.2.20', '--dns', dns.address, '--json']);
+    const env = {
+      ...instance.env,
+      LISTWARDEN_DKIM_DOMAIN: 'good.test',
+      LISTWARDEN_DKIM_SELECTOR: 'lw',
+      LISTWARDEN_DKIM_KEY_FILE: keyFile,
+    };
+    const good = await cli({ ...instance, env }, [
+      'reputation',
+      'check-domain',
+      'good.test',
+      '--ip',
+      '192.0.2.20',
+      '--dns',
+      dns.address,
+      '--json',
+    ]);
     assert.equal(good.code, 0, good.stderr);
     assert.ok((JSON.parse(good.stdout) as { readiness: Array<{ ready: boolean }> }).readiness.every((r) => r.ready));
-    const bad = await cli({ ...instance, env }, ['reputation', 'check-domain', 'bad.test', '--ip', '192.0.2.21', '--dns', dns.address]);
+    const bad = await cli({ ...instance, env }, [
+      'reputation',
+      'check-domain',
+      'bad.test',
+      '--ip',
+      '192.0.2.21',
+      '--dns',
+      dns.address,
+    ]);
     assert.equal(bad.code, 1);
     assert.match(bad.stdout, /Gmail: not ready \(spf, dmarc, fcrdns\)/);
   });

@@ -9,9 +9,19 @@ export interface ForeignAbuse {
 
 /** Pure: abuse reports about mail we did not send, received in the window. */
 export function abuseFindings(reports: readonly ForeignAbuse[] | undefined, windowDays: number): CheckResult {
-  if (reports === undefined) return skipped('abuse.foreign-mail', 'no Listwarden database configured to read abuse reports from');
-  if (reports.length === 0) return pass('abuse.foreign-mail', `no abuse reports about mail Listwarden did not send in the last ${windowDays} days`);
-  const shown = reports.slice(0, 5).map((r) => `${new Date(Number(r.at)).toISOString()} from ${r.reporter ?? 'unknown'} about ${r.reported_message_id ?? 'a message without Message-ID'}${r.source_ip ? ` sent from ${r.source_ip}` : ''}`);
+  if (reports === undefined)
+    return skipped('abuse.foreign-mail', 'no Listwarden database configured to read abuse reports from');
+  if (reports.length === 0)
+    return pass(
+      'abuse.foreign-mail',
+      `no abuse reports about mail Listwarden did not send in the last ${windowDays} days`,
+    );
+  const shown = reports
+    .slice(0, 5)
+    .map(
+      (r) =>
+        `${new Date(Number(r.at)).toISOString()} from ${r.reporter ?? 'unknown'} about ${r.reported_message_id ?? 'a message without Message-ID'}${r.source_ip ? ` sent from ${r.source_ip}` : ''}`,
+    );
   return finding({
     id: 'abuse.foreign-mail',
     severity: 'critical',

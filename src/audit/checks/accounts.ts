@@ -31,7 +31,11 @@ export function parsePasswd(text: string): PasswdEntry[] {
 }
 
 export function parseShadow(text: string): ShadowEntry[] {
-  return records(text, 3).map((f) => ({ name: f[0] as string, hash: f[1] as string, lastChange: f[2] === '' ? undefined : Number(f[2]) }));
+  return records(text, 3).map((f) => ({
+    name: f[0] as string,
+    hash: f[1] as string,
+    lastChange: f[2] === '' ? undefined : Number(f[2]),
+  }));
 }
 
 const isoDay = (days: number) => new Date(days * DAY_MS).toISOString().slice(0, 10);
@@ -80,11 +84,27 @@ export function accountFindings(passwdText: string, shadowText: string | undefin
   } else if (locked(root.hash) || root.hash === '') {
     results.push(
       root.hash === ''
-        ? finding({ id: 'accounts.root-password-age', severity: 'critical', title: 'root has no password', evidence: '/etc/shadow: root has an empty password field', expected: 'a strong password or a locked one (root logs in by key or through sudo)', fix: 'passwd root' })
+        ? finding({
+            id: 'accounts.root-password-age',
+            severity: 'critical',
+            title: 'root has no password',
+            evidence: '/etc/shadow: root has an empty password field',
+            expected: 'a strong password or a locked one (root logs in by key or through sudo)',
+            fix: 'passwd root',
+          })
         : pass('accounts.root-password-age', 'root password is locked: root logs in by key or through sudo only'),
     );
   } else if (root.lastChange === undefined || root.lastChange === 0) {
-    results.push(finding({ id: 'accounts.root-password-age', severity: 'warning', title: 'root password has no change date', evidence: `/etc/shadow: root's last-change field is ${root.lastChange === 0 ? '0 (must change at next login)' : 'empty'}`, expected: 'a password changed within the last year', fix: 'passwd root' }));
+    results.push(
+      finding({
+        id: 'accounts.root-password-age',
+        severity: 'warning',
+        title: 'root password has no change date',
+        evidence: `/etc/shadow: root's last-change field is ${root.lastChange === 0 ? '0 (must change at next login)' : 'empty'}`,
+        expected: 'a password changed within the last year',
+        fix: 'passwd root',
+      }),
+    );
   } else if (installDay !== undefined && root.lastChange <= installDay + 1 && today - installDay > 30) {
     results.push(
       finding({
@@ -92,7 +112,8 @@ export function accountFindings(passwdText: string, shadowText: string | undefin
         severity: 'warning',
         title: 'root password never changed since the install',
         evidence: `/etc/shadow: root's password was set on ${isoDay(root.lastChange)}, the day the system accounts were created (${isoDay(installDay)}), ${today - root.lastChange} days ago`,
-        expected: 'a root password changed after the install (the hoster and the installer knew the first one), or a locked root password',
+        expected:
+          'a root password changed after the install (the hoster and the installer knew the first one), or a locked root password',
         fix: 'passwd root   # or lock it and use keys and sudo: passwd -l root',
       }),
     );

@@ -1,7 +1,15 @@
 import type { CheckResult } from '../finding.js';
 import type { Host } from '../host.js';
 import { parsePasswd } from './accounts.js';
-import { foreignSmtpConnections, mailActivityFindings, parseMailLog, parsePostqueueJson, parseSs, type MtaMessage, type ProcessInfo } from '../mail-activity-rules.js';
+import {
+  foreignSmtpConnections,
+  mailActivityFindings,
+  parseMailLog,
+  parsePostqueueJson,
+  parseSs,
+  type MtaMessage,
+  type ProcessInfo,
+} from '../mail-activity-rules.js';
 
 export interface MailActivityOptions {
   /** Which of these Message-IDs Listwarden sent (its outbox); undefined: no database to ask. */
@@ -21,7 +29,12 @@ function processInfo(host: Host, pid: number, users: Map<number, string>): Proce
   const status = host.read(`/proc/${pid}/status`);
   if (cmdline === undefined && status === undefined) return undefined;
   const uid = Number(/^Uid:\s+(\d+)/m.exec(status ?? '')?.[1] ?? NaN);
-  return { pid, name: /^Name:\s+(.*)$/m.exec(status ?? '')?.[1] ?? '', commandLine: (cmdline ?? '').split('\0').filter(Boolean).join(' '), user: users.get(uid) ?? (Number.isNaN(uid) ? '' : `uid ${uid}`) };
+  return {
+    pid,
+    name: /^Name:\s+(.*)$/m.exec(status ?? '')?.[1] ?? '',
+    commandLine: (cmdline ?? '').split('\0').filter(Boolean).join(' '),
+    user: users.get(uid) ?? (Number.isNaN(uid) ? '' : `uid ${uid}`),
+  };
 }
 
 /**
@@ -50,7 +63,11 @@ export async function checkMailActivity(host: Host, options: MailActivityOptions
     }
     results.push(foreignSmtpConnections(connections, parseSs(listening?.stdout ?? ''), processes, options.ownPids));
   } else {
-    results.push({ id: 'mail.smtp-connections', status: 'skipped', reason: host.live ? 'ss (iproute2) is not available' : 'sockets are only seen on the live host' });
+    results.push({
+      id: 'mail.smtp-connections',
+      status: 'skipped',
+      reason: host.live ? 'ss (iproute2) is not available' : 'sockets are only seen on the live host',
+    });
   }
 
   const postfixArgs = options.postfixConfig ? ['-c', options.postfixConfig] : [];
@@ -75,13 +92,26 @@ export async function checkMailActivity(host: Host, options: MailActivityOptions
   const messages = [...byQueueId.values()];
   const sources = [logPath, queue ? 'postqueue' : undefined].filter(Boolean).join(' and ');
   if (!logPath && !queue) {
-    results.push({ id: 'mail.foreign-messages', status: 'skipped', reason: 'no mail log (/var/log/mail.log) and no Postfix queue to read' });
+    results.push({
+      id: 'mail.foreign-messages',
+      status: 'skipped',
+      reason: 'no mail log (/var/log/mail.log) and no Postfix queue to read',
+    });
     return results;
   }
   const ids = [...new Set(messages.map((m) => m.messageId).filter((id): id is string => id !== undefined))];
   if (!options.ours) {
-    results.push({ id: 'mail.foreign-messages', status: 'skipped', reason: 'no Listwarden database configured to compare Message-IDs with' });
-    return [...results, ...mailActivityFindings(messages, new Set(ids), queue, { foreignLimit: options.foreignLimit }, sources).filter((r) => r.id !== 'mail.foreign-messages')];
+    results.push({
+      id: 'mail.foreign-messages',
+      status: 'skipped',
+      reason: 'no Listwarden database configured to compare Message-IDs with',
+    });
+    return [
+      ...results,
+      ...mailActivityFindings(messages, new Set(ids), queue, { foreignLimit: options.foreignLimit }, sources).filter(
+        (r) => r.id !== 'mail.foreign-messages',
+      ),
+    ];
   }
   const ours = await options.ours(ids);
   return [...results, ...mailActivityFindings(messages, ours, queue, { foreignLimit: options.foreignLimit }, sources)];

@@ -2,7 +2,12 @@ import { finding, pass, skipped, type CheckResult } from '../finding.js';
 import { SmtpDialogue, type Reply } from '../smtp-dialogue.js';
 
 /** Reserved names and addresses (RFC 2606, RFC 5737): a probe never names anyone real. */
-export const PROBE = { helo: 'relay-probe.listwarden.invalid', from: 'relay-probe@example.org', to: 'relay-probe@example.net', outsideAddress: '192.0.2.25' } as const;
+export const PROBE = {
+  helo: 'relay-probe.listwarden.invalid',
+  from: 'relay-probe@example.org',
+  to: 'relay-probe@example.net',
+  outsideAddress: '192.0.2.25',
+} as const;
 
 export interface RelayTranscript {
   target: string;
@@ -21,7 +26,12 @@ const said = (r: Reply) => `${r.code} ${r.lines.at(-1) ?? ''}`.trim();
  */
 export async function probeRelay(host: string, port: number, timeoutMs = 5000): Promise<RelayTranscript> {
   const dialogue = await SmtpDialogue.open(host, port, timeoutMs);
-  const transcript: RelayTranscript = { target: `${host}:${port}`, xclient: 'not offered', steps: [], rcptCode: undefined };
+  const transcript: RelayTranscript = {
+    target: `${host}:${port}`,
+    xclient: 'not offered',
+    steps: [],
+    rcptCode: undefined,
+  };
   const step = async (command: string) => {
     const reply = await dialogue.command(command);
     transcript.steps.push({ command, reply: said(reply) });
@@ -54,7 +64,8 @@ export async function probeRelay(host: string, port: number, timeoutMs = 5000): 
 export function relayFindings(t: RelayTranscript): CheckResult {
   const shown = t.steps.map((s) => `${s.command} → ${s.reply}`).join('; ');
   const accepted = t.rcptCode !== undefined && t.rcptCode >= 200 && t.rcptCode < 300;
-  if (t.rcptCode === undefined) return skipped('relay.open', `the MTA at ${t.target} did not get as far as RCPT TO: ${shown}`);
+  if (t.rcptCode === undefined)
+    return skipped('relay.open', `the MTA at ${t.target} did not get as far as RCPT TO: ${shown}`);
   if (t.xclient === 'used') {
     return accepted
       ? finding({
@@ -62,10 +73,14 @@ export function relayFindings(t: RelayTranscript): CheckResult {
           severity: 'critical',
           title: 'The MTA is an open relay',
           evidence: `${t.target} accepted mail from an outside client (XCLIENT ADDR=${PROBE.outsideAddress}) for ${PROBE.to}: ${shown}`,
-          expected: 'RCPT TO for a foreign domain from an unauthenticated outside client is refused (554 5.7.1 Relay access denied)',
+          expected:
+            'RCPT TO for a foreign domain from an unauthenticated outside client is refused (554 5.7.1 Relay access denied)',
           fix: 'postconf -e "mynetworks = 127.0.0.0/8 [::1]/128" "smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination" && postfix reload',
         })
-      : pass('relay.open', `${t.target} refused relaying for an outside client (XCLIENT ADDR=${PROBE.outsideAddress}): RCPT TO → ${t.rcptCode}`);
+      : pass(
+          'relay.open',
+          `${t.target} refused relaying for an outside client (XCLIENT ADDR=${PROBE.outsideAddress}): RCPT TO → ${t.rcptCode}`,
+        );
   }
   if (!accepted) return pass('relay.open', `${t.target} refused relaying even for this host: RCPT TO → ${t.rcptCode}`);
   return finding({
@@ -83,6 +98,13 @@ export async function checkOpenRelay(mta: { host: string; port: number }, timeou
     return [relayFindings(await probeRelay(mta.host, mta.port, timeoutMs))];
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return [skipped('relay.open', code === 'ECONNREFUSED' ? `no MTA listens on ${mta.host}:${mta.port}` : `the probe of ${mta.host}:${mta.port} failed: ${(error as Error).message}`)];
+    return [
+      skipped(
+        'relay.open',
+        code === 'ECONNREFUSED'
+          ? `no MTA listens on ${mta.host}:${mta.port}`
+          : `the probe of ${mta.host}:${mta.port} failed: ${(error as Error).message}`,
+      ),
+    ];
   }
 }

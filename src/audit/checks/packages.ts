@@ -6,13 +6,19 @@ export function installedDebianPackages(statusText: string | undefined): Set<str
   if (!statusText) return installed;
   for (const stanza of statusText.split(/\n\s*\n/)) {
     const name = /^Package:\s*(\S+)/m.exec(stanza)?.[1];
-    if (name && /^Status:.*\binstalled\s*$/m.test(stanza) && !/^Status:.*\bnot-installed\b/m.test(stanza)) installed.add(name);
+    if (name && /^Status:.*\binstalled\s*$/m.test(stanza) && !/^Status:.*\bnot-installed\b/m.test(stanza))
+      installed.add(name);
   }
   return installed;
 }
 
 /** A package counts as present when dpkg has it installed or one of its programs exists. */
-export function hasSoftware(host: Host, packages: ReadonlySet<string>, name: string, programs: readonly string[]): boolean {
+export function hasSoftware(
+  host: Host,
+  packages: ReadonlySet<string>,
+  name: string,
+  programs: readonly string[],
+): boolean {
   return packages.has(name) || programs.some((p) => host.exists(p));
 }
 

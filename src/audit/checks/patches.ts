@@ -19,7 +19,13 @@ export function parseAptSimulation(output: string): PendingUpdate[] {
     const m = /^Inst (\S+) \[([^\]]+)\] \((\S+) (.*?)(?: \[[^\]]+\])?\)/.exec(line);
     if (!m) continue;
     const origins = m[4] as string;
-    updates.push({ name: m[1] as string, installed: m[2] as string, candidate: m[3] as string, origins, security: /security/i.test(origins) });
+    updates.push({
+      name: m[1] as string,
+      installed: m[2] as string,
+      candidate: m[3] as string,
+      origins,
+      security: /security/i.test(origins),
+    });
   }
   return updates;
 }
@@ -30,11 +36,20 @@ export function parseDnfSecurity(output: string): PendingUpdate[] {
     .split('\n')
     .map((line) => /^(\S+)\s+\S*Sec\.\s+(\S+)/.exec(line.trim()))
     .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ name: m[2] as string, installed: '', candidate: m[2] as string, origins: m[1] as string, security: true }));
+    .map((m) => ({
+      name: m[2] as string,
+      installed: '',
+      candidate: m[2] as string,
+      origins: m[1] as string,
+      security: true,
+    }));
 }
 
 /** APT::Periodic::Unattended-Upgrade "1" in any apt.conf.d file (the last one read wins, as in apt). */
-export function unattendedUpgradesEnabled(files: readonly { name: string; text: string }[]): { enabled: boolean; source?: string } {
+export function unattendedUpgradesEnabled(files: readonly { name: string; text: string }[]): {
+  enabled: boolean;
+  source?: string;
+} {
   let result: { enabled: boolean; source?: string } = { enabled: false };
   for (const file of files) {
     for (const m of file.text.replace(/\/\/.*$/gm, '').matchAll(/APT::Periodic::Unattended-Upgrade\s+"(\d+)"\s*;/gi)) {
@@ -59,10 +74,14 @@ export interface PatchState {
 export function patchFindings(state: PatchState): CheckResult[] {
   const results: CheckResult[] = [];
   if (state.pending === undefined) {
-    results.push(skipped('patches.security-updates', 'no package manager that Listwarden can ask (apt-get or dnf) for this root'));
+    results.push(
+      skipped('patches.security-updates', 'no package manager that Listwarden can ask (apt-get or dnf) for this root'),
+    );
   } else {
     const security = state.pending.filter((u) => u.security);
-    const listNames = security.slice(0, 15).map((u) => `${u.name} ${u.installed ? `${u.installed} → ` : ''}${u.candidate}`);
+    const listNames = security
+      .slice(0, 15)
+      .map((u) => `${u.name} ${u.installed ? `${u.installed} → ` : ''}${u.candidate}`);
     results.push(
       security.length > 0
         ? finding({
@@ -88,18 +107,29 @@ export function patchFindings(state: PatchState): CheckResult[] {
       );
     }
   }
-  if (state.unattended === undefined) results.push(skipped('patches.unattended-upgrades', 'not a Debian or RHEL-family system'));
+  if (state.unattended === undefined)
+    results.push(skipped('patches.unattended-upgrades', 'not a Debian or RHEL-family system'));
   else
     results.push(
       state.unattended.installed && state.unattended.enabled
-        ? pass('patches.unattended-upgrades', `automatic security updates on (${state.unattended.source ?? 'configured'})`)
+        ? pass(
+            'patches.unattended-upgrades',
+            `automatic security updates on (${state.unattended.source ?? 'configured'})`,
+          )
         : finding({
             id: 'patches.unattended-upgrades',
             severity: 'warning',
             title: 'Security updates are not installed automatically',
-            evidence: state.unattended.installed ? 'unattended upgrades are installed but APT::Periodic::Unattended-Upgrade is not "1"' : state.manager === 'dnf' ? 'dnf-automatic is not installed or does not apply updates' : 'the package unattended-upgrades is not installed',
+            evidence: state.unattended.installed
+              ? 'unattended upgrades are installed but APT::Periodic::Unattended-Upgrade is not "1"'
+              : state.manager === 'dnf'
+                ? 'dnf-automatic is not installed or does not apply updates'
+                : 'the package unattended-upgrades is not installed',
             expected: 'security updates installed every day without waiting for an admin',
-            fix: state.manager === 'dnf' ? 'dnf install dnf-automatic && systemctl enable --now dnf-automatic-install.timer' : 'apt-get install unattended-upgrades && dpkg-reconfigure -f noninteractive unattended-upgrades',
+            fix:
+              state.manager === 'dnf'
+                ? 'dnf install dnf-automatic && systemctl enable --now dnf-automatic-install.timer'
+                : 'apt-get install unattended-upgrades && dpkg-reconfigure -f noninteractive unattended-upgrades',
           }),
     );
   results.push(
@@ -115,7 +145,15 @@ export function patchFindings(state: PatchState): CheckResult[] {
       : pass('patches.reboot-required', 'no reboot pending'),
   );
   const newest = [...state.installedKernels].sort(compareVersions).at(-1);
-  if (!state.runningKernel || !newest) results.push(skipped('patches.kernel', state.runningKernel ? 'no kernel images in /boot (a container shares its host kernel)' : 'the running kernel is unknown for this root'));
+  if (!state.runningKernel || !newest)
+    results.push(
+      skipped(
+        'patches.kernel',
+        state.runningKernel
+          ? 'no kernel images in /boot (a container shares its host kernel)'
+          : 'the running kernel is unknown for this root',
+      ),
+    );
   else
     results.push(
       compareVersions(state.runningKernel, newest) < 0
@@ -133,33 +171,71 @@ export function patchFindings(state: PatchState): CheckResult[] {
 }
 
 function aptArgs(root: string): string[] {
-  return ['-s', '-q', '-o', `Dir=${root}`, '-o', `Dir::State::status=${root.replace(/\/$/, '')}/var/lib/dpkg/status`, '-o', 'Dir::Cache::pkgcache=', '-o', 'Dir::Cache::srcpkgcache=', '-o', 'Debug::NoLocking=1', 'dist-upgrade'];
+  return [
+    '-s',
+    '-q',
+    '-o',
+    `Dir=${root}`,
+    '-o',
+    `Dir::State::status=${root.replace(/\/$/, '')}/var/lib/dpkg/status`,
+    '-o',
+    'Dir::Cache::pkgcache=',
+    '-o',
+    'Dir::Cache::srcpkgcache=',
+    '-o',
+    'Debug::NoLocking=1',
+    'dist-upgrade',
+  ];
 }
 
 /** Gathers the patch state of the host (apt or dnf), then judges it. */
 export async function checkPatches(host: Host): Promise<CheckResult[]> {
   const dpkgStatus = host.read('/var/lib/dpkg/status');
   const packages = installedDebianPackages(dpkgStatus);
-  const state: PatchState = { pending: undefined, manager: undefined, listsAgeDays: undefined, unattended: undefined, rebootRequired: undefined, runningKernel: undefined, installedKernels: [] };
+  const state: PatchState = {
+    pending: undefined,
+    manager: undefined,
+    listsAgeDays: undefined,
+    unattended: undefined,
+    rebootRequired: undefined,
+    runningKernel: undefined,
+    installedKernels: [],
+  };
   if (dpkgStatus !== undefined) {
     state.manager = 'apt';
     const simulation = await host.runTool('apt-get', aptArgs(host.root), { timeoutMs: 8000 });
     if (simulation && simulation.code === 0) state.pending = parseAptSimulation(simulation.stdout);
-    const listTimes = host.list('/var/lib/apt/lists').filter((n) => n.endsWith('Release')).map((n) => host.mtime(`/var/lib/apt/lists/${n}`) ?? 0);
+    const listTimes = host
+      .list('/var/lib/apt/lists')
+      .filter((n) => n.endsWith('Release'))
+      .map((n) => host.mtime(`/var/lib/apt/lists/${n}`) ?? 0);
     if (listTimes.length > 0) state.listsAgeDays = (host.now - Math.max(...listTimes)) / DAY_MS;
-    const confFiles = host.list('/etc/apt/apt.conf.d').map((name) => ({ name: `/etc/apt/apt.conf.d/${name}`, text: host.read(`/etc/apt/apt.conf.d/${name}`) ?? '' }));
-    state.unattended = { installed: hasSoftware(host, packages, 'unattended-upgrades', ['/usr/bin/unattended-upgrade']), ...unattendedUpgradesEnabled(confFiles) };
+    const confFiles = host
+      .list('/etc/apt/apt.conf.d')
+      .map((name) => ({ name: `/etc/apt/apt.conf.d/${name}`, text: host.read(`/etc/apt/apt.conf.d/${name}`) ?? '' }));
+    state.unattended = {
+      installed: hasSoftware(host, packages, 'unattended-upgrades', ['/usr/bin/unattended-upgrade']),
+      ...unattendedUpgradesEnabled(confFiles),
+    };
   } else if (host.exists('/etc/redhat-release')) {
     state.manager = 'dnf';
     const info = await host.run('dnf', ['-q', '-C', 'updateinfo', 'list', '--security'], { timeoutMs: 8000 });
     if (info && info.code === 0) state.pending = parseDnfSecurity(info.stdout);
     const automatic = host.read('/etc/dnf/automatic.conf');
-    state.unattended = { installed: automatic !== undefined, enabled: /^\s*apply_updates\s*=\s*(yes|true|1)\s*$/m.test(automatic ?? ''), source: '/etc/dnf/automatic.conf' };
+    state.unattended = {
+      installed: automatic !== undefined,
+      enabled: /^\s*apply_updates\s*=\s*(yes|true|1)\s*$/m.test(automatic ?? ''),
+      source: '/etc/dnf/automatic.conf',
+    };
   }
   const rebootFile = ['/run/reboot-required', '/var/run/reboot-required'].find((p) => host.exists(p));
-  if (rebootFile) state.rebootRequired = { packages: (host.read(`${rebootFile}.pkgs`) ?? '').split('\n').filter(Boolean) };
+  if (rebootFile)
+    state.rebootRequired = { packages: (host.read(`${rebootFile}.pkgs`) ?? '').split('\n').filter(Boolean) };
   state.runningKernel = host.read('/proc/sys/kernel/osrelease')?.trim() || undefined;
-  state.installedKernels = host.list('/boot').filter((n) => n.startsWith('vmlinuz-')).map((n) => n.slice('vmlinuz-'.length));
+  state.installedKernels = host
+    .list('/boot')
+    .filter((n) => n.startsWith('vmlinuz-'))
+    .map((n) => n.slice('vmlinuz-'.length));
   return patchFindings(state);
 }
 
@@ -167,7 +243,8 @@ export async function checkPatches(host: Host): Promise<CheckResult[]> {
 export function npmAuditFindings(json: string): CheckResult {
   let counts: Record<string, number> = {};
   try {
-    counts = (JSON.parse(json) as { metadata?: { vulnerabilities?: Record<string, number> } }).metadata?.vulnerabilities ?? {};
+    counts =
+      (JSON.parse(json) as { metadata?: { vulnerabilities?: Record<string, number> } }).metadata?.vulnerabilities ?? {};
   } catch {
     return skipped('patches.npm-advisories', 'npm audit did not print JSON');
   }
@@ -178,7 +255,10 @@ export function npmAuditFindings(json: string): CheckResult {
     id: 'patches.npm-advisories',
     severity: serious > 0 ? 'warning' : 'suggestion',
     title: 'Listwarden’s dependencies have known advisories',
-    evidence: `npm audit: ${Object.entries(counts).filter(([k, v]) => k !== 'total' && v > 0).map(([k, v]) => `${v} ${k}`).join(', ')}`,
+    evidence: `npm audit: ${Object.entries(counts)
+      .filter(([k, v]) => k !== 'total' && v > 0)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')}`,
     expected: 'no known advisories',
     fix: 'upgrade Listwarden to the latest release (npm audit fix in its install directory)',
   });

@@ -33,7 +33,13 @@ const DEFAULTS: Record<string, string> = {
   smtpd_banner: '$myhostname ESMTP $mail_name',
 };
 
-const LOOPBACK = [/^127(\.\d{1,3}){3}\/(8|9|[12]\d|3[0-2])$/, /^127(\.\d{1,3}){3}$/, /^\[::1\](\/128)?$/, /^\[::ffff:127\.0\.0\.0\]\/(10[4-9]|1[12]\d)$/, /^::1(\/128)?$/];
+const LOOPBACK = [
+  /^127(\.\d{1,3}){3}\/(8|9|[12]\d|3[0-2])$/,
+  /^127(\.\d{1,3}){3}$/,
+  /^\[::1\](\/128)?$/,
+  /^\[::ffff:127\.0\.0\.0\]\/(10[4-9]|1[12]\d)$/,
+  /^::1(\/128)?$/,
+];
 
 /** An entry of mynetworks wider than this host: a whole public range is critical, a LAN a warning. */
 function widthOf(entry: string): 'host' | 'lan' | 'wide' | 'unknown' {
@@ -43,13 +49,20 @@ function widthOf(entry: string): 'host' | 'lan' | 'wide' | 'unknown' {
   if (version === 0) return 'unknown';
   const prefix = prefixText === undefined ? (version === 4 ? 32 : 128) : Number(prefixText);
   if ((version === 4 && prefix === 32) || (version === 6 && prefix === 128)) return 'host';
-  const privateV4 = /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(address) && prefix >= 8 && !(address.startsWith('172.') && prefix < 12) && !(address.startsWith('192.168.') && prefix < 16);
+  const privateV4 =
+    /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(address) &&
+    prefix >= 8 &&
+    !(address.startsWith('172.') && prefix < 12) &&
+    !(address.startsWith('192.168.') && prefix < 16);
   const privateV6 = /^f[cd]/i.test(address) && prefix >= 7;
   return privateV4 || privateV6 ? 'lan' : 'wide';
 }
 
 /** Pure: mynetworks, relay restrictions, VRFY, banner. */
-export function postfixFindings(mainCf: Map<string, { value: string; line: number }>, source = '/etc/postfix/main.cf'): CheckResult[] {
+export function postfixFindings(
+  mainCf: Map<string, { value: string; line: number }>,
+  source = '/etc/postfix/main.cf',
+): CheckResult[] {
   const get = (name: string) => mainCf.get(name) ?? { value: DEFAULTS[name] ?? '', line: 0 };
   const where = (name: string) => (mainCf.get(name) ? `${source}:${mainCf.get(name)?.line}` : 'Postfix default');
   const results: CheckResult[] = [];
@@ -65,13 +78,23 @@ export function postfixFindings(mainCf: Map<string, { value: string; line: numbe
         ? finding({
             id: 'postfix.mynetworks',
             severity: wide.length > 0 ? 'critical' : 'warning',
-            title: wide.length > 0 ? 'Postfix relays for networks far beyond this host' : 'Postfix relays for a whole local network',
+            title:
+              wide.length > 0
+                ? 'Postfix relays for networks far beyond this host'
+                : 'Postfix relays for a whole local network',
             evidence: `mynetworks = ${mynetworks.value} (${where('mynetworks')}): ${[...wide, ...lan].join(', ')} ${wide.length + lan.length === 1 ? 'is' : 'are'} trusted to relay without authentication`,
             expected: 'mynetworks = 127.0.0.0/8 [::1]/128 (this host only); other senders authenticate with SASL',
             fix: 'postconf -e "mynetworks = 127.0.0.0/8 [::1]/128" && postfix reload',
           })
         : other.length > 0
-          ? finding({ id: 'postfix.mynetworks', severity: 'suggestion', title: 'mynetworks names a table or host that this check cannot judge', evidence: `mynetworks = ${mynetworks.value} (${where('mynetworks')})`, expected: 'mynetworks = 127.0.0.0/8 [::1]/128', fix: 'check the listed tables hold this host’s addresses only' })
+          ? finding({
+              id: 'postfix.mynetworks',
+              severity: 'suggestion',
+              title: 'mynetworks names a table or host that this check cannot judge',
+              evidence: `mynetworks = ${mynetworks.value} (${where('mynetworks')})`,
+              expected: 'mynetworks = 127.0.0.0/8 [::1]/128',
+              fix: 'check the listed tables hold this host’s addresses only',
+            })
           : pass('postfix.mynetworks', `mynetworks = ${mynetworks.value}`),
     );
   } else {
@@ -94,16 +117,24 @@ export function postfixFindings(mainCf: Map<string, { value: string; line: numbe
   const recipient = get('smtpd_recipient_restrictions').value;
   const guards = (list: string) => /\b(reject|defer)_unauth_destination\b/.test(list);
   const relaySet = mainCf.has('smtpd_relay_restrictions');
-  const protectedBy = guards(relay) ? 'smtpd_relay_restrictions' : guards(recipient) ? 'smtpd_recipient_restrictions' : undefined;
+  const protectedBy = guards(relay)
+    ? 'smtpd_relay_restrictions'
+    : guards(recipient)
+      ? 'smtpd_recipient_restrictions'
+      : undefined;
   results.push(
     protectedBy
-      ? pass('postfix.relay-restrictions', `${protectedBy} has ${/reject_unauth_destination/.test(get(protectedBy).value) ? 'reject' : 'defer'}_unauth_destination (${where(protectedBy)})`)
+      ? pass(
+          'postfix.relay-restrictions',
+          `${protectedBy} has ${/reject_unauth_destination/.test(get(protectedBy).value) ? 'reject' : 'defer'}_unauth_destination (${where(protectedBy)})`,
+        )
       : finding({
           id: 'postfix.relay-restrictions',
           severity: 'critical',
           title: 'Postfix does not refuse mail for other domains from strangers',
           evidence: `smtpd_relay_restrictions = ${relay || '(empty)'} (${relaySet ? where('smtpd_relay_restrictions') : 'default'}), smtpd_recipient_restrictions = ${recipient || '(empty)'}: neither has reject_unauth_destination`,
-          expected: 'smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination',
+          expected:
+            'smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination',
           fix: 'postconf -e "smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination" && postfix reload',
         }),
   );
@@ -111,12 +142,26 @@ export function postfixFindings(mainCf: Map<string, { value: string; line: numbe
   results.push(
     vrfy === 'yes'
       ? pass('postfix.vrfy', 'disable_vrfy_command = yes')
-      : finding({ id: 'postfix.vrfy', severity: 'suggestion', title: 'VRFY is enabled', evidence: `disable_vrfy_command = ${vrfy} (${where('disable_vrfy_command')}): anyone can test which addresses exist`, expected: 'disable_vrfy_command = yes', fix: 'postconf -e "disable_vrfy_command = yes" && postfix reload' }),
+      : finding({
+          id: 'postfix.vrfy',
+          severity: 'suggestion',
+          title: 'VRFY is enabled',
+          evidence: `disable_vrfy_command = ${vrfy} (${where('disable_vrfy_command')}): anyone can test which addresses exist`,
+          expected: 'disable_vrfy_command = yes',
+          fix: 'postconf -e "disable_vrfy_command = yes" && postfix reload',
+        }),
   );
   const banner = get('smtpd_banner').value;
   results.push(
     /\$\{?mail_version\}?|\b\d+\.\d+(\.\d+)?\b/.test(banner)
-      ? finding({ id: 'postfix.banner', severity: 'suggestion', title: 'The SMTP banner shows the software version', evidence: `smtpd_banner = ${banner} (${where('smtpd_banner')})`, expected: 'smtpd_banner = $myhostname ESMTP', fix: 'postconf -e "smtpd_banner = \\$myhostname ESMTP" && postfix reload' })
+      ? finding({
+          id: 'postfix.banner',
+          severity: 'suggestion',
+          title: 'The SMTP banner shows the software version',
+          evidence: `smtpd_banner = ${banner} (${where('smtpd_banner')})`,
+          expected: 'smtpd_banner = $myhostname ESMTP',
+          fix: 'postconf -e "smtpd_banner = \\$myhostname ESMTP" && postfix reload',
+        })
       : pass('postfix.banner', `smtpd_banner = ${banner}`),
   );
   return results;

@@ -28,7 +28,12 @@ export function parseSshdT(output: string): SshSettings {
 }
 
 function globToRegExp(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]')}$`,
+  );
 }
 
 /**
@@ -36,7 +41,11 @@ function globToRegExp(pattern: string): RegExp {
  * value obtained wins, `Include` (globs, relative to /etc/ssh) is read in place, and lines inside
  * `Match` blocks are conditional, so they do not count as global settings.
  */
-export function readSshdConfig(read: (path: string) => string | undefined, list: (dir: string) => string[], path = '/etc/ssh/sshd_config'): SshSettings | undefined {
+export function readSshdConfig(
+  read: (path: string) => string | undefined,
+  list: (dir: string) => string[],
+  path = '/etc/ssh/sshd_config',
+): SshSettings | undefined {
   const values = new Map<string, { value: string; source: string }>();
   const seen = new Set<string>();
   const visit = (file: string, depth: number): boolean => {
@@ -60,7 +69,11 @@ export function readSshdConfig(read: (path: string) => string | undefined, list:
           const full = pattern.startsWith('/') ? pattern : posix.join('/etc/ssh', pattern);
           const dir = posix.dirname(full);
           const re = globToRegExp(posix.basename(full));
-          const matches = /[*?]/.test(full) ? list(dir).filter((name) => re.test(name)).map((name) => posix.join(dir, name)) : [full];
+          const matches = /[*?]/.test(full)
+            ? list(dir)
+                .filter((name) => re.test(name))
+                .map((name) => posix.join(dir, name))
+            : [full];
           for (const included of matches) visit(included, depth + 1);
         }
         return;
@@ -111,13 +124,27 @@ export function sshFindings(settings: SshSettings): CheckResult[] {
   );
   results.push(
     empty.value.toLowerCase() === 'yes'
-      ? finding({ id: 'ssh.permit-empty-passwords', severity: 'critical', title: 'SSH lets accounts with an empty password in', evidence: `PermitEmptyPasswords yes (${empty.source})`, expected: 'PermitEmptyPasswords no', fix: 'PermitEmptyPasswords no   # then: systemctl reload ssh' })
+      ? finding({
+          id: 'ssh.permit-empty-passwords',
+          severity: 'critical',
+          title: 'SSH lets accounts with an empty password in',
+          evidence: `PermitEmptyPasswords yes (${empty.source})`,
+          expected: 'PermitEmptyPasswords no',
+          fix: 'PermitEmptyPasswords no   # then: systemctl reload ssh',
+        })
       : pass('ssh.permit-empty-passwords', `PermitEmptyPasswords ${empty.value} (${empty.source})`),
   );
   const n = Number(tries.value);
   results.push(
     Number.isInteger(n) && n > 4
-      ? finding({ id: 'ssh.max-auth-tries', severity: 'suggestion', title: 'SSH allows many authentication attempts per connection', evidence: `MaxAuthTries ${tries.value} (${tries.source})`, expected: 'MaxAuthTries 3 or 4', fix: 'MaxAuthTries 3   # then: systemctl reload ssh' })
+      ? finding({
+          id: 'ssh.max-auth-tries',
+          severity: 'suggestion',
+          title: 'SSH allows many authentication attempts per connection',
+          evidence: `MaxAuthTries ${tries.value} (${tries.source})`,
+          expected: 'MaxAuthTries 3 or 4',
+          fix: 'MaxAuthTries 3   # then: systemctl reload ssh',
+        })
       : pass('ssh.max-auth-tries', `MaxAuthTries ${tries.value} (${tries.source})`),
   );
   return results;
@@ -125,8 +152,12 @@ export function sshFindings(settings: SshSettings): CheckResult[] {
 
 export async function checkSsh(host: Host): Promise<CheckResult[]> {
   const effective = await host.run('sshd', ['-T']);
-  if (effective && effective.code === 0 && effective.stdout.includes('permitrootlogin')) return sshFindings(parseSshdT(effective.stdout));
-  const files = readSshdConfig((p) => host.read(p), (d) => host.list(d));
+  if (effective && effective.code === 0 && effective.stdout.includes('permitrootlogin'))
+    return sshFindings(parseSshdT(effective.stdout));
+  const files = readSshdConfig(
+    (p) => host.read(p),
+    (d) => host.list(d),
+  );
   if (!files) return [skipped('ssh', 'no SSH server configuration (/etc/ssh/sshd_config) on this host')];
   return sshFindings(files);
 }

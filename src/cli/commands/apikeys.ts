@@ -27,10 +27,8 @@ export function registerApiKeysCommands(program: Command): void {
       printTable(keys, ['name', 'prefix', 'createdAt', 'lastUsedAt', 'revoked']);
     });
 
-  apikeys
-    .command('revoke <name>')
-    .action(async (name: string) => {
-      await withServices((s) => s.apiKeys.revoke(name));
-      process.stdout.write(`Revoked "${name}".\n`);
-    });
+  apikeys.command('revoke <name>').action(async (name: string) => {
+    await withServices((s) => s.apiKeys.revoke(name));
+    process.stdout.write(`Revoked "${name}".\n`);
+  });
 }

@@ -26,7 +26,12 @@ async function optionalDatabase(url: string, explicit: boolean): Promise<Databas
 function npmAudit(): Promise<string | undefined> {
   const dir = fileURLToPath(new URL('../../..', import.meta.url));
   return new Promise((resolve) => {
-    execFile('npm', ['audit', '--json', '--omit=dev'], { cwd: dir, timeout: 8000, maxBuffer: 8 * 1024 * 1024 }, (error, stdout) => resolve(stdout && stdout.trim().startsWith('{') ? stdout : error ? undefined : stdout));
+    execFile(
+      'npm',
+      ['audit', '--json', '--omit=dev'],
+      { cwd: dir, timeout: 8000, maxBuffer: 8 * 1024 * 1024 },
+      (error, stdout) => resolve(stdout && stdout.trim().startsWith('{') ? stdout : error ? undefined : stdout),
+    );
   });
 }
 
@@ -34,36 +39,64 @@ function npmAudit(): Promise<string | undefined> {
 export function registerAuditCommand(program: Command): void {
   program
     .command('audit')
-    .description('audit this host so it cannot be hijacked as a spambot: accounts, SSH, patches, security suites, firewall, Postfix, open relay')
+    .description(
+      'audit this host so it cannot be hijacked as a spambot: accounts, SSH, patches, security suites, firewall, Postfix, open relay',
+    )
     .option('--json', 'print {score, findings, passed, skipped} as JSON')
     .option('--root <dir>', 'read configuration files under this root (a mounted image); live probes are skipped', '/')
-    .option('--only <ids>', 'comma-separated check ids or areas (accounts, ssh, patches, suites, firewall, postfix, relay, mail, abuse)')
+    .option(
+      '--only <ids>',
+      'comma-separated check ids or areas (accounts, ssh, patches, suites, firewall, postfix, relay, mail, abuse)',
+    )
     .option('--fail-on <level>', 'exit non-zero only for findings at this level or worse: warning or critical')
-    .option('--mail-activity', 'also look for spambot signs: port-25 connections around the MTA, mail Listwarden did not send, PHP mailers, the queue')
+    .option(
+      '--mail-activity',
+      'also look for spambot signs: port-25 connections around the MTA, mail Listwarden did not send, PHP mailers, the queue',
+    )
     .option('--mta <host:port>', 'the MTA for the open relay probe (default LISTWARDEN_AUDIT_MTA, else 127.0.0.1:25)')
-    .option('--postfix-config <dir>', 'Postfix’s config directory when it is not /etc/postfix (default LISTWARDEN_AUDIT_POSTFIX_CONFIG)')
+    .option(
+      '--postfix-config <dir>',
+      'Postfix’s config directory when it is not /etc/postfix (default LISTWARDEN_AUDIT_POSTFIX_CONFIG)',
+    )
     .option('--npm-audit', 'check Listwarden’s dependencies with npm audit (asks the npm registry)')
-    .action(async (opts: { json?: boolean; root?: string; only?: string; failOn?: string; mailActivity?: boolean; mta?: string; postfixConfig?: string; npmAudit?: boolean }) => {
-      const config = loadConfig();
-      const input = parseAuditInput({ ...(opts.root ? { root: opts.root } : {}), ...(opts.only ? { only: opts.only } : {}), ...(opts.failOn ? { failOn: opts.failOn } : {}), mta: opts.mta ?? config.audit.mta, postfixConfig: opts.postfixConfig ?? config.audit.postfixConfig });
-      const host = openHost(input.root);
-      const database = await optionalDatabase(config.databaseUrl, process.env.LISTWARDEN_DATABASE_URL !== undefined);
-      try {
-        const report = await runAudit(host, {
-          ...(input.only ? { only: input.only } : {}),
-          mailActivity: opts.mailActivity === true,
-          mta: host.live ? input.mta : undefined,
-          ours: database ? (ids) => knownMessageIds(database.db, ids) : undefined,
-          foreignAbuse: database ? (since) => foreignAbuseSince(database.db, since) : undefined,
-          npmAudit: opts.npmAudit ? npmAudit : undefined,
-          foreignLimit: config.audit.foreignLimit,
-          postfixConfig: input.postfixConfig,
+    .action(
+      async (opts: {
+        json?: boolean;
+        root?: string;
+        only?: string;
+        failOn?: string;
+        mailActivity?: boolean;
+        mta?: string;
+        postfixConfig?: string;
+        npmAudit?: boolean;
+      }) => {
+        const config = loadConfig();
+        const input = parseAuditInput({
+          ...(opts.root ? { root: opts.root } : {}),
+          ...(opts.only ? { only: opts.only } : {}),
+          ...(opts.failOn ? { failOn: opts.failOn } : {}),
+          mta: opts.mta ?? config.audit.mta,
+          postfixConfig: opts.postfixConfig ?? config.audit.postfixConfig,
         });
-        if (opts.json) printJson(report);
-        else process.stdout.write(renderAudit(report));
-        process.exitCode = exitCodeFor(report.findings, input.failOn);
-      } finally {
-        await database?.close();
-      }
-    });
+        const host = openHost(input.root);
+        const database = await optionalDatabase(config.databaseUrl, process.env.LISTWARDEN_DATABASE_URL !== undefined);
+        try {
+          const report = await runAudit(host, {
+            ...(input.only ? { only: input.only } : {}),
+            mailActivity: opts.mailActivity === true,
+            mta: host.live ? input.mta : undefined,
+            ours: database ? (ids) => knownMessageIds(database.db, ids) : undefined,
+            foreignAbuse: database ? (since) => foreignAbuseSince(database.db, since) : undefined,
+            npmAudit: opts.npmAudit ? npmAudit : undefined,
+            foreignLimit: config.audit.foreignLimit,
+            postfixConfig: input.postfixConfig,
+          });
+          if (opts.json) printJson(report);
+          else process.stdout.write(renderAudit(report));
+          process.exitCode = exitCodeFor(report.findings, input.failOn);
+        } finally {
+          await database?.close();
+        }
+      },
+    );
 }

@@ -15,16 +15,24 @@ async function readTemplate(file: string): Promise<string> {
 
 function show(view: CampaignStatusView, json: boolean | undefined): void {
   if (json) return printJson(view);
-  printTable([view], ['id', 'list', 'status', 'total', 'sent', 'queued', 'deferred', 'failed', 'bounced', 'ratePerSecond']);
-  if (view.selfTest) process.stdout.write(`opt-out self-test: ${view.selfTest.ok ? 'passed' : `FAILED: ${view.selfTest.reason}`} (${view.selfTest.checkedAt})\n`);
+  printTable(
+    [view],
+    ['id', 'list', 'status', 'total', 'sent', 'queued', 'deferred', 'failed', 'bounced', 'ratePerSecond'],
+  );
+  if (view.selfTest)
+    process.stdout.write(
+      `opt-out self-test: ${view.selfTest.ok ? 'passed' : `FAILED: ${view.selfTest.reason}`} (${view.selfTest.checkedAt})\n`,
+    );
   const f = view.feedback;
-  process.stdout.write(`feedback: ${f.hardBounces} hard bounces (${(f.hardBounceRate * 100).toFixed(2)}%), ${f.softBounces} soft, ${f.complaints} complaints (${(f.complaintRate * 100).toFixed(3)}%)\n`);
+  process.stdout.write(
+    `feedback: ${f.hardBounces} hard bounces (${(f.hardBounceRate * 100).toFixed(2)}%), ${f.softBounces} soft, ${f.complaints} complaints (${(f.complaintRate * 100).toFixed(3)}%)\n`,
+  );
   if (view.stopReason) process.stdout.write(`stopped: ${view.stopReason}\n`);
 }
 
 /** `listwarden campaigns …` */
 export function registerCampaignsCommands(program: Command): void {
-  const campaigns = program.command('campaigns').description('marketing mail to a list\'s confirmed subscribers');
+  const campaigns = program.command('campaigns').description("marketing mail to a list's confirmed subscribers");
 
   campaigns
     .command('create')
@@ -35,13 +43,23 @@ export function registerCampaignsCommands(program: Command): void {
     .option('--text <file>', 'text template file (Liquid); derived from the HTML when absent')
     .option('--mjml', 'the HTML file is MJML')
     .option('--json', 'print JSON')
-    .action(async (opts: { list: string; subject: string; html: string; text?: string; mjml?: boolean; json?: boolean }) => {
-      const html = await readTemplate(opts.html);
-      const text = opts.text ? await readTemplate(opts.text) : null;
-      const view = await withServices((s) => s.campaigns.create({ list: opts.list, subject: opts.subject, html, text, format: opts.mjml ? 'mjml' : 'html' }));
-      if (opts.json) return printJson(view);
-      process.stdout.write(`Created campaign ${view.id} (draft) for list ${view.list}.\n`);
-    });
+    .action(
+      async (opts: { list: string; subject: string; html: string; text?: string; mjml?: boolean; json?: boolean }) => {
+        const html = await readTemplate(opts.html);
+        const text = opts.text ? await readTemplate(opts.text) : null;
+        const view = await withServices((s) =>
+          s.campaigns.create({
+            list: opts.list,
+            subject: opts.subject,
+            html,
+            text,
+            format: opts.mjml ? 'mjml' : 'html',
+          }),
+        );
+        if (opts.json) return printJson(view);
+        process.stdout.write(`Created campaign ${view.id} (draft) for list ${view.list}.\n`);
+      },
+    );
 
   campaigns
     .command('test <id>')
@@ -74,8 +92,11 @@ export function registerCampaignsCommands(program: Command): void {
       else {
         if (report.refusal) process.stdout.write(`REFUSED: ${report.refusal}\n`);
         for (const f of report.findings) process.stdout.write(`${f.severity.toUpperCase()} ${f.id}: ${f.detail}\n`);
-        if (report.spam) process.stdout.write(`spam score: ${report.spam.score} / ${report.spam.threshold} (${report.spam.scorer})\n`);
-        process.stdout.write(report.ok ? 'The campaign passes the pre-send checks.\n' : 'The campaign would be refused.\n');
+        if (report.spam)
+          process.stdout.write(`spam score: ${report.spam.score} / ${report.spam.threshold} (${report.spam.scorer})\n`);
+        process.stdout.write(
+          report.ok ? 'The campaign passes the pre-send checks.\n' : 'The campaign would be refused.\n',
+        );
       }
       if (!report.ok) process.exitCode = 1;
     });

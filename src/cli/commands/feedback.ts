@@ -15,7 +15,10 @@ export function registerFeedbackCommands(program: Command): void {
     .action(async (paths: string[], opts: { json?: boolean }) => {
       const summary = await withServices((s) => s.feedback.ingestMany(messagesIn(paths), 'file'));
       if (opts.json) return printJson(summary);
-      const kinds = Object.entries(summary.kinds).map(([k, n]) => `${n} ${k.replace('_', ' ')}`).join(', ') || 'nothing applied';
+      const kinds =
+        Object.entries(summary.kinds)
+          .map(([k, n]) => `${n} ${k.replace('_', ' ')}`)
+          .join(', ') || 'nothing applied';
       process.stdout.write(
         `Read ${summary.messages} messages: ${kinds}; ${summary.duplicates} already seen; ${summary.quarantined} unreadable (kept in quarantine).\n`,
       );
@@ -27,17 +30,27 @@ export function registerFeedbackCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const summary = await withServices(async (s) => {
-        if (!s.config.imap) throw new AppError('invalid_input', 'Set LISTWARDEN_IMAP_URL (imaps://user:password@host/INBOX) to poll a mailbox.');
+        if (!s.config.imap)
+          throw new AppError(
+            'invalid_input',
+            'Set LISTWARDEN_IMAP_URL (imaps://user:password@host/INBOX) to poll a mailbox.',
+          );
         const { createImapPoller } = await import('../../feedback/imap-poller.js');
         try {
-          return await createImapPoller({ settings: s.config.imap.settings, feedback: s.feedback, logger: s.logger }).pollOnce();
+          return await createImapPoller({
+            settings: s.config.imap.settings,
+            feedback: s.feedback,
+            logger: s.logger,
+          }).pollOnce();
         } catch (error) {
           if (error instanceof AppError) throw error;
           throw new AppError('unavailable', `The mailbox could not be read: ${(error as Error).message}`);
         }
       });
       if (opts.json) return printJson(summary);
-      process.stdout.write(`Read ${summary.messages} messages from the mailbox; ${summary.applied} applied, ${summary.quarantined} kept in quarantine.\n`);
+      process.stdout.write(
+        `Read ${summary.messages} messages from the mailbox; ${summary.applied} applied, ${summary.quarantined} kept in quarantine.\n`,
+      );
     });
 
   feedback
@@ -48,7 +61,9 @@ export function registerFeedbackCommands(program: Command): void {
     .option('--kind <kind>', 'hard_bounce, soft_bounce, complaint, auto_reply or notice')
     .option('--json', 'print JSON')
     .action(async (opts: { limit: string; campaign?: string; kind?: string; json?: boolean }) => {
-      const result = await withServices((s) => s.feedback.list({ limit: opts.limit, campaign: opts.campaign, kind: opts.kind }));
+      const result = await withServices((s) =>
+        s.feedback.list({ limit: opts.limit, campaign: opts.campaign, kind: opts.kind }),
+      );
       if (opts.json) return printJson(result);
       printTable(result.events, ['at', 'kind', 'style', 'recipient', 'status', 'campaignId', 'action']);
       process.stdout.write(`${result.quarantined} unreadable messages in quarantine.\n`);

@@ -22,7 +22,8 @@ export function registerImportCommand(program: Command): void {
         throw new AppError('not_found', `Cannot read ${file}.`);
       }
       const source = opts.source.trim();
-      if (source.length < 3 || source.length > 500) throw new AppError('invalid_input', '--source must say where the addresses came from (3-500 characters).');
+      if (source.length < 3 || source.length > 500)
+        throw new AppError('invalid_input', '--source must say where the addresses came from (3-500 characters).');
       const report = await withServices(async (s) => {
         const list = await s.lists.requireList(opts.list);
         return importCsv(s.database, createReadStream(file), {

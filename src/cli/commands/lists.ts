@@ -16,13 +16,35 @@ export function registerListsCommands(program: Command): void {
     .option('--consent-text <text>', 'the consent wording shown on signup forms')
     .option('--allowed-origins <origins>', 'comma-separated origins allowed to call the JSON signup from a browser')
     .option('--json', 'print JSON')
-    .action(async (slug: string, opts: { name: string; from: string; replyTo?: string; consentText?: string; allowedOrigins?: string; json?: boolean }) => {
-      const list = await withServices((s) =>
-        s.lists.create({ slug, name: opts.name, from: opts.from, replyTo: opts.replyTo, consentText: opts.consentText, allowedOrigins: opts.allowedOrigins }),
-      );
-      if (opts.json) printJson(list);
-      else process.stdout.write(`Created list ${list.slug} (${list.name}), consent text version ${list.consentText.version}.\n`);
-    });
+    .action(
+      async (
+        slug: string,
+        opts: {
+          name: string;
+          from: string;
+          replyTo?: string;
+          consentText?: string;
+          allowedOrigins?: string;
+          json?: boolean;
+        },
+      ) => {
+        const list = await withServices((s) =>
+          s.lists.create({
+            slug,
+            name: opts.name,
+            from: opts.from,
+            replyTo: opts.replyTo,
+            consentText: opts.consentText,
+            allowedOrigins: opts.allowedOrigins,
+          }),
+        );
+        if (opts.json) printJson(list);
+        else
+          process.stdout.write(
+            `Created list ${list.slug} (${list.name}), consent text version ${list.consentText.version}.\n`,
+          );
+      },
+    );
 
   lists
     .command('update <slug>')
@@ -33,13 +55,31 @@ export function registerListsCommands(program: Command): void {
     .option('--consent-text <text>')
     .option('--allowed-origins <origins>')
     .option('--json', 'print JSON')
-    .action(async (slug: string, opts: { name?: string; from?: string; replyTo?: string; consentText?: string; allowedOrigins?: string; json?: boolean }) => {
-      const list = await withServices((s) =>
-        s.lists.update(slug, { name: opts.name, from: opts.from, replyTo: opts.replyTo, consentText: opts.consentText, allowedOrigins: opts.allowedOrigins }),
-      );
-      if (opts.json) printJson(list);
-      else process.stdout.write(`Updated list ${list.slug}; consent text version ${list.consentText.version}.\n`);
-    });
+    .action(
+      async (
+        slug: string,
+        opts: {
+          name?: string;
+          from?: string;
+          replyTo?: string;
+          consentText?: string;
+          allowedOrigins?: string;
+          json?: boolean;
+        },
+      ) => {
+        const list = await withServices((s) =>
+          s.lists.update(slug, {
+            name: opts.name,
+            from: opts.from,
+            replyTo: opts.replyTo,
+            consentText: opts.consentText,
+            allowedOrigins: opts.allowedOrigins,
+          }),
+        );
+        if (opts.json) printJson(list);
+        else process.stdout.write(`Updated list ${list.slug}; consent text version ${list.consentText.version}.\n`);
+      },
+    );
 
   lists
     .command('list')
@@ -49,7 +89,14 @@ export function registerListsCommands(program: Command): void {
       const all = await withServices((s) => s.lists.list());
       if (opts.json) return printJson(all);
       printTable(
-        all.map((l) => ({ slug: l.slug, name: l.name, from: l.from, consent: `v${l.consentText.version}`, confirmed: l.counts?.confirmed ?? 0, pending: l.counts?.pending ?? 0 })),
+        all.map((l) => ({
+          slug: l.slug,
+          name: l.name,
+          from: l.from,
+          consent: `v${l.consentText.version}`,
+          confirmed: l.counts?.confirmed ?? 0,
+          pending: l.counts?.pending ?? 0,
+        })),
         ['slug', 'name', 'from', 'consent', 'confirmed', 'pending'],
       );
     });
@@ -60,7 +107,18 @@ export function registerListsCommands(program: Command): void {
     .action(async (slug: string, opts: { json?: boolean }) => {
       const list = await withServices((s) => s.lists.show(slug));
       if (opts.json) return printJson(list);
-      printTable([{ slug: list.slug, name: list.name, from: list.from, replyTo: list.replyTo, origins: list.allowedOrigins.join(',') }], ['slug', 'name', 'from', 'replyTo', 'origins']);
+      printTable(
+        [
+          {
+            slug: list.slug,
+            name: list.name,
+            from: list.from,
+            replyTo: list.replyTo,
+            origins: list.allowedOrigins.join(','),
+          },
+        ],
+        ['slug', 'name', 'from', 'replyTo', 'origins'],
+      );
       process.stdout.write(`Consent text (v${list.consentText.version}): ${list.consentText.text}\n`);
     });
 

@@ -15,7 +15,10 @@ export function registerOutboxCommands(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const counts = await withServices((s) => countByStatus(s.database.db));
       if (opts.json) return printJson(counts);
-      printTable(Object.entries(counts).map(([status, count]) => ({ status, count })), ['status', 'count']);
+      printTable(
+        Object.entries(counts).map(([status, count]) => ({ status, count })),
+        ['status', 'count'],
+      );
     });
 
   outbox

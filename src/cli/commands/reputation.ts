@@ -28,25 +28,45 @@ export function registerReputationCommands(program: Command): void {
     .command('check-ip <ip>')
     .description('check an IP and every address of its range against DNS blocklists; prints a map of the /24')
     .option('--range <prefix>', 'prefix length of the neighbourhood (16-32)', '24')
-    .option('--zones <zones>', 'comma-separated DNSBL zones (default: the IP zones of the catalogue, or LISTWARDEN_DNSBL_ZONES)')
+    .option(
+      '--zones <zones>',
+      'comma-separated DNSBL zones (default: the IP zones of the catalogue, or LISTWARDEN_DNSBL_ZONES)',
+    )
     .option('--dns <host:port>', 'resolver to ask (default: LISTWARDEN_DNS_SERVERS, else the system resolver)')
     .option('--json', 'print JSON')
     .action(async (ip: string, opts: { range: string; zones?: string; dns?: string; json?: boolean }) => {
       const config = loadConfig();
-      const input = parseCheckInput({ ip, range: opts.range, ...(opts.zones ?? config.reputation.zones ? { zones: opts.zones ?? config.reputation.zones } : {}) });
+      const input = parseCheckInput({
+        ip,
+        range: opts.range,
+        ...((opts.zones ?? config.reputation.zones) ? { zones: opts.zones ?? config.reputation.zones } : {}),
+      });
       const servers = resolversFrom(opts.dns, config.dnsServers);
       const client = dnsblClientFor(config, servers);
       const result = await checkIpRange(client, input);
       const warning = publicResolverWarning(servers);
       const warnings = warning ? [warning] : [];
-      if (opts.json) return printJson({ ...result, zones: result.zones.map((z) => ({ zone: z.zone, name: z.name, status: z.status, detail: z.detail, listed: z.listed })), warnings });
+      if (opts.json)
+        return printJson({
+          ...result,
+          zones: result.zones.map((z) => ({
+            zone: z.zone,
+            name: z.name,
+            status: z.status,
+            detail: z.detail,
+            listed: z.listed,
+          })),
+          warnings,
+        });
       for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(`${renderNeighbourhood(result, new Set([...config.reputation.sendingIps, input.ip]))}\n`);
     });
 
   reputation
     .command('check-domain <domain>')
-    .description('SPF, DKIM, DMARC and alignment, PTR and FCrDNS, MX: bulk-sender readiness for Gmail, Yahoo, Microsoft')
+    .description(
+      'SPF, DKIM, DMARC and alignment, PTR and FCrDNS, MX: bulk-sender readiness for Gmail, Yahoo, Microsoft',
+    )
     .requiredOption('--ip <ip>', 'the sending IP')
     .option('--dns <host:port>', 'resolver to ask (default: LISTWARDEN_DNS_SERVERS, else the system resolver)')
     .option('--json', 'print JSON')
@@ -71,8 +91,17 @@ export function registerReputationCommands(program: Command): void {
       });
       if (opts.json) printJson(result);
       else {
-        printTable(result.checks.map((c) => ({ check: c.id, status: c.status.toUpperCase(), detail: c.detail, fix: c.fix ?? '' })), ['check', 'status', 'detail', 'fix']);
-        for (const r of result.readiness) process.stdout.write(`${r.provider}: ${r.ready ? 'ready' : `not ready (${r.missing.join(', ')})`}\n`);
+        printTable(
+          result.checks.map((c) => ({
+            check: c.id,
+            status: c.status.toUpperCase(),
+            detail: c.detail,
+            fix: c.fix ?? '',
+          })),
+          ['check', 'status', 'detail', 'fix'],
+        );
+        for (const r of result.readiness)
+          process.stdout.write(`${r.provider}: ${r.ready ? 'ready' : `not ready (${r.missing.join(', ')})`}\n`);
       }
       if (result.checks.some((c) => c.status === 'fail')) process.exitCode = 1;
     });

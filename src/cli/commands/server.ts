@@ -37,7 +37,8 @@ export function registerServerCommands(program: Command): void {
       try {
         const applied = await migrateToLatest(database);
         if (opts.json) printJson({ applied });
-        else process.stdout.write(applied.length ? `Applied ${applied.join(', ')}.\n` : 'The database is up to date.\n');
+        else
+          process.stdout.write(applied.length ? `Applied ${applied.join(', ')}.\n` : 'The database is up to date.\n');
       } finally {
         await database.close();
       }

@@ -14,7 +14,9 @@ export function registerSubscribersCommands(program: Command): void {
     .action(async (email: string, opts: { json?: boolean }) => {
       const view = await withServices((s) => s.subscribers.show(email));
       if (opts.json) return printJson(view);
-      process.stdout.write(`${view.email}${view.name ? ` (${view.name})` : ''}, since ${view.createdAt}${view.suppressed ? `, SUPPRESSED (${view.suppressed.reason})` : ''}\n\n`);
+      process.stdout.write(
+        `${view.email}${view.name ? ` (${view.name})` : ''}, since ${view.createdAt}${view.suppressed ? `, SUPPRESSED (${view.suppressed.reason})` : ''}\n\n`,
+      );
       printTable(view.subscriptions, ['list', 'status', 'createdAt', 'confirmedAt', 'unsubscribedAt']);
       process.stdout.write('\n');
       printTable(view.events, ['at', 'type', 'list', 'ip', 'source']);
@@ -45,7 +47,9 @@ export function registerSubscribersCommands(program: Command): void {
     .description('erase a person; only a SHA-256 suppression entry remains so they are never mailed again')
     .option('--json', 'print JSON')
     .action(async (email: string, opts: { json?: boolean }) => {
-      const result = await withServices((s) => s.subscribers.erase(email, { ip: null, userAgent: null, source: 'cli', channel: 'cli' }));
+      const result = await withServices((s) =>
+        s.subscribers.erase(email, { ip: null, userAgent: null, source: 'cli', channel: 'cli' }),
+      );
       if (opts.json) return printJson(result);
       process.stdout.write(
         result.erased

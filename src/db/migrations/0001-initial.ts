@@ -53,7 +53,11 @@ export function initial(dialect: Dialect): Migration {
         .on('subscriptions')
         .columns(['list_id', 'status', 'subscriber_id'])
         .execute();
-      await db.schema.createIndex('subscriptions_status_updated').on('subscriptions').columns(['status', 'updated_at']).execute();
+      await db.schema
+        .createIndex('subscriptions_status_updated')
+        .on('subscriptions')
+        .columns(['status', 'updated_at'])
+        .execute();
       await db.schema
         .createIndex('subscriptions_repermission_due')
         .on('subscriptions')
@@ -72,7 +76,11 @@ export function initial(dialect: Dialect): Migration {
         .addColumn('consent_text_id', ref, (c) => c.references('consent_texts.id'))
         .addColumn('detail', 'text')
         .execute();
-      await db.schema.createIndex('consent_events_subscriber').on('consent_events').columns(['subscriber_id', 'at']).execute();
+      await db.schema
+        .createIndex('consent_events_subscriber')
+        .on('consent_events')
+        .columns(['subscriber_id', 'at'])
+        .execute();
 
       await db.schema
         .createTable('suppressions')

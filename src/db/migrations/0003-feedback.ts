@@ -22,11 +22,23 @@ export function feedback(dialect: Dialect): Migration {
         .addColumn('action', 'text', (c) => c.notNull())
         .addColumn('report_message_id', 'text')
         .execute();
-      await db.schema.createIndex('feedback_events_campaign').on('feedback_events').columns(['campaign_id', 'kind']).execute();
-      await db.schema.createIndex('feedback_events_subscriber').on('feedback_events').columns(['subscriber_id', 'kind', 'at']).execute();
+      await db.schema
+        .createIndex('feedback_events_campaign')
+        .on('feedback_events')
+        .columns(['campaign_id', 'kind'])
+        .execute();
+      await db.schema
+        .createIndex('feedback_events_subscriber')
+        .on('feedback_events')
+        .columns(['subscriber_id', 'kind', 'at'])
+        .execute();
       await db.schema.createIndex('feedback_events_at').on('feedback_events').column('at').execute();
       // Intake is idempotent: a report already applied (same Message-ID, same message of ours) is skipped.
-      await db.schema.createIndex('feedback_events_report').on('feedback_events').columns(['report_message_id', 'outbox_id']).execute();
+      await db.schema
+        .createIndex('feedback_events_report')
+        .on('feedback_events')
+        .columns(['report_message_id', 'outbox_id'])
+        .execute();
 
       await withId(dialect, db.schema.createTable('feedback_quarantine'))
         .addColumn('at', 'bigint', (c) => c.notNull())

@@ -7,7 +7,12 @@ import { sql, type Kysely, type Migration } from 'kysely';
 export function transactionalDue(): Migration {
   return {
     async up(db: Kysely<any>) {
-      await db.schema.createIndex('outbox_transactional_due').on('outbox').columns(['status', 'next_attempt_at']).where(sql.ref('campaign_id'), 'is', null).execute();
+      await db.schema
+        .createIndex('outbox_transactional_due')
+        .on('outbox')
+        .columns(['status', 'next_attempt_at'])
+        .where(sql.ref('campaign_id'), 'is', null)
+        .execute();
     },
   };
 }

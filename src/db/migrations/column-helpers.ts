@@ -5,7 +5,10 @@ import type { Dialect } from '../database.js';
  * An auto-increment primary key that never reuses a value: tokens name subscribers by id,
  * so an erased subscriber's id must never point at somebody else.
  */
-export function withId<T extends string>(dialect: Dialect, table: CreateTableBuilder<T, never>): CreateTableBuilder<T, 'id'> {
+export function withId<T extends string>(
+  dialect: Dialect,
+  table: CreateTableBuilder<T, never>,
+): CreateTableBuilder<T, 'id'> {
   return dialect === 'postgres'
     ? table.addColumn('id', 'bigint', (c) => c.generatedByDefaultAsIdentity().primaryKey())
     : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());

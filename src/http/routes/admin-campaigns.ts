@@ -35,7 +35,9 @@ export function registerCampaignRoutes(scope: FastifyInstance, deps: HttpDeps): 
     return deps.campaigns.test(id, parseInput(testBody, request.body, 'The request').to);
   });
   for (const action of ['pause', 'cancel'] as const) {
-    scope.post(`/campaigns/:id/${action}`, async (request) => deps.campaigns[action](parseInput(idParams, request.params).id));
+    scope.post(`/campaigns/:id/${action}`, async (request) =>
+      deps.campaigns[action](parseInput(idParams, request.params).id),
+    );
   }
   scope.post('/campaigns/:id/resume', async (request) => {
     const { id } = parseInput(idParams, request.params);

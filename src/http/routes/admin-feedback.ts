@@ -19,20 +19,31 @@ const listQuery = z
  */
 export function registerFeedbackRoutes(scope: FastifyInstance, deps: HttpDeps): void {
   scope.register(async (raw) => {
-    raw.addContentTypeParser(['message/rfc822', 'message/global', 'text/plain', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: MAX_REPORT_BYTES }, (_request, body, done) =>
-      done(null, body),
+    raw.addContentTypeParser(
+      ['message/rfc822', 'message/global', 'text/plain', 'application/octet-stream'],
+      { parseAs: 'buffer', bodyLimit: MAX_REPORT_BYTES },
+      (_request, body, done) => done(null, body),
     );
     raw.post('/feedback', { bodyLimit: MAX_REPORT_BYTES, config: { rawMessage: true } }, async (request, reply) => {
       if (!Buffer.isBuffer(request.body) || request.body.byteLength === 0) {
-        return reply.code(400).send({ error: 'invalid_input', message: 'Send one raw message (RFC 822) as the body, with Content-Type: message/rfc822.' });
+        return reply.code(400).send({
+          error: 'invalid_input',
+          message: 'Send one raw message (RFC 822) as the body, with Content-Type: message/rfc822.',
+        });
       }
       const result = await deps.feedback.ingest(request.body, { channel: 'api' });
       return reply.code(result.outcome === 'quarantined' ? 422 : 202).send(
         result.outcome === 'quarantined'
-          ? { error: 'unreadable', message: `The message was kept in quarantine (${result.quarantineId}): ${result.reason}.`, quarantineId: result.quarantineId }
+          ? {
+              error: 'unreadable',
+              message: `The message was kept in quarantine (${result.quarantineId}): ${result.reason}.`,
+              quarantineId: result.quarantineId,
+            }
           : result,
       );
     });
   });
-  scope.get('/feedback', async (request) => deps.feedback.list(parseInput(listQuery, request.query, 'The query') ?? {}));
+  scope.get('/feedback', async (request) =>
+    deps.feedback.list(parseInput(listQuery, request.query, 'The query') ?? {}),
+  );
 }

@@ -60,7 +60,10 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps):
         const key = header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
         if (!key) {
           reply.header('WWW-Authenticate', 'Bearer realm="listwarden"');
-          throw new AppError('unauthorized', 'This API needs an API key: send "Authorization: Bearer <key>" (create one with `listwarden apikeys create`).');
+          throw new AppError(
+            'unauthorized',
+            'This API needs an API key: send "Authorization: Bearer <key>" (create one with `listwarden apikeys create`).',
+          );
         }
         const owner = await deps.apiKeys.authenticate(key);
         if (!owner) throw new AppError('forbidden', 'The API key is not valid or was revoked.');
@@ -88,7 +91,9 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps):
         return deps.lists.update(slug, parseInput(listPatch, request.body, 'The change'));
       });
 
-      scope.get('/subscribers', async (request) => deps.subscribers.page(parseInput(pageQuery, request.query, 'The query')));
+      scope.get('/subscribers', async (request) =>
+        deps.subscribers.page(parseInput(pageQuery, request.query, 'The query')),
+      );
 
       // Adding somebody by API starts the same double opt-in as the form: they get a confirmation mail.
       scope.post('/subscribers', async (request, reply) => {
@@ -101,7 +106,9 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps):
         return reply.code(202).send({ status: result.status, confirmationMail: result.confirmationMail });
       });
 
-      scope.get('/subscribers/:email', async (request) => deps.subscribers.show(parseInput(emailParams, request.params).email));
+      scope.get('/subscribers/:email', async (request) =>
+        deps.subscribers.show(parseInput(emailParams, request.params).email),
+      );
 
       scope.get('/subscribers/:email/export', async (request, reply) => {
         const data = await deps.subscribers.exportData(parseInput(emailParams, request.params).email);

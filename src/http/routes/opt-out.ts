@@ -7,7 +7,11 @@ import { clientContext } from '../request-context.js';
 import { parseInput } from '../validate.js';
 
 const params = z.object({ token: z.string().max(200) });
-const unsubscribeBody = z.object({ via: z.string().max(20).optional() }).passthrough().optional().catch(undefined);
+const unsubscribeBody = z
+  .object({ via: z.string().max(20).optional() })
+  .passthrough()
+  .optional()
+  .catch(undefined);
 const preferencesBody = z.object({
   action: z.enum(['leave', 'leave_all', 'export', 'erase'], { message: 'Choose what to do.' }),
   list: z.string().max(100).optional(),
@@ -24,7 +28,10 @@ export async function registerOptOutRoutes(app: FastifyInstance, deps: HttpDeps)
     deps.pages.render(page, data).then((text) => reply.code(status).type('text/html; charset=utf-8').send(text));
   const failure = (reply: FastifyReply, error: unknown) => {
     if (isAppError(error) && (error.code === 'not_found' || error.code === 'gone')) {
-      return html(reply, error.code === 'gone' ? 410 : 404, 'link-invalid', { title: 'Link not valid', message: error.message });
+      return html(reply, error.code === 'gone' ? 410 : 404, 'link-invalid', {
+        title: 'Link not valid',
+        message: error.message,
+      });
     }
     throw error;
   };
@@ -32,7 +39,9 @@ export async function registerOptOutRoutes(app: FastifyInstance, deps: HttpDeps)
   await app.register(async (scope) => {
     // Mail clients post the one-click body as multipart or with no type at all; the body carries
     // nothing we need, so accept any and keep only a small limit.
-    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => done(null, body));
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) =>
+      done(null, body),
+    );
     const limits = { rateLimit: { max: 60, timeWindow: 60_000 } };
 
     scope.get('/u/:token', { config: { page: true, ...limits } }, async (request, reply) => {
@@ -44,7 +53,9 @@ export async function registerOptOutRoutes(app: FastifyInstance, deps: HttpDeps)
           list: state.list ? { name: state.list.name } : undefined,
           already_unsubscribed: state.alreadyUnsubscribed,
           action: unsubscribeUrl(deps.config.publicUrl, token),
-          preferences_url: state.preferencesToken ? preferencesUrl(deps.config.publicUrl, state.preferencesToken) : undefined,
+          preferences_url: state.preferencesToken
+            ? preferencesUrl(deps.config.publicUrl, state.preferencesToken)
+            : undefined,
         });
       } catch (error) {
         return failure(reply, error);
@@ -61,7 +72,9 @@ export async function registerOptOutRoutes(app: FastifyInstance, deps: HttpDeps)
         return html(reply, 200, 'unsubscribed', {
           title: 'Unsubscribed',
           list: list ? { name: list.name } : undefined,
-          preferences_url: state.preferencesToken ? preferencesUrl(deps.config.publicUrl, state.preferencesToken) : undefined,
+          preferences_url: state.preferencesToken
+            ? preferencesUrl(deps.config.publicUrl, state.preferencesToken)
+            : undefined,
         });
       } catch (error) {
         return failure(reply, error);
@@ -107,10 +120,19 @@ export async function registerOptOutRoutes(app: FastifyInstance, deps: HttpDeps)
               .send(JSON.stringify(await deps.unsubscribe.exportData(token), null, 2));
           case 'erase':
             if (body.confirm !== 'yes') {
-              return await preferencesPage(reply, token, 'Tick the box to confirm that all your data should be deleted.', 400);
+              return await preferencesPage(
+                reply,
+                token,
+                'Tick the box to confirm that all your data should be deleted.',
+                400,
+              );
             }
             await deps.unsubscribe.erase(token, context);
-            return html(reply, 200, 'error', { title: 'Deleted', heading: 'Your data is deleted', message: 'We keep only a one-way fingerprint of your address so that we never email it again.' });
+            return html(reply, 200, 'error', {
+              title: 'Deleted',
+              heading: 'Your data is deleted',
+              message: 'We keep only a one-way fingerprint of your address so that we never email it again.',
+            });
         }
       } catch (error) {
         return failure(reply, error);

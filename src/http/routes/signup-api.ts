@@ -45,7 +45,12 @@ export async function registerSignupApiRoute(app: FastifyInstance, deps: HttpDep
       delegator: async (request: FastifyRequest) =>
         request.headers.origin === undefined
           ? { origin: false }
-          : { origin: await allowedOrigins(request), methods: ['POST'], allowedHeaders: ['Content-Type', 'Authorization'], maxAge: 600 },
+          : {
+              origin: await allowedOrigins(request),
+              methods: ['POST'],
+              allowedHeaders: ['Content-Type', 'Authorization'],
+              maxAge: 600,
+            },
     });
 
     scope.post(
@@ -55,7 +60,10 @@ export async function registerSignupApiRoute(app: FastifyInstance, deps: HttpDep
         const { list } = parseInput(params, request.params);
         const origin = request.headers.origin;
         if (origin && !(await allowedOrigins(request)).includes(origin)) {
-          throw new AppError('forbidden', `The site ${origin.slice(0, 200)} is not allowed to sign people up to this list.`);
+          throw new AppError(
+            'forbidden',
+            `The site ${origin.slice(0, 200)} is not allowed to sign people up to this list.`,
+          );
         }
         const input = parseInput(body, request.body, 'The signup');
         let context: ClientContext = clientContext(request, 'api', 'api');
@@ -75,7 +83,13 @@ export async function registerSignupApiRoute(app: FastifyInstance, deps: HttpDep
           throw new AppError('unauthorized', 'ip, userAgent and sourceUrl may only be passed with an API key.');
         }
         await deps.signup(
-          { list, email: input.email, name: input.name, attributes: input.attributes, ...(input.consentVersion ? { consentVersion: input.consentVersion } : {}) },
+          {
+            list,
+            email: input.email,
+            name: input.name,
+            attributes: input.attributes,
+            ...(input.consentVersion ? { consentVersion: input.consentVersion } : {}),
+          },
           context,
         );
         return reply.code(202).send({ status: 'pending' });

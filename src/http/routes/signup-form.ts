@@ -11,7 +11,11 @@ const formBody = z.object({
   email: z.string().max(1000).optional(),
   name: z.string().max(1000).optional(),
   website: z.string().max(1000).optional(),
-  consent_version: z.string().regex(/^\d{1,6}$/).optional().catch(undefined),
+  consent_version: z
+    .string()
+    .regex(/^\d{1,6}$/)
+    .optional()
+    .catch(undefined),
   choice: z.enum(['suggested', 'as_typed']).optional().catch(undefined),
   suggested_email: z.string().max(1000).optional(),
 });
@@ -49,42 +53,39 @@ export function registerSignupFormRoutes(app: FastifyInstance, deps: HttpDeps): 
     return reply.type('text/html; charset=utf-8').send(await formPage(list, {}));
   });
 
-  app.post(
-    '/s/:list',
-    { config: { page: true, rateLimit: { max, timeWindow: windowMs } } },
-    async (request, reply) => {
-      const { list } = parseInput(params, request.params);
-      const body = parseInput(formBody, request.body, 'The form');
-      reply.type('text/html; charset=utf-8');
-      if (body.website) {
-        // A bot filled the hidden field: answer as usual, store and send nothing.
-        request.log.info({ list }, 'signup honeypot triggered');
-        return reply.send(await donePage(list));
-      }
-      const typed = body.email ?? '';
-      const email = body.choice === 'suggested' && body.suggested_email ? body.suggested_email : typed;
-      if (body.choice === undefined) {
-        const check = normaliseEmail(typed);
-        const suggestion = check.ok ? suggestDomainFix(check.address.email) : undefined;
-        if (suggestion) return reply.send(await formPage(list, { email: typed.trim(), name: body.name ?? '', suggestion }));
-      }
-      try {
-        await deps.signup(
-          {
-            list,
-            email,
-            name: body.name,
-            ...(body.consent_version ? { consentVersion: Number(body.consent_version) } : {}),
-          },
-          clientContext(request, 'form', `${deps.config.publicUrl}/s/${list}`),
-        );
-      } catch (error) {
-        if (isAppError(error) && error.code === 'invalid_input') {
-          return reply.code(400).send(await formPage(list, { email, name: body.name ?? '', error: error.message }));
-        }
-        throw error;
-      }
+  app.post('/s/:list', { config: { page: true, rateLimit: { max, timeWindow: windowMs } } }, async (request, reply) => {
+    const { list } = parseInput(params, request.params);
+    const body = parseInput(formBody, request.body, 'The form');
+    reply.type('text/html; charset=utf-8');
+    if (body.website) {
+      // A bot filled the hidden field: answer as usual, store and send nothing.
+      request.log.info({ list }, 'signup honeypot triggered');
       return reply.send(await donePage(list));
-    },
-  );
+    }
+    const typed = body.email ?? '';
+    const email = body.choice === 'suggested' && body.suggested_email ? body.suggested_email : typed;
+    if (body.choice === undefined) {
+      const check = normaliseEmail(typed);
+      const suggestion = check.ok ? suggestDomainFix(check.address.email) : undefined;
+      if (suggestion)
+        return reply.send(await formPage(list, { email: typed.trim(), name: body.name ?? '', suggestion }));
+    }
+    try {
+      await deps.signup(
+        {
+          list,
+          email,
+          name: body.name,
+          ...(body.consent_version ? { consentVersion: Number(body.consent_version) } : {}),
+        },
+        clientContext(request, 'form', `${deps.config.publicUrl}/s/${list}`),
+      );
+    } catch (error) {
+      if (isAppError(error) && error.code === 'invalid_input') {
+        return reply.code(400).send(await formPage(list, { email, name: body.name ?? '', error: error.message }));
+      }
+      throw error;
+    }
+    return reply.send(await donePage(list));
+  });
 }
