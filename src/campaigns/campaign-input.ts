@@ -32,7 +32,7 @@ export function parseCampaignInput(input: unknown): CampaignInput {
 /** Parses `--at` / `sendAt`: an ISO 8601 time with a zone. */
 export function parseSendAt(input: unknown): number | undefined {
   if (input === undefined || input === null || input === '') return undefined;
-  const text = String(input);
+  const text = typeof input === 'string' ? input : typeof input === 'number' ? String(input) : '';
   const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text) : NaN;
   if (Number.isNaN(at))
     throw invalidInput(`"${text.slice(0, 40)}" is not an ISO 8601 time with a zone, such as 2026-12-01T09:00:00Z.`);

@@ -10,8 +10,8 @@ import type { OutgoingMessage } from '../mail/transport.js';
 import { findSubscriberById, subscribersByIds } from '../subscribers/subscribers.repo.js';
 import { subscriptionStatuses } from '../consent/consent.repo.js';
 import { listUnsubscribeHeaders, preferencesUrl, unsubscribeUrl } from '../unsubscribe/links.js';
-import { suppressionHash } from '../unsubscribe/suppression-key.js';
-import { findSuppression, suppressedAmong } from '../unsubscribe/unsubscribe.repo.js';
+import { suppressionHash } from '../consent/suppression-key.js';
+import { findSuppression, suppressedAmong } from '../consent/consent.repo.js';
 import { compileCampaign, renderCampaign, type CompiledCampaign } from './campaign-template.js';
 import { findCampaign } from './campaigns.repo.js';
 

@@ -123,7 +123,7 @@ export function createCampaignsService(deps: CampaignsDeps) {
       text?: unknown;
       format?: unknown;
     }): Promise<CampaignStatusView> {
-      const list = await deps.lists.requireList(String(input.list ?? ''));
+      const list = await deps.lists.requireList(typeof input.list === 'string' ? input.list : '');
       const fields = parseCampaignInput(input);
       // Compile now so a broken template is refused at once, not at send time.
       await compileCampaign({

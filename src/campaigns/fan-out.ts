@@ -1,8 +1,8 @@
 import { insertRows } from '../db/bulk-sql.js';
 import type { Database } from '../db/database.js';
 import { newMessageId } from '../mail/message-id.js';
-import { suppressionHash } from '../unsubscribe/suppression-key.js';
-import { suppressedAmong } from '../unsubscribe/unsubscribe.repo.js';
+import { suppressionHash } from '../consent/suppression-key.js';
+import { suppressedAmong } from '../consent/consent.repo.js';
 import { confirmedRecipients } from './campaigns.repo.js';
 
 /**

@@ -35,6 +35,8 @@ function lookup(scope: Record<string, unknown>, path: string[]): string {
     if (value === null || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, key)) return '';
     value = (value as Record<string, unknown>)[key];
   }
+  // Liquid prints a value with String() as well, so both paths give the same text.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return value === null || value === undefined ? '' : String(value);
 }
 

@@ -46,13 +46,7 @@ export async function preSendCheck(deps: PreSendDeps, campaign: { id: number }):
   const html = typeof parsed.html === 'string' ? parsed.html : '';
   const text = parsed.text ?? '';
   const unsubscribeUrl =
-    /<(https?:\/\/[^>]+)>/.exec(
-      String(
-        parsed.headers.get('list-unsubscribe') ??
-          parsed.headerLines.find((h) => h.key === 'list-unsubscribe')?.line ??
-          '',
-      ),
-    )?.[1] ?? '';
+    /<(https?:\/\/[^>]+)>/.exec(parsed.headerLines.find((h) => h.key === 'list-unsubscribe')?.line ?? '')?.[1] ?? '';
   const findings: Finding[] = lintContent({ subject: parsed.subject ?? '', html, text, unsubscribeUrl });
 
   const links: PreSendReport['links'] = [];

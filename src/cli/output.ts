@@ -8,8 +8,12 @@ export function printTable<T extends object>(rows: readonly T[], columns: readon
     process.stdout.write('(none)\n');
     return;
   }
-  const text = (v: unknown) =>
-    v === null || v === undefined ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const text = (v: unknown): string =>
+    v === null || v === undefined
+      ? '-'
+      : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+        ? String(v)
+        : JSON.stringify(v);
   const cell = (r: T, c: string) => text((r as Record<string, unknown>)[c]);
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r, c).length)));
   const line = (cells: string[]) =>

@@ -1,12 +1,14 @@
 import { DNS_NAME, HOST_PORT } from '../shared/dns-names.js';
 import { isIP } from 'node:net';
-import { parseImapUrl, type ImapSettings } from '../feedback/imap-url.js';
+import { parseImapUrl, type ImapSettings } from './imap-url.js';
 import { z } from 'zod';
 import { AppError } from '../shared/app-error.js';
 
 /** The validated boot configuration; built once by `loadConfig` and passed down. */
 export interface Config {
   databaseUrl: string;
+  /** LISTWARDEN_DATABASE_URL was set (not the default). */
+  databaseUrlGiven: boolean;
   publicUrl: string;
   host: string;
   port: number;
@@ -322,6 +324,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return {
     databaseUrl: e.LISTWARDEN_DATABASE_URL,
+    databaseUrlGiven: relevant.LISTWARDEN_DATABASE_URL !== undefined,
     publicUrl: e.LISTWARDEN_PUBLIC_URL,
     host: e.LISTWARDEN_HOST,
     port: e.LISTWARDEN_PORT,

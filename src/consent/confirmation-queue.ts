@@ -1,8 +1,8 @@
 import type { Db } from '../db/database.js';
 import { newMessageId } from '../mail/message-id.js';
 import { confirmationTimes, enqueue } from '../mail/outbox.repo.js';
-import { suppressionHash } from '../unsubscribe/suppression-key.js';
-import { findSuppression } from '../unsubscribe/unsubscribe.repo.js';
+import { suppressionHash } from './suppression-key.js';
+import { findSuppression } from './consent.repo.js';
 import { lookbackMs, mayMailConfirmation, type ConfirmationLimits } from './send-limits.js';
 
 export type ConfirmationMailDecision = 'queued' | 'not_needed' | 'suppressed' | 'too_soon' | 'daily_limit';

@@ -43,6 +43,6 @@ describe('formatProof', () => {
       /Signed up\n +from IP: +203\.0\.113\.7\n +browser: +Firefox\/140\n +source: +https:\/\/shop\.example\/newsletter/,
     );
     assert.match(text, /wording shown \(version 2\):\n +"Yes, send me offers\."/);
-    assert.match(text, /2026-11-27T09:05:00\.000Z  Confirmed\n +from IP: +203\.0\.113\.8/);
+    assert.match(text, /2026-11-27T09:05:00\.000Z {2}Confirmed\n +from IP: +203\.0\.113\.8/);
   });
 });

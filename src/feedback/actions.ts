@@ -3,8 +3,8 @@ import { transition, type ConsentAction } from '../consent/transitions.js';
 import type { Db } from '../db/database.js';
 import type { FeedbackChannel, FeedbackEventKind, OutboxRow, SubscriberRow } from '../db/schema.js';
 import { cancelUnsentFor } from '../mail/outbox.repo.js';
-import { suppressionHash } from '../unsubscribe/suppression-key.js';
-import { suppress, type SuppressionReason } from '../unsubscribe/unsubscribe.repo.js';
+import { suppressionHash } from '../consent/suppression-key.js';
+import { suppress, type SuppressionReason } from '../consent/consent.repo.js';
 import { insertFeedbackEvent, softBouncesSince } from './feedback.repo.js';
 import type { ParsedFeedback, ReportedRecipient } from './parse-feedback.js';
 

@@ -1,7 +1,7 @@
 import { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { FeedbackService, IngestSummary } from './feedback.service.js';
-import type { ImapSettings } from './imap-url.js';
+import type { ImapSettings } from '../config/imap-url.js';
 
 const BATCH = 100;
 

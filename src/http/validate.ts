@@ -60,7 +60,8 @@ export async function requireJsonBody(request: {
   const hasBody =
     Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
   if (!hasBody) return;
-  const type = String(request.headers['content-type'] ?? '');
+  const header: unknown = request.headers['content-type'];
+  const type = typeof header === 'string' ? header : '';
   if (!/^application\/json\s*(;|$)/i.test(type)) {
     throw new AppError('unsupported_media_type', 'Send the request body as application/json.');
   }

@@ -13,7 +13,7 @@ describe('embedSnippet', () => {
     assert.match(html, /<form method="post" action="https:\/\/mail\.shop\.example\/s\/news"/);
     assert.match(
       html,
-      /<label for="lw-news-email">Email address<\/label>\n  <input type="email" id="lw-news-email" name="email" required/,
+      /<label for="lw-news-email">Email address<\/label>\n {2}<input type="email" id="lw-news-email" name="email" required/,
     );
     assert.match(html, /name="website" tabindex="-1"/);
     assert.match(html, /name="consent_version" value="3"/);

@@ -34,7 +34,7 @@ export function newBoundary(): string {
 export function formatMailbox(name: string | null | undefined, address: string): string {
   if (!name) return address;
   const display = ASCII_PRINTABLE.test(name)
-    ? /[()<>\[\]:;@\\,."]/.test(name)
+    ? /[()<>[\]:;@\\,."]/.test(name)
       ? quoteString(name)
       : name
     : encodeWords(name, 'Q', 52);

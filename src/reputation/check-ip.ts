@@ -1,4 +1,4 @@
-import { DnsblClient, type ZoneHealth } from './dnsbl-client.js';
+import { type DnsblClient, type ZoneHealth } from './dnsbl-client.js';
 import { ipv4Range, ipVersion } from './ip-address.js';
 import type { ZoneInfo } from './zones.js';
 

@@ -134,7 +134,7 @@ export function dmarcVerdict(
 ): AuthCheck {
   const fix = `publish TXT at _dmarc.${domain}: "v=DMARC1; p=none; rua=mailto:dmarc-reports@${domain}" (then move to p=quarantine)`;
   if (!record) return { id: 'dmarc', status: 'fail', detail: `${domain} publishes no DMARC record`, fix };
-  const policy = String(record.p ?? '').toLowerCase();
+  const policy = (typeof record.p === 'string' ? record.p : '').toLowerCase();
   if (!['none', 'quarantine', 'reject'].includes(policy))
     return {
       id: 'dmarc',

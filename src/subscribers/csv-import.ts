@@ -2,8 +2,8 @@ import { insertSubscriptionsBulk, lastRepermissionAt, recordEventsBulk } from '.
 import type { Database } from '../db/database.js';
 import type { ListRow } from '../db/schema.js';
 import { invalidInput } from '../shared/app-error.js';
-import { suppressionHash } from '../unsubscribe/suppression-key.js';
-import { suppressedAmong } from '../unsubscribe/unsubscribe.repo.js';
+import { suppressionHash } from '../consent/suppression-key.js';
+import { suppressedAmong } from '../consent/consent.repo.js';
 import { readCsv } from './csv-reader.js';
 import { parseHeader, parseRow, type ImportColumns, type ImportRow } from './csv-rows.js';
 import { upsertSubscribersBulk } from './subscribers.repo.js';

@@ -26,7 +26,7 @@ export function normaliseEmail(input: unknown): EmailCheck {
   if (trimmed.length > 512) return { ok: false, reason: 'That email address is too long.' };
   if (/@\[[^\]]*\]$/.test(trimmed))
     return { ok: false, reason: 'Addresses at an IP address are not accepted; use a domain name.' };
-  if (/[\s<>()\[\],;:\\"]/.test(trimmed)) {
+  if (/[\s<>()[\],;:\\"]/.test(trimmed)) {
     return { ok: false, reason: 'An email address cannot contain spaces, quotes, brackets, commas or semicolons.' };
   }
   const at = trimmed.lastIndexOf('@');

@@ -86,10 +86,11 @@ export async function orphansAmong(db: Db, ids: readonly number[]): Promise<numb
     .selectFrom('subscribers')
     .select('id')
     .where('id', 'in', ids)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('subscriptions')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('subscriptions')
             .select('subscriber_id')
             .whereRef('subscriptions.subscriber_id', '=', 'subscribers.id'),
         ),

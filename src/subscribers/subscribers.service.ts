@@ -12,8 +12,8 @@ import type { SubscriptionStatus } from '../db/schema.js';
 import type { ListsService } from '../lists/lists.service.js';
 import { cancelUnsentFor } from '../mail/outbox.repo.js';
 import { invalidInput, notFound } from '../shared/app-error.js';
-import { suppressionHash } from '../unsubscribe/suppression-key.js';
-import { findSuppression, suppress } from '../unsubscribe/unsubscribe.repo.js';
+import { suppressionHash } from '../consent/suppression-key.js';
+import { findSuppression, suppress } from '../consent/consent.repo.js';
 import { normaliseEmail, type EmailAddress } from './email-address.js';
 import * as repo from './subscribers.repo.js';
 

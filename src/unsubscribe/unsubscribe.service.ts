@@ -15,8 +15,8 @@ import { cancelUnsentFor } from '../mail/outbox.repo.js';
 import { AppError } from '../shared/app-error.js';
 import { findSubscriberById } from '../subscribers/subscribers.repo.js';
 import type { SubscribersService } from '../subscribers/subscribers.service.js';
-import { suppressionHash } from './suppression-key.js';
-import { suppress } from './unsubscribe.repo.js';
+import { suppressionHash } from '../consent/suppression-key.js';
+import { suppress } from '../consent/consent.repo.js';
 
 /** How the person opted out, kept with the `unsubscribed` event. */
 export type OptOutMethod = 'one-click' | 'unsubscribe page' | 'preference centre' | 'mailto';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
-import { suppressionHash } from '../../src/unsubscribe/suppression-key.js';
+import { suppressionHash } from '../../src/consent/suppression-key.js';
 import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { dnsmasqSkip, startDnsmasq, txtRecord, type DnsServer } from '../helpers/dnsmasq.js';
 import { postJson, request } from '../helpers/http.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { moveCampaign } from '../../src/campaigns/campaigns.repo.js';
 import { fanOut } from '../../src/campaigns/fan-out.js';
-import { suppressionHash } from '../../src/unsubscribe/suppression-key.js';
+import { suppressionHash } from '../../src/consent/suppression-key.js';
 import { DIALECTS } from '../helpers/databases.js';
 import { capturedMails } from '../helpers/listwarden.js';
 import { confirmedSignups, FORM, servicesFor, type TestServices } from '../helpers/services.js';

@@ -79,7 +79,7 @@ export function registerAuditCommand(program: Command): void {
           postfixConfig: opts.postfixConfig ?? config.audit.postfixConfig,
         });
         const host = openHost(input.root);
-        const database = await optionalDatabase(config.databaseUrl, process.env.LISTWARDEN_DATABASE_URL !== undefined);
+        const database = await optionalDatabase(config.databaseUrl, config.databaseUrlGiven);
         try {
           const report = await runAudit(host, {
             ...(input.only ? { only: input.only } : {}),
