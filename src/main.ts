@@ -2,14 +2,19 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createApiKeysService } from './apikeys/apikeys.service.js';
 import { campaignMailHandler } from './campaigns/campaign-mail.js';
+import { findCampaign } from './campaigns/campaigns.repo.js';
 import { createCampaignsService } from './campaigns/campaigns.service.js';
+import { holdAllRunning, holdCampaign } from './campaigns/hold.js';
 import type { Config } from './config/config.js';
 import { resolveSecrets } from './config/secret.js';
 import { createConfirmService } from './consent/confirm.js';
 import { confirmationMailHandler } from './consent/confirmation-mail.js';
 import { purgeStalePending } from './consent/housekeeping.js';
 import { releaseDueRepermissions } from './consent/repermission.js';
+import { createPeopleService } from './consent/people.service.js';
 import { createSignupService } from './consent/signup.js';
+import { anonymiseFeedbackOf } from './feedback/feedback.repo.js';
+import { systemClock, type Clock } from './shared/clock.js';
 import { createTokenCodec, type TokenCodec } from './consent/tokens.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -25,7 +30,6 @@ import type { Transport } from './mail/transport.js';
 import { AppError } from './shared/app-error.js';
 import { createLogger } from './shared/logger.js';
 import { createDomainVerifier, skipDomainChecks } from './subscribers/domain-check.js';
-import { createSubscribersService } from './subscribers/subscribers.service.js';
 import { createTemplateRenderer } from './templates/liquid.js';
 import { createUnsubscribeService } from './unsubscribe/unsubscribe.service.js';
 import { createFeedbackService } from './feedback/feedback.service.js';
@@ -54,7 +58,9 @@ export interface Services {
   transport: Transport;
   worker: OutboxWorker;
   lists: ReturnType<typeof createListsService>;
-  subscribers: ReturnType<typeof createSubscribersService>;
+  subscribers: ReturnType<typeof createPeopleService>;
+  /** The one clock every operation of this process takes its time from. */
+  clock: Clock;
   apiKeys: ReturnType<typeof createApiKeysService>;
   signup: ReturnType<typeof createSignupService>;
   confirm: ReturnType<typeof createConfirmService>;
@@ -71,9 +77,10 @@ export interface Services {
 /** Wires every service for one process; `migrate` brings the schema up to date first. */
 export async function createServices(
   config: Config,
-  options: { logger?: Logger; migrate?: boolean } = {},
+  options: { logger?: Logger; migrate?: boolean; clock?: Clock } = {},
 ): Promise<Services> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
   const database = openDatabase(config.databaseUrl, {
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
   });
@@ -95,17 +102,18 @@ export async function createServices(
   }
   const signer = dkimKeys.length > 0 ? createDkimSigner(dkimKeys) : undefined;
   const secrets = resolveSecrets(config);
-  const tokens = createTokenCodec([secrets.current, ...secrets.previous]);
+  const tokens = createTokenCodec([secrets.current, ...secrets.previous], clock);
   const transport = createTransport(config.smtpUrl, { bulkConnections: config.outbox.concurrency });
   const verifier = config.verifyDomains
     ? createDomainVerifier({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs })
     : skipDomainChecks;
   const mailHtml = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'mail', format: 'html' });
   const mailText = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'mail', format: 'text' });
-  const lists = createListsService(database);
+  const lists = createListsService(database, clock);
   const verp = createVerpCodec([secrets.current, ...secrets.previous]);
   const returnPath = createReturnPath(verp, config.bounceDomain);
   const campaignMail = campaignMailHandler({
+    clock,
     database,
     tokens,
     publicUrl: config.publicUrl,
@@ -116,23 +124,33 @@ export async function createServices(
   });
   const notifyDomain = config.dkim?.domain ?? config.bounceDomain ?? new URL(config.publicUrl).hostname;
   const guard = createGuard({
+    clock,
     database,
     logger,
     settings: config.guard,
     adminEmail: config.adminEmail,
     notifyFrom: `listwarden@${notifyDomain}`,
+    campaigns: {
+      find: async (db, id) => {
+        const campaign = await findCampaign(db, id);
+        return campaign && { status: campaign.status, guardSince: campaign.guard_since, listId: campaign.list_id };
+      },
+      stop: (trx, id, reason, now) => holdCampaign(trx, id, 'guard_stop', now, reason),
+    },
     onQueued: () => worker.poke(),
   });
   const ownerAlerts = { to: config.adminEmail, from: `listwarden@${notifyDomain}` };
   const feedback = createFeedbackService({
+    clock,
     database,
     verp,
     guard,
     logger,
     softBounces: config.softBounces,
-    abuse: createAbuseService({ alerts: ownerAlerts, logger }),
+    abuse: createAbuseService({ alerts: ownerAlerts, logger, clock }),
   });
   const worker = createOutboxWorker({
+    clock,
     database,
     transport,
     logger,
@@ -170,8 +188,11 @@ export async function createServices(
     },
   });
   const onMailQueued = () => worker.poke();
-  const subscribers = createSubscribersService(database, lists);
-  const unsubscribe = createUnsubscribeService({ database, tokens, subscribers });
+  const subscribers = createPeopleService(database, lists, {
+    clock,
+    eraseElsewhere: [(trx, person) => anonymiseFeedbackOf(trx, person.subscriberId)],
+  });
+  const unsubscribe = createUnsubscribeService({ database, tokens, subscribers, clock });
   const dnsblClient = () => dnsblClientFor(config, config.dnsServers);
   const { spamd, rspamdUrl, threshold } = config.spamScorer;
   const preSendDeps = {
@@ -188,6 +209,7 @@ export async function createServices(
     threshold,
   };
   const reputation = createReputationMonitor({
+    clock,
     database,
     logger,
     client: dnsblClient,
@@ -198,9 +220,11 @@ export async function createServices(
       blockingZones: new Set(config.reputation.blockingZones ?? CATALOGUE.filter((z) => z.blocks).map((z) => z.zone)),
     },
     alerts: ownerAlerts,
+    holdAllRunning,
     onQueued: () => worker.poke(),
   });
   const spambotWatch = createSpambotWatch({
+    clock,
     database,
     host: openHost('/'),
     logger,
@@ -211,6 +235,7 @@ export async function createServices(
   });
   return {
     config,
+    clock,
     logger,
     database,
     tokens,
@@ -219,14 +244,15 @@ export async function createServices(
     spambotWatch,
     lists,
     subscribers,
-    apiKeys: createApiKeysService(database),
-    signup: createSignupService({ database, lists, verifier, onMailQueued }),
-    confirm: createConfirmService({ database, tokens, confirmTtlMs: config.confirmTokenTtlMs, onMailQueued }),
+    apiKeys: createApiKeysService(database, clock),
+    signup: createSignupService({ database, lists, verifier, onMailQueued, clock }),
+    confirm: createConfirmService({ database, tokens, confirmTtlMs: config.confirmTokenTtlMs, onMailQueued, clock }),
     unsubscribe,
     feedback,
     guard,
     reputation,
     campaigns: createCampaignsService({
+      clock,
       database,
       lists,
       handler: campaignMail,
@@ -327,11 +353,11 @@ export async function serve(
         logger,
         'housekeeping',
         HOUSEKEEPING_INTERVAL_MS,
-        () => purgeStalePending(services.database, config.pendingTtlMs, logger),
+        () => purgeStalePending(services.database, config.pendingTtlMs, services.clock.now(), logger),
         true,
       ),
       every(logger, 're-permission release', SCHEDULER_INTERVAL_MS, async () => {
-        if ((await releaseDueRepermissions(services.database)) > 0) services.worker.poke();
+        if ((await releaseDueRepermissions(services.database, services.clock.now())) > 0) services.worker.poke();
       }),
       every(logger, 'campaign scheduler', SCHEDULER_INTERVAL_MS, async () => {
         await services.campaigns.startDue();

@@ -3,6 +3,7 @@ import type { Database } from '../db/database.js';
 import { isUniqueViolation } from '../db/dialect-sql.js';
 import { AppError, invalidInput } from '../shared/app-error.js';
 import * as repo from './apikeys.repo.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 
 const KEY_PREFIX = 'lw_';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/;
@@ -21,7 +22,7 @@ export interface ApiKeyInfo {
 }
 
 /** API keys for the admin API: shown once at creation, stored only as a hash. */
-export function createApiKeysService(database: Database) {
+export function createApiKeysService(database: Database, clock: Clock = systemClock) {
   const { db } = database;
   // Remember last-use writes per key for a minute instead of writing on every request.
   const lastTouched = new Map<number, number>();
@@ -33,7 +34,7 @@ export function createApiKeysService(database: Database) {
         throw invalidInput('A key name must be 1-64 letters, digits, spaces, dots, dashes or underscores.');
       const key = KEY_PREFIX + randomBytes(24).toString('base64url');
       try {
-        await repo.insertApiKey(db, { name, hash: hashKey(key), prefix: key.slice(0, 8) }, Date.now());
+        await repo.insertApiKey(db, { name, hash: hashKey(key), prefix: key.slice(0, 8) }, clock.now());
       } catch (error) {
         if (isUniqueViolation(error)) throw new AppError('conflict', `An API key named "${name}" already exists.`);
         throw error;
@@ -46,7 +47,7 @@ export function createApiKeysService(database: Database) {
       if (!key.startsWith(KEY_PREFIX) || key.length > 100) return undefined;
       const row = await repo.findActiveByHash(db, hashKey(key));
       if (!row) return undefined;
-      const now = Date.now();
+      const now = clock.now();
       if ((lastTouched.get(row.id) ?? 0) < now - 60_000) {
         lastTouched.set(row.id, now);
         await repo.touch(db, row.id, now);
@@ -66,7 +67,7 @@ export function createApiKeysService(database: Database) {
     },
 
     async revoke(name: string): Promise<void> {
-      if (!(await repo.revokeByName(db, name, Date.now())))
+      if (!(await repo.revokeByName(db, name, clock.now())))
         throw new AppError('not_found', `There is no active API key named "${name}".`);
     },
   };

@@ -5,10 +5,12 @@ import type { ParsedFeedback } from '../feedback/parse-feedback.js';
 import { queueOwnerAlert, type OwnerAlerts } from '../mail/owner-alert.js';
 import { insertAbuseReport } from './abuse-reports.repo.js';
 import { SPAMBOT_RESPONSE } from './finding.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 
 export interface AbuseDeps {
   alerts: OwnerAlerts;
   logger: Logger;
+  clock?: Clock;
 }
 
 /**
@@ -26,7 +28,7 @@ export function createAbuseService(deps: AbuseDeps) {
       channel: FeedbackChannel,
     ): Promise<'ours' | 'foreign'> {
       const verdict = outbox ? 'ours' : 'foreign';
-      const now = Date.now();
+      const now = (deps.clock ?? systemClock).now();
       const messageId = report.original?.messageId ? `<${report.original.messageId}>` : null;
       await insertAbuseReport(trx, {
         at: now,

@@ -17,6 +17,7 @@ import {
   type Finding,
 } from './finding.js';
 import type { Host } from './host.js';
+import { systemClock } from '../shared/clock.js';
 
 export interface AuditOptions {
   only?: readonly string[];
@@ -52,7 +53,7 @@ const ABUSE_WINDOW_DAYS = 30;
  * under the root; the relay probe, sockets and queue only describe the live host.
  */
 export async function runAudit(host: Host, options: AuditOptions): Promise<AuditReport> {
-  const started = Date.now();
+  const started = systemClock.now();
   const only = options.only;
   const want = (area: string) => selected(area, only);
   const tasks: Promise<CheckResult[]>[] = [];
@@ -103,7 +104,7 @@ export async function runAudit(host: Host, options: AuditOptions): Promise<Audit
     passed: results.flatMap((r) => (r.status === 'pass' ? [{ id: r.id, evidence: r.evidence }] : [])),
     skipped: results.flatMap((r) => (r.status === 'skipped' ? [{ id: r.id, reason: r.reason }] : [])),
     root: host.root,
-    durationMs: Date.now() - started,
+    durationMs: systemClock.now() - started,
   };
 }
 

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { systemClock } from '../shared/clock.js';
 
 /** At most this much of any one file is read: configuration files are small, logs are tailed. */
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -72,7 +73,7 @@ export function openHost(root: string, options: { now?: number; commandTimeoutMs
     live,
     // A getter: a host opened once by `serve` for its periodic check keeps the right time.
     get now() {
-      return options.now ?? Date.now();
+      return options.now ?? systemClock.now();
     },
     read: readWhole,
     tail: readTail,

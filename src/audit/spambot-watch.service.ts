@@ -8,6 +8,7 @@ import { runAudit } from './audit.service.js';
 import type { Finding } from './finding.js';
 import type { Host } from './host.js';
 import { dueAlerts, parseWatchState, spambotAlert } from './spambot-watch-rules.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 
 const STATE_KEY = 'audit.spambot-watch';
 
@@ -26,10 +27,12 @@ export function createSpambotWatch(deps: {
   postfixConfig?: string | undefined;
   onQueued?: () => void;
   remindMs?: number;
+  clock?: Clock;
 }) {
   const { database, logger } = deps;
+  const clock = deps.clock ?? systemClock;
   return {
-    async runOnce(now = Date.now()): Promise<{ critical: Finding[]; alerted: Finding[] }> {
+    async runOnce(now = clock.now()): Promise<{ critical: Finding[]; alerted: Finding[] }> {
       const report = await runAudit(deps.host, {
         only: ['mail'],
         mailActivity: true,

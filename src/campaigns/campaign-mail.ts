@@ -14,6 +14,7 @@ import { suppressionHash } from '../consent/suppression-key.js';
 import { findSuppression, suppressedAmong } from '../consent/consent.repo.js';
 import { compileCampaign, renderCampaign, type CompiledCampaign } from './campaign-template.js';
 import { findCampaign } from './campaigns.repo.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 
 export interface CampaignMailDeps {
   database: Database;
@@ -24,6 +25,7 @@ export interface CampaignMailDeps {
   returnPath: ReturnPath;
   /** The sender id in Feedback-ID (the last field, constant for this installation). */
   feedbackSenderId: string;
+  clock?: Clock;
 }
 
 interface Prepared {
@@ -45,6 +47,9 @@ export function mailDomain(list: ListRow, bounceDomain: string | undefined): str
  * only the Liquid render, the tokens and the MIME assembly remain. Eligibility is checked again
  * at send time: only confirmed, unsuppressed subscribers get the message.
  */
+/** What render checks of each row, loaded for a whole batch. */
+type Ahead = Map<number, { subscriber: SubscriberRow | undefined; status: string | undefined; suppressed: boolean }>;
+
 export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
   /** Renders for one subscriber without the eligibility checks (self-test, test sends). */
   renderFor(
@@ -55,12 +60,8 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
   ): Promise<OutgoingMessage>;
 } {
   const { db } = deps.database;
+  const clock = deps.clock ?? systemClock;
   const cache = new Map<number, Promise<Prepared>>();
-  // Filled by prefetch for the batch being sent: row id → what render checks.
-  const ahead = new Map<
-    number,
-    { subscriber: SubscriberRow | undefined; status: string | undefined; suppressed: boolean }
-  >();
 
   function prepared(campaignId: number): Promise<Prepared> {
     let entry = cache.get(campaignId);
@@ -114,7 +115,7 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
       text: rendered.text,
       html: rendered.html,
       messageId,
-      date: new Date(),
+      date: new Date(clock.now()),
       headers: {
         ...listUnsubscribeHeaders(deps.publicUrl, unsubscribeToken, p.domain),
         // Gmail's feedback loop groups complaints by these fields: campaign, list, kind, sender.
@@ -133,8 +134,9 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
   }
 
   return {
-    async prefetch(rows) {
-      ahead.clear();
+    /** For one claimed batch: row id → what render checks (the worker hands it back per row). */
+    async prefetch(rows): Promise<Ahead> {
+      const ahead: Ahead = new Map();
       const ids = rows.map((r) => r.subscriber_id).filter((id): id is number => id !== null);
       const subscribers = await subscribersByIds(db, ids);
       const hashes = new Map([...subscribers.values()].map((s) => [s.id, suppressionHash(s.email_key)]));
@@ -152,14 +154,14 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
           suppressed: suppressed.has(hashes.get(row.subscriber_id) ?? ''),
         });
       }
+      return ahead;
     },
 
-    async render(row: OutboxRow) {
+    async render(row: OutboxRow, prefetched?: unknown) {
       if (row.campaign_id === null || row.subscriber_id === null || row.list_id === null)
         return { skip: 'recipient erased' };
       const p = await prepared(row.campaign_id);
-      const known = ahead.get(row.id);
-      ahead.delete(row.id);
+      const known = prefetched instanceof Map ? (prefetched as Ahead).get(row.id) : undefined;
       const subscriber = known ? known.subscriber : await findSubscriberById(db, row.subscriber_id);
       if (!subscriber) return { skip: 'recipient erased' };
       const status = known ? known.status : (await findSubscription(db, row.subscriber_id, row.list_id))?.status;

@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import type { CampaignRow, CampaignStatus, OutboxStatus } from '../db/schema.js';
+import type { CampaignRow, CampaignStatus } from '../db/schema.js';
 
 export interface NewCampaign {
   listId: number;
@@ -60,88 +60,6 @@ export async function campaignsIn(db: Db, status: CampaignStatus, dueBefore?: nu
   let query = db.selectFrom('campaigns').selectAll().where('status', '=', status);
   if (dueBefore !== undefined) query = query.where('send_at', '<=', dueBefore);
   return query.orderBy('id').execute();
-}
-
-/** Outbox rows of a campaign per status. */
-export async function outboxCounts(db: Db, campaignId: number): Promise<Partial<Record<OutboxStatus, number>>> {
-  const rows = await db
-    .selectFrom('outbox')
-    .select((s) => ['status', s.fn.countAll<number>().as('n')])
-    .where('campaign_id', '=', campaignId)
-    .groupBy('status')
-    .execute();
-  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-}
-
-/** Whether the campaign still has mail to send (queued, deferred, being sent or held). */
-export async function hasUnsent(db: Db, campaignId: number): Promise<boolean> {
-  const row = await db
-    .selectFrom('outbox')
-    .select('id')
-    .where('campaign_id', '=', campaignId)
-    .where('status', 'in', ['queued', 'deferred', 'sending', 'held'])
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
-/** Messages of a campaign accepted since `since` (for the send rate). */
-export async function sentSince(db: Db, campaignId: number, since: number): Promise<number> {
-  const row = await db
-    .selectFrom('outbox')
-    .select((s) => s.fn.countAll<number>().as('n'))
-    .where('campaign_id', '=', campaignId)
-    .where('status', '=', 'sent')
-    .where('sent_at', '>=', since)
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
-}
-
-/** Messages of a campaign that reached the receiver's server (sent, or refused by it in-session). */
-export async function campaignDeliveries(db: Db, campaignId: number, since = 0): Promise<number> {
-  const sent = await sentSince(db, campaignId, since);
-  const refused = await db
-    .selectFrom('outbox')
-    .select((s) => s.fn.countAll<number>().as('n'))
-    .where('campaign_id', '=', campaignId)
-    .where('status', '=', 'bounced')
-    .where('updated_at', '>=', since)
-    .executeTakeFirst();
-  return sent + Number(refused?.n ?? 0);
-}
-
-/** Holds (pause) or releases (resume) or cancels the campaign's unsent mail. */
-export async function setUnsent(
-  db: Db,
-  campaignId: number,
-  from: readonly OutboxStatus[],
-  to: OutboxStatus,
-  now: number,
-): Promise<number> {
-  const result = await db
-    .updateTable('outbox')
-    .set({ status: to, updated_at: now })
-    .where('campaign_id', '=', campaignId)
-    .where('status', 'in', [...from])
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
-
-/**
- * Stops a running campaign (`paused` by a person or the blocklist watch, `stopped_by_guard` by the
- * circuit breaker) and holds its unsent mail; false when it was not running.
- */
-export async function holdRunning(
-  db: Db,
-  campaignId: number,
-  to: 'paused' | 'stopped_by_guard',
-  now: number,
-  reason?: string,
-): Promise<boolean> {
-  if (!(await moveCampaign(db, campaignId, ['running'], to, now, reason === undefined ? {} : { stop_reason: reason })))
-    return false;
-  await setUnsent(db, campaignId, ['queued', 'deferred'], 'held', now);
-  return true;
 }
 
 /** Confirmed subscribers of a list after `afterId`, for the fan-out (keyset paging). */

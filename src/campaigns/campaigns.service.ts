@@ -1,8 +1,13 @@
 import type { Database } from '../db/database.js';
+import type { Db } from '../db/database.js';
 import type { CampaignRow, CampaignStatus, OutboxStatus } from '../db/schema.js';
 import type { ListsService } from '../lists/lists.service.js';
 import { newMessageId } from '../mail/message-id.js';
+import { hasUnsent, outboxCounts, sentSince, setUnsent } from '../mail/outbox.repo.js';
 import type { Transport } from '../mail/transport.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { CAMPAIGN_MOVES, type CampaignEvent } from './campaign-transitions.js';
+import { holdCampaign } from './hold.js';
 import { AppError, notFound } from '../shared/app-error.js';
 import { normaliseEmail } from '../subscribers/email-address.js';
 import { mailDomain, type CampaignMailHandler } from './campaign-mail.js';
@@ -25,6 +30,7 @@ export interface CampaignsDeps {
   onQueued?: () => void;
   /** Lint, link blocklists and spam score of a rendered message (run at send, shown by check). */
   preSend?: (campaign: { id: number }) => Promise<PreSendReport>;
+  clock?: Clock;
 }
 
 /** `campaigns status --json`. */
@@ -63,6 +69,19 @@ const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString()
 export function createCampaignsService(deps: CampaignsDeps) {
   const { database } = deps;
   const { db } = database;
+  const clock = deps.clock ?? systemClock;
+
+  /** Moves a campaign by the transitions table; false when its status does not allow `event`. */
+  function move(
+    handle: Db,
+    campaign: { id: number },
+    event: CampaignEvent,
+    now: number,
+    extra: Parameters<typeof repo.moveCampaign>[5] = {},
+  ): Promise<boolean> {
+    const { from, to } = CAMPAIGN_MOVES[event];
+    return repo.moveCampaign(handle, campaign.id, from, to, now, extra);
+  }
 
   async function requireCampaign(id: unknown): Promise<CampaignRow> {
     const n = Number(id);
@@ -92,26 +111,22 @@ export function createCampaignsService(deps: CampaignsDeps) {
   async function start(campaign: CampaignRow): Promise<void> {
     const reason = await refusal(campaign);
     if (reason) {
-      await repo.moveCampaign(db, campaign.id, ['scheduled'], 'draft', Date.now(), { stop_reason: reason });
+      await move(db, campaign, 'unschedule', clock.now(), { stop_reason: reason });
       throw new AppError('conflict', reason);
     }
-    const selfTest = await runOptOutSelfTest(database, deps.handler, campaign);
-    await repo.recordSelfTest(db, campaign.id, JSON.stringify(selfTest), Date.now());
+    const selfTest = await runOptOutSelfTest(database, deps.handler, campaign, { clock });
+    await repo.recordSelfTest(db, campaign.id, JSON.stringify(selfTest), clock.now());
     if (!selfTest.ok) {
-      await repo.moveCampaign(db, campaign.id, ['scheduled'], 'draft', Date.now());
+      await move(db, campaign, 'unschedule', clock.now());
       throw new AppError('conflict', `The opt-out self-test failed: ${selfTest.reason}. Nothing was sent.`);
     }
-    if (
-      !(await repo.moveCampaign(db, campaign.id, ['draft', 'scheduled'], 'running', Date.now(), {
-        started_at: Date.now(),
-        stop_reason: null,
-      }))
-    ) {
+    const now = clock.now();
+    if (!(await move(db, campaign, 'start', now, { started_at: now, stop_reason: null }))) {
       throw new AppError('conflict', 'The campaign is no longer a draft.');
     }
     const list = await deps.lists.requireListById(campaign.list_id);
     const fromDomain = list.from_address.slice(list.from_address.lastIndexOf('@') + 1);
-    await fanOut(database, campaign, fromDomain);
+    await fanOut(database, campaign, fromDomain, 1000, clock);
     deps.onQueued?.();
   }
 
@@ -141,7 +156,7 @@ export function createCampaignsService(deps: CampaignsDeps) {
           text: fields.text ?? null,
           format: fields.format,
         },
-        Date.now(),
+        clock.now(),
       );
       return this.status(id);
     },
@@ -149,8 +164,8 @@ export function createCampaignsService(deps: CampaignsDeps) {
     async status(id: unknown): Promise<CampaignStatusView> {
       const campaign = await requireCampaign(id);
       const [counts, recent, list, reports] = await Promise.all([
-        repo.outboxCounts(db, campaign.id),
-        repo.sentSince(db, campaign.id, Date.now() - 60_000),
+        outboxCounts(db, campaign.id),
+        sentSince(db, campaign.id, clock.now() - 60_000),
         deps.lists.requireListById(campaign.list_id),
         campaignFeedbackCounts(db, campaign.id),
       ]);
@@ -204,8 +219,9 @@ export function createCampaignsService(deps: CampaignsDeps) {
           );
         }
       }
-      if (sendAt !== undefined && sendAt > Date.now()) {
-        await repo.moveCampaign(db, campaign.id, ['draft'], 'scheduled', Date.now(), { send_at: sendAt });
+      const now = clock.now();
+      if (sendAt !== undefined && sendAt > now) {
+        await move(db, campaign, 'schedule', now, { send_at: sendAt });
       } else {
         await start(campaign);
       }
@@ -218,12 +234,12 @@ export function createCampaignsService(deps: CampaignsDeps) {
       const refused = (await refusal(campaign)) ?? null;
       const report = deps.preSend
         ? await deps.preSend(campaign)
-        : { ok: true, checkedAt: new Date().toISOString(), findings: [], links: [], spam: null };
+        : { ok: true, checkedAt: new Date(clock.now()).toISOString(), findings: [], links: [], spam: null };
       return { ...report, ok: report.ok && refused === null, refusal: refused };
     },
 
     /** Starts scheduled campaigns whose time has come (run by `serve`). */
-    async startDue(now = Date.now()): Promise<number> {
+    async startDue(now = clock.now()): Promise<number> {
       let started = 0;
       for (const campaign of await repo.campaignsIn(db, 'scheduled', now)) {
         try {
@@ -237,12 +253,12 @@ export function createCampaignsService(deps: CampaignsDeps) {
     },
 
     /** Marks running campaigns with nothing left to send as finished. */
-    async finishCompleted(now = Date.now()): Promise<number> {
+    async finishCompleted(now = clock.now()): Promise<number> {
       let finished = 0;
       for (const campaign of await repo.campaignsIn(db, 'running')) {
         // An existence check, not a count: counting a million rows every 2 s slowed sending.
-        if (!(await repo.hasUnsent(db, campaign.id))) {
-          if (await repo.moveCampaign(db, campaign.id, ['running'], 'finished', now, { finished_at: now })) finished++;
+        if (!(await hasUnsent(db, campaign.id))) {
+          if (await move(db, campaign, 'finish', now, { finished_at: now })) finished++;
         }
       }
       return finished;
@@ -251,7 +267,7 @@ export function createCampaignsService(deps: CampaignsDeps) {
     async pause(id: unknown): Promise<CampaignStatusView> {
       const campaign = await requireCampaign(id);
       await database.transaction(async (trx) => {
-        if (!(await repo.holdRunning(trx, campaign.id, 'paused', Date.now()))) {
+        if (!(await holdCampaign(trx, campaign.id, 'pause', clock.now()))) {
           throw new AppError(
             'conflict',
             `Campaign ${campaign.id} is ${campaign.status}; only a running campaign can be paused.`,
@@ -271,17 +287,16 @@ export function createCampaignsService(deps: CampaignsDeps) {
         );
       }
       await database.transaction(async (trx) => {
-        const now = Date.now();
-        const from: CampaignStatus[] = options.force ? ['paused', 'stopped_by_guard'] : ['paused'];
+        const now = clock.now();
         const extra = campaign.status === 'stopped_by_guard' ? { guard_since: now, stop_reason: null } : {};
-        if (!(await repo.moveCampaign(trx, campaign.id, from, 'running', now, extra))) {
+        if (!(await move(trx, campaign, options.force ? 'force_resume' : 'resume', now, extra))) {
           throw new AppError(
             'conflict',
             `Campaign ${campaign.id} is ${campaign.status}; only a paused campaign can be resumed.`,
           );
         }
         // Held rows go back to the queue as they were: nothing already sent is sent again.
-        await repo.setUnsent(trx, campaign.id, ['held'], 'queued', Date.now());
+        await setUnsent(trx, campaign.id, ['held'], 'queued', now);
       });
       deps.onQueued?.();
       return this.status(campaign.id);
@@ -290,19 +305,11 @@ export function createCampaignsService(deps: CampaignsDeps) {
     async cancel(id: unknown): Promise<CampaignStatusView> {
       const campaign = await requireCampaign(id);
       await database.transaction(async (trx) => {
-        if (
-          !(await repo.moveCampaign(
-            trx,
-            campaign.id,
-            ['draft', 'scheduled', 'running', 'paused'],
-            'cancelled',
-            Date.now(),
-            { finished_at: Date.now() },
-          ))
-        ) {
+        const now = clock.now();
+        if (!(await move(trx, campaign, 'cancel', now, { finished_at: now }))) {
           throw new AppError('conflict', `Campaign ${campaign.id} is ${campaign.status} and cannot be cancelled.`);
         }
-        await repo.setUnsent(trx, campaign.id, ['queued', 'deferred', 'held'], 'cancelled', Date.now());
+        await setUnsent(trx, campaign.id, ['queued', 'deferred', 'held'], 'cancelled', now);
       });
       return this.status(campaign.id);
     },
@@ -317,7 +324,7 @@ export function createCampaignsService(deps: CampaignsDeps) {
         campaign.id,
         // Id 2^48-1 belongs to nobody: the test copy's opt-out links lead to a harmless page.
         { id: 2 ** 48 - 1, email: check.address.email, name: 'Test Recipient', attributes: '{}' },
-        newMessageId(mailDomain(list, undefined)),
+        newMessageId(mailDomain(list, undefined), clock.now()),
         '[TEST] ',
       );
       const delivery = await deps.transport.send(message);

@@ -1,8 +1,9 @@
-import { insertRows } from '../db/bulk-sql.js';
 import type { Database } from '../db/database.js';
-import { newMessageId } from '../mail/message-id.js';
-import { suppressionHash } from '../consent/suppression-key.js';
 import { suppressedAmong } from '../consent/consent.repo.js';
+import { suppressionHash } from '../consent/suppression-key.js';
+import { newMessageId } from '../mail/message-id.js';
+import { enqueueCampaignMessages } from '../mail/outbox.repo.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import { confirmedRecipients } from './campaigns.repo.js';
 
 /**
@@ -15,6 +16,7 @@ export async function fanOut(
   campaign: { id: number; list_id: number },
   messageDomain: string,
   batchSize = 1000,
+  clock: Clock = systemClock,
 ): Promise<number> {
   let after = 0;
   let queued = 0;
@@ -25,44 +27,17 @@ export async function fanOut(
     const hashes = batch.map((r) => suppressionHash(r.emailKey));
     queued += await database.transaction(async (trx) => {
       const suppressed = await suppressedAmong(trx, database.dialect, hashes);
-      const now = Date.now();
-      const rows = batch
+      const now = clock.now();
+      const recipients = batch
         .filter((_, i) => !suppressed.has(hashes[i] as string))
-        .map((r) => [
-          'campaign',
-          campaign.id,
-          campaign.list_id,
-          r.id,
-          newMessageId(messageDomain, now),
-          'queued',
-          0,
-          now,
-          now,
-          now,
-        ]);
-      const inserted = await insertRows(
+        .map((r) => ({ subscriberId: r.id, messageId: newMessageId(messageDomain, now) }));
+      return enqueueCampaignMessages(
         trx,
         database.dialect,
-        {
-          table: 'outbox',
-          columns: [
-            'kind',
-            'campaign_id',
-            'list_id',
-            'subscriber_id',
-            'message_id',
-            'status',
-            'attempts',
-            'next_attempt_at',
-            'created_at',
-            'updated_at',
-          ],
-          suffix:
-            'on conflict ("campaign_id", "subscriber_id") where "campaign_id" is not null do nothing returning "id"',
-        },
-        rows,
+        { id: campaign.id, listId: campaign.list_id },
+        recipients,
+        now,
       );
-      return inserted.length;
     });
   }
 }

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { simpleParser } from 'mailparser';
-import { deleteEventsOf, findSubscription, saveSubscription } from '../consent/consent.repo.js';
+import { confirmSyntheticSubscriber } from '../consent/change-consent.js';
+import { deleteEventsOf, findSubscription } from '../consent/consent.repo.js';
 import type { Database } from '../db/database.js';
 import { newMessageId } from '../mail/message-id.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import { deleteSubscriber, findSubscriberById, upsertSubscriber } from '../subscribers/subscribers.repo.js';
 import type { CampaignMailHandler } from './campaign-mail.js';
 
@@ -18,22 +20,23 @@ export async function runOptOutSelfTest(
   database: Database,
   handler: CampaignMailHandler,
   campaign: { id: number; list_id: number },
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; clock?: Clock } = {},
 ): Promise<SelfTestResult> {
   const steps: string[] = [];
-  const checkedAt = new Date().toISOString();
+  const clock = options.clock ?? systemClock;
+  const checkedAt = new Date(clock.now()).toISOString();
   const fail = (reason: string): SelfTestResult => ({ ok: false, checkedAt, steps, reason });
   const email = `selftest-${campaign.id}-${randomBytes(6).toString('hex')}@selftest.invalid`;
-  const now = Date.now();
+  const now = clock.now();
   const subscriberId = await database.transaction(async (trx) => {
     const id = await upsertSubscriber(trx, { email, key: email, name: 'Opt-out self-test', attributes: {} }, now);
-    await saveSubscription(trx, id, campaign.list_id, 'confirmed', now);
+    await confirmSyntheticSubscriber(trx, id, campaign.list_id, now);
     return id;
   });
   try {
     const subscriber = await findSubscriberById(database.db, subscriberId);
     if (!subscriber) return fail('the synthetic subscriber could not be created');
-    const message = await handler.renderFor(campaign.id, subscriber, newMessageId('selftest.invalid'));
+    const message = await handler.renderFor(campaign.id, subscriber, newMessageId('selftest.invalid', now));
     steps.push('rendered a real message');
     const parsed = await simpleParser(message.raw);
     // The raw header lines: mailparser folds List-* headers into a structured `list` entry.

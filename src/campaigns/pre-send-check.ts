@@ -6,6 +6,7 @@ import type { SpamScore } from '../reputation/spam-scorer.js';
 import type { ZoneInfo } from '../reputation/zones.js';
 import type { CampaignMailHandler } from './campaign-mail.js';
 import { linksIn, lintContent, type LintFinding } from './content-lint.js';
+import { systemClock } from '../shared/clock.js';
 
 export interface Finding {
   id: LintFinding['id'] | 'listed-link' | 'spam-score' | 'scorer-unavailable' | 'zone-unusable';
@@ -40,7 +41,7 @@ export async function preSendCheck(deps: PreSendDeps, campaign: { id: number }):
   const message = await deps.handler.renderFor(
     campaign.id,
     { id: 2 ** 48 - 1, email: 'pre-send-check@example.com', name: 'Pre-send Check', attributes: '{}' },
-    newMessageId('listwarden.invalid'),
+    newMessageId('listwarden.invalid', systemClock.now()),
   );
   const parsed = await simpleParser(message.raw);
   const html = typeof parsed.html === 'string' ? parsed.html : '';
@@ -106,7 +107,7 @@ export async function preSendCheck(deps: PreSendDeps, campaign: { id: number }):
   }
   return {
     ok: !findings.some((f) => f.severity === 'error'),
-    checkedAt: new Date().toISOString(),
+    checkedAt: new Date(systemClock.now()).toISOString(),
     findings,
     links,
     spam,

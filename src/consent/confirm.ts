@@ -2,10 +2,12 @@ import type { Database } from '../db/database.js';
 import type { ListRow } from '../db/schema.js';
 import { findListById } from '../lists/lists.repo.js';
 import { AppError } from '../shared/app-error.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import { findSubscriberById } from '../subscribers/subscribers.repo.js';
 import type { ClientContext } from './client-context.js';
 import { queueConfirmation } from './confirmation-queue.js';
-import { findSubscription, recordEvent, saveSubscription } from './consent.repo.js';
+import { findSubscription } from './consent.repo.js';
+import { changeConsent } from './change-consent.js';
 import { DEFAULT_CONFIRMATION_LIMITS, type ConfirmationLimits } from './send-limits.js';
 import type { TokenClaims, TokenCodec } from './tokens.js';
 import { transition } from './transitions.js';
@@ -23,12 +25,14 @@ export interface ConfirmDeps {
   confirmTtlMs: number;
   limits?: ConfirmationLimits;
   onMailQueued?: () => void;
+  clock?: Clock;
 }
 
 /** Double opt-in, step two: the link from the mail, shown by GET and acted on by POST only. */
 export function createConfirmService(deps: ConfirmDeps) {
   const { database, tokens } = deps;
   const limits = deps.limits ?? DEFAULT_CONFIRMATION_LIMITS;
+  const clock = deps.clock ?? systemClock;
 
   async function inspect(token: string): Promise<{ link: ConfirmLinkState; claims?: TokenClaims }> {
     const check = tokens.verify(token, 'confirm', { maxAgeMs: deps.confirmTtlMs });
@@ -63,28 +67,23 @@ export function createConfirmService(deps: ConfirmDeps) {
       if (link.state === 'closed') throw new AppError('conflict', link.reason);
       if (link.alreadyConfirmed || !claims) return { list: link.list, alreadyConfirmed: true };
       const confirmed = await database.transaction(async (trx) => {
-        const now = Date.now();
-        const current = await findSubscription(trx, claims.subscriberId, claims.listId);
-        const step = transition(current?.status, 'confirm');
-        if (!step.ok) throw new AppError('conflict', step.reason);
-        if (!step.transition.changed) return false;
-        await saveSubscription(trx, claims.subscriberId, claims.listId, 'confirmed', now);
-        await recordEvent(trx, {
-          subscriber_id: claims.subscriberId,
-          list_id: claims.listId,
-          type: 'confirmed',
-          at: now,
-          ip: context.ip,
-          user_agent: context.userAgent,
-          source: context.source,
-          consent_text_id: null,
-          detail: JSON.stringify({
-            channel: context.channel,
-            method: 'confirmation link (POST)',
-            linkIssuedAt: new Date(claims.issuedAt).toISOString(),
-          }),
-        });
-        return true;
+        const outcome = await changeConsent(
+          trx,
+          {
+            subscriberId: claims.subscriberId,
+            listId: claims.listId,
+            action: 'confirm',
+            evidence: {
+              channel: context.channel,
+              method: 'confirmation link (POST)',
+              linkIssuedAt: new Date(claims.issuedAt).toISOString(),
+            },
+            origin: context,
+          },
+          clock.now(),
+        );
+        if (!outcome.ok) throw new AppError('conflict', outcome.reason);
+        return outcome.transition.changed;
       });
       return { list: link.list, alreadyConfirmed: !confirmed };
     },
@@ -108,7 +107,7 @@ export function createConfirmService(deps: ConfirmDeps) {
           trx,
           { subscriberId, listId, emailKey: subscriber.email_key, fromAddress: list.from_address },
           limits,
-          Date.now(),
+          clock.now(),
         );
         return decision === 'queued';
       });

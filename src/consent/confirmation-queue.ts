@@ -28,7 +28,7 @@ export async function queueConfirmation(
       kind: 'confirmation',
       listId: target.listId,
       subscriberId: target.subscriberId,
-      messageId: newMessageId(domain),
+      messageId: newMessageId(domain, now),
       notBefore: now,
     },
     now,

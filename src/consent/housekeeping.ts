@@ -11,8 +11,8 @@ import { anonymiseEvents, deleteSubscription, stalePending } from './consent.rep
 export async function purgeStalePending(
   database: Database,
   ttlMs: number,
+  now: number,
   logger?: Logger,
-  now = Date.now(),
 ): Promise<number> {
   let purged = 0;
   for (;;) {

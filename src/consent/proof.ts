@@ -2,8 +2,9 @@ import type { Database } from '../db/database.js';
 import type { ListsService } from '../lists/lists.service.js';
 import { notFound } from '../shared/app-error.js';
 import { findSubscriberByKey } from '../subscribers/subscribers.repo.js';
-import { parseAddress } from '../subscribers/subscribers.service.js';
+import { parseAddress } from './people.service.js';
 import { eventsOf, findSubscription, type EventView } from './consent.repo.js';
+import { systemClock } from '../shared/clock.js';
 
 /** The evidence of one person's consent to one list, as printed by `consent proof`. */
 export interface ConsentProof {
@@ -39,7 +40,7 @@ export async function gatherProof(
     status: subscription.status,
     subscribedAt: new Date(subscription.created_at).toISOString(),
     confirmedAt: subscription.confirmed_at === null ? null : new Date(subscription.confirmed_at).toISOString(),
-    generatedAt: new Date().toISOString(),
+    generatedAt: new Date(systemClock.now()).toISOString(),
     events: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
   };
 }

@@ -12,7 +12,7 @@ import { DEFAULT_CONFIRMATION_LIMITS, type ConfirmationLimits } from './send-lim
  */
 export async function releaseDueRepermissions(
   database: Database,
-  now = Date.now(),
+  now: number,
   options: { limits?: ConfirmationLimits; max?: number } = {},
 ): Promise<number> {
   const limits = options.limits ?? DEFAULT_CONFIRMATION_LIMITS;

@@ -7,10 +7,10 @@ import { normaliseEmail } from '../subscribers/email-address.js';
 import { parseAttributes, parseName } from '../subscribers/subscriber-input.js';
 import { upsertSubscriber } from '../subscribers/subscribers.repo.js';
 import type { ClientContext } from './client-context.js';
-import { findSubscription, recordEvent, saveSubscription } from './consent.repo.js';
-import { queueConfirmation, type ConfirmationMailDecision } from './confirmation-queue.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { changeConsent } from './change-consent.js';
+import type { ConfirmationMailDecision } from './confirmation-queue.js';
 import { DEFAULT_CONFIRMATION_LIMITS, type ConfirmationLimits } from './send-limits.js';
-import { transition } from './transitions.js';
 
 export interface SignupRequest {
   list: string;
@@ -35,6 +35,7 @@ export interface SignupDeps {
   lists: ListsService;
   verifier: DomainVerifier;
   limits?: ConfirmationLimits;
+  clock?: Clock;
   /** Called after commit when a confirmation mail was queued (wakes the outbox worker). */
   onMailQueued?: () => void;
 }
@@ -43,6 +44,7 @@ export interface SignupDeps {
 export function createSignupService(deps: SignupDeps) {
   const { database } = deps;
   const limits = deps.limits ?? DEFAULT_CONFIRMATION_LIMITS;
+  const clock = deps.clock ?? systemClock;
 
   return async function signup(request: SignupRequest, context: ClientContext): Promise<SignupResult> {
     const { list, consent: current } = await deps.lists.signupTarget(request.list);
@@ -61,44 +63,32 @@ export function createSignupService(deps: SignupDeps) {
     }
 
     const result = await database.transaction(async (trx): Promise<SignupResult> => {
-      const now = Date.now();
+      const now = clock.now();
       const subscriberId = await upsertSubscriber(
         trx,
         { email: address.email, key: address.key, name, attributes },
         now,
       );
-      const current = await findSubscription(trx, subscriberId, list.id);
-      const step = transition(current?.status, 'signup');
-      if (!step.ok) throw invalidInput(step.reason);
-      const { next, sendConfirmation } = step.transition;
-      // Writing a pending row again restarts its purge clock and serialises concurrent signups.
-      if (next !== current?.status || next === 'pending') await saveSubscription(trx, subscriberId, list.id, next, now);
-
-      const mail: ConfirmationMailDecision = sendConfirmation
-        ? await queueConfirmation(
-            trx,
-            { subscriberId, listId: list.id, emailKey: address.key, fromAddress: list.from_address },
-            limits,
-            now,
-          )
-        : 'not_needed';
-      await recordEvent(trx, {
-        subscriber_id: subscriberId,
-        list_id: list.id,
-        type: 'signup',
-        at: now,
-        ip: context.ip,
-        user_agent: context.userAgent,
-        source: context.source,
-        consent_text_id: consent ? consent.id : null,
-        detail: JSON.stringify({
-          channel: context.channel,
-          ...(context.apiKeyName ? { apiKey: context.apiKeyName } : {}),
-          previousStatus: current?.status ?? null,
-          confirmationMail: mail,
-          domainCheck: verdict.status === 'unverified' ? `unverified: ${verdict.reason}` : verdict.status,
-        }),
-      });
+      const outcome = await changeConsent(
+        trx,
+        {
+          subscriberId,
+          listId: list.id,
+          action: 'signup',
+          evidence: {
+            channel: context.channel,
+            ...(context.apiKeyName ? { apiKey: context.apiKeyName } : {}),
+            domainCheck: verdict.status === 'unverified' ? `unverified: ${verdict.reason}` : verdict.status,
+          },
+          origin: context,
+          consentTextId: consent ? consent.id : null,
+          confirmation: { emailKey: address.key, fromAddress: list.from_address, limits },
+        },
+        now,
+      );
+      if (!outcome.ok) throw invalidInput(outcome.reason);
+      const mail = outcome.confirmationMail;
+      const next = outcome.transition.next;
       return { subscriberId, listId: list.id, status: next, confirmationMail: mail, domainCheck: verdict.status };
     });
     if (result.confirmationMail === 'queued') deps.onMailQueued?.();

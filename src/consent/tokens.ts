@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { systemClock, type Clock } from '../shared/clock.js';
 
 /**
  * The one token format of Listwarden (confirmation, unsubscribe, preference links).
@@ -43,14 +44,14 @@ function deriveKey(secret: string): Buffer {
 }
 
 /** Builds the codec: `secrets[0]` signs, all of them verify, so a rotated secret keeps old links working. */
-export function createTokenCodec(secrets: readonly string[]): TokenCodec {
+export function createTokenCodec(secrets: readonly string[], clock: Clock = systemClock): TokenCodec {
   if (secrets.length === 0) throw new Error('createTokenCodec needs at least one secret');
   const keys = secrets.map(deriveKey);
   const tag = (key: Buffer, payload: Buffer) =>
     createHmac('sha256', key).update(payload).digest().subarray(0, TAG_BYTES);
 
   return {
-    sign(purpose, subscriberId, listId, now = Date.now()) {
+    sign(purpose, subscriberId, listId, now = clock.now()) {
       if (!Number.isSafeInteger(subscriberId) || subscriberId < 1 || subscriberId > MAX_UINT48) {
         throw new RangeError('subscriberId out of range');
       }
@@ -90,7 +91,7 @@ export function createTokenCodec(secrets: readonly string[]): TokenCodec {
         listId: payload.readUInt32BE(8),
         issuedAt: payload.readUInt32BE(12) * 1000,
       };
-      if (options.maxAgeMs !== undefined && (options.now ?? Date.now()) - claims.issuedAt > options.maxAgeMs) {
+      if (options.maxAgeMs !== undefined && (options.now ?? clock.now()) - claims.issuedAt > options.maxAgeMs) {
         return { ok: false, reason: 'expired', claims };
       }
       return { ok: true, claims };

@@ -61,3 +61,15 @@ export function transition(current: SubscriptionStatus | undefined, action: Cons
       return current === undefined ? { ok: false, reason: 'There is no subscription.' } : to('bounced');
   }
 }
+
+/**
+ * What the consent operation writes for an allowed transition: `write` the subscription row (also
+ * when a pending signup repeats: that restarts its purge clock and serialises concurrent signups),
+ * and `record` the event (a change always; a signup, complaint or bounce also when nothing changed,
+ * as evidence of what happened).
+ */
+export function eventPolicy(action: ConsentAction, step: Transition): { write: boolean; record: boolean } {
+  const write = step.changed || (action === 'signup' && step.next === 'pending');
+  const record = step.changed || action === 'signup' || action === 'complaint' || action === 'bounce';
+  return { write, record };
+}

@@ -1,10 +1,8 @@
-import { findSubscription, recordEvent, saveSubscription, subscriptionsOf } from '../consent/consent.repo.js';
-import { transition, type ConsentAction } from '../consent/transitions.js';
+import { changeConsent, suppressAndCancel } from '../consent/change-consent.js';
+import { subscriptionsOf } from '../consent/consent.repo.js';
+import type { FeedbackEvidence } from '../consent/evidence.js';
 import type { Db } from '../db/database.js';
 import type { FeedbackChannel, FeedbackEventKind, OutboxRow, SubscriberRow } from '../db/schema.js';
-import { cancelUnsentFor } from '../mail/outbox.repo.js';
-import { suppressionHash } from '../consent/suppression-key.js';
-import { suppress, type SuppressionReason } from '../consent/consent.repo.js';
 import { insertFeedbackEvent, softBouncesSince } from './feedback.repo.js';
 import type { ParsedFeedback, ReportedRecipient } from './parse-feedback.js';
 
@@ -57,7 +55,7 @@ export async function applyFeedback(
             ? 'soft_bounce'
             : 'notice';
   const listId = outbox?.list_id ?? null;
-  const evidence = {
+  const evidence: FeedbackEvidence = {
     channel,
     style: report.style,
     ...(entry?.status ? { status: entry.status } : {}),
@@ -75,17 +73,16 @@ export async function applyFeedback(
   };
 
   let action = 'none';
-  if (!subscriber) {
+  const person = subscriber && { emailKey: subscriber.email_key, subscriberId: subscriber.id };
+  if (!subscriber || !person) {
     action = kind === 'auto_reply' || kind === 'notice' ? 'none' : 'no matching recipient';
   } else if (kind === 'complaint') {
     action = await endConsent(trx, subscriber, listId, 'complaint', evidence, now);
-    await suppress(trx, suppressionHash(subscriber.email_key), 'complaint', now);
-    await cancelUnsentFor(trx, subscriber.id, now, 'recipient complained');
+    await suppressAndCancel(trx, person, 'complaint', now, 'recipient complained');
     action += ', address suppressed';
   } else if (kind === 'hard_bounce') {
     action = await endConsent(trx, subscriber, listId, 'bounce', { ...evidence, classification: 'hard' }, now);
-    await suppress(trx, suppressionHash(subscriber.email_key), 'hard_bounce', now);
-    await cancelUnsentFor(trx, subscriber.id, now, 'address bounced');
+    await suppressAndCancel(trx, person, 'hard_bounce', now, 'address bounced');
     action += ', address suppressed';
   } else if (kind === 'soft_bounce') {
     const count = (await softBouncesSince(trx, subscriber.id, now - context.softBounces.windowMs)) + 1;
@@ -99,8 +96,7 @@ export async function applyFeedback(
         { ...evidence, classification: 'soft', softBounces: count, windowDays: days },
         now,
       );
-      await suppress(trx, suppressionHash(subscriber.email_key), 'soft_bounces' satisfies SuppressionReason, now);
-      await cancelUnsentFor(trx, subscriber.id, now, 'address kept bouncing');
+      await suppressAndCancel(trx, person, 'soft_bounces', now, 'address kept bouncing');
       action = `${action}, address suppressed after ${count} soft bounces in ${days} days`;
     } else {
       action = `soft bounce ${count} of ${context.softBounces.limit} in ${days} days`;
@@ -132,8 +128,8 @@ async function endConsent(
   trx: Db,
   subscriber: SubscriberRow,
   listId: number | null,
-  what: ConsentAction,
-  evidence: Record<string, unknown>,
+  action: 'complaint' | 'bounce',
+  evidence: FeedbackEvidence,
   now: number,
 ): Promise<string> {
   const listIds =
@@ -142,26 +138,23 @@ async function endConsent(
       : (await subscriptionsOf(trx, subscriber.id))
           .filter((s) => s.status === 'confirmed' || s.status === 'pending')
           .map((s) => s.listId);
-  const changed: number[] = [];
+  let changed = 0;
   for (const id of listIds) {
-    const current = await findSubscription(trx, subscriber.id, id);
-    const step = transition(current?.status, what);
-    if (!step.ok) continue;
-    if (step.transition.changed) {
-      await saveSubscription(trx, subscriber.id, id, step.transition.next, now);
-      changed.push(id);
-    }
-    await recordEvent(trx, {
-      subscriber_id: subscriber.id,
-      list_id: id,
-      type: step.transition.event,
-      at: now,
-      source: `feedback:${String(evidence.channel)}`,
-      detail: JSON.stringify({ ...evidence, previousStatus: current?.status }),
-    });
+    const outcome = await changeConsent(
+      trx,
+      {
+        subscriberId: subscriber.id,
+        listId: id,
+        action,
+        evidence,
+        origin: { source: `feedback:${evidence.channel}` },
+      },
+      now,
+    );
+    if (outcome.ok && outcome.transition.changed) changed++;
   }
-  const status = what === 'complaint' ? 'unsubscribed' : 'bounced';
-  return changed.length > 0
-    ? `${changed.length === 1 ? 'subscription' : `${changed.length} subscriptions`} ${status}`
+  const status = action === 'complaint' ? 'unsubscribed' : 'bounced';
+  return changed > 0
+    ? `${changed === 1 ? 'subscription' : `${changed} subscriptions`} ${status}`
     : `no active subscription to change`;
 }

@@ -10,6 +10,7 @@ import { quarantine, quarantineCount, recentFeedback, seenReport } from './feedb
 import type { Guard } from './guard.service.js';
 import { classifyStatus } from './classify.js';
 import { parseFeedback, type ParsedFeedback } from './parse-feedback.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 
 export interface FeedbackDeps {
   database: Database;
@@ -17,6 +18,7 @@ export interface FeedbackDeps {
   guard: Guard;
   logger: Logger;
   softBounces: SoftBounceRule;
+  clock?: Clock;
   /** Abuse reports addressed to the host (X-ARF, and ARF about a message that is not ours). */
   abuse?: {
     record(
@@ -54,6 +56,7 @@ export interface IngestSummary {
  */
 export function createFeedbackService(deps: FeedbackDeps) {
   const { database, verp } = deps;
+  const clock = deps.clock ?? systemClock;
   const { db } = database;
 
   async function identify(
@@ -100,7 +103,7 @@ export function createFeedbackService(deps: FeedbackDeps) {
       }
       const applied = await applyFeedback(trx, report, target, {
         channel,
-        now: Date.now(),
+        now: clock.now(),
         softBounces: deps.softBounces,
       });
       if (
@@ -129,7 +132,7 @@ export function createFeedbackService(deps: FeedbackDeps) {
     const parsed = parseFeedback(raw);
     if (!parsed.ok) {
       const quarantineId = await quarantine(db, {
-        at: Date.now(),
+        at: clock.now(),
         channel: options.channel,
         reason: parsed.reason,
         raw,
@@ -203,7 +206,7 @@ export function createFeedbackService(deps: FeedbackDeps) {
           trx,
           report,
           { outbox: row, subscriber },
-          { channel: 'session', now: Date.now(), softBounces: deps.softBounces },
+          { channel: 'session', now: clock.now(), softBounces: deps.softBounces },
         ),
       );
       if (result.campaignId !== null && result.kind === 'hard_bounce')

@@ -1,11 +1,19 @@
 import type { Logger } from 'pino';
-import { campaignDeliveries, findCampaign, holdRunning } from '../campaigns/campaigns.repo.js';
-import type { Database } from '../db/database.js';
+import type { Database, Db } from '../db/database.js';
 import { findListById } from '../lists/lists.repo.js';
+import { campaignDeliveries } from '../mail/outbox.repo.js';
 import { queueOwnerAlert } from '../mail/owner-alert.js';
-import { campaignFeedbackCounts } from './feedback.repo.js';
+import { campaignFeedbackCounts, domainStats } from './feedback.repo.js';
 import { BurstCounter, guardVerdict, type GuardSettings, type GuardStats } from './guard.js';
-import { domainStats } from './domain-stats.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+
+/** What the circuit breaker needs of the campaigns module, given by the composition root. */
+export interface GuardedCampaigns {
+  /** A campaign's state, or undefined when there is none. */
+  find(db: Db, id: number): Promise<{ status: string; guardSince: number | null; listId: number } | undefined>;
+  /** Stops a running campaign (`stopped_by_guard`) and holds its unsent mail; false when it was not running. */
+  stop(trx: Db, id: number, reason: string, now: number): Promise<boolean>;
+}
 
 export interface GuardDeps {
   database: Database;
@@ -14,6 +22,8 @@ export interface GuardDeps {
   /** Where owner alerts go; without it, alerts are log lines only. */
   adminEmail: string | undefined;
   notifyFrom: string;
+  campaigns: GuardedCampaigns;
+  clock?: Clock;
   onQueued?: () => void;
 }
 
@@ -25,15 +35,16 @@ export interface GuardDeps {
  */
 export function createGuard(deps: GuardDeps) {
   const { database, settings, logger } = deps;
+  const clock = deps.clock ?? systemClock;
   const { db } = database;
   const lastCheck = new Map<number, number>();
   const pending = new Map<number, NodeJS.Timeout>();
   const deferrals = new BurstCounter(settings.deferralWindowMs);
 
   async function stop(campaignId: number, reason: string): Promise<boolean> {
-    const now = Date.now();
+    const now = clock.now();
     const stopped = await database.transaction(async (trx) => {
-      if (!(await holdRunning(trx, campaignId, 'stopped_by_guard', now, reason))) return false;
+      if (!(await deps.campaigns.stop(trx, campaignId, reason, now))) return false;
       const text = [
         `Listwarden stopped campaign ${campaignId} to protect your sending reputation.`,
         '',
@@ -59,10 +70,10 @@ export function createGuard(deps: GuardDeps) {
   }
 
   async function check(campaignId: number): Promise<string | undefined> {
-    lastCheck.set(campaignId, Date.now());
-    const campaign = await findCampaign(db, campaignId);
+    lastCheck.set(campaignId, clock.now());
+    const campaign = await deps.campaigns.find(db, campaignId);
     if (!campaign || campaign.status !== 'running') return undefined;
-    const since = campaign.guard_since ?? 0;
+    const since = campaign.guardSince ?? 0;
     const [counts, deliveries] = await Promise.all([
       campaignFeedbackCounts(db, campaignId, since),
       campaignDeliveries(db, campaignId, since),
@@ -70,10 +81,10 @@ export function createGuard(deps: GuardDeps) {
     const own: GuardStats = { deliveries, complaints: counts.complaint, hardBounces: counts.hard_bounce };
     let reason = guardVerdict(`campaign ${campaignId}`, own, settings);
     if (!reason) {
-      const list = await findListById(db, campaign.list_id);
+      const list = await findListById(db, campaign.listId);
       const domain = list ? list.from_address.slice(list.from_address.lastIndexOf('@') + 1).toLowerCase() : undefined;
       if (domain) {
-        const windowStart = Math.max(Date.now() - settings.windowMs, since);
+        const windowStart = Math.max(clock.now() - settings.windowMs, since);
         reason = guardVerdict(
           `sending domain ${domain} (last ${Math.round(settings.windowMs / 3_600_000)} h)`,
           await domainStats(db, domain, windowStart),
@@ -91,7 +102,7 @@ export function createGuard(deps: GuardDeps) {
     /** After a complaint or bounce about a campaign: judge now, or within a second. */
     async afterFeedback(campaignId: number): Promise<void> {
       const last = lastCheck.get(campaignId) ?? 0;
-      if (Date.now() - last >= 1000) {
+      if (clock.now() - last >= 1000) {
         await check(campaignId);
         return;
       }
@@ -108,7 +119,7 @@ export function createGuard(deps: GuardDeps) {
 
     /** A 4xx or connection failure for a campaign message to `destination`. */
     async afterDeferral(campaignId: number, destination: string): Promise<void> {
-      const count = deferrals.record(`${campaignId}:${destination}`, Date.now());
+      const count = deferrals.record(`${campaignId}:${destination}`, clock.now());
       if (count >= settings.deferralBurst) {
         deferrals.forget(`${campaignId}:`);
         await stop(

@@ -7,6 +7,7 @@ import { allLists } from '../lists/lists.repo.js';
 import { AppError } from '../shared/app-error.js';
 import type { UnsubscribeService } from '../unsubscribe/unsubscribe.service.js';
 import type { FeedbackService } from './feedback.service.js';
+import { systemClock } from '../shared/clock.js';
 
 export interface InboundOptions {
   host: string;
@@ -43,14 +44,14 @@ export async function startInboundSmtp(options: InboundOptions): Promise<Inbound
   let domains = { at: 0, names: new Set<string>() };
 
   async function ourDomains(): Promise<Set<string>> {
-    if (Date.now() - domains.at > 30_000) {
+    if (systemClock.now() - domains.at > 30_000) {
       const names = new Set<string>(
         (await allLists(options.database.db)).map((l) =>
           l.from_address.slice(l.from_address.lastIndexOf('@') + 1).toLowerCase(),
         ),
       );
       if (options.bounceDomain) names.add(options.bounceDomain.toLowerCase());
-      domains = { at: Date.now(), names };
+      domains = { at: systemClock.now(), names };
     }
     return domains.names;
   }

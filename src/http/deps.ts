@@ -6,7 +6,7 @@ import type { ConfirmService } from '../consent/confirm.js';
 import type { SignupService } from '../consent/signup.js';
 import type { Database } from '../db/database.js';
 import type { ListsService } from '../lists/lists.service.js';
-import type { SubscribersService } from '../subscribers/subscribers.service.js';
+import type { PeopleService } from '../consent/people.service.js';
 import type { TemplateRenderer } from '../templates/liquid.js';
 import type { UnsubscribeService } from '../unsubscribe/unsubscribe.service.js';
 import type { FeedbackService } from '../feedback/feedback.service.js';
@@ -19,7 +19,7 @@ export interface HttpDeps {
   lists: ListsService;
   signup: SignupService;
   confirm: ConfirmService;
-  subscribers: SubscribersService;
+  subscribers: PeopleService;
   apiKeys: ApiKeysService;
   unsubscribe: UnsubscribeService;
   campaigns: CampaignsService;

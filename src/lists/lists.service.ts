@@ -11,6 +11,7 @@ import {
   parseSlug,
 } from './list-input.js';
 import * as repo from './lists.repo.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 
 /** A list as shown to admins (CLI and API). */
 export interface ListView {
@@ -48,7 +49,7 @@ export interface SignupTarget {
 const SIGNUP_CACHE_MS = 5000;
 
 /** Lists and their versioned consent wording. */
-export function createListsService(database: Database) {
+export function createListsService(database: Database, clock: Clock = systemClock) {
   const { db } = database;
   // Changes made by this process clear the cache at once; other processes see them within 5 s.
   const signupCache = new Map<string, { value: Promise<SignupTarget | undefined>; expires: number }>();
@@ -87,7 +88,7 @@ export function createListsService(database: Database) {
 
     /** The list, its current consent wording and CORS origins for public signup routes. */
     async signupTarget(slug: string): Promise<SignupTarget> {
-      const now = Date.now();
+      const now = clock.now();
       let entry = signupCache.get(slug);
       if (!entry || entry.expires <= now) {
         const value = repo.findListBySlug(db, slug).then(async (list) =>
@@ -117,7 +118,7 @@ export function createListsService(database: Database) {
       const consentText =
         input.consentText === undefined ? defaultConsentText(name) : parseConsentText(input.consentText);
       const allowedOrigins = input.allowedOrigins === undefined ? [] : parseOrigins(input.allowedOrigins);
-      const now = Date.now();
+      const now = clock.now();
       try {
         const id = await database.transaction(async (trx) => {
           const listId = await repo.insertList(
@@ -139,7 +140,7 @@ export function createListsService(database: Database) {
     /** Changes a list; a new consent text becomes the next version, older versions stay as evidence. */
     async update(slugInput: unknown, input: ListInput): Promise<ListView> {
       const list = await requireList(parseSlug(slugInput));
-      const now = Date.now();
+      const now = clock.now();
       const from = input.from !== undefined ? parseMailbox(input.from, 'The From address') : undefined;
       const patch: Partial<repo.NewList> = {
         ...(input.name !== undefined ? { name: parseListName(input.name) } : {}),

@@ -1,6 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Delivery, OutgoingMessage, Transport } from './transport.js';
+import { systemClock } from '../shared/clock.js';
 
 /**
  * Writes each message as a `.eml` file, the default for a first run and for tests. The file
@@ -15,7 +16,7 @@ export function createCaptureTransport(dir: string): Transport {
       ready ??= mkdir(dir, { recursive: true });
       await ready;
       const safeId = message.messageId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120);
-      const name = `${Date.now()}-${process.pid}-${++sequence}-${safeId}.eml`;
+      const name = `${systemClock.now()}-${process.pid}-${++sequence}-${safeId}.eml`;
       const file = join(dir, name);
       const temp = `${file}.tmp`;
       const returnPath = Buffer.from(`Return-Path: <${message.envelopeFrom}>\r\n`);

@@ -1,4 +1,5 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { systemClock } from '../shared/clock.js';
 
 export interface ComposeInput {
   from: { name?: string | null; address: string };
@@ -27,7 +28,7 @@ export async function composeMessage(input: ComposeInput): Promise<Buffer> {
     text: crlf(input.text),
     html: crlf(input.html),
     messageId: input.messageId,
-    date: input.date ?? new Date(),
+    date: input.date ?? new Date(systemClock.now()),
     headers: input.headers,
     // Sending to the address we were given is the point; never let nodemailer read files or URLs.
     disableFileAccess: true,

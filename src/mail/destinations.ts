@@ -1,4 +1,5 @@
 import { Resolver } from 'node:dns/promises';
+import { systemClock } from '../shared/clock.js';
 
 /**
  * The destination a recipient's mail goes to: the lowest-preference MX host of its domain,
@@ -24,16 +25,16 @@ export function createDestinationResolver(options: {
       .then((records) => {
         const best = records.filter((r) => r.exchange).sort((a, b) => a.priority - b.priority)[0];
         if (cache.size > 100_000) cache.clear();
-        cache.set(domain, { host: best ? best.exchange.toLowerCase() : domain, expires: Date.now() + ttl });
+        cache.set(domain, { host: best ? best.exchange.toLowerCase() : domain, expires: systemClock.now() + ttl });
       })
-      .catch(() => cache.set(domain, { host: domain, expires: Date.now() + 300_000 }))
+      .catch(() => cache.set(domain, { host: domain, expires: systemClock.now() + 300_000 }))
       .finally(() => pending.delete(domain));
   }
 
   return (address) => {
     const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
     const known = cache.get(domain);
-    if (known && known.expires > Date.now()) return known.host;
+    if (known && known.expires > systemClock.now()) return known.host;
     lookup(domain);
     return known?.host ?? domain;
   };

@@ -1,4 +1,5 @@
 import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { systemClock } from '../shared/clock.js';
 
 /**
  * DKIM signing (RFC 6376, relaxed/relaxed) with node:crypto: RSA-SHA256, and Ed25519-SHA256
@@ -121,7 +122,7 @@ export interface PendingSignature {
 export function prepareSignatures(
   raw: Buffer,
   keys: ReadonlyArray<Pick<DkimKey, 'domain' | 'selector'> & { algorithm: PendingSignature['algorithm'] }>,
-  now = Date.now(),
+  now = systemClock.now(),
 ): PendingSignature[] {
   const { head, body } = split(raw);
   const bh = bodyHash(body);
@@ -162,7 +163,7 @@ export function algorithmOf(key: DkimKey): PendingSignature['algorithm'] {
 }
 
 /** The DKIM-Signature header lines for a message, one per key in key order, each ending in CRLF. */
-export function signatureHeaders(raw: Buffer, keys: readonly DkimKey[], now = Date.now()): string {
+export function signatureHeaders(raw: Buffer, keys: readonly DkimKey[], now = systemClock.now()): string {
   const pending = prepareSignatures(
     raw,
     keys.map((k) => ({ ...k, algorithm: algorithmOf(k) })),
@@ -177,7 +178,7 @@ export function withSignatureHeaders(raw: Buffer, headers: string): Buffer {
 }
 
 /** Signs in this thread: returns the message with DKIM-Signature headers prepended, one per key. */
-export function dkimSign(raw: Buffer, keys: readonly DkimKey[], now = Date.now()): Buffer {
+export function dkimSign(raw: Buffer, keys: readonly DkimKey[], now = systemClock.now()): Buffer {
   if (keys.length === 0) return raw;
   return withSignatureHeaders(raw, signatureHeaders(raw, keys, now));
 }

@@ -12,7 +12,7 @@ describe('message ids', () => {
   });
 
   it('wrap the id in angle brackets with the sending domain', () => {
-    assert.match(newMessageId('shop.test'), /^<[0-9a-f-]{36}@shop\.test>$/);
-    assert.notEqual(newMessageId('shop.test'), newMessageId('shop.test'));
+    assert.match(newMessageId('shop.test', Date.now()), /^<[0-9a-f-]{36}@shop\.test>$/);
+    assert.notEqual(newMessageId('shop.test', Date.now()), newMessageId('shop.test', Date.now()));
   });
 });

@@ -17,7 +17,7 @@ function randomTen(): Buffer {
  * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Time-ordered ids land at
  * the end of the outbox's unique index instead of at random places, which keeps inserts cheap.
  */
-export function uuidV7(now = Date.now()): string {
+export function uuidV7(now: number): string {
   const bytes = Buffer.allocUnsafe(16);
   bytes.writeUIntBE(now, 0, 6);
   randomTen().copy(bytes, 6);
@@ -28,6 +28,6 @@ export function uuidV7(now = Date.now()): string {
 }
 
 /** A Message-ID fixed when the row is queued, so a resend after a crash carries the same one. */
-export function newMessageId(domain: string, now = Date.now()): string {
+export function newMessageId(domain: string, now: number): string {
   return `<${uuidV7(now)}@${domain}>`;
 }

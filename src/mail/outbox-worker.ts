@@ -4,19 +4,25 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Database, Db } from '../db/database.js';
 import type { OutboxKind, OutboxRow } from '../db/schema.js';
-import { bulkSentSince, claimDue, postpone, release, settle } from './outbox.repo.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { claimDue, postpone, release, settle } from './outbox.repo.js';
 import { DEFAULT_RETRY_POLICY, nextAttempt, type RetryPolicy } from './retry-policy.js';
-import { warmupCap, type Throttle } from './throttle.js';
+import { createSentMarks } from './sent-marks.js';
+import type { Throttle } from './throttle.js';
 import { DeliveryError, type Delivery, type OutgoingMessage, type Transport } from './transport.js';
+import { createWarmupCounter, type Warmup } from './warmup-counter.js';
 
 /** How one kind of message is built at send time and what happens once it is delivered. */
 export interface MessageHandler {
-  /** Builds the message, or names the reason it must not go out any more. */
-  render(row: OutboxRow): Promise<{ message: OutgoingMessage } | { skip: string }>;
+  /**
+   * Builds the message, or names the reason it must not go out any more. `prefetched` is what
+   * `prefetch` returned for the batch this row was claimed in.
+   */
+  render(row: OutboxRow, prefetched?: unknown): Promise<{ message: OutgoingMessage } | { skip: string }>;
   /** Runs in the same transaction that marks the row sent. */
   delivered?(trx: Db, row: OutboxRow, delivery: Delivery, now: number): Promise<void>;
   /** Loads what `render` needs for a whole claimed batch at once (a few queries, not a few per row). */
-  prefetch?(rows: readonly OutboxRow[]): Promise<void>;
+  prefetch?(rows: readonly OutboxRow[]): Promise<unknown>;
 }
 
 export interface OutboxWorkerOptions {
@@ -40,8 +46,9 @@ export interface OutboxWorkerOptions {
   pacing?: {
     throttle: Throttle;
     destinationOf: (address: string) => string;
-    warmup?: { start: number; factor: number };
+    warmup?: Warmup;
   };
+  clock?: Clock;
 }
 
 export interface OutboxWorker {
@@ -55,7 +62,10 @@ export interface OutboxWorker {
   drain(): Promise<number>;
 }
 
-/** The queue consumer: claims due rows with a lease, renders, hands to the transport, settles. */
+/**
+ * The queue consumer. Each claimed row goes through named steps, any of which can stop it with a
+ * reason: render (or skip), pace (or postpone), deliver (or defer / fail), settle (the sent mark).
+ */
 export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const { database, transport, handlers, logger } = options;
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -64,186 +74,159 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const pollMs = options.pollMs ?? 1000;
   const leaseMs = options.leaseMs ?? 120_000;
   const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+  const clock = options.clock ?? systemClock;
   const pacing = options.pacing;
-  const DAY = 86_400_000;
+  const warmup = pacing?.warmup ? createWarmupCounter(database.db, pacing.warmup) : undefined;
+  const sentMarks = createSentMarks(database, workerId, logger);
+  // A pacing wait this short keeps the lease and costs no write; a longer one puts the row back.
   const SHORT_WAIT_MS = 2_000;
-  // Warm-up count of bulk mail sent today (all workers), refreshed from the database each minute.
-  const warm = { day: -1, sent: 0, firstDay: null as number | null, refreshedAt: 0 };
   let stopping = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   let poked = false;
 
+  /** Where a paced message goes, and whether the warm-up counted it. */
+  type Paced = { destination: string } | undefined;
+
+  // --- the steps -------------------------------------------------------------------------------
+
+  /** Render: the handler builds the message, or names why it must not go out (the row is cancelled). */
+  async function render(
+    row: OutboxRow,
+    handler: MessageHandler,
+    prefetched: unknown,
+  ): Promise<OutgoingMessage | undefined> {
+    let rendered: Awaited<ReturnType<MessageHandler['render']>>;
+    try {
+      rendered = await handler.render(row, prefetched);
+    } catch (error) {
+      // A broken template or a database hiccup: retry with backoff rather than spin on the lease.
+      await failAttempt(row, error, false);
+      return undefined;
+    }
+    if ('skip' in rendered) {
+      await settle(database.db, row.id, workerId, { status: 'cancelled', error: rendered.skip }, clock.now());
+      return undefined;
+    }
+    return rendered.message;
+  }
+
   /** When this bulk message must wait (warm-up cap reached, destination or global pace), or undefined. */
-  async function pacingHold(
+  async function holdFor(
     paced: NonNullable<typeof pacing>,
     destination: string,
   ): Promise<{ at: number; reason: string } | undefined> {
-    const now = Date.now();
-    if (paced.warmup) {
-      const day = Math.floor(now / DAY);
-      if (day !== warm.day || now - warm.refreshedAt > 60_000) {
-        const counted = await bulkSentSince(database.db, day * DAY);
-        // Sent marks are flushed in batches, so this worker's own count can be ahead of the database.
-        const sent = day === warm.day ? Math.max(warm.sent, counted.count) : counted.count;
-        Object.assign(warm, {
-          day,
-          sent,
-          firstDay: counted.first === null ? day : Math.floor(counted.first / DAY),
-          refreshedAt: now,
-        });
-      }
-      const cap = warmupCap(paced.warmup.start, paced.warmup.factor, day - (warm.firstDay ?? day));
-      if (warm.sent >= cap)
-        return { at: (day + 1) * DAY, reason: `warm-up: today's cap of ${cap} messages is reached` };
-    }
+    const now = clock.now();
+    const capped = await warmup?.reserve(now);
+    if (capped) return capped;
     const admission = paced.throttle.admit(destination, now);
-    if (!admission.ok) return { at: admission.retryAt, reason: `paced: ${admission.reason}` };
-    // Reserve the slot before sending: concurrent sends must not all pass the same check.
-    if (paced.warmup) warm.sent++;
-    return undefined;
+    if (admission.ok) return undefined;
+    warmup?.release();
+    return { at: admission.retryAt, reason: `paced: ${admission.reason}` };
   }
 
-  /** A failed attempt: retried with backoff, or final after a permanent error or the last attempt. */
-  async function failAttempt(row: OutboxRow, error: unknown, permanent: boolean): Promise<void> {
-    const text = error instanceof Error ? error.message : String(error);
-    const decision = nextAttempt(row.attempts, permanent, Date.now(), policy);
-    if (decision.retry) {
-      await settle(
-        database.db,
-        row.id,
-        workerId,
-        { status: 'deferred', error: text, nextAttemptAt: decision.at },
-        Date.now(),
-      );
-    } else {
-      await settle(
-        database.db,
-        row.id,
-        workerId,
-        { status: permanent ? 'bounced' : 'failed', error: `${text} (${decision.reason})` },
-        Date.now(),
-      );
+  /** Pace: campaign mail waits for a slot at its destination and under the global and warm-up caps. */
+  async function pace(row: OutboxRow, message: OutgoingMessage): Promise<Paced | 'postponed'> {
+    if (!pacing || !message.bulk) return undefined;
+    const destination = pacing.destinationOf(message.envelopeTo);
+    let hold = await holdFor(pacing, destination);
+    while (hold && hold.at - clock.now() <= SHORT_WAIT_MS && !stopping) {
+      await delay(Math.max(1, hold.at - clock.now()));
+      hold = await holdFor(pacing, destination);
     }
-    logger.warn({ outboxId: row.id, kind: row.kind, attempt: row.attempts, permanent, error: text }, 'delivery failed');
+    if (!hold) return { destination };
+    await postpone(database.db, row.id, workerId, hold.at, hold.reason, clock.now());
+    return 'postponed';
   }
 
-  async function processRow(row: OutboxRow): Promise<void> {
-    const handler = handlers[row.kind];
+  /** Deliver: sign and hand to the transport; a refusal is retried later or is final, and reported. */
+  async function deliver(row: OutboxRow, message: OutgoingMessage, paced: Paced): Promise<Delivery | undefined> {
     try {
-      if (!handler) {
-        await settle(
-          database.db,
-          row.id,
-          workerId,
-          { status: 'failed', error: `no handler for ${row.kind} messages` },
-          Date.now(),
-        );
-        return;
-      }
-      let rendered: Awaited<ReturnType<MessageHandler['render']>>;
-      try {
-        rendered = await handler.render(row);
-      } catch (error) {
-        // A broken template or a database hiccup: retry with backoff rather than spin on the lease.
-        await failAttempt(row, error, false);
-        return;
-      }
-      if ('skip' in rendered) {
-        await settle(database.db, row.id, workerId, { status: 'cancelled', error: rendered.skip }, Date.now());
-        return;
-      }
-      const paced = pacing && rendered.message.bulk ? pacing : undefined;
-      const destination = paced?.destinationOf(rendered.message.envelopeTo);
-      if (paced && destination !== undefined) {
-        let hold = await pacingHold(paced, destination);
-        // A short wait keeps the lease and costs no write; a long one puts the message back.
-        while (hold && hold.at - Date.now() <= SHORT_WAIT_MS && !stopping) {
-          await delay(Math.max(1, hold.at - Date.now()));
-          hold = await pacingHold(paced, destination);
-        }
-        if (hold) {
-          await postpone(database.db, row.id, workerId, hold.at, hold.reason, Date.now());
-          return;
-        }
-      }
-      let delivery: Delivery;
-      try {
-        delivery = await transport.send(options.sign ? await options.sign(rendered.message) : rendered.message);
-      } catch (error) {
-        const permanent = error instanceof DeliveryError && error.permanent;
-        if (paced && destination !== undefined) {
-          if (paced.warmup) warm.sent--;
-          if (!permanent) paced.throttle.deferred(destination, Date.now());
-        }
-        await failAttempt(row, error, permanent);
-        try {
-          if (permanent) await options.onRejected?.(row, error instanceof Error ? error.message : String(error));
-          else if (destination !== undefined) await options.onDeferred?.(row, destination);
-        } catch (hookError) {
-          logger.error({ outboxId: row.id, err: hookError }, 'feedback for a failed delivery could not be recorded');
-        }
-        return;
-      }
-      if (paced && destination !== undefined) paced.throttle.delivered(destination, Date.now());
-      recordSent({ row, delivery, handler, at: Date.now() });
-      logger.info({ outboxId: row.id, kind: row.kind, messageId: row.message_id }, 'message sent');
+      return await transport.send(options.sign ? await options.sign(message) : message);
     } catch (error) {
-      // The lease runs out and another pass picks the row up again.
+      const permanent = error instanceof DeliveryError && error.permanent;
+      if (paced) {
+        warmup?.release();
+        if (!permanent) pacing?.throttle.deferred(paced.destination, clock.now());
+      }
+      await failAttempt(row, error, permanent);
+      await reportFailure(row, error, permanent, paced);
+      return undefined;
+    }
+  }
+
+  /** Settle: the sent mark is written with the next batch of marks (see sent-marks.ts). */
+  function settleSent(row: OutboxRow, handler: MessageHandler, delivery: Delivery, paced: Paced): void {
+    const now = clock.now();
+    if (paced) pacing?.throttle.delivered(paced.destination, now);
+    sentMarks.add({ row, delivery, delivered: handler.delivered?.bind(handler), at: now });
+    logger.info({ outboxId: row.id, kind: row.kind, messageId: row.message_id }, 'message sent');
+  }
+
+  /** One row through the steps. An unexpected error leaves the row to its lease: another pass takes it again. */
+  async function processRow(row: OutboxRow, prefetched: ReadonlyMap<OutboxKind, unknown>): Promise<void> {
+    try {
+      const handler = handlers[row.kind];
+      if (!handler) {
+        const error = `no handler for ${row.kind} messages`;
+        await settle(database.db, row.id, workerId, { status: 'failed', error }, clock.now());
+        return;
+      }
+      const message = await render(row, handler, prefetched.get(row.kind));
+      if (!message) return;
+      const paced = await pace(row, message);
+      if (paced === 'postponed') return;
+      const delivery = await deliver(row, message, paced);
+      if (!delivery) return;
+      settleSent(row, handler, delivery, paced);
+    } catch (error) {
       logger.error({ outboxId: row.id, err: error }, 'outbox row failed unexpectedly');
     }
   }
 
-  // Deliveries are marked sent in batches: one transaction (and one fsync) for many messages.
-  // A crash before a flush leaves them `sending`; they go again, with the same Message-ID.
-  type Sent = { row: OutboxRow; delivery: Delivery; handler: MessageHandler; at: number };
-  let unsaved: Sent[] = [];
-  let flushTimer: NodeJS.Timeout | undefined;
-  const flushing = new Set<Promise<void>>();
+  // --- failures --------------------------------------------------------------------------------
 
-  function flushSent(): void {
-    clearTimeout(flushTimer);
-    flushTimer = undefined;
-    const entries = unsaved;
-    unsaved = [];
-    if (entries.length === 0) return;
-    const done = database
-      .transaction(async (trx) => {
-        for (const { row, delivery, handler, at } of entries) {
-          if (await settle(trx, row.id, workerId, { status: 'sent', response: delivery.response }, at)) {
-            await handler.delivered?.(trx, row, delivery, at);
-          }
-        }
-      })
-      .catch((error: unknown) =>
-        logger.error({ err: error, count: entries.length }, 'marking messages sent failed; their leases will expire'),
-      )
-      .finally(() => flushing.delete(done));
-    flushing.add(done);
+  /** A failed attempt: retried with backoff, or final after a permanent error or the last attempt. */
+  async function failAttempt(row: OutboxRow, error: unknown, permanent: boolean): Promise<void> {
+    const text = error instanceof Error ? error.message : String(error);
+    const now = clock.now();
+    const decision = nextAttempt(row.attempts, permanent, now, policy);
+    const outcome = decision.retry
+      ? { status: 'deferred' as const, error: text, nextAttemptAt: decision.at }
+      : { status: permanent ? ('bounced' as const) : ('failed' as const), error: `${text} (${decision.reason})` };
+    await settle(database.db, row.id, workerId, outcome, now);
+    logger.warn({ outboxId: row.id, kind: row.kind, attempt: row.attempts, permanent, error: text }, 'delivery failed');
   }
 
-  function recordSent(entry: Sent): void {
-    unsaved.push(entry);
-    if (unsaved.length >= 256) flushSent();
-    else flushTimer ??= setTimeout(flushSent, 50);
+  /** Tells the feedback loop: a 5xx in our session is a bounce, a 4xx of campaign mail a deferral. */
+  async function reportFailure(row: OutboxRow, error: unknown, permanent: boolean, paced: Paced): Promise<void> {
+    try {
+      if (permanent) await options.onRejected?.(row, error instanceof Error ? error.message : String(error));
+      else if (paced) await options.onDeferred?.(row, paced.destination);
+    } catch (hookError) {
+      logger.error({ outboxId: row.id, err: hookError }, 'feedback for a failed delivery could not be recorded');
+    }
   }
 
-  async function allSentSaved(): Promise<void> {
-    flushSent();
-    await Promise.all([...flushing]);
+  // --- batches and the loop --------------------------------------------------------------------
+
+  /** What each handler loads for the whole batch; a failed prefetch means rendering row by row. */
+  async function prefetchBatch(rows: readonly OutboxRow[]): Promise<Map<OutboxKind, unknown>> {
+    const prefetched = new Map<OutboxKind, unknown>();
+    for (const [kind, handler] of Object.entries(handlers) as Array<[OutboxKind, MessageHandler]>) {
+      const own = rows.filter((r) => r.kind === kind);
+      if (own.length === 0 || !handler.prefetch) continue;
+      try {
+        prefetched.set(kind, await handler.prefetch(own));
+      } catch (error) {
+        logger.warn({ err: error }, 'prefetch failed; rendering row by row');
+      }
+    }
+    return prefetched;
   }
 
   async function runBatch(rows: OutboxRow[]): Promise<void> {
-    for (const [kind, handler] of Object.entries(handlers) as Array<[OutboxKind, MessageHandler]>) {
-      const own = rows.filter((r) => r.kind === kind);
-      if (own.length > 0 && handler.prefetch) {
-        try {
-          await handler.prefetch(own);
-        } catch (error) {
-          logger.warn({ err: error }, 'prefetch failed; rendering row by row');
-        }
-      }
-    }
+    const prefetched = await prefetchBatch(rows);
     const queue = [...rows];
     const runners = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
       for (let row = queue.shift(); row; row = queue.shift()) {
@@ -251,24 +234,25 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
           queue.unshift(row);
           return;
         }
-        await processRow(row);
+        await processRow(row, prefetched);
       }
     });
     await Promise.all(runners);
-    await allSentSaved();
+    await sentMarks.saveAll();
     if (queue.length > 0)
       await release(
         database.db,
         queue.map((r) => r.id),
         workerId,
-        Date.now(),
+        clock.now(),
       );
   }
 
+  /** Claim: due rows with a lease, then the batch. */
   async function passOnce(): Promise<number> {
     const rows = await claimDue(database.db, database.dialect, {
       workerId,
-      now: Date.now(),
+      now: clock.now(),
       leaseMs,
       limit: batchSize,
     });

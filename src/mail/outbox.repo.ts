@@ -1,5 +1,6 @@
 import type { SelectQueryBuilder } from 'kysely';
 import type { Db, Dialect } from '../db/database.js';
+import { insertRows } from '../db/bulk-sql.js';
 import { skipLocked } from '../db/dialect-sql.js';
 import { param, prepared } from '../db/prepared.js';
 import type { OutboxKind, OutboxRow, OutboxStatus, Tables } from '../db/schema.js';
@@ -303,4 +304,114 @@ export async function knownMessageIds(db: Db, messageIds: readonly string[]): Pr
     for (const r of rows) known.add(r.message_id);
   }
   return known;
+}
+
+/** One campaign message per recipient: rows that exist (same campaign and subscriber) are skipped. */
+export async function enqueueCampaignMessages(
+  db: Db,
+  dialect: Dialect,
+  campaign: { id: number; listId: number },
+  recipients: ReadonlyArray<{ subscriberId: number; messageId: string }>,
+  now: number,
+): Promise<number> {
+  const inserted = await insertRows(
+    db,
+    dialect,
+    {
+      table: 'outbox',
+      columns: [
+        'kind',
+        'campaign_id',
+        'list_id',
+        'subscriber_id',
+        'message_id',
+        'status',
+        'attempts',
+        'next_attempt_at',
+        'created_at',
+        'updated_at',
+      ],
+      suffix: 'on conflict ("campaign_id", "subscriber_id") where "campaign_id" is not null do nothing returning "id"',
+    },
+    recipients.map((r) => [
+      'campaign',
+      campaign.id,
+      campaign.listId,
+      r.subscriberId,
+      r.messageId,
+      'queued',
+      0,
+      now,
+      now,
+      now,
+    ]),
+  );
+  return inserted.length;
+}
+
+// Campaign mail as a whole: counts, progress, and holding or releasing what is unsent.
+
+/** Outbox rows of a campaign per status. */
+export async function outboxCounts(db: Db, campaignId: number): Promise<Partial<Record<OutboxStatus, number>>> {
+  const rows = await db
+    .selectFrom('outbox')
+    .select((s) => ['status', s.fn.countAll<number>().as('n')])
+    .where('campaign_id', '=', campaignId)
+    .groupBy('status')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/** Whether the campaign still has mail to send (queued, deferred, being sent or held). */
+export async function hasUnsent(db: Db, campaignId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('outbox')
+    .select('id')
+    .where('campaign_id', '=', campaignId)
+    .where('status', 'in', ['queued', 'deferred', 'sending', 'held'])
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Messages of a campaign accepted since `since` (for the send rate). */
+export async function sentSince(db: Db, campaignId: number, since: number): Promise<number> {
+  const row = await db
+    .selectFrom('outbox')
+    .select((s) => s.fn.countAll<number>().as('n'))
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'sent')
+    .where('sent_at', '>=', since)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Messages of a campaign that reached the receiver's server (sent, or refused by it in-session). */
+export async function campaignDeliveries(db: Db, campaignId: number, since = 0): Promise<number> {
+  const sent = await sentSince(db, campaignId, since);
+  const refused = await db
+    .selectFrom('outbox')
+    .select((s) => s.fn.countAll<number>().as('n'))
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'bounced')
+    .where('updated_at', '>=', since)
+    .executeTakeFirst();
+  return sent + Number(refused?.n ?? 0);
+}
+
+/** Holds (pause), releases (resume) or cancels the campaign's unsent mail. */
+export async function setUnsent(
+  db: Db,
+  campaignId: number,
+  from: readonly OutboxStatus[],
+  to: OutboxStatus,
+  now: number,
+): Promise<number> {
+  const result = await db
+    .updateTable('outbox')
+    .set({ status: to, updated_at: now })
+    .where('campaign_id', '=', campaignId)
+    .where('status', 'in', [...from])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

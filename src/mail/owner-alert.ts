@@ -24,7 +24,7 @@ export async function queueOwnerAlert(
       listId: null,
       subscriberId: null,
       campaignId: null,
-      messageId: newMessageId(alerts.from.slice(alerts.from.lastIndexOf('@') + 1)),
+      messageId: newMessageId(alerts.from.slice(alerts.from.lastIndexOf('@') + 1), now),
       notBefore: now,
       payload: JSON.stringify({ to: alerts.to, from: alerts.from, subject, text }),
     },

@@ -1,3 +1,5 @@
+import { systemClock } from '../shared/clock.js';
+
 /**
  * Pacing for bulk mail, pure state over a clock: a global rate, a warm-up daily cap, and per
  * destination (the recipient domain's MX host, as Google advises) a rate that halves on every
@@ -50,7 +52,7 @@ export class Throttle {
 
   constructor(
     private readonly settings: ThrottleSettings = DEFAULT_THROTTLE,
-    now = Date.now(),
+    now = systemClock.now(),
   ) {
     this.global = { rate: settings.globalRate, tokens: Math.max(1, settings.globalRate), refilledAt: now };
   }

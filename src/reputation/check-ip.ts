@@ -1,6 +1,7 @@
 import { type DnsblClient, type ZoneHealth } from './dnsbl-client.js';
 import { ipv4Range, ipVersion } from './ip-address.js';
 import type { ZoneInfo } from './zones.js';
+import { systemClock } from '../shared/clock.js';
 
 export interface Listing {
   ip: string;
@@ -78,7 +79,7 @@ export async function checkIpRange(
   return {
     ip: input.ip,
     range: version === 4 ? input.range : 128,
-    checkedAt: new Date().toISOString(),
+    checkedAt: new Date(systemClock.now()).toISOString(),
     addresses: addresses.length,
     zones: zones.map((z, i) => ({
       ...(health[i] as ZoneHealth),

@@ -1,6 +1,7 @@
 import { Resolver } from 'node:dns/promises';
 import { dnsblName } from './ip-address.js';
 import { queryZone, readAnswer, type ZoneInfo } from './zones.js';
+import { systemClock } from '../shared/clock.js';
 
 export interface DnsblOptions {
   /** `host:port` resolvers; empty means the system's. */
@@ -75,10 +76,10 @@ export class DnsblClient {
     const zone = queryZone(info, this.options.dqsKey);
     const query = info.kind === 'domain' ? `${name.toLowerCase().replace(/\.$/, '')}.${zone}` : dnsblName(name, zone);
     const cached = this.cache.get(query);
-    if (cached && cached.expires > Date.now()) return cached.value;
+    if (cached && cached.expires > systemClock.now()) return cached.value;
     const { value, ttl } = await this.slot(() => this.query(query, info));
     if (this.cache.size > 200_000) this.cache.clear();
-    this.cache.set(query, { expires: Date.now() + Math.min(ttl, 3600) * 1000, value });
+    this.cache.set(query, { expires: systemClock.now() + Math.min(ttl, 3600) * 1000, value });
     return value;
   }
 

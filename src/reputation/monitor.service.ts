@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
-import { campaignsIn, holdRunning } from '../campaigns/campaigns.repo.js';
-import type { Database } from '../db/database.js';
+import type { Database, Db } from '../db/database.js';
 import { queueOwnerAlert, type OwnerAlerts } from '../mail/owner-alert.js';
 import { checkIpRange } from './check-ip.js';
 import type { DnsblClient } from './dnsbl-client.js';
 import { compareChecks, describeChange, summarise, type ReputationChange } from './monitor-rules.js';
 import { latestCheck, insertCheck } from './reputation.repo.js';
 import type { ZoneInfo } from './zones.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 
 export interface MonitorSettings {
   sendingIps: readonly string[];
@@ -29,9 +29,13 @@ export function createReputationMonitor(deps: {
   client: () => DnsblClient;
   settings: MonitorSettings;
   alerts: OwnerAlerts;
+  /** Pauses every running campaign with the reason, in the given transaction; the ids it paused. */
+  holdAllRunning: (trx: Db, reason: string, now: number) => Promise<number[]>;
   onQueued?: () => void;
+  clock?: Clock;
 }) {
   const { database, logger, settings } = deps;
+  const clock = deps.clock ?? systemClock;
 
   async function checkOne(client: DnsblClient, ip: string, now: number): Promise<ReputationChange[]> {
     const result = await checkIpRange(client, { ip, range: settings.range, zones: settings.zones });
@@ -62,9 +66,7 @@ export function createReputationMonitor(deps: {
             0,
             500,
           );
-        for (const campaign of await campaignsIn(trx, 'running')) {
-          if (await holdRunning(trx, campaign.id, 'paused', now, reason)) paused.push(campaign.id);
-        }
+        paused.push(...(await deps.holdAllRunning(trx, reason, now)));
       }
       if (changes.length > 0) {
         const text = [
@@ -94,7 +96,7 @@ export function createReputationMonitor(deps: {
 
   return {
     /** Checks every sending IP once; returns the changes found per IP. */
-    async runOnce(now = Date.now()): Promise<Array<{ ip: string; changes: ReputationChange[] }>> {
+    async runOnce(now = clock.now()): Promise<Array<{ ip: string; changes: ReputationChange[] }>> {
       const out: Array<{ ip: string; changes: ReputationChange[] }> = [];
       const client = deps.client();
       for (const ip of settings.sendingIps) out.push({ ip, changes: await checkOne(client, ip, now) });

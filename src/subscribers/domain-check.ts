@@ -1,4 +1,5 @@
 import { Resolver } from 'node:dns/promises';
+import { systemClock } from '../shared/clock.js';
 
 /** What DNS says about a signup domain's ability to receive mail. */
 export type DomainVerdict =
@@ -70,13 +71,13 @@ export function createDomainVerifier(options: DomainVerifierOptions): DomainVeri
     const ttl = verdict.status === 'deliverable' ? positiveTtl : verdict.status === 'undeliverable' ? negativeTtl : 0;
     if (ttl === 0) return;
     if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
-    cache.set(domain, { verdict, expires: Date.now() + ttl });
+    cache.set(domain, { verdict, expires: systemClock.now() + ttl });
   }
 
   return {
     async check(domain) {
       const cached = cache.get(domain);
-      if (cached && cached.expires > Date.now()) return cached.verdict;
+      if (cached && cached.expires > systemClock.now()) return cached.verdict;
       const pending = inFlight.get(domain);
       if (pending) return pending;
       const promise = lookup(domain).then((verdict) => {

@@ -1,25 +1,17 @@
+import { changeConsent, suppressAndCancel } from '../consent/change-consent.js';
 import type { ClientContext } from '../consent/client-context.js';
-import {
-  findSubscription,
-  recordEvent,
-  saveSubscription,
-  subscriptionsOf,
-  type SubscriptionView,
-} from '../consent/consent.repo.js';
+import { findSubscription, subscriptionsOf, type SubscriptionView } from '../consent/consent.repo.js';
+import type { OptOutMethod } from '../consent/evidence.js';
+import type { PeopleService } from '../consent/people.service.js';
 import type { TokenCodec } from '../consent/tokens.js';
-import { transition } from '../consent/transitions.js';
 import type { Database, Db } from '../db/database.js';
 import type { ListRow, SubscriberRow } from '../db/schema.js';
 import { findListById, findListBySlug } from '../lists/lists.repo.js';
-import { cancelUnsentFor } from '../mail/outbox.repo.js';
 import { AppError } from '../shared/app-error.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import { findSubscriberById } from '../subscribers/subscribers.repo.js';
-import type { SubscribersService } from '../subscribers/subscribers.service.js';
-import { suppressionHash } from '../consent/suppression-key.js';
-import { suppress } from '../consent/consent.repo.js';
 
-/** How the person opted out, kept with the `unsubscribed` event. */
-export type OptOutMethod = 'one-click' | 'unsubscribe page' | 'preference centre' | 'mailto';
+export type { OptOutMethod } from '../consent/evidence.js';
 
 /** Preference links open personal data, so unlike unsubscribe links they expire. */
 export const PREFERENCES_TTL_MS = 90 * 86_400_000;
@@ -34,9 +26,11 @@ const INVALID = 'This link is not valid. Please use the link from the most recen
 export function createUnsubscribeService(deps: {
   database: Database;
   tokens: TokenCodec;
-  subscribers: SubscribersService;
+  subscribers: PeopleService;
+  clock?: Clock;
 }) {
   const { database, tokens } = deps;
+  const clock = deps.clock ?? systemClock;
 
   /** Ends one subscription (if it is still active) and records the event; true when it changed. */
   async function endSubscription(
@@ -47,22 +41,12 @@ export function createUnsubscribeService(deps: {
     context: ClientContext,
     now: number,
   ): Promise<boolean> {
-    const current = await findSubscription(trx, subscriberId, listId);
-    const step = transition(current?.status, 'unsubscribe');
-    if (!step.ok || !step.transition.changed) return false;
-    await saveSubscription(trx, subscriberId, listId, 'unsubscribed', now);
-    await recordEvent(trx, {
-      subscriber_id: subscriberId,
-      list_id: listId,
-      type: 'unsubscribed',
-      at: now,
-      ip: context.ip,
-      user_agent: context.userAgent,
-      source: context.source,
-      consent_text_id: null,
-      detail: JSON.stringify({ method, previousStatus: current?.status }),
-    });
-    return true;
+    const outcome = await changeConsent(
+      trx,
+      { subscriberId, listId, action: 'unsubscribe', evidence: { method }, origin: context },
+      now,
+    );
+    return outcome.ok && outcome.transition.changed;
   }
 
   function unsubscribeClaims(token: string) {
@@ -112,7 +96,7 @@ export function createUnsubscribeService(deps: {
     ): Promise<{ list: ListRow | undefined; changed: boolean }> {
       const claims = unsubscribeClaims(token);
       const changed = await database.transaction((trx) =>
-        endSubscription(trx, claims.subscriberId, claims.listId, method, context, Date.now()),
+        endSubscription(trx, claims.subscriberId, claims.listId, method, context, clock.now()),
       );
       return { list: await findListById(database.db, claims.listId), changed };
     },
@@ -127,7 +111,7 @@ export function createUnsubscribeService(deps: {
       const list = await findListBySlug(database.db, listSlug);
       if (!list) throw new AppError('not_found', `There is no list "${listSlug.slice(0, 64)}".`);
       await database.transaction((trx) =>
-        endSubscription(trx, subscriber.id, list.id, 'preference centre', context, Date.now()),
+        endSubscription(trx, subscriber.id, list.id, 'preference centre', context, clock.now()),
       );
     },
 
@@ -135,12 +119,17 @@ export function createUnsubscribeService(deps: {
     async leaveAll(token: string, context: ClientContext): Promise<void> {
       const subscriber = await preferencesSubscriber(token);
       await database.transaction(async (trx) => {
-        const now = Date.now();
+        const now = clock.now();
         for (const s of await subscriptionsOf(trx, subscriber.id)) {
           await endSubscription(trx, subscriber.id, s.listId, 'preference centre', context, now);
         }
-        await cancelUnsentFor(trx, subscriber.id, now, 'recipient left every list');
-        await suppress(trx, suppressionHash(subscriber.email_key), 'unsubscribed_all', now);
+        await suppressAndCancel(
+          trx,
+          { emailKey: subscriber.email_key, subscriberId: subscriber.id },
+          'unsubscribed_all',
+          now,
+          'recipient left every list',
+        );
       });
     },
 

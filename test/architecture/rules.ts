@@ -92,7 +92,8 @@ export function moduleOrder(file: SourceFile): string[] {
   const own = moduleOf(file.path);
   const ownRank = rankOf(own);
   const problems: string[] = [];
-  if (ownRank < 0) return [`${file.path} is in the module "${own}", which is not in the module order of test/architecture/rules.ts.`];
+  if (ownRank < 0)
+    return [`${file.path} is in the module "${own}", which is not in the module order of test/architecture/rules.ts.`];
   for (const specifier of file.imports) {
     const target = resolveImport(file.path, specifier);
     if (!target.startsWith('src/')) continue;
@@ -142,6 +143,17 @@ export function tableOwnership(file: SourceFile): string[] {
   return [...problems];
 }
 
+const STATUS_WRITERS = /\b(?:saveSubscription|insertSubscriptionsBulk)\b/;
+
+/** A subscription's status changes only through the consent operation (consent/change-consent.ts). */
+export function consentThroughOneOperation(file: SourceFile): string[] {
+  if (file.path === 'src/consent/consent.repo.ts' || file.path === 'src/consent/change-consent.ts') return [];
+  const match = STATUS_WRITERS.exec(file.text);
+  return match
+    ? [`${file.path} uses ${match[0]}: a subscription changes only through changeConsent (consent/change-consent.ts).`]
+    : [];
+}
+
 /** Every rule over every file. */
 export function checkArchitecture(files: readonly SourceFile[]): string[] {
   return files.flatMap((file) => [
@@ -149,5 +161,6 @@ export function checkArchitecture(files: readonly SourceFile[]): string[] {
     ...moduleOrder(file),
     ...environmentOnlyInConfig(file),
     ...tableOwnership(file),
+    ...consentThroughOneOperation(file),
   ]);
 }

@@ -119,7 +119,7 @@ for (const dialect of DIALECTS) {
         .where('status', '=', 'pending')
         .execute();
 
-      assert.equal(await purgeStalePending(s.database, 30 * day), 2);
+      assert.equal(await purgeStalePending(s.database, 30 * day, Date.now()), 2);
       await assert.rejects(s.subscribers.show('stale@example.test'), { code: 'not_found' });
       const after = await s.subscribers.show('mixed@example.test');
       assert.deepEqual(

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { releaseDueRepermissions } from '../../src/consent/repermission.js';
-import { importCsv } from '../../src/subscribers/csv-import.js';
+import { importCsv } from '../../src/consent/import.js';
 import { DIALECTS } from '../helpers/databases.js';
 import { FORM, servicesFor, type TestServices } from '../helpers/services.js';
 

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { AppError } from '../../shared/app-error.js';
-import { importCsv } from '../../subscribers/csv-import.js';
+import { importCsv } from '../../consent/import.js';
 import { withServices } from '../context.js';
 import { printJson } from '../output.js';
 

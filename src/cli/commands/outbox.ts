@@ -27,7 +27,7 @@ export function registerOutboxCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const processed = await withServices(async (s) => {
-        while ((await releaseDueRepermissions(s.database)) > 0);
+        while ((await releaseDueRepermissions(s.database, s.clock.now())) > 0);
         const processed = await s.worker.drain();
         await s.campaigns.finishCompleted();
         return processed;

@@ -63,7 +63,9 @@ export function registerSubscribersCommands(program: Command): void {
     .description('delete subscriptions that were never confirmed (older than LISTWARDEN_PENDING_TTL_DAYS)')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const purged = await withServices((s) => purgeStalePending(s.database, s.config.pendingTtlMs, s.logger));
+      const purged = await withServices((s) =>
+        purgeStalePending(s.database, s.config.pendingTtlMs, s.clock.now(), s.logger),
+      );
       if (opts.json) printJson({ purged });
       else process.stdout.write(`Purged ${purged} unconfirmed subscription(s).\n`);
     });

@@ -1,21 +1,24 @@
-import { anonymiseFeedbackOf } from '../feedback/feedback.repo.js';
-import type { ClientContext } from '../consent/client-context.js';
+import type { Database, Db } from '../db/database.js';
+import type { SubscriptionStatus } from '../db/schema.js';
+import type { ListsService } from '../lists/lists.service.js';
+import { invalidInput, notFound } from '../shared/app-error.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { normaliseEmail, type EmailAddress } from '../subscribers/email-address.js';
+import * as repo from '../subscribers/subscribers.repo.js';
+import { suppressAndCancel } from './change-consent.js';
+import type { ClientContext } from './client-context.js';
 import {
   anonymiseEvents,
   deleteSubscriptionsOf,
   eventsOf,
+  findSuppression,
   recordEvent,
   subscriptionsOf,
-} from '../consent/consent.repo.js';
-import type { Database } from '../db/database.js';
-import type { SubscriptionStatus } from '../db/schema.js';
-import type { ListsService } from '../lists/lists.service.js';
-import { cancelUnsentFor } from '../mail/outbox.repo.js';
-import { invalidInput, notFound } from '../shared/app-error.js';
-import { suppressionHash } from '../consent/suppression-key.js';
-import { findSuppression, suppress } from '../consent/consent.repo.js';
-import { normaliseEmail, type EmailAddress } from './email-address.js';
-import * as repo from './subscribers.repo.js';
+} from './consent.repo.js';
+import { suppressionHash } from './suppression-key.js';
+
+/** Personal data another module keeps about a person, removed in the erasure's transaction. */
+export type EraseElsewhere = (trx: Db, person: { subscriberId: number; emailKey: string }) => Promise<void>;
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
@@ -57,8 +60,17 @@ export function parseAddress(input: unknown): EmailAddress {
   return check.address;
 }
 
-/** Reading, exporting, listing and erasing subscriber records. */
-export function createSubscribersService(database: Database, lists: ListsService) {
+/**
+ * What we hold about a person: show, page, export, erase. Erasure also calls `eraseElsewhere`,
+ * the hooks of the modules above consent (feedback) that keep personal data of their own.
+ */
+export function createPeopleService(
+  database: Database,
+  lists: ListsService,
+  options: { eraseElsewhere?: readonly EraseElsewhere[]; clock?: Clock } = {},
+) {
+  const clock = options.clock ?? systemClock;
+  const eraseElsewhere = options.eraseElsewhere ?? [];
   const { db } = database;
 
   async function show(email: unknown): Promise<SubscriberView> {
@@ -96,7 +108,7 @@ export function createSubscribersService(database: Database, lists: ListsService
 
     /** Everything held about a person, as a portable document (GDPR Art. 15/20). */
     async exportData(email: unknown): Promise<{ exportedAt: string; subscriber: SubscriberView }> {
-      return { exportedAt: new Date().toISOString(), subscriber: await show(email) };
+      return { exportedAt: new Date(clock.now()).toISOString(), subscriber: await show(email) };
     },
 
     /**
@@ -108,13 +120,12 @@ export function createSubscribersService(database: Database, lists: ListsService
       const address = parseAddress(email);
       const hash = suppressionHash(address.key);
       const erased = await database.transaction(async (trx) => {
-        const now = Date.now();
-        await suppress(trx, hash, 'erased', now);
+        const now = clock.now();
         const subscriber = await repo.findSubscriberByKey(trx, address.key);
+        await suppressAndCancel(trx, { emailKey: address.key, subscriberId: subscriber?.id }, 'erased', now);
         if (subscriber) {
-          await cancelUnsentFor(trx, subscriber.id, now);
           await anonymiseEvents(trx, subscriber.id);
-          await anonymiseFeedbackOf(trx, subscriber.id);
+          for (const erase of eraseElsewhere) await erase(trx, { subscriberId: subscriber.id, emailKey: address.key });
           await deleteSubscriptionsOf(trx, subscriber.id);
           await repo.deleteSubscriber(trx, subscriber.id);
         }
@@ -164,4 +175,4 @@ export function createSubscribersService(database: Database, lists: ListsService
   };
 }
 
-export type SubscribersService = ReturnType<typeof createSubscribersService>;
+export type PeopleService = ReturnType<typeof createPeopleService>;

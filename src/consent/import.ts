@@ -1,12 +1,13 @@
-import { insertSubscriptionsBulk, lastRepermissionAt, recordEventsBulk } from '../consent/consent.repo.js';
 import type { Database } from '../db/database.js';
 import type { ListRow } from '../db/schema.js';
 import { invalidInput } from '../shared/app-error.js';
-import { suppressionHash } from '../consent/suppression-key.js';
-import { suppressedAmong } from '../consent/consent.repo.js';
-import { readCsv } from './csv-reader.js';
-import { parseHeader, parseRow, type ImportColumns, type ImportRow } from './csv-rows.js';
-import { upsertSubscribersBulk } from './subscribers.repo.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { readCsv } from '../subscribers/csv-reader.js';
+import { parseHeader, parseRow, type ImportColumns, type ImportRow } from '../subscribers/csv-rows.js';
+import { upsertSubscribersBulk } from '../subscribers/subscribers.repo.js';
+import { importSubscriptions } from './change-consent.js';
+import { lastRepermissionAt, suppressedAmong } from './consent.repo.js';
+import { suppressionHash } from './suppression-key.js';
 
 export interface ImportOptions {
   list: ListRow;
@@ -18,6 +19,7 @@ export interface ImportOptions {
   batchSize?: number;
   /** Called for every skipped row, so a CLI can stream them to stderr. */
   onBadRow?: (line: number, reason: string) => void;
+  clock?: Clock;
 }
 
 export interface ImportReport {
@@ -46,6 +48,7 @@ export async function importCsv(
   options: ImportOptions,
 ): Promise<ImportReport> {
   const batchSize = options.batchSize ?? 2000;
+  const clock = options.clock ?? systemClock;
   const report: ImportReport = {
     rows: 0,
     imported: 0,
@@ -65,10 +68,10 @@ export async function importCsv(
   const interval = 3_600_000 / options.mailsPerHour;
   let nextMailAt = options.withProof
     ? 0
-    : Math.max(Date.now(), ((await lastRepermissionAt(database.db)) ?? 0) + interval);
+    : Math.max(clock.now(), ((await lastRepermissionAt(database.db)) ?? 0) + interval);
 
   async function flush(rows: ImportRow[]): Promise<void> {
-    const now = Date.now();
+    const now = clock.now();
     await database.transaction(async (trx) => {
       const hashes = rows.map((r) => suppressionHash(r.key));
       const suppressed = await suppressedAmong(trx, database.dialect, hashes);
@@ -77,56 +80,41 @@ export async function importCsv(
       const ids = await upsertSubscribersBulk(trx, database.dialect, wanted, now);
       const known = wanted.map((row) => ({ row, id: ids.get(row.key) as number }));
       const schedule = new Map<number, number>();
-      const created = new Set(
-        await insertSubscriptionsBulk(
-          trx,
-          database.dialect,
-          options.list.id,
-          known.map(({ row, id }) => {
-            let repermissionAt: number | null = null;
-            if (!options.withProof) {
-              repermissionAt = Math.round(nextMailAt);
-              nextMailAt += interval;
-              schedule.set(id, repermissionAt);
-            }
-            return {
-              subscriberId: id,
-              status: options.withProof ? 'confirmed' : 'pending',
-              confirmedAt: row.confirmedAt,
-              repermissionAt,
-            };
-          }),
-          now,
-        ),
-      );
-      const fresh = known.filter(({ id }) => created.has(id));
-      report.imported += fresh.length;
-      report.existing += known.length - fresh.length;
-      await recordEventsBulk(
+      const created = await importSubscriptions(
         trx,
         database.dialect,
-        'imported',
         options.list.id,
-        fresh.map(({ row, id }) => ({
-          subscriberId: id,
-          at: now,
-          ip: row.confirmIp,
-          source: options.source,
-          detail: JSON.stringify(
-            options.withProof
+        options.withProof,
+        known.map(({ row, id }) => {
+          let repermissionAt: number | null = null;
+          if (!options.withProof) {
+            repermissionAt = Math.round(nextMailAt);
+            nextMailAt += interval;
+            schedule.set(id, repermissionAt);
+          }
+          return {
+            subscriberId: id,
+            confirmedAt: row.confirmedAt,
+            repermissionAt,
+            origin: { ip: row.confirmIp, source: options.source },
+            evidence: options.withProof
               ? {
-                  channel: 'import',
+                  channel: 'import' as const,
                   line: row.line,
                   proof: { confirmedAt: new Date(row.confirmedAt as number).toISOString(), confirmIp: row.confirmIp },
                 }
               : {
-                  channel: 'import',
+                  channel: 'import' as const,
                   line: row.line,
-                  confirmationMail: `scheduled ${new Date(schedule.get(id) as number).toISOString()} (re-permission)`,
+                  confirmationMail: `scheduled ${new Date(repermissionAt as number).toISOString()} (re-permission)`,
                 },
-          ),
-        })),
+          };
+        }),
+        now,
       );
+      const fresh = known.filter(({ id }) => created.has(id));
+      report.imported += fresh.length;
+      report.existing += known.length - fresh.length;
       if (!options.withProof && fresh.length > 0) {
         report.confirmationMails += fresh.length;
         const times = fresh.map(({ id }) => schedule.get(id) as number);
@@ -155,7 +143,7 @@ export async function importCsv(
         bad(item.line, `not valid CSV: ${item.reason}`);
         continue;
       }
-      const parsed = parseRow(item.record, item.line, columns, Date.now());
+      const parsed = parseRow(item.record, item.line, columns, clock.now());
       if (!parsed.ok) {
         bad(item.line, parsed.reason);
         continue;

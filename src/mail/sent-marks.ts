@@ -1,0 +1,61 @@
+import type { Logger } from 'pino';
+import type { Database, Db } from '../db/database.js';
+import type { OutboxRow } from '../db/schema.js';
+import { settle } from './outbox.repo.js';
+import type { Delivery } from './transport.js';
+
+/** A delivered message whose `sent` mark is not written yet. */
+export interface SentMark {
+  row: OutboxRow;
+  delivery: Delivery;
+  /** Runs in the transaction that marks the row sent (e.g. the `confirmation_sent` event). */
+  delivered?: ((trx: Db, row: OutboxRow, delivery: Delivery, now: number) => Promise<void>) | undefined;
+  at: number;
+}
+
+const MAX_MARKS = 256;
+const MAX_WAIT_MS = 50;
+
+/**
+ * Writes `sent` marks in batches: one transaction (and one fsync) for up to 256 messages or 50 ms.
+ * A crash before a flush leaves those rows `sending`; they go again, with the same Message-ID.
+ */
+export function createSentMarks(database: Database, workerId: string, logger: Logger) {
+  let unsaved: SentMark[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const flushing = new Set<Promise<void>>();
+
+  function flush(): void {
+    clearTimeout(timer);
+    timer = undefined;
+    const marks = unsaved;
+    unsaved = [];
+    if (marks.length === 0) return;
+    const done: Promise<void> = database
+      .transaction(async (trx) => {
+        for (const { row, delivery, delivered, at } of marks) {
+          if (await settle(trx, row.id, workerId, { status: 'sent', response: delivery.response }, at)) {
+            await delivered?.(trx, row, delivery, at);
+          }
+        }
+      })
+      .catch((error: unknown) =>
+        logger.error({ err: error, count: marks.length }, 'marking messages sent failed; their leases will expire'),
+      )
+      .finally(() => flushing.delete(done));
+    flushing.add(done);
+  }
+
+  return {
+    add(mark: SentMark): void {
+      unsaved.push(mark);
+      if (unsaved.length >= MAX_MARKS) flush();
+      else timer ??= setTimeout(flush, MAX_WAIT_MS);
+    },
+    /** Writes every mark added so far and waits until they are on disk. */
+    async saveAll(): Promise<void> {
+      flush();
+      await Promise.all([...flushing]);
+    },
+  };
+}
