@@ -43,6 +43,7 @@ import { createVerpCodec } from './mail/verp.js';
 import { dnsblClientFor } from './reputation/dnsbl-client.js';
 import { createReputationMonitor } from './reputation/monitor.service.js';
 import { CATALOGUE, DEFAULT_IP_ZONES, zoneInfo } from './reputation/zones.js';
+import { namedBlocklist } from './reputation/named-blocklist.js';
 import { preSendCheck } from './campaigns/pre-send-check.js';
 import { scoreWithRspamd, scoreWithSpamd } from './reputation/spam-scorer.js';
 
@@ -123,6 +124,7 @@ export async function createServices(
     feedbackSenderId: config.feedbackSenderId,
   });
   const notifyDomain = config.dkim?.domain ?? config.bounceDomain ?? new URL(config.publicUrl).hostname;
+  let lastBlocklistCheck = 0;
   const guard = createGuard({
     clock,
     database,
@@ -136,6 +138,13 @@ export async function createServices(
         return campaign && { status: campaign.status, guardSince: campaign.guard_since, listId: campaign.list_id };
       },
       stop: (trx, id, reason, now) => holdCampaign(trx, id, 'guard_stop', now, reason),
+    },
+    namedBlocklist,
+    // A refusal that names a blocklist: check our IPs now (at most once a minute), not at the next interval.
+    onBlocklistNamed: () => {
+      if (config.reputation.sendingIps.length === 0 || clock.now() - lastBlocklistCheck < 60_000) return;
+      lastBlocklistCheck = clock.now();
+      reputation.runOnce().catch((error: unknown) => logger.error({ err: error }, 'blocklist check failed'));
     },
     onQueued: () => worker.poke(),
   });

@@ -56,6 +56,7 @@ export interface Config {
     windowMs: number;
     deferralBurst: number;
     deferralWindowMs: number;
+    refusalBurst: number;
   };
   bounceDomain: string | undefined;
   dnsServers: string[];
@@ -250,6 +251,7 @@ const schema = z.object({
   LISTWARDEN_GUARD_WINDOW_HOURS: positiveInt.default(24),
   LISTWARDEN_GUARD_DEFERRALS: positiveInt.default(100),
   LISTWARDEN_GUARD_DEFERRAL_MINUTES: positiveInt.default(10),
+  LISTWARDEN_GUARD_REFUSALS: positiveInt.default(20),
   LISTWARDEN_BOUNCE_DOMAIN: z.string().trim().toLowerCase().min(1).optional(),
   LISTWARDEN_DNS_SERVERS: dnsServers.default([]),
   LISTWARDEN_DNS_TIMEOUT_MS: positiveInt.max(30_000, 'must be at most 30000').default(2000),
@@ -383,6 +385,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowMs: e.LISTWARDEN_GUARD_WINDOW_HOURS * 3_600_000,
       deferralBurst: e.LISTWARDEN_GUARD_DEFERRALS,
       deferralWindowMs: e.LISTWARDEN_GUARD_DEFERRAL_MINUTES * 60_000,
+      refusalBurst: e.LISTWARDEN_GUARD_REFUSALS,
     },
     bounceDomain: e.LISTWARDEN_BOUNCE_DOMAIN,
     dnsServers: e.LISTWARDEN_DNS_SERVERS,

@@ -7,6 +7,7 @@ import { feedback } from './migrations/0003-feedback.js';
 import { reputation } from './migrations/0004-reputation.js';
 import { abuseReports } from './migrations/0005-abuse-reports.js';
 import { transactionalDue } from './migrations/0006-transactional-due.js';
+import { feedbackTrust } from './migrations/0007-feedback-trust.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -17,6 +18,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0004-reputation': reputation(dialect),
     '0005-abuse-reports': abuseReports(dialect),
     '0006-transactional-due': transactionalDue(),
+    '0007-feedback-trust': feedbackTrust(),
   };
 }
 

@@ -166,6 +166,12 @@ export interface FeedbackEventsTable {
   /** What Listwarden did about it, in words. */
   action: string;
   report_message_id: string | null;
+  /** 1 when the report is tied to a message we sent (or came with an API key); 0 changed nothing. */
+  verified: Generated<number>;
+  /** Why an unverified report was not trusted. */
+  why: Generated<string | null>;
+  /** The reason from the bounce taxonomy (feedback/reasons.ts), when the report gave one. */
+  reason: Generated<string | null>;
 }
 
 export interface FeedbackQuarantineTable {

@@ -5,6 +5,7 @@ import type { Db } from '../db/database.js';
 import type { FeedbackChannel, FeedbackEventKind, OutboxRow, SubscriberRow } from '../db/schema.js';
 import { insertFeedbackEvent, softBouncesSince } from './feedback.repo.js';
 import type { ParsedFeedback, ReportedRecipient } from './parse-feedback.js';
+import { SENDER_SIDE } from './reasons.js';
 
 export interface SoftBounceRule {
   limit: number;
@@ -15,12 +16,16 @@ export interface SoftBounceRule {
 export interface FeedbackTarget {
   outbox: OutboxRow | undefined;
   subscriber: SubscriberRow | undefined;
+  /** Whether the report is tied to a message we sent (or came with an API key), and why not. */
+  trust: { verified: true } | { verified: false; why: string };
 }
 
 export interface Applied {
   kind: FeedbackEventKind;
   action: string;
   campaignId: number | null;
+  /** The recipient entry the report was read for (its reason, status and diagnostic). */
+  entry: ReportedRecipient | undefined;
 }
 
 /** The recipient entry of the report that is about our subscriber (or the first one). */
@@ -74,7 +79,9 @@ export async function applyFeedback(
 
   let action = 'none';
   const person = subscriber && { emailKey: subscriber.email_key, subscriberId: subscriber.id };
-  if (!subscriber || !person) {
+  if (!target.trust.verified) {
+    action = `unverified: ${target.trust.why}; nothing changed`;
+  } else if (!subscriber || !person) {
     action = kind === 'auto_reply' || kind === 'notice' ? 'none' : 'no matching recipient';
   } else if (kind === 'complaint') {
     action = await endConsent(trx, subscriber, listId, 'complaint', evidence, now);
@@ -84,6 +91,8 @@ export async function applyFeedback(
     action = await endConsent(trx, subscriber, listId, 'bounce', { ...evidence, classification: 'hard' }, now);
     await suppressAndCancel(trx, person, 'hard_bounce', now, 'address bounced');
     action += ', address suppressed';
+  } else if (kind === 'soft_bounce' && entry?.reason && SENDER_SIDE.has(entry.reason)) {
+    action = `refused because of us (${entry.reason}), not counted against the recipient`;
   } else if (kind === 'soft_bounce') {
     const count = (await softBouncesSince(trx, subscriber.id, now - context.softBounces.windowMs)) + 1;
     const days = Math.round(context.softBounces.windowMs / 86_400_000);
@@ -113,14 +122,17 @@ export async function applyFeedback(
     outbox_id: outbox?.id ?? null,
     campaign_id: outbox?.campaign_id ?? null,
     list_id: listId,
-    subscriber_id: subscriber?.id ?? null,
-    recipient: subscriber?.email ?? entry?.address?.slice(0, 320) ?? null,
+    subscriber_id: target.trust.verified ? (subscriber?.id ?? null) : null,
+    recipient: (target.trust.verified ? subscriber?.email : undefined) ?? entry?.address?.slice(0, 320) ?? null,
     status: entry?.status || null,
     diagnostic: entry?.diagnostic?.slice(0, 500) ?? null,
     action,
     report_message_id: report.reportMessageId ?? null,
+    reason: entry?.reason ?? (kind === 'complaint' ? 'feedback' : kind === 'auto_reply' ? 'vacation' : null),
+    verified: target.trust.verified ? 1 : 0,
+    why: target.trust.verified ? null : target.trust.why.slice(0, 300),
   });
-  return { kind, action, campaignId: outbox?.campaign_id ?? null };
+  return { kind, action, campaignId: target.trust.verified ? (outbox?.campaign_id ?? null) : null, entry };
 }
 
 /** Moves the list's subscription (or, when the list is unknown, every active one) and records why. */

@@ -29,7 +29,7 @@ export function classifyStatus(
 
 /** Feedback types that mean the recipient complained (RFC 5965 §7.3; `other` is treated alike). */
 export function isComplaintType(type: string | undefined): boolean {
-  return type === undefined || ['abuse', 'fraud', 'virus', 'other'].includes(type);
+  return type === undefined || ['abuse', 'fraud', 'virus', 'other', 'opt-out', 'optout'].includes(type);
 }
 
 const AUTO_REPLY_SUBJECT =

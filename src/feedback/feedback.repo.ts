@@ -3,6 +3,7 @@ import type { Db } from '../db/database.js';
 import { param, prepared } from '../db/prepared.js';
 import type { FeedbackChannel, FeedbackEventKind, FeedbackEventRow } from '../db/schema.js';
 import type { GuardStats } from './guard.js';
+import { SENDER_SIDE } from './reasons.js';
 
 export type NewFeedbackEvent = Omit<FeedbackEventRow, 'id'>;
 
@@ -20,6 +21,9 @@ const EVENT_COLUMNS = [
   'diagnostic',
   'action',
   'report_message_id',
+  'verified',
+  'why',
+  'reason',
 ] as const;
 const insertEvent = prepared<Record<string, unknown>, never>((db) =>
   db.insertInto('feedback_events').values(Object.fromEntries(EVENT_COLUMNS.map((c) => [c, param(c)])) as never),
@@ -53,7 +57,9 @@ const softCount = prepared<{ subscriberId: number; since: number }, { n: number 
     .select((s) => s.fn.countAll<number>().as('n'))
     .where('subscriber_id', '=', param('subscriberId'))
     .where('kind', '=', 'soft_bounce')
-    .where('at', '>=', param('since')),
+    .where('at', '>=', param('since'))
+    // A refusal that is about us (blocked, policy, spam…) never counts against the address.
+    .where((eb) => eb.or([eb('reason', 'is', null), eb('reason', 'not in', [...SENDER_SIDE])])),
 );
 
 /** Soft bounces of one subscriber since `since`. */

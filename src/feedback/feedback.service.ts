@@ -4,12 +4,15 @@ import type { FeedbackChannel, FeedbackEventKind, OutboxRow, SubscriberRow } fro
 import type { VerpCodec } from '../mail/verp.js';
 import { AppError } from '../shared/app-error.js';
 import { findSubscriberById, findSubscriberByKey } from '../subscribers/subscribers.repo.js';
-import { applyFeedback, type SoftBounceRule } from './actions.js';
+import { applyFeedback, type FeedbackTarget, type SoftBounceRule } from './actions.js';
+import { judgeTrust } from './trust.js';
+import { providerOf } from './providers.js';
+import { SENDER_SIDE } from './reasons.js';
 import { outboxById, outboxByMessageId } from '../mail/outbox.repo.js';
 import { quarantine, quarantineCount, recentFeedback, seenReport } from './feedback.repo.js';
 import type { Guard } from './guard.service.js';
-import { classifyStatus } from './classify.js';
-import { parseFeedback, type ParsedFeedback } from './parse-feedback.js';
+import { kindOf, reasonOf } from './reasons.js';
+import { parseFeedback, type ParsedFeedback, type ReportedRecipient } from './parse-feedback.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 
 export interface FeedbackDeps {
@@ -28,6 +31,14 @@ export interface FeedbackDeps {
       channel: FeedbackChannel,
     ): Promise<'ours' | 'foreign'>;
   };
+}
+
+/** One message as `feedback parse` explains it. */
+export interface FeedbackExplanation {
+  kind: FeedbackEventKind | 'unreadable';
+  verified: boolean;
+  why: string;
+  recipients: Array<{ address: string; kind: string; reason: string; status: string; diagnostic: string }>;
 }
 
 export type IngestOutcome =
@@ -59,12 +70,38 @@ export function createFeedbackService(deps: FeedbackDeps) {
   const clock = deps.clock ?? systemClock;
   const { db } = database;
 
+  /**
+   * What the circuit breaker hears of an applied report, once its transaction committed:
+   * complaints and hard bounces, and refusals that are about us.
+   */
+  async function tellGuard(
+    campaignId: number | null,
+    kind: FeedbackEventKind,
+    entry: ReportedRecipient | undefined,
+    recipient: string | undefined,
+  ): Promise<void> {
+    if (campaignId === null) return;
+    if (kind === 'complaint' || kind === 'hard_bounce') await deps.guard.afterFeedback(campaignId);
+    const reason = entry?.reason;
+    if (kind === 'soft_bounce' && reason && SENDER_SIDE.has(reason)) {
+      const provider = providerOf(recipient ?? entry?.address ?? '');
+      await deps.guard.afterRefusal(campaignId, provider, reason, entry?.diagnostic ?? '');
+    }
+  }
+
+  /**
+   * Whose mail the report is about, and whether it may act: a verified VERP token, or our
+   * original's Message-ID (then the trust rule in trust.ts). Only the admin API falls back to the
+   * address the report names.
+   */
   async function identify(
     trx: Db,
     report: ParsedFeedback,
     envelope: readonly string[],
-  ): Promise<{ outbox: OutboxRow | undefined; subscriber: SubscriberRow | undefined }> {
+    channel: FeedbackChannel,
+  ): Promise<FeedbackTarget> {
     let outbox: OutboxRow | undefined;
+    let tiedBy: 'verp' | 'message-id' | undefined;
     const candidates = [...envelope, ...report.deliveredTo, report.original?.returnPath].filter(
       (a): a is string => typeof a === 'string',
     );
@@ -72,17 +109,36 @@ export function createFeedbackService(deps: FeedbackDeps) {
       const id = verp.outboxIdOf(address);
       if (id !== undefined) {
         outbox = await outboxById(trx, id);
-        if (outbox) break;
+        if (outbox) {
+          tiedBy = 'verp';
+          break;
+        }
       }
     }
     // Message-IDs are stored as written in the header, with angle brackets.
-    if (!outbox && report.original?.messageId) outbox = await outboxByMessageId(trx, `<${report.original.messageId}>`);
+    if (!outbox && report.original?.messageId) {
+      outbox = await outboxByMessageId(trx, `<${report.original.messageId}>`);
+      if (outbox) tiedBy = 'message-id';
+    }
     let subscriber = outbox?.subscriber_id ? await findSubscriberById(trx, outbox.subscriber_id) : undefined;
-    if (!subscriber && !outbox) {
-      const address = report.recipients.find((r) => r.address)?.address ?? report.original?.hotmailRecipient;
+    const reported = report.recipients.map((r) => r.address).filter((a): a is string => a !== undefined);
+    const named =
+      reported.length > 0
+        ? reported
+        : [report.original?.hotmailRecipient, report.original?.to].filter((a): a is string => a !== undefined);
+    const trust = judgeTrust({
+      channel,
+      tiedBy,
+      forgedVerp: !tiedBy && candidates.some((a) => /^bounces\+[^@]+@/i.test(a)),
+      sentTo: subscriber?.email_key,
+      messageId: outbox?.message_id,
+      named,
+    });
+    if (!subscriber && !outbox && trust.verified) {
+      const address = named[0];
       if (address) subscriber = await findSubscriberByKey(trx, address.toLowerCase());
     }
-    return { outbox, subscriber };
+    return { outbox, subscriber, trust };
   }
 
   async function applyParsed(
@@ -90,8 +146,9 @@ export function createFeedbackService(deps: FeedbackDeps) {
     channel: FeedbackChannel,
     envelope: readonly string[],
   ): Promise<IngestOutcome> {
+    let guardNews: (() => Promise<void>) | undefined;
     const result = await database.transaction(async (trx) => {
-      const target = await identify(trx, report, envelope);
+      const target = await identify(trx, report, envelope, channel);
       if (report.reportMessageId && (await seenReport(trx, report.reportMessageId, target.outbox?.id ?? null))) {
         return {
           outcome: 'duplicate' as const,
@@ -113,15 +170,11 @@ export function createFeedbackService(deps: FeedbackDeps) {
       ) {
         applied.action = 'abuse report about mail Listwarden did not send: owner alerted';
       }
-      return { outcome: 'applied' as const, style: report.style, ...applied };
+      const { entry, ...outcome } = applied;
+      guardNews = () => tellGuard(outcome.campaignId, outcome.kind, entry, target.subscriber?.email);
+      return { outcome: 'applied' as const, style: report.style, ...outcome };
     });
-    if (
-      result.outcome === 'applied' &&
-      result.campaignId !== null &&
-      (result.kind === 'complaint' || result.kind === 'hard_bounce')
-    ) {
-      await deps.guard.afterFeedback(result.campaignId);
-    }
+    await guardNews?.();
     return result;
   }
 
@@ -143,8 +196,43 @@ export function createFeedbackService(deps: FeedbackDeps) {
     return applyParsed(parsed.report, options.channel, options.envelopeRecipients ?? []);
   }
 
+  /** What `feedback parse` prints for one message: what it says, whether it is tied to our mail, why. */
+  async function explain(raw: Buffer, channel: FeedbackChannel = 'file'): Promise<FeedbackExplanation> {
+    const parsed = parseFeedback(raw);
+    if (!parsed.ok) return { kind: 'unreadable', verified: false, why: parsed.reason, recipients: [] };
+    const report = parsed.report;
+    const target = await identify(db, report, [], channel);
+    const kinds = report.recipients.map((r) => r.kind);
+    const kind: FeedbackExplanation['kind'] =
+      report.kind === 'complaint' || report.kind === 'auto_reply'
+        ? report.kind
+        : kinds.includes('hard_bounce')
+          ? 'hard_bounce'
+          : kinds.includes('soft_bounce') || (report.kind === 'bounce' && kinds.length === 0)
+            ? 'soft_bounce'
+            : 'notice';
+    const why = target.trust.verified
+      ? target.outbox
+        ? `it is about our message ${target.outbox.message_id} to ${target.subscriber?.email ?? 'a recipient since erased'}`
+        : 'it came through a trusted door (the admin API or our own SMTP session)'
+      : `it changes nothing: ${target.trust.why}`;
+    return {
+      kind,
+      verified: target.trust.verified,
+      why,
+      recipients: report.recipients.map((r) => ({
+        address: r.address ?? '',
+        kind: report.kind === 'complaint' ? 'complaint' : report.kind === 'auto_reply' ? 'auto_reply' : r.kind,
+        reason: r.reason,
+        status: r.status,
+        diagnostic: (r.diagnostic ?? '').slice(0, 500),
+      })),
+    };
+  }
+
   return {
     ingest,
+    explain,
 
     /**
      * Many messages (files, a folder, an mbox). They are taken in batches of up to 256 (or 16 MB)
@@ -186,6 +274,8 @@ export function createFeedbackService(deps: FeedbackDeps) {
       const code = /\b([245]\d\d)\b/.exec(reply)?.[1];
       const enhanced = /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(reply)?.[1];
       const status = enhanced ?? (code ? `${code[0]}.0.0` : '5.0.0');
+      const reason = reasonOf({ status, action: 'failed', diagnostic: reply });
+      const kind = kindOf(reason, status, 'failed');
       const subscriber = await findSubscriberById(db, row.subscriber_id);
       const report: ParsedFeedback = {
         kind: 'bounce',
@@ -197,7 +287,9 @@ export function createFeedbackService(deps: FeedbackDeps) {
             status,
             action: 'failed',
             diagnostic: reply.slice(0, 500),
-            classification: classifyStatus(status, 'failed', reply),
+            reason,
+            kind,
+            classification: kind === 'hard_bounce' ? 'hard' : kind === 'soft_bounce' ? 'soft' : 'notice',
           },
         ],
       };
@@ -205,12 +297,11 @@ export function createFeedbackService(deps: FeedbackDeps) {
         applyFeedback(
           trx,
           report,
-          { outbox: row, subscriber },
+          { outbox: row, subscriber, trust: { verified: true } },
           { channel: 'session', now: clock.now(), softBounces: deps.softBounces },
         ),
       );
-      if (result.campaignId !== null && result.kind === 'hard_bounce')
-        await deps.guard.afterFeedback(result.campaignId);
+      await tellGuard(result.campaignId, result.kind, result.entry, subscriber?.email);
     },
 
     async list(options: { limit?: unknown; campaign?: unknown; kind?: unknown } = {}) {
@@ -242,6 +333,8 @@ export function createFeedbackService(deps: FeedbackDeps) {
           campaignId: r.campaign_id,
           listId: r.list_id,
           outboxId: r.outbox_id,
+          verified: r.verified === 1,
+          why: r.why,
         })),
         quarantined: await quarantineCount(db),
       };

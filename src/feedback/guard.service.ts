@@ -23,6 +23,10 @@ export interface GuardDeps {
   adminEmail: string | undefined;
   notifyFrom: string;
   campaigns: GuardedCampaigns;
+  /** The blocklist a refusal names, with its delisting page (the reputation catalogue). */
+  namedBlocklist?: (text: string) => { zone: string; name: string; delistUrl?: string | undefined } | undefined;
+  /** A refusal named a blocklist: check our IPs now. */
+  onBlocklistNamed?: () => void;
   clock?: Clock;
   onQueued?: () => void;
 }
@@ -40,8 +44,9 @@ export function createGuard(deps: GuardDeps) {
   const lastCheck = new Map<number, number>();
   const pending = new Map<number, NodeJS.Timeout>();
   const deferrals = new BurstCounter(settings.deferralWindowMs);
+  const refusals = new BurstCounter(settings.deferralWindowMs);
 
-  async function stop(campaignId: number, reason: string): Promise<boolean> {
+  async function stop(campaignId: number, reason: string, advice?: string): Promise<boolean> {
     const now = clock.now();
     const stopped = await database.transaction(async (trx) => {
       if (!(await deps.campaigns.stop(trx, campaignId, reason, now))) return false;
@@ -50,6 +55,7 @@ export function createGuard(deps: GuardDeps) {
         '',
         `Reason: ${reason}`,
         '',
+        ...(advice ? [advice, ''] : []),
         'Unsent mail is held. Find the cause (a bought or stale list, a broken template, a blocked IP),',
         `then resume with: listwarden campaigns resume ${campaignId} --force`,
       ].join('\n');
@@ -127,6 +133,33 @@ export function createGuard(deps: GuardDeps) {
           `campaign ${campaignId}: ${count} deferrals (4xx) from ${destination} within ${Math.round(settings.deferralWindowMs / 60_000)} minutes`,
         );
       }
+    },
+
+    /**
+     * A receiver refused a campaign message because of us (blocked, spam, policy…): nothing counts
+     * against the recipient, but a provider that keeps refusing us stops the campaign, and a
+     * refusal that names a blocklist starts a check of our IPs.
+     */
+    async afterRefusal(campaignId: number, provider: string, reason: string, diagnostic: string): Promise<void> {
+      const blocklist = deps.namedBlocklist?.(diagnostic);
+      if (blocklist) deps.onBlocklistNamed?.();
+      const count = refusals.record(`${campaignId}:${provider}`, clock.now());
+      if (count < settings.refusalBurst) return;
+      refusals.forget(`${campaignId}:`);
+      const minutes = Math.round(settings.deferralWindowMs / 60_000);
+      const naming = blocklist ? `, naming ${blocklist.zone} (${blocklist.name})` : '';
+      const advice = blocklist
+        ? [
+            `${provider} refuses mail from our IP because it is listed on ${blocklist.name} (${blocklist.zone}).`,
+            `Find out why and ask for delisting${blocklist.delistUrl ? ` at ${blocklist.delistUrl}` : ''}; then check with`,
+            '`listwarden reputation check-ip <your sending IP>` before you resume.',
+          ].join('\n')
+        : `${provider} refuses our mail (${reason}): ${diagnostic.slice(0, 300)}`;
+      await stop(
+        campaignId,
+        `${provider} refused ${count} messages of campaign ${campaignId} within ${minutes} minutes: ${reason}${naming}`,
+        advice,
+      );
     },
 
     close(): void {

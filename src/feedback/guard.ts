@@ -15,6 +15,8 @@ export interface GuardSettings {
   /** 4xx deferrals from one destination within `deferralWindowMs` that stop a campaign. */
   deferralBurst: number;
   deferralWindowMs: number;
+  /** Refusals about us (blocked, spam, policy…) from one provider within `deferralWindowMs` that stop a campaign. */
+  refusalBurst: number;
 }
 
 export const DEFAULT_GUARD: GuardSettings = {
@@ -24,6 +26,7 @@ export const DEFAULT_GUARD: GuardSettings = {
   windowMs: 24 * 3_600_000,
   deferralBurst: 100,
   deferralWindowMs: 10 * 60_000,
+  refusalBurst: 20,
 };
 
 export interface GuardStats {

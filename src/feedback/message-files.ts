@@ -79,3 +79,28 @@ export async function* messagesIn(paths: readonly string[]): AsyncGenerator<Buff
     else yield await readFile(path);
   }
 }
+
+/**
+ * The same messages, each with the file it came from as given on the command line (a folder's
+ * files as `folder/name`; every message of an mbox file under that file's name).
+ */
+export async function* sourcedMessagesIn(paths: readonly string[]): AsyncGenerator<{ file: string; raw: Buffer }> {
+  for (const path of paths) {
+    let info;
+    try {
+      info = await stat(path);
+    } catch {
+      throw new AppError('not_found', `Cannot read ${path}: no such file or folder.`);
+    }
+    const files = info.isDirectory()
+      ? (await readdir(path, { withFileTypes: true }))
+          .filter((e) => e.isFile() && !e.name.startsWith('.'))
+          .map((e) => join(path, e.name))
+          .sort()
+      : [path];
+    for (const file of files) {
+      if (await startsWithFromLine(file)) for await (const raw of mboxMessages(file)) yield { file, raw };
+      else yield { file, raw: await readFile(file) };
+    }
+  }
+}

@@ -60,10 +60,16 @@ function parseEntity(text: string, depth: number, limits: MimeLimits, state: { p
   const tooDeep = depth >= limits.maxDepth || state.parts >= limits.maxParts;
 
   if (type.startsWith('multipart/') && params.boundary && !tooDeep) {
-    for (const chunk of splitMultipart(body, params.boundary)) {
-      if (state.parts >= limits.maxParts) break;
-      entity.parts.push(parseEntity(chunk, depth + 1, limits, state));
-    }
+    const split = (boundary: string) => {
+      for (const chunk of splitMultipart(body, boundary)) {
+        if (state.parts >= limits.maxParts) break;
+        entity.parts.push(parseEntity(chunk, depth + 1, limits, state));
+      }
+    };
+    split(params.boundary);
+    const used = entity.parts.length === 0 ? usedBoundary(body, params.boundary) : undefined;
+    if (used) split(used);
+    if (entity.parts.length === 0) entity.body = decodeCharset(body, params.charset);
     return entity;
   }
   const decoded = decodeTransfer(body, encoding);
@@ -76,6 +82,17 @@ function parseEntity(text: string, depth: number, limits: MimeLimits, state: { p
   }
   entity.body = decodeCharset(decoded, params.charset);
   return entity;
+}
+
+/**
+ * The boundary a multipart body really uses when it is not the declared one (a relay rewrote the
+ * header, or the report was edited): the first `--token` line that comes back later.
+ */
+function usedBoundary(body: string, declared: string): string | undefined {
+  const first = /^--([^\s-][^\s]{0,69}?)[ \t]*$/m.exec(body.slice(0, 64 * 1024));
+  const token = first?.[1];
+  if (!token || token === declared || !body.includes(`\n--${token}`, (first?.index ?? 0) + 2)) return undefined;
+  return token;
 }
 
 export function parseHeaders(block: string): Map<string, string[]> {

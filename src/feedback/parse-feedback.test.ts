@@ -70,11 +70,15 @@ describe('parseFeedback on the fixture of every style', () => {
     assert.equal(report.recipients[0]?.address, V.RCPT);
   });
 
-  it('reads a Yahoo CFL complaint, whose recipient is removed, by our own headers', () => {
+  it('reads a Yahoo CFL complaint, whose recipient is redacted, by our own headers', () => {
     const report = parsed('yahoo-cfl.eml');
     assert.equal(report.kind, 'complaint');
     assert.equal(report.style, 'yahoo-cfl');
-    assert.equal(report.recipients.length, 0);
+    // No Original-Rcpt-To: the enclosed message's To is the recipient (redacted by Yahoo).
+    assert.deepEqual(
+      report.recipients.map((r) => r.address),
+      ['redacted@yahoo.com'],
+    );
     assert.equal(report.original?.returnPath, V.VERP);
     assert.equal(report.original?.messageId, V.MSGID);
   });

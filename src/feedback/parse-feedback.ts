@@ -1,4 +1,15 @@
-import { classifyStatus, isComplaintType, looksLikeAutoReply, type Classification } from './classify.js';
+import { isComplaintType, looksLikeAutoReply, type Classification } from './classify.js';
+import {
+  FILTER_GATEWAY,
+  kindOf,
+  providerReason,
+  reasonOf,
+  specificStatus,
+  type BounceReason,
+  type RecipientKind,
+} from './reasons.js';
+
+const ENHANCED_STATUS = /(?<![\d.])[245]\.\d{1,3}\.\d{1,3}/;
 import { decodeWords, header, parseMime, walk, type MimeEntity } from './mime.js';
 import {
   addressOf,
@@ -7,11 +18,12 @@ import {
   parseXarfReport,
   type DsnRecipient,
 } from './report-fields.js';
+import { parseSesNotification } from './ses-notification.js';
 import { detectStyle, splitOriginalCopy, textRecipients, type BounceStyle } from './text-bounces.js';
 
 /** What a report says, before we know whose mail it was. Pure: no I/O. */
 export type FeedbackKind = 'bounce' | 'complaint' | 'auto_reply' | 'notice';
-export type ReportStyle = BounceStyle | 'arf' | 'x-arf' | 'jmrp' | 'yahoo-cfl' | 'auto-reply' | 'smtp-session';
+export type ReportStyle = BounceStyle | 'arf' | 'x-arf' | 'jmrp' | 'yahoo-cfl' | 'ses' | 'auto-reply' | 'smtp-session';
 
 export interface ReportedRecipient {
   address?: string;
@@ -19,6 +31,9 @@ export interface ReportedRecipient {
   action?: string;
   diagnostic?: string;
   remoteMta?: string;
+  /** Why it failed (or `delivered`), from the fixed taxonomy in reasons.ts. */
+  reason: BounceReason;
+  kind: RecipientKind;
   classification: Classification;
 }
 
@@ -69,15 +84,35 @@ function originalOf(entity: MimeEntity | undefined): OriginalMessage | undefined
   return Object.keys(original).length > 0 ? original : undefined;
 }
 
-function toRecipient(r: DsnRecipient): ReportedRecipient {
-  const status =
+const CLASSIFICATION: Record<RecipientKind, Classification> = {
+  hard_bounce: 'hard',
+  soft_bounce: 'soft',
+  notice: 'notice',
+};
+
+/** One recipient of a report with its most specific status, its reason and its kind. */
+function toRecipient(r: DsnRecipient, noticeText = '', filterGateway = false): ReportedRecipient {
+  const diagnostic = r.diagnosticCode ?? '';
+  const given =
     r.status ??
     (r.action === 'delayed'
       ? '4.0.0'
       : r.action === 'delivered' || r.action === 'relayed' || r.action === 'expanded'
         ? '2.0.0'
-        : '5.0.0');
-  const recipient: ReportedRecipient = { status, classification: classifyStatus(status, r.action, r.diagnosticCode) };
+        : undefined);
+  const status = specificStatus(given, diagnostic) ?? '5.0.0';
+  const reason = providerReason(
+    reasonOf({
+      status: given === undefined && !ENHANCED_STATUS.test(diagnostic) ? undefined : status,
+      action: r.action,
+      diagnostic,
+      context: [...(r.context ?? []), noticeText.slice(0, 2000)],
+    }),
+    r.finalRecipient ?? r.originalRecipient,
+    { filterGateway },
+  );
+  const kind = kindOf(reason, status, r.action);
+  const recipient: ReportedRecipient = { status, reason, kind, classification: CLASSIFICATION[kind] };
   const address = r.finalRecipient ?? r.originalRecipient;
   if (address) recipient.address = address;
   if (r.action) recipient.action = r.action;
@@ -158,10 +193,11 @@ function classify(root: MimeEntity): ParseResult {
           ? 'yahoo-cfl'
           : 'arf';
     const feedbackType = fields.feedbackType ?? 'abuse';
-    const address =
-      fields.originalRcptTo ??
-      original?.hotmailRecipient ??
-      hotmail?.headers.get('x-hmxmroriginalrecipient')?.map((v) => addressOf(v))[0];
+    const hotmailTo =
+      original?.hotmailRecipient ?? hotmail?.headers.get('x-hmxmroriginalrecipient')?.map((v) => addressOf(v))[0];
+    // Original-Rcpt-To (all of them), else JMRP's recipient, else the enclosed message's To.
+    const addresses = fields.originalRcptTos ?? [hotmailTo ?? original?.to].filter((a): a is string => a !== undefined);
+    const complained = isComplaintType(feedbackType);
     const reporter = addressOf(from);
     const complaint = {
       feedbackType,
@@ -173,9 +209,9 @@ function classify(root: MimeEntity): ParseResult {
       ok: true,
       report: {
         ...base,
-        kind: isComplaintType(feedbackType) ? 'complaint' : 'notice',
+        kind: complained ? 'complaint' : 'notice',
         style,
-        recipients: address ? [{ address, status: '', classification: 'notice' }] : [],
+        recipients: addresses.map((address) => reportedOnly(address, complained ? 'feedback' : 'authfailure')),
         complaint,
         ...(original ? { original } : {}),
       },
@@ -202,15 +238,57 @@ function classify(root: MimeEntity): ParseResult {
         ...base,
         kind: 'complaint',
         style: 'x-arf',
-        recipients: address ? [{ address, status: '', classification: 'notice' }] : [],
+        recipients: address ? [reportedOnly(address, 'feedback')] : [],
         complaint,
         ...(original ? { original } : {}),
       },
     };
   }
 
+  // 1c. Amazon SES notifications (JSON, raw or in its SNS envelope) relayed by mail.
+  const ses = parseSesNotification(firstText(root));
+  if (ses) {
+    const original: OriginalMessage | undefined =
+      ses.messageId || ses.to
+        ? {
+            ...(messageIdOf(ses.messageId) ? { messageId: messageIdOf(ses.messageId) as string } : {}),
+            ...(ses.to ? { to: addressOf(ses.to) ?? ses.to } : {}),
+          }
+        : undefined;
+    if (ses.type === 'complaint') {
+      const complained = isComplaintType(ses.feedbackType);
+      return {
+        ok: true,
+        report: {
+          ...base,
+          kind: complained ? 'complaint' : 'notice',
+          style: 'ses',
+          recipients: ses.recipients
+            .map((r) => r.finalRecipient)
+            .filter((a): a is string => a !== undefined)
+            .map((address) => reportedOnly(address, complained ? 'feedback' : 'authfailure')),
+          complaint: { feedbackType: ses.feedbackType ?? 'abuse', userAgent: 'Amazon SES' },
+          ...(original ? { original } : {}),
+        },
+      };
+    }
+    const recipients = ses.recipients.map((r) => toRecipient(r));
+    const kind: FeedbackKind = recipients.every((r) => r.kind === 'notice') ? 'notice' : 'bounce';
+    return { ok: true, report: { ...base, kind, style: 'ses', recipients, ...(original ? { original } : {}) } };
+  }
+
   // 2. RFC 3464 delivery status notifications (and RFC 6533's global form).
   const notice = noticeText(root);
+  // Addresses that are not failed recipients: whom the report was sent to (our sender) and the original's From.
+  // A filtering gateway names itself in the notice, its From or its X-Mailer.
+  const gateway = FILTER_GATEWAY.test(
+    `${notice.slice(0, 8192)} ${header(root, 'from') ?? ''} ${header(root, 'x-mailer') ?? ''}`,
+  );
+  const ours = new Set(
+    [...listOf(root.headers.get('to')), addressOf(header(enclosed, 'from'))]
+      .filter((a): a is string => a !== undefined)
+      .map((a) => a.toLowerCase()),
+  );
   const from = header(root, 'from');
   const styleOf = () => detectStyle(notice, from, { exchangeNdr: root.headers.has('x-ms-exchange-message-is-ndr') });
   const statusPart = entities.find(
@@ -218,12 +296,37 @@ function classify(root: MimeEntity): ParseResult {
   );
   if (statusPart) {
     const dsn = parseDeliveryStatus(statusPart.body);
-    let recipients = dsn.recipients.map(toRecipient);
+    const humanText = splitOriginalCopy(notice).notice;
+    // A DSN recipient without a Diagnostic-Code takes the words the human-readable part says about it.
+    const failedHeader = listOf(root.headers.get('x-failed-recipients'));
+    const usable = (a: string | undefined) => a !== undefined && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(a);
+    const broken = dsn.recipients.some((r) => !usable(r.finalRecipient) && !usable(r.originalRecipient));
+    const needText = broken || dsn.recipients.some((r) => !r.diagnosticCode);
+    // A Final-Recipient without a usable address (`@mx.example.org`) is named by the human-readable part.
+    const named = needText ? textRecipients(humanText, failedHeader, ours) : [];
+    const textual = new Map(named.map((t) => [t.finalRecipient?.toLowerCase(), t]));
+    let recipients = dsn.recipients.map((dsnRecipient, index) => {
+      const stand = named.length === dsn.recipients.length ? named[index] : undefined;
+      const r: DsnRecipient =
+        !usable(dsnRecipient.finalRecipient) && !usable(dsnRecipient.originalRecipient) && stand?.finalRecipient
+          ? { ...dsnRecipient, finalRecipient: stand.finalRecipient }
+          : dsnRecipient;
+      const said = r.diagnosticCode
+        ? undefined
+        : (textual.get(r.finalRecipient?.toLowerCase()) ?? textual.get(r.originalRecipient?.toLowerCase()));
+      const merged: DsnRecipient = said
+        ? {
+            ...r,
+            ...(said.diagnosticCode ? { diagnosticCode: said.diagnosticCode } : {}),
+            ...(said.context ? { context: said.context } : {}),
+          }
+        : r;
+      return toRecipient(merged, humanText, gateway);
+    });
     if (recipients.length === 0)
-      recipients = textRecipients(
-        splitOriginalCopy(notice).notice,
-        listOf(root.headers.get('x-failed-recipients')),
-      ).map(toRecipient);
+      recipients = textRecipients(humanText, listOf(root.headers.get('x-failed-recipients')), ours).map((r) =>
+        toRecipient(r, '', gateway),
+      );
     const kind: FeedbackKind =
       recipients.length > 0 && recipients.every((r) => r.classification === 'notice') ? 'notice' : 'bounce';
     const original = originalOf(enclosed);
@@ -236,15 +339,11 @@ function classify(root: MimeEntity): ParseResult {
   // 3. Text bounces: the MTA's own format, maybe with the original pasted below a marker.
   const failed = listOf(root.headers.get('x-failed-recipients'));
   const style = styleOf();
-  const fromDaemon = /mailer-daemon|postmaster|mail delivery/i.test(from ?? '');
-  if (
-    style ||
-    failed.length > 0 ||
-    (fromDaemon && /undeliver|returned|failure|failed|delivery status/i.test(subject))
-  ) {
+  if (style || failed.length > 0 || looksLikeBounce(from, subject, notice)) {
     const { notice: text, copy } = splitOriginalCopy(notice);
-    let recipients = textRecipients(text, failed).map(toRecipient);
-    if (recipients.length === 0) recipients = [toRecipient({ action: 'failed', ...statusFromWords(text) })];
+    let recipients = textRecipients(text, failed, ours).map((r) => toRecipient(r, '', gateway));
+    if (recipients.length === 0)
+      recipients = [toRecipient({ action: 'failed', ...statusFromWords(text), context: [text.slice(0, 4000)] })];
     const original = originalOf(enclosed) ?? (copy ? originalOf(parseMime(copy)) : undefined);
     return {
       ok: true,
@@ -262,12 +361,34 @@ function classify(root: MimeEntity): ParseResult {
         ...base,
         kind: 'auto_reply',
         style: 'auto-reply',
-        recipients: sender ? [{ address: sender, status: '', classification: 'notice' }] : [],
+        recipients: sender ? [reportedOnly(sender, 'vacation')] : [],
         ...(original ? { original } : {}),
       },
     };
   }
   return { ok: false, reason: 'not a bounce, a complaint or an automatic reply that Listwarden can read' };
+}
+
+/** A system sender (or a failure subject) and words that say a message was not delivered. */
+function looksLikeBounce(from: string | undefined, subject: string, notice: string): boolean {
+  const system =
+    /mailer[- ]?daemon|postmaster|mail delivery|delivery subsystem|system administrator|mail administrator|no-?reply|\bmailer\b/i.test(
+      from ?? '',
+    );
+  const failureSubject =
+    /undeliver|returned|failure|failed|delivery status|non-?delivery|not (?:been )?delivered|could not be delivered|delivery (?:problem|error|report|notification)|error sending|could not (?:be )?sen[dt]|nicht zustellbar|unzustellbar|non remis|échec|no entregado/i.test(
+      subject,
+    );
+  const failureWords =
+    /could not be delivered|couldn't be delivered|did not reach|was not delivered|(?:delivery|delivering) (?:has |to [^\n]{1,80} )?failed|undeliverable|permanent (?:fatal )?error|while attempting to deliver|unable to deliver|not (?:be )?delivered to|trouble delivering|rejected recipient|error (?:delivering|sending)/i.test(
+      notice.slice(0, 16 * 1024),
+    );
+  return (system && (failureSubject || failureWords)) || (failureSubject && failureWords);
+}
+
+/** A recipient a report names without a delivery status (complaints, automatic replies). */
+function reportedOnly(address: string, reason: BounceReason): ReportedRecipient {
+  return { address, status: '', reason, kind: 'notice', classification: 'notice' };
 }
 
 function statusFromWords(text: string): Pick<DsnRecipient, 'status'> {

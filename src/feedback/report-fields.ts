@@ -11,6 +11,8 @@ export interface DsnRecipient {
   status?: string;
   diagnosticCode?: string;
   remoteMta?: string;
+  /** Text around the recipient in a plain-text notice: read for the reason, not kept. */
+  context?: string[];
 }
 
 export interface DeliveryStatus {
@@ -23,6 +25,8 @@ export interface FeedbackReportFields {
   userAgent?: string;
   originalMailFrom?: string;
   originalRcptTo?: string;
+  /** Every Original-Rcpt-To (a report may name several). */
+  originalRcptTos?: string[];
   reportedDomain?: string;
   sourceIp?: string;
   arrivalDate?: string;
@@ -83,8 +87,14 @@ export function parseFeedbackReport(text: string): FeedbackReportFields {
   if (agent) result.userAgent = agent.slice(0, 200);
   const from = addressOf(get(fields, 'original-mail-from'));
   if (from) result.originalMailFrom = from;
-  const to = addressOf(get(fields, 'original-rcpt-to') ?? get(fields, 'removal-recipient'));
-  if (to) result.originalRcptTo = to;
+  const tos = [...(fields.get('original-rcpt-to') ?? []), ...(fields.get('removal-recipient') ?? [])]
+    .slice(0, MAX_RECIPIENTS)
+    .map((v) => addressOf(v))
+    .filter((a): a is string => a !== undefined);
+  if (tos.length > 0) {
+    result.originalRcptTo = tos[0] as string;
+    result.originalRcptTos = [...new Set(tos)];
+  }
   const domain = get(fields, 'reported-domain');
   if (domain) result.reportedDomain = domain.slice(0, 255);
   const ip = get(fields, 'source-ip');

@@ -17,7 +17,7 @@ const SIGNATURES: ReadonlyArray<[BounceStyle, RegExp]> = [
   ],
   [
     'exchange',
-    /Delivery has failed to these recipients or groups|did not reach some or all of the intended recipients|Your message (?:to .+ )?couldn't be delivered|Remote Server returned '|RESOLVER\.ADR\./i,
+    /Delivery has failed to these recipients or groups|did not reach some or all of the intended recipients|did not reach the following recipient|Your message (?:to .+ )?couldn't be delivered|Remote Server returned '|RESOLVER\.ADR\./i,
   ],
   [
     'exim',
@@ -53,10 +53,11 @@ export function splitOriginalCopy(text: string): { notice: string; copy: string 
 
 const ADDRESS = "[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?";
 /** An address at the start of a line: `<a@b>:`, `  a@b`, `a@b (a@b)`, `a@b on 1/2/2020`. */
-const LINE_ADDRESS = new RegExp(`^[ \\t]*<?(${ADDRESS})>?(?=[:\\s(]|$)`, 'gm');
+const LINE_ADDRESS = new RegExp(`^[ \\t]*["<]?(${ADDRESS})[">]?(?=[:\\s(]|$)`, 'gm');
 const NOT_RECIPIENT = /^(?:postmaster|mailer-daemon|mail-daemon|bounces?(?:\+[^@]*)?)@/i;
 
-const REPLY = /\b([245]\d\d)(?:[ -]+|\s*:\s*)(?:#?([245]\.\d{1,3}\.\d{1,3})\b)?/;
+// A reply code where a reply starts: not digits of an IP address, a size (`SIZE=222`) or a version.
+const REPLY = /(?<![\d.=:/#-])\b([245]\d\d)(?:[ -]+|\s*:\s*)(?:#?([245]\.\d{1,3}\.\d{1,3})\b)?(?=\s*\S)/;
 const ENHANCED = /(?:^|[\s#('"[])([245]\.\d{1,3}\.\d{1,3})(?=[\s)'":;,.\]]|$)/;
 
 /** Status from words when no code is given (Yahoo's `dd This user doesn't have…`, qmail). */
@@ -73,7 +74,11 @@ export function inferStatus(text: string): string | undefined {
     )
   )
     return '5.1.1';
-  if (/host (?:or domain name )?not found|domain (?:not found|does not exist)|no mx|Name service error/i.test(text))
+  if (
+    /host (?:or domain name )?not found|host unknown|domain (?:not found|does not exist)|no mx|Name service error/i.test(
+      text,
+    )
+  )
     return '5.1.2';
   if (
     /failed permanently|permanent (?:fatal )?error|permanent failure|this is a permanent error|fatal errors?|I've given up/i.test(
@@ -108,20 +113,83 @@ function statusIn(context: string): { status?: string; diagnostic?: string } {
   return inferred ? { status: inferred } : {};
 }
 
-/** The failed recipients named in a text notice, each with the status found near it. */
-export function textRecipients(notice: string, failedRecipients: readonly string[]): DsnRecipient[] {
-  const positions = new Map<string, number[]>();
-  let scanned = 0;
-  for (const match of notice.matchAll(LINE_ADDRESS)) {
-    if (++scanned > 2000) break;
-    const address = match[1] as string;
-    if (NOT_RECIPIENT.test(address)) continue;
-    const key = address.toLowerCase();
-    const list = positions.get(key) ?? [];
-    if (list.length < 10) list.push(match.index as number);
-    positions.set(key, list);
-    if (positions.size >= 100) break;
+const LOCAL_CHAR = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]/;
+const DOMAIN_CHAR = /[A-Za-z0-9.-]/;
+
+/**
+ * Every address in running text, found from its `@` outwards: linear in the text, where a regex
+ * scan for the local part would backtrack over every word.
+ */
+function* addressesIn(text: string, limit: number): Generator<{ address: string; index: number }> {
+  let count = 0;
+  for (let at = text.indexOf('@'); at >= 0 && count < limit; at = text.indexOf('@', at + 1)) {
+    let start = at;
+    while (start > 0 && at - start < 64 && LOCAL_CHAR.test(text[start - 1] as string)) start--;
+    let end = at + 1;
+    while (end < text.length && end - at < 253 && DOMAIN_CHAR.test(text[end] as string)) end++;
+    while (end > at + 1 && !/[A-Za-z0-9]/.test(text[end - 1] as string)) end--;
+    if (start === at || end <= at + 1 || !text.slice(at + 1, end).includes('.')) continue;
+    count++;
+    yield { address: text.slice(start, end), index: start };
   }
+}
+/** A recipient named by the sentence that reports the failure. */
+const DELIVERY_TO = new RegExp(
+  `(?:deliver(?:ing|ed)?|delivery|sen(?:d|t)(?:ing)?|reach) (?:of )?(?:your |the )?(?:mail|message|e-?mail)? ?to:?\\s*<?(${ADDRESS})>?|rejected recipient <?(${ADDRESS})>?|could not be delivered to:?\\s*<?(${ADDRESS})>?`,
+  'gi',
+);
+
+/** Lines that name the sender or the message, not a recipient. */
+const NOT_A_RECIPIENT_LINE =
+  /^[ \t>]*(?:from|sender|reply-to|return-path|message-id|in-reply-to|references|x-[\w-]+|received|envelope-from|mail from|(?:the )?sender(?: address)?|by|via)\b[^\n]*$/i;
+
+/**
+ * Addresses a text notice names as failed recipients: those that start a line (`<a@b>:`, `a@b`),
+ * then any other address in the notice that is not on a sender line, not in a URL, not ours (the
+ * report's own addresses, the original sender) and not a system mailbox.
+ */
+function candidateAddresses(notice: string, exclude: ReadonlySet<string>): Map<string, number[]> {
+  const positions = new Map<string, number[]>();
+  const add = (address: string, at: number, system: 'allowed' | 'refused') => {
+    const key = address.toLowerCase().replace(/\.+$/, '');
+    if (system === 'refused' && NOT_RECIPIENT.test(key)) return;
+    const list = positions.get(key) ?? [];
+    if (list.length < 10) list.push(at);
+    positions.set(key, list);
+  };
+  let scanned = 0;
+  // "There was an error delivering your mail to <postmaster@…>": named as the recipient, even a system mailbox.
+  for (const match of notice.matchAll(DELIVERY_TO)) {
+    if (++scanned > 200 || positions.size >= 100) break;
+    const address = (match[1] ?? match[2] ?? match[3]) as string;
+    add(address, match.index + match[0].indexOf(address), 'allowed');
+  }
+  for (const match of notice.matchAll(LINE_ADDRESS)) {
+    if (++scanned > 2000 || positions.size >= 100) break;
+    add(match[1] as string, match.index, 'refused');
+  }
+  if (positions.size > 0) return positions;
+  for (const match of addressesIn(notice, 4000)) {
+    if (positions.size >= 100) break;
+    const at = match.index;
+    const lineStart = notice.lastIndexOf('\n', at) + 1;
+    const lineEnd = notice.indexOf('\n', at);
+    const line = notice.slice(lineStart, lineEnd < 0 ? undefined : lineEnd);
+    const before = notice[at - 1] ?? ' ';
+    if (NOT_A_RECIPIENT_LINE.test(line) || /[/=?&%+]/.test(before)) continue;
+    if (exclude.has(match.address.toLowerCase())) continue;
+    add(match.address, at, 'refused');
+  }
+  return positions;
+}
+
+/** The failed recipients named in a text notice, each with the status found near it. */
+export function textRecipients(
+  notice: string,
+  failedRecipients: readonly string[],
+  exclude: ReadonlySet<string> = new Set(),
+): DsnRecipient[] {
+  const positions = candidateAddresses(notice, exclude);
   for (const address of failedRecipients.slice(0, 100)) {
     const key = address.toLowerCase();
     if (!positions.has(key)) {
@@ -133,9 +201,12 @@ export function textRecipients(notice: string, failedRecipients: readonly string
   const recipients: DsnRecipient[] = [];
   for (const [key, at] of positions) {
     let found: { status?: string; diagnostic?: string } = {};
+    let context = '';
     for (const start of at) {
-      const next = starts.find((s) => s > start) ?? notice.length;
-      found = statusIn(notice.slice(start, Math.min(next, start + 1200)));
+      // The text up to the next other address is about this one.
+      const next = starts.find((s) => s > start && !at.includes(s)) ?? notice.length;
+      context = notice.slice(start, Math.min(next, start + 1200));
+      found = statusIn(context);
       if (found.status) break;
     }
     const original = failedRecipients.find((a) => a.toLowerCase() === key) ?? key;
@@ -144,6 +215,8 @@ export function textRecipients(notice: string, failedRecipients: readonly string
     if (status) recipient.status = status;
     if (found.diagnostic) recipient.diagnosticCode = found.diagnostic;
     if (status?.startsWith('4')) recipient.action = 'delayed';
+    // The words around the address decide the reason; the whole notice when they say nothing.
+    recipient.context = [context, notice.slice(0, 2000)];
     recipients.push(recipient);
   }
   return recipients;

@@ -227,6 +227,70 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    it('a forged complaint or bounce changes nothing and is listed as unverified; only our own mail acts', async () => {
+      const trust = await sendCampaign('Trust');
+      await waitStatus(trust, ['finished']);
+      const sent = new Map(copiesOf(trust).map((m) => [m.to[0] as string, m]));
+      const r = (i: number) => sent.get(`r${i}@example.net`) as ReceivedMessage;
+      const forged = { MSGID: 'made-up-1@evil.example' };
+      // An ARF to the bare bounce address, no token, naming a subscriber.
+      await deliver(
+        server.inboundPort,
+        'bounces@shop.test',
+        fixture('arf.eml', { ...forged, RCPT: 'r10@example.net', VERP: 'bounces@shop.test' }),
+        'fbl@evil.example',
+      );
+      // A DSN to a VERP address with 26 made-up characters.
+      const madeUp = 'bounces+abcdefghijklmnopqrstuvwxyz@shop.test';
+      await deliver(
+        server.inboundPort,
+        madeUp,
+        fixture('postfix-dsn.eml', { ...forged, RCPT: 'r11@example.net', VERP: madeUp }),
+      );
+      // A real token (r12's own newsletter) used to report somebody else.
+      await deliver(
+        server.inboundPort,
+        r(12).from,
+        fixture('postfix-dsn.eml', { MSGID: 'made-up-2@evil.example', RCPT: 'r13@example.net', VERP: r(12).from }),
+      );
+      for (const i of [10, 11, 12, 13]) {
+        const view = await subscriber(`r${i}@example.net`);
+        assert.equal(view.subscriptions[0]?.status, 'confirmed', `r${i} is still confirmed`);
+        assert.equal(view.suppressed, null, `r${i} is not suppressed`);
+        assert.ok(!view.events.some((e) => ['complaint', 'bounce'].includes(e.type)), `r${i}: no consent event`);
+      }
+      const listed = await cli(instance, ['feedback', 'list', '--json', '--limit', '3']);
+      const events = JSON.parse(listed.stdout).events as Array<{ verified: boolean; why: string; action: string }>;
+      assert.deepEqual(
+        events.map((e) => e.verified),
+        [false, false, false],
+      );
+      assert.match(events[0]?.why ?? '', /r13@example\.net, but the message .* went to another address/);
+      assert.match(events[1]?.why ?? '', /token that does not verify/);
+      assert.match(events[2]?.why ?? '', /names no message we sent/);
+      assert.ok(events.every((e) => /nothing changed/.test(e.action)));
+
+      // Our own message's bounce, to its real VERP address, still acts.
+      await deliver(server.inboundPort, r(14).from, fixture('postfix-dsn.eml', ours(r(14))));
+      const bounced = await subscriber('r14@example.net');
+      assert.equal(bounced.subscriptions[0]?.status, 'bounced');
+      assert.equal(bounced.suppressed?.reason, 'hard_bounce');
+
+      // `feedback parse` explains without changing anything.
+      const file = join(instance.dir, 'forged.eml');
+      writeFileSync(file, fixture('arf.eml', { ...forged, RCPT: 'r15@example.net', VERP: 'bounces@shop.test' }));
+      const parsed = await cli(instance, ['feedback', 'parse', file, '--json']);
+      assert.equal(parsed.code, 0, parsed.stderr);
+      const line = JSON.parse(parsed.stdout) as Record<string, unknown>;
+      assert.equal(line.file, file);
+      assert.equal(line.kind, 'complaint');
+      assert.equal(line.verified, false);
+      assert.deepEqual(line.recipients, [
+        { address: 'r15@example.net', kind: 'complaint', reason: 'feedback', status: '', diagnostic: '' },
+      ]);
+      assert.equal((await subscriber('r15@example.net')).subscriptions[0]?.status, 'confirmed');
+    });
+
     it('stops a campaign when the receiver answers with complaints, and the next one skips who left', async () => {
       const second = await sendCampaign('Spring sale');
       complainAbout.add(String(second));
@@ -234,13 +298,16 @@ for (const dialect of DIALECTS) {
       assert.equal(view.status, 'stopped_by_guard', JSON.stringify(view));
       assert.match(view.stopReason, /complaint rate .* is above the limit of 0\.1%/);
       assert.ok(view.held > 0, 'the rest of the campaign is held');
-      assert.equal(view.total, COUNT - 8, 'bounced, complaining and unsubscribed addresses were not queued');
+      assert.equal(view.total, COUNT - 9, 'bounced, complaining and unsubscribed addresses were not queued');
       assert.ok(!copiesOf(second).some((m) => /^r[0-7]@/.test(m.to[0] as string)));
       // The owner hears about it by mail, and the log says so.
+      // (The forged ARF of the trust test was an abuse report about mail we did not send: it alerted too.)
+      const breakerAlert = (m: ReceivedMessage) =>
+        m.to.includes('owner@shop.test') && /stopped by the circuit breaker/.test(m.raw);
       const deadline = Date.now() + 10_000;
-      while (!receiver.received.some((m) => m.to.includes('owner@shop.test')) && Date.now() < deadline)
+      while (!receiver.received.some(breakerAlert) && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 100));
-      const alert = receiver.received.find((m) => m.to.includes('owner@shop.test'));
+      const alert = receiver.received.find(breakerAlert);
       assert.ok(alert, 'owner alert mailed');
       assert.match(alert.raw, /stopped by the circuit breaker/);
       assert.match(server.logs(), /circuit breaker stopped a campaign/);
@@ -253,7 +320,7 @@ for (const dialect of DIALECTS) {
       assert.equal(forced.code, 0, forced.stderr);
       assert.equal(JSON.parse(forced.stdout).status, 'running');
       const done = await waitStatus(second, ['finished']);
-      assert.equal(done.sent, COUNT - 8);
+      assert.equal(done.sent, COUNT - 9);
     });
   });
 }

@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
-import { messagesIn } from '../../feedback/message-files.js';
+import { messagesIn, sourcedMessagesIn } from '../../feedback/message-files.js';
 import { AppError } from '../../shared/app-error.js';
 import { withServices } from '../context.js';
 import { printJson, printTable } from '../output.js';
+
+/** Outside text (a report's diagnostic) printed to a terminal: no control characters. */
+const safeText = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
 
 /** `listwarden feedback …` */
 export function registerFeedbackCommands(program: Command): void {
@@ -22,6 +25,31 @@ export function registerFeedbackCommands(program: Command): void {
       process.stdout.write(
         `Read ${summary.messages} messages: ${kinds}; ${summary.duplicates} already seen; ${summary.quarantined} unreadable (kept in quarantine).\n`,
       );
+    });
+
+  feedback
+    .command('parse <paths...>')
+    .description('explain bounces and complaints in .eml files, mbox files or folders, changing nothing')
+    .option('--json', 'print one JSON line per message')
+    .action(async (paths: string[], opts: { json?: boolean }) => {
+      await withServices(async (s) => {
+        for await (const { file, raw } of sourcedMessagesIn(paths)) {
+          const explained = await s.feedback.explain(raw);
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify({ file, ...explained })}\n`);
+            continue;
+          }
+          process.stdout.write(
+            `${safeText(file)}: ${explained.kind}, ${explained.verified ? 'verified' : 'unverified'}: ${safeText(explained.why)}\n`,
+          );
+          for (const r of explained.recipients) {
+            const detail = [r.status, r.reason, r.diagnostic].filter(Boolean).join('  ');
+            process.stdout.write(
+              `  ${safeText(r.address || '(no address)')}  ${r.kind}  ${safeText(detail).slice(0, 160)}\n`,
+            );
+          }
+        }
+      });
     });
 
   feedback
@@ -65,7 +93,7 @@ export function registerFeedbackCommands(program: Command): void {
         s.feedback.list({ limit: opts.limit, campaign: opts.campaign, kind: opts.kind }),
       );
       if (opts.json) return printJson(result);
-      printTable(result.events, ['at', 'kind', 'style', 'recipient', 'status', 'campaignId', 'action']);
+      printTable(result.events, ['at', 'kind', 'verified', 'style', 'recipient', 'status', 'campaignId', 'action']);
       process.stdout.write(`${result.quarantined} unreadable messages in quarantine.\n`);
     });
 }
