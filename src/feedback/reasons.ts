@@ -225,24 +225,26 @@ export const GENERIC_WORDING: ReadonlyArray<[BounceReason, RegExp]> = [
 const LOWER_WORDING = WORDING.map(([reason, rx]) => [reason, new RegExp(rx.source)] as const);
 const LOWER_GENERIC = GENERIC_WORDING.map(([reason, rx]) => [reason, new RegExp(rx.source)] as const);
 
-/** What the wording of one text says; the notice text is shared by a report's recipients, so remember a few. */
-const wordingCache = new Map<string, { specific: BounceReason | undefined; generic: BounceReason | undefined }>();
+/** The words of one text, lower-cased and without URLs; the notice is shared by a report's recipients. */
+const wordingCache = new Map<string, { text: string; specific?: BounceReason | null; generic?: BounceReason | null }>();
 
-function wordingOf(raw: string): { specific: BounceReason | undefined; generic: BounceReason | undefined } {
-  const cached = wordingCache.get(raw);
-  if (cached) return cached;
-  // URLs are skipped: a help link's words (`?p=UnsolicitedMessageError`, `#filtered`) are not the reply.
-  const text = raw
-    .slice(0, 2000)
-    .replace(/\bhttps?:\/\/\S+/gi, ' ')
-    .toLowerCase();
-  const result = {
-    specific: LOWER_WORDING.find(([, rx]) => rx.test(text))?.[0],
-    generic: LOWER_GENERIC.find(([, rx]) => rx.test(text))?.[0],
-  };
-  if (wordingCache.size >= 64) wordingCache.delete(wordingCache.keys().next().value as string);
-  wordingCache.set(raw, result);
-  return result;
+function wordingOf(raw: string, which: 'specific' | 'generic'): BounceReason | undefined {
+  let entry = wordingCache.get(raw);
+  if (!entry) {
+    // URLs are skipped: a help link's words (`?p=UnsolicitedMessageError`, `#filtered`) are not the reply.
+    const text = raw
+      .slice(0, 2000)
+      .replace(/\bhttps?:\/\/\S+/gi, ' ')
+      .toLowerCase();
+    entry = { text };
+    if (wordingCache.size >= 64) wordingCache.delete(wordingCache.keys().next().value as string);
+    wordingCache.set(raw, entry);
+  }
+  if (entry[which] === undefined) {
+    const text = entry.text;
+    entry[which] = (which === 'specific' ? LOWER_WORDING : LOWER_GENERIC).find(([, rx]) => rx.test(text))?.[0] ?? null;
+  }
+  return entry[which] ?? undefined;
 }
 
 /** Enhanced status codes (RFC 3463 and the IANA registry) that name a reason by themselves. */
@@ -353,7 +355,7 @@ export function reasonOf(input: {
   const texts = [input.diagnostic ?? '', ...(input.context ?? [])].filter((text) => text.trim() !== '');
   const byWords = (which: 'specific' | 'generic') => {
     for (const text of texts) {
-      const found = wordingOf(text)[which];
+      const found = wordingOf(text, which);
       if (found) return found;
     }
     return undefined;
