@@ -221,9 +221,78 @@ export const GENERIC_WORDING: ReadonlyArray<[BounceReason, RegExp]> = [
   ],
 ];
 
-/** The patterns compiled once without the `i` flag: the text is lower-cased once instead. */
-const LOWER_WORDING = WORDING.map(([reason, rx]) => [reason, new RegExp(rx.source)] as const);
-const LOWER_GENERIC = GENERIC_WORDING.map(([reason, rx]) => [reason, new RegExp(rx.source)] as const);
+/**
+ * The literal start of every top-level alternative of a pattern (`user ?unknown` → `use`), or
+ * undefined when some alternative has none: a text that contains none of them cannot match, so the
+ * pattern need not run. Checking a few substrings is much cheaper than running the pattern.
+ */
+export function literalStarts(source: string): string[] | undefined {
+  const alternatives: string[] = [];
+  let depth = 0;
+  let inClass = false;
+  let current = '';
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i] as string;
+    if (c === '\\') {
+      current += c + (source[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) {
+      alternatives.push(current);
+      current = '';
+      continue;
+    }
+    current += c;
+  }
+  alternatives.push(current);
+  const starts: string[] = [];
+  for (const alternative of alternatives) {
+    const body = alternative.replace(/^\\b/, '').replace(/^\^/, '');
+    // An alternative that opens with a group starts with one of the group's own starts.
+    if (body.startsWith('(?:')) {
+      const close = closingParen(body);
+      const after = body[close + 1];
+      const inner =
+        close > 0 && after !== '?' && after !== '*' && after !== '{' ? literalStarts(body.slice(3, close)) : undefined;
+      if (!inner) return undefined;
+      starts.push(...inner);
+      continue;
+    }
+    const literal = /^[a-z0-9 '\-:;,]+/.exec(body)?.[0] ?? '';
+    // A quantifier after the literal makes its last character optional.
+    const next = body[literal.length];
+    const start = next === '?' || next === '*' || next === '{' ? literal.slice(0, -1) : literal;
+    if (start.length < 2) return undefined;
+    starts.push(start);
+  }
+  return starts;
+}
+
+/** Where the group opened at `text[0]` closes. */
+function closingParen(text: string): number {
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** The patterns compiled once without the `i` flag (the text is lower-cased once), with their literal starts. */
+const compile = (list: ReadonlyArray<[BounceReason, RegExp]>) =>
+  list.map(([reason, rx]) => ({ reason, rx: new RegExp(rx.source), starts: literalStarts(rx.source) }));
+const LOWER_WORDING = compile(WORDING);
+const LOWER_GENERIC = compile(GENERIC_WORDING);
 
 /** The words of one text, lower-cased and without URLs; the notice is shared by a report's recipients. */
 const wordingCache = new Map<string, { text: string; specific?: BounceReason | null; generic?: BounceReason | null }>();
@@ -233,7 +302,7 @@ function wordingOf(raw: string, which: 'specific' | 'generic'): BounceReason | u
   if (!entry) {
     // URLs are skipped: a help link's words (`?p=UnsolicitedMessageError`, `#filtered`) are not the reply.
     const text = raw
-      .slice(0, 2000)
+      .slice(0, 1000)
       .replace(/\bhttps?:\/\/\S+/gi, ' ')
       .toLowerCase();
     entry = { text };
@@ -242,7 +311,10 @@ function wordingOf(raw: string, which: 'specific' | 'generic'): BounceReason | u
   }
   if (entry[which] === undefined) {
     const text = entry.text;
-    entry[which] = (which === 'specific' ? LOWER_WORDING : LOWER_GENERIC).find(([, rx]) => rx.test(text))?.[0] ?? null;
+    entry[which] =
+      (which === 'specific' ? LOWER_WORDING : LOWER_GENERIC).find(
+        ({ rx, starts }) => (starts === undefined || starts.some((s) => text.includes(s))) && rx.test(text),
+      )?.reason ?? null;
   }
   return entry[which] ?? undefined;
 }
