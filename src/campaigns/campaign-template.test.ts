@@ -68,3 +68,38 @@ describe('campaign templates', () => {
     );
   });
 });
+
+describe('campaign templates read no files', () => {
+  const source = (html: string, format: 'html' | 'mjml' = 'html') => ({
+    subject: 'Sale',
+    html: `${html}<a href="{{ unsubscribe_url }}">Unsubscribe</a>`,
+    text: null,
+    format,
+  });
+
+  it('refuses include, render and layout with one sentence, for relative and absolute paths', async () => {
+    for (const [tag, html] of [
+      ['include', "{% include 'data/secret' %}"],
+      ['include', '{%- include "/etc/passwd" -%}'],
+      ['render', "{% render 'package.json' %}"],
+      ['layout', "{% layout 'data/secret' %}"],
+      ['include', "{% liquid\n include 'data/secret'\n%}"],
+    ] as const) {
+      await assert.rejects(compileCampaign(source(html)), {
+        message: `The HTML template uses {% ${tag} %}: templates cannot read files; put the content in the template itself.`,
+      });
+    }
+    await assert.rejects(
+      compileCampaign({ ...source('<p>x</p>'), subject: "{% include 'data/secret' %}" }),
+      /The subject template uses \{% include %\}/,
+    );
+  });
+
+  it('refuses mj-include in MJML', async () => {
+    const mjml = '<mjml><mj-body><mj-include path="data/secret" type="html" /></mj-body></mjml>';
+    await assert.rejects(
+      compileCampaign({ ...source('', 'mjml'), html: mjml }),
+      /uses <mj-include>: templates cannot read files/,
+    );
+  });
+});

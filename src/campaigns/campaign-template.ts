@@ -1,5 +1,6 @@
 import { convert } from 'html-to-text';
-import { Liquid, type Template } from 'liquidjs';
+import type { Liquid, Template } from 'liquidjs';
+import { FileTagRefused, sandboxedLiquid } from '../templates/sandboxed-liquid.js';
 import mjml2html from 'mjml';
 import { invalidInput } from '../shared/app-error.js';
 import { compileFast, renderFast, type FastTemplate } from './fast-template.js';
@@ -77,8 +78,9 @@ function textFromHtml(html: string): string {
   });
 }
 
-const htmlEngine = new Liquid({ outputEscape: 'escape', strictFilters: true, ownPropertyOnly: true });
-const textEngine = new Liquid({ strictFilters: true, ownPropertyOnly: true });
+// Templates come from the API and the CLI: the engines read no files (templates/sandboxed-liquid.ts).
+const htmlEngine = sandboxedLiquid({ outputEscape: 'escape', strictFilters: true, ownPropertyOnly: true });
+const textEngine = sandboxedLiquid({ strictFilters: true, ownPropertyOnly: true });
 
 function parse(engine: Liquid, source: string, what: string): Part {
   let liquid: Template[];
@@ -86,6 +88,15 @@ function parse(engine: Liquid, source: string, what: string): Part {
     // Parsed even when the fast path applies: a syntax error is reported either way.
     liquid = engine.parse(source);
   } catch (error) {
+    if (
+      error instanceof FileTagRefused ||
+      (error as { originalError?: unknown }).originalError instanceof FileTagRefused
+    ) {
+      const tag = /\{% (\w+) %\}/.exec((error as Error).message)?.[1] ?? 'include';
+      throw invalidInput(
+        `The ${what} template uses {% ${tag} %}: templates cannot read files; put the content in the template itself.`,
+      );
+    }
     throw invalidInput(`The ${what} template is not valid Liquid: ${(error as Error).message.split('\n')[0]}`);
   }
   const fast = compileFast(source);
@@ -101,6 +112,12 @@ function render(engine: Liquid, part: Part, scope: Record<string, unknown>): str
 /** Compiles a campaign once: MJML to HTML, the footer added, the text part derived, Liquid parsed. */
 export async function compileCampaign(source: CampaignSource): Promise<CompiledCampaign> {
   let html = source.html;
+  if (source.format === 'mjml' && /<mj-include\b/i.test(source.html)) {
+    // MJML 5 ignores includes by default; say so instead of dropping the content silently.
+    throw invalidInput(
+      'The MJML template uses <mj-include>: templates cannot read files; put the content in the template itself.',
+    );
+  }
   if (source.format === 'mjml') {
     const result = await mjml2html(source.html, { validationLevel: 'soft' });
     if (!result.html) {

@@ -116,6 +116,19 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it('refuses a campaign template that would read a file of the server (the HMAC secret), with one sentence', async () => {
+      for (const html of ["{% include 'data/secret' %}", "{% render '/etc/passwd' %}", "{% layout 'data/secret' %}"]) {
+        const created = await postJson(
+          `${server.url}/api/v1/campaigns`,
+          { list: 'news', subject: 'Leak', html: `${html}<a href="{{ unsubscribe_url }}">u</a>` },
+          auth(),
+        );
+        assert.equal(created.status, 400, created.text);
+        assert.match(String(created.json().message), /templates cannot read files/);
+        assert.doesNotMatch(created.text, /[A-Za-z0-9+/]{40,}/, 'no secret in the answer');
+      }
+    });
+
     it("answers CORS only for the list's origins and refuses other sites", async () => {
       const url = `${server.url}/api/v1/public/lists/news/subscribe`;
       const preflight = (origin: string) =>
