@@ -344,6 +344,7 @@ export async function serve(
         host: config.inboundHost,
         port: config.inboundPort,
         maxBytes: config.inboundMaxBytes,
+        limits: config.inboundLimits,
         bounceDomain: config.bounceDomain,
         database: services.database,
         tokens: services.tokens,

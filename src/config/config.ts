@@ -23,6 +23,8 @@ export interface Config {
   inboundPort: number;
   inboundHost: string;
   inboundMaxBytes: number;
+  /** What one client may hold of the inbound listener. */
+  inboundLimits: { perClient: number; idleMs: number; sessionMs: number; dataMs: number };
   /** Owner alerts (circuit breaker) go here; unset means log lines only. */
   adminEmail: string | undefined;
   /** The sender id in every campaign's Feedback-ID header. */
@@ -171,6 +173,10 @@ const schema = z.object({
   LISTWARDEN_POSTAL_ADDRESS: z.string().trim().min(1).optional(),
   LISTWARDEN_INBOUND_PORT: port.default(2525),
   LISTWARDEN_INBOUND_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  LISTWARDEN_INBOUND_PER_CLIENT: positiveInt.max(1000, 'must be at most 1000').default(10),
+  LISTWARDEN_INBOUND_IDLE_SECONDS: positiveInt.max(3600, 'must be at most 3600').default(30),
+  LISTWARDEN_INBOUND_SESSION_SECONDS: positiveInt.max(86_400, 'must be at most 86400').default(300),
+  LISTWARDEN_INBOUND_DATA_SECONDS: positiveInt.max(3600, 'must be at most 3600').default(60),
   LISTWARDEN_INBOUND_MAX_BYTES: positiveInt.max(50 * 1024 * 1024, 'must be at most 52428800').default(10 * 1024 * 1024),
   LISTWARDEN_ADMIN_EMAIL: z
     .string()
@@ -352,6 +358,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     postalAddress: e.LISTWARDEN_POSTAL_ADDRESS,
     inboundPort: e.LISTWARDEN_INBOUND_PORT,
     inboundHost: e.LISTWARDEN_INBOUND_HOST,
+    inboundLimits: {
+      perClient: e.LISTWARDEN_INBOUND_PER_CLIENT,
+      idleMs: e.LISTWARDEN_INBOUND_IDLE_SECONDS * 1000,
+      sessionMs: e.LISTWARDEN_INBOUND_SESSION_SECONDS * 1000,
+      dataMs: e.LISTWARDEN_INBOUND_DATA_SECONDS * 1000,
+    },
     inboundMaxBytes: e.LISTWARDEN_INBOUND_MAX_BYTES,
     adminEmail: e.LISTWARDEN_ADMIN_EMAIL,
     feedbackSenderId: e.LISTWARDEN_FEEDBACK_SENDER_ID,

@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
 import type { TokenCodec } from '../consent/tokens.js';
@@ -20,7 +20,27 @@ export interface InboundOptions {
   feedback: FeedbackService;
   unsubscribe: UnsubscribeService;
   logger: Logger;
+  limits?: InboundLimits;
 }
+
+/** What one client may hold of the listener, so nobody can starve it. */
+export interface InboundLimits {
+  /** Connections at a time from one IP address. */
+  perClient: number;
+  /** A session with no command for this long is closed. */
+  idleMs: number;
+  /** No session lasts longer, however busy (a NOOP every few seconds does not keep it open). */
+  sessionMs: number;
+  /** The message (DATA) must arrive within this time (one byte every few seconds does not keep it open). */
+  dataMs: number;
+}
+
+export const DEFAULT_INBOUND_LIMITS: InboundLimits = {
+  perClient: 10,
+  idleMs: 30_000,
+  sessionMs: 5 * 60_000,
+  dataMs: 60_000,
+};
 
 export interface InboundServer {
   port: number;
@@ -41,7 +61,14 @@ function smtpError(code: number, message: string): Error {
  */
 export async function startInboundSmtp(options: InboundOptions): Promise<InboundServer> {
   const { logger } = options;
+  const limits = options.limits ?? DEFAULT_INBOUND_LIMITS;
   let domains = { at: 0, names: new Set<string>() };
+  // Connections per client address, and the raw socket of each session (to end it on time).
+  const perClient = new Map<string, number>();
+  const counted = new Set<string>();
+  const sockets = new Map<string, Socket>();
+  const keyOf = (address: string | undefined, port: number | undefined) =>
+    `${(address ?? '').replace(/^::ffff:/, '')}:${port ?? 0}`;
 
   async function ourDomains(): Promise<Set<string>> {
     if (systemClock.now() - domains.at > 30_000) {
@@ -76,10 +103,30 @@ export async function startInboundSmtp(options: InboundOptions): Promise<Inbound
     disabledCommands: ['AUTH', 'STARTTLS'],
     hideSTARTTLS: true,
     size: options.maxBytes,
-    socketTimeout: 60_000,
+    socketTimeout: limits.idleMs,
     closeTimeout: 5_000,
-    maxClients: 200,
+    // The per-client cap below is what protects others; this is only the last resort.
+    maxClients: 1000,
+    // The greeting never looks up the client's name (no DNS to wait for, nothing of theirs echoed).
+    disableReverseLookup: true,
     logger: false,
+    onConnect(session, callback) {
+      const address = session.remoteAddress ?? '';
+      const open = perClient.get(address) ?? 0;
+      if (open >= limits.perClient) {
+        return callback(smtpError(421, '4.7.0 Too many connections from your address, try again later'));
+      }
+      perClient.set(address, open + 1);
+      counted.add(session.id);
+      callback();
+    },
+    onClose(session) {
+      if (!counted.delete(session.id)) return;
+      const address = session.remoteAddress ?? '';
+      const open = (perClient.get(address) ?? 1) - 1;
+      if (open <= 0) perClient.delete(address);
+      else perClient.set(address, open);
+    },
     onRcptTo(address: SMTPServerAddress, session, callback) {
       if (session.envelope.rcptTo.length >= 50) return callback(smtpError(452, '4.5.3 Too many recipients'));
       mailboxOf(address.address)
@@ -101,6 +148,10 @@ export async function startInboundSmtp(options: InboundOptions): Promise<Inbound
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       let size = 0;
+      const socket = sockets.get(keyOf(session.remoteAddress, session.remotePort));
+      const slow = setTimeout(() => socket?.destroy(), limits.dataMs);
+      slow.unref();
+      stream.once('end', () => clearTimeout(slow));
       stream.on('data', (chunk: Buffer) => {
         size += chunk.length;
         // Past the limit the rest is read and dropped, never held in memory.
@@ -138,6 +189,16 @@ export async function startInboundSmtp(options: InboundOptions): Promise<Inbound
     },
   });
   server.on('error', (error) => logger.warn({ err: error }, 'inbound SMTP connection error'));
+  server.server.on('connection', (socket: Socket) => {
+    const key = keyOf(socket.remoteAddress, socket.remotePort);
+    sockets.set(key, socket);
+    const lifetime = setTimeout(() => socket.destroy(), limits.sessionMs);
+    lifetime.unref();
+    socket.once('close', () => {
+      clearTimeout(lifetime);
+      sockets.delete(key);
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     const failed = (error: NodeJS.ErrnoException) =>
       reject(
