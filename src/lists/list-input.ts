@@ -31,10 +31,23 @@ export function parseMailbox(input: unknown, field: string): { name: string | nu
   if (text === '' || CONTROL.test(text) || text.length > 320) {
     throw invalidInput(`${field} must be an address like "Shop News <news@shop.example>".`);
   }
-  const parsed = addressparser(text, { flatten: true });
-  const only = parsed.length === 1 ? parsed[0] : undefined;
+  const parsed = addressparser(text);
+  const first = parsed.length === 1 ? parsed[0] : undefined;
+  // Exactly one mailbox, not a group, and nothing after it: `Support <a@b> Bcc: v@evil` must not
+  // quietly become v@evil, nor `Shop <a@b> extra` gain words in its name.
+  const only = first && !('group' in first) && !/>[^>]*\S/.test(text.slice(text.lastIndexOf('>'))) ? first : undefined;
   const check = normaliseEmail(only?.address ?? '');
-  if (!only || !check.ok) {
+  if (only && check.ok && !text.toLowerCase().includes(check.address.email.toLowerCase())) {
+    throw invalidInput(
+      `${field} must be one address like "Shop News <news@shop.example>"; it does not read back as written.`,
+    );
+  }
+  if (!only) {
+    throw invalidInput(
+      `${field} must be exactly one address like "Shop News <news@shop.example>": not a list, a group or an address with more text after it.`,
+    );
+  }
+  if (!check.ok) {
     throw invalidInput(
       `${field} must be one address like "Shop News <news@shop.example>"${check.ok ? '' : `: ${check.reason}`}`,
     );

@@ -116,6 +116,24 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it('refuses a From or Reply-To that does not round-trip (a hidden Bcc), with a 400 and a sentence', async () => {
+      const injected = await postJson(
+        `${server.url}/api/v1/lists`,
+        { slug: 'bcc', name: 'Bcc', from: 'news@shop.test', replyTo: 'Support <help@shop.test> Bcc: v@evil.example' },
+        auth(),
+      );
+      assert.equal(injected.status, 400, injected.text);
+      assert.match(String(injected.json().message), /exactly one address/);
+      const patched = await request(`${server.url}/api/v1/lists/news`, {
+        method: 'PATCH',
+        headers: { ...auth(), 'content-type': 'application/json' },
+        body: JSON.stringify({ from: 'Shop <news@shop.test> Bcc: v@evil.example' }),
+      });
+      assert.equal(patched.status, 400, patched.text);
+      const shown = await request(`${server.url}/api/v1/lists/news`, { headers: auth() });
+      assert.doesNotMatch(shown.text, /evil/);
+    });
+
     it('refuses a campaign template that would read a file of the server (the HMAC secret), with one sentence', async () => {
       for (const html of ["{% include 'data/secret' %}", "{% render '/etc/passwd' %}", "{% layout 'data/secret' %}"]) {
         const created = await postJson(
