@@ -1,4 +1,5 @@
 import formbody from '@fastify/formbody';
+import { registerSecurityHeaders } from './security-headers.js';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, {
   type FastifyBaseLogger,
@@ -78,6 +79,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     );
   });
 
+  registerSecurityHeaders(app);
   registerHealthRoute(app, deps);
   registerSignupFormRoutes(app, deps);
   await registerSignupApiRoute(app, deps);

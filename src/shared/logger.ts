@@ -2,7 +2,9 @@ import pino, { type Logger } from 'pino';
 
 /** Tokens in public paths (/c/…, /u/…, /p/…) are credentials: never write them to a log. */
 export function redactUrl(url: string): string {
-  return url.replace(/^\/(c|u|p)\/[^/?#]+/, '/$1/[token]').replace(/([?&](token|key)=)[^&#]*/gi, '$1[redacted]');
+  return url
+    .replace(/^\/(c|u|p)\/[^/?#]+/, '/$1/[token]')
+    .replace(/([?&](?:api[_-]?key|key|access[_-]?token|token|secret|password)=)[^&#]*/gi, '$1[redacted]');
 }
 
 /** One JSON line per event; secrets, keys and tokens are redacted before they are written. */

@@ -134,6 +134,20 @@ for (const dialect of DIALECTS) {
       assert.doesNotMatch(shown.text, /evil/);
     });
 
+    it('sends security headers, keeps token pages out of caches and referrers, and refuses API keys in URLs', async () => {
+      const health = await request(`${server.url}/healthz`);
+      assert.equal(health.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(health.headers.get('content-security-policy'), "frame-ancestors 'none'");
+      const tokenPage = await request(`${server.url}/u/${'A'.repeat(43)}`);
+      assert.equal(tokenPage.headers.get('cache-control'), 'no-store');
+      assert.equal(tokenPage.headers.get('referrer-policy'), 'no-referrer');
+      assert.equal(tokenPage.headers.get('content-security-policy'), "frame-ancestors 'none'");
+      const inUrl = await request(`${server.url}/api/v1/lists?api_key=${key}`);
+      assert.equal(inUrl.status, 400, inUrl.text);
+      assert.match(String(inUrl.json().message), /Authorization header, never in the URL/);
+      assert.ok(!server.logs().includes(key), 'the key is not in the log');
+    });
+
     it('refuses a campaign template that would read a file of the server (the HMAC secret), with one sentence', async () => {
       for (const html of ["{% include 'data/secret' %}", "{% render '/etc/passwd' %}", "{% layout 'data/secret' %}"]) {
         const created = await postJson(

@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+
+/** Paths whose URL carries a personal token, and downloads of personal data. */
+const PRIVATE = /^\/(?:c|u|p)\/|^\/api\/v1\/subscribers\/[^/]+\/export/;
+
+/** Query parameters that look like credentials: never accepted, never logged. */
+const CREDENTIAL_PARAM = /[?&](?:api[_-]?key|key|access[_-]?token|token|secret|password)=/i;
+
+/**
+ * Headers on every answer: no framing (CSP `frame-ancestors 'none'`), no MIME sniffing; and on
+ * token pages and exports no caching and no Referer, so a token never leaks to another site or a
+ * shared cache. An API key in a URL is refused: keys go in the Authorization header only.
+ */
+export function registerSecurityHeaders(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url.startsWith('/api/') && CREDENTIAL_PARAM.test(request.url)) {
+      return reply
+        .code(400)
+        .send({ error: 'invalid_input', message: 'API keys go in the Authorization header, never in the URL.' });
+    }
+    return undefined;
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Content-Security-Policy', "frame-ancestors 'none'");
+    reply.header('X-Frame-Options', 'DENY');
+    if (PRIVATE.test(request.url)) {
+      reply.header('Cache-Control', 'no-store');
+      reply.header('Referrer-Policy', 'no-referrer');
+    }
+    return payload;
+  });
+}
