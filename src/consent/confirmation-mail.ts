@@ -43,7 +43,8 @@ export function confirmationMailHandler(deps: ConfirmationMailDeps): MessageHand
       const consent = await currentConsentText(db, list.id);
       const data = {
         list: { name: list.name, slug: list.slug },
-        subscriber: { email: subscriber.email, name: subscriber.name ?? '' },
+        // No name: it is unconfirmed text from whoever filled in the form, and could carry a link.
+        subscriber: { email: subscriber.email },
         confirm_url: `${deps.publicUrl}/c/${token}`,
         expires_days: Math.round(deps.confirmTtlMs / 86_400_000),
         consent_text: consent?.text ?? '',

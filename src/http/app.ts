@@ -1,5 +1,6 @@
 import formbody from '@fastify/formbody';
 import { registerSecurityHeaders } from './security-headers.js';
+import { createSignupLimit } from './signup-limit.js';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, {
   type FastifyBaseLogger,
@@ -81,8 +82,9 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
 
   registerSecurityHeaders(app);
   registerHealthRoute(app, deps);
-  registerSignupFormRoutes(app, deps);
-  await registerSignupApiRoute(app, deps);
+  const signupLimit = createSignupLimit(app, deps.config.signupRateLimit);
+  registerSignupFormRoutes(app, deps, signupLimit);
+  await registerSignupApiRoute(app, deps, signupLimit);
   registerConfirmRoutes(app, deps);
   await registerOptOutRoutes(app, deps);
   await registerAdminRoutes(app, deps);

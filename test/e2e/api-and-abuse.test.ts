@@ -261,13 +261,17 @@ for (const dialect of DIALECTS) {
         statuses.push(r.status);
         if (r.status === 429) limited = r;
       }
-      assert.deepEqual(statuses.slice(0, 20), Array(20).fill(200));
-      assert.deepEqual(statuses.slice(20), [429, 429]);
+      // The JSON signups of the tests above came from this IP too: they share the bucket of 20.
+      const first = statuses.indexOf(429);
+      assert.ok(first > 0 && first <= 20, statuses.join(','));
+      assert.deepEqual(statuses.slice(0, first), Array(first).fill(200));
+      assert.deepEqual(statuses.slice(first), Array(22 - first).fill(429));
       assert.ok(limited);
       assert.match(limited.headers.get('retry-after') ?? '', /^\d+$/);
       assert.match(limited.text, /Too many requests from your address/);
+      // One bucket per IP across every signup route: the JSON route is limited too.
       const api = await postJson(`${server.url}/api/v1/public/lists/news/subscribe`, { email: 'x@example.test' });
-      assert.ok([202, 429].includes(api.status));
+      assert.equal(api.status, 429, api.text);
     });
 
     it('keeps health and shutdown simple', async () => {

@@ -57,6 +57,19 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(events, ['signup', 'confirmation_sent']);
     });
 
+    it('puts no unconfirmed free text (the name typed into the form) into the confirmation mail', async () => {
+      const s = t.services;
+      await s.signup(
+        { list: 'news', email: 'bomb@example.test', name: 'Cheap pills at https://evil.example now' },
+        FORM,
+      );
+      assert.equal(await s.worker.drain(), 1);
+      const mail = (await capturedMails(t.captureDir)).find((m) => m.to === 'bomb@example.test');
+      assert.ok(mail, 'the confirmation mail was sent');
+      assert.doesNotMatch(`${mail.parsed.text ?? ''} ${String(mail.parsed.html)}`, /evil\.example|Cheap pills/);
+      assert.match(mail.parsed.text ?? '', /^Hello,/);
+    });
+
     it('does not mail the same address twice within 10 minutes', async () => {
       const again = await t.services.signup({ list: 'news', email: 'ann@example.test' }, FORM);
       assert.equal(again.confirmationMail, 'too_soon');

@@ -6,6 +6,7 @@ import { AppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
 import { clientContext } from '../request-context.js';
 import { parseInput, requireJsonBody } from '../validate.js';
+import type { SignupLimit } from '../signup-limit.js';
 
 const body = z
   .object({
@@ -27,8 +28,11 @@ const params = z.object({ list: z.string().max(100) });
  * answer never tells whether somebody is subscribed. Browsers may call it only from the list's
  * configured origins.
  */
-export async function registerSignupApiRoute(app: FastifyInstance, deps: HttpDeps): Promise<void> {
-  const { max, windowMs } = deps.config.signupRateLimit;
+export async function registerSignupApiRoute(
+  app: FastifyInstance,
+  deps: HttpDeps,
+  signupLimit: SignupLimit,
+): Promise<void> {
   const ownOrigin = new URL(deps.config.publicUrl).origin;
 
   async function allowedOrigins(request: FastifyRequest): Promise<string[]> {
@@ -55,7 +59,7 @@ export async function registerSignupApiRoute(app: FastifyInstance, deps: HttpDep
 
     scope.post(
       '/api/v1/public/lists/:list/subscribe',
-      { config: { rateLimit: { max, timeWindow: windowMs } }, preValidation: requireJsonBody },
+      { onRequest: signupLimit, preValidation: requireJsonBody },
       async (request, reply) => {
         const { list } = parseInput(params, request.params);
         const origin = request.headers.origin;

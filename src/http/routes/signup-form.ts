@@ -6,6 +6,7 @@ import { normaliseEmail } from '../../subscribers/email-address.js';
 import type { HttpDeps } from '../deps.js';
 import { clientContext } from '../request-context.js';
 import { parseInput } from '../validate.js';
+import type { SignupLimit } from '../signup-limit.js';
 
 const formBody = z.object({
   email: z.string().max(1000).optional(),
@@ -23,9 +24,7 @@ const formBody = z.object({
 const params = z.object({ list: z.string().max(100) });
 
 /** The hosted signup form: works without JavaScript, labels every field, suggests typo fixes. */
-export function registerSignupFormRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  const { max, windowMs } = deps.config.signupRateLimit;
-
+export function registerSignupFormRoutes(app: FastifyInstance, deps: HttpDeps, signupLimit: SignupLimit): void {
   async function formPage(slug: string, extra: Record<string, unknown>) {
     const { list, consent } = await deps.lists.signupTarget(slug);
     return deps.pages.render('signup', {
@@ -53,7 +52,7 @@ export function registerSignupFormRoutes(app: FastifyInstance, deps: HttpDeps): 
     return reply.type('text/html; charset=utf-8').send(await formPage(list, {}));
   });
 
-  app.post('/s/:list', { config: { page: true, rateLimit: { max, timeWindow: windowMs } } }, async (request, reply) => {
+  app.post('/s/:list', { config: { page: true }, onRequest: signupLimit }, async (request, reply) => {
     const { list } = parseInput(params, request.params);
     const body = parseInput(formBody, request.body, 'The form');
     reply.type('text/html; charset=utf-8');
