@@ -1,3 +1,4 @@
+import { withoutControls } from '../shared/terminal-text.js';
 /** Prints data for machines (`--json`) or people (aligned columns). */
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
@@ -12,8 +13,8 @@ export function printTable<T extends object>(rows: readonly T[], columns: readon
     v === null || v === undefined
       ? '-'
       : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
-        ? String(v)
-        : JSON.stringify(v);
+        ? withoutControls(String(v))
+        : withoutControls(JSON.stringify(v));
   const cell = (r: T, c: string) => text((r as Record<string, unknown>)[c]);
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r, c).length)));
   const line = (cells: string[]) =>

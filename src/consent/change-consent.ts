@@ -5,10 +5,12 @@ import { queueConfirmation, type ConfirmationMailDecision } from './confirmation
 import {
   findSubscription,
   insertSubscriptionsBulk,
+  lastEventOf,
   recordEvent,
   recordEventsBulk,
   saveSubscription,
   suppress,
+  updateEventDetail,
   type SuppressionReason,
 } from './consent.repo.js';
 import type { EvidenceByAction, ImportEvidence } from './evidence.js';
@@ -76,7 +78,9 @@ export async function changeConsent<A extends keyof EvidenceByAction>(
           now,
         )
       : 'not_needed';
-  if (policy.record) {
+  if (policy.record && change.action === 'signup' && current?.status === 'confirmed') {
+    await recordRepeatedSignup(trx, change.subscriberId, change.listId, now, change);
+  } else if (policy.record) {
     await recordEvent(trx, {
       subscriber_id: change.subscriberId,
       list_id: change.listId,
@@ -94,6 +98,43 @@ export async function changeConsent<A extends keyof EvidenceByAction>(
     });
   }
   return { ok: true, previous: current?.status, transition: step.transition, confirmationMail };
+}
+
+/**
+ * A signup for a subscription that is already confirmed changes nothing; repeated, it is one event
+ * that counts (`repeats`, `lastAt`) instead of hundreds of "Signed up" lines in the proof.
+ */
+async function recordRepeatedSignup(
+  trx: Db,
+  subscriberId: number,
+  listId: number,
+  now: number,
+  change: ConsentChange<keyof EvidenceByAction>,
+): Promise<void> {
+  const last = await lastEventOf(trx, subscriberId, listId);
+  const detail =
+    last?.type === 'signup' && last.detail ? (JSON.parse(last.detail) as Record<string, unknown>) : undefined;
+  if (last && detail && detail.previousStatus === 'confirmed') {
+    const repeats = (typeof detail.repeats === 'number' ? detail.repeats : 1) + 1;
+    await updateEventDetail(trx, last.id, JSON.stringify({ ...detail, repeats, lastAt: new Date(now).toISOString() }));
+    return;
+  }
+  await recordEvent(trx, {
+    subscriber_id: subscriberId,
+    list_id: listId,
+    type: 'signup',
+    at: now,
+    ip: change.origin?.ip ?? null,
+    user_agent: change.origin?.userAgent ?? null,
+    source: change.origin?.source ?? null,
+    consent_text_id: change.consentTextId ?? null,
+    detail: JSON.stringify({
+      ...change.evidence,
+      previousStatus: 'confirmed',
+      confirmationMail: 'not_needed',
+      repeats: 1,
+    }),
+  });
 }
 
 /**

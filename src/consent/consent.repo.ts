@@ -105,6 +105,27 @@ export async function recordEvent(db: Db, event: NewConsentEvent): Promise<void>
   });
 }
 
+/** The newest event of one subscription, if any. */
+export async function lastEventOf(
+  db: Db,
+  subscriberId: number,
+  listId: number,
+): Promise<Pick<ConsentEventRow, 'id' | 'type' | 'detail'> | undefined> {
+  return db
+    .selectFrom('consent_events')
+    .select(['id', 'type', 'detail'])
+    .where('subscriber_id', '=', subscriberId)
+    .where('list_id', '=', listId)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** Rewrites the evidence of one event (a repeated signup counts up instead of adding events). */
+export async function updateEventDetail(db: Db, id: number, detail: string): Promise<void> {
+  await db.updateTable('consent_events').set({ detail }).where('id', '=', id).execute();
+}
+
 export interface SubscriptionView {
   listId: number;
   list: string;

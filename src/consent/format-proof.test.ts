@@ -46,3 +46,31 @@ describe('formatProof', () => {
     assert.match(text, /2026-11-27T09:05:00\.000Z {2}Confirmed\n +from IP: +203\.0\.113\.8/);
   });
 });
+
+describe('the proof on a terminal', () => {
+  it('prints no control characters from outside text (a forged diagnostic, a user agent)', () => {
+    const text = formatProof({
+      email: 'jane@example.com',
+      list: { slug: 'news', name: 'News', from: 'news@shop.test' },
+      status: 'bounced',
+      subscribedAt: null,
+      confirmedAt: null,
+      generatedAt: '2026-11-30T00:00:00.000Z',
+      events: [
+        {
+          type: 'bounce',
+          at: '2026-11-30T00:00:00.000Z',
+          list: 'news',
+          ip: null,
+          userAgent: 'evil\u001b]0;owned\u0007agent',
+          source: 'feedback:smtp',
+          consentVersion: null,
+          consentText: null,
+          detail: { diagnostic: '550 \u001b[2J\u001b[31mgone\u009b' },
+        },
+      ],
+    });
+    assert.doesNotMatch(text, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    assert.match(text, /550 +\[2J +\[31mgone/);
+  });
+});

@@ -1,3 +1,4 @@
+import { withoutControls } from '../shared/terminal-text.js';
 import type { ConsentProof } from './proof.js';
 
 const LABELS: Record<string, string> = {
@@ -28,15 +29,18 @@ export function formatProof(proof: ConsentProof): string {
   ];
   for (const e of proof.events) {
     lines.push('', `${e.at}  ${LABELS[e.type] ?? e.type}`);
-    if (e.ip) lines.push(`    from IP:      ${e.ip}`);
-    if (e.userAgent) lines.push(`    browser:      ${e.userAgent}`);
-    if (e.source) lines.push(`    source:       ${e.source}`);
+    // Outside text (a browser's user agent, a report's diagnostic) never reaches the terminal raw.
+    if (e.ip) lines.push(`    from IP:      ${withoutControls(e.ip)}`);
+    if (e.userAgent) lines.push(`    browser:      ${withoutControls(e.userAgent)}`);
+    if (e.source) lines.push(`    source:       ${withoutControls(e.source)}`);
     if (e.consentVersion !== null) {
       lines.push(`    wording shown (version ${e.consentVersion}):`, `      "${e.consentText ?? ''}"`);
     }
     for (const [key, value] of Object.entries(e.detail)) {
       if (value === null || value === undefined || value === '') continue;
-      lines.push(`    ${(key + ':').padEnd(14)}${typeof value === 'string' ? value : JSON.stringify(value)}`);
+      lines.push(
+        `    ${(key + ':').padEnd(14)}${withoutControls(typeof value === 'string' ? value : JSON.stringify(value))}`,
+      );
     }
   }
   if (proof.events.length === 0) lines.push('', '(no events recorded)');

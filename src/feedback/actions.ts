@@ -6,6 +6,7 @@ import type { FeedbackChannel, FeedbackEventKind, OutboxRow, SubscriberRow } fro
 import { insertFeedbackEvent, softBouncesSince } from './feedback.repo.js';
 import type { ParsedFeedback, ReportedRecipient } from './parse-feedback.js';
 import { SENDER_SIDE } from './reasons.js';
+import { withoutControls } from '../shared/terminal-text.js';
 
 export interface SoftBounceRule {
   limit: number;
@@ -64,7 +65,7 @@ export async function applyFeedback(
     channel,
     style: report.style,
     ...(entry?.status ? { status: entry.status } : {}),
-    ...(entry?.diagnostic ? { diagnostic: entry.diagnostic.slice(0, 300) } : {}),
+    ...(entry?.diagnostic ? { diagnostic: withoutControls(entry.diagnostic).slice(0, 300) } : {}),
     ...(entry?.remoteMta ? { remoteMta: entry.remoteMta } : {}),
     ...(report.complaint
       ? {
@@ -123,9 +124,11 @@ export async function applyFeedback(
     campaign_id: outbox?.campaign_id ?? null,
     list_id: listId,
     subscriber_id: target.trust.verified ? (subscriber?.id ?? null) : null,
-    recipient: (target.trust.verified ? subscriber?.email : undefined) ?? entry?.address?.slice(0, 320) ?? null,
+    recipient:
+      withoutControls((target.trust.verified ? subscriber?.email : undefined) ?? entry?.address ?? '').slice(0, 320) ||
+      null,
     status: entry?.status || null,
-    diagnostic: entry?.diagnostic?.slice(0, 500) ?? null,
+    diagnostic: entry?.diagnostic ? withoutControls(entry.diagnostic).slice(0, 500) : null,
     action,
     report_message_id: report.reportMessageId ?? null,
     reason: entry?.reason ?? (kind === 'complaint' ? 'feedback' : kind === 'auto_reply' ? 'vacation' : null),

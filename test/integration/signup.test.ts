@@ -102,6 +102,21 @@ for (const dialect of DIALECTS) {
       assert.equal(resignup.confirmationMail, 'not_needed');
     });
 
+    it('counts repeated signups of a confirmed subscription in one event instead of adding fake history', async () => {
+      const s = t.services;
+      // ann is confirmed and signed up once more above; 49 anonymous signups follow.
+      for (let i = 0; i < 49; i++) await s.signup({ list: 'news', email: 'ann@example.test' }, FORM);
+      const events = (await s.subscribers.show('ann@example.test')).events;
+      const afterConfirm = events.slice(events.findIndex((e) => e.type === 'confirmed') + 1);
+      assert.deepEqual(
+        afterConfirm.map((e) => e.type),
+        ['signup'],
+      );
+      assert.equal(afterConfirm[0]!.detail.repeats, 50);
+      assert.match(String(afterConfirm[0]!.detail.lastAt), /^\d{4}-\d{2}-\d{2}T/);
+      assert.equal((await s.subscribers.show('ann@example.test')).subscriptions[0]!.status, 'confirmed');
+    });
+
     it('refuses forged and expired tokens', async () => {
       const s = t.services;
       const list = await s.lists.requireList('news');

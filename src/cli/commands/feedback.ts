@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
 import { messagesIn, sourcedMessagesIn } from '../../feedback/message-files.js';
 import { AppError } from '../../shared/app-error.js';
+import { withoutControls } from '../../shared/terminal-text.js';
 import { withServices } from '../context.js';
 import { printJson, printTable } from '../output.js';
-
-/** Outside text (a report's diagnostic) printed to a terminal: no control characters. */
-const safeText = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
 
 /** `listwarden feedback …` */
 export function registerFeedbackCommands(program: Command): void {
@@ -40,12 +38,12 @@ export function registerFeedbackCommands(program: Command): void {
             continue;
           }
           process.stdout.write(
-            `${safeText(file)}: ${explained.kind}, ${explained.verified ? 'verified' : 'unverified'}: ${safeText(explained.why)}\n`,
+            `${withoutControls(file)}: ${explained.kind}, ${explained.verified ? 'verified' : 'unverified'}: ${withoutControls(explained.why)}\n`,
           );
           for (const r of explained.recipients) {
             const detail = [r.status, r.reason, r.diagnostic].filter(Boolean).join('  ');
             process.stdout.write(
-              `  ${safeText(r.address || '(no address)')}  ${r.kind}  ${safeText(detail).slice(0, 160)}\n`,
+              `  ${withoutControls(r.address || '(no address)')}  ${r.kind}  ${withoutControls(detail).slice(0, 160)}\n`,
             );
           }
         }
