@@ -4,6 +4,5 @@
  * terminal sequences and C1 controls, become a space. Pure.
  */
 export function withoutControls(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, ' ').replace(/[\t\n]/g, ' ');
 }
