@@ -53,7 +53,11 @@ describe('hosted form in a real browser, keyboard only, JavaScript off', { skip:
     await page.keyboard.press('Tab');
     assert.equal((await page.locator(':focus').textContent())?.trim(), 'Subscribe', 'the hidden honeypot is skipped');
     await page.keyboard.press('Enter');
-    await page.waitForLoadState();
+    // The answer is a new page; under load waitForLoadState alone can still see the form.
+    await page
+      .locator('h1', { hasText: 'Check your inbox' })
+      .waitFor({ timeout: 15_000 })
+      .catch(() => undefined);
     assert.equal(await page.locator('h1').textContent(), 'Check your inbox');
 
     const [mail] = await waitForMails(instance.captureDir, 'keyboard.user@example.test');
