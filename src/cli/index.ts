@@ -13,6 +13,10 @@ import { registerOutboxCommands } from './commands/outbox.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerSubscribersCommands } from './commands/subscribers.js';
 
+// Everything this process creates (the database with its WAL and SHM, captured mail, the secret)
+// holds subscribers' data or keys: readable by the owner only.
+process.umask(0o077);
+
 const program = new Command('listwarden')
   .description('Self-hosted email for shops that cannot spam: double opt-in, proof of consent, working opt-out.')
   .showHelpAfterError('(run with --help for usage)')
