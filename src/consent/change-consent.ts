@@ -1,5 +1,5 @@
 import type { Db, Dialect } from '../db/database.js';
-import type { SubscriptionStatus } from '../db/schema.js';
+import type { ConsentEventType, SubscriptionStatus } from '../db/schema.js';
 import { cancelUnsentFor } from '../mail/outbox.repo.js';
 import { queueConfirmation, type ConfirmationMailDecision } from './confirmation-queue.js';
 import {
@@ -81,23 +81,34 @@ export async function changeConsent<A extends keyof EvidenceByAction>(
   if (policy.record && change.action === 'signup' && current?.status === 'confirmed') {
     await recordRepeatedSignup(trx, change.subscriberId, change.listId, now, change);
   } else if (policy.record) {
-    await recordEvent(trx, {
-      subscriber_id: change.subscriberId,
-      list_id: change.listId,
-      type: step.transition.event,
-      at: now,
-      ip: change.origin?.ip ?? null,
-      user_agent: change.origin?.userAgent ?? null,
-      source: change.origin?.source ?? null,
-      consent_text_id: change.consentTextId ?? null,
-      detail: JSON.stringify({
-        ...change.evidence,
-        previousStatus: current?.status ?? null,
-        ...(change.confirmation ? { confirmationMail } : {}),
-      }),
+    await appendEvent(trx, change, step.transition.event, now, {
+      ...change.evidence,
+      previousStatus: current?.status ?? null,
+      ...(change.confirmation ? { confirmationMail } : {}),
     });
   }
   return { ok: true, previous: current?.status, transition: step.transition, confirmationMail };
+}
+
+/** Appends the event of one change: who and from where as columns, the evidence as `detail`. */
+async function appendEvent(
+  trx: Db,
+  change: ConsentChange<keyof EvidenceByAction>,
+  type: ConsentEventType,
+  now: number,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await recordEvent(trx, {
+    subscriber_id: change.subscriberId,
+    list_id: change.listId,
+    type,
+    at: now,
+    ip: change.origin?.ip ?? null,
+    user_agent: change.origin?.userAgent ?? null,
+    source: change.origin?.source ?? null,
+    consent_text_id: change.consentTextId ?? null,
+    detail: JSON.stringify(detail),
+  });
 }
 
 /**
@@ -119,21 +130,11 @@ async function recordRepeatedSignup(
     await updateEventDetail(trx, last.id, JSON.stringify({ ...detail, repeats, lastAt: new Date(now).toISOString() }));
     return;
   }
-  await recordEvent(trx, {
-    subscriber_id: subscriberId,
-    list_id: listId,
-    type: 'signup',
-    at: now,
-    ip: change.origin?.ip ?? null,
-    user_agent: change.origin?.userAgent ?? null,
-    source: change.origin?.source ?? null,
-    consent_text_id: change.consentTextId ?? null,
-    detail: JSON.stringify({
-      ...change.evidence,
-      previousStatus: 'confirmed',
-      confirmationMail: 'not_needed',
-      repeats: 1,
-    }),
+  await appendEvent(trx, change, 'signup', now, {
+    ...change.evidence,
+    previousStatus: 'confirmed',
+    confirmationMail: 'not_needed',
+    repeats: 1,
   });
 }
 

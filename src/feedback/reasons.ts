@@ -6,41 +6,7 @@
  * with a 5xx); everything else that failed is soft. Sender-side reasons are about us (our IP, our
  * domain's authentication, our content or our pace), never about the recipient.
  */
-export type BounceReason =
-  | 'userunknown'
-  | 'hostunknown'
-  | 'hasmoved'
-  | 'notaccept'
-  | 'mailboxfull'
-  | 'exceedlimit'
-  | 'mesgtoobig'
-  | 'expired'
-  | 'suspend'
-  | 'blocked'
-  | 'spamdetected'
-  | 'virusdetected'
-  | 'policyviolation'
-  | 'contenterror'
-  | 'filtered'
-  | 'rejected'
-  | 'requireptr'
-  | 'authfailure'
-  | 'badreputation'
-  | 'norelaying'
-  | 'securityerror'
-  | 'toomanyconn'
-  | 'speeding'
-  | 'networkerror'
-  | 'systemerror'
-  | 'systemfull'
-  | 'syntaxerror'
-  | 'onhold'
-  | 'feedback'
-  | 'vacation'
-  | 'delivered'
-  | 'undefined';
-
-export const ALL_REASONS: readonly BounceReason[] = [
+export const ALL_REASONS = [
   'userunknown',
   'hostunknown',
   'hasmoved',
@@ -73,7 +39,9 @@ export const ALL_REASONS: readonly BounceReason[] = [
   'vacation',
   'delivered',
   'undefined',
-];
+] as const;
+
+export type BounceReason = (typeof ALL_REASONS)[number];
 
 /** Reasons that are about us, not the recipient: they never count against the address. */
 export const SENDER_SIDE: ReadonlySet<BounceReason> = new Set<BounceReason>([
@@ -97,7 +65,7 @@ const HARD: ReadonlySet<BounceReason> = new Set<BounceReason>(['userunknown', 'h
  * Wording per reason, in the order they are tried: the reasons that are about us first (a
  * blocklist refusal often also says "recipient rejected"), then the recipient's, then the generic.
  */
-export const WORDING: ReadonlyArray<[BounceReason, RegExp]> = [
+const WORDING: ReadonlyArray<[BounceReason, RegExp]> = [
   // Microsoft's edge answers an unknown recipient of a hosted domain with "Access denied".
   [
     'userunknown',
@@ -189,7 +157,7 @@ export const WORDING: ReadonlyArray<[BounceReason, RegExp]> = [
 ];
 
 /** Catch-all wording: read after a specific status code had its say. */
-export const GENERIC_WORDING: ReadonlyArray<[BounceReason, RegExp]> = [
+const GENERIC_WORDING: ReadonlyArray<[BounceReason, RegExp]> = [
   [
     'rejected',
     /rejected (?:your|the) (?:message|mail)|message (?:was )?(?:rejected|refused)|\bdenied\b|\brefused\b|\breject(?:ed)?\b/i,
@@ -226,7 +194,7 @@ export const GENERIC_WORDING: ReadonlyArray<[BounceReason, RegExp]> = [
  * undefined when some alternative has none: a text that contains none of them cannot match, so the
  * pattern need not run. Checking a few substrings is much cheaper than running the pattern.
  */
-export function literalStarts(source: string): string[] | undefined {
+function literalStarts(source: string): string[] | undefined {
   const alternatives: string[] = [];
   let depth = 0;
   let inClass = false;
