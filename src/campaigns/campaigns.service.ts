@@ -120,13 +120,16 @@ export function createCampaignsService(deps: CampaignsDeps) {
       await move(db, campaign, 'unschedule', clock.now());
       throw new AppError('conflict', `The opt-out self-test failed: ${selfTest.reason}. Nothing was sent.`);
     }
-    const now = clock.now();
-    if (!(await move(db, campaign, 'start', now, { started_at: now, stop_reason: null }))) {
-      throw new AppError('conflict', 'The campaign is no longer a draft.');
-    }
+    // Fan out first, then move to running: the scheduler finishes running campaigns with nothing
+    // unsent, so a running campaign must never be seen before its rows are queued.
     const list = await deps.lists.requireListById(campaign.list_id);
     const fromDomain = list.from_address.slice(list.from_address.lastIndexOf('@') + 1);
     await fanOut(database, campaign, fromDomain, 1000, clock);
+    const now = clock.now();
+    if (!(await move(db, campaign, 'start', now, { started_at: now, stop_reason: null }))) {
+      await setUnsent(db, campaign.id, ['queued', 'deferred'], 'cancelled', now);
+      throw new AppError('conflict', 'The campaign is no longer a draft.');
+    }
     deps.onQueued?.();
   }
 
