@@ -2,7 +2,8 @@ import { isComplaintType, looksLikeAutoReply, type Classification } from './clas
 import {
   FILTER_GATEWAY,
   kindOf,
-  providerReason,
+  addressOrFilter,
+  refusedCommand,
   reasonOf,
   specificStatus,
   type BounceReason,
@@ -101,15 +102,21 @@ function toRecipient(r: DsnRecipient, noticeText = '', filterGateway = false): R
         ? '2.0.0'
         : undefined);
   const status = specificStatus(given, diagnostic) ?? '5.0.0';
-  const reason = providerReason(
+  const stated = (given !== undefined && !r.statusInferred) || ENHANCED_STATUS.test(diagnostic);
+  const texts = [diagnostic, ...(r.context ?? []), noticeText.slice(0, 2000)];
+  const reason = addressOrFilter(
     reasonOf({
       status: given === undefined && !ENHANCED_STATUS.test(diagnostic) ? undefined : status,
       action: r.action,
       diagnostic,
-      context: [...(r.context ?? []), noticeText.slice(0, 2000)],
+      context: texts.slice(1),
     }),
-    r.finalRecipient ?? r.originalRecipient,
-    { filterGateway },
+    {
+      statedStatus: stated ? status : undefined,
+      command: refusedCommand(texts),
+      filterGateway,
+      wording: texts.find((text) => text.trim() !== '') ?? '',
+    },
   );
   const kind = kindOf(reason, status, r.action);
   const recipient: ReportedRecipient = { status, reason, kind, classification: CLASSIFICATION[kind] };
@@ -280,9 +287,13 @@ function classify(root: MimeEntity): ParseResult {
   // 2. RFC 3464 delivery status notifications (and RFC 6533's global form).
   const notice = noticeText(root);
   // Addresses that are not failed recipients: whom the report was sent to (our sender) and the original's From.
-  // A filtering gateway names itself in the notice, its From or its X-Mailer.
+  // A filtering gateway names itself in the notice, its From, its X-Mailer, its own header or the Received line it added.
   const gateway = FILTER_GATEWAY.test(
-    `${notice.slice(0, 8192)} ${header(root, 'from') ?? ''} ${header(root, 'x-mailer') ?? ''}`,
+    [
+      notice.slice(0, 8192),
+      ...['from', 'x-mailer', 'x-nai-header'].map((name) => header(root, name) ?? ''),
+      ...(root.headers.get('received') ?? []).slice(0, 2),
+    ].join(' '),
   );
   const ours = new Set(
     [...listOf(root.headers.get('to')), addressOf(header(enclosed, 'from'))]

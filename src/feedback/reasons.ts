@@ -152,7 +152,7 @@ const WORDING: ReadonlyArray<[BounceReason, RegExp]> = [
   ],
   [
     'userunknown',
-    /user ?unknown|unknown (?:user|recipient|local[- ]part|address|mailbox)|no such (?:user|mailbox|recipient|account|address|local user)|(?:mailbox|user|recipient|account|address|e-?mail (?:account|address))(?: [^\s]{1,100})? (?:does not|doesn't|did not) exist|(?:mailbox|user|recipient|address|account) (?:not found|unavailable|unknown|invalid|not valid)|invalid (?:recipient|mailbox|user|address|e-?mail address)|recipient (?:address )?rejected(?!:[ \t]*\S)|recipnotfound|not (?:a )?valid (?:recipient|mailbox|user|address)|no mailbox (?:here )?by that name|is not a (?:valid|known) (?:user|mailbox)|(?:doesn't|does not) have an? [^\n]{1,40} account|not our customer|bad destination mailbox|undeliverable address|unknown or illegal alias|no valid recipients|not listed in (?:domino )?directory|unrouteable address|mailbox not present|this account (?:is not|isn't) available|user (?:is )?not (?:found|here|local)|address (?:does not|doesn't) exist/i,
+    /user ?unknown|unknown (?:user|recipient|local[- ]part|address|mailbox)|no such (?:user|mailbox|recipient|account|address|local user)|(?:mailbox|user|recipient|account|address|e-?mail (?:account|address))(?: [^\s]{1,100})? (?:does not|doesn't|did not) exist|(?:mailbox|user|recipient|address|account) (?:not found|unavailable|unknown|invalid|not valid)|invalid (?:recipient|mailbox|user|address|e-?mail address)|recipient (?:address )?rejected(?!:[ \t]*\S)|recipnotfound|not (?:a )?valid (?:recipient|mailbox|user|address)|no mailbox (?:here )?by that name|is not a (?:valid|known) (?:user|mailbox)|(?:doesn't|does not) have an? [^\n]{1,40} account|not our customer|bad destination mailbox|undeliverable address|unknown or illegal alias|no valid recipients|not listed in (?:domino )?directory|unrouteable address|mailbox not present|this account (?:is not|isn't) available|user (?:is )?not (?:found|here|local)|address (?:does not|doesn't) exist|recipient name is not recognized|invalid final delivery userid/i,
   ],
 ];
 
@@ -268,10 +268,12 @@ const wordingCache = new Map<string, { text: string; specific?: BounceReason | n
 function wordingOf(raw: string, which: 'specific' | 'generic'): BounceReason | undefined {
   let entry = wordingCache.get(raw);
   if (!entry) {
-    // URLs are skipped: a help link's words (`?p=UnsolicitedMessageError`, `#filtered`) are not the reply.
+    // A help link counts by its host (`www.spamhaus.org` names the blocklist), not by its path
+    // (`?p=UnsolicitedMessageError`, `#filtered`); an address's local part (`filtered@…`) is not the reply.
     const text = raw
       .slice(0, 1000)
-      .replace(/\bhttps?:\/\/\S+/gi, ' ')
+      .replace(/\bhttps?:\/\/([^\s/?#]+)\S*/gi, ' $1 ')
+      .replace(/[^\s<>()[\]"',;:]+@[^\s<>()[\]"',;:]+/g, ' ')
       .toLowerCase();
     entry = { text };
     if (wordingCache.size >= 64) wordingCache.delete(wordingCache.keys().next().value as string);
@@ -413,27 +415,62 @@ export function reasonOf(input: {
 }
 
 /**
- * Japanese mobile carriers (KDDI au, NTT docomo, SoftBank and the MVNOs on their networks) answer
- * "User unknown" when the recipient's own sender filter refused the mail: the address exists.
- */
-const CARRIER_FILTER_DOMAINS =
-  /@(?:[\w-]+\.)*(?:ezweb\.ne\.jp|au\.com|docomo\.ne\.jp|softbank\.ne\.jp|i\.softbank\.jp|disney\.ne\.jp|vodafone\.ne\.jp|mineo\.jp|emnet\.ne\.jp|willcom\.com|pdx\.ne\.jp)$/i;
-
-/**
  * Mail filtering gateways (McAfee, SurfControl, MXLogic, MailFoundry, m-FILTER) answer for the
  * mailbox behind them; their "no such user" is a filter's decision about the message.
  */
 export const FILTER_GATEWAY = /\b(?:mcafee|surfcontrol|mxlogic|mailfoundry|m-filter)\b/i;
 
-/** Per-provider readings that change a reason: the recipient's domain, the gateway that answered. */
-export function providerReason(
+/** An SMTP transcript's or an MTA's words for the command the receiver answered. */
+const COMMAND_MARK = /(?:in reply to|after|did not like our|>>>)\s*(?:the\s+)?(?:end of\s+)?(rcpt|data)\b/gi;
+
+/**
+ * The command the receiver refused, from the first text that names one: `rcpt` (a verdict about
+ * the address) or `data` (the receiver had accepted the recipient; a verdict about the message).
+ * In a transcript the last command named is the one that failed.
+ */
+export function refusedCommand(texts: readonly string[]): 'rcpt' | 'data' | undefined {
+  for (const text of texts) {
+    let last: string | undefined;
+    for (const match of text.slice(0, 4000).matchAll(COMMAND_MARK)) last = match[1];
+    if (last) return last.toLowerCase() as 'rcpt' | 'data';
+  }
+  return undefined;
+}
+
+/** The stock phrases filters borrow when they refuse a message ("550 Unknown user", "No such user"). */
+const STOCK_UNKNOWN = /\b(?:user unknown|unknown user|no such user)\b/i;
+
+/**
+ * KDDI au answers `550 : User unknown`, with the address left out, when the recipient's own sender
+ * filter refused the mail, and `550 <address>: User unknown` when the address does not exist.
+ */
+const AU_FILTER = /\b550:? : user unknown/i;
+
+/**
+ * "User unknown" is a verdict about the address only where the receiver gave it about the address:
+ * with an enhanced code 5.1.x, or in answer to RCPT TO. The stock phrase given after DATA (the
+ * receiver had already accepted the recipient), with a code about the mailbox's state (5.2.x: that reason) or the receiver's policy (5.7.x), or by a
+ * filtering gateway that answers for the mailbox behind it,
+ * is a filter's decision about the message: filtered, which is soft. Pure.
+ */
+export function addressOrFilter(
   reason: BounceReason,
-  recipient: string | undefined,
-  answeredBy: { filterGateway: boolean } = { filterGateway: false },
+  evidence: {
+    statedStatus: string | undefined;
+    command: 'rcpt' | 'data' | undefined;
+    filterGateway: boolean;
+    /** The receiver's words about this recipient. */
+    wording: string;
+  },
 ): BounceReason {
-  if (reason === 'userunknown' && recipient && CARRIER_FILTER_DOMAINS.test(recipient)) return 'filtered';
-  if (reason === 'userunknown' && answeredBy.filterGateway) return 'filtered';
-  return reason;
+  if (reason !== 'userunknown') return reason;
+  const { statedStatus, command, filterGateway, wording } = evidence;
+  if (AU_FILTER.test(wording)) return 'filtered';
+  if (statedStatus?.startsWith('5.1.') || command === 'rcpt' || !STOCK_UNKNOWN.test(wording)) return 'userunknown';
+  // A code about the mailbox's state (5.2.1 disabled, 5.2.2 full) says more than the stock phrase.
+  if (statedStatus?.startsWith('5.2.')) return reasonOfStatus(statedStatus) ?? 'suspend';
+  if (filterGateway || command === 'data' || statedStatus?.startsWith('5.7.')) return 'filtered';
+  return 'userunknown';
 }
 
 export type RecipientKind = 'hard_bounce' | 'soft_bounce' | 'notice';

@@ -9,6 +9,8 @@ export interface DsnRecipient {
   originalRecipient?: string;
   action?: string;
   status?: string;
+  /** The status was read from the words (`User unknown` → 5.1.1), not given by the receiver. */
+  statusInferred?: boolean;
   diagnosticCode?: string;
   remoteMta?: string;
   /** Text around the recipient in a plain-text notice: read for the reason, not kept. */

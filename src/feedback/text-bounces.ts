@@ -95,22 +95,24 @@ export function inferStatus(text: string): string | undefined {
   return undefined;
 }
 
-function statusIn(context: string): { status?: string; diagnostic?: string } {
+function statusIn(context: string): { status?: string; inferred?: boolean; diagnostic?: string } {
   const reply = REPLY.exec(context);
   const enhanced = ENHANCED.exec(context);
   const lineOf = (index: number) =>
     context.slice(index, context.indexOf('\n', index) < 0 ? undefined : context.indexOf('\n', index)).trim();
   if (reply) {
     const status = reply[2] ?? (enhanced && enhanced[1]?.[0] === reply[1]?.[0] ? enhanced[1] : undefined);
+    const diagnostic = lineOf(reply.index).slice(0, 500);
+    if (status) return { status, diagnostic };
     const inferred = inferStatus(context);
     const klass = reply[1]?.[0] as string;
     const fallback =
       inferred && inferred[0] === klass ? inferred : inferred?.startsWith('4.2.2') ? inferred : `${klass}.0.0`;
-    return { status: status ?? fallback, diagnostic: lineOf(reply.index).slice(0, 500) };
+    return { status: fallback, inferred: true, diagnostic };
   }
   if (enhanced) return { status: enhanced[1] as string, diagnostic: lineOf(Math.max(0, enhanced.index)).slice(0, 500) };
   const inferred = inferStatus(context);
-  return inferred ? { status: inferred } : {};
+  return inferred ? { status: inferred, inferred: true } : {};
 }
 
 const LOCAL_CHAR = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]/;
@@ -200,7 +202,7 @@ export function textRecipients(
   const starts = [...positions.values()].flat().sort((a, b) => a - b);
   const recipients: DsnRecipient[] = [];
   for (const [key, at] of positions) {
-    let found: { status?: string; diagnostic?: string } = {};
+    let found: ReturnType<typeof statusIn> = {};
     let context = '';
     for (const start of at) {
       // The text up to the next other address is about this one.
@@ -211,8 +213,10 @@ export function textRecipients(
     }
     const original = failedRecipients.find((a) => a.toLowerCase() === key) ?? key;
     const recipient: DsnRecipient = { finalRecipient: original, action: 'failed' };
-    const status = found.status ?? statusIn(notice).status;
+    if (!found.status) found = { ...statusIn(notice), ...(found.diagnostic ? { diagnostic: found.diagnostic } : {}) };
+    const status = found.status;
     if (status) recipient.status = status;
+    if (found.inferred) recipient.statusInferred = true;
     if (found.diagnostic) recipient.diagnosticCode = found.diagnostic;
     if (status?.startsWith('4')) recipient.action = 'delayed';
     // The words around the address decide the reason; the whole notice when they say nothing.
