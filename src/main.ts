@@ -13,7 +13,7 @@ import { purgeStalePending } from './consent/housekeeping.js';
 import { releaseDueRepermissions } from './consent/repermission.js';
 import { createPeopleService } from './consent/people.service.js';
 import { createSignupService } from './consent/signup.js';
-import { anonymiseFeedbackOf } from './feedback/feedback.repo.js';
+import { eraseFeedbackOf } from './feedback/feedback.repo.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createTokenCodec, type TokenCodec } from './consent/tokens.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -199,7 +199,8 @@ export async function createServices(
   const onMailQueued = () => worker.poke();
   const subscribers = createPeopleService(database, lists, {
     clock,
-    eraseElsewhere: [(trx, person) => anonymiseFeedbackOf(trx, person.subscriberId)],
+    eraseElsewhere: [(trx, person) => eraseFeedbackOf(trx, person)],
+    afterCommit: transport.forget ? [(email) => transport.forget?.(email) ?? Promise.resolve(0)] : [],
   });
   const unsubscribe = createUnsubscribeService({ database, tokens, subscribers, clock });
   const dnsblClient = () => dnsblClientFor(config, config.dnsServers);

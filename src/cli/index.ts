@@ -17,6 +17,12 @@ import { registerSubscribersCommands } from './commands/subscribers.js';
 // holds subscribers' data or keys: readable by the owner only.
 process.umask(0o077);
 
+// `listwarden subscribers list | head`: when the reader goes away, stop quietly (the reader has what it wanted).
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
+
 const program = new Command('listwarden')
   .description('Self-hosted email for shops that cannot spam: double opt-in, proof of consent, working opt-out.')
   .showHelpAfterError('(run with --help for usage)')

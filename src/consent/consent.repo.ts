@@ -1,6 +1,7 @@
 import type { Db, Dialect } from '../db/database.js';
 import { existingValues, insertRows } from '../db/bulk-sql.js';
 import { param, prepared } from '../db/prepared.js';
+import { withoutLinkTokens } from '../shared/link-tokens.js';
 import type {
   ConsentEventRow,
   ConsentEventType,
@@ -183,7 +184,8 @@ export async function eventsOf(db: Db, subscriberId: number, listId?: number): P
     list: r.slug,
     ip: r.ip,
     userAgent: r.user_agent,
-    source: r.source,
+    // Sources recorded before the boundary dropped tokens are shown without them (proof, export, show).
+    source: r.source === null ? null : withoutLinkTokens(r.source),
     consentVersion: r.version,
     consentText: r.text,
     detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : {},

@@ -18,7 +18,14 @@ import {
 import { suppressionHash } from './suppression-key.js';
 
 /** Personal data another module keeps about a person, removed in the erasure's transaction. */
-export type EraseElsewhere = (trx: Db, person: { subscriberId: number; emailKey: string }) => Promise<void>;
+/** What another module holds about a person and erases in the erasure's transaction (`subscriberId` when we had a row). */
+export type EraseElsewhere = (
+  trx: Db,
+  person: { subscriberId: number | undefined; emailKey: string; email: string },
+) => Promise<void>;
+
+/** Erasure outside the database, after it committed (captured mail files): returns what it removed. */
+export type EraseAfterCommit = (email: string) => Promise<number>;
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
@@ -67,10 +74,15 @@ export function parseAddress(input: unknown): EmailAddress {
 export function createPeopleService(
   database: Database,
   lists: ListsService,
-  options: { eraseElsewhere?: readonly EraseElsewhere[]; clock?: Clock } = {},
+  options: {
+    eraseElsewhere?: readonly EraseElsewhere[];
+    afterCommit?: readonly EraseAfterCommit[];
+    clock?: Clock;
+  } = {},
 ) {
   const clock = options.clock ?? systemClock;
   const eraseElsewhere = options.eraseElsewhere ?? [];
+  const afterCommit = options.afterCommit ?? [];
   const { db } = database;
 
   async function show(email: unknown): Promise<SubscriberView> {
@@ -123,9 +135,16 @@ export function createPeopleService(
         const now = clock.now();
         const subscriber = await repo.findSubscriberByKey(trx, address.key);
         await suppressAndCancel(trx, { emailKey: address.key, subscriberId: subscriber?.id }, 'erased', now);
+        // Other modules' copies go even when we hold no row (a report or a quarantined message naming the address).
+        for (const erase of eraseElsewhere) {
+          await erase(trx, {
+            subscriberId: subscriber?.id,
+            emailKey: address.key,
+            email: subscriber?.email ?? address.email,
+          });
+        }
         if (subscriber) {
           await anonymiseEvents(trx, subscriber.id);
-          for (const erase of eraseElsewhere) await erase(trx, { subscriberId: subscriber.id, emailKey: address.key });
           await deleteSubscriptionsOf(trx, subscriber.id);
           await repo.deleteSubscriber(trx, subscriber.id);
         }
@@ -142,6 +161,10 @@ export function createPeopleService(
         });
         return subscriber !== undefined;
       });
+      // The erased rows leave no copy behind: SQLite's WAL is checkpointed and truncated (deleted
+      // content is zeroed by secure_delete); then mail files that name the address go.
+      await database.forgetDeleted();
+      for (const erase of afterCommit) await erase(address.email);
       return { erased, suppressionHash: hash };
     },
 

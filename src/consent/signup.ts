@@ -9,6 +9,8 @@ import { upsertSubscriber } from '../subscribers/subscribers.repo.js';
 import type { ClientContext } from './client-context.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { changeConsent } from './change-consent.js';
+import { findSuppression, recordEvent } from './consent.repo.js';
+import { suppressionHash } from './suppression-key.js';
 import type { ConfirmationMailDecision } from './confirmation-queue.js';
 import { DEFAULT_CONFIRMATION_LIMITS, type ConfirmationLimits } from './send-limits.js';
 
@@ -23,6 +25,7 @@ export interface SignupRequest {
 
 /** What happened, for logs and tests; callers answer every signup the same way. */
 export interface SignupResult {
+  /** 0 when the address is suppressed and nothing was stored. */
   subscriberId: number;
   listId: number;
   status: string;
@@ -64,6 +67,29 @@ export function createSignupService(deps: SignupDeps) {
 
     const result = await database.transaction(async (trx): Promise<SignupResult> => {
       const now = clock.now();
+      // A suppressed address (erased, complained, left every list, bounced) is never mailed again, so
+      // a signup for it stores nothing about the person: no row, no IP, no browser. The answer stays
+      // the same as for any signup, so the form does not tell who is suppressed.
+      if (await findSuppression(trx, suppressionHash(address.key))) {
+        await recordEvent(trx, {
+          subscriber_id: null,
+          list_id: list.id,
+          type: 'signup',
+          at: now,
+          ip: null,
+          user_agent: null,
+          source: null,
+          consent_text_id: null,
+          detail: JSON.stringify({ channel: context.channel, suppressed: true }),
+        });
+        return {
+          subscriberId: 0,
+          listId: list.id,
+          status: 'suppressed',
+          confirmationMail: 'suppressed',
+          domainCheck: verdict.status,
+        };
+      }
       const subscriberId = await upsertSubscriber(
         trx,
         { email: address.email, key: address.key, name, attributes },

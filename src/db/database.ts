@@ -20,6 +20,12 @@ export interface Database {
   transaction<T>(work: (trx: Db) => Promise<T>): Promise<T>;
   /** Throws when the database cannot answer a trivial query. */
   ping(): Promise<void>;
+  /**
+   * After an erasure: on SQLite, checkpoints the WAL into the database file and truncates it, so no
+   * copy of the deleted rows stays in the WAL (secure_delete zeroes them in the file itself). On
+   * PostgreSQL nothing here: dead tuples stay until VACUUM (autovacuum) reclaims them (docs/security.md).
+   */
+  forgetDeleted(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,8 +51,10 @@ function openSqlite(file: string): Database {
   native.pragma('busy_timeout = 10000');
   native.pragma('cache_size = -32768');
   native.pragma('temp_store = MEMORY');
+  // Deleted content is overwritten with zeros, so an erased person leaves nothing on free pages.
+  native.pragma('secure_delete = ON');
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: cachingStatements(native) }) });
-  return wrap(db, 'sqlite', createGroupCommit(db));
+  return wrap(db, 'sqlite', createGroupCommit(db), () => checkpointAndTruncate(native));
 }
 
 function openPostgres(url: string, max: number, onIdleError?: (error: Error) => void): Database {
@@ -70,7 +78,25 @@ function openPostgres(url: string, max: number, onIdleError?: (error: Error) => 
   return wrap(db, 'postgres');
 }
 
-function wrap(db: Db, dialect: Dialect, transaction?: Database['transaction']): Database {
+/**
+ * `wal_checkpoint(TRUNCATE)` waits (busy_timeout) for other connections' readers to move on; when
+ * one still holds an old snapshot it reports busy, so it is tried again for a while.
+ */
+async function checkpointAndTruncate(native: BetterSqlite3.Database): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const [result] = native.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    if (!result || result.busy === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('The database is busy: the write-ahead log could not be cleared after the erasure; run it again.');
+}
+
+function wrap(
+  db: Db,
+  dialect: Dialect,
+  transaction?: Database['transaction'],
+  forgetDeleted: () => Promise<void> = () => Promise.resolve(),
+): Database {
   return {
     db,
     dialect,
@@ -78,6 +104,7 @@ function wrap(db: Db, dialect: Dialect, transaction?: Database['transaction']): 
     ping: async () => {
       await sql`select 1`.execute(db);
     },
+    forgetDeleted,
     close: () => db.destroy(),
   };
 }

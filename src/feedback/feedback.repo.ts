@@ -131,12 +131,42 @@ export async function quarantineCount(db: Db): Promise<number> {
 }
 
 /** Erasure: the reports keep their counts but lose the address. */
-export async function anonymiseFeedbackOf(db: Db, subscriberId: number): Promise<void> {
+/**
+ * Erasure: feedback about the person keeps its counts but loses the address and the diagnostic
+ * (which often quotes it), whether the report was tied to the subscriber or only named the address;
+ * quarantined messages that name the address are deleted.
+ */
+export async function eraseFeedbackOf(
+  db: Db,
+  person: { subscriberId: number | undefined; email: string },
+): Promise<void> {
+  const anonymous = { recipient: null, diagnostic: null, subscriber_id: null };
+  if (person.subscriberId !== undefined) {
+    await db.updateTable('feedback_events').set(anonymous).where('subscriber_id', '=', person.subscriberId).execute();
+  }
+  const address = person.email.toLowerCase();
   await db
     .updateTable('feedback_events')
-    .set({ recipient: null, diagnostic: null, subscriber_id: null })
-    .where('subscriber_id', '=', subscriberId)
+    .set(anonymous)
+    .where(sql<string>`lower(recipient)`, '=', address)
     .execute();
+  // The quarantine is small (unreadable messages, pruned); its raw bytes are read here, in batches.
+  let after = 0;
+  for (;;) {
+    const rows = await db
+      .selectFrom('feedback_quarantine')
+      .select(['id', 'raw'])
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(500)
+      .execute();
+    if (rows.length === 0) break;
+    after = rows[rows.length - 1]!.id;
+    const naming = rows
+      .filter((r) => Buffer.from(r.raw).toString('utf8').toLowerCase().includes(address))
+      .map((r) => r.id);
+    if (naming.length > 0) await db.deleteFrom('feedback_quarantine').where('id', 'in', naming).execute();
+  }
 }
 
 /** Deliveries, complaints and hard bounces of all campaign mail from `domain` since `since`. */

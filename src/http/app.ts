@@ -1,5 +1,5 @@
 import formbody from '@fastify/formbody';
-import { registerSecurityHeaders } from './security-headers.js';
+import { registerSecurityHeaders, setSecurityHeaders } from './security-headers.js';
 import { createSignupLimit } from './signup-limit.js';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, {
@@ -37,6 +37,20 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // A too long or badly encoded address is answered in the house format, without echoing it.
+    frameworkErrors: (error, request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      setSecurityHeaders(reply, request.url);
+      void sendError(
+        request,
+        reply,
+        deps,
+        tooLong ? 414 : 400,
+        tooLong ? 'uri_too_long' : 'bad_request',
+        tooLong ? 'The address of this page is too long.' : 'The address of this page is not valid.',
+        !request.url.startsWith('/api/'),
+      );
+    },
   });
 
   await app.register(formbody, { bodyLimit: 16 * 1024 });
@@ -75,7 +89,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       deps,
       404,
       'not_found',
-      `There is no page at ${request.method} ${request.url.split('?')[0]}.`,
+      // The path is not echoed: an answer never repeats what the client sent.
+      request.url.startsWith('/api/') ? 'There is no such API route.' : 'There is no page at this address.',
       page,
     );
   });
@@ -102,7 +117,8 @@ function friendlyFrameworkMessage(error: FastifyError): string {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return 'The Content-Length header does not match the body.';
     default:
-      return /JSON/.test(error.message) ? 'The request body is not valid JSON.' : error.message;
+      // Framework messages can quote the request; the answer says what was wrong in our words.
+      return /JSON/.test(error.message) ? 'The request body is not valid JSON.' : 'The request could not be read.';
   }
 }
 

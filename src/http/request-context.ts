@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { ClientContext } from '../consent/client-context.js';
+import { withoutLinkTokens } from '../shared/link-tokens.js';
 
 const clip = (value: unknown, max: number): string | null =>
   typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, max) : null;
@@ -10,7 +11,8 @@ function pageUrl(value: unknown): string | null {
   if (!text) return null;
   try {
     const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+    // A page of ours (`/c/<token>`) is kept without its token.
+    return url.protocol === 'http:' || url.protocol === 'https:' ? withoutLinkTokens(url.href) : null;
   } catch {
     return null;
   }

@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /** Paths whose URL carries a personal token, and downloads of personal data. */
-const PRIVATE = /^\/(?:c|u|p)\/|^\/api\/v1\/subscribers\/[^/]+\/export/;
+const PRIVATE = /^\/(?:c|u|p|d)\/|^\/api\/v1\/subscribers\/[^/]+\/export/;
 
 /** Query parameters that look like credentials: never accepted, never logged. */
 const CREDENTIAL_PARAM = /[?&](?:api[_-]?key|key|access[_-]?token|token|secret|password)=/i;
@@ -21,13 +21,18 @@ export function registerSecurityHeaders(app: FastifyInstance): void {
     return undefined;
   });
   app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Content-Security-Policy', "frame-ancestors 'none'");
-    reply.header('X-Frame-Options', 'DENY');
-    if (PRIVATE.test(request.url)) {
-      reply.header('Cache-Control', 'no-store');
-      reply.header('Referrer-Policy', 'no-referrer');
-    }
+    setSecurityHeaders(reply, request.url);
     return payload;
   });
+}
+
+/** The headers themselves; also set directly where no hook runs (answers to unroutable addresses). */
+export function setSecurityHeaders(reply: FastifyReply, url: string): void {
+  reply.header('X-Content-Type-Options', 'nosniff');
+  reply.header('Content-Security-Policy', "frame-ancestors 'none'");
+  reply.header('X-Frame-Options', 'DENY');
+  if (PRIVATE.test(url)) {
+    reply.header('Cache-Control', 'no-store');
+    reply.header('Referrer-Policy', 'no-referrer');
+  }
 }

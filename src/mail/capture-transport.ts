@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Delivery, OutgoingMessage, Transport } from './transport.js';
 import { systemClock } from '../shared/clock.js';
@@ -24,6 +24,27 @@ export function createCaptureTransport(dir: string): Transport {
       // Readers never see a half-written file.
       await rename(temp, file);
       return { response: `captured ${name}` };
+    },
+    /** Erasure: every captured file whose bytes name the address goes (envelope, headers or body). */
+    async forget(address: string): Promise<number> {
+      const needle = address.toLowerCase();
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch {
+        return 0;
+      }
+      let removed = 0;
+      for (const name of names) {
+        if (!name.endsWith('.eml')) continue;
+        const file = join(dir, name);
+        const text = (await readFile(file).catch(() => Buffer.alloc(0))).toString('utf8').toLowerCase();
+        if (text.includes(needle)) {
+          await unlink(file).catch(() => undefined);
+          removed++;
+        }
+      }
+      return removed;
     },
     async close() {},
   };

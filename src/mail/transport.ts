@@ -19,6 +19,8 @@ export interface Delivery {
 export interface Transport {
   readonly name: string;
   send(message: OutgoingMessage): Promise<Delivery>;
+  /** Removes kept copies of mail to `address` (the capture folder); returns how many. */
+  forget?(address: string): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -148,6 +148,23 @@ for (const dialect of DIALECTS) {
       assert.ok(!server.logs().includes(key), 'the key is not in the log');
     });
 
+    it('answers a too long, badly encoded or unknown address in the house format, without echoing it', async () => {
+      const long = await request(`${server.url}/u/${'probe'.repeat(80)}`);
+      assert.equal(long.status, 414, long.text);
+      assert.match(long.headers.get('content-type') ?? '', /text\/html/);
+      assert.match(long.text, /The address of this page is too long/);
+      assert.doesNotMatch(long.text, /probeprobe/);
+      assert.equal(long.headers.get('x-content-type-options'), 'nosniff');
+      const badApi = await request(`${server.url}/api/v1/lists/%E0%A4%A-probe`, { headers: auth() });
+      assert.equal(badApi.status, 400, badApi.text);
+      assert.deepEqual(badApi.json(), { error: 'bad_request', message: 'The address of this page is not valid.' });
+      const missing = await request(`${server.url}/nothing-here-probe<b>`);
+      assert.equal(missing.status, 404);
+      assert.doesNotMatch(missing.text, /probe/);
+      const missingApi = await request(`${server.url}/api/v1/nothing-probe`, { headers: auth() });
+      assert.deepEqual(missingApi.json(), { error: 'not_found', message: 'There is no such API route.' });
+    });
+
     it('refuses a campaign template that would read a file of the server (the HMAC secret), with one sentence', async () => {
       for (const html of ["{% include 'data/secret' %}", "{% render '/etc/passwd' %}", "{% layout 'data/secret' %}"]) {
         const created = await postJson(

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { cli, newInstance, type Instance } from '../helpers/listwarden.js';
+
+const CLI = new URL('../../src/cli/index.ts', import.meta.url).pathname;
+const TSX = import.meta.resolve('tsx');
 
 const sqlite = DIALECTS.find((d) => d.name === 'sqlite')!;
 
@@ -64,6 +68,29 @@ describe('CLI errors are one sentence on stderr with a non-zero exit', () => {
     assert.equal(badFeedback.code, 1);
     assert.match(badFeedback.stderr, /Cannot read .*missing\.mbox: no such file or folder/);
     oneSentence(badFeedback.stderr);
+  });
+
+  it('ends quietly when the reader of its output goes away (| head)', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `pipe${i}@example.test`).join('\n');
+    const csv = join(instance.dir, 'pipe.csv');
+    writeFileSync(csv, `email\n${rows}\n`);
+    assert.equal((await cli(instance, ['lists', 'create', 'pipe', '--name', 'Pipe', '--from', 'p@shop.test'])).code, 0);
+    assert.equal((await cli(instance, ['import', csv, '--list', 'pipe', '--source', 'test'])).code, 0);
+    const child = spawn(
+      process.execPath,
+      ['--import', TSX, CLI, 'subscribers', 'list', '--list', 'pipe', '--limit', '1000'],
+      {
+        cwd: instance.dir,
+        env: instance.env,
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    // Like `| head -0`: the reader closes the pipe before the CLI writes.
+    child.stdout.destroy();
+    const [code] = (await once(child, 'close')) as [number];
+    assert.equal(stderr, '', 'nothing on stderr');
+    assert.equal(code, 0);
   });
 
   it('when the inbound SMTP port is taken', async () => {
