@@ -122,6 +122,7 @@ export async function createServices(
     bounceDomain: config.bounceDomain,
     returnPath,
     feedbackSenderId: config.feedbackSenderId,
+    layoutsDir: config.layoutsDir,
   });
   const notifyDomain = config.dkim?.domain ?? config.bounceDomain ?? new URL(config.publicUrl).hostname;
   let lastBlocklistCheck = 0;
@@ -270,6 +271,8 @@ export async function createServices(
       postalAddress: config.postalAddress,
       dkimDomain: config.dkim?.domain,
       bounceDomain: config.bounceDomain,
+      layoutsDir: config.layoutsDir,
+      testAddresses: [...config.testAddresses, ...(config.adminEmail ? [config.adminEmail.toLowerCase()] : [])],
       onQueued: onMailQueued,
       preSend: (campaign) => preSendCheck(preSendDeps, campaign),
     }),

@@ -25,6 +25,8 @@ export interface CampaignMailDeps {
   returnPath: ReturnPath;
   /** The sender id in Feedback-ID (the last field, constant for this installation). */
   feedbackSenderId: string;
+  /** The owner's layouts folder templates may name (LISTWARDEN_LAYOUTS_DIR). */
+  layoutsDir?: string | undefined;
   clock?: Clock;
 }
 
@@ -74,7 +76,7 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
         return {
           campaign,
           list,
-          compiled: await compileCampaign(campaign),
+          compiled: await compileCampaign(campaign, deps.layoutsDir),
           from: formatMailbox(list.from_name, list.from_address),
           boundary: newBoundary(),
           domain: mailDomain(list, deps.bounceDomain),

@@ -18,6 +18,7 @@ export interface CompiledCampaign {
   subject: Part;
   html: Part;
   text: Part;
+  engines: Engines;
 }
 
 type Part = { fast: FastTemplate } | { liquid: Template[] };
@@ -78,9 +79,28 @@ function textFromHtml(html: string): string {
   });
 }
 
-// Templates come from the API and the CLI: the engines read no files (templates/sandboxed-liquid.ts).
-const htmlEngine = sandboxedLiquid({ outputEscape: 'escape', strictFilters: true, ownPropertyOnly: true });
-const textEngine = sandboxedLiquid({ strictFilters: true, ownPropertyOnly: true });
+/** The two engines of a campaign (HTML escapes output, text does not), per layouts folder. */
+interface Engines {
+  html: Liquid;
+  text: Liquid;
+}
+
+// Templates come from the API and the CLI: the engines read no files, except the owner's layouts
+// folder when one is configured (templates/sandboxed-liquid.ts).
+const enginesByFolder = new Map<string, Engines>();
+
+function enginesFor(layoutsFolder: string | undefined): Engines {
+  const key = layoutsFolder ?? '';
+  let engines = enginesByFolder.get(key);
+  if (!engines) {
+    engines = {
+      html: sandboxedLiquid({ outputEscape: 'escape', strictFilters: true, ownPropertyOnly: true }, layoutsFolder),
+      text: sandboxedLiquid({ strictFilters: true, ownPropertyOnly: true }, layoutsFolder),
+    };
+    enginesByFolder.set(key, engines);
+  }
+  return engines;
+}
 
 function parse(engine: Liquid, source: string, what: string): Part {
   let liquid: Template[];
@@ -88,13 +108,20 @@ function parse(engine: Liquid, source: string, what: string): Part {
     // Parsed even when the fast path applies: a syntax error is reported either way.
     liquid = engine.parse(source);
   } catch (error) {
-    if (
-      error instanceof FileTagRefused ||
-      (error as { originalError?: unknown }).originalError instanceof FileTagRefused
-    ) {
-      const tag = /\{% (\w+) %\}/.exec((error as Error).message)?.[1] ?? 'include';
+    const refused =
+      error instanceof FileTagRefused
+        ? error
+        : (error as { originalError?: unknown }).originalError instanceof FileTagRefused
+          ? ((error as { originalError: FileTagRefused }).originalError as FileTagRefused)
+          : undefined;
+    if (refused) {
+      const detail = refused.message.includes(':')
+        ? refused.message
+        : `${refused.message}: templates cannot read files`;
       throw invalidInput(
-        `The ${what} template uses {% ${tag} %}: templates cannot read files; put the content in the template itself.`,
+        `The ${what} template uses ${detail}; put the content in the template itself${
+          refused.message.includes(':') ? ' or in a layout of the layouts folder' : ''
+        }.`,
       );
     }
     throw invalidInput(`The ${what} template is not valid Liquid: ${(error as Error).message.split('\n')[0]}`);
@@ -103,14 +130,13 @@ function parse(engine: Liquid, source: string, what: string): Part {
   return fast ? { fast } : { liquid };
 }
 
-function render(engine: Liquid, part: Part, scope: Record<string, unknown>): string {
-  return 'fast' in part
-    ? renderFast(part.fast, scope, engine === htmlEngine)
-    : (engine.renderSync(part.liquid, scope) as string);
+function render(engine: Liquid, part: Part, scope: Record<string, unknown>, escape: boolean): string {
+  return 'fast' in part ? renderFast(part.fast, scope, escape) : (engine.renderSync(part.liquid, scope) as string);
 }
 
 /** Compiles a campaign once: MJML to HTML, the footer added, the text part derived, Liquid parsed. */
-export async function compileCampaign(source: CampaignSource): Promise<CompiledCampaign> {
+export async function compileCampaign(source: CampaignSource, layoutsFolder?: string): Promise<CompiledCampaign> {
+  const engines = enginesFor(layoutsFolder);
   let html = source.html;
   if (source.format === 'mjml' && /<mj-include\b/i.test(source.html)) {
     // MJML 5 ignores includes by default; say so instead of dropping the content silently.
@@ -129,9 +155,10 @@ export async function compileCampaign(source: CampaignSource): Promise<CompiledC
   }
   const text = (source.text ?? textFromHtml(html)) + TEXT_FOOTER;
   return {
-    subject: parse(textEngine, source.subject, 'subject'),
-    html: parse(htmlEngine, withHtmlFooter(html), 'HTML'),
-    text: parse(textEngine, text, 'text'),
+    subject: parse(engines.text, source.subject, 'subject'),
+    html: parse(engines.html, withHtmlFooter(html), 'HTML'),
+    text: parse(engines.text, text, 'text'),
+    engines,
   };
 }
 
@@ -141,9 +168,10 @@ export function renderCampaign(
   data: RecipientData,
 ): { subject: string; html: string; text: string } {
   const scope = data as unknown as Record<string, unknown>;
+  const { html, text } = compiled.engines;
   return {
-    subject: render(textEngine, compiled.subject, scope).replace(/\s+/g, ' ').trim(),
-    html: render(htmlEngine, compiled.html, scope),
-    text: render(textEngine, compiled.text, scope),
+    subject: render(text, compiled.subject, scope, false).replace(/\s+/g, ' ').trim(),
+    html: render(html, compiled.html, scope, true),
+    text: render(text, compiled.text, scope, false),
   };
 }

@@ -18,6 +18,8 @@ import { fanOut } from './fan-out.js';
 import { runOptOutSelfTest, type SelfTestResult } from './opt-out-self-test.js';
 import { campaignFeedbackCounts } from '../feedback/feedback.repo.js';
 import type { PreSendReport } from './pre-send-check.js';
+import { findSubscription } from '../consent/consent.repo.js';
+import { findSubscriberByKey } from '../subscribers/subscribers.repo.js';
 
 export interface CampaignsDeps {
   database: Database;
@@ -27,6 +29,10 @@ export interface CampaignsDeps {
   postalAddress: string | undefined;
   dkimDomain: string | undefined;
   bounceDomain: string | undefined;
+  /** The owner's layouts folder templates may name (LISTWARDEN_LAYOUTS_DIR). */
+  layoutsDir?: string | undefined;
+  /** Where test copies may go besides the list's confirmed members: the owner's test addresses and the admin. */
+  testAddresses: readonly string[];
   onQueued?: () => void;
   /** Lint, link blocklists and spam score of a rendered message (run at send, shown by check). */
   preSend?: (campaign: { id: number }) => Promise<PreSendReport>;
@@ -64,6 +70,13 @@ export interface CampaignStatusView {
 }
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+/** True when the address has confirmed its subscription to the list. */
+async function confirmedMember(db: Db, emailKey: string, listId: number): Promise<boolean> {
+  const subscriber = await findSubscriberByKey(db, emailKey);
+  if (!subscriber) return false;
+  return (await findSubscription(db, subscriber.id, listId))?.status === 'confirmed';
+}
 
 /** Campaigns: create, refuse what cannot go out with a working opt-out, send, pause, resume, cancel. */
 export function createCampaignsService(deps: CampaignsDeps) {
@@ -144,12 +157,15 @@ export function createCampaignsService(deps: CampaignsDeps) {
       const list = await deps.lists.requireList(typeof input.list === 'string' ? input.list : '');
       const fields = parseCampaignInput(input);
       // Compile now so a broken template is refused at once, not at send time.
-      await compileCampaign({
-        subject: fields.subject,
-        html: fields.html,
-        text: fields.text ?? null,
-        format: fields.format,
-      });
+      await compileCampaign(
+        {
+          subject: fields.subject,
+          html: fields.html,
+          text: fields.text ?? null,
+          format: fields.format,
+        },
+        deps.layoutsDir,
+      );
       const id = await repo.insertCampaign(
         db,
         {
@@ -323,6 +339,16 @@ export function createCampaignsService(deps: CampaignsDeps) {
       const check = normaliseEmail(to);
       if (!check.ok) throw new AppError('invalid_input', check.reason);
       const list = await deps.lists.requireListById(campaign.list_id);
+      // A test copy is the campaign sent without consent: only to the owner's own test addresses
+      // or to someone who confirmed this list, never to any address a key holder names.
+      const address = check.address.email.toLowerCase();
+      const member = await confirmedMember(db, check.address.key, list.id);
+      if (!deps.testAddresses.includes(address) && !member) {
+        throw new AppError(
+          'forbidden',
+          `A test copy goes only to the owner's test addresses (LISTWARDEN_TEST_ADDRESSES, LISTWARDEN_ADMIN_EMAIL) or to a confirmed member of "${list.slug}"; ${check.address.email} is neither.`,
+        );
+      }
       const message = await deps.handler.renderFor(
         campaign.id,
         // Id 2^48-1 belongs to nobody: the test copy's opt-out links lead to a harmless page.

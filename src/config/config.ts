@@ -1,5 +1,6 @@
 import { DNS_NAME, HOST_PORT } from '../shared/dns-names.js';
 import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import { parseImapUrl, type ImapSettings } from './imap-url.js';
 import { z } from 'zod';
 import { AppError } from '../shared/app-error.js';
@@ -27,6 +28,10 @@ export interface Config {
   inboundLimits: { perClient: number; idleMs: number; sessionMs: number; dataMs: number };
   /** Owner alerts (circuit breaker) go here; unset means log lines only. */
   adminEmail: string | undefined;
+  /** Where test copies of a campaign may go (besides the admin address and the list's confirmed members). */
+  testAddresses: readonly string[];
+  /** The owner's folder of Liquid layouts that campaign templates may `include`/`render`/`layout`. */
+  layoutsDir: string | undefined;
   /** The sender id in every campaign's Feedback-ID header. */
   feedbackSenderId: string;
   softBounces: { limit: number; windowMs: number };
@@ -183,6 +188,23 @@ const schema = z.object({
     .trim()
     .regex(/^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$/, 'must be one email address, e.g. owner@shop.example')
     .optional(),
+  LISTWARDEN_TEST_ADDRESSES: z
+    .string()
+    .trim()
+    .transform((value, ctx) => {
+      const addresses = value
+        .split(',')
+        .map((a) => a.trim().toLowerCase())
+        .filter((a) => a !== '');
+      for (const address of addresses) {
+        if (!/^[^@\s<>,]+@[^@\s<>,]+\.[^@\s<>,]+$/.test(address)) {
+          ctx.addIssue({ code: 'custom', message: `"${address.slice(0, 80)}" is not one email address` });
+        }
+      }
+      return addresses;
+    })
+    .optional(),
+  LISTWARDEN_LAYOUTS_DIR: z.string().trim().min(1).optional(),
   LISTWARDEN_FEEDBACK_SENDER_ID: z
     .string()
     .trim()
@@ -366,6 +388,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     inboundMaxBytes: e.LISTWARDEN_INBOUND_MAX_BYTES,
     adminEmail: e.LISTWARDEN_ADMIN_EMAIL,
+    testAddresses: e.LISTWARDEN_TEST_ADDRESSES ?? [],
+    layoutsDir: e.LISTWARDEN_LAYOUTS_DIR === undefined ? undefined : resolve(e.LISTWARDEN_LAYOUTS_DIR),
     feedbackSenderId: e.LISTWARDEN_FEEDBACK_SENDER_ID,
     softBounces: { limit: e.LISTWARDEN_SOFT_BOUNCE_LIMIT, windowMs: e.LISTWARDEN_SOFT_BOUNCE_DAYS * DAY_MS },
     reputation: {

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { postForm, postJson, request } from '../helpers/http.js';
 import {
+  capturedMails,
   cli,
+  confirmLink,
   newInstance,
   startServer,
   waitForMails,
@@ -24,7 +28,17 @@ for (const dialect of DIALECTS) {
       instance = newInstance(fresh.url, {
         LISTWARDEN_VERIFY_DOMAINS: 'false',
         LISTWARDEN_SIGNUP_RATE_LIMIT: '20/minute',
+        LISTWARDEN_TEST_ADDRESSES: 'Proof@Shop.test, second@shop.test',
       });
+      // The owner's layouts folder: one layout, and a link that points out of the folder at the secret.
+      const layouts = join(instance.dir, 'layouts');
+      mkdirSync(layouts);
+      writeFileSync(
+        join(layouts, 'shop.liquid'),
+        '<div class="shop-frame">SHOP LAYOUT {% block content %}{% endblock %}</div>',
+      );
+      symlinkSync(join(instance.dir, 'data', 'secret'), join(layouts, 'leak.liquid'));
+      instance.env.LISTWARDEN_LAYOUTS_DIR = layouts;
       const created = await cli(instance, ['apikeys', 'create', '--name', 'shop backend']);
       assert.equal(created.code, 0, created.stderr);
       key = created.stdout.trim();
@@ -173,9 +187,78 @@ for (const dialect of DIALECTS) {
           auth(),
         );
         assert.equal(created.status, 400, created.text);
-        assert.match(String(created.json().message), /templates cannot read files/);
+        // This server has a layouts folder: a path is refused as not a layout's plain name.
+        assert.match(String(created.json().message), /plain quoted name/);
         assert.doesNotMatch(created.text, /[A-Za-z0-9+/]{40,}/, 'no secret in the answer');
       }
+    });
+
+    it("reads layouts only from the owner's layouts folder, by a plain name", async () => {
+      const create = (html: string) =>
+        postJson(
+          `${server.url}/api/v1/campaigns`,
+          { list: 'news', subject: 'Layout', html: `${html}<a href="{{ unsubscribe_url }}">u</a>` },
+          auth(),
+        );
+      const good = await create('{% layout "shop" %}{% block content %}<p>Inside</p>{% endblock %}');
+      assert.equal(good.status, 201, good.text);
+      for (const [html, sentence] of [
+        ["{% include '../data/secret' %}", /plain quoted name/],
+        ['{% render "missing" %}', /the layouts folder has no missing\.liquid/],
+        ['{% include secretName %}', /plain quoted name/],
+        ['{% liquid\n include "/etc/passwd"\n %}', /plain quoted name/],
+      ] as const) {
+        const refused = await create(html);
+        assert.equal(refused.status, 400, `${html}: ${refused.text}`);
+        assert.match(String(refused.json().message), sentence);
+      }
+      // A name in the folder that is a link to a file outside it is read as nothing.
+      const leak = await create('{% include "leak" %}');
+      assert.equal(leak.status, 400, leak.text);
+      assert.match(String(leak.json().message), /the layouts folder has no leak\.liquid/);
+      const id = good.json<{ id: number }>().id;
+      const sent = await postJson(`${server.url}/api/v1/campaigns/${id}/test`, { to: 'proof@shop.test' }, auth());
+      assert.equal(sent.status, 200, sent.text);
+      const [copy] = await waitForMails(instance.captureDir, 'proof@shop.test');
+      assert.match(copy!.parsed.html || '', /SHOP LAYOUT/);
+      assert.match(copy!.parsed.html || '', /Inside/);
+    });
+
+    it("sends test copies only to the owner's test addresses and the list's confirmed members", async () => {
+      const created = await postJson(
+        `${server.url}/api/v1/campaigns`,
+        { list: 'news', subject: 'Try me', html: '<p>Hi</p><a href="{{ unsubscribe_url }}">u</a>' },
+        auth(),
+      );
+      assert.equal(created.status, 201, created.text);
+      const id = created.json<{ id: number }>().id;
+      const test = (to: string) => postJson(`${server.url}/api/v1/campaigns/${id}/test`, { to }, auth());
+      const outsider = await test('victim@elsewhere.test');
+      assert.equal(outsider.status, 403, outsider.text);
+      assert.match(
+        String(outsider.json().message),
+        /only to the owner's test addresses .* or to a confirmed member of "news"/,
+      );
+      assert.equal((await test('SECOND@shop.test')).status, 200);
+      // A pending subscriber is not a member yet; once confirmed, a test copy may go to them.
+      assert.equal(
+        (
+          await postJson(
+            `${server.url}/api/v1/public/lists/news/subscribe`,
+            { email: 'member@shop.test' },
+            { origin: 'https://shop.test' },
+          )
+        ).status,
+        202,
+      );
+      assert.equal((await test('member@shop.test')).status, 403);
+      const [mail] = await waitForMails(instance.captureDir, 'member@shop.test');
+      assert.equal((await postForm(confirmLink(mail!), {})).status, 200);
+      assert.equal((await test('member@shop.test')).status, 200);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const copies = (await capturedMails(instance.captureDir)).filter((m) => m.parsed.subject === '[TEST] Try me');
+      assert.deepEqual(copies.map((m) => m.to.toLowerCase()).sort(), ['member@shop.test', 'second@shop.test']);
+      assert.ok(!(await capturedMails(instance.captureDir)).some((m) => /victim@elsewhere/.test(m.to)));
     });
 
     it("answers CORS only for the list's origins and refuses other sites", async () => {
