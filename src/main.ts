@@ -9,7 +9,8 @@ import type { Config } from './config/config.js';
 import { resolveSecrets } from './config/secret.js';
 import { createConfirmService } from './consent/confirm.js';
 import { confirmationMailHandler } from './consent/confirmation-mail.js';
-import { purgeStalePending } from './consent/housekeeping.js';
+import { pruneConfirmationLimits, purgeStalePending } from './consent/housekeeping.js';
+import { DEFAULT_CONFIRMATION_LIMITS } from './consent/send-limits.js';
 import { releaseDueRepermissions } from './consent/repermission.js';
 import { createPeopleService } from './consent/people.service.js';
 import { createSignupService } from './consent/signup.js';
@@ -198,6 +199,11 @@ export async function createServices(
     },
   });
   const onMailQueued = () => worker.poke();
+  const confirmationLimits = {
+    ...DEFAULT_CONFIRMATION_LIMITS,
+    maxPerMailboxPerDay: config.confirmationPerMailboxPerDay,
+    perDomainPerHour: config.confirmationPerDomainPerHour,
+  };
   const subscribers = createPeopleService(database, lists, {
     clock,
     eraseElsewhere: [(trx, person) => eraseFeedbackOf(trx, person)],
@@ -256,8 +262,15 @@ export async function createServices(
     lists,
     subscribers,
     apiKeys: createApiKeysService(database, clock),
-    signup: createSignupService({ database, lists, verifier, onMailQueued, clock }),
-    confirm: createConfirmService({ database, tokens, confirmTtlMs: config.confirmTokenTtlMs, onMailQueued, clock }),
+    signup: createSignupService({ database, lists, verifier, onMailQueued, clock, limits: confirmationLimits }),
+    confirm: createConfirmService({
+      database,
+      tokens,
+      confirmTtlMs: config.confirmTokenTtlMs,
+      onMailQueued,
+      clock,
+      limits: confirmationLimits,
+    }),
     unsubscribe,
     feedback,
     guard,
@@ -367,7 +380,10 @@ export async function serve(
         logger,
         'housekeeping',
         HOUSEKEEPING_INTERVAL_MS,
-        () => purgeStalePending(services.database, config.pendingTtlMs, services.clock.now(), logger),
+        async () => {
+          await purgeStalePending(services.database, config.pendingTtlMs, services.clock.now(), logger);
+          await pruneConfirmationLimits(services.database, services.clock.now());
+        },
         true,
       ),
       every(logger, 're-permission release', SCHEDULER_INTERVAL_MS, async () => {

@@ -28,6 +28,10 @@ export interface Config {
   inboundLimits: { perClient: number; idleMs: number; sessionMs: number; dataMs: number };
   /** Owner alerts (circuit breaker) go here; unset means log lines only. */
   adminEmail: string | undefined;
+  /** Confirmation mails to one mailbox (all lists, +tags, Gmail dots) per day, for outside signups. */
+  confirmationPerMailboxPerDay: number;
+  /** Confirmation mails to one recipient domain per hour; more are delayed, never dropped. */
+  confirmationPerDomainPerHour: number;
   /** Where test copies of a campaign may go (besides the admin address and the list's confirmed members). */
   testAddresses: readonly string[];
   /** The owner's folder of Liquid layouts that campaign templates may `include`/`render`/`layout`. */
@@ -287,6 +291,8 @@ const schema = z.object({
   LISTWARDEN_TEMPLATES_DIR: z.string().trim().min(1).default('./templates'),
   LISTWARDEN_SIGNUP_RATE_LIMIT: rate.default({ max: 20, windowMs: 60_000 }),
   LISTWARDEN_CONFIRM_TTL_DAYS: positiveInt.default(7),
+  LISTWARDEN_CONFIRM_PER_MAILBOX: positiveInt.max(100, 'must be at most 100').default(3),
+  LISTWARDEN_CONFIRM_DOMAIN_PER_HOUR: positiveInt.default(600),
   LISTWARDEN_PENDING_TTL_DAYS: positiveInt.default(30),
   LISTWARDEN_REPERMISSION_PER_HOUR: positiveInt.default(1000),
   LISTWARDEN_TRUST_PROXY: bool.default(false),
@@ -430,6 +436,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     templatesDir: e.LISTWARDEN_TEMPLATES_DIR,
     signupRateLimit: e.LISTWARDEN_SIGNUP_RATE_LIMIT,
     confirmTokenTtlMs: e.LISTWARDEN_CONFIRM_TTL_DAYS * DAY_MS,
+    confirmationPerMailboxPerDay: e.LISTWARDEN_CONFIRM_PER_MAILBOX,
+    confirmationPerDomainPerHour: e.LISTWARDEN_CONFIRM_DOMAIN_PER_HOUR,
     pendingTtlMs: e.LISTWARDEN_PENDING_TTL_DAYS * DAY_MS,
     repermissionPerHour: e.LISTWARDEN_REPERMISSION_PER_HOUR,
     trustProxy: e.LISTWARDEN_TRUST_PROXY,

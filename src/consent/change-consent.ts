@@ -35,7 +35,7 @@ export interface ConsentChange<A extends keyof EvidenceByAction> {
   /** The consent wording the person was shown (signup). */
   consentTextId?: number | null;
   /** Where a confirmation mail goes when the state machine asks for one (signup). */
-  confirmation?: { emailKey: string; fromAddress: string; limits: ConfirmationLimits };
+  confirmation?: { emailKey: string; fromAddress: string; limits: ConfirmationLimits; outside?: boolean };
 }
 
 export type ConsentOutcome =
@@ -73,6 +73,7 @@ export async function changeConsent<A extends keyof EvidenceByAction>(
             listId: change.listId,
             emailKey: change.confirmation.emailKey,
             fromAddress: change.confirmation.fromAddress,
+            outside: change.confirmation.outside ?? false,
           },
           change.confirmation.limits,
           now,

@@ -105,7 +105,7 @@ export function createConfirmService(deps: ConfirmDeps) {
         if (!list || !subscriber || subscription?.status !== 'pending') return false;
         const decision = await queueConfirmation(
           trx,
-          { subscriberId, listId, emailKey: subscriber.email_key, fromAddress: list.from_address },
+          { subscriberId, listId, emailKey: subscriber.email_key, fromAddress: list.from_address, outside: true },
           limits,
           clock.now(),
         );

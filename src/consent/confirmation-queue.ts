@@ -2,10 +2,14 @@ import type { Db } from '../db/database.js';
 import { newMessageId } from '../mail/message-id.js';
 import { confirmationTimes, enqueue } from '../mail/outbox.repo.js';
 import { suppressionHash } from './suppression-key.js';
-import { findSuppression } from './consent.repo.js';
-import { lookbackMs, mayMailConfirmation, type ConfirmationLimits } from './send-limits.js';
+import { findSuppression, latestDomainSends, mailboxSendsSince, recordConfirmationSend } from './consent.repo.js';
+import { mailboxKey } from '../subscribers/email-address.js';
+import { domainSlot, lookbackMs, mayMailConfirmation, type ConfirmationLimits } from './send-limits.js';
 
-export type ConfirmationMailDecision = 'queued' | 'not_needed' | 'suppressed' | 'too_soon' | 'daily_limit';
+export type ConfirmationMailDecision =
+  'queued' | 'not_needed' | 'suppressed' | 'too_soon' | 'daily_limit' | 'mailbox_limit';
+
+const DAY_MS = 86_400_000;
 
 /**
  * Queues a confirmation mail unless the address is suppressed or was mailed too recently;
@@ -13,7 +17,14 @@ export type ConfirmationMailDecision = 'queued' | 'not_needed' | 'suppressed' | 
  */
 export async function queueConfirmation(
   trx: Db,
-  target: { subscriberId: number; listId: number; emailKey: string; fromAddress: string },
+  target: {
+    subscriberId: number;
+    listId: number;
+    emailKey: string;
+    fromAddress: string;
+    /** Asked for from outside (a signup, a resend link): the per-mailbox and per-domain limits apply. */
+    outside?: boolean;
+  },
   limits: ConfirmationLimits,
   now: number,
 ): Promise<ConfirmationMailDecision> {
@@ -21,6 +32,20 @@ export async function queueConfirmation(
   const earlier = await confirmationTimes(trx, target.subscriberId, target.listId, now - lookbackMs(limits));
   const verdict = mayMailConfirmation(earlier, now, limits);
   if (!verdict.allowed) return verdict.reason;
+  let notBefore = now;
+  if (target.outside) {
+    // One inbox, however it is spelled (+tags, Gmail dots) and whichever lists it is signed up to.
+    const mailbox = mailboxKey(target.emailKey);
+    const mailboxHash = suppressionHash(mailbox);
+    if ((await mailboxSendsSince(trx, mailboxHash, now - DAY_MS)) >= limits.maxPerMailboxPerDay) return 'mailbox_limit';
+    const recipientDomain = mailbox.slice(mailbox.lastIndexOf('@') + 1);
+    notBefore = domainSlot(
+      await latestDomainSends(trx, recipientDomain, limits.perDomainPerHour),
+      now,
+      limits.perDomainPerHour,
+    );
+    await recordConfirmationSend(trx, { mailboxHash, domain: recipientDomain, at: notBefore });
+  }
   const domain = target.fromAddress.slice(target.fromAddress.lastIndexOf('@') + 1);
   await enqueue(
     trx,
@@ -29,7 +54,7 @@ export async function queueConfirmation(
       listId: target.listId,
       subscriberId: target.subscriberId,
       messageId: newMessageId(domain, now),
-      notBefore: now,
+      notBefore,
     },
     now,
   );

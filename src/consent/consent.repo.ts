@@ -373,3 +373,44 @@ export async function findSuppression(
 export async function suppressedAmong(db: Db, dialect: Dialect, hashes: readonly string[]): Promise<Set<string>> {
   return existingValues(db, dialect, 'suppressions', 'email_hash', hashes);
 }
+
+/** Confirmation mails of one mailbox (its hash) since `since`: the per-mailbox limit across lists and `+tag`s. */
+export async function mailboxSendsSince(db: Db, mailboxHash: string, since: number): Promise<number> {
+  const row = await db
+    .selectFrom('confirmation_sends')
+    .select((s) => s.fn.countAll<number>().as('n'))
+    .where('mailbox_hash', '=', mailboxHash)
+    .where('at', '>', since)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * The times of the latest `limit` confirmation mails to a recipient domain (scheduled ones
+ * included), newest first: the per-domain hourly ceiling decides from them.
+ */
+export async function latestDomainSends(db: Db, domain: string, limit: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('confirmation_sends')
+    .select('at')
+    .where('domain', '=', domain)
+    .orderBy('at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => Number(r.at));
+}
+
+export async function recordConfirmationSend(
+  db: Db,
+  send: { mailboxHash: string; domain: string; at: number },
+): Promise<void> {
+  await db
+    .insertInto('confirmation_sends')
+    .values({ mailbox_hash: send.mailboxHash, domain: send.domain, at: send.at })
+    .execute();
+}
+
+/** Housekeeping: the limits look back a day at most. */
+export async function pruneConfirmationSends(db: Db, before: number): Promise<void> {
+  await db.deleteFrom('confirmation_sends').where('at', '<', before).execute();
+}

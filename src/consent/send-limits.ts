@@ -7,9 +7,18 @@ export interface ConfirmationLimits {
   minIntervalMs: number;
   /** At most `maxPerDay` mails per address and list within any 24 hours. */
   maxPerDay: number;
+  /** Outside signups: at most this many mails per mailbox (all lists, `+tag`s and Gmail dots folded) in 24 hours. */
+  maxPerMailboxPerDay: number;
+  /** Outside signups: at most this many mails per recipient domain in any hour; more wait for a later hour. */
+  perDomainPerHour: number;
 }
 
-export const DEFAULT_CONFIRMATION_LIMITS: ConfirmationLimits = { minIntervalMs: 10 * 60_000, maxPerDay: 3 };
+export const DEFAULT_CONFIRMATION_LIMITS: ConfirmationLimits = {
+  minIntervalMs: 10 * 60_000,
+  maxPerDay: 3,
+  maxPerMailboxPerDay: 3,
+  perDomainPerHour: 600,
+};
 
 const DAY_MS = 86_400_000;
 
@@ -28,4 +37,16 @@ export function mayMailConfirmation(
   if (earlierSends.some((t) => now - t < limits.minIntervalMs)) return { allowed: false, reason: 'too_soon' };
   if (recent.length >= limits.maxPerDay) return { allowed: false, reason: 'daily_limit' };
   return { allowed: true };
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * When the next confirmation mail to a domain may go, from the times of its latest mails (newest
+ * first, scheduled ones included): now while the last hour holds fewer than `perHour`, else one
+ * hour after the `perHour`-th newest, so no hour ever holds more. Nothing is dropped, only delayed.
+ */
+export function domainSlot(latestNewestFirst: readonly number[], now: number, perHour: number): number {
+  if (latestNewestFirst.length < perHour) return now;
+  return Math.max(now, (latestNewestFirst[perHour - 1] as number) + HOUR_MS);
 }

@@ -108,7 +108,7 @@ export function createSignupService(deps: SignupDeps) {
           },
           origin: context,
           consentTextId: consent ? consent.id : null,
-          confirmation: { emailKey: address.key, fromAddress: list.from_address, limits },
+          confirmation: { emailKey: address.key, fromAddress: list.from_address, limits, outside: true },
         },
         now,
       );

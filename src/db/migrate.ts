@@ -8,6 +8,7 @@ import { reputation } from './migrations/0004-reputation.js';
 import { abuseReports } from './migrations/0005-abuse-reports.js';
 import { transactionalDue } from './migrations/0006-transactional-due.js';
 import { feedbackTrust } from './migrations/0007-feedback-trust.js';
+import { confirmationSends } from './migrations/0008-confirmation-sends.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -19,6 +20,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0005-abuse-reports': abuseReports(dialect),
     '0006-transactional-due': transactionalDue(),
     '0007-feedback-trust': feedbackTrust(),
+    '0008-confirmation-sends': confirmationSends(dialect),
   };
 }
 

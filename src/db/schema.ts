@@ -60,6 +60,14 @@ export type ConsentEventType =
   | 'erased'
   | 'purged';
 
+/** Confirmation mails to outside signups, for the per-mailbox and per-domain limits (no address kept). */
+export interface ConfirmationSendsTable {
+  mailbox_hash: string;
+  domain: string;
+  /** When the mail goes (later than its queueing when the domain's hourly ceiling deferred it). */
+  at: number;
+}
+
 export interface ConsentEventsTable {
   id: Generated<number>;
   subscriber_id: number | null;
@@ -216,6 +224,7 @@ export interface Tables {
   subscribers: SubscribersTable;
   subscriptions: SubscriptionsTable;
   consent_events: ConsentEventsTable;
+  confirmation_sends: ConfirmationSendsTable;
   suppressions: SuppressionsTable;
   outbox: OutboxTable;
   api_keys: ApiKeysTable;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { normaliseEmail } from './email-address.js';
+import { mailboxKey, normaliseEmail } from './email-address.js';
 
 function ok(input: string) {
   const r = normaliseEmail(input);
@@ -60,5 +60,17 @@ describe('normaliseEmail', () => {
     const domain = [label, label, label, 'c'.repeat(55)].join('.') + '.com';
     assert.match(bad(`${longLocal}@${domain}`), /longer than 254|too long/);
     assert.match(bad('a'.repeat(600) + '@example.com'), /too long/);
+  });
+});
+
+describe('mailboxKey', () => {
+  it('folds +tags, case and Gmail dots into one inbox', () => {
+    assert.equal(mailboxKey('victim+1@gmail.com'), 'victim@gmail.com');
+    assert.equal(mailboxKey('V.I.C.T.I.M@googlemail.com'), 'victim@gmail.com');
+    assert.equal(mailboxKey('Ann+news@Shop.example'), 'ann@shop.example');
+  });
+  it('keeps dots where the provider does not ignore them, and a leading +', () => {
+    assert.equal(mailboxKey('a.b@example.org'), 'a.b@example.org');
+    assert.equal(mailboxKey('+x@example.org'), '+x@example.org');
   });
 });

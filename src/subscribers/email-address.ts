@@ -71,3 +71,25 @@ function normaliseDomain(raw: string): { ok: true; domain: string } | { ok: fals
   }
   return { ok: true, domain: ascii };
 }
+
+/** Providers that ignore dots in the local part, and their canonical domain. */
+const DOTLESS: Readonly<Record<string, string>> = { 'gmail.com': 'gmail.com', 'googlemail.com': 'gmail.com' };
+
+/**
+ * The mailbox an address delivers to, for limits only (never identity): lower-cased, without a
+ * `+tag` (sub-addressing), and for Gmail without dots, so `Victim+1@gmail.com` and `v.i.c.t.i.m@googlemail.com`
+ * count as one inbox. Takes an address `normaliseEmail` accepted. Pure.
+ */
+export function mailboxKey(emailKey: string): string {
+  const at = emailKey.lastIndexOf('@');
+  let local = emailKey.slice(0, at).toLowerCase();
+  let domain = emailKey.slice(at + 1).toLowerCase();
+  const plus = local.indexOf('+');
+  if (plus > 0) local = local.slice(0, plus);
+  const canonical = DOTLESS[domain];
+  if (canonical) {
+    local = local.replaceAll('.', '');
+    domain = canonical;
+  }
+  return `${local}@${domain}`;
+}

@@ -44,6 +44,7 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   subscribers: 'subscribers',
   subscriptions: 'consent',
   consent_events: 'consent',
+  confirmation_sends: 'consent',
   suppressions: 'consent',
   outbox: 'mail',
   campaigns: 'campaigns',
