@@ -33,6 +33,7 @@ import { createLogger } from './shared/logger.js';
 import { createDomainVerifier, skipDomainChecks } from './subscribers/domain-check.js';
 import { createTemplateRenderer } from './templates/liquid.js';
 import { createUnsubscribeService } from './unsubscribe/unsubscribe.service.js';
+import { dataLinkMailHandler } from './unsubscribe/data-link-mail.js';
 import { createFeedbackService } from './feedback/feedback.service.js';
 import { createAbuseService } from './audit/abuse.service.js';
 import { openHost } from './audit/host.js';
@@ -196,6 +197,14 @@ export async function createServices(
       }),
       campaign: campaignMail,
       notification: notificationMailHandler(),
+      data_link: dataLinkMailHandler({
+        database,
+        tokens,
+        publicUrl: config.publicUrl,
+        returnPath,
+        html: mailHtml,
+        text: mailText,
+      }),
     },
   });
   const onMailQueued = () => worker.poke();
@@ -209,7 +218,7 @@ export async function createServices(
     eraseElsewhere: [(trx, person) => eraseFeedbackOf(trx, person)],
     afterCommit: transport.forget ? [(email) => transport.forget?.(email) ?? Promise.resolve(0)] : [],
   });
-  const unsubscribe = createUnsubscribeService({ database, tokens, subscribers, clock });
+  const unsubscribe = createUnsubscribeService({ database, tokens, subscribers, clock, onMailQueued });
   const dnsblClient = () => dnsblClientFor(config, config.dnsServers);
   const { spamd, rspamdUrl, threshold } = config.spamScorer;
   const preSendDeps = {

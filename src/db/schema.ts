@@ -89,7 +89,7 @@ export interface SuppressionsTable {
   created_at: number;
 }
 
-export type OutboxKind = 'confirmation' | 'campaign' | 'notification';
+export type OutboxKind = 'confirmation' | 'campaign' | 'notification' | 'data_link';
 /** `held`: queued mail of a paused campaign, not claimable until it resumes. */
 export type OutboxStatus = 'queued' | 'sending' | 'sent' | 'deferred' | 'failed' | 'bounced' | 'cancelled' | 'held';
 

@@ -70,6 +70,20 @@ const confirmationsSince = prepared<{ subscriberId: number; listId: number; sinc
       .where('status', '!=', 'cancelled'),
 );
 
+/** Whether a message of `kind` to the subscriber was queued since `since` (cancelled ones excluded). */
+export async function queuedSince(db: Db, subscriberId: number, kind: OutboxKind, since: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('outbox')
+    .select('id')
+    .where('subscriber_id', '=', subscriberId)
+    .where('kind', '=', kind)
+    .where('created_at', '>=', since)
+    .where('status', '!=', 'cancelled')
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Creation times of confirmation mails for one address and list since `since` (cancelled ones excluded). */
 export async function confirmationTimes(
   db: Db,

@@ -10,6 +10,11 @@ export function preferencesUrl(publicUrl: string, token: string): string {
   return `${publicUrl}/p/${token}`;
 }
 
+/** The short-lived link, mailed to the address, that opens "download my data" and "delete my data". */
+export function dataUrl(publicUrl: string, token: string): string {
+  return `${publicUrl}/d/${token}`;
+}
+
 /** The reserved mailto opt-out address, answered by the inbound SMTP listener. */
 export function unsubscribeMailbox(domain: string, token: string): string {
   return `unsubscribe+${token}@${domain}`;

@@ -10,24 +10,32 @@ import { findListById, findListBySlug } from '../lists/lists.repo.js';
 import { AppError } from '../shared/app-error.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { findSubscriberById } from '../subscribers/subscribers.repo.js';
+import { newMessageId } from '../mail/message-id.js';
+import { enqueue, queuedSince } from '../mail/outbox.repo.js';
+import { DATA_LINK_TTL_MS } from './data-link-mail.js';
 
 export type { OptOutMethod } from '../consent/evidence.js';
 
 /** Preference links open personal data, so unlike unsubscribe links they expire. */
 export const PREFERENCES_TTL_MS = 90 * 86_400_000;
 
+/** One data link per address per 10 minutes, so the page cannot be used to flood an inbox. */
+const DATA_LINK_INTERVAL_MS = 10 * 60_000;
+
 const INVALID = 'This link is not valid. Please use the link from the most recent email, copied in full.';
 
 /**
  * Opt-out that always works: unsubscribe tokens never expire, need no login or cookie, and the
- * change is committed before the answer. Also the preference centre (leave one list or all,
- * export, erase).
+ * change is committed before the answer. Also the preference centre (leave one list or all) and,
+ * through a fresh link mailed to the address, export and erasure.
  */
 export function createUnsubscribeService(deps: {
   database: Database;
   tokens: TokenCodec;
   subscribers: PeopleService;
   clock?: Clock;
+  /** Wakes the outbox worker after a data link was queued. */
+  onMailQueued?: () => void;
 }) {
   const { database, tokens } = deps;
   const clock = deps.clock ?? systemClock;
@@ -62,6 +70,21 @@ export function createUnsubscribeService(deps: {
         ? new AppError(
             'gone',
             'This preferences link has expired. Use the unsubscribe link in any of our emails to get a new one.',
+          )
+        : new AppError('not_found', INVALID);
+    }
+    const subscriber = await findSubscriberById(database.db, check.claims.subscriberId);
+    if (!subscriber) throw new AppError('gone', 'We no longer hold any data for this address.');
+    return subscriber;
+  }
+
+  async function dataSubscriber(token: string): Promise<SubscriberRow> {
+    const check = tokens.verify(token, 'data', { maxAgeMs: DATA_LINK_TTL_MS });
+    if (!check.ok) {
+      throw check.reason === 'expired'
+        ? new AppError(
+            'gone',
+            'This link has expired: it works for one hour. Ask for a new one on your preferences page.',
           )
         : new AppError('not_found', INVALID);
     }
@@ -133,13 +156,49 @@ export function createUnsubscribeService(deps: {
       });
     },
 
-    async exportData(token: string) {
+    /**
+     * "Download or delete my data" on the preferences page: mails a link that works for an hour to
+     * the address itself, so an old newsletter's links never open the person's data. At most one
+     * link per 10 minutes; the answer is the same either way.
+     */
+    async requestDataLink(token: string): Promise<{ email: string }> {
       const subscriber = await preferencesSubscriber(token);
+      const queued = await database.transaction(async (trx) => {
+        const now = clock.now();
+        if (await queuedSince(trx, subscriber.id, 'data_link', now - DATA_LINK_INTERVAL_MS)) return false;
+        const [first] = await subscriptionsOf(trx, subscriber.id);
+        const list = first && (await findListById(trx, first.listId));
+        if (!list) return false;
+        await enqueue(
+          trx,
+          {
+            kind: 'data_link',
+            listId: list.id,
+            subscriberId: subscriber.id,
+            campaignId: null,
+            messageId: newMessageId(list.from_address.slice(list.from_address.lastIndexOf('@') + 1), now),
+            notBefore: now,
+          },
+          now,
+        );
+        return true;
+      });
+      if (queued) deps.onMailQueued?.();
+      return { email: subscriber.email };
+    },
+
+    /** The person behind a data link (`/d/:token`), while it is valid. */
+    async dataOwner(token: string): Promise<{ email: string }> {
+      return { email: (await dataSubscriber(token)).email };
+    },
+
+    async exportData(token: string) {
+      const subscriber = await dataSubscriber(token);
       return deps.subscribers.exportData(subscriber.email);
     },
 
     async erase(token: string, context: ClientContext): Promise<void> {
-      const subscriber = await preferencesSubscriber(token);
+      const subscriber = await dataSubscriber(token);
       await deps.subscribers.erase(subscriber.email, context);
     },
   };

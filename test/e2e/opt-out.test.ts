@@ -7,10 +7,12 @@ import { openDatabase, type Database } from '../../src/db/database.js';
 import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { postForm, request, visibleText } from '../helpers/http.js';
 import {
+  capturedMails,
   cli,
   newInstance,
   startServer,
   TEST_SECRET,
+  waitForMails,
   type Instance,
   type RunningServer,
 } from '../helpers/listwarden.js';
@@ -167,19 +169,48 @@ for (const dialect of DIALECTS) {
       assert.equal(await status('five@example.test'), 'confirmed');
     });
 
-    it('the preference centre leaves one list, all lists, exports and erases', async () => {
-      const token = await preferencesToken('five@example.test');
-      const url = `${server.url}/p/${token}`;
+    it('the preference centre leaves one list or all; export and erasure need a fresh link mailed to the address', async () => {
+      // What a forwarded newsletter gives its reader: the unsubscribe link, and from it the preferences page.
+      const fromOldLink = await request(`${server.url}/u/${await unsubscribeToken('five@example.test')}`);
+      const prefsHref = /href="([^"]*\/p\/[A-Za-z0-9_-]{43})"/.exec(fromOldLink.text)?.[1];
+      assert.ok(prefsHref, 'the unsubscribe page links to the preferences page');
+      const url = prefsHref.replaceAll('&amp;', '&');
       const page = await request(url);
       assert.equal(page.status, 200);
       assert.match(visibleText(page.text), /Shop News: confirmed/);
       assert.match(visibleText(page.text), /Deals: confirmed/);
+      assert.doesNotMatch(page.text, /value="export"|value="erase"/, 'no export or erase on the preferences page');
+      // The old actions are refused there: the page is no key to the person's data.
+      for (const action of ['export', 'erase']) {
+        const refused = await postForm(url, { action, confirm: 'yes' });
+        assert.equal(refused.status, 400, action);
+        assert.doesNotMatch(refused.text, /five@example\.test"|"subscriber"/);
+      }
 
       assert.equal((await postForm(url, { action: 'leave', list: 'deals' })).status, 200);
       assert.equal(await status('five@example.test', 'deals'), 'unsubscribed');
       assert.equal(await status('five@example.test', 'news'), 'confirmed');
 
-      const exported = await postForm(url, { action: 'export' });
+      // Asking for the data link mails it to the address (once per 10 minutes), nowhere else.
+      const asked = await postForm(url, { action: 'data_link' });
+      assert.equal(asked.status, 200);
+      assert.match(visibleText(asked.text), /We sent a link to five@example\.test/);
+      assert.equal((await postForm(url, { action: 'data_link' })).status, 200);
+      const [mail] = await waitForMails(instance.captureDir, 'five@example.test');
+      assert.match(mail!.parsed.subject ?? '', /download or delete your data/i);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const links = (await capturedMails(instance.captureDir)).filter((m) =>
+        /download or delete your data/i.test(m.parsed.subject ?? ''),
+      );
+      assert.equal(links.length, 1, 'one data link per 10 minutes');
+      const dataLink = /https?:\/\/\S+\/d\/[A-Za-z0-9_-]{43}/.exec(mail!.parsed.text ?? '')?.[0];
+      assert.ok(dataLink, 'the mail carries the data link');
+      const dataPage = await request(dataLink);
+      assert.equal(dataPage.status, 200);
+      assert.equal(dataPage.headers.get('cache-control'), 'no-store');
+      assert.equal(dataPage.headers.get('referrer-policy'), 'no-referrer');
+
+      const exported = await postForm(dataLink, { action: 'export' });
       assert.equal(exported.status, 200);
       assert.match(exported.headers.get('content-disposition') ?? '', /attachment/);
       assert.equal(exported.json<{ subscriber: { email: string } }>().subscriber.email, 'five@example.test');
@@ -189,14 +220,21 @@ for (const dialect of DIALECTS) {
       const suppressed = await db.db.selectFrom('suppressions').select('reason').execute();
       assert.ok(suppressed.some((r) => r.reason === 'unsubscribed_all'));
 
-      assert.equal((await postForm(url, { action: 'erase' })).status, 400, 'erasure needs the confirmation box');
-      assert.equal((await postForm(url, { action: 'erase', confirm: 'yes' })).status, 200);
+      // A preferences token is not a data token, and a data link expires after an hour.
+      const { subscriberId } = await ids('five@example.test');
+      assert.equal((await request(`${server.url}/d/${await preferencesToken('five@example.test')}`)).status, 404);
+      const stale = codec.sign('data', subscriberId, 0, Date.now() - 61 * 60_000);
+      assert.equal((await postForm(`${server.url}/d/${stale}`, { action: 'export' })).status, 410);
+
+      assert.equal((await postForm(dataLink, { action: 'erase' })).status, 400, 'erasure needs the confirmation box');
+      assert.equal((await postForm(dataLink, { action: 'erase', confirm: 'yes' })).status, 200);
       assert.equal(
         (await db.db.selectFrom('subscribers').select('id').where('email_key', '=', 'five@example.test').execute())
           .length,
         0,
       );
       assert.equal((await request(url)).status, 410, 'nothing left to show');
+      assert.equal((await request(dataLink)).status, 410);
     });
 
     it('preference links expire; unsubscribe links do not', async () => {

@@ -1,5 +1,7 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { peerSkip } from './peers.js';
 
 const CHROMIUM = process.env.LISTWARDEN_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -21,4 +23,77 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Where tests leave their screenshots, to be looked at by a person (not committed). */
+export const SCREENSHOTS = new URL('../../test-results/screenshots/', import.meta.url).pathname;
+
+/** The widths every page is checked at: a desktop and a phone. */
+export const WIDTHS = [
+  { name: 'desktop', width: 1280, height: 900 },
+  { name: 'phone', width: 375, height: 740 },
+] as const;
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+
+/**
+ * Runs axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on the HTML of a page in a JavaScript-enabled
+ * context of its own (the page under test may have JavaScript off), at each width, saves a
+ * screenshot per width, and returns the serious and critical violations.
+ */
+export async function checkPage(
+  browser: Browser,
+  html: string,
+  baseUrl: string,
+  name: string,
+): Promise<AxeViolation[]> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const found: AxeViolation[] = [];
+  for (const size of WIDTHS) {
+    const context = await browser.newContext({ viewport: { width: size.width, height: size.height } });
+    const page: Page = await context.newPage();
+    // Same origin as the server, so the page's own stylesheet and images load.
+    await page.route(`${baseUrl}/__axe__`, (route) => route.fulfill({ contentType: 'text/html', body: html }));
+    await page.goto(`${baseUrl}/__axe__`);
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${size.name}.png`), fullPage: true });
+    await page.addScriptTag({ content: AXE_SOURCE });
+    const result = (await page.evaluate(
+      "axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })",
+    )) as { violations: unknown[] };
+    for (const v of result.violations as Array<{
+      id: string;
+      impact: string | null;
+      help: string;
+      nodes: Array<{ target: string[] }>;
+    }>) {
+      if (v.impact === 'serious' || v.impact === 'critical') {
+        found.push({
+          id: `${v.id} (${size.name})`,
+          impact: v.impact,
+          help: v.help,
+          targets: v.nodes.map((n) => n.target.join(' ')),
+        });
+      }
+    }
+    // A page must not scroll sideways on a phone.
+    const overflow = (await page.evaluate(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    )) as number;
+    if (overflow > 1)
+      found.push({
+        id: `horizontal-scroll (${size.name})`,
+        impact: 'serious',
+        help: `${overflow}px wider than the screen`,
+        targets: [],
+      });
+    await context.close();
+  }
+  return found;
 }

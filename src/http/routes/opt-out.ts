@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { isAppError } from '../../shared/app-error.js';
-import { preferencesUrl, unsubscribeUrl } from '../../unsubscribe/links.js';
+import { dataUrl, preferencesUrl, unsubscribeUrl } from '../../unsubscribe/links.js';
 import type { HttpDeps } from '../deps.js';
 import { clientContext } from '../request-context.js';
 import { parseInput } from '../validate.js';
@@ -13,15 +13,19 @@ const unsubscribeBody = z
   .optional()
   .catch(undefined);
 const preferencesBody = z.object({
-  action: z.enum(['leave', 'leave_all', 'export', 'erase'], { message: 'Choose what to do.' }),
+  action: z.enum(['leave', 'leave_all', 'data_link'], { message: 'Choose what to do.' }),
   list: z.string().max(100).optional(),
+});
+const dataBody = z.object({
+  action: z.enum(['export', 'erase'], { message: 'Choose what to do.' }),
   confirm: z.string().max(10).optional(),
 });
 
 /**
  * Opt-out pages. `POST /u/:token` is the RFC 8058 one-click target: it takes any body (form,
  * multipart or none), needs no cookie, answers 200 without a redirect, and the change is
- * committed before the answer. `/p/:token` is the preference centre.
+ * committed before the answer. `/p/:token` is the preference centre; `/d/:token`, a link mailed to
+ * the address that works for an hour, downloads or deletes the person's data.
  */
 export async function registerOptOutRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   const html = (reply: FastifyReply, status: number, page: string, data: Record<string, unknown>) =>
@@ -113,27 +117,58 @@ export async function registerOptOutRoutes(app: FastifyInstance, deps: HttpDeps)
           case 'leave_all':
             await deps.unsubscribe.leaveAll(token, context);
             return await preferencesPage(reply, token, 'Done: you will receive no more email from us.');
-          case 'export':
-            return reply
-              .header('Content-Disposition', 'attachment; filename="my-data.json"')
-              .type('application/json; charset=utf-8')
-              .send(JSON.stringify(await deps.unsubscribe.exportData(token), null, 2));
-          case 'erase':
-            if (body.confirm !== 'yes') {
-              return await preferencesPage(
-                reply,
-                token,
-                'Tick the box to confirm that all your data should be deleted.',
-                400,
-              );
-            }
-            await deps.unsubscribe.erase(token, context);
-            return html(reply, 200, 'error', {
-              title: 'Deleted',
-              heading: 'Your data is deleted',
-              message: 'We keep only a one-way fingerprint of your address so that we never email it again.',
-            });
+          case 'data_link': {
+            const { email } = await deps.unsubscribe.requestDataLink(token);
+            return await preferencesPage(
+              reply,
+              token,
+              `We sent a link to ${email}. It works for one hour; open it to download or delete your data.`,
+            );
+          }
         }
+      } catch (error) {
+        return failure(reply, error);
+      }
+    });
+
+    const dataPage = async (reply: FastifyReply, token: string, message?: string, status = 200) => {
+      const { email } = await deps.unsubscribe.dataOwner(token);
+      return html(reply, status, 'data', {
+        title: 'Your data',
+        email,
+        action: dataUrl(deps.config.publicUrl, token),
+        ...(message ? { message } : {}),
+      });
+    };
+
+    scope.get('/d/:token', { config: { page: true, ...limits } }, async (request, reply) => {
+      const { token } = parseInput(params, request.params);
+      try {
+        return await dataPage(reply, token);
+      } catch (error) {
+        return failure(reply, error);
+      }
+    });
+
+    scope.post('/d/:token', { config: { page: true, ...limits } }, async (request, reply) => {
+      const { token } = parseInput(params, request.params);
+      const body = parseInput(dataBody, request.body, 'The form');
+      try {
+        if (body.action === 'export') {
+          return reply
+            .header('Content-Disposition', 'attachment; filename="my-data.json"')
+            .type('application/json; charset=utf-8')
+            .send(JSON.stringify(await deps.unsubscribe.exportData(token), null, 2));
+        }
+        if (body.confirm !== 'yes') {
+          return await dataPage(reply, token, 'Tick the box to confirm that all your data should be deleted.', 400);
+        }
+        await deps.unsubscribe.erase(token, clientContext(request, 'form', null));
+        return await html(reply, 200, 'error', {
+          title: 'Deleted',
+          heading: 'Your data is deleted',
+          message: 'We keep only a one-way fingerprint of your address so that we never email it again.',
+        });
       } catch (error) {
         return failure(reply, error);
       }
