@@ -2,14 +2,15 @@ import type { Db } from '../db/database.js';
 import { newMessageId } from '../mail/message-id.js';
 import { confirmationTimes, enqueue } from '../mail/outbox.repo.js';
 import { suppressionHash } from './suppression-key.js';
-import { findSuppression, latestDomainSends, mailboxSendsSince, recordConfirmationSend } from './consent.repo.js';
+import { countMailboxSend, findSuppression, takeDomainSlot } from './consent.repo.js';
 import { mailboxKey } from '../subscribers/email-address.js';
-import { domainSlot, lookbackMs, mayMailConfirmation, type ConfirmationLimits } from './send-limits.js';
+import { lookbackMs, mayMailConfirmation, type ConfirmationLimits } from './send-limits.js';
 
 export type ConfirmationMailDecision =
   'queued' | 'not_needed' | 'suppressed' | 'too_soon' | 'daily_limit' | 'mailbox_limit';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 /**
  * Queues a confirmation mail unless the address is suppressed or was mailed too recently;
@@ -37,14 +38,11 @@ export async function queueConfirmation(
     // One inbox, however it is spelled (+tags, Gmail dots) and whichever lists it is signed up to.
     const mailbox = mailboxKey(target.emailKey);
     const mailboxHash = suppressionHash(mailbox);
-    if ((await mailboxSendsSince(trx, mailboxHash, now - DAY_MS)) >= limits.maxPerMailboxPerDay) return 'mailbox_limit';
+    if ((await countMailboxSend(trx, mailboxHash, now, DAY_MS)) > limits.maxPerMailboxPerDay) return 'mailbox_limit';
+    // The recipient domain's hourly ceiling: a mail past it goes in the domain's next hour with room.
     const recipientDomain = mailbox.slice(mailbox.lastIndexOf('@') + 1);
-    notBefore = domainSlot(
-      await latestDomainSends(trx, recipientDomain, limits.perDomainPerHour),
-      now,
-      limits.perDomainPerHour,
-    );
-    await recordConfirmationSend(trx, { mailboxHash, domain: recipientDomain, at: notBefore });
+    const hour = await takeDomainSlot(trx, recipientDomain, Math.floor(now / HOUR_MS), limits.perDomainPerHour);
+    notBefore = Math.max(now, hour * HOUR_MS);
   }
   const domain = target.fromAddress.slice(target.fromAddress.lastIndexOf('@') + 1);
   await enqueue(

@@ -1,4 +1,5 @@
 import type { Db, Dialect } from '../db/database.js';
+import { sql } from 'kysely';
 import { existingValues, insertRows } from '../db/bulk-sql.js';
 import { param, prepared } from '../db/prepared.js';
 import { withoutLinkTokens } from '../shared/link-tokens.js';
@@ -374,43 +375,58 @@ export async function suppressedAmong(db: Db, dialect: Dialect, hashes: readonly
   return existingValues(db, dialect, 'suppressions', 'email_hash', hashes);
 }
 
-/** Confirmation mails of one mailbox (its hash) since `since`: the per-mailbox limit across lists and `+tag`s. */
-export async function mailboxSendsSince(db: Db, mailboxHash: string, since: number): Promise<number> {
-  const row = await db
-    .selectFrom('confirmation_sends')
-    .select((s) => s.fn.countAll<number>().as('n'))
-    .where('mailbox_hash', '=', mailboxHash)
-    .where('at', '>', since)
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
-}
+const mailboxSend = prepared<{ hash: string; now: number; since: number }, { count: number }>((db) => {
+  const windowStart = sql.ref('confirmation_mailboxes.window_start');
+  const stale = sql<boolean>`${windowStart} <= ${param('since')}`;
+  return db
+    .insertInto('confirmation_mailboxes')
+    .values({ mailbox_hash: param('hash'), window_start: param('now'), count: 1 })
+    .onConflict((oc) =>
+      oc.column('mailbox_hash').doUpdateSet({
+        count: sql<number>`case when ${stale} then 1 else ${sql.ref('confirmation_mailboxes.count')} + 1 end`,
+        window_start: sql<number>`case when ${stale} then ${param('now')} else ${windowStart} end`,
+      }),
+    )
+    .returning('count');
+});
 
 /**
- * The times of the latest `limit` confirmation mails to a recipient domain (scheduled ones
- * included), newest first: the per-domain hourly ceiling decides from them.
+ * Counts one more confirmation mail for a mailbox (its hash) and returns the count in its window:
+ * a window older than `windowMs` starts again at 1. One atomic upsert, so concurrent signups on
+ * PostgreSQL cannot both slip under the limit.
  */
-export async function latestDomainSends(db: Db, domain: string, limit: number): Promise<number[]> {
-  const rows = await db
-    .selectFrom('confirmation_sends')
-    .select('at')
-    .where('domain', '=', domain)
-    .orderBy('at', 'desc')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => Number(r.at));
+export async function countMailboxSend(db: Db, mailboxHash: string, now: number, windowMs: number): Promise<number> {
+  const row = (await mailboxSend(db, { hash: mailboxHash, now, since: now - windowMs })).rows[0];
+  return Number(row?.count ?? 1);
 }
 
-export async function recordConfirmationSend(
-  db: Db,
-  send: { mailboxHash: string; domain: string; at: number },
-): Promise<void> {
-  await db
-    .insertInto('confirmation_sends')
-    .values({ mailbox_hash: send.mailboxHash, domain: send.domain, at: send.at })
-    .execute();
+const domainSlot = prepared<{ domain: string; hour: number; perHour: number }, { hour: number }>((db) => {
+  const hour = sql.ref('confirmation_domains.hour');
+  const count = sql.ref('confirmation_domains.count');
+  return db
+    .insertInto('confirmation_domains')
+    .values({ domain: param('domain'), hour: param('hour'), count: 1 })
+    .onConflict((oc) =>
+      oc.column('domain').doUpdateSet({
+        hour: sql<number>`case when ${hour} < ${param('hour')} then ${param('hour')} when ${count} >= ${param('perHour')} then ${hour} + 1 else ${hour} end`,
+        count: sql<number>`case when ${hour} < ${param('hour')} or ${count} >= ${param('perHour')} then 1 else ${count} + 1 end`,
+      }),
+    )
+    .returning('hour');
+});
+
+/**
+ * Takes a place for one confirmation mail to a recipient domain and returns the hour (epoch hours)
+ * it goes in: the current hour while it holds fewer than `perHour`, else the domain's next hour
+ * with room. One atomic upsert of one row per domain.
+ */
+export async function takeDomainSlot(db: Db, domain: string, currentHour: number, perHour: number): Promise<number> {
+  const row = (await domainSlot(db, { domain, hour: currentHour, perHour })).rows[0];
+  return Number(row?.hour ?? currentHour);
 }
 
 /** Housekeeping: the limits look back a day at most. */
-export async function pruneConfirmationSends(db: Db, before: number): Promise<void> {
-  await db.deleteFrom('confirmation_sends').where('at', '<', before).execute();
+export async function pruneConfirmationLimits(db: Db, before: number, beforeHour: number): Promise<void> {
+  await db.deleteFrom('confirmation_mailboxes').where('window_start', '<', before).execute();
+  await db.deleteFrom('confirmation_domains').where('hour', '<', beforeHour).execute();
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import { cancelUnsentFor } from '../mail/outbox.repo.js';
 import { deleteSubscriber, orphansAmong } from '../subscribers/subscribers.repo.js';
-import { anonymiseEvents, deleteSubscription, pruneConfirmationSends, stalePending } from './consent.repo.js';
+import { anonymiseEvents, deleteSubscription, pruneConfirmationLimits as prune, stalePending } from './consent.repo.js';
 
 /**
  * Purges subscriptions that stayed pending longer than `ttlMs`: an unconfirmed signup is no
@@ -38,5 +38,5 @@ export async function purgeStalePending(
 
 /** The per-mailbox and per-domain confirmation limits look back a day; older records go. */
 export async function pruneConfirmationLimits(database: Database, now: number): Promise<void> {
-  await pruneConfirmationSends(database.db, now - 2 * 86_400_000);
+  await prune(database.db, now - 2 * 86_400_000, Math.floor(now / 3_600_000) - 48);
 }

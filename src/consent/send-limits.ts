@@ -38,15 +38,3 @@ export function mayMailConfirmation(
   if (recent.length >= limits.maxPerDay) return { allowed: false, reason: 'daily_limit' };
   return { allowed: true };
 }
-
-const HOUR_MS = 3_600_000;
-
-/**
- * When the next confirmation mail to a domain may go, from the times of its latest mails (newest
- * first, scheduled ones included): now while the last hour holds fewer than `perHour`, else one
- * hour after the `perHour`-th newest, so no hour ever holds more. Nothing is dropped, only delayed.
- */
-export function domainSlot(latestNewestFirst: readonly number[], now: number, perHour: number): number {
-  if (latestNewestFirst.length < perHour) return now;
-  return Math.max(now, (latestNewestFirst[perHour - 1] as number) + HOUR_MS);
-}

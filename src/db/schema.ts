@@ -60,12 +60,18 @@ export type ConsentEventType =
   | 'erased'
   | 'purged';
 
-/** Confirmation mails to outside signups, for the per-mailbox and per-domain limits (no address kept). */
-export interface ConfirmationSendsTable {
+/** Per mailbox (hashed, no address kept): confirmation mails to outside signups in the current day's window. */
+export interface ConfirmationMailboxesTable {
   mailbox_hash: string;
+  window_start: number;
+  count: number;
+}
+
+/** Per recipient domain: the hour (epoch hours) its next confirmation mail goes in, and how many that hour holds. */
+export interface ConfirmationDomainsTable {
   domain: string;
-  /** When the mail goes (later than its queueing when the domain's hourly ceiling deferred it). */
-  at: number;
+  hour: number;
+  count: number;
 }
 
 export interface ConsentEventsTable {
@@ -224,7 +230,8 @@ export interface Tables {
   subscribers: SubscribersTable;
   subscriptions: SubscriptionsTable;
   consent_events: ConsentEventsTable;
-  confirmation_sends: ConfirmationSendsTable;
+  confirmation_mailboxes: ConfirmationMailboxesTable;
+  confirmation_domains: ConfirmationDomainsTable;
   suppressions: SuppressionsTable;
   outbox: OutboxTable;
   api_keys: ApiKeysTable;

@@ -56,9 +56,10 @@ for (const dialect of DIALECTS) {
       const rows = (await queued()).filter((r) => r.email.endsWith('@small-company.test'));
       assert.equal(rows.length, 6);
       const now = rows.filter((r) => r.next_attempt_at < before + 60_000);
-      const later = rows.filter((r) => r.next_attempt_at >= before + 3_600_000);
+      const nextHour = (Math.floor(before / 3_600_000) + 1) * 3_600_000;
+      const later = rows.filter((r) => r.next_attempt_at >= nextHour);
       assert.equal(now.length, 4, 'four go at once');
-      assert.equal(later.length, 2, 'two wait for the next hour');
+      assert.equal(later.length, 2, 'two wait for the next hour with room');
       // Other domains are not held up.
       assert.equal(
         (await t.services.signup({ list: 'a', email: 'other@example.test' }, FORM)).confirmationMail,
@@ -67,7 +68,11 @@ for (const dialect of DIALECTS) {
     });
 
     it('keeps no address in its limit records', async () => {
-      const rows = await t.services.database.db.selectFrom('confirmation_sends').selectAll().execute();
+      const db = t.services.database.db;
+      const rows = [
+        ...(await db.selectFrom('confirmation_mailboxes').selectAll().execute()),
+        ...(await db.selectFrom('confirmation_domains').selectAll().execute()),
+      ];
       assert.ok(rows.length > 0);
       assert.doesNotMatch(JSON.stringify(rows), /victim|person\d/);
     });
