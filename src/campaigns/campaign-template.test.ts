@@ -84,6 +84,8 @@ describe('campaign templates read no files', () => {
       ['render', "{% render 'package.json' %}"],
       ['layout', "{% layout 'data/secret' %}"],
       ['include', "{% liquid\n include 'data/secret'\n%}"],
+      ['include', '{% liquid liquid include "data/secret" %}'],
+      ['render', '{% liquid\r\n  liquid\r\n  render secretName %}'],
     ] as const) {
       await assert.rejects(compileCampaign(source(html)), {
         message: `The HTML template uses {% ${tag} %}: templates cannot read files; put the content in the template itself.`,

@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.js';
 import type { Db } from '../db/database.js';
-import type { CampaignRow, CampaignStatus, OutboxStatus } from '../db/schema.js';
+import type { CampaignRow, CampaignStatus, OutboxStatus, SubscriberRow } from '../db/schema.js';
 import type { ListsService } from '../lists/lists.service.js';
 import { newMessageId } from '../mail/message-id.js';
 import { hasUnsent, outboxCounts, sentSince, setUnsent } from '../mail/outbox.repo.js';
@@ -8,7 +8,7 @@ import type { Transport } from '../mail/transport.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { CAMPAIGN_MOVES, type CampaignEvent } from './campaign-transitions.js';
 import { holdCampaign } from './hold.js';
-import { AppError, notFound } from '../shared/app-error.js';
+import { AppError, invalidInput, isAppError, notFound } from '../shared/app-error.js';
 import { normaliseEmail } from '../subscribers/email-address.js';
 import { mailDomain, type CampaignMailHandler } from './campaign-mail.js';
 import { parseCampaignInput, parseSendAt } from './campaign-input.js';
@@ -71,11 +71,11 @@ export interface CampaignStatusView {
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
-/** True when the address has confirmed its subscription to the list. */
-async function confirmedMember(db: Db, emailKey: string, listId: number): Promise<boolean> {
+/** The subscriber when the address has confirmed its subscription to the list. */
+async function confirmedMember(db: Db, emailKey: string, listId: number): Promise<SubscriberRow | undefined> {
   const subscriber = await findSubscriberByKey(db, emailKey);
-  if (!subscriber) return false;
-  return (await findSubscription(db, subscriber.id, listId))?.status === 'confirmed';
+  if (!subscriber) return undefined;
+  return (await findSubscription(db, subscriber.id, listId))?.status === 'confirmed' ? subscriber : undefined;
 }
 
 /** Campaigns: create, refuse what cannot go out with a working opt-out, send, pause, resume, cancel. */
@@ -101,6 +101,22 @@ export function createCampaignsService(deps: CampaignsDeps) {
     const campaign = Number.isSafeInteger(n) && n > 0 ? await repo.findCampaign(db, n) : undefined;
     if (!campaign) throw notFound(`There is no campaign ${String(id).slice(0, 20)}.`);
     return campaign;
+  }
+
+  /** Renders a test copy; a template that cannot render now (a layout removed since) is the caller's 400. */
+  async function renderTestCopy(...args: Parameters<CampaignMailHandler['renderFor']>) {
+    try {
+      return await deps.handler.renderFor(...args);
+    } catch (error) {
+      if (isAppError(error)) throw error;
+      const cause = (error as { originalError?: unknown }).originalError;
+      if ((error as Error).name === 'RenderError' || cause instanceof Error) {
+        throw invalidInput(
+          `The template cannot be rendered: ${((cause as Error | undefined)?.message ?? (error as Error).message).split('\n')[0]}.`,
+        );
+      }
+      throw error;
+    }
   }
 
   /** The first reason this campaign must not go out, or undefined. */
@@ -349,10 +365,13 @@ export function createCampaignsService(deps: CampaignsDeps) {
           `A test copy goes only to the owner's test addresses (LISTWARDEN_TEST_ADDRESSES, LISTWARDEN_ADMIN_EMAIL) or to a confirmed member of "${list.slug}"; ${check.address.email} is neither.`,
         );
       }
-      const message = await deps.handler.renderFor(
+      const message = await renderTestCopy(
         campaign.id,
-        // Id 2^48-1 belongs to nobody: the test copy's opt-out links lead to a harmless page.
-        { id: 2 ** 48 - 1, email: check.address.email, name: 'Test Recipient', attributes: '{}' },
+        // A member's copy carries their own working opt-out links, as their real mail will. For a
+        // test address, id 2^48-1 belongs to nobody: its links lead to a page that says nothing changed.
+        member
+          ? { id: member.id, email: member.email, name: member.name, attributes: member.attributes }
+          : { id: 2 ** 48 - 1, email: check.address.email, name: 'Test Recipient', attributes: '{}' },
         newMessageId(mailDomain(list, undefined), clock.now()),
         '[TEST] ',
       );

@@ -25,7 +25,7 @@ export interface Config {
   inboundHost: string;
   inboundMaxBytes: number;
   /** What one client may hold of the inbound listener. */
-  inboundLimits: { perClient: number; idleMs: number; sessionMs: number; dataMs: number };
+  inboundLimits: { perClient: number; perNetwork: number; idleMs: number; sessionMs: number; dataMs: number };
   /** Owner alerts (circuit breaker) go here; unset means log lines only. */
   adminEmail: string | undefined;
   /** Confirmation mails to one mailbox (all lists, +tags, Gmail dots) per day, for outside signups. */
@@ -183,6 +183,7 @@ const schema = z.object({
   LISTWARDEN_INBOUND_PORT: port.default(2525),
   LISTWARDEN_INBOUND_HOST: z.string().trim().min(1).default('127.0.0.1'),
   LISTWARDEN_INBOUND_PER_CLIENT: positiveInt.max(1000, 'must be at most 1000').default(10),
+  LISTWARDEN_INBOUND_PER_NETWORK: positiveInt.max(1000, 'must be at most 1000').default(50),
   LISTWARDEN_INBOUND_IDLE_SECONDS: positiveInt.max(3600, 'must be at most 3600').default(30),
   LISTWARDEN_INBOUND_SESSION_SECONDS: positiveInt.max(86_400, 'must be at most 86400').default(300),
   LISTWARDEN_INBOUND_DATA_SECONDS: positiveInt.max(3600, 'must be at most 3600').default(60),
@@ -388,6 +389,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inboundHost: e.LISTWARDEN_INBOUND_HOST,
     inboundLimits: {
       perClient: e.LISTWARDEN_INBOUND_PER_CLIENT,
+      perNetwork: e.LISTWARDEN_INBOUND_PER_NETWORK,
       idleMs: e.LISTWARDEN_INBOUND_IDLE_SECONDS * 1000,
       sessionMs: e.LISTWARDEN_INBOUND_SESSION_SECONDS * 1000,
       dataMs: e.LISTWARDEN_INBOUND_DATA_SECONDS * 1000,

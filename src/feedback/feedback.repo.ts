@@ -131,6 +131,11 @@ export async function quarantineCount(db: Db): Promise<number> {
 }
 
 /** Erasure: the reports keep their counts but lose the address. */
+/** The address anywhere in a text, in any letter case. */
+function addressPattern(address: string): RegExp {
+  return new RegExp(address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
+}
+
 /**
  * Erasure: feedback about the person keeps its counts but loses the address and the diagnostic
  * (which often quotes it), whether the report was tied to the subscriber or only named the address;
@@ -140,16 +145,46 @@ export async function eraseFeedbackOf(
   db: Db,
   person: { subscriberId: number | undefined; email: string },
 ): Promise<void> {
-  const anonymous = { recipient: null, diagnostic: null, subscriber_id: null };
-  if (person.subscriberId !== undefined) {
-    await db.updateTable('feedback_events').set(anonymous).where('subscriber_id', '=', person.subscriberId).execute();
-  }
   const address = person.email.toLowerCase();
-  await db
-    .updateTable('feedback_events')
-    .set(anonymous)
-    .where(sql<string>`lower(recipient)`, '=', address)
+  // `_` in the pattern matches any one character: rows are checked again below before they change.
+  const pattern = `%${address.replace(/[%\\]/g, '')}%`;
+  // Reports tied to the subscriber, naming the address, or quoting it in what we wrote about them
+  // (an unverified report's action and why name the address it was about).
+  const rows = await db
+    .selectFrom('feedback_events')
+    .select(['id', 'action', 'why', 'recipient', 'subscriber_id'])
+    .where((eb) =>
+      eb.or([
+        eb(sql<string>`lower(recipient)`, '=', address),
+        eb(sql<string>`lower(action)`, 'like', pattern),
+        eb(sql<string>`lower(why)`, 'like', pattern),
+        ...(person.subscriberId !== undefined ? [eb('subscriber_id', '=', person.subscriberId)] : []),
+      ]),
+    )
+    .orderBy('id')
     .execute();
+  const scrub = (text: string | null) =>
+    text === null ? null : text.replace(addressPattern(address), '[erased address]');
+  const names = (text: string | null) => text !== null && addressPattern(address).test(text);
+  for (const row of rows) {
+    const about =
+      row.recipient?.toLowerCase() === address ||
+      (person.subscriberId !== undefined && row.subscriber_id === person.subscriberId) ||
+      names(row.action) ||
+      names(row.why);
+    if (!about) continue;
+    await db
+      .updateTable('feedback_events')
+      .set({
+        recipient: null,
+        diagnostic: null,
+        subscriber_id: null,
+        action: scrub(row.action) ?? '',
+        why: scrub(row.why),
+      })
+      .where('id', '=', row.id)
+      .execute();
+  }
   // The quarantine is small (unreadable messages, pruned); its raw bytes are read here, in batches.
   let after = 0;
   for (;;) {

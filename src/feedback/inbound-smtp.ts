@@ -7,6 +7,7 @@ import { allLists } from '../lists/lists.repo.js';
 import { AppError } from '../shared/app-error.js';
 import type { UnsubscribeService } from '../unsubscribe/unsubscribe.service.js';
 import type { FeedbackService } from './feedback.service.js';
+import { networkOf } from './client-network.js';
 import { systemClock } from '../shared/clock.js';
 
 export interface InboundOptions {
@@ -27,6 +28,8 @@ export interface InboundOptions {
 export interface InboundLimits {
   /** Connections at a time from one IP address. */
   perClient: number;
+  /** Connections at a time from one network (/24, IPv6 /64), so many addresses cannot fill the listener. */
+  perNetwork: number;
   /** A session with no command for this long is closed. */
   idleMs: number;
   /** No session lasts longer, however busy (a NOOP every few seconds does not keep it open). */
@@ -37,6 +40,7 @@ export interface InboundLimits {
 
 export const DEFAULT_INBOUND_LIMITS: InboundLimits = {
   perClient: 10,
+  perNetwork: 50,
   idleMs: 30_000,
   sessionMs: 5 * 60_000,
   dataMs: 60_000,
@@ -65,6 +69,12 @@ export async function startInboundSmtp(options: InboundOptions): Promise<Inbound
   let domains = { at: 0, names: new Set<string>() };
   // Connections per client address, and the raw socket of each session (to end it on time).
   const perClient = new Map<string, number>();
+  const perNetwork = new Map<string, number>();
+  const down = (counts: Map<string, number>, key: string) => {
+    const open = (counts.get(key) ?? 1) - 1;
+    if (open <= 0) counts.delete(key);
+    else counts.set(key, open);
+  };
   const counted = new Set<string>();
   const sockets = new Map<string, Socket>();
   const keyOf = (address: string | undefined, port: number | undefined) =>
@@ -105,27 +115,32 @@ export async function startInboundSmtp(options: InboundOptions): Promise<Inbound
     size: options.maxBytes,
     socketTimeout: limits.idleMs,
     closeTimeout: 5_000,
-    // The per-client cap below is what protects others; this is only the last resort.
+    // The per-client and per-network caps below are what protect others; this is only the last resort.
     maxClients: 1000,
     // The greeting never looks up the client's name (no DNS to wait for, nothing of theirs echoed).
     disableReverseLookup: true,
     logger: false,
     onConnect(session, callback) {
       const address = session.remoteAddress ?? '';
+      const network = networkOf(address);
       const open = perClient.get(address) ?? 0;
       if (open >= limits.perClient) {
         return callback(smtpError(421, '4.7.0 Too many connections from your address, try again later'));
       }
+      const openInNetwork = perNetwork.get(network) ?? 0;
+      if (openInNetwork >= limits.perNetwork) {
+        return callback(smtpError(421, '4.7.0 Too many connections from your network, try again later'));
+      }
       perClient.set(address, open + 1);
+      perNetwork.set(network, openInNetwork + 1);
       counted.add(session.id);
       callback();
     },
     onClose(session) {
       if (!counted.delete(session.id)) return;
       const address = session.remoteAddress ?? '';
-      const open = (perClient.get(address) ?? 1) - 1;
-      if (open <= 0) perClient.delete(address);
-      else perClient.set(address, open);
+      down(perClient, address);
+      down(perNetwork, networkOf(address));
     },
     onRcptTo(address: SMTPServerAddress, session, callback) {
       if (session.envelope.rcptTo.length >= 50) return callback(smtpError(452, '4.5.3 Too many recipients'));

@@ -37,6 +37,31 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Requests Node cannot parse (headers or address over 16 KB, broken HTTP) never reach a route:
+    // answered here in the house format, with the security headers, and the connection closed.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+      const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      const [status, reason, code, message] = tooLarge
+        ? [
+            431,
+            'Request Header Fields Too Large',
+            'request_too_large',
+            'The address or headers of the request are too long.',
+          ]
+        : timeout
+          ? [408, 'Request Timeout', 'timeout', 'The request took too long to arrive.']
+          : [400, 'Bad Request', 'bad_request', 'The request could not be read.'];
+      const body = JSON.stringify({ error: code, message });
+      if (socket.writable) {
+        socket.write(
+          `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+            `X-Content-Type-Options: nosniff\r\nContent-Security-Policy: frame-ancestors 'none'\r\nConnection: close\r\n\r\n${body}`,
+        );
+      }
+      socket.destroy();
+    },
     // A too long or badly encoded address is answered in the house format, without echoing it.
     frameworkErrors: (error, request, reply) => {
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';

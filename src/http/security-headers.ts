@@ -21,7 +21,8 @@ export function registerSecurityHeaders(app: FastifyInstance): void {
     return undefined;
   });
   app.addHook('onSend', async (request, reply, payload) => {
-    setSecurityHeaders(reply, request.url);
+    // The route decides, not the raw path: `/%75/<token>` is the `/u/:token` page.
+    setSecurityHeaders(reply, request.routeOptions.url ?? request.url);
     return payload;
   });
 }

@@ -17,7 +17,11 @@ export function parseInput<T extends z.ZodType>(schema: T, data: unknown, what =
     );
   }
   if (issue?.code === 'unrecognized_keys') {
-    throw invalidInput(`${what} has unknown fields: ${(issue as { keys?: string[] }).keys?.join(', ')}.`);
+    // Field names are named only when they are plain identifiers (which cannot carry a sentence or a link).
+    const keys = ((issue as { keys?: string[] }).keys ?? []).filter((k) => /^[A-Za-z_][A-Za-z0-9_]{0,39}$/.test(k));
+    throw invalidInput(
+      keys.length > 0 ? `${what} has unknown fields: ${keys.slice(0, 5).join(', ')}.` : `${what} has unknown fields.`,
+    );
   }
   throw invalidInput(field ? `${what} field ${field}: ${message}` : `${what}: ${message}`);
 }

@@ -73,7 +73,8 @@ export function createListsService(database: Database, clock: Clock = systemCloc
 
   async function requireList(slug: string): Promise<ListRow> {
     const list = await repo.findListBySlug(db, slug);
-    if (!list) throw notFound(`There is no list "${slug}".`);
+    // The name asked for is not repeated: an answer never echoes what the client sent.
+    if (!list) throw notFound('There is no such list.');
     return list;
   }
 
@@ -106,7 +107,7 @@ export function createListsService(database: Database, clock: Clock = systemCloc
         value.catch(() => signupCache.delete(slug));
       }
       const target = await entry.value;
-      if (!target) throw notFound(`There is no list "${slug}".`);
+      if (!target) throw notFound('There is no such list.');
       return target;
     },
 

@@ -70,18 +70,17 @@ const confirmationsSince = prepared<{ subscriberId: number; listId: number; sinc
       .where('status', '!=', 'cancelled'),
 );
 
-/** Whether a message of `kind` to the subscriber was queued since `since` (cancelled ones excluded). */
-export async function queuedSince(db: Db, subscriberId: number, kind: OutboxKind, since: number): Promise<boolean> {
+/** How many messages of `kind` to the subscriber were queued since `since` (cancelled ones excluded). */
+export async function queuedCountSince(db: Db, subscriberId: number, kind: OutboxKind, since: number): Promise<number> {
   const row = await db
     .selectFrom('outbox')
-    .select('id')
+    .select((s) => s.fn.countAll<number>().as('n'))
     .where('subscriber_id', '=', subscriberId)
     .where('kind', '=', kind)
     .where('created_at', '>=', since)
     .where('status', '!=', 'cancelled')
-    .limit(1)
     .executeTakeFirst();
-  return row !== undefined;
+  return Number(row?.n ?? 0);
 }
 
 /** Creation times of confirmation mails for one address and list since `since` (cancelled ones excluded). */

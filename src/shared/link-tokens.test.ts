@@ -11,6 +11,12 @@ describe('withoutLinkTokens', () => {
     assert.equal(withoutLinkTokens(`http://127.0.0.1:8080/u/${t43}?x=1`), 'http://127.0.0.1:8080/u/[link]?x=1');
     assert.equal(withoutLinkTokens(`/p/${t43}/more`), '/p/[link]/more');
   });
+  it('finds tokens behind percent-encoding', () => {
+    const t43 = token.slice(0, 43);
+    assert.equal(withoutLinkTokens(`http://h/%75/${t43}`), 'http://h/u/[link]');
+    const encoded = [...t43].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).join('');
+    assert.equal(withoutLinkTokens(`http://h/c/${encoded}`), 'http://h/c/[link]');
+  });
   it('leaves shop pages and other lengths alone', () => {
     assert.equal(withoutLinkTokens('https://shop.example/c/shoes'), 'https://shop.example/c/shoes');
     assert.equal(withoutLinkTokens(`https://shop.example/c/${token}`), `https://shop.example/c/${token}`);

@@ -6,5 +6,13 @@
 const LINK_TOKEN = /\/([cupd])\/[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g;
 
 export function withoutLinkTokens(text: string): string {
+  let decoded = text;
+  try {
+    decoded = decodeURIComponent(text);
+  } catch {
+    // not percent-encoded text
+  }
+  // `/%75/<token>` and `/c/%41%51…` route to the same pages: they are matched decoded.
+  if (decoded !== text && new RegExp(LINK_TOKEN.source).test(decoded)) return decoded.replace(LINK_TOKEN, '/$1/[link]');
   return text.replace(LINK_TOKEN, '/$1/[link]');
 }

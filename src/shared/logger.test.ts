@@ -6,9 +6,14 @@ import { createLogger, redactUrl } from './logger.js';
 describe('logger', () => {
   it('hides tokens in public paths and query strings', () => {
     assert.equal(redactUrl('/c/AbCdEf_123-xyz'), '/c/[token]');
-    assert.equal(redactUrl('/u/AbC/resend?x=1'), '/u/[token]/resend?x=1');
-    assert.equal(redactUrl('/s/news?token=abc&y=2'), '/s/news?token=[redacted]&y=2');
+    assert.equal(redactUrl('/u/AbC/resend?x=1'), '/u/[token]/resend?x=[redacted]');
+    assert.equal(redactUrl('/s/news?token=abc&y=2'), '/s/news?token=[redacted]&y=[redacted]');
     assert.equal(redactUrl('/s/news'), '/s/news');
+    assert.equal(redactUrl('/d/AQQAAAAAAAEAAAAAawzwxm0Egcb7m4XUfnAxfAnHTgQ'), '/d/[token]');
+    assert.equal(redactUrl('/%75/AQQAAAAAAAEAAAAAawzwxm0Egcb7m4XUfnAxfAnHTgQ'), '/u/[token]');
+    assert.equal(redactUrl('/api/v1/lists/lw_abcdefabcdef'), '/api/v1/lists/[redacted]');
+    assert.equal(redactUrl('/api/v1/subscribers/ann%40example.test/export'), '/api/v1/subscribers/[address]/export');
+    assert.equal(redactUrl('/api/v1/lists?q=lw_key&k'), '/api/v1/lists?q=[redacted]&k');
   });
 
   it('never writes secrets, keys or authorization headers', () => {

@@ -1,10 +1,38 @@
 import pino, { type Logger } from 'pino';
 
-/** Tokens in public paths (/c/…, /u/…, /p/…) are credentials: never write them to a log. */
+/**
+ * A request URL as it may be logged: tokens of our link pages (credentials), API keys, addresses
+ * and query values hidden.
+ */
 export function redactUrl(url: string): string {
-  return url
-    .replace(/^\/(c|u|p)\/[^/?#]+/, '/$1/[token]')
-    .replace(/([?&](?:api[_-]?key|key|access[_-]?token|token|secret|password)=)[^&#]*/gi, '$1[redacted]');
+  const q = url.indexOf('?');
+  const rawPath = q < 0 ? url : url.slice(0, q);
+  let path: string;
+  try {
+    // Decoded first, so `/%75/<token>` (which routes to `/u/<token>`) is hidden like `/u/<token>`.
+    path = decodeURIComponent(rawPath);
+  } catch {
+    path = rawPath;
+  }
+  const segments = path.split('/');
+  const hidden = segments.map((segment, i) => {
+    if (/^lw_/i.test(segment)) return '[redacted]';
+    if (segment.includes('@')) return '[address]';
+    // Our link pages' tokens, and anything else long and token-like, never reach the log.
+    if (i === 2 && /^[cupd]$/.test(segments[1] ?? '') && segment !== '') return '[token]';
+    if (/^[A-Za-z0-9_-]{20,}$/.test(segment)) return '[token]';
+    return segment;
+  });
+  // Query values can carry keys, tokens or addresses: only the parameter names are logged.
+  const query =
+    q < 0
+      ? ''
+      : `?${url
+          .slice(q + 1)
+          .split('&')
+          .map((pair) => (pair.includes('=') ? `${pair.slice(0, pair.indexOf('='))}=[redacted]` : pair))
+          .join('&')}`;
+  return hidden.join('/') + query;
 }
 
 /** One JSON line per event; secrets, keys and tokens are redacted before they are written. */

@@ -66,12 +66,22 @@ function tagsOf(source: string, engine: Liquid): Array<{ name: string; args: str
   for (const token of tokens) {
     if (!('name' in token) || typeof token.name !== 'string') continue;
     const args = (token as { args?: string }).args ?? '';
-    if (token.name === 'liquid') {
-      for (const line of args.split('\n')) {
-        const [, name = '', rest = ''] = /^\s*(\w+)(.*)$/.exec(line) ?? [];
-        tags.push({ name, args: rest });
-      }
-    } else tags.push({ name: token.name, args });
+    if (token.name === 'liquid') tags.push(...liquidLines(args, 0));
+    else tags.push({ name: token.name, args });
+  }
+  return tags;
+}
+
+/** The tags of a `{% liquid %}` block, one per line; a line may itself be `liquid …` (nested). */
+function liquidLines(block: string, depth: number): Array<{ name: string; args: string }> {
+  const tags: Array<{ name: string; args: string }> = [];
+  for (const line of block.split(/\r\n|\r|\n/)) {
+    const [, name = '', rest = ''] = /^\s*(\w+)([\s\S]*)$/.exec(line) ?? [];
+    if (name === 'liquid') {
+      // Too deep to be a template anyone writes: refuse rather than look further.
+      if (depth > 8) tags.push({ name: 'include', args: '' });
+      else tags.push(...liquidLines(rest, depth + 1));
+    } else tags.push({ name, args: rest });
   }
   return tags;
 }

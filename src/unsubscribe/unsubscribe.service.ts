@@ -1,6 +1,7 @@
 import { changeConsent, suppressAndCancel } from '../consent/change-consent.js';
 import type { ClientContext } from '../consent/client-context.js';
-import { findSubscription, subscriptionsOf, type SubscriptionView } from '../consent/consent.repo.js';
+import { findSubscription, findSuppression, subscriptionsOf, type SubscriptionView } from '../consent/consent.repo.js';
+import { suppressionHash } from '../consent/suppression-key.js';
 import type { OptOutMethod } from '../consent/evidence.js';
 import type { PeopleService } from '../consent/people.service.js';
 import type { TokenCodec } from '../consent/tokens.js';
@@ -11,7 +12,7 @@ import { AppError } from '../shared/app-error.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { findSubscriberById } from '../subscribers/subscribers.repo.js';
 import { newMessageId } from '../mail/message-id.js';
-import { enqueue, queuedSince } from '../mail/outbox.repo.js';
+import { enqueue, queuedCountSince } from '../mail/outbox.repo.js';
 import { DATA_LINK_TTL_MS } from './data-link-mail.js';
 
 export type { OptOutMethod } from '../consent/evidence.js';
@@ -21,6 +22,8 @@ export const PREFERENCES_TTL_MS = 90 * 86_400_000;
 
 /** One data link per address per 10 minutes, so the page cannot be used to flood an inbox. */
 const DATA_LINK_INTERVAL_MS = 10 * 60_000;
+/** And at most three a day, whoever holds the preferences link. */
+const DATA_LINKS_PER_DAY = 3;
 
 const INVALID = 'This link is not valid. Please use the link from the most recent email, copied in full.';
 
@@ -116,12 +119,13 @@ export function createUnsubscribeService(deps: {
       token: string,
       context: ClientContext,
       method: OptOutMethod,
-    ): Promise<{ list: ListRow | undefined; changed: boolean }> {
+    ): Promise<{ list: ListRow | undefined; changed: boolean; known: boolean }> {
       const claims = unsubscribeClaims(token);
-      const changed = await database.transaction((trx) =>
-        endSubscription(trx, claims.subscriberId, claims.listId, method, context, clock.now()),
-      );
-      return { list: await findListById(database.db, claims.listId), changed };
+      const { changed, known } = await database.transaction(async (trx) => ({
+        known: (await findSubscription(trx, claims.subscriberId, claims.listId)) !== undefined,
+        changed: await endSubscription(trx, claims.subscriberId, claims.listId, method, context, clock.now()),
+      }));
+      return { list: await findListById(database.db, claims.listId), changed, known };
     },
 
     async preferences(token: string): Promise<{ email: string; subscriptions: SubscriptionView[] }> {
@@ -159,13 +163,18 @@ export function createUnsubscribeService(deps: {
     /**
      * "Download or delete my data" on the preferences page: mails a link that works for an hour to
      * the address itself, so an old newsletter's links never open the person's data. At most one
-     * link per 10 minutes; the answer is the same either way.
+     * link per 10 minutes and three a day, none to an address that complained or bounced.
      */
-    async requestDataLink(token: string): Promise<{ email: string }> {
+    async requestDataLink(token: string): Promise<{ email: string; sent: boolean }> {
       const subscriber = await preferencesSubscriber(token);
       const queued = await database.transaction(async (trx) => {
         const now = clock.now();
-        if (await queuedSince(trx, subscriber.id, 'data_link', now - DATA_LINK_INTERVAL_MS)) return false;
+        if ((await queuedCountSince(trx, subscriber.id, 'data_link', now - DATA_LINK_INTERVAL_MS)) > 0) return false;
+        if ((await queuedCountSince(trx, subscriber.id, 'data_link', now - 86_400_000)) >= DATA_LINKS_PER_DAY)
+          return false;
+        // No mail to an address that complained or bounced hard (left-all may still ask for its data).
+        const suppression = await findSuppression(trx, suppressionHash(subscriber.email_key));
+        if (suppression && suppression.reason !== 'unsubscribed_all') return false;
         const [first] = await subscriptionsOf(trx, subscriber.id);
         const list = first && (await findListById(trx, first.listId));
         if (!list) return false;
@@ -184,7 +193,7 @@ export function createUnsubscribeService(deps: {
         return true;
       });
       if (queued) deps.onMailQueued?.();
-      return { email: subscriber.email };
+      return { email: subscriber.email, sent: queued };
     },
 
     /** The person behind a data link (`/d/:token`), while it is valid. */

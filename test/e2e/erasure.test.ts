@@ -96,6 +96,24 @@ for (const dialect of DIALECTS) {
         fixture('postfix-dsn.eml', { MSGID: 'made-up@evil.example', RCPT: EMAIL, VERP: 'bounces@shop.test' }),
       );
       await deliver(server.inboundPort, 'bounces@shop.test', `Subject: about ${EMAIL}\r\n\r\nZelda Quintessa\r\n`);
+      // Somebody else's real return path used to report this address: unverified, and what we wrote
+      // about it (action, why) names the address.
+      assert.equal(
+        (await postJson(`${server.url}/api/v1/public/lists/news/subscribe`, { email: 'other@example.test' })).status,
+        202,
+      );
+      const [other] = await waitForMails(instance.captureDir, 'other@example.test');
+      const otherMessageId = /^Message-ID: <([^>]+)>/m.exec(other!.raw)?.[1] ?? '';
+      await deliver(
+        server.inboundPort,
+        other!.returnPath,
+        fixture('postfix-dsn.eml', { MSGID: otherMessageId, RCPT: EMAIL, VERP: other!.returnPath }),
+      );
+      const named = await db.db.selectFrom('feedback_events').select(['action', 'why']).execute();
+      assert.ok(
+        named.some((e) => /zelda\.erasure/i.test(`${e.action} ${e.why}`)),
+        'the unverified report names the address in what we wrote',
+      );
       const before = await everyCell(db);
       for (const personal of PERSONAL) assert.match(before, personal, 'the test holds data to erase');
       const quarantined = await db.db.selectFrom('feedback_quarantine').select('id').execute();
@@ -127,7 +145,11 @@ for (const dialect of DIALECTS) {
       );
       assert.equal(again.status, 202, again.text);
       const rows = await db.db.selectFrom('subscribers').select('email').execute();
-      assert.equal(rows.length, 0, 'no subscriber row was recreated');
+      assert.deepEqual(
+        rows.map((r) => r.email),
+        ['other@example.test'],
+        'no subscriber row was recreated',
+      );
       const last = await db.db
         .selectFrom('consent_events')
         .selectAll()

@@ -195,7 +195,9 @@ for (const dialect of DIALECTS) {
       const asked = await postForm(url, { action: 'data_link' });
       assert.equal(asked.status, 200);
       assert.match(visibleText(asked.text), /We sent a link to five@example\.test/);
-      assert.equal((await postForm(url, { action: 'data_link' })).status, 200);
+      const again = await postForm(url, { action: 'data_link' });
+      assert.equal(again.status, 200);
+      assert.match(visibleText(again.text), /We did not send another link/);
       const [mail] = await waitForMails(instance.captureDir, 'five@example.test');
       assert.match(mail!.parsed.subject ?? '', /download or delete your data/i);
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -235,6 +237,10 @@ for (const dialect of DIALECTS) {
       );
       assert.equal((await request(url)).status, 410, 'nothing left to show');
       assert.equal((await request(dataLink)).status, 410);
+      // The data link (and the same page reached as /%64/<token>) never reaches the log.
+      const dataToken = dataLink.slice(dataLink.lastIndexOf('/') + 1);
+      await request(`${server.url}/%64/${dataToken}`);
+      assert.ok(!server.logs().includes(dataToken), 'no data token in the log');
     });
 
     it('preference links expire; unsubscribe links do not', async () => {

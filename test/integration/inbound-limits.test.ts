@@ -41,7 +41,7 @@ describe('the inbound listener cannot be starved by one client', () => {
       feedback: t.services.feedback,
       unsubscribe: t.services.unsubscribe,
       logger: t.services.logger,
-      limits: { perClient: 10, idleMs: 30_000, sessionMs: 1_500, dataMs: 800 },
+      limits: { perClient: 10, perNetwork: 30, idleMs: 30_000, sessionMs: 1_500, dataMs: 800 },
     });
   });
   after(async () => {
@@ -81,6 +81,19 @@ describe('the inbound listener cannot be starved by one client', () => {
       transport.close();
     }
     assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+  });
+
+  it('caps one network: many addresses of one /24 cannot fill the listener, another network still gets in', async () => {
+    // 127.0.1.1 … 127.0.1.10, ten connections each: one /24, capped at 30 in all.
+    const held = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => open(inbound.port, `127.0.1.${(i % 10) + 1}`)),
+    );
+    sockets.push(...held.map((h) => h.socket));
+    assert.equal(held.filter((h) => h.greeting.startsWith('220')).length, 30);
+    assert.ok(held.some((h) => /from your network/.test(h.greeting)));
+    const other = await open(inbound.port, '127.0.2.1');
+    sockets.push(other.socket);
+    assert.match(other.greeting, /^220/, 'a client of another network is served');
   });
 
   it('ends a session kept open with NOOPs when its time is up', async () => {

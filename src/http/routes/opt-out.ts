@@ -71,11 +71,13 @@ export async function registerOptOutRoutes(app: FastifyInstance, deps: HttpDeps)
       const body = unsubscribeBody.parse(typeof request.body === 'object' ? request.body : undefined);
       try {
         const method = body?.via === 'page' ? 'unsubscribe page' : 'one-click';
-        const { list } = await deps.unsubscribe.unsubscribe(token, clientContext(request, 'form', null), method);
+        const { list, known } = await deps.unsubscribe.unsubscribe(token, clientContext(request, 'form', null), method);
         const state = await deps.unsubscribe.inspect(token);
         return html(reply, 200, 'unsubscribed', {
           title: 'Unsubscribed',
           list: list ? { name: list.name } : undefined,
+          // A test copy's link, or an address we no longer hold: say honestly that nothing changed.
+          nobody: !known,
           preferences_url: state.preferencesToken
             ? preferencesUrl(deps.config.publicUrl, state.preferencesToken)
             : undefined,
@@ -118,11 +120,13 @@ export async function registerOptOutRoutes(app: FastifyInstance, deps: HttpDeps)
             await deps.unsubscribe.leaveAll(token, context);
             return await preferencesPage(reply, token, 'Done: you will receive no more email from us.');
           case 'data_link': {
-            const { email } = await deps.unsubscribe.requestDataLink(token);
+            const { email, sent } = await deps.unsubscribe.requestDataLink(token);
             return await preferencesPage(
               reply,
               token,
-              `We sent a link to ${email}. It works for one hour; open it to download or delete your data.`,
+              sent
+                ? `We sent a link to ${email}. It works for one hour; open it to download or delete your data.`
+                : `We did not send another link to ${email}: we send at most one every 10 minutes and three a day, and none to an address that bounced or reported our mail as spam. Use the link we sent before.`,
             );
           }
         }

@@ -64,10 +64,7 @@ export async function registerSignupApiRoute(
         const { list } = parseInput(params, request.params);
         const origin = request.headers.origin;
         if (origin && !(await allowedOrigins(request)).includes(origin)) {
-          throw new AppError(
-            'forbidden',
-            `The site ${origin.slice(0, 200)} is not allowed to sign people up to this list.`,
-          );
+          throw new AppError('forbidden', 'This site is not allowed to sign people up to this list.');
         }
         const input = parseInput(body, request.body, 'The signup');
         let context: ClientContext = clientContext(request, 'api', 'api');
