@@ -1,11 +1,29 @@
-import { loadConfig } from '../config/config.js';
+import { existsSync } from 'node:fs';
+import { loadConfig, type Config } from '../config/config.js';
+import { AppError } from '../shared/app-error.js';
 import { createServices, type Services } from '../main.js';
 import { createLogger } from '../shared/logger.js';
 import pino from 'pino';
 
+/**
+ * One home: a command other than `serve`, `migrate` and `init` never creates a database (or a
+ * secret) where none is, so a command run from the wrong folder says where the database should be
+ * instead of starting an empty second one.
+ */
+export function requireExistingDatabase(config: Config): void {
+  if (!config.databaseUrl.startsWith('sqlite:')) return;
+  const file = config.databaseUrl.slice('sqlite:'.length).replace(/^\/\//, '');
+  if (file === ':memory:' || existsSync(file)) return;
+  throw new AppError(
+    'not_found',
+    `No Listwarden database at ${file}; run this where the server runs, or set LISTWARDEN_DATA_DIR (or LISTWARDEN_DATABASE_URL). \`listwarden init\` creates a new one.`,
+  );
+}
+
 /** Runs a command with the wired services, logging warnings to stderr so stdout stays data. */
 export async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
   const config = loadConfig();
+  requireExistingDatabase(config);
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, pino.destination(2));
   const services = await createServices(config, { logger });
   try {

@@ -1,6 +1,6 @@
 import { DNS_NAME, HOST_PORT } from '../shared/dns-names.js';
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseImapUrl, type ImapSettings } from './imap-url.js';
 import { z } from 'zod';
 import { AppError } from '../shared/app-error.js';
@@ -157,7 +157,8 @@ const smtpUrl = z
 const secret = z.string().min(32, 'must be at least 32 characters (use `openssl rand -base64 48`)');
 
 const schema = z.object({
-  LISTWARDEN_DATABASE_URL: databaseUrl.default('sqlite:./data/listwarden.db'),
+  // Without it: `sqlite:<LISTWARDEN_DATA_DIR>/listwarden.db` (see below).
+  LISTWARDEN_DATABASE_URL: databaseUrl.optional(),
   LISTWARDEN_PUBLIC_URL: httpUrl.default('http://localhost:8080'),
   LISTWARDEN_HOST: z.string().trim().min(1).default('127.0.0.1'),
   LISTWARDEN_PORT: port.default(8080),
@@ -360,7 +361,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   return {
-    databaseUrl: e.LISTWARDEN_DATABASE_URL,
+    databaseUrl: e.LISTWARDEN_DATABASE_URL ?? `sqlite:${join(e.LISTWARDEN_DATA_DIR, 'listwarden.db')}`,
     databaseUrlGiven: relevant.LISTWARDEN_DATABASE_URL !== undefined,
     publicUrl: e.LISTWARDEN_PUBLIC_URL,
     host: e.LISTWARDEN_HOST,

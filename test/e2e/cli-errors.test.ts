@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -68,6 +68,31 @@ describe('CLI errors are one sentence on stderr with a non-zero exit', () => {
     assert.equal(badFeedback.code, 1);
     assert.match(badFeedback.stderr, /Cannot read .*missing\.mbox: no such file or folder/);
     oneSentence(badFeedback.stderr);
+  });
+
+  it('in an empty folder, creates nothing and says where the database should be', async () => {
+    const empty = newInstance('sqlite:unused');
+    try {
+      delete empty.env.LISTWARDEN_DATABASE_URL;
+      delete empty.env.LISTWARDEN_DATA_DIR;
+      delete empty.env.LISTWARDEN_SECRET;
+      const listed = await cli(empty, ['lists', 'list']);
+      assert.equal(listed.code, 1);
+      oneSentence(listed.stderr);
+      assert.match(
+        listed.stderr,
+        /No Listwarden database at data\/listwarden\.db; run this where the server runs, or set LISTWARDEN_DATA_DIR/,
+      );
+      assert.deepEqual(readdirSync(empty.dir), [], 'no database, no secret, no folder');
+      const audit = await cli(empty, ['audit', '--only', 'secrets', '--json']);
+      assert.deepEqual(readdirSync(empty.dir), [], `audit created nothing (${audit.stderr})`);
+      const init = await cli(empty, ['init']);
+      assert.equal(init.code, 0, init.stderr);
+      assert.ok(existsSync(join(empty.dir, 'data', 'listwarden.db')) && existsSync(join(empty.dir, 'data', 'secret')));
+      assert.equal((await cli(empty, ['lists', 'list'])).code, 0);
+    } finally {
+      empty.cleanup();
+    }
   });
 
   it('ends quietly when the reader of its output goes away (| head)', async () => {

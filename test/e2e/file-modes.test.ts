@@ -18,6 +18,8 @@ describe('files Listwarden creates are readable by the owner only', () => {
   after(() => instance?.cleanup());
 
   it('creates the database, its WAL and SHM, the secret and captured mail with mode 0600', async () => {
+    const init = await cli(instance, ['init']);
+    assert.equal(init.code, 0, init.stderr);
     const created = await cli(instance, ['lists', 'create', 'news', '--name', 'News', '--from', 'news@shop.test']);
     assert.equal(created.code, 0, created.stderr);
     const server = await startServer(instance);

@@ -30,9 +30,17 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/** A migrated SQLite file in a folder of its own, as `listwarden init` (or a first `serve`) leaves it. */
 async function freshSqlite(): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'lw-sqlite-'));
-  return { url: `sqlite:${join(dir, 'test.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  const url = `sqlite:${join(dir, 'test.db')}`;
+  const database = openDatabase(url);
+  try {
+    await migrateToLatest(database);
+  } finally {
+    await database.close();
+  }
+  return { url, drop: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 async function freshPostgres(): Promise<TestDatabase> {

@@ -16,7 +16,8 @@ import { printJson } from '../output.js';
 /** The database, when one is configured or the default SQLite file exists; audits run without one. */
 async function optionalDatabase(url: string, explicit: boolean): Promise<Database | undefined> {
   const file = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : undefined;
-  if (!explicit && (file === undefined || !existsSync(file))) return undefined;
+  // A SQLite file that is not there is never created by an audit (one home: see cli/context.ts).
+  if (file !== undefined ? !existsSync(file) : !explicit) return undefined;
   const database = openDatabase(url);
   await migrateToLatest(database);
   return database;

@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { openDatabase } from '../../db/database.js';
 import { migrateToLatest } from '../../db/migrate.js';
-import { serve } from '../../main.js';
+import pino from 'pino';
+import { createServices, serve } from '../../main.js';
+import { createLogger } from '../../shared/logger.js';
 import { printJson } from '../output.js';
 
 /** `listwarden serve` and `listwarden migrate` */
@@ -26,6 +28,22 @@ export function registerServerCommands(program: Command): void {
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
       });
+    });
+
+  program
+    .command('init')
+    .description('create the database (and the secret) here, then say what to do next')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const config = loadConfig();
+      const services = await createServices(config, { logger: createLogger('warn', pino.destination(2)) });
+      await services.close();
+      if (opts.json) printJson({ database: config.databaseUrl, dataDir: config.dataDir });
+      else
+        process.stdout.write(
+          `Created the database (${config.databaseUrl}) and the data folder ${config.dataDir}.\n` +
+            'Next: `listwarden serve`, then `listwarden lists create …` from this folder.\n',
+        );
     });
 
   program
