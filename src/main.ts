@@ -362,8 +362,8 @@ export async function serve(
     // Loaded here so CLI commands that never serve HTTP start faster.
     const { buildHttpApp } = await import('./http/app.js');
     const http = await buildHttpApp({ ...services, pages });
-    url = await http.listen({ host: config.host, port: config.port });
-    app = http;
+    // The inbound listener binds first and HTTP last, so a taken port stops the start before
+    // anything says it is listening; either clash is one sentence.
     const { startInboundSmtp } = await import('./feedback/inbound-smtp.js');
     try {
       inbound = await startInboundSmtp({
@@ -378,11 +378,20 @@ export async function serve(
         unsubscribe: services.unsubscribe,
         logger,
       });
+      url = await http.listen({ host: config.host, port: config.port });
     } catch (error) {
+      await inbound?.close();
       await http.close();
       await services.close();
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new AppError(
+          'unavailable',
+          `The HTTP port ${config.host}:${config.port} is already in use; set LISTWARDEN_PORT to a free port (or stop the other program).`,
+        );
+      }
       throw error;
     }
+    app = http;
     // The schedulers run in the process that serves HTTP only, so they never race each other.
     timers.push(
       every(

@@ -118,6 +118,27 @@ describe('CLI errors are one sentence on stderr with a non-zero exit', () => {
     assert.equal(code, 0);
   });
 
+  it('when the HTTP port is taken: one sentence, and nothing said to be listening', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    try {
+      const port = (blocker.address() as { port: number }).port;
+      const taken = await cli(
+        { ...instance, env: { ...instance.env, LISTWARDEN_PORT: String(port), LISTWARDEN_INBOUND_PORT: '0' } },
+        ['serve'],
+      );
+      assert.equal(taken.code, 1);
+      oneSentence(taken.stderr);
+      assert.match(
+        taken.stderr,
+        new RegExp(`HTTP port 127\\.0\\.0\\.1:${port} is already in use; set LISTWARDEN_PORT`),
+      );
+      assert.doesNotMatch(taken.stdout + taken.stderr, /listening/i);
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('when the inbound SMTP port is taken', async () => {
     const blocker = createServer().listen(0, '127.0.0.1');
     await once(blocker, 'listening');
