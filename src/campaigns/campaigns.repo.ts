@@ -31,6 +31,21 @@ export async function findCampaign(db: Db, id: number): Promise<CampaignRow | un
   return db.selectFrom('campaigns').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Campaigns newest first, with their list's slug (`campaigns list`). */
+export async function listCampaigns(
+  db: Db,
+  filter: { listId?: number; status?: CampaignStatus; limit: number },
+): Promise<Array<CampaignRow & { list_slug: string }>> {
+  let query = db
+    .selectFrom('campaigns as c')
+    .innerJoin('lists as l', 'l.id', 'c.list_id')
+    .selectAll('c')
+    .select('l.slug as list_slug');
+  if (filter.listId !== undefined) query = query.where('c.list_id', '=', filter.listId);
+  if (filter.status !== undefined) query = query.where('c.status', '=', filter.status);
+  return query.orderBy('c.id', 'desc').limit(filter.limit).execute();
+}
+
 /** Moves a campaign to `status` if it is in one of `from`; true when it moved. */
 export async function moveCampaign(
   db: Db,

@@ -71,6 +71,17 @@ export interface CampaignStatusView {
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
+/** Every campaign status (the keys are what `campaigns list --status` takes). */
+const CAMPAIGN_STATUS_NAMES: Readonly<Record<CampaignStatus, true>> = {
+  draft: true,
+  scheduled: true,
+  running: true,
+  paused: true,
+  finished: true,
+  cancelled: true,
+  stopped_by_guard: true,
+};
+
 /** The subscriber when the address has confirmed its subscription to the list. */
 async function confirmedMember(db: Db, emailKey: string, listId: number): Promise<SubscriberRow | undefined> {
   const subscriber = await findSubscriberByKey(db, emailKey);
@@ -350,6 +361,29 @@ export function createCampaignsService(deps: CampaignsDeps) {
     },
 
     /** Sends one rendered copy to any address now (not a subscriber; the subject says TEST). */
+    /** The latest campaigns (newest first), optionally of one list or in one status. */
+    async list(filter: { list?: string; status?: string; limit?: number } = {}) {
+      const list = filter.list !== undefined ? await deps.lists.requireList(filter.list) : undefined;
+      const statuses = Object.keys(CAMPAIGN_STATUS_NAMES);
+      if (filter.status !== undefined && !statuses.includes(filter.status)) {
+        throw invalidInput(`The status must be one of ${statuses.join(', ')}.`);
+      }
+      const rows = await repo.listCampaigns(db, {
+        ...(list ? { listId: list.id } : {}),
+        ...(filter.status !== undefined ? { status: filter.status as CampaignStatus } : {}),
+        limit: Math.min(Math.max(filter.limit ?? 50, 1), 1000),
+      });
+      return rows.map((r) => ({
+        id: r.id,
+        list: r.list_slug,
+        status: r.status,
+        subject: r.subject,
+        createdAt: iso(r.created_at),
+        sendAt: iso(r.send_at),
+        finishedAt: iso(r.finished_at),
+      }));
+    },
+
     async test(id: unknown, to: unknown): Promise<{ to: string; response: string }> {
       const campaign = await requireCampaign(id);
       const check = normaliseEmail(to);

@@ -2,7 +2,7 @@ import type { Database } from '../db/database.js';
 import type { ListRow } from '../db/schema.js';
 import { invalidInput } from '../shared/app-error.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { readCsv } from '../subscribers/csv-reader.js';
+import { readCsv, type CsvDelimiter } from '../subscribers/csv-reader.js';
 import { parseHeader, parseRow, type ImportColumns, type ImportRow } from '../subscribers/csv-rows.js';
 import { upsertSubscribersBulk } from '../subscribers/subscribers.repo.js';
 import { importSubscriptions } from './change-consent.js';
@@ -33,6 +33,8 @@ export interface ImportReport {
   confirmationMails: number;
   mailsFrom: string | null;
   mailsUntil: string | null;
+  /** The delimiter the file uses, detected from its header line. */
+  delimiter: CsvDelimiter;
 }
 
 const MAX_KEPT_ERRORS = 1000;
@@ -59,6 +61,7 @@ export async function importCsv(
     confirmationMails: 0,
     mailsFrom: null,
     mailsUntil: null,
+    delimiter: 'comma',
   };
   const bad = (line: number, reason: string) => {
     report.invalid++;
@@ -127,7 +130,7 @@ export async function importCsv(
   let columns: ImportColumns | undefined;
   let batch: ImportRow[] = [];
   let keysInBatch = new Set<string>();
-  for await (const items of readCsv(input)) {
+  for await (const items of readCsv(input, undefined, (delimiter) => (report.delimiter = delimiter))) {
     for (const item of items) {
       if (!columns) {
         if (!item.ok) throw invalidInput(`line ${item.line}: the header row is not valid CSV: ${item.reason}.`);

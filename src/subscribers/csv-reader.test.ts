@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CsvParser, readCsv, type CsvItem } from './csv-reader.js';
+import { CsvParser, detectDelimiter, readCsv, type CsvItem } from './csv-reader.js';
 
 function parseAll(text: string, chunkSize = text.length || 1, max?: number): CsvItem[] {
   const parser = new CsvParser(max);
@@ -59,6 +59,28 @@ describe('CsvParser', () => {
     assert.deepEqual(
       items.map((i) => i.ok && i.record[0]),
       ['name', 'José Müller'],
+    );
+  });
+});
+
+describe('delimiters', () => {
+  it('detects comma, semicolon and tab from the header line, quotes respected', () => {
+    assert.equal(detectDelimiter('email,name'), 'comma');
+    assert.equal(detectDelimiter('email;name;confirmed_at'), 'semicolon');
+    assert.equal(detectDelimiter('email\tname'), 'tab');
+    assert.equal(detectDelimiter('"a;b";"c,d";e'), 'semicolon');
+    assert.equal(detectDelimiter('email'), 'comma');
+  });
+  it('reads a semicolon-separated file as a spreadsheet in a European locale writes it', () => {
+    const parser = new CsvParser();
+    const items = [...parser.push('email;name\r\nann@example.test;"Ann; Jr"\r\n'), ...parser.end()];
+    assert.equal(parser.delimiter, 'semicolon');
+    assert.deepEqual(
+      items.map((i) => (i.ok ? i.record : i.reason)),
+      [
+        ['email', 'name'],
+        ['ann@example.test', 'Ann; Jr'],
+      ],
     );
   });
 });

@@ -7,7 +7,30 @@
 export type CsvItem = { ok: true; record: string[]; line: number } | { ok: false; line: number; reason: string };
 
 const COMMA = 44;
+const SEMICOLON = 59;
+const TAB = 9;
 const QUOTE = 34;
+
+export type CsvDelimiter = 'comma' | 'semicolon' | 'tab';
+const DELIMITER_CODES: Record<CsvDelimiter, number> = { comma: COMMA, semicolon: SEMICOLON, tab: TAB };
+
+/**
+ * The delimiter of a file from its first line: whichever of comma, semicolon and tab occurs most
+ * outside quotes (a spreadsheet in a European locale writes semicolons); a tie is a comma. Pure.
+ */
+export function detectDelimiter(firstLine: string): CsvDelimiter {
+  const counts: Record<CsvDelimiter, number> = { comma: 0, semicolon: 0, tab: 0 };
+  let quoted = false;
+  for (const c of firstLine) {
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && c === ',') counts.comma++;
+    else if (!quoted && c === ';') counts.semicolon++;
+    else if (!quoted && c === '\t') counts.tab++;
+  }
+  if (counts.semicolon > counts.comma && counts.semicolon >= counts.tab) return 'semicolon';
+  if (counts.tab > counts.comma && counts.tab > counts.semicolon) return 'tab';
+  return 'comma';
+}
 const LF = 10;
 const CR = 13;
 
@@ -27,7 +50,21 @@ export class CsvParser {
   private recordChars = 0;
   private started = false;
 
-  constructor(private readonly maxRecordChars = 64 * 1024) {}
+  private sep = COMMA;
+  /** The delimiter in use: given, or detected from the first line. */
+  delimiter: CsvDelimiter | undefined;
+
+  constructor(
+    private readonly maxRecordChars = 64 * 1024,
+    delimiter?: CsvDelimiter,
+  ) {
+    if (delimiter) this.setDelimiter(delimiter);
+  }
+
+  private setDelimiter(delimiter: CsvDelimiter): void {
+    this.delimiter = delimiter;
+    this.sep = DELIMITER_CODES[delimiter];
+  }
 
   /** Parses a chunk and returns the items it completed. */
   push(chunk: string): CsvItem[] {
@@ -36,7 +73,12 @@ export class CsvParser {
     if (!this.started) {
       this.started = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (!this.delimiter) {
+        const end = nextLineBreak(text, 0);
+        this.setDelimiter(detectDelimiter(end < 0 ? text.slice(0, 64 * 1024) : text.slice(0, end)));
+      }
     }
+    const SEP = this.sep;
     const length = text.length;
     let i = 0;
     if (this.crPending) {
@@ -81,12 +123,12 @@ export class CsvParser {
       const c = text.charCodeAt(i);
       if (this.afterClosingQuote) {
         this.afterClosingQuote = false;
-        if (c !== COMMA && c !== LF && c !== CR) {
-          this.fail('a quoted field must end at a comma or the end of the line');
+        if (c !== SEP && c !== LF && c !== CR) {
+          this.fail(`a quoted field must end at a ${this.delimiter ?? 'comma'} or the end of the line`);
           continue;
         }
       }
-      if (c === COMMA) {
+      if (c === SEP) {
         this.record.push(this.field);
         this.field = '';
         i++;
@@ -110,7 +152,7 @@ export class CsvParser {
       let j = i + 1;
       while (j < length) {
         const d = text.charCodeAt(j);
-        if (d === COMMA || d === LF || d === CR || d === QUOTE) break;
+        if (d === SEP || d === LF || d === CR || d === QUOTE) break;
         j++;
       }
       this.field += text.slice(i, j);
@@ -204,12 +246,18 @@ function countLineBreaks(part: string): number {
 export async function* readCsv(
   input: AsyncIterable<string | Buffer> | Iterable<string | Buffer>,
   maxRecordChars?: number,
+  onDelimiter?: (delimiter: CsvDelimiter) => void,
 ): AsyncGenerator<CsvItem[]> {
   const parser = new CsvParser(maxRecordChars);
+  let told = false;
   const decoder = new TextDecoder('utf-8');
   for await (const chunk of input) {
     const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
     const items = parser.push(text);
+    if (!told && parser.delimiter) {
+      told = true;
+      onDelimiter?.(parser.delimiter);
+    }
     if (items.length > 0) yield items;
   }
   const rest = decoder.decode();

@@ -331,7 +331,7 @@ for (const dialect of DIALECTS) {
       assert.match(result.stderr, /line 4: expected 3 columns, found 2/);
       assert.match(
         result.stdout,
-        /Read 4 rows: 2 imported, 0 already on the list, 0 suppressed, 2 skipped as invalid\./,
+        /Read 4 rows: 2 imported, 0 already on the list, 0 suppressed, 2 skipped as invalid \(comma-separated\)\./,
       );
       const quinn = await show(server, 'quinn@example.test');
       assert.equal(quinn.subscriptions[0]!.status, 'pending');

@@ -124,6 +124,25 @@ export function registerCampaignsCommands(program: Command): void {
     });
 
   campaigns
+    .command('list')
+    .description('the latest campaigns, newest first')
+    .option('--list <slug>', 'only this list')
+    .option('--status <status>', 'only campaigns in this status')
+    .option('--limit <n>', 'how many (max 1000)', (v) => Number(v))
+    .option('--json', 'print JSON')
+    .action(async (opts: { list?: string; status?: string; limit?: number; json?: boolean }) => {
+      const rows = await withServices((s) =>
+        s.campaigns.list({
+          ...(opts.list !== undefined ? { list: opts.list } : {}),
+          ...(opts.status !== undefined ? { status: opts.status } : {}),
+          ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+        }),
+      );
+      if (opts.json) printJson({ campaigns: rows });
+      else printTable(rows, ['id', 'list', 'status', 'subject', 'createdAt', 'sendAt', 'finishedAt']);
+    });
+
+  campaigns
     .command('status <id>')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { json?: boolean }) => {

@@ -37,7 +37,7 @@ export function registerImportCommand(program: Command): void {
       if (opts.json) return printJson(report);
       process.stdout.write(
         `Read ${report.rows} rows: ${report.imported} imported, ${report.existing} already on the list, ` +
-          `${report.suppressed} suppressed, ${report.invalid} skipped as invalid.\n` +
+          `${report.suppressed} suppressed, ${report.invalid} skipped as invalid (${report.delimiter}-separated).\n` +
           (report.confirmationMails > 0
             ? `${report.confirmationMails} confirmation mails queued, sent from ${report.mailsFrom} until ${report.mailsUntil}.\n`
             : ''),
