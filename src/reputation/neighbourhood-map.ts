@@ -8,6 +8,8 @@ import type { IpCheckResult } from './check-ip.js';
  */
 export function renderNeighbourhood(result: IpCheckResult, ours: ReadonlySet<string>): string {
   const lines: string[] = [];
+  // With no usable zone nothing was looked up: every address is unknown, never "clean".
+  const nothingChecked = !result.zones.some((z) => z.status === 'ok');
   if (ipVersion(result.ip) === 4) {
     const cells = ipv4Range(result.ip, 24);
     const checked = new Set(result.range >= 24 ? ipv4Range(result.ip, result.range) : cells);
@@ -18,6 +20,7 @@ export function renderNeighbourhood(result: IpCheckResult, ours: ReadonlySet<str
     for (let row = 0; row < 16; row++) {
       const marks = cells.slice(row * 16, row * 16 + 16).map((ip) => {
         if (!checked.has(ip)) return ' ';
+        if (nothingChecked) return '?';
         if (ours.has(ip)) return listed.has(ip) ? '!' : '@';
         if (listed.has(ip)) return '#';
         return failed.has(ip) ? '?' : '.';
@@ -26,7 +29,9 @@ export function renderNeighbourhood(result: IpCheckResult, ours: ReadonlySet<str
         `  .${String(row * 16).padStart(3, ' ')}-${String(row * 16 + 15).padStart(3, ' ')}    ${marks.join(' ')}`,
       );
     }
-    lines.push('  @ ours   ! ours, listed   # listed neighbour   . clean   ? lookup failed');
+    lines.push(
+      '  @ ours   ! ours, listed   # listed neighbour   . clean   ? not known (lookup failed or no usable zone)',
+    );
     lines.push('');
   }
   lines.push(
@@ -37,6 +42,9 @@ export function renderNeighbourhood(result: IpCheckResult, ours: ReadonlySet<str
     lines.push(
       `  ${zone.zone.padEnd(28)} ${state}${zone.blocks && zone.listed > 0 ? '  (receivers block on this list)' : ''}`,
     );
+  }
+  if (nothingChecked) {
+    lines.push('No blocklist zone answered its test query, so nothing was checked: see each zone above.');
   }
   const mine = result.listed.filter((l) => ours.has(l.ip) || l.ip === result.ip);
   for (const l of mine) {

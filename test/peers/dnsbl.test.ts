@@ -7,7 +7,7 @@ import { zoneInfo } from '../../src/reputation/zones.js';
 import { moveCampaign } from '../../src/campaigns/campaigns.repo.js';
 import { fanOut } from '../../src/campaigns/fan-out.js';
 import { DIALECTS } from '../helpers/databases.js';
-import { cli, newInstance, type Instance } from '../helpers/listwarden.js';
+import { cli, NO_DNS, newInstance, type Instance } from '../helpers/listwarden.js';
 import { confirmedSignups, servicesFor, type TestServices } from '../helpers/services.js';
 import { rbldnsdSkip, startRbldnsd, TEST_ENTRIES, type RbldnsdServer } from '../helpers/rbldnsd.js';
 
@@ -156,6 +156,27 @@ describe('DNSBL checks against a real rbldnsd', { skip: rbldnsdSkip }, () => {
     const bad = await cli(instance, ['reputation', 'check-ip', '999.1.1.1']);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /is not an IP address/);
+    // A zone that does not answer its test query: nothing is checked, the map says so, exit 1.
+    const unusable = await cli(instance, [
+      'reputation',
+      'check-ip',
+      '192.0.2.20',
+      '--range',
+      '28',
+      '--zones',
+      'missing.test.bl',
+      '--dns',
+      NO_DNS,
+    ]);
+    assert.equal(unusable.code, 1, unusable.stderr);
+    const marks = unusable.stdout
+      .split('\n')
+      .filter((line) => /^ {2}\.\s*\d+-\s*\d+/.test(line))
+      .map((line) => line.slice(14))
+      .join('');
+    assert.doesNotMatch(marks, /\./, 'no address is drawn clean');
+    assert.match(unusable.stdout, /\?/);
+    assert.match(unusable.stdout, /nothing was checked/);
   });
 });
 

@@ -46,6 +46,8 @@ export function registerReputationCommands(program: Command): void {
       const result = await checkIpRange(client, input);
       const warning = publicResolverWarning(servers);
       const warnings = warning ? [warning] : [];
+      // No usable zone means nothing was checked: that is not a clean result.
+      if (!result.zones.some((z) => z.status === 'ok')) process.exitCode = 1;
       if (opts.json)
         return printJson({
           ...result,
