@@ -294,6 +294,38 @@ export async function lastRepermissionAt(db: Db): Promise<number | undefined> {
   return row?.last == null ? undefined : Number(row.last);
 }
 
+/** Re-permission mails still waiting (imported addresses not yet asked): how many, and when the last goes. */
+export async function repermissionBacklog(db: Db): Promise<{ waiting: number; lastAt: number | null }> {
+  const row = await db
+    .selectFrom('subscriptions')
+    .select((s) => [s.fn.countAll<number>().as('n'), s.fn.max('repermission_at').as('last')])
+    .where('repermission_at', 'is not', null)
+    .executeTakeFirst();
+  return { waiting: Number(row?.n ?? 0), lastAt: row?.last == null ? null : Number(row.last) };
+}
+
+/** Each subscriber's lists and statuses, for a page of subscribers shown without a list filter. */
+export async function listStatusesOf(
+  db: Db,
+  subscriberIds: readonly number[],
+): Promise<Map<number, Array<{ list: string; status: SubscriptionStatus }>>> {
+  const out = new Map<number, Array<{ list: string; status: SubscriptionStatus }>>();
+  if (subscriberIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('subscriptions as sn')
+    .innerJoin('lists as l', 'l.id', 'sn.list_id')
+    .select(['sn.subscriber_id', 'l.slug', 'sn.status'])
+    .where('sn.subscriber_id', 'in', [...subscriberIds])
+    .orderBy('l.slug')
+    .execute();
+  for (const r of rows) {
+    const entry = out.get(r.subscriber_id) ?? [];
+    entry.push({ list: r.slug, status: r.status });
+    out.set(r.subscriber_id, entry);
+  }
+  return out;
+}
+
 /** Re-permission mails whose time has come, oldest first. */
 export async function dueRepermissions(
   db: Db,

@@ -12,6 +12,7 @@ import {
   deleteSubscriptionsOf,
   eventsOf,
   findSuppression,
+  listStatusesOf,
   recordEvent,
   subscriptionsOf,
 } from './consent.repo.js';
@@ -183,6 +184,13 @@ export function createPeopleService(
         afterId: options.after ?? 0,
         limit,
       });
+      // Without a list, each person's lists and statuses (one query for the page).
+      const memberships = list
+        ? undefined
+        : await listStatusesOf(
+            db,
+            rows.map((r) => r.id),
+          );
       return {
         subscribers: rows.map((r) => ({
           id: r.id,
@@ -191,6 +199,7 @@ export function createPeopleService(
           attributes: JSON.parse(r.attributes) as Record<string, unknown>,
           createdAt: new Date(r.created_at).toISOString(),
           ...(r.status ? { status: r.status } : {}),
+          ...(memberships ? { lists: memberships.get(r.id) ?? [] } : {}),
         })),
         next: rows.length === limit ? (rows[rows.length - 1] as { id: number }).id : null,
       };

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { releaseDueRepermissions } from '../../consent/repermission.js';
 import { countByStatus } from '../../mail/outbox.repo.js';
+import { repermissionBacklog } from '../../consent/consent.repo.js';
 import { withServices } from '../context.js';
 import { printJson, printTable } from '../output.js';
 
@@ -13,11 +14,23 @@ export function registerOutboxCommands(program: Command): void {
     .description('messages per status')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const counts = await withServices((s) => countByStatus(s.database.db));
-      if (opts.json) return printJson(counts);
+      const [counts, backlog] = await withServices((s) =>
+        Promise.all([countByStatus(s.database.db), repermissionBacklog(s.database.db)]),
+      );
+      const repermission = {
+        waiting: backlog.waiting,
+        lastAt: backlog.lastAt === null ? null : new Date(backlog.lastAt).toISOString(),
+      };
+      if (opts.json) return printJson({ ...counts, repermission });
       printTable(
         Object.entries(counts).map(([status, count]) => ({ status, count })),
         ['status', 'count'],
+      );
+      // Imported addresses whose confirmation mail is not queued yet (LISTWARDEN_REPERMISSION_PER_HOUR).
+      process.stdout.write(
+        repermission.waiting > 0
+          ? `\nre-permission mails waiting: ${repermission.waiting}; the last goes out at ${repermission.lastAt}\n`
+          : '\nre-permission mails waiting: none\n',
       );
     });
 

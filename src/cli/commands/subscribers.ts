@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { purgeStalePending } from '../../consent/housekeeping.js';
+import { withoutControls } from '../../shared/terminal-text.js';
 import { withServices } from '../context.js';
 import { printJson, printTable } from '../output.js';
 
@@ -33,7 +34,15 @@ export function registerSubscribersCommands(program: Command): void {
     .action(async (opts: { list?: string; status?: string; after?: number; limit?: number; json?: boolean }) => {
       const page = await withServices((s) => s.subscribers.page(opts));
       if (opts.json) return printJson(page);
-      printTable(page.subscribers, ['id', 'email', 'name', 'status', 'createdAt']);
+      if (opts.list !== undefined) printTable(page.subscribers, ['id', 'email', 'name', 'status', 'createdAt']);
+      else
+        printTable(
+          page.subscribers.map((p) => ({
+            ...p,
+            lists: (p.lists ?? []).map((l) => `${l.list}:${l.status}`).join(' ') || '-',
+          })),
+          ['id', 'email', 'name', 'lists', 'createdAt'],
+        );
       if (page.next !== null) process.stdout.write(`\nmore: --after ${page.next}\n`);
     });
 
@@ -45,8 +54,23 @@ export function registerSubscribersCommands(program: Command): void {
   subscribers
     .command('erase <email>')
     .description('erase a person; only a SHA-256 suppression entry remains so they are never mailed again')
+    .option('--yes', 'do not ask (a terminal asks before erasing)')
     .option('--json', 'print JSON')
-    .action(async (email: string, opts: { json?: boolean }) => {
+    .action(async (email: string, opts: { json?: boolean; yes?: boolean }) => {
+      // Erasure cannot be undone: on a terminal, the person at the keyboard says so first.
+      if (!opts.yes && process.stdin.isTTY && process.stdout.isTTY) {
+        const { createInterface } = await import('node:readline/promises');
+        const prompt = createInterface({ input: process.stdin, output: process.stdout });
+        const answer = await prompt.question(
+          `Erase everything held about ${withoutControls(email).slice(0, 254)}? This cannot be undone. Type "yes": `,
+        );
+        prompt.close();
+        if (answer.trim().toLowerCase() !== 'yes') {
+          process.stdout.write('Nothing erased.\n');
+          process.exitCode = 1;
+          return;
+        }
+      }
       const result = await withServices((s) =>
         s.subscribers.erase(email, { ip: null, userAgent: null, source: 'cli', channel: 'cli' }),
       );
