@@ -30,7 +30,7 @@ import { DEFAULT_THROTTLE, Throttle } from './mail/throttle.js';
 import type { Transport } from './mail/transport.js';
 import { AppError } from './shared/app-error.js';
 import { createLogger } from './shared/logger.js';
-import { createDomainVerifier, skipDomainChecks } from './subscribers/domain-check.js';
+import { createDomainVerifier, skipDomainChecks, type DomainVerifier } from './subscribers/domain-check.js';
 import { createTemplateRenderer } from './templates/liquid.js';
 import { createUnsubscribeService } from './unsubscribe/unsubscribe.service.js';
 import { dataLinkMailHandler } from './unsubscribe/data-link-mail.js';
@@ -66,6 +66,8 @@ export interface Services {
   clock: Clock;
   apiKeys: ReturnType<typeof createApiKeysService>;
   signup: ReturnType<typeof createSignupService>;
+  /** The signup domain check, with its DNS canary. */
+  domains: DomainVerifier;
   confirm: ReturnType<typeof createConfirmService>;
   unsubscribe: ReturnType<typeof createUnsubscribeService>;
   campaigns: ReturnType<typeof createCampaignsService>;
@@ -108,7 +110,11 @@ export async function createServices(
   const tokens = createTokenCodec([secrets.current, ...secrets.previous], clock);
   const transport = createTransport(config.smtpUrl, { bulkConnections: config.outbox.concurrency });
   const verifier = config.verifyDomains
-    ? createDomainVerifier({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs })
+    ? createDomainVerifier({
+        servers: config.dnsServers,
+        timeoutMs: config.dnsTimeoutMs,
+        onResolverState: (healthy, message) => (healthy ? logger.info(message) : logger.warn(message)),
+      })
     : skipDomainChecks;
   const mailHtml = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'mail', format: 'html' });
   const mailText = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'mail', format: 'text' });
@@ -272,6 +278,7 @@ export async function createServices(
     subscribers,
     apiKeys: createApiKeysService(database, clock),
     signup: createSignupService({ database, lists, verifier, onMailQueued, clock, limits: confirmationLimits }),
+    domains: verifier,
     confirm: createConfirmService({
       database,
       tokens,
@@ -307,6 +314,8 @@ export async function createServices(
   };
 }
 
+/** How often `serve` checks that its resolver answers for the big mail providers. */
+const DNS_CANARY_INTERVAL_MS = 5 * 60_000;
 const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
 const SCHEDULER_INTERVAL_MS = 2_000;
 
@@ -394,6 +403,7 @@ export async function serve(
     app = http;
     // The schedulers run in the process that serves HTTP only, so they never race each other.
     timers.push(
+      every(logger, 'dns canary', DNS_CANARY_INTERVAL_MS, async () => void (await services.domains.canary?.()), true),
       every(
         logger,
         'housekeeping',

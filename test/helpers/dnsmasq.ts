@@ -25,6 +25,15 @@ const ZONE_ARGS = [
   '--mx-host=nullmx.test,.,0',
 ];
 
+/**
+ * The big mail providers Listwarden's DNS canary asks (subscribers/domain-check.ts): a working
+ * resolver knows them, so the test resolver does too unless a test wants a broken one.
+ */
+const CANARY_ARGS = ['gmail.com', 'outlook.com', 'yahoo.com', 'icloud.com', 'gmx.de'].flatMap((domain) => [
+  `--mx-host=${domain},mx.${domain},10`,
+  `--host-record=mx.${domain},192.0.2.99`,
+]);
+
 export interface DnsServer {
   /** `127.0.0.1:<port>`, the value for LISTWARDEN_DNS_SERVERS. */
   address: string;
@@ -40,7 +49,10 @@ export function txtRecord(name: string, value: string): string {
 }
 
 /** Starts a real dnsmasq on a loopback port serving the test zones (plus `extraArgs`). */
-export async function startDnsmasq(extraArgs: readonly string[] = []): Promise<DnsServer> {
+export async function startDnsmasq(
+  extraArgs: readonly string[] = [],
+  options: { canaries?: boolean } = {},
+): Promise<DnsServer> {
   const blackhole: Socket = createSocket('udp4');
   await new Promise<void>((resolve) => blackhole.bind(0, '127.0.0.1', resolve));
   const blackholePort = blackhole.address().port;
@@ -64,6 +76,7 @@ export async function startDnsmasq(extraArgs: readonly string[] = []): Promise<D
       '--pid-file=',
       `--server=/blackhole.test/127.0.0.1#${blackholePort}`,
       ...ZONE_ARGS,
+      ...(options.canaries === false ? [] : CANARY_ARGS),
       ...extraArgs,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },

@@ -37,8 +37,13 @@ describe('domain check against a real DNS server (dnsmasq)', { skip: dnsmasqSkip
     const verifier = createDomainVerifier({ servers: [dns.address], timeoutMs: 300, tries: 1 });
     const slow = await verifier.check('blackhole.test');
     assert.equal(slow.status, 'unverified');
-    const refused = await verifier.check('gmail.com');
+    const refused = await verifier.check('shop-customer.example');
     assert.equal(refused.status, 'unverified', 'dnsmasq refuses names outside its zones');
+    assert.deepEqual(
+      await verifier.check('gmail.com'),
+      { status: 'deliverable', via: 'provider' },
+      'big providers are never refused',
+    );
   });
 
   it('caches answers and shares one lookup between concurrent checks', async () => {
