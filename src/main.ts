@@ -29,6 +29,8 @@ import { createDestinationResolver } from './mail/destinations.js';
 import { DEFAULT_THROTTLE, Throttle } from './mail/throttle.js';
 import type { Transport } from './mail/transport.js';
 import { AppError } from './shared/app-error.js';
+import { loadConfig } from './config/config.js';
+import { createSettingsService, readStoredSettings, type SettingsService } from './config/settings.service.js';
 import { createLogger } from './shared/logger.js';
 import { createDomainVerifier, skipDomainChecks, type DomainVerifier } from './subscribers/domain-check.js';
 import { createTemplateRenderer } from './templates/liquid.js';
@@ -66,6 +68,12 @@ export interface Services {
   clock: Clock;
   apiKeys: ReturnType<typeof createApiKeysService>;
   signup: ReturnType<typeof createSignupService>;
+  settings: SettingsService;
+  /**
+   * Reads the stored settings again and updates the configuration in place when they changed
+   * (serve does every few seconds); returns the keys that changed.
+   */
+  reloadSettings(): Promise<string[]>;
   /** The signup domain check, with its DNS canary. */
   domains: DomainVerifier;
   confirm: ReturnType<typeof createConfirmService>;
@@ -94,6 +102,9 @@ export async function createServices(
       const applied = await migrateToLatest(database);
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     }
+    // The settings stored in the database complete the configuration (the environment overrides
+    // them); the object is updated in place, so everything wired below reads the same one.
+    Object.assign(config, loadConfig(config.environment, await readStoredSettings(database)));
   } catch (error) {
     await database.close();
     throw error;
@@ -126,7 +137,10 @@ export async function createServices(
     database,
     tokens,
     publicUrl: config.publicUrl,
-    postalAddress: config.postalAddress,
+    // Read at use: a changed setting takes effect without a restart.
+    get postalAddress() {
+      return config.postalAddress;
+    },
     bounceDomain: config.bounceDomain,
     returnPath,
     feedbackSenderId: config.feedbackSenderId,
@@ -138,8 +152,12 @@ export async function createServices(
     clock,
     database,
     logger,
-    settings: config.guard,
-    adminEmail: config.adminEmail,
+    get settings() {
+      return config.guard;
+    },
+    get adminEmail() {
+      return config.adminEmail;
+    },
     notifyFrom: `listwarden@${notifyDomain}`,
     campaigns: {
       find: async (db, id) => {
@@ -157,7 +175,12 @@ export async function createServices(
     },
     onQueued: () => worker.poke(),
   });
-  const ownerAlerts = { to: config.adminEmail, from: `listwarden@${notifyDomain}` };
+  const ownerAlerts = {
+    get to() {
+      return config.adminEmail;
+    },
+    from: `listwarden@${notifyDomain}`,
+  };
   const feedback = createFeedbackService({
     clock,
     database,
@@ -279,6 +302,16 @@ export async function createServices(
     apiKeys: createApiKeysService(database, clock),
     signup: createSignupService({ database, lists, verifier, onMailQueued, clock, limits: confirmationLimits }),
     domains: verifier,
+    settings: createSettingsService({ database, config, clock }),
+    async reloadSettings() {
+      const stored = await readStoredSettings(database);
+      const before = config.storedSettings;
+      const keys = [...new Set([...Object.keys(before), ...Object.keys(stored)])].filter(
+        (k) => before[k] !== stored[k],
+      );
+      if (keys.length > 0) Object.assign(config, loadConfig(config.environment, stored));
+      return keys;
+    },
     confirm: createConfirmService({
       database,
       tokens,
@@ -297,11 +330,15 @@ export async function createServices(
       lists,
       handler: campaignMail,
       transport,
-      postalAddress: config.postalAddress,
+      get postalAddress() {
+        return config.postalAddress;
+      },
       dkimDomain: config.dkim?.domain,
       bounceDomain: config.bounceDomain,
       layoutsDir: config.layoutsDir,
-      testAddresses: [...config.testAddresses, ...(config.adminEmail ? [config.adminEmail.toLowerCase()] : [])],
+      get testAddresses() {
+        return [...config.testAddresses, ...(config.adminEmail ? [config.adminEmail.toLowerCase()] : [])];
+      },
       onQueued: onMailQueued,
       preSend: (campaign) => preSendCheck(preSendDeps, campaign),
     }),
@@ -314,6 +351,8 @@ export async function createServices(
   };
 }
 
+/** How often `serve` looks for changed settings (`listwarden settings set` in another process). */
+const SETTINGS_RELOAD_MS = 2_000;
 /** How often `serve` checks that its resolver answers for the big mail providers. */
 const DNS_CANARY_INTERVAL_MS = 5 * 60_000;
 const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
@@ -403,6 +442,14 @@ export async function serve(
     app = http;
     // The schedulers run in the process that serves HTTP only, so they never race each other.
     timers.push(
+      every(logger, 'settings reload', SETTINGS_RELOAD_MS, async () => {
+        try {
+          const changed = await services.reloadSettings();
+          if (changed.length > 0) logger.info({ settings: changed }, 'settings changed; now in effect');
+        } catch (error) {
+          logger.warn({ err: error }, 'stored settings are not valid; the previous ones stay in effect');
+        }
+      }),
       every(logger, 'dns canary', DNS_CANARY_INTERVAL_MS, async () => void (await services.domains.canary?.()), true),
       every(
         logger,

@@ -12,6 +12,7 @@ import { registerReputationCommands } from './commands/reputation.js';
 import { registerListsCommands } from './commands/lists.js';
 import { registerOutboxCommands } from './commands/outbox.js';
 import { registerServerCommands } from './commands/server.js';
+import { registerSettingsCommands } from './commands/settings.js';
 import { registerSubscribersCommands } from './commands/subscribers.js';
 
 // Everything this process creates (the database with its WAL and SHM, captured mail, the secret)
@@ -36,6 +37,7 @@ const program = new Command('listwarden')
   .exitOverride();
 
 registerServerCommands(program);
+registerSettingsCommands(program);
 registerListsCommands(program);
 registerSubscribersCommands(program);
 registerConsentCommands(program);

@@ -1,12 +1,21 @@
 import { DNS_NAME, HOST_PORT } from '../shared/dns-names.js';
 import { isIP } from 'node:net';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseImapUrl, type ImapSettings } from './imap-url.js';
+import { asEnvironment, SETTINGS } from './settings-catalogue.js';
+
+function settingOfVariable(variable: string): string | undefined {
+  return Object.entries(SETTINGS).find(([, s]) => s.env === variable)?.[0];
+}
 import { z } from 'zod';
 import { AppError } from '../shared/app-error.js';
 
 /** The validated boot configuration; built once by `loadConfig` and passed down. */
 export interface Config {
+  /** The LISTWARDEN_* variables this configuration was read from (they override stored settings). */
+  environment: Readonly<Record<string, string>>;
+  /** Settings stored in the database (`listwarden settings`), by key, as they were merged in. */
+  storedSettings: Readonly<Record<string, string>>;
   databaseUrl: string;
   /** LISTWARDEN_DATABASE_URL was set (not the default). */
   databaseUrlGiven: boolean;
@@ -327,20 +336,31 @@ function imapSettings(
   return parsed.ok ? { settings: parsed.settings, intervalMs: intervalSeconds * 1000 } : undefined;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const relevant: Record<string, string> = {};
+/**
+ * The configuration from the environment and the settings stored in the database: a variable
+ * set in the environment overrides the stored setting (`settings list` shows which).
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv | Readonly<Record<string, string>> = process.env,
+  stored: Readonly<Record<string, string>> = {},
+): Config {
+  const environment: Record<string, string> = {};
   for (const key of Object.keys(schema.shape)) {
     const value = env[key];
-    if (value !== undefined && value !== '') relevant[key] = value;
+    if (value !== undefined && value !== '') environment[key] = value;
   }
+  const relevant: Record<string, string> = { ...asEnvironment(stored), ...environment };
   const parsed = schema.safeParse(relevant);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const name = String(issue?.path[0] ?? 'configuration');
+    const variable = String(issue?.path[0] ?? 'configuration');
+    // A stored setting is named by its key, a variable by its name.
+    const key = environment[variable] === undefined ? settingOfVariable(variable) : undefined;
+    const name = key ? `The setting ${key}` : variable;
     // Never echo the value of a secret back.
-    const shown = /SECRET|IMAP_URL|SMTP_URL|DQS_KEY/.test(name)
+    const shown = /SECRET|IMAP_URL|SMTP_URL|DQS_KEY/.test(variable)
       ? ''
-      : ` (got "${String(relevant[name] ?? '').slice(0, 80)}")`;
+      : ` (got "${String(relevant[variable] ?? '').slice(0, 80)}")`;
     throw new AppError('invalid_input', `${name} ${issue?.message ?? 'is invalid'}${shown}.`);
   }
   const e = parsed.data;
@@ -361,7 +381,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   return {
-    databaseUrl: e.LISTWARDEN_DATABASE_URL ?? `sqlite:${join(e.LISTWARDEN_DATA_DIR, 'listwarden.db')}`,
+    environment,
+    storedSettings: { ...stored },
+    databaseUrl: e.LISTWARDEN_DATABASE_URL ?? `sqlite:${e.LISTWARDEN_DATA_DIR.replace(/\/+$/, '')}/listwarden.db`,
     databaseUrlGiven: relevant.LISTWARDEN_DATABASE_URL !== undefined,
     publicUrl: e.LISTWARDEN_PUBLIC_URL,
     host: e.LISTWARDEN_HOST,

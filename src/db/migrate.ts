@@ -9,6 +9,7 @@ import { abuseReports } from './migrations/0005-abuse-reports.js';
 import { transactionalDue } from './migrations/0006-transactional-due.js';
 import { feedbackTrust } from './migrations/0007-feedback-trust.js';
 import { confirmationSends } from './migrations/0008-confirmation-sends.js';
+import { settingChanges } from './migrations/0009-setting-changes.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -21,6 +22,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0006-transactional-due': transactionalDue(),
     '0007-feedback-trust': feedbackTrust(),
     '0008-confirmation-sends': confirmationSends(dialect),
+    '0009-setting-changes': settingChanges(dialect),
   };
 }
 

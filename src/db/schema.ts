@@ -160,6 +160,16 @@ export interface SettingsTable {
   value: string;
 }
 
+/** The history of stored settings (`listwarden settings`): who changed what, when. */
+export interface SettingChangesTable {
+  id: Generated<number>;
+  key: string;
+  old_value: string | null;
+  new_value: string | null;
+  actor: string;
+  at: number;
+}
+
 export type FeedbackChannel = 'smtp' | 'file' | 'api' | 'imap' | 'session';
 export type FeedbackEventKind = 'hard_bounce' | 'soft_bounce' | 'complaint' | 'auto_reply' | 'notice';
 
@@ -231,6 +241,7 @@ export interface Tables {
   subscriptions: SubscriptionsTable;
   consent_events: ConsentEventsTable;
   confirmation_mailboxes: ConfirmationMailboxesTable;
+  setting_changes: SettingChangesTable;
   confirmation_domains: ConfirmationDomainsTable;
   suppressions: SuppressionsTable;
   outbox: OutboxTable;

@@ -38,13 +38,15 @@ export interface GuardDeps {
  * line and mails the owner. Only `campaigns resume --force` starts it again.
  */
 export function createGuard(deps: GuardDeps) {
-  const { database, settings, logger } = deps;
+  const { database, logger } = deps;
+  // Read at use: a changed setting (`listwarden settings set guard.…`) takes effect without a restart.
+  const settings = (): GuardSettings => deps.settings;
   const clock = deps.clock ?? systemClock;
   const { db } = database;
   const lastCheck = new Map<number, number>();
   const pending = new Map<number, NodeJS.Timeout>();
-  const deferrals = new BurstCounter(settings.deferralWindowMs);
-  const refusals = new BurstCounter(settings.deferralWindowMs);
+  const deferrals = new BurstCounter(settings().deferralWindowMs);
+  const refusals = new BurstCounter(settings().deferralWindowMs);
 
   async function stop(campaignId: number, reason: string, advice?: string): Promise<boolean> {
     const now = clock.now();
@@ -85,16 +87,16 @@ export function createGuard(deps: GuardDeps) {
       campaignDeliveries(db, campaignId, since),
     ]);
     const own: GuardStats = { deliveries, complaints: counts.complaint, hardBounces: counts.hard_bounce };
-    let reason = guardVerdict(`campaign ${campaignId}`, own, settings);
+    let reason = guardVerdict(`campaign ${campaignId}`, own, settings());
     if (!reason) {
       const list = await findListById(db, campaign.listId);
       const domain = list ? list.from_address.slice(list.from_address.lastIndexOf('@') + 1).toLowerCase() : undefined;
       if (domain) {
-        const windowStart = Math.max(clock.now() - settings.windowMs, since);
+        const windowStart = Math.max(clock.now() - settings().windowMs, since);
         reason = guardVerdict(
-          `sending domain ${domain} (last ${Math.round(settings.windowMs / 3_600_000)} h)`,
+          `sending domain ${domain} (last ${Math.round(settings().windowMs / 3_600_000)} h)`,
           await domainStats(db, domain, windowStart),
-          settings,
+          settings(),
         );
       }
     }
@@ -126,11 +128,11 @@ export function createGuard(deps: GuardDeps) {
     /** A 4xx or connection failure for a campaign message to `destination`. */
     async afterDeferral(campaignId: number, destination: string): Promise<void> {
       const count = deferrals.record(`${campaignId}:${destination}`, clock.now());
-      if (count >= settings.deferralBurst) {
+      if (count >= settings().deferralBurst) {
         deferrals.forget(`${campaignId}:`);
         await stop(
           campaignId,
-          `campaign ${campaignId}: ${count} deferrals (4xx) from ${destination} within ${Math.round(settings.deferralWindowMs / 60_000)} minutes`,
+          `campaign ${campaignId}: ${count} deferrals (4xx) from ${destination} within ${Math.round(settings().deferralWindowMs / 60_000)} minutes`,
         );
       }
     },
@@ -144,9 +146,9 @@ export function createGuard(deps: GuardDeps) {
       const blocklist = deps.namedBlocklist?.(diagnostic);
       if (blocklist) deps.onBlocklistNamed?.();
       const count = refusals.record(`${campaignId}:${provider}`, clock.now());
-      if (count < settings.refusalBurst) return;
+      if (count < settings().refusalBurst) return;
       refusals.forget(`${campaignId}:`);
-      const minutes = Math.round(settings.deferralWindowMs / 60_000);
+      const minutes = Math.round(settings().deferralWindowMs / 60_000);
       const naming = blocklist ? `, naming ${blocklist.zone} (${blocklist.name})` : '';
       const advice = blocklist
         ? [

@@ -9,6 +9,7 @@ import type { ListsService } from '../lists/lists.service.js';
 import type { PeopleService } from '../consent/people.service.js';
 import type { TemplateRenderer } from '../templates/liquid.js';
 import type { UnsubscribeService } from '../unsubscribe/unsubscribe.service.js';
+import type { SettingsService } from '../config/settings.service.js';
 import type { FeedbackService } from '../feedback/feedback.service.js';
 
 /** What the HTTP layer is given by the composition root; it builds nothing itself. */
@@ -24,5 +25,6 @@ export interface HttpDeps {
   unsubscribe: UnsubscribeService;
   campaigns: CampaignsService;
   feedback: FeedbackService;
+  settings: SettingsService;
   pages: TemplateRenderer;
 }

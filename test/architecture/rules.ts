@@ -54,6 +54,7 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   reputation_checks: 'reputation',
   abuse_reports: 'audit',
   settings: 'db',
+  setting_changes: 'db',
 };
 
 /** The module of a file under src/: its first folder, or `main` for files at the top. */

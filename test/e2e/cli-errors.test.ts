@@ -81,7 +81,7 @@ describe('CLI errors are one sentence on stderr with a non-zero exit', () => {
       oneSentence(listed.stderr);
       assert.match(
         listed.stderr,
-        /No Listwarden database at data\/listwarden\.db; run this where the server runs, or set LISTWARDEN_DATA_DIR/,
+        /No Listwarden database at \.\/data\/listwarden\.db; run this where the server runs, or set LISTWARDEN_DATA_DIR/,
       );
       assert.deepEqual(readdirSync(empty.dir), [], 'no database, no secret, no folder');
       const audit = await cli(empty, ['audit', '--only', 'secrets', '--json']);

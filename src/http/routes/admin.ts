@@ -77,6 +77,24 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps):
         apiKeyName: request.apiKeyName as string,
       });
 
+      // Settings: the same as `listwarden settings`; a change is in effect on the server within seconds.
+      const settingParams = z.object({ key: z.string().max(100) });
+      const settingBody = z.object({ value: z.string().max(2000) }).strict();
+      const actor = (request: FastifyRequest) => `api key "${request.apiKeyName}"`;
+      scope.get('/settings', async () => ({ settings: await deps.settings.list() }));
+      scope.get('/settings/history', async () => ({ changes: await deps.settings.history() }));
+      scope.get('/settings/:key', async (request) => deps.settings.get(parseInput(settingParams, request.params).key));
+      scope.put('/settings/:key', async (request) =>
+        deps.settings.set(
+          parseInput(settingParams, request.params).key,
+          parseInput(settingBody, request.body, 'The request').value,
+          actor(request),
+        ),
+      );
+      scope.delete('/settings/:key', async (request) =>
+        deps.settings.unset(parseInput(settingParams, request.params).key, actor(request)),
+      );
+
       scope.get('/lists', async () => ({ lists: await deps.lists.list() }));
 
       scope.post('/lists', async (request, reply) => {
