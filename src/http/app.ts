@@ -15,7 +15,7 @@ import { codeForStatus, STATUS_OF } from './error-status.js';
 import { OneLinePerRequest } from './request-log.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerConfirmRoutes } from './routes/confirm.js';
-import { registerHealthRoute } from './routes/health.js';
+import { registerHealthRoute, registerStartPage } from './routes/health.js';
 import { registerOptOutRoutes } from './routes/opt-out.js';
 import { registerSignupApiRoute } from './routes/signup-api.js';
 import { registerSignupFormRoutes } from './routes/signup-form.js';
@@ -122,6 +122,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
 
   registerSecurityHeaders(app);
   registerHealthRoute(app, deps);
+  registerStartPage(app, deps);
   const signupLimit = createSignupLimit(app, deps.config.signupRateLimit);
   registerSignupFormRoutes(app, deps, signupLimit);
   await registerSignupApiRoute(app, deps, signupLimit);

@@ -166,6 +166,11 @@ export function createListsService(database: Database, clock: Clock = systemCloc
       return view(await requireList(parseSlug(slugInput)));
     },
 
+    /** Slugs and names only (the public start page: no counts, cheap at any size). */
+    async names(): Promise<Array<{ slug: string; name: string }>> {
+      return (await repo.allLists(db)).map((l) => ({ slug: l.slug, name: l.name }));
+    },
+
     async list(): Promise<ListView[]> {
       const [lists, counts] = await Promise.all([repo.allLists(db), repo.subscriptionCounts(db)]);
       return Promise.all(lists.map((l) => view(l, counts.get(l.id) ?? {})));

@@ -80,6 +80,11 @@ describe(
     });
 
     it('signup, confirmation, unsubscribe and error pages', async () => {
+      // `/` guides a first run: what is running, what to do next, the lists' forms.
+      await page.goto(`${server.url}/`);
+      assert.equal(await page.locator('h1').textContent(), 'Listwarden is running');
+      assert.equal(await page.getByRole('link', { name: 'Shop News' }).getAttribute('href'), `${server.url}/s/news`);
+      await check('start');
       await page.goto(`${server.url}/s/news`);
       await check('signup');
       await page.getByLabel('Email address').fill('not-an-address');
