@@ -398,7 +398,7 @@ function every(
 export async function serve(
   config: Config,
   options: { logger?: Logger; workerOnly?: boolean } = {},
-): Promise<{ url: string | undefined; stop(): Promise<void> }> {
+): Promise<{ url: string | undefined; inboundPort: number | undefined; stop(): Promise<void> }> {
   const services = await createServices(config, options);
   const { logger } = services;
   let app: { close(): Promise<unknown> } | undefined;
@@ -510,5 +510,5 @@ export async function serve(
       await services.close();
       logger.info('stopped');
     })());
-  return { url, stop };
+  return { url, inboundPort: inbound?.port, stop };
 }

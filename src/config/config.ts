@@ -91,6 +91,8 @@ export interface Config {
   outbox: { leaseMs: number; retryBaseMs: number; concurrency: number; batchSize: number };
   pacing: { globalRate: number; destinationRate: number; warmup: { start: number; factor: number } | undefined };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `pretty` for people, `json` for machines; unset: pretty on a terminal, JSON otherwise. */
+  logFormat: 'json' | 'pretty' | undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -323,6 +325,7 @@ const schema = z.object({
     })
     .optional(),
   LISTWARDEN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LISTWARDEN_LOG_FORMAT: z.enum(['json', 'pretty'], { message: 'must be json or pretty' }).optional(),
 });
 
 /** Reads and validates the environment once; the only place that looks at `process.env`. */
@@ -478,5 +481,6 @@ export function loadConfig(
       warmup: e.LISTWARDEN_WARMUP,
     },
     logLevel: e.LISTWARDEN_LOG_LEVEL,
+    logFormat: e.LISTWARDEN_LOG_FORMAT,
   };
 }

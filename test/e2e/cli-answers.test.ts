@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
-import { cli, newInstance, type Instance } from '../helpers/listwarden.js';
+import { cli, newInstance, startServer, type Instance } from '../helpers/listwarden.js';
 
 const sqlite = DIALECTS.find((d) => d.name === 'sqlite')!;
 const CLI = new URL('../../src/cli/index.ts', import.meta.url).pathname;
@@ -74,6 +74,20 @@ describe('the CLI answers what a shop owner asks', () => {
     const campaigns = await cli(instance, ['campaigns', 'list', '--json']);
     assert.deepEqual(JSON.parse(campaigns.stdout), { campaigns: [] });
     assert.match((await cli(instance, ['--version'])).stdout, /^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('serve writes readable lines and a short summary for people (LISTWARDEN_LOG_FORMAT=pretty)', async () => {
+    const server = await startServer(instance, { LISTWARDEN_LOG_FORMAT: 'pretty' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const logs = server.logs();
+      assert.match(logs, /\d\d:\d\d:\d\d info {2}listwarden is listening/);
+      assert.match(logs, /Listwarden is running\.\n {2}pages and API {3}http:\/\/127\.0\.0\.1:\d+\//);
+      assert.match(logs, /Open http:\/\/127\.0\.0\.1:\d+\/ for what to do next/);
+      assert.ok(!logs.split('\n').some((line) => line.startsWith('{')), 'no JSON lines');
+    } finally {
+      await server.stop();
+    }
   });
 
   it('asks before erasing on a terminal, and not with --yes', async () => {

@@ -5,6 +5,7 @@ import { migrateToLatest } from '../../db/migrate.js';
 import pino from 'pino';
 import { createServices, serve } from '../../main.js';
 import { createLogger } from '../../shared/logger.js';
+import { prettyDestination } from '../../shared/pretty-log.js';
 import { printJson } from '../output.js';
 
 /** `listwarden serve` and `listwarden migrate` */
@@ -14,7 +15,19 @@ export function registerServerCommands(program: Command): void {
     .description('run the HTTP server and the outbox worker (migrates the database first)')
     .option('--worker-only', 'run only the outbox worker (more senders next to one full serve, on PostgreSQL)')
     .action(async (opts: { workerOnly?: boolean }) => {
-      const server = await serve(loadConfig(), { workerOnly: opts.workerOnly === true });
+      const config = loadConfig();
+      // People read a terminal: readable lines there (and a short summary), JSON for machines.
+      const pretty = config.logFormat === 'pretty' || (config.logFormat === undefined && process.stdout.isTTY);
+      const logger = createLogger(config.logLevel, pretty ? prettyDestination() : undefined);
+      const server = await serve(config, { workerOnly: opts.workerOnly === true, logger });
+      if (pretty && server.url) {
+        process.stdout.write(
+          `\nListwarden is running.\n  pages and API   ${config.publicUrl}/  (listening on ${server.url})\n` +
+            `  bounces (SMTP)  ${config.inboundHost}:${server.inboundPort ?? config.inboundPort}\n` +
+            `  outgoing mail   ${config.smtpUrl.startsWith('capture:') ? `written to ${config.smtpUrl.slice(8)} (capture)` : 'to the SMTP relay'}\n` +
+            `Open ${config.publicUrl}/ for what to do next. Ctrl-C stops.\n\n`,
+        );
+      }
       await new Promise<void>((resolve) => {
         const onSignal = () => {
           process.off('SIGTERM', onSignal);
