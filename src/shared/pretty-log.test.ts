@@ -16,7 +16,7 @@ describe('prettyLine', () => {
       }),
     );
     assert.equal(line, '04:50:01 info  request completed  GET /u/[token]  200  responseTime=1.5');
-    assert.match(prettyLine(JSON.stringify({ level: 40, time: 'x', msg: 'careful' })), /WARN  careful/);
+    assert.match(prettyLine(JSON.stringify({ level: 40, time: 'x', msg: 'careful' })), /WARN {2}careful/);
   });
   it('keeps control characters of outside text off the terminal', () => {
     assert.doesNotMatch(prettyLine(JSON.stringify({ level: 30, msg: 'a\u001b[2Jb' })), /\u001b/);
