@@ -1,7 +1,5 @@
-import { convert } from 'html-to-text';
 import type { Liquid, Template } from 'liquidjs';
 import { FileTagRefused, sandboxedLiquid } from '../templates/sandboxed-liquid.js';
-import mjml2html from 'mjml';
 import { invalidInput } from '../shared/app-error.js';
 import { compileFast, renderFast, type FastTemplate } from './fast-template.js';
 
@@ -64,7 +62,9 @@ function withHtmlFooter(html: string): string {
 }
 
 /** A text part from the HTML source, keeping Liquid tags (and link targets) intact. */
-function textFromHtml(html: string): string {
+async function textFromHtml(html: string): Promise<string> {
+  // Loaded when a campaign is compiled, not when the CLI starts.
+  const { convert } = await import('html-to-text');
   const keepCase = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({
     selector,
     options: { uppercase: false },
@@ -145,6 +145,7 @@ export async function compileCampaign(source: CampaignSource, layoutsFolder?: st
     );
   }
   if (source.format === 'mjml') {
+    const { default: mjml2html } = await import('mjml');
     const result = await mjml2html(source.html, { validationLevel: 'soft' });
     if (!result.html) {
       throw invalidInput(
@@ -153,7 +154,7 @@ export async function compileCampaign(source: CampaignSource, layoutsFolder?: st
     }
     html = result.html;
   }
-  const text = (source.text ?? textFromHtml(html)) + TEXT_FOOTER;
+  const text = (source.text ?? (await textFromHtml(html))) + TEXT_FOOTER;
   return {
     subject: parse(engines.text, source.subject, 'subject'),
     html: parse(engines.html, withHtmlFooter(html), 'HTML'),

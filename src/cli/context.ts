@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
-import { loadConfig, type Config } from '../config/config.js';
+import type { Config } from '../config/config.js';
 import { AppError } from '../shared/app-error.js';
-import { createServices, type Services } from '../main.js';
-import { createLogger } from '../shared/logger.js';
-import pino from 'pino';
+import type { Services } from '../main.js';
 
 /**
  * One home: a command other than `serve`, `migrate` and `init` never creates a database (or a
@@ -22,6 +20,13 @@ export function requireExistingDatabase(config: Config): void {
 
 /** Runs a command with the wired services, logging warnings to stderr so stdout stays data. */
 export async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
+  // Loaded here, not at start: `listwarden --help` needs none of it.
+  const [{ loadConfig }, { createServices }, { createLogger }, { default: pino }] = await Promise.all([
+    import('../config/config.js'),
+    import('../main.js'),
+    import('../shared/logger.js'),
+    import('pino'),
+  ]);
   const config = loadConfig();
   requireExistingDatabase(config);
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, pino.destination(2));

@@ -1,6 +1,5 @@
 import { createBulkSmtpTransport } from './bulk-smtp-transport.js';
 import { createCaptureTransport } from './capture-transport.js';
-import { createSmtpTransport } from './smtp-transport.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -9,7 +8,16 @@ import type { Transport } from './transport.js';
  */
 export function createTransport(url: string, options: { bulkConnections?: number } = {}): Transport {
   if (url.startsWith('capture:')) return createCaptureTransport(url.slice('capture:'.length));
-  const regular = createSmtpTransport(url);
+  // nodemailer is loaded on the first message, so commands that send nothing start faster.
+  let loaded: Promise<Transport> | undefined;
+  const regularTransport = () => (loaded ??= import('./smtp-transport.js').then((m) => m.createSmtpTransport(url)));
+  const regular: Transport = {
+    name: url.replace(/\/\/[^@/]*@/, '//***@'),
+    send: async (message) => (await regularTransport()).send(message),
+    close: async () => {
+      if (loaded) await (await loaded).close();
+    },
+  };
   const bulk = createBulkSmtpTransport(url, { connections: options.bulkConnections ?? 10 });
   return {
     name: regular.name,

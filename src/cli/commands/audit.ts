@@ -2,15 +2,7 @@ import type { Command } from 'commander';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { foreignAbuseSince } from '../../audit/abuse-reports.repo.js';
-import { parseAuditInput } from '../../audit/audit-input.js';
-import { exitCodeFor, runAudit } from '../../audit/audit.service.js';
-import { openHost } from '../../audit/host.js';
-import { renderAudit } from '../../audit/render.js';
-import { loadConfig } from '../../config/config.js';
-import { openDatabase, type Database } from '../../db/database.js';
-import { migrateToLatest } from '../../db/migrate.js';
-import { knownMessageIds } from '../../mail/outbox.repo.js';
+import type { Database } from '../../db/database.js';
 import { printJson } from '../output.js';
 
 /** The database, when one is configured or the default SQLite file exists; audits run without one. */
@@ -18,6 +10,10 @@ async function optionalDatabase(url: string, explicit: boolean): Promise<Databas
   const file = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : undefined;
   // A SQLite file that is not there is never created by an audit (one home: see cli/context.ts).
   if (file !== undefined ? !existsSync(file) : !explicit) return undefined;
+  const [{ openDatabase }, { migrateToLatest }] = await Promise.all([
+    import('../../db/database.js'),
+    import('../../db/migrate.js'),
+  ]);
   const database = openDatabase(url);
   await migrateToLatest(database);
   return database;
@@ -71,6 +67,24 @@ export function registerAuditCommand(program: Command): void {
         postfixConfig?: string;
         npmAudit?: boolean;
       }) => {
+        // Loaded when the audit runs, not when the CLI starts.
+        const [
+          { foreignAbuseSince },
+          { parseAuditInput },
+          { exitCodeFor, runAudit },
+          { openHost },
+          { renderAudit },
+          { loadConfig },
+          { knownMessageIds },
+        ] = await Promise.all([
+          import('../../audit/abuse-reports.repo.js'),
+          import('../../audit/audit-input.js'),
+          import('../../audit/audit.service.js'),
+          import('../../audit/host.js'),
+          import('../../audit/render.js'),
+          import('../../config/config.js'),
+          import('../../mail/outbox.repo.js'),
+        ]);
         const config = loadConfig();
         const input = parseAuditInput({
           ...(opts.root ? { root: opts.root } : {}),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { formatProof } from '../../consent/format-proof.js';
-import { gatherProof } from '../../consent/proof.js';
+
 import { withServices } from '../context.js';
+
 import { printJson } from '../output.js';
 
 /** `listwarden consent proof <email> --list <slug>` */
@@ -13,6 +13,8 @@ export function registerConsentCommands(program: Command): void {
     .requiredOption('--list <slug>', 'the list')
     .option('--json', 'print JSON')
     .action(async (email: string, opts: { list: string; json?: boolean }) => {
+      const { formatProof } = await import('../../consent/format-proof.js');
+      const { gatherProof } = await import('../../consent/proof.js');
       const proof = await withServices((s) => gatherProof(s.database, s.lists, email, opts.list));
       if (opts.json) printJson(proof);
       else process.stdout.write(formatProof(proof));

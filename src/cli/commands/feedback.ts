@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
-import { messagesIn, sourcedMessagesIn } from '../../feedback/message-files.js';
+
 import { AppError } from '../../shared/app-error.js';
+
 import { withoutControls } from '../../shared/terminal-text.js';
+
 import { withServices } from '../context.js';
+
 import { printJson, printTable } from '../output.js';
 
 /** `listwarden feedback …` */
@@ -14,6 +17,7 @@ export function registerFeedbackCommands(program: Command): void {
     .description('read bounces and complaints from .eml files, mbox files or folders of them')
     .option('--json', 'print JSON')
     .action(async (paths: string[], opts: { json?: boolean }) => {
+      const { messagesIn } = await import('../../feedback/message-files.js');
       const summary = await withServices((s) => s.feedback.ingestMany(messagesIn(paths), 'file'));
       if (opts.json) return printJson(summary);
       const kinds =
@@ -30,6 +34,7 @@ export function registerFeedbackCommands(program: Command): void {
     .description('explain bounces and complaints in .eml files, mbox files or folders, changing nothing')
     .option('--json', 'print one JSON line per message')
     .action(async (paths: string[], opts: { json?: boolean }) => {
+      const { sourcedMessagesIn } = await import('../../feedback/message-files.js');
       await withServices(async (s) => {
         for await (const { file, raw } of sourcedMessagesIn(paths)) {
           const explained = await s.feedback.explain(raw);

@@ -1,9 +1,12 @@
 import { createReadStream } from 'node:fs';
+
 import { access } from 'node:fs/promises';
+
 import type { Command } from 'commander';
 import { AppError } from '../../shared/app-error.js';
-import { importCsv } from '../../consent/import.js';
+
 import { withServices } from '../context.js';
+
 import { printJson } from '../output.js';
 
 /** `listwarden import <file.csv> --list <slug> --source "<where from>"` */
@@ -16,6 +19,7 @@ export function registerImportCommand(program: Command): void {
     .option('--with-proof', 'the file has confirmed_at,confirm_ip columns: import as confirmed')
     .option('--json', 'print the report as JSON')
     .action(async (file: string, opts: { list: string; source: string; withProof?: boolean; json?: boolean }) => {
+      const { importCsv } = await import('../../consent/import.js');
       try {
         await access(file);
       } catch {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { embedSnippet } from '../../lists/embed-snippet.js';
+
 import { withServices } from '../context.js';
+
 import { printJson, printTable } from '../output.js';
 
 /** `listwarden lists …` */
@@ -127,6 +128,7 @@ export function registerListsCommands(program: Command): void {
     .description('print an HTML signup form to paste into your own site')
     .option('--json', 'print JSON ({"html": …})')
     .action(async (slug: string, opts: { json?: boolean }) => {
+      const { embedSnippet } = await import('../../lists/embed-snippet.js');
       const { html } = await withServices(async (s) => {
         const list = await s.lists.show(slug);
         return { html: embedSnippet(s.config.publicUrl, list, list.consentText) };

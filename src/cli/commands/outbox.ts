@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { releaseDueRepermissions } from '../../consent/repermission.js';
-import { countByStatus } from '../../mail/outbox.repo.js';
-import { repermissionBacklog } from '../../consent/consent.repo.js';
+
 import { withServices } from '../context.js';
+
 import { printJson, printTable } from '../output.js';
 
 /** `listwarden outbox …` */
@@ -14,6 +13,8 @@ export function registerOutboxCommands(program: Command): void {
     .description('messages per status')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
+      const { countByStatus } = await import('../../mail/outbox.repo.js');
+      const { repermissionBacklog } = await import('../../consent/consent.repo.js');
       const [counts, backlog] = await withServices((s) =>
         Promise.all([countByStatus(s.database.db), repermissionBacklog(s.database.db)]),
       );
@@ -39,6 +40,7 @@ export function registerOutboxCommands(program: Command): void {
     .description('send every message that is due now, then exit (for use without `serve`)')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
+      const { releaseDueRepermissions } = await import('../../consent/repermission.js');
       const processed = await withServices(async (s) => {
         while ((await releaseDueRepermissions(s.database, s.clock.now())) > 0);
         const processed = await s.worker.drain();

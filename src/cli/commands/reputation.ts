@@ -1,17 +1,9 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../../config/config.js';
-import { checkIpRange } from '../../reputation/check-ip.js';
-import { dnsblClientFor } from '../../reputation/dnsbl-client.js';
-import { DNS_NAME, HOST_PORT } from '../../shared/dns-names.js';
-import { publicResolverWarning } from '../../reputation/resolvers.js';
-import { renderNeighbourhood } from '../../reputation/neighbourhood-map.js';
-import { parseCheckInput } from '../../reputation/reputation-input.js';
+
 import { AppError } from '../../shared/app-error.js';
+import { HOST_PORT } from '../../shared/dns-names.js';
 import { printJson, printTable } from '../output.js';
-import { loadConfiguredKeys } from '../../mail/dkim.js';
-import { checkSenderDomain } from '../../reputation/sender-auth.js';
-import { ipVersion } from '../../reputation/ip-address.js';
 
 /** The `--dns` override, validated, or the configured resolvers. */
 function resolversFrom(dns: string | undefined, configured: readonly string[]): readonly string[] {
@@ -35,6 +27,12 @@ export function registerReputationCommands(program: Command): void {
     .option('--dns <host:port>', 'resolver to ask (default: LISTWARDEN_DNS_SERVERS, else the system resolver)')
     .option('--json', 'print JSON')
     .action(async (ip: string, opts: { range: string; zones?: string; dns?: string; json?: boolean }) => {
+      const { loadConfig } = await import('../../config/config.js');
+      const { checkIpRange } = await import('../../reputation/check-ip.js');
+      const { dnsblClientFor } = await import('../../reputation/dnsbl-client.js');
+      const { publicResolverWarning } = await import('../../reputation/resolvers.js');
+      const { renderNeighbourhood } = await import('../../reputation/neighbourhood-map.js');
+      const { parseCheckInput } = await import('../../reputation/reputation-input.js');
       const config = loadConfig();
       const input = parseCheckInput({
         ip,
@@ -73,6 +71,11 @@ export function registerReputationCommands(program: Command): void {
     .option('--dns <host:port>', 'resolver to ask (default: LISTWARDEN_DNS_SERVERS, else the system resolver)')
     .option('--json', 'print JSON')
     .action(async (domain: string, opts: { ip: string; dns?: string; json?: boolean }) => {
+      const { loadConfig } = await import('../../config/config.js');
+      const { DNS_NAME } = await import('../../shared/dns-names.js');
+      const { loadConfiguredKeys } = await import('../../mail/dkim.js');
+      const { checkSenderDomain } = await import('../../reputation/sender-auth.js');
+      const { ipVersion } = await import('../../reputation/ip-address.js');
       const config = loadConfig();
       const name = domain.trim().toLowerCase().replace(/\.$/, '');
       if (!DNS_NAME.test(name)) throw new AppError('invalid_input', `"${domain.slice(0, 60)}" is not a domain name.`);

@@ -1,12 +1,28 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/config.js';
-import { openDatabase } from '../../db/database.js';
-import { migrateToLatest } from '../../db/migrate.js';
-import pino from 'pino';
-import { createServices, serve } from '../../main.js';
-import { createLogger } from '../../shared/logger.js';
-import { prettyDestination } from '../../shared/pretty-log.js';
 import { printJson } from '../output.js';
+
+/** The modules these commands need, loaded when one runs (not for `--help`). */
+async function load() {
+  const [config, database, migrate, main, logger, pretty, pino] = await Promise.all([
+    import('../../config/config.js'),
+    import('../../db/database.js'),
+    import('../../db/migrate.js'),
+    import('../../main.js'),
+    import('../../shared/logger.js'),
+    import('../../shared/pretty-log.js'),
+    import('pino'),
+  ]);
+  return {
+    loadConfig: config.loadConfig,
+    openDatabase: database.openDatabase,
+    migrateToLatest: migrate.migrateToLatest,
+    createServices: main.createServices,
+    serve: main.serve,
+    createLogger: logger.createLogger,
+    prettyDestination: pretty.prettyDestination,
+    pino: pino.default,
+  };
+}
 
 /** `listwarden serve` and `listwarden migrate` */
 export function registerServerCommands(program: Command): void {
@@ -15,6 +31,7 @@ export function registerServerCommands(program: Command): void {
     .description('run the HTTP server and the outbox worker (migrates the database first)')
     .option('--worker-only', 'run only the outbox worker (more senders next to one full serve, on PostgreSQL)')
     .action(async (opts: { workerOnly?: boolean }) => {
+      const { loadConfig, createLogger, prettyDestination, serve } = await load();
       const config = loadConfig();
       // People read a terminal: readable lines there (and a short summary), JSON for machines.
       const pretty = config.logFormat === 'pretty' || (config.logFormat === undefined && process.stdout.isTTY);
@@ -48,6 +65,7 @@ export function registerServerCommands(program: Command): void {
     .description('create the database (and the secret) here, then say what to do next')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
+      const { loadConfig, createServices, createLogger, pino } = await load();
       const config = loadConfig();
       const services = await createServices(config, { logger: createLogger('warn', pino.destination(2)) });
       await services.close();
@@ -64,6 +82,7 @@ export function registerServerCommands(program: Command): void {
     .description('bring the database schema up to date')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
+      const { loadConfig, openDatabase, migrateToLatest } = await load();
       const database = openDatabase(loadConfig().databaseUrl);
       try {
         const applied = await migrateToLatest(database);

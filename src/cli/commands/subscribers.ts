@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
-import { purgeStalePending } from '../../consent/housekeeping.js';
+
 import { withoutControls } from '../../shared/terminal-text.js';
+
 import { withServices } from '../context.js';
+
 import { printJson, printTable } from '../output.js';
 
 /** `listwarden subscribers …` */
@@ -87,6 +89,7 @@ export function registerSubscribersCommands(program: Command): void {
     .description('delete subscriptions that were never confirmed (older than LISTWARDEN_PENDING_TTL_DAYS)')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
+      const { purgeStalePending } = await import('../../consent/housekeeping.js');
       const purged = await withServices((s) =>
         purgeStalePending(s.database, s.config.pendingTtlMs, s.clock.now(), s.logger),
       );
