@@ -144,7 +144,9 @@ export async function createServices(
     bounceDomain: config.bounceDomain,
     returnPath,
     feedbackSenderId: config.feedbackSenderId,
-    layoutsDir: config.layoutsDir,
+    get layoutsDir() {
+      return config.layoutsDir;
+    },
   });
   const notifyDomain = config.dkim?.domain ?? config.bounceDomain ?? new URL(config.publicUrl).hostname;
   let lastBlocklistCheck = 0;
@@ -187,7 +189,9 @@ export async function createServices(
     verp,
     guard,
     logger,
-    softBounces: config.softBounces,
+    get softBounces() {
+      return config.softBounces;
+    },
     abuse: createAbuseService({ alerts: ownerAlerts, logger, clock }),
   });
   const worker = createOutboxWorker({
@@ -239,8 +243,12 @@ export async function createServices(
   const onMailQueued = () => worker.poke();
   const confirmationLimits = {
     ...DEFAULT_CONFIRMATION_LIMITS,
-    maxPerMailboxPerDay: config.confirmationPerMailboxPerDay,
-    perDomainPerHour: config.confirmationPerDomainPerHour,
+    get maxPerMailboxPerDay() {
+      return config.confirmationPerMailboxPerDay;
+    },
+    get perDomainPerHour() {
+      return config.confirmationPerDomainPerHour;
+    },
   };
   const subscribers = createPeopleService(database, lists, {
     clock,
@@ -335,7 +343,9 @@ export async function createServices(
       },
       dkimDomain: config.dkim?.domain,
       bounceDomain: config.bounceDomain,
-      layoutsDir: config.layoutsDir,
+      get layoutsDir() {
+        return config.layoutsDir;
+      },
       get testAddresses() {
         return [...config.testAddresses, ...(config.adminEmail ? [config.adminEmail.toLowerCase()] : [])];
       },
