@@ -19,6 +19,8 @@ export interface ImportOptions {
   batchSize?: number;
   /** Called for every skipped row, so a CLI can stream them to stderr. */
   onBadRow?: (line: number, reason: string) => void;
+  /** Called after each batch with the rows read so far (a CLI draws its progress bar). */
+  onProgress?: (rows: number) => void;
   clock?: Clock;
 }
 
@@ -161,6 +163,7 @@ export async function importCsv(
         await flush(batch);
         batch = [];
         keysInBatch = new Set();
+        options.onProgress?.(report.rows);
       }
     }
   }

@@ -90,6 +90,24 @@ describe('the CLI answers what a shop owner asks', () => {
     }
   });
 
+  it('shows import progress: a bar on a terminal, JSON lines on stderr with --json', async () => {
+    const big = join(instance.dir, 'big.csv');
+    writeFileSync(big, `email\n${Array.from({ length: 5000 }, (_, i) => `p${i}@example.test`).join('\n')}\n`);
+    const json = await cli(instance, ['import', big, '--list', 'deals', '--source', 'Progress test', '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal(JSON.parse(json.stdout).rows, 5000, 'stdout stays the report');
+    const lines = json.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { progress: number; rows: number });
+    assert.deepEqual(lines.at(-1), { progress: 1, rows: 5000 });
+    const bigger = join(instance.dir, 'bigger.csv');
+    writeFileSync(bigger, `email\n${Array.from({ length: 5000 }, (_, i) => `q${i}@example.test`).join('\n')}\n`);
+    const bar = await onTerminal(instance, ['import', bigger, '--list', 'deals', '--source', 'Progress test'], '');
+    assert.equal(bar.code, 0, bar.output);
+    assert.match(bar.output, /\[#{30}\] 100% {2}5,000 rows/);
+  });
+
   it('asks before erasing on a terminal, and not with --yes', async () => {
     const declined = await onTerminal(instance, ['subscribers', 'erase', 'bob@example.test'], 'no\n');
     assert.match(declined.output, /Erase everything held about bob@example\.test\? This cannot be undone/);

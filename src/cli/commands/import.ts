@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 
 import type { Command } from 'commander';
 import { AppError } from '../../shared/app-error.js';
@@ -8,6 +8,7 @@ import { AppError } from '../../shared/app-error.js';
 import { withServices } from '../context.js';
 
 import { printJson } from '../output.js';
+import { createProgress } from '../progress.js';
 
 /** `listwarden import <file.csv> --list <slug> --source "<where from>"` */
 export function registerImportCommand(program: Command): void {
@@ -28,9 +29,24 @@ export function registerImportCommand(program: Command): void {
       const source = opts.source.trim();
       if (source.length < 3 || source.length > 500)
         throw new AppError('invalid_input', '--source must say where the addresses came from (3-500 characters).');
+      // A bar on a terminal (progress lines with --json), by the bytes of the file read so far.
+      const progress = createProgress({
+        total: (await stat(file)).size,
+        json: opts.json === true,
+        terminal: process.stderr.isTTY,
+        noun: 'rows',
+      });
+      let bytes = 0;
+      async function* counted() {
+        for await (const chunk of createReadStream(file)) {
+          bytes += (chunk as Buffer).length;
+          yield chunk as Buffer;
+        }
+      }
       const report = await withServices(async (s) => {
         const list = await s.lists.requireList(opts.list);
-        return importCsv(s.database, createReadStream(file), {
+        return importCsv(s.database, counted(), {
+          onProgress: (rows) => progress.update(bytes, rows),
           list,
           source,
           withProof: opts.withProof === true,
@@ -38,6 +54,7 @@ export function registerImportCommand(program: Command): void {
           onBadRow: (line, reason) => process.stderr.write(`${file}: line ${line}: ${reason} (skipped)\n`),
         });
       });
+      progress.finish(report.rows);
       if (opts.json) return printJson(report);
       process.stdout.write(
         `Read ${report.rows} rows: ${report.imported} imported, ${report.existing} already on the list, ` +
