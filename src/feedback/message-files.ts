@@ -104,3 +104,19 @@ export async function* sourcedMessagesIn(paths: readonly string[]): AsyncGenerat
     }
   }
 }
+
+/** How many files the given paths hold (a folder's files, one level), for a progress bar; unreadable paths count 0. */
+export async function countFiles(paths: readonly string[]): Promise<number> {
+  let count = 0;
+  for (const path of paths) {
+    try {
+      const info = await stat(path);
+      count += info.isDirectory()
+        ? (await readdir(path, { withFileTypes: true })).filter((e) => e.isFile() && !e.name.startsWith('.')).length
+        : 1;
+    } catch {
+      // messagesIn reports it
+    }
+  }
+  return count;
+}

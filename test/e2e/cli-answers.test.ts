@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
+import { fixture } from '../helpers/feedback-fixtures.js';
 import { cli, newInstance, startServer, type Instance } from '../helpers/listwarden.js';
 
 const sqlite = DIALECTS.find((d) => d.name === 'sqlite')!;
@@ -106,6 +107,16 @@ describe('the CLI answers what a shop owner asks', () => {
     const bar = await onTerminal(instance, ['import', bigger, '--list', 'deals', '--source', 'Progress test'], '');
     assert.equal(bar.code, 0, bar.output);
     assert.match(bar.output, /\[#{30}\] 100% {2}5,000 rows/);
+  });
+
+  it('shows feedback ingest progress the same way', async () => {
+    const folder = join(instance.dir, 'reports');
+    mkdirSync(folder);
+    for (let i = 0; i < 3; i++) writeFileSync(join(folder, `${i}.eml`), fixture('postfix-dsn.eml'));
+    const json = await cli(instance, ['feedback', 'ingest', folder, '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal(JSON.parse(json.stdout).messages, 3);
+    assert.deepEqual(JSON.parse(json.stderr.trim().split('\n').at(-1) as string), { progress: 1, messages: 3 });
   });
 
   it('asks before erasing on a terminal, and not with --yes', async () => {

@@ -7,6 +7,7 @@ import { withoutControls } from '../../shared/terminal-text.js';
 import { withServices } from '../context.js';
 
 import { printJson, printTable } from '../output.js';
+import { createProgress } from '../progress.js';
 
 /** `listwarden feedback …` */
 export function registerFeedbackCommands(program: Command): void {
@@ -17,8 +18,24 @@ export function registerFeedbackCommands(program: Command): void {
     .description('read bounces and complaints from .eml files, mbox files or folders of them')
     .option('--json', 'print JSON')
     .action(async (paths: string[], opts: { json?: boolean }) => {
-      const { messagesIn } = await import('../../feedback/message-files.js');
-      const summary = await withServices((s) => s.feedback.ingestMany(messagesIn(paths), 'file'));
+      const { countFiles, messagesIn } = await import('../../feedback/message-files.js');
+      // A bar on a terminal (progress lines with --json), by the files read so far.
+      const terminal = process.stderr.isTTY;
+      const progress = createProgress({
+        total: terminal || opts.json ? await countFiles(paths) : 0,
+        json: opts.json === true,
+        terminal,
+        noun: 'messages',
+      });
+      let read = 0;
+      async function* counted() {
+        for await (const raw of messagesIn(paths)) {
+          progress.update(++read, read);
+          yield raw;
+        }
+      }
+      const summary = await withServices((s) => s.feedback.ingestMany(counted(), 'file'));
+      progress.finish(summary.messages);
       if (opts.json) return printJson(summary);
       const kinds =
         Object.entries(summary.kinds)
