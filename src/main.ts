@@ -415,6 +415,17 @@ export async function serve(
   let inbound: { port: number; close(): Promise<void> } | undefined;
   let url: string | undefined;
   const timers: Array<() => Promise<void>> = [];
+  // Every process (a worker-only one renders and signs mail too) picks up changed settings.
+  timers.push(
+    every(logger, 'settings reload', SETTINGS_RELOAD_MS, async () => {
+      try {
+        const changed = await services.reloadSettings();
+        if (changed.length > 0) logger.info({ settings: changed }, 'settings changed; now in effect');
+      } catch (error) {
+        logger.warn({ err: error }, 'stored settings are not valid; the previous ones stay in effect');
+      }
+    }),
+  );
   if (!options.workerOnly) {
     const pages = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'pages', format: 'html' });
     // Loaded here so CLI commands that never serve HTTP start faster.
@@ -452,14 +463,6 @@ export async function serve(
     app = http;
     // The schedulers run in the process that serves HTTP only, so they never race each other.
     timers.push(
-      every(logger, 'settings reload', SETTINGS_RELOAD_MS, async () => {
-        try {
-          const changed = await services.reloadSettings();
-          if (changed.length > 0) logger.info({ settings: changed }, 'settings changed; now in effect');
-        } catch (error) {
-          logger.warn({ err: error }, 'stored settings are not valid; the previous ones stay in effect');
-        }
-      }),
       every(logger, 'dns canary', DNS_CANARY_INTERVAL_MS, async () => void (await services.domains.canary?.()), true),
       every(
         logger,
