@@ -48,18 +48,28 @@ for (const dialect of DIALECTS) {
     });
 
     it('delays, never drops, confirmation mail past the hourly ceiling of one recipient domain', async () => {
+      const HOUR = 3_600_000;
       const before = Date.now();
       for (let i = 0; i < 6; i++) {
         const result = await t.services.signup({ list: 'a', email: `person${i}@small-company.test` }, FORM);
         assert.equal(result.confirmationMail, 'queued');
       }
+      const after = Date.now();
       const rows = (await queued()).filter((r) => r.email.endsWith('@small-company.test'));
-      assert.equal(rows.length, 6);
-      const now = rows.filter((r) => r.next_attempt_at < before + 60_000);
-      const nextHour = (Math.floor(before / 3_600_000) + 1) * 3_600_000;
-      const later = rows.filter((r) => r.next_attempt_at >= nextHour);
-      assert.equal(now.length, 4, 'four go at once');
-      assert.equal(later.length, 2, 'two wait for the next hour with room');
+      assert.equal(rows.length, 6, 'every mail is queued, none dropped');
+      // No clock hour ever holds more than the ceiling (4 here).
+      const perHour = new Map<number, number>();
+      for (const r of rows) {
+        const hour = Math.floor(Math.max(r.next_attempt_at, before) / HOUR);
+        perHour.set(hour, (perHour.get(hour) ?? 0) + 1);
+      }
+      assert.ok(Math.max(...perHour.values()) <= 4, JSON.stringify([...perHour]));
+      // Signed up within one clock hour (the usual case): four go at once, two wait for the next hour.
+      if (Math.floor(before / HOUR) === Math.floor(after / HOUR)) {
+        const nextHour = (Math.floor(before / HOUR) + 1) * HOUR;
+        assert.equal(rows.filter((r) => r.next_attempt_at < before + 60_000).length, 4, 'four go at once');
+        assert.equal(rows.filter((r) => r.next_attempt_at >= nextHour).length, 2, 'two wait for the next hour');
+      }
       // Other domains are not held up.
       assert.equal(
         (await t.services.signup({ list: 'a', email: 'other@example.test' }, FORM)).confirmationMail,
