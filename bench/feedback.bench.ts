@@ -88,6 +88,8 @@ try {
     if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
+  // A fresh database, as `listwarden init` makes it (other commands never create one).
+  run(['init']);
   run(['lists', 'create', 'news', '--name', 'News', '--from', 'news@shop.test']);
   run(['import', csv, '--list', 'news', '--source', 'benchmark', '--with-proof']);
   const services = await createServices(loadConfig(env), { logger: createLogger('silent') });

@@ -56,6 +56,8 @@ try {
   if (build.status !== 0) throw new Error(`build failed: ${build.stderr}${build.stdout}`);
   await writeCsv();
   const slug = `bench-${Date.now()}`;
+  // A fresh database, as `listwarden init` makes it (other commands never create one).
+  run(['init']);
   run(['lists', 'create', slug, '--name', 'Bench', '--from', 'bench@shop.test']);
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, [BIN, 'import', file, '--list', slug, '--source', 'benchmark', '--json'], {

@@ -72,6 +72,8 @@ try {
     if (r.status !== 0) throw new Error(`listwarden ${args.join(' ')} failed: ${r.stderr}`);
     return r.stdout;
   };
+  // A fresh database, as `listwarden init` makes it (other commands never create one).
+  run(['init']);
   run(['lists', 'create', 'news', '--name', 'Shop News', '--from', 'Shop News <news@shop.test>']);
   const csv = join(dir, 'subscribers.csv');
   const out = createWriteStream(csv);

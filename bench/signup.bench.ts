@@ -47,6 +47,8 @@ function run(args: string[]): void {
 
 const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, encoding: 'utf8' });
 if (build.status !== 0) throw new Error(`build failed: ${build.stderr}${build.stdout}`);
+// A fresh database, as `listwarden init` makes it (other commands never create one).
+run(['init']);
 run(['lists', 'create', 'news', '--name', 'News', '--from', 'news@shop.test']);
 const server = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 let log = '';
