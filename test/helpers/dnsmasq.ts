@@ -56,48 +56,63 @@ export async function startDnsmasq(
   const blackhole: Socket = createSocket('udp4');
   await new Promise<void>((resolve) => blackhole.bind(0, '127.0.0.1', resolve));
   const blackholePort = blackhole.address().port;
-  const port = await freeUdpPort();
   // An empty configuration file of our own: /dev/null is not always a device on a test machine.
   const confDir = mkdtempSync(join(tmpdir(), 'lw-dnsmasq-'));
   writeFileSync(join(confDir, 'dnsmasq.conf'), '');
-  const child: ChildProcess = spawn(
-    'dnsmasq',
-    [
-      '--keep-in-foreground',
-      `--conf-file=${join(confDir, 'dnsmasq.conf')}`,
-      `--port=${port}`,
-      '--listen-address=127.0.0.1',
-      '--bind-interfaces',
-      '--no-resolv',
-      '--no-hosts',
-      '--no-negcache',
-      '--cache-size=0',
-      '--user=root',
-      '--pid-file=',
-      `--server=/blackhole.test/127.0.0.1#${blackholePort}`,
-      ...ZONE_ARGS,
-      ...(options.canaries === false ? [] : CANARY_ARGS),
-      ...extraArgs,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (d) => (stderr += String(d)));
-  const address = `127.0.0.1:${port}`;
-  const resolver = new Resolver({ timeout: 300, tries: 1 });
-  resolver.setServers([address]);
-  for (let i = 0; ; i++) {
-    try {
-      await resolver.resolveMx('shop.test');
-      break;
-    } catch {
-      if (child.exitCode !== null || i > 50) {
-        await stopChild(child);
-        throw new Error(`dnsmasq did not start: ${stderr}`);
+  // A free port can be taken by a sibling test between our probe and dnsmasq's bind (UDP and TCP):
+  // then try another one, and on giving up leave nothing open behind.
+  let started: { child: ChildProcess; address: string } | undefined;
+  let lastError = '';
+  for (let attempt = 0; attempt < 5 && !started; attempt++) {
+    const port = await freeUdpPort();
+    const child: ChildProcess = spawn(
+      'dnsmasq',
+      [
+        '--keep-in-foreground',
+        `--conf-file=${join(confDir, 'dnsmasq.conf')}`,
+        `--port=${port}`,
+        '--listen-address=127.0.0.1',
+        '--bind-interfaces',
+        '--no-resolv',
+        '--no-hosts',
+        '--no-negcache',
+        '--cache-size=0',
+        '--user=root',
+        '--pid-file=',
+        `--server=/blackhole.test/127.0.0.1#${blackholePort}`,
+        ...ZONE_ARGS,
+        ...(options.canaries === false ? [] : CANARY_ARGS),
+        ...extraArgs,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (d) => (stderr += String(d)));
+    const address = `127.0.0.1:${port}`;
+    const resolver = new Resolver({ timeout: 300, tries: 1 });
+    resolver.setServers([address]);
+    for (let i = 0; ; i++) {
+      try {
+        await resolver.resolveMx('shop.test');
+        started = { child, address };
+        break;
+      } catch {
+        if (child.exitCode !== null || i > 50) {
+          await stopChild(child);
+          lastError = stderr;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 100));
       }
-      await new Promise((r) => setTimeout(r, 100));
     }
+    if (!started && !/Address already in use/.test(lastError)) break;
   }
+  if (!started) {
+    blackhole.close();
+    rmSync(confDir, { recursive: true, force: true });
+    throw new Error(`dnsmasq did not start: ${lastError}`);
+  }
+  const { child, address } = started;
   return {
     address,
     async stop() {
