@@ -3,11 +3,12 @@ import { printJson } from '../output.js';
 
 /** The modules these commands need, loaded when one runs (not for `--help`). */
 async function load() {
-  const [config, database, migrate, main, logger, pretty, pino] = await Promise.all([
+  const [config, database, migrate, main, server, logger, pretty, pino] = await Promise.all([
     import('../../config/config.js'),
     import('../../db/database.js'),
     import('../../db/migrate.js'),
     import('../../main.js'),
+    import('../../serve.js'),
     import('../../shared/logger.js'),
     import('../../shared/pretty-log.js'),
     import('pino'),
@@ -17,7 +18,7 @@ async function load() {
     openDatabase: database.openDatabase,
     migrateToLatest: migrate.migrateToLatest,
     createServices: main.createServices,
-    serve: main.serve,
+    serve: server.serve,
     createLogger: logger.createLogger,
     prettyDestination: pretty.prettyDestination,
     pino: pino.default,

@@ -1,0 +1,175 @@
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { pruneConfirmationLimits, purgeStalePending } from './consent/housekeeping.js';
+import { releaseDueRepermissions } from './consent/repermission.js';
+import { AppError } from './shared/app-error.js';
+import { createTemplateRenderer } from './templates/liquid.js';
+import { createServices } from './main.js';
+
+// `listwarden serve`: the long-running process (HTTP, inbound SMTP, worker, schedulers) built on
+// the composition root, main.ts.
+
+/** How often `serve` looks for changed settings (`listwarden settings set` in another process). */
+const SETTINGS_RELOAD_MS = 2_000;
+/** How often `serve` checks that its resolver answers for the big mail providers. */
+const DNS_CANARY_INTERVAL_MS = 5 * 60_000;
+const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
+const SCHEDULER_INTERVAL_MS = 2_000;
+
+/**
+ * Runs `task` every `ms` (and at once when `now`), never two runs at a time; errors are logged.
+ * The returned stop waits for a run in progress, so shutdown never cuts one off.
+ */
+function every(
+  logger: Logger,
+  name: string,
+  ms: number,
+  task: () => Promise<unknown>,
+  now = false,
+): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const run = () => {
+    running ??= task()
+      .then(
+        () => undefined,
+        (error: unknown) => logger.error({ err: error }, `${name} failed`),
+      )
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  if (now) run();
+  const timer = setInterval(run, ms);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
+
+/**
+ * `listwarden serve`: HTTP server, outbox worker and the schedulers in one process. With
+ * `workerOnly`, just the outbox worker: run as many as needed next to one full `serve`, against
+ * the same PostgreSQL database. SIGTERM and SIGINT stop accepting, let in-flight requests and
+ * sends finish, release the rest, and exit.
+ */
+export async function serve(
+  config: Config,
+  options: { logger?: Logger; workerOnly?: boolean } = {},
+): Promise<{ url: string | undefined; inboundPort: number | undefined; stop(): Promise<void> }> {
+  const services = await createServices(config, options);
+  const { logger } = services;
+  let app: { close(): Promise<unknown> } | undefined;
+  let inbound: { port: number; close(): Promise<void> } | undefined;
+  let url: string | undefined;
+  const timers: Array<() => Promise<void>> = [];
+  // Every process (a worker-only one renders and signs mail too) picks up changed settings.
+  timers.push(
+    every(logger, 'settings reload', SETTINGS_RELOAD_MS, async () => {
+      try {
+        const changed = await services.reloadSettings();
+        if (changed.length > 0) logger.info({ settings: changed }, 'settings changed; now in effect');
+      } catch (error) {
+        logger.warn({ err: error }, 'stored settings are not valid; the previous ones stay in effect');
+      }
+    }),
+  );
+  if (!options.workerOnly) {
+    const pages = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'pages', format: 'html' });
+    // Loaded here so CLI commands that never serve HTTP start faster.
+    const { buildHttpApp } = await import('./http/app.js');
+    const http = await buildHttpApp({ ...services, pages });
+    // The inbound listener binds first and HTTP last, so a taken port stops the start before
+    // anything says it is listening; either clash is one sentence.
+    const { startInboundSmtp } = await import('./feedback/inbound-smtp.js');
+    try {
+      inbound = await startInboundSmtp({
+        host: config.inboundHost,
+        port: config.inboundPort,
+        maxBytes: config.inboundMaxBytes,
+        limits: config.inboundLimits,
+        bounceDomain: config.bounceDomain,
+        database: services.database,
+        tokens: services.tokens,
+        feedback: services.feedback,
+        unsubscribe: services.unsubscribe,
+        logger,
+      });
+      url = await http.listen({ host: config.host, port: config.port });
+    } catch (error) {
+      await inbound?.close();
+      await http.close();
+      await services.close();
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new AppError(
+          'unavailable',
+          `The HTTP port ${config.host}:${config.port} is already in use; set LISTWARDEN_PORT to a free port (or stop the other program).`,
+        );
+      }
+      throw error;
+    }
+    app = http;
+    // The schedulers run in the process that serves HTTP only, so they never race each other.
+    timers.push(
+      every(logger, 'dns canary', DNS_CANARY_INTERVAL_MS, async () => void (await services.domains.canary?.()), true),
+      every(
+        logger,
+        'housekeeping',
+        HOUSEKEEPING_INTERVAL_MS,
+        async () => {
+          await purgeStalePending(services.database, config.pendingTtlMs, services.clock.now(), logger);
+          await pruneConfirmationLimits(services.database, services.clock.now());
+        },
+        true,
+      ),
+      every(logger, 're-permission release', SCHEDULER_INTERVAL_MS, async () => {
+        if ((await releaseDueRepermissions(services.database, services.clock.now())) > 0) services.worker.poke();
+      }),
+      every(logger, 'campaign scheduler', SCHEDULER_INTERVAL_MS, async () => {
+        await services.campaigns.startDue();
+        await services.campaigns.finishCompleted();
+      }),
+    );
+    if (config.reputation.sendingIps.length > 0) {
+      const { publicResolverWarning } = await import('./reputation/resolvers.js');
+      const warning = publicResolverWarning(config.dnsServers);
+      if (warning) logger.warn(warning);
+      timers.push(
+        every(logger, 'blocklist watch', config.reputation.intervalMs, () => services.reputation.runOnce(), true),
+      );
+    }
+    if (config.audit.intervalMs > 0) {
+      timers.push(every(logger, 'spambot check', config.audit.intervalMs, () => services.spambotWatch.runOnce(), true));
+    }
+    if (config.imap) {
+      const { createImapPoller } = await import('./feedback/imap-poller.js');
+      const poller = createImapPoller({ settings: config.imap.settings, feedback: services.feedback, logger });
+      timers.push(every(logger, 'feedback mailbox poll', config.imap.intervalMs, () => poller.pollOnce(), true));
+    }
+  }
+  services.worker.start();
+  logger.info(
+    {
+      url,
+      inboundSmtp: inbound ? `${config.inboundHost}:${inbound.port}` : undefined,
+      workerId: services.worker.workerId,
+      publicUrl: config.publicUrl,
+      transport: services.transport.name,
+      database: services.database.dialect,
+    },
+    options.workerOnly ? 'listwarden worker is running' : 'listwarden is listening',
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info('shutting down');
+      await Promise.all(timers.map((stopTimer) => stopTimer()));
+      await app?.close();
+      await inbound?.close();
+      await services.worker.stop();
+      await services.close();
+      logger.info('stopped');
+    })());
+  return { url, inboundPort: inbound?.port, stop };
+}
