@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.js';
 import { findListById } from '../lists/lists.repo.js';
-import { composeMessage } from '../mail/compose.js';
+import { listSystemMail } from '../mail/list-system-mail.js';
 import type { ReturnPath } from '../mail/envelope.js';
 import type { MessageHandler } from '../mail/outbox-worker.js';
 import type { TemplateRenderer } from '../templates/liquid.js';
@@ -49,29 +49,7 @@ export function confirmationMailHandler(deps: ConfirmationMailDeps): MessageHand
         expires_days: Math.round(deps.confirmTtlMs / 86_400_000),
         consent_text: consent?.text ?? '',
       };
-      const [subject, text, html] = await Promise.all([
-        deps.text.render('confirmation-subject', data),
-        deps.text.render('confirmation-text', data),
-        deps.html.render('confirmation-html', data),
-      ]);
-      const raw = await composeMessage({
-        from: { name: list.from_name, address: list.from_address },
-        replyTo: list.reply_to,
-        to: subscriber.email,
-        subject: subject.replace(/\s+/g, ' ').trim(),
-        text,
-        html,
-        messageId: row.message_id,
-        headers: { 'Auto-Submitted': 'auto-generated' },
-      });
-      return {
-        message: {
-          envelopeFrom: deps.returnPath(list.from_address, row.id),
-          envelopeTo: subscriber.email,
-          messageId: row.message_id,
-          raw,
-        },
-      };
+      return { message: await listSystemMail(deps, { name: 'confirmation', list, to: subscriber.email, row, data }) };
     },
 
     async delivered(trx, row, delivery, now) {

@@ -1,7 +1,7 @@
 import type { TokenCodec } from '../consent/tokens.js';
 import type { Database } from '../db/database.js';
 import { findListById } from '../lists/lists.repo.js';
-import { composeMessage } from '../mail/compose.js';
+import { listSystemMail } from '../mail/list-system-mail.js';
 import type { ReturnPath } from '../mail/envelope.js';
 import type { MessageHandler } from '../mail/outbox-worker.js';
 import { findSubscriberById } from '../subscribers/subscribers.repo.js';
@@ -41,29 +41,7 @@ export function dataLinkMailHandler(deps: DataLinkMailDeps): MessageHandler {
         data_url: dataUrl(deps.publicUrl, deps.tokens.sign('data', subscriber.id, 0)),
         expires_minutes: Math.round(DATA_LINK_TTL_MS / 60_000),
       };
-      const [subject, text, html] = await Promise.all([
-        deps.text.render('data-link-subject', data),
-        deps.text.render('data-link-text', data),
-        deps.html.render('data-link-html', data),
-      ]);
-      const raw = await composeMessage({
-        from: { name: list.from_name, address: list.from_address },
-        replyTo: list.reply_to,
-        to: subscriber.email,
-        subject: subject.replace(/\s+/g, ' ').trim(),
-        text,
-        html,
-        messageId: row.message_id,
-        headers: { 'Auto-Submitted': 'auto-generated' },
-      });
-      return {
-        message: {
-          envelopeFrom: deps.returnPath(list.from_address, row.id),
-          envelopeTo: subscriber.email,
-          messageId: row.message_id,
-          raw,
-        },
-      };
+      return { message: await listSystemMail(deps, { name: 'data-link', list, to: subscriber.email, row, data }) };
     },
   };
 }
