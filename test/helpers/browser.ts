@@ -36,6 +36,9 @@ export const WIDTHS = [
   { name: 'phone', width: 375, height: 740 },
 ] as const;
 
+/** Both colour schemes: the pages follow the reader's light or dark setting. */
+export const SCHEMES = ['light', 'dark'] as const;
+
 export interface AxeViolation {
   id: string;
   impact: string | null;
@@ -45,8 +48,8 @@ export interface AxeViolation {
 
 /**
  * Runs axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on the HTML of a page in a JavaScript-enabled
- * context of its own (the page under test may have JavaScript off), at each width, saves a
- * screenshot per width, and returns the serious and critical violations.
+ * context of its own (the page under test may have JavaScript off), at each width in light and dark, saves a
+ * screenshot of each, and returns the serious and critical violations.
  */
 export async function checkPage(
   browser: Browser,
@@ -56,8 +59,11 @@ export async function checkPage(
 ): Promise<AxeViolation[]> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const found: AxeViolation[] = [];
-  for (const size of WIDTHS) {
-    const context = await browser.newContext({ viewport: { width: size.width, height: size.height } });
+  for (const size of WIDTHS.flatMap((w) => SCHEMES.map((scheme) => ({ ...w, scheme, name: `${w.name}-${scheme}` })))) {
+    const context = await browser.newContext({
+      viewport: { width: size.width, height: size.height },
+      colorScheme: size.scheme,
+    });
     const page: Page = await context.newPage();
     // Same origin as the server, so the page's own stylesheet and images load.
     await page.route(`${baseUrl}/__axe__`, (route) => route.fulfill({ contentType: 'text/html', body: html }));
