@@ -19,13 +19,15 @@ import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createListsService } from './lists/lists.service.js';
 import { createTransport } from './mail/create-transport.js';
-import { loadConfiguredKeys } from './mail/dkim.js';
+import { fromDomain } from './mail/dkim.js';
 import { createDkimSigner } from './mail/dkim-pool.js';
+import { createDkimKeysService, type DkimKeysService } from './dkim/dkim-keys.service.js';
+import { createApproval } from './campaigns/approval.js';
 import { createOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
 import { DEFAULT_RETRY_POLICY } from './mail/retry-policy.js';
 import { createDestinationResolver } from './mail/destinations.js';
 import { DEFAULT_THROTTLE, Throttle } from './mail/throttle.js';
-import type { Transport } from './mail/transport.js';
+import type { OutgoingMessage, Transport } from './mail/transport.js';
 import { AppError } from './shared/app-error.js';
 import { loadConfig } from './config/config.js';
 import { createSettingsService, readStoredSettings, type SettingsService } from './config/settings.service.js';
@@ -67,6 +69,8 @@ export interface Services {
   apiKeys: ReturnType<typeof createApiKeysService>;
   signup: ReturnType<typeof createSignupService>;
   settings: SettingsService;
+  /** DKIM keys: generated or imported, sealed under the secret, the active ones sign. */
+  dkim: DkimKeysService;
   /**
    * Reads the stored settings again and updates the configuration in place when they changed
    * (serve does every few seconds); returns the keys that changed.
@@ -83,6 +87,25 @@ export interface Services {
   /** The spambot check that `serve` runs every LISTWARDEN_AUDIT_INTERVAL_MINUTES on this host. */
   spambotWatch: ReturnType<typeof createSpambotWatch>;
   close(): Promise<void>;
+}
+
+/** The key files LISTWARDEN_DKIM_* name, read. */
+function configuredKeyFiles(
+  dkim: NonNullable<Config['dkim']>,
+): Array<{ domain: string; selector: string; pem: Buffer }> {
+  const read = (file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new Error(`The DKIM key file ${file} cannot be read: ${(error as Error).message}.`);
+    }
+  };
+  return [
+    { domain: dkim.domain, selector: dkim.selector, pem: read(dkim.keyFile) },
+    ...(dkim.ed25519
+      ? [{ domain: dkim.domain, selector: dkim.ed25519.selector, pem: read(dkim.ed25519.keyFile) }]
+      : []),
+  ];
 }
 
 /** Wires every service for one process; `migrate` brings the schema up to date first. */
@@ -107,15 +130,21 @@ export async function createServices(
     await database.close();
     throw error;
   }
-  let dkimKeys;
+  const secrets = resolveSecrets(config);
+  const dkim = createDkimKeysService({ database, secrets: [secrets.current, ...secrets.previous], clock });
   try {
-    dkimKeys = loadConfiguredKeys(config.dkim, (file) => readFileSync(file));
+    // Key files named in the environment (the older way) join the store as active keys.
+    if (config.dkim) await dkim.adoptConfigured(configuredKeyFiles(config.dkim));
   } catch (error) {
     await database.close();
     throw new AppError('invalid_input', (error as Error).message);
   }
-  const signer = dkimKeys.length > 0 ? createDkimSigner(dkimKeys) : undefined;
-  const secrets = resolveSecrets(config);
+  const signer = createDkimSigner();
+  /** A campaign's approved keys, else the active keys of the From domain; no key, no signature. */
+  const sign = async (message: OutgoingMessage): Promise<OutgoingMessage> => {
+    const keys = message.signWith ?? (await dkim.signingKeysFor(fromDomain(message.raw) ?? ''));
+    return keys.length === 0 ? message : { ...message, raw: await signer.sign(message.raw, keys) };
+  };
   const tokens = createTokenCodec([secrets.current, ...secrets.previous], clock);
   const transport = createTransport(config.smtpUrl, { bulkConnections: config.outbox.concurrency });
   const verifier = config.verifyDomains
@@ -129,22 +158,24 @@ export async function createServices(
   const mailText = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'mail', format: 'text' });
   const lists = createListsService(database, clock);
   const verp = createVerpCodec([secrets.current, ...secrets.previous]);
-  const returnPath = createReturnPath(verp, config.bounceDomain);
+  const returnPath = createReturnPath(verp, () => config.bounceDomain);
+  const approval = createApproval({
+    keys: dkim,
+    settings: () => ({
+      postalAddress: config.postalAddress ?? '',
+      publicUrl: config.publicUrl,
+      bounceDomain: config.bounceDomain,
+      layoutsDir: config.layoutsDir,
+    }),
+  });
   const campaignMail = campaignMailHandler({
     clock,
     database,
     tokens,
-    publicUrl: config.publicUrl,
-    // Read at use: a changed setting takes effect without a restart.
-    get postalAddress() {
-      return config.postalAddress;
-    },
-    bounceDomain: config.bounceDomain,
     returnPath,
     feedbackSenderId: config.feedbackSenderId,
-    get layoutsDir() {
-      return config.layoutsDir;
-    },
+    approval,
+    keys: dkim,
   });
   const notifyDomain = config.dkim?.domain ?? config.bounceDomain ?? new URL(config.publicUrl).hostname;
   let lastBlocklistCheck = 0;
@@ -211,7 +242,7 @@ export async function createServices(
       destinationOf: createDestinationResolver({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs }),
       ...(config.pacing.warmup ? { warmup: config.pacing.warmup } : {}),
     },
-    ...(signer ? { sign: async (message) => ({ ...message, raw: await signer.sign(message.raw) }) } : {}),
+    sign,
     onRejected: (row, reply) => feedback.sessionRejection(row, reply),
     onDeferred: async (row, destination) => {
       if (row.campaign_id !== null) await guard.afterDeferral(row.campaign_id, destination);
@@ -309,6 +340,7 @@ export async function createServices(
     signup: createSignupService({ database, lists, verifier, onMailQueued, clock, limits: confirmationLimits }),
     domains: verifier,
     settings: createSettingsService({ database, config, clock }),
+    dkim,
     async reloadSettings() {
       const stored = await readStoredSettings(database);
       const before = config.storedSettings;
@@ -336,11 +368,8 @@ export async function createServices(
       lists,
       handler: campaignMail,
       transport,
-      get postalAddress() {
-        return config.postalAddress;
-      },
-      dkimDomain: config.dkim?.domain,
-      bounceDomain: config.bounceDomain,
+      approval,
+      sign,
       get layoutsDir() {
         return config.layoutsDir;
       },
@@ -353,7 +382,7 @@ export async function createServices(
     async close() {
       guard.close();
       await transport.close();
-      await signer?.close();
+      await signer.close();
       await database.close();
     },
   };

@@ -14,33 +14,44 @@ import { suppressionHash } from '../consent/suppression-key.js';
 import { findSuppression, suppressedAmong } from '../consent/consent.repo.js';
 import { compileCampaign, renderCampaign, type CompiledCampaign } from './campaign-template.js';
 import { findCampaign } from './campaigns.repo.js';
+import { AppError } from '../shared/app-error.js';
 import { systemClock, type Clock } from '../shared/clock.js';
+import type { SigningKey } from '../mail/dkim.js';
+import type { DkimKeysService } from '../dkim/dkim-keys.service.js';
+import type { Approval } from './approval.js';
+import { holdCampaign } from './hold.js';
+import { readSnapshot, type CampaignSnapshot } from './snapshot.js';
 
 export interface CampaignMailDeps {
   database: Database;
   tokens: TokenCodec;
-  publicUrl: string;
-  postalAddress: string | undefined;
-  bounceDomain: string | undefined;
   returnPath: ReturnPath;
   /** The sender id in Feedback-ID (the last field, constant for this installation). */
   feedbackSenderId: string;
-  /** The owner's layouts folder templates may name (LISTWARDEN_LAYOUTS_DIR). */
-  layoutsDir?: string | undefined;
+  /** What a draft would be approved with now (test copies and checks render from it). */
+  approval: Pick<Approval, 'snapshotNow'>;
+  keys: Pick<DkimKeysService, 'byIds'>;
   clock?: Clock;
 }
 
+/** Everything a campaign's messages are built from, ready for one recipient after another. */
 interface Prepared {
-  campaign: CampaignRow;
-  list: ListRow;
+  campaignId: number;
+  /** Built from the stored snapshot (not a draft's current settings). */
+  approved: boolean;
+  snapshot: CampaignSnapshot;
   compiled: CompiledCampaign;
   from: string;
   boundary: string;
   domain: string;
+  signWith: SigningKey[];
 }
 
+/** Why an approved campaign cannot go out as approved (it is held with this reason). */
+class CannotSendAsApproved extends Error {}
+
 /** The domain opt-out mail and bounces go to: the bounce domain, else the From domain. */
-export function mailDomain(list: ListRow, bounceDomain: string | undefined): string {
+export function mailDomain(list: Pick<ListRow, 'from_address'>, bounceDomain: string | null | undefined): string {
   return bounceDomain ?? list.from_address.slice(list.from_address.lastIndexOf('@') + 1);
 }
 
@@ -63,29 +74,69 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
 } {
   const { db } = deps.database;
   const clock = deps.clock ?? systemClock;
-  const cache = new Map<number, Promise<Prepared>>();
+  const cache = new Map<number, { at: number; entry: Promise<Prepared> }>();
+  const compiledSnapshots = new Map<number, { snapshot: string; compiled: CompiledCampaign }>();
 
-  function prepared(campaignId: number): Promise<Prepared> {
-    let entry = cache.get(campaignId);
-    if (!entry) {
-      entry = (async () => {
-        const campaign = await findCampaign(db, campaignId);
-        if (!campaign) throw new Error(`campaign ${campaignId} not found`);
-        const list = await findListById(db, campaign.list_id);
-        if (!list) throw new Error(`list of campaign ${campaignId} not found`);
-        return {
-          campaign,
-          list,
-          compiled: await compileCampaign(campaign, deps.layoutsDir),
-          from: formatMailbox(list.from_name, list.from_address),
-          boundary: newBoundary(),
-          domain: mailDomain(list, deps.bounceDomain),
-        };
-      })();
-      entry.catch(() => cache.delete(campaignId));
-      if (cache.size > 50) cache.delete(cache.keys().next().value as number);
-      cache.set(campaignId, entry);
+  /** A stored snapshot (an approved campaign), else what a draft would be approved with now. */
+  async function snapshotOf(campaign: CampaignRow): Promise<CampaignSnapshot> {
+    const stored = readSnapshot(campaign);
+    if (stored) return stored;
+    const list = await findListById(db, campaign.list_id);
+    if (!list) throw new Error(`list of campaign ${campaign.id} not found`);
+    return (await deps.approval.snapshotNow(campaign, list, clock.now())).snapshot;
+  }
+
+  async function prepare(campaignId: number): Promise<Prepared> {
+    const campaign = await findCampaign(db, campaignId);
+    if (!campaign) throw new Error(`campaign ${campaignId} not found`);
+    const snapshot = await snapshotOf(campaign);
+    const keys = await deps.keys.byIds(snapshot.dkim);
+    if ('problem' in keys) throw new CannotSendAsApproved(keys.problem);
+    let compiled: CompiledCampaign;
+    try {
+      // An approved template never changes: compiled once, however often the keys are checked again.
+      const kept = campaign.snapshot !== null ? compiledSnapshots.get(campaignId) : undefined;
+      compiled =
+        kept && kept.snapshot === campaign.snapshot
+          ? kept.compiled
+          : await compileCampaign(snapshot.template, snapshot.layouts);
+      if (campaign.snapshot !== null) {
+        compiledSnapshots.set(campaignId, { snapshot: campaign.snapshot, compiled });
+        if (compiledSnapshots.size > 50) compiledSnapshots.delete(compiledSnapshots.keys().next().value as number);
+      }
+    } catch (error) {
+      if (campaign.snapshot === null) throw error;
+      throw new CannotSendAsApproved(`its approved template no longer compiles (${(error as Error).message})`);
     }
+    return {
+      campaignId,
+      approved: campaign.snapshot !== null,
+      snapshot,
+      compiled,
+      from: formatMailbox(snapshot.list.fromName, snapshot.list.fromAddress),
+      boundary: newBoundary(),
+      domain: mailDomain({ from_address: snapshot.list.fromAddress }, snapshot.bounceDomain),
+      signWith: keys.keys,
+    };
+  }
+
+  /**
+   * Approved campaigns are cached for a few seconds (then prepared again, so a removed key or
+   * secret holds the campaign soon); a draft is prepared afresh each time (its settings may change).
+   */
+  function prepared(campaignId: number): Promise<Prepared> {
+    const now = clock.now();
+    const cached = cache.get(campaignId);
+    if (cached && now - cached.at < 10_000) return cached.entry;
+    const entry = prepare(campaignId);
+    cache.set(campaignId, { at: now, entry });
+    entry.then(
+      (p) => {
+        if (!p.approved) cache.delete(campaignId);
+      },
+      () => cache.delete(campaignId),
+    );
+    if (cache.size > 50) cache.delete(cache.keys().next().value as number);
     return entry;
   }
 
@@ -96,7 +147,8 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
     subjectPrefix = '',
     outboxId?: number,
   ): Promise<OutgoingMessage> {
-    const { campaign, list, compiled } = p;
+    const { snapshot, compiled } = p;
+    const list = snapshot.list;
     const unsubscribeToken = deps.tokens.sign('unsubscribe', subscriber.id, list.id);
     const rendered = renderCampaign(compiled, {
       subscriber: {
@@ -105,13 +157,13 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
         name: subscriber.name ?? '',
       },
       list: { name: list.name },
-      unsubscribe_url: unsubscribeUrl(deps.publicUrl, unsubscribeToken),
-      preferences_url: preferencesUrl(deps.publicUrl, deps.tokens.sign('preferences', subscriber.id, 0)),
-      postal_address: deps.postalAddress ?? '',
+      unsubscribe_url: unsubscribeUrl(snapshot.publicUrl, unsubscribeToken),
+      preferences_url: preferencesUrl(snapshot.publicUrl, deps.tokens.sign('preferences', subscriber.id, 0)),
+      postal_address: snapshot.postalAddress,
     });
     const raw = buildMime({
       from: p.from,
-      replyTo: list.reply_to,
+      replyTo: list.replyTo,
       to: subscriber.email,
       subject: subjectPrefix + rendered.subject,
       text: rendered.text,
@@ -119,20 +171,28 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
       messageId,
       date: new Date(clock.now()),
       headers: {
-        ...listUnsubscribeHeaders(deps.publicUrl, unsubscribeToken, p.domain),
+        ...listUnsubscribeHeaders(snapshot.publicUrl, unsubscribeToken, p.domain),
         // Gmail's feedback loop groups complaints by these fields: campaign, list, kind, sender.
-        'Feedback-ID': `${campaign.id}:${list.id}:campaign:${deps.feedbackSenderId}`,
-        'X-Campaign': String(campaign.id),
+        'Feedback-ID': `${p.campaignId}:${list.id}:campaign:${deps.feedbackSenderId}`,
+        'X-Campaign': String(p.campaignId),
       },
       boundary: p.boundary,
     });
     return {
-      envelopeFrom: deps.returnPath(list.from_address, outboxId),
+      envelopeFrom: deps.returnPath(list.fromAddress, outboxId, snapshot.bounceDomain),
       envelopeTo: subscriber.email,
       messageId,
       raw,
       bulk: true,
+      signWith: p.signWith,
     };
+  }
+
+  /** Holds a running campaign that cannot go out as approved, with the reason `campaigns status` shows. */
+  async function holdAsNotApproved(campaignId: number, reason: string): Promise<string> {
+    const sentence = `Held: ${reason}. Nothing more is sent until it is fixed; then \`listwarden campaigns resume ${campaignId}\`.`;
+    await deps.database.transaction((trx) => holdCampaign(trx, campaignId, 'pause', clock.now(), sentence));
+    return sentence;
   }
 
   return {
@@ -162,7 +222,13 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
     async render(row: OutboxRow, prefetched?: unknown) {
       if (row.campaign_id === null || row.subscriber_id === null || row.list_id === null)
         return { skip: 'recipient erased' };
-      const p = await prepared(row.campaign_id);
+      let p: Prepared;
+      try {
+        p = await prepared(row.campaign_id);
+      } catch (error) {
+        if (!(error instanceof CannotSendAsApproved)) throw error;
+        return { hold: await holdAsNotApproved(row.campaign_id, error.message) };
+      }
       const known = prefetched instanceof Map ? (prefetched as Ahead).get(row.id) : undefined;
       const subscriber = known ? known.subscriber : await findSubscriberById(db, row.subscriber_id);
       if (!subscriber) return { skip: 'recipient erased' };
@@ -176,7 +242,13 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
     },
 
     async renderFor(campaignId, subscriber, messageId, subjectPrefix) {
-      return build(await prepared(campaignId), subscriber, messageId, subjectPrefix);
+      try {
+        return await build(await prepared(campaignId), subscriber, messageId, subjectPrefix);
+      } catch (error) {
+        if (error instanceof CannotSendAsApproved)
+          throw new AppError('conflict', `The campaign cannot be rendered as approved: ${error.message}.`);
+        throw error;
+      }
     },
   };
 }

@@ -85,18 +85,26 @@ interface Engines {
   text: Liquid;
 }
 
+/** The owner's layouts folder, or a snapshot's copies of the layouts it was approved with. */
+export type LayoutSource = string | Readonly<Record<string, string>>;
+
 // Templates come from the API and the CLI: the engines read no files, except the owner's layouts
-// folder when one is configured (templates/sandboxed-liquid.ts).
+// folder when one is configured, or a snapshot's copies (templates/sandboxed-liquid.ts).
 const enginesByFolder = new Map<string, Engines>();
 
-function enginesFor(layoutsFolder: string | undefined): Engines {
-  const key = layoutsFolder ?? '';
+function newEngines(layouts: LayoutSource | undefined): Engines {
+  return {
+    html: sandboxedLiquid({ outputEscape: 'escape', strictFilters: true, ownPropertyOnly: true }, layouts),
+    text: sandboxedLiquid({ strictFilters: true, ownPropertyOnly: true }, layouts),
+  };
+}
+
+function enginesFor(layouts: LayoutSource | undefined): Engines {
+  if (typeof layouts === 'object') return newEngines(layouts);
+  const key = layouts ?? '';
   let engines = enginesByFolder.get(key);
   if (!engines) {
-    engines = {
-      html: sandboxedLiquid({ outputEscape: 'escape', strictFilters: true, ownPropertyOnly: true }, layoutsFolder),
-      text: sandboxedLiquid({ strictFilters: true, ownPropertyOnly: true }, layoutsFolder),
-    };
+    engines = newEngines(layouts);
     enginesByFolder.set(key, engines);
   }
   return engines;
@@ -135,8 +143,8 @@ function render(engine: Liquid, part: Part, scope: Record<string, unknown>, esca
 }
 
 /** Compiles a campaign once: MJML to HTML, the footer added, the text part derived, Liquid parsed. */
-export async function compileCampaign(source: CampaignSource, layoutsFolder?: string): Promise<CompiledCampaign> {
-  const engines = enginesFor(layoutsFolder);
+export async function compileCampaign(source: CampaignSource, layouts?: LayoutSource): Promise<CompiledCampaign> {
+  const engines = enginesFor(layouts);
   let html = source.html;
   if (source.format === 'mjml' && /<mj-include\b/i.test(source.html)) {
     // MJML 5 ignores includes by default; say so instead of dropping the content silently.

@@ -66,6 +66,17 @@ export async function moveCampaign(
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** Stores what `send` approved (null: forgets it), while the campaign is a draft; false when it no longer is. */
+export async function storeSnapshot(db: Db, id: number, snapshot: string | null, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('campaigns')
+    .set({ snapshot, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'draft')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 export async function recordSelfTest(db: Db, id: number, result: string, now: number): Promise<void> {
   await db.updateTable('campaigns').set({ self_test: result, updated_at: now }).where('id', '=', id).execute();
 }

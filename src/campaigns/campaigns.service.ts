@@ -4,7 +4,9 @@ import type { CampaignRow, CampaignStatus, OutboxStatus, SubscriberRow } from '.
 import type { ListsService } from '../lists/lists.service.js';
 import { newMessageId } from '../mail/message-id.js';
 import { hasUnsent, outboxCounts, sentSince, setUnsent } from '../mail/outbox.repo.js';
-import type { Transport } from '../mail/transport.js';
+import type { OutgoingMessage, Transport } from '../mail/transport.js';
+import type { Approval } from './approval.js';
+import { readSnapshot, type CampaignSnapshot } from './snapshot.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { CAMPAIGN_MOVES, type CampaignEvent } from './campaign-transitions.js';
 import { holdCampaign } from './hold.js';
@@ -26,9 +28,10 @@ export interface CampaignsDeps {
   lists: ListsService;
   handler: CampaignMailHandler;
   transport: Transport;
-  postalAddress: string | undefined;
-  dkimDomain: string | undefined;
-  bounceDomain: string | undefined;
+  /** The snapshot a send would approve now, and what refuses it. */
+  approval: Approval;
+  /** Signs a test copy as the real mail will be signed. */
+  sign?: (message: OutgoingMessage) => Promise<OutgoingMessage>;
   /** The owner's layouts folder templates may name (LISTWARDEN_LAYOUTS_DIR). */
   layoutsDir?: string | undefined;
   /** Where test copies may go besides the list's confirmed members: the owner's test addresses and the admin. */
@@ -130,40 +133,51 @@ export function createCampaignsService(deps: CampaignsDeps) {
     }
   }
 
-  /** The first reason this campaign must not go out, or undefined. */
-  async function refusal(campaign: CampaignRow): Promise<string | undefined> {
-    const optOut = missingOptOut(campaign);
-    if (optOut) return optOut;
-    if (!deps.postalAddress)
-      return "LISTWARDEN_POSTAL_ADDRESS is not set: every marketing mail must carry the sender's postal address.";
+  /**
+   * What a send would approve now (this process's settings and keys) and the first reason it must
+   * not go out, if any. `unsigned`: the sender accepts mail without a DKIM signature (--force).
+   */
+  async function approve(
+    campaign: CampaignRow,
+    options: { unsigned?: boolean } = {},
+  ): Promise<{ snapshot: CampaignSnapshot; reason: string | undefined }> {
     const list = await deps.lists.requireListById(campaign.list_id);
-    const fromDomain = list.from_address.slice(list.from_address.lastIndexOf('@') + 1).toLowerCase();
-    if (deps.dkimDomain && fromDomain !== deps.dkimDomain) {
-      return `The From domain ${fromDomain} is not the DKIM domain ${deps.dkimDomain}: receivers would see unaligned, unsigned mail.`;
-    }
-    if ((await repo.confirmedRecipients(db, campaign.list_id, 0, 1)).length === 0) {
-      return `The list "${list.slug}" has no confirmed subscribers.`;
-    }
-    return undefined;
+    const { snapshot, keyProblem } = await deps.approval.snapshotNow(campaign, list, clock.now());
+    const reason =
+      missingOptOut(campaign) ??
+      deps.approval.refusal(snapshot, { unsigned: options.unsigned ?? false, keyProblem }) ??
+      (await noRecipients(campaign));
+    return { snapshot, reason };
+  }
+
+  async function noRecipients(campaign: CampaignRow): Promise<string | undefined> {
+    if ((await repo.confirmedRecipients(db, campaign.list_id, 0, 1)).length > 0) return undefined;
+    const list = await deps.lists.requireListById(campaign.list_id);
+    return `The list "${list.slug}" has no confirmed subscribers.`;
   }
 
   /** Self-test, then fan-out; the campaign is running once its rows are queued. */
   async function start(campaign: CampaignRow): Promise<void> {
-    const reason = await refusal(campaign);
+    // Started from what was approved: the stored snapshot, not this process's settings.
+    const approved = readSnapshot(campaign);
+    const reason = approved
+      ? (missingOptOut(approved.template) ?? (await noRecipients(campaign)))
+      : 'The campaign has no approved snapshot; send it again.';
     if (reason) {
       await move(db, campaign, 'unschedule', clock.now(), { stop_reason: reason });
+      await repo.storeSnapshot(db, campaign.id, null, clock.now());
       throw new AppError('conflict', reason);
     }
     const selfTest = await runOptOutSelfTest(database, deps.handler, campaign, { clock });
     await repo.recordSelfTest(db, campaign.id, JSON.stringify(selfTest), clock.now());
     if (!selfTest.ok) {
       await move(db, campaign, 'unschedule', clock.now());
+      await repo.storeSnapshot(db, campaign.id, null, clock.now());
       throw new AppError('conflict', `The opt-out self-test failed: ${selfTest.reason}. Nothing was sent.`);
     }
     // Fan out first, then move to running: the scheduler finishes running campaigns with nothing
     // unsent, so a running campaign must never be seen before its rows are queued.
-    const list = await deps.lists.requireListById(campaign.list_id);
-    const fromDomain = list.from_address.slice(list.from_address.lastIndexOf('@') + 1);
+    const fromDomain = (approved as CampaignSnapshot).list.fromAddress.split('@').pop() as string;
     await fanOut(database, campaign, fromDomain, 1000, clock);
     const now = clock.now();
     if (!(await move(db, campaign, 'start', now, { started_at: now, stop_reason: null }))) {
@@ -253,7 +267,7 @@ export function createCampaignsService(deps: CampaignsDeps) {
       if (campaign.status !== 'draft')
         throw new AppError('conflict', `Campaign ${campaign.id} is ${campaign.status}; only a draft can be sent.`);
       const sendAt = parseSendAt(at);
-      const reason = await refusal(campaign);
+      const { snapshot, reason } = await approve(campaign, { unsigned: options.force ?? false });
       if (reason) throw new AppError('conflict', reason);
       if (deps.preSend && !options.force) {
         const report = await deps.preSend(campaign);
@@ -265,11 +279,15 @@ export function createCampaignsService(deps: CampaignsDeps) {
           );
         }
       }
+      // What the checks approved is what the worker sends, whichever process runs it.
+      const frozen = JSON.stringify(snapshot);
+      if (!(await repo.storeSnapshot(db, campaign.id, frozen, clock.now())))
+        throw new AppError('conflict', `Campaign ${campaign.id} is no longer a draft.`);
       const now = clock.now();
       if (sendAt !== undefined && sendAt > now) {
         await move(db, campaign, 'schedule', now, { send_at: sendAt });
       } else {
-        await start(campaign);
+        await start({ ...campaign, snapshot: frozen });
       }
       return this.status(campaign.id);
     },
@@ -277,7 +295,7 @@ export function createCampaignsService(deps: CampaignsDeps) {
     /** `campaigns check`: the pre-send checks on a rendered message, changing nothing. */
     async check(id: unknown): Promise<PreSendReport & { refusal: string | null }> {
       const campaign = await requireCampaign(id);
-      const refused = (await refusal(campaign)) ?? null;
+      const refused = (campaign.status === 'draft' ? (await approve(campaign)).reason : undefined) ?? null;
       const report = deps.preSend
         ? await deps.preSend(campaign)
         : { ok: true, checkedAt: new Date(clock.now()).toISOString(), findings: [], links: [], spam: null };
@@ -409,7 +427,7 @@ export function createCampaignsService(deps: CampaignsDeps) {
         newMessageId(mailDomain(list, undefined), clock.now()),
         '[TEST] ',
       );
-      const delivery = await deps.transport.send(message);
+      const delivery = await deps.transport.send(deps.sign ? await deps.sign(message) : message);
       return { to: check.address.email, response: delivery.response };
     },
   };

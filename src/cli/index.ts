@@ -6,6 +6,7 @@ import { registerApiKeysCommands } from './commands/apikeys.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerCampaignsCommands } from './commands/campaigns.js';
 import { registerConsentCommands } from './commands/consent.js';
+import { registerDkimCommands } from './commands/dkim.js';
 import { registerFeedbackCommands } from './commands/feedback.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerReputationCommands } from './commands/reputation.js';
@@ -38,6 +39,7 @@ const program = new Command('listwarden')
 
 registerServerCommands(program);
 registerSettingsCommands(program);
+registerDkimCommands(program);
 registerListsCommands(program);
 registerSubscribersCommands(program);
 registerConsentCommands(program);

@@ -141,6 +141,8 @@ export interface CampaignsTable {
   self_test: string | null;
   /** The circuit breaker counts from here (set by a forced resume). */
   guard_since: number | null;
+  /** JSON: what `campaigns send` approved (template, From, postal address, DKIM keys), sent as it is. */
+  snapshot: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -168,6 +170,24 @@ export interface SettingChangesTable {
   new_value: string | null;
   actor: string;
   at: number;
+}
+
+export type DkimKeyStatus = 'pending' | 'active' | 'retired';
+
+/** DKIM keys: the private key sealed with AES-256-GCM under a key derived from the secret. */
+export interface DkimKeysTable {
+  id: Generated<number>;
+  domain: string;
+  selector: string;
+  algorithm: 'rsa' | 'ed25519';
+  /** base64 of iv (12) | tag (16) | ciphertext of the PKCS#8 DER private key. */
+  private_key: string;
+  /** The `p=` of the DNS record: base64 SPKI (RSA) or the raw 32-byte key (Ed25519). */
+  public_key: string;
+  status: DkimKeyStatus;
+  created_at: number;
+  activated_at: number | null;
+  retired_at: number | null;
 }
 
 export type FeedbackChannel = 'smtp' | 'file' | 'api' | 'imap' | 'session';
@@ -242,6 +262,7 @@ export interface Tables {
   consent_events: ConsentEventsTable;
   confirmation_mailboxes: ConfirmationMailboxesTable;
   setting_changes: SettingChangesTable;
+  dkim_keys: DkimKeysTable;
   confirmation_domains: ConfirmationDomainsTable;
   suppressions: SuppressionsTable;
   outbox: OutboxTable;
@@ -255,6 +276,7 @@ export interface Tables {
 }
 
 export type ListRow = Selectable<ListsTable>;
+export type DkimKeyRow = Selectable<DkimKeysTable>;
 export type SubscriberRow = Selectable<SubscribersTable>;
 export type SubscriptionRow = Selectable<SubscriptionsTable>;
 export type ConsentEventRow = Selectable<ConsentEventsTable>;

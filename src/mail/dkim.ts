@@ -12,6 +12,20 @@ export interface DkimKey {
   key: KeyObject;
 }
 
+/** A stored key ready to sign with (`dkim_keys` row id). */
+export type SigningKey = DkimKey & { id: number };
+
+/** The domain of the first From address of a message, lower-case; undefined when there is none. */
+export function fromDomain(raw: Buffer): string | undefined {
+  const end = raw.indexOf('\r\n\r\n');
+  const head = '\r\n' + raw.subarray(0, end < 0 ? raw.length : end).toString('latin1');
+  const match = /\r\nfrom:((?:[^\r]|\r\n[ \t])*)/i.exec(head);
+  const value = match?.[1] ?? '';
+  // The address in angle brackets when there is one (a display name may hold an @ of its own).
+  const domain = (/<[^<>]*@([A-Za-z0-9.-]+)>/.exec(value) ?? /@([A-Za-z0-9.-]+)/.exec(value))?.[1];
+  return domain?.toLowerCase().replace(/\.$/, '');
+}
+
 /** The headers every signature covers when present (List-* so the opt-out cannot be stripped). */
 export const SIGNED_HEADERS = [
   'from',
@@ -181,28 +195,4 @@ export function withSignatureHeaders(raw: Buffer, headers: string): Buffer {
 export function dkimSign(raw: Buffer, keys: readonly DkimKey[], now = systemClock.now()): Buffer {
   if (keys.length === 0) return raw;
   return withSignatureHeaders(raw, signatureHeaders(raw, keys, now));
-}
-
-/** Reads the configured key files; a missing or unusable key is one sentence at startup. */
-export function loadConfiguredKeys(
-  dkim:
-    { domain: string; selector: string; keyFile: string; ed25519?: { selector: string; keyFile: string } } | undefined,
-  read: (file: string) => Buffer,
-): DkimKey[] {
-  if (!dkim) return [];
-  const load = (selector: string, file: string, expected: 'rsa' | 'ed25519') => {
-    let key: DkimKey;
-    try {
-      key = loadDkimKey(dkim.domain, selector, read(file));
-    } catch (error) {
-      throw new Error(`The DKIM key ${file} cannot be used: ${(error as Error).message}.`);
-    }
-    if (key.key.asymmetricKeyType !== expected)
-      throw new Error(`The DKIM key ${file} is not an ${expected.toUpperCase()} key.`);
-    return key;
-  };
-  return [
-    load(dkim.selector, dkim.keyFile, 'rsa'),
-    ...(dkim.ed25519 ? [load(dkim.ed25519.selector, dkim.ed25519.keyFile, 'ed25519')] : []),
-  ];
 }

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Database, Db } from '../db/database.js';
 import type { OutboxKind, OutboxRow } from '../db/schema.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { claimDue, postpone, release, settle } from './outbox.repo.js';
+import { claimDue, holdClaimed, postpone, release, settle } from './outbox.repo.js';
 import { DEFAULT_RETRY_POLICY, nextAttempt, type RetryPolicy } from './retry-policy.js';
 import { createSentMarks } from './sent-marks.js';
 import type { Throttle } from './throttle.js';
@@ -15,10 +15,14 @@ import { createWarmupCounter, type Warmup } from './warmup-counter.js';
 /** How one kind of message is built at send time and what happens once it is delivered. */
 export interface MessageHandler {
   /**
-   * Builds the message, or names the reason it must not go out any more. `prefetched` is what
-   * `prefetch` returned for the batch this row was claimed in.
+   * Builds the message, or names the reason it must not go out any more (`skip`: the row is
+   * cancelled) or not now (`hold`: the row waits, held, until its campaign is resumed).
+   * `prefetched` is what `prefetch` returned for the batch this row was claimed in.
    */
-  render(row: OutboxRow, prefetched?: unknown): Promise<{ message: OutgoingMessage } | { skip: string }>;
+  render(
+    row: OutboxRow,
+    prefetched?: unknown,
+  ): Promise<{ message: OutgoingMessage } | { skip: string } | { hold: string }>;
   /** Runs in the same transaction that marks the row sent. */
   delivered?(trx: Db, row: OutboxRow, delivery: Delivery, now: number): Promise<void>;
   /** Loads what `render` needs for a whole claimed batch at once (a few queries, not a few per row). */
@@ -106,6 +110,10 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     }
     if ('skip' in rendered) {
       await settle(database.db, row.id, workerId, { status: 'cancelled', error: rendered.skip }, clock.now());
+      return undefined;
+    }
+    if ('hold' in rendered) {
+      await holdClaimed(database.db, row.id, workerId, rendered.hold, clock.now());
       return undefined;
     }
     return rendered.message;

@@ -256,6 +256,24 @@ export async function release(db: Db, ids: readonly number[], workerId: string, 
   await putBack(db, ids, workerId, now);
 }
 
+/** A claimed row set aside as `held` (its campaign was held), its attempt undone; resuming queues it again. */
+export async function holdClaimed(db: Db, id: number, workerId: string, reason: string, now: number): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set((eb) => ({
+      status: 'held',
+      lease_until: null,
+      leased_by: null,
+      attempts: eb('attempts', '-', 1),
+      last_error: reason,
+      updated_at: now,
+    }))
+    .where('id', '=', id)
+    .where('status', '=', 'sending')
+    .where('leased_by', '=', workerId)
+    .execute();
+}
+
 /** Claimed rows back to `queued` with their attempt undone, only while this worker still holds them. */
 async function putBack(
   db: Db,

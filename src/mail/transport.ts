@@ -1,3 +1,5 @@
+import type { SigningKey } from './dkim.js';
+
 /** A message ready for the wire: envelope plus the complete RFC 5322 bytes. */
 export interface OutgoingMessage {
   /** Envelope sender (MAIL FROM, becomes Return-Path). */
@@ -8,6 +10,11 @@ export interface OutgoingMessage {
   raw: Buffer;
   /** Campaign mail: sent over the lean bulk SMTP client instead of nodemailer. */
   bulk?: boolean;
+  /**
+   * The DKIM keys to sign with (a campaign's approved keys; empty: approved unsigned). Without
+   * it, the active keys of the From domain sign.
+   */
+  signWith?: readonly SigningKey[];
 }
 
 export interface Delivery {

@@ -26,7 +26,7 @@ const REQUIRED: Record<Readiness['provider'], AuthCheck['id'][]> = {
 
 export function readiness(checks: readonly AuthCheck[]): Readiness[] {
   return (Object.keys(REQUIRED) as Array<Readiness['provider']>).map((provider) => {
-    const missing = REQUIRED[provider].filter((id) => checks.find((c) => c.id === id)?.status === 'fail');
+    const missing = REQUIRED[provider].filter((id) => checks.some((c) => c.id === id && c.status === 'fail'));
     return { provider, ready: missing.length === 0, missing };
   });
 }
@@ -81,44 +81,65 @@ export function spfVerdict(
   }
 }
 
-/** Compares the `p=` of a published DKIM record with our public key. */
-export function dkimVerdict(input: {
+/** One of our DKIM keys as `check-domain` compares it with DNS. */
+export interface OurDkimKey {
   domain: string;
   selector: string;
-  published: string | undefined;
-  ours: string | undefined;
-}): AuthCheck {
-  const name = `${input.selector}._domainkey.${input.domain}`;
-  if (!input.ours)
+  algorithm: 'rsa' | 'ed25519';
+  /** The `p=` value. */
+  publicKey: string;
+  status: 'pending' | 'active' | 'retired';
+}
+
+/** The check when no key signs mail from `domain`. */
+export function noDkimKey(domain: string): AuthCheck {
+  return {
+    id: 'dkim',
+    status: 'fail',
+    detail: `no DKIM key signs mail from ${domain}, so it would go out unsigned`,
+    fix: `listwarden dkim generate --domain ${domain}, then publish the record it prints`,
+  };
+}
+
+/**
+ * Compares the `p=` of a published DKIM record with one of our keys. A key that signs (active)
+ * or still signs approved campaigns (retired) fails when DNS does not publish it; a pending key
+ * only warns: it signs nothing until it is activated.
+ */
+export function dkimVerdict(key: OurDkimKey, published: string | undefined): AuthCheck {
+  const name = `${key.selector}._domainkey.${key.domain}`;
+  const record = `"v=DKIM1; k=${key.algorithm}; p=${key.publicKey}"`;
+  const missing = key.status === 'pending' ? 'warn' : 'fail';
+  const role = key.status === 'pending' ? ' (pending: publish it before `dkim activate`)' : '';
+  if (published === undefined)
     return {
       id: 'dkim',
-      status: 'warn',
-      detail: 'no DKIM key is configured, so mail goes out unsigned',
-      fix: 'set LISTWARDEN_DKIM_DOMAIN, LISTWARDEN_DKIM_SELECTOR and LISTWARDEN_DKIM_KEY_FILE',
+      status: missing,
+      detail: `no DKIM record at ${name}${role}`,
+      fix: `publish TXT at ${name}: ${record}`,
     };
-  if (input.published === undefined)
-    return {
-      id: 'dkim',
-      status: 'fail',
-      detail: `no DKIM record at ${name}`,
-      fix: `publish TXT at ${name}: "v=DKIM1; k=rsa; p=${input.ours}"`,
-    };
-  const p = /(?:^|;)\s*p=([^;]*)/.exec(input.published)?.[1]?.replace(/\s+/g, '');
+  const p = /(?:^|;)\s*p=([^;]*)/.exec(published)?.[1]?.replace(/\s+/g, '');
   if (!p)
     return {
       id: 'dkim',
-      status: 'fail',
-      detail: `the DKIM record at ${name} has no key (p= is empty: revoked)`,
-      fix: `publish "v=DKIM1; k=rsa; p=${input.ours}"`,
+      status: missing,
+      detail: `the DKIM record at ${name} has no key (p= is empty: revoked)${role}`,
+      fix: `publish ${record}`,
     };
-  if (p !== input.ours)
+  if (p !== key.publicKey)
     return {
       id: 'dkim',
-      status: 'fail',
-      detail: `the key published at ${name} is not the key Listwarden signs with`,
-      fix: `replace it with "v=DKIM1; k=rsa; p=${input.ours}"`,
+      status: missing,
+      detail: `the key published at ${name} is not the key Listwarden ${key.status === 'pending' ? 'will sign' : 'signs'} with${role}`,
+      fix: `replace it with ${record}`,
     };
-  return { id: 'dkim', status: 'pass', detail: `${name} publishes the key Listwarden signs with` };
+  const what =
+    key.status === 'pending'
+      ? 'the pending key: `listwarden dkim activate` may switch to it'
+      : key.status === 'retired'
+        ? 'a retired key (keep it until campaigns approved with it have finished)'
+        : 'the key Listwarden signs with';
+  return { id: 'dkim', status: 'pass', detail: `${name} publishes ${what}` };
 }
 
 /** The organisational domain, good enough for relaxed alignment of shop domains (last two labels, three for known second-level suffixes). */
@@ -174,6 +195,6 @@ export function alignmentVerdict(
     id: 'alignment',
     status: 'fail',
     detail: `neither DKIM (${dkimDomain ?? 'unsigned'}) nor the return path (${returnPathDomain}) aligns with From ${fromDomain}: DMARC fails`,
-    fix: `sign with LISTWARDEN_DKIM_DOMAIN=${fromDomain} or use a bounce domain under ${org}`,
+    fix: `listwarden dkim generate --domain ${fromDomain}, or use a bounce domain under ${org}`,
   };
 }

@@ -1,4 +1,3 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
 import { isIPv4 } from 'node:net';
 import getDmarcRecord from 'mailauth/lib/dmarc/get-dmarc-record.js';
@@ -6,6 +5,8 @@ import { spf } from 'mailauth/lib/spf/index.js';
 import {
   alignmentVerdict,
   dkimVerdict,
+  noDkimKey,
+  type OurDkimKey,
   dmarcVerdict,
   readiness,
   spfVerdict,
@@ -20,12 +21,6 @@ export interface DomainCheckResult {
   readiness: Readiness[];
 }
 
-/** The `p=` value DNS must publish for a private key (SPKI for RSA, the raw key for Ed25519). */
-export function publicKeyRecordValue(privateKey: KeyObject): string {
-  const der = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
-  return (privateKey.asymmetricKeyType === 'ed25519' ? der.subarray(-32) : der).toString('base64');
-}
-
 const notFound = (error: unknown) => ['ENOTFOUND', 'ENODATA'].includes((error as NodeJS.ErrnoException).code ?? '');
 
 /**
@@ -36,7 +31,8 @@ const notFound = (error: unknown) => ['ENOTFOUND', 'ENODATA'].includes((error as
 export async function checkSenderDomain(input: {
   domain: string;
   ip: string;
-  dkim: { domain: string; selector: string; key: KeyObject } | undefined;
+  /** Our keys for this domain (every status); none means mail would go unsigned. */
+  dkim: readonly OurDkimKey[];
   returnPathDomain: string;
   servers: readonly string[];
   timeoutMs: number;
@@ -58,27 +54,22 @@ export async function checkSenderDomain(input: {
     spfVerdict(spfResult.status.result, spfResult.status.comment, ip, input.returnPathDomain, spfResult.lookups),
   );
 
-  let published: string | undefined;
-  if (input.dkim) {
+  for (const key of input.dkim) {
+    let published: string | undefined;
     try {
-      published = (await resolver.resolveTxt(`${input.dkim.selector}._domainkey.${input.dkim.domain}`))
+      published = (await resolver.resolveTxt(`${key.selector}._domainkey.${key.domain}`))
         .map((chunks) => chunks.join(''))
         .find((t) => /p=/.test(t));
     } catch (error) {
       if (!notFound(error)) throw error;
     }
+    checks.push(dkimVerdict(key, published));
   }
-  checks.push(
-    dkimVerdict({
-      domain: input.dkim?.domain ?? domain,
-      selector: input.dkim?.selector ?? '',
-      published,
-      ours: input.dkim ? publicKeyRecordValue(input.dkim.key) : undefined,
-    }),
-  );
+  const signing = input.dkim.find((k) => k.status === 'active');
+  if (!signing) checks.push(noDkimKey(domain));
 
   checks.push(dmarcVerdict(domain, await getDmarcRecord(domain, resolve)));
-  checks.push(alignmentVerdict(domain, input.dkim?.domain, input.returnPathDomain));
+  checks.push(alignmentVerdict(domain, signing?.domain, input.returnPathDomain));
 
   let names: string[] = [];
   try {

@@ -86,24 +86,87 @@ function liquidLines(block: string, depth: number): Array<{ name: string; args: 
   return tags;
 }
 
+/** Where layouts come from: the owner's folder, or the copies a campaign snapshot keeps. */
+type Layouts = { folder: string } | { copies: Readonly<Record<string, string>> };
+
+function hasLayout(layouts: Layouts, name: string): boolean {
+  return 'folder' in layouts
+    ? insideFolder(layouts.folder, join(layouts.folder, `${name}.liquid`))
+    : Object.hasOwn(layouts.copies, name);
+}
+
 /**
- * Refuses, with one sentence, a file tag that names anything but an existing layout of the folder
- * by a literal name (`{% layout "shop" %}`), or any file tag when there is no layouts folder.
+ * Refuses, with one sentence, a file tag that names anything but an existing layout by a literal
+ * name (`{% layout "shop" %}`), or any file tag when there are no layouts.
  */
-function checkFileTags(source: string, engine: Liquid, folder: string | undefined): void {
-  for (const { name, args } of tagsOf(source, engine)) {
-    if (!FILE_TAGS.has(name)) continue;
-    if (!folder) throw new FileTagRefused(`{% ${name} %}`);
-    const literal = /^\s*(['"])([^'"]*)\1/.exec(args)?.[2];
-    if (literal === undefined || !LAYOUT_NAME.test(literal)) {
+function checkFileTags(source: string, engine: Liquid, layouts: Layouts | undefined): void {
+  for (const name of fileTagNames(source, engine)) {
+    if (!layouts) throw new FileTagRefused(`{% ${name.tag} %}`);
+    if (name.literal === undefined) {
       throw new FileTagRefused(
-        `{% ${name} %}: a layout is named by a plain quoted name (letters, digits, - and _) of a file in the layouts folder`,
+        `{% ${name.tag} %}: a layout is named by a plain quoted name (letters, digits, - and _) of a file in the layouts folder`,
       );
     }
-    if (!insideFolder(folder, join(folder, `${literal}.liquid`))) {
-      throw new FileTagRefused(`{% ${name} "${literal}" %}: the layouts folder has no ${literal}.liquid`);
+    if (!hasLayout(layouts, name.literal)) {
+      throw new FileTagRefused(`{% ${name.tag} "${name.literal}" %}: the layouts folder has no ${name.literal}.liquid`);
     }
   }
+}
+
+/** The file tags of a template, each with the layout it names when that is a valid literal name. */
+function fileTagNames(source: string, engine: Liquid): Array<{ tag: string; literal: string | undefined }> {
+  return tagsOf(source, engine)
+    .filter(({ name }) => FILE_TAGS.has(name))
+    .map(({ name, args }) => {
+      const literal = /^\s*(['"])([^'"]*)\1/.exec(args)?.[2];
+      return { tag: name, literal: literal !== undefined && LAYOUT_NAME.test(literal) ? literal : undefined };
+    });
+}
+
+/** A file system holding only a snapshot's copies of its layouts. */
+function copiesFs(copies: Readonly<Record<string, string>>): FS {
+  const has = (file: string) => Object.hasOwn(copies, file);
+  const read = (file: string): string => {
+    if (!has(file)) throw new FileTagRefused('templates can only read the layouts they were approved with');
+    return copies[file] as string;
+  };
+  return {
+    exists: (file) => Promise.resolve(has(file)),
+    existsSync: has,
+    readFile: (file) => {
+      try {
+        return Promise.resolve(read(file));
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    },
+    readFileSync: read,
+    resolve: (_dir, file) => (LAYOUT_NAME.test(file) ? file : '\0'),
+    contains: (_root, file) => Promise.resolve(has(file)),
+    containsSync: (_root, file) => has(file),
+  };
+}
+
+/**
+ * The layouts the templates name, read from the folder (and the layouts those name, in turn):
+ * what a campaign snapshot keeps so a later change in the folder changes nothing approved.
+ */
+export function layoutsUsed(sources: readonly string[], layoutsFolder: string | undefined): Record<string, string> {
+  const copies: Record<string, string> = {};
+  if (!layoutsFolder || !existsSync(layoutsFolder)) return copies;
+  const folder = realpathSync(layoutsFolder);
+  const engine = new Liquid({ fs: NO_FILES });
+  const pending = [...sources];
+  for (let source = pending.pop(); source !== undefined; source = pending.pop()) {
+    for (const { literal } of fileTagNames(source, engine)) {
+      if (literal === undefined || Object.hasOwn(copies, literal)) continue;
+      const file = join(folder, `${literal}.liquid`);
+      if (!insideFolder(folder, file)) continue; // compiling refuses it with the reason
+      copies[literal] = readFileSync(file, 'utf8');
+      pending.push(copies[literal]);
+    }
+  }
+  return copies;
 }
 
 /**
@@ -111,22 +174,30 @@ function checkFileTags(source: string, engine: Liquid, folder: string | undefine
  * transactional mail). Without a layouts folder it reads no files: `include`, `render` and
  * `layout` are refused when the template is parsed (saved), so a template can never mail the
  * server's secret or any other file. With the owner's layouts folder
- * (`LISTWARDEN_LAYOUTS_DIR`), those tags may name a layout of that folder, and nothing else.
+ * (`LISTWARDEN_LAYOUTS_DIR`), those tags may name a layout of that folder, and nothing else; with
+ * a snapshot's copies of its layouts (a map of name to content), only those.
  */
-export function sandboxedLiquid(options: LiquidOptions = {}, layoutsFolder?: string): Liquid {
-  const folder = layoutsFolder && existsSync(layoutsFolder) ? realpathSync(layoutsFolder) : layoutsFolder;
+export function sandboxedLiquid(
+  options: LiquidOptions = {},
+  layoutSource?: string | Readonly<Record<string, string>>,
+): Liquid {
+  let layouts: Layouts | undefined;
+  if (typeof layoutSource === 'string')
+    layouts = { folder: existsSync(layoutSource) ? realpathSync(layoutSource) : layoutSource };
+  else if (layoutSource) layouts = { copies: layoutSource };
+  const roots = layouts && 'folder' in layouts ? [layouts.folder] : layouts ? ['.'] : [];
   const engine = new (class extends Liquid {
     override parse(html: string, filepath?: string): Template[] {
-      checkFileTags(html, this, folder);
+      checkFileTags(html, this, layouts);
       return super.parse(html, filepath);
     }
   })({
     ...options,
-    fs: folder ? layoutsFs(folder) : NO_FILES,
-    root: folder ? [folder] : [],
-    partials: folder ? [folder] : [],
-    layouts: folder ? [folder] : [],
-    extname: '.liquid',
+    fs: !layouts ? NO_FILES : 'folder' in layouts ? layoutsFs(layouts.folder) : copiesFs(layouts.copies),
+    root: roots,
+    partials: roots,
+    layouts: roots,
+    extname: layouts && 'copies' in layouts ? '' : '.liquid',
     relativeReference: false,
   });
   return engine;

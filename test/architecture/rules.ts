@@ -23,6 +23,7 @@ export const MODULE_ORDER: readonly (readonly string[])[] = [
   ['config'],
   ['templates'],
   ['mail'],
+  ['dkim'],
   ['subscribers'],
   ['lists', 'apikeys'],
   ['consent'],
@@ -55,6 +56,7 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   abuse_reports: 'audit',
   settings: 'db',
   setting_changes: 'db',
+  dkim_keys: 'dkim',
 };
 
 /** The module of a file under src/: its first folder, or `main` for files at the top. */

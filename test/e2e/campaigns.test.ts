@@ -81,13 +81,15 @@ for (const dialect of DIALECTS) {
       instance = newInstance(fresh.url, { LISTWARDEN_VERIFY_DOMAINS: 'false', LISTWARDEN_POSTAL_ADDRESS: POSTAL });
       writeFileSync(join(instance.dir, 'rsa.pem'), rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }));
       writeFileSync(join(instance.dir, 'ed.pem'), ed.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-      Object.assign(instance.env, {
-        LISTWARDEN_DKIM_DOMAIN: 'shop.test',
-        LISTWARDEN_DKIM_SELECTOR: 'lw1',
-        LISTWARDEN_DKIM_KEY_FILE: join(instance.dir, 'rsa.pem'),
-        LISTWARDEN_DKIM_ED25519_SELECTOR: 'lw2',
-        LISTWARDEN_DKIM_ED25519_KEY_FILE: join(instance.dir, 'ed.pem'),
-      });
+      assert.equal((await cli(instance, ['init'])).code, 0);
+      for (const [selector, file] of [
+        ['lw1', 'rsa.pem'],
+        ['lw2', 'ed.pem'],
+      ] as const) {
+        const args = ['dkim', 'import', '--domain', 'shop.test', '--selector', selector];
+        const imported = await cli(instance, [...args, '--key-file', join(instance.dir, file)]);
+        assert.equal(imported.code, 0, imported.stderr);
+      }
       for (const slug of ['news', 'empty']) {
         assert.equal(
           (
@@ -150,11 +152,13 @@ for (const dialect of DIALECTS) {
       const viaApi = await api(`/${await createCampaign('empty')}/send`);
       assert.equal(viaApi.status, 409);
       assert.match(String(viaApi.json().message), /"empty" has no confirmed subscribers/);
-      await refused(good, /LISTWARDEN_POSTAL_ADDRESS is not set/, { LISTWARDEN_POSTAL_ADDRESS: '' });
-      await refused(good, /From domain shop\.test is not the DKIM domain other\.test/, {
-        LISTWARDEN_DKIM_DOMAIN: 'other.test',
+      await refused(good, /postal_address setting is empty/, { LISTWARDEN_POSTAL_ADDRESS: '' });
+      await refused(good, /cannot be signed: the DKIM key lw1\._domainkey\.shop\.test cannot be opened/, {
+        LISTWARDEN_SECRET: 'another-secret-0123456789-abcdefghijklmnopqrstuvwxyz',
       });
-      await refused(good, /DKIM key .*cannot be used/, { LISTWARDEN_DKIM_KEY_FILE: htmlFile });
+      const otherList = ['lists', 'create', 'elsewhere', '--name', 'Elsewhere', '--from', 'news@other.test'];
+      assert.equal((await cli(instance, otherList)).code, 0);
+      await refused(await createCampaign('elsewhere'), /No DKIM key signs mail from other\.test.*--force/);
       const closed = await freeTcpPort();
       await refused(good, /opt-out self-test failed: the one-click POST/, {
         LISTWARDEN_PUBLIC_URL: `http://127.0.0.1:${closed}`,

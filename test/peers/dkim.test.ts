@@ -81,16 +81,16 @@ describe('DKIM signatures verified by mailauth against keys served by real DNS',
 
   it('the signing threads sign many messages at once, each with its own signature, both keys', async () => {
     const keys = [
-      loadDkimKey('shop.test', 's2048', rsa.privateKey.export({ type: 'pkcs8', format: 'pem' })),
-      loadDkimKey('shop.test', 'ed1', ed.privateKey.export({ type: 'pkcs8', format: 'pem' })),
+      { id: 1, ...loadDkimKey('shop.test', 's2048', rsa.privateKey.export({ type: 'pkcs8', format: 'pem' })) },
+      { id: 2, ...loadDkimKey('shop.test', 'ed1', ed.privateKey.export({ type: 'pkcs8', format: 'pem' })) },
     ];
-    const signer = createDkimSigner(keys, 2);
+    const signer = createDkimSigner(2);
     try {
       const base = (await message()).toString('binary');
       const messages = Array.from({ length: 40 }, (_, i) =>
         Buffer.from(base.replace('Hello Ann,', `Hello Ann ${i},`), 'binary'),
       );
-      const signed = await Promise.all(messages.map((m) => signer.sign(m)));
+      const signed = await Promise.all(messages.map((m) => signer.sign(m, keys)));
       for (const [i, out] of signed.entries()) {
         assert.ok(
           out.subarray(out.length - messages[i]!.length).equals(messages[i]!),

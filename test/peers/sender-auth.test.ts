@@ -3,7 +3,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { checkSenderDomain, publicKeyRecordValue } from '../../src/reputation/sender-auth.js';
+import { checkSenderDomain } from '../../src/reputation/sender-auth.js';
+import { publicKeyRecordValue } from '../../src/dkim/dns-record.js';
 import { dnsmasqSkip, startDnsmasq, txtRecord, type DnsServer } from '../helpers/dnsmasq.js';
 import { cli, newInstance, type Instance } from '../helpers/listwarden.js';
 
@@ -35,6 +36,7 @@ describe('sender authentication against a real authoritative DNS (dnsmasq)', { s
       ...Array.from({ length: 11 }, (_, i) => txtRecord(`l${i}.loop.test`, 'v=spf1 ip4:203.0.113.1 -all')),
     ]);
     instance = newInstance('sqlite::memory:');
+    instance.env.LISTWARDEN_DATABASE_URL = `sqlite:${join(instance.dir, 'listwarden.db')}`;
   });
   after(async () => {
     await dns?.stop();
@@ -45,7 +47,7 @@ describe('sender authentication against a real authoritative DNS (dnsmasq)', { s
     checkSenderDomain({
       domain,
       ip,
-      dkim: { domain, selector: 'lw', key: dkimKey },
+      dkim: [{ domain, selector: 'lw', algorithm: 'rsa', publicKey: publicKeyRecordValue(dkimKey), status: 'active' }],
       returnPathDomain: domain,
       servers: [dns.address],
       timeoutMs: 1000,
@@ -95,37 +97,51 @@ describe('sender authentication against a real authoritative DNS (dnsmasq)', { s
     assert.match(spf?.detail ?? '', /broken/);
   });
 
-  it('runs from the CLI with the configured DKIM key and exits 1 when something fails', async () => {
+  it('runs from the CLI with the stored DKIM keys and exits 1 when something fails', async () => {
     const keyFile = join(instance.dir, 'dkim.pem');
     writeFileSync(keyFile, key.export({ type: 'pkcs8', format: 'pem' }));
-    const env = {
-      ...instance.env,
-      LISTWARDEN_DKIM_DOMAIN: 'good.test',
-      LISTWARDEN_DKIM_SELECTOR: 'lw',
-      LISTWARDEN_DKIM_KEY_FILE: keyFile,
-    };
-    const good = await cli({ ...instance, env }, [
-      'reputation',
-      'check-domain',
+    assert.equal((await cli(instance, ['init'])).code, 0);
+    const imported = await cli(instance, [
+      'dkim',
+      'import',
+      '--domain',
       'good.test',
-      '--ip',
-      '192.0.2.20',
-      '--dns',
-      dns.address,
-      '--json',
+      '--selector',
+      'lw',
+      '--key-file',
+      keyFile,
     ]);
+    assert.equal(imported.code, 0, imported.stderr);
+    const checkDomain = (domain: string, ip: string, json = true) =>
+      cli(instance, [
+        'reputation',
+        'check-domain',
+        domain,
+        '--ip',
+        ip,
+        '--dns',
+        dns.address,
+        ...(json ? ['--json'] : []),
+      ]);
+    const good = await checkDomain('good.test', '192.0.2.20');
     assert.equal(good.code, 0, good.stderr);
     assert.ok((JSON.parse(good.stdout) as { readiness: Array<{ ready: boolean }> }).readiness.every((r) => r.ready));
-    const bad = await cli({ ...instance, env }, [
-      'reputation',
-      'check-domain',
-      'bad.test',
-      '--ip',
-      '192.0.2.21',
-      '--dns',
-      dns.address,
-    ]);
+    // The next key, generated but not yet published, warns and changes nothing else.
+    assert.equal((await cli(instance, ['dkim', 'generate', '--domain', 'good.test', '--selector', 'next'])).code, 0);
+    const withPending = await checkDomain('good.test', '192.0.2.20');
+    assert.equal(withPending.code, 0, withPending.stderr);
+    const dkimChecks = (
+      JSON.parse(withPending.stdout) as { checks: Array<{ id: string; status: string; detail: string }> }
+    ).checks.filter((c) => c.id === 'dkim');
+    assert.deepEqual(
+      dkimChecks.map((c) => c.status),
+      ['pass', 'warn'],
+    );
+    assert.match(dkimChecks[1]!.detail, /no DKIM record at next\._domainkey\.good\.test \(pending/);
+    // bad.test: no key of ours at all, besides everything else.
+    const bad = await checkDomain('bad.test', '192.0.2.21', false);
     assert.equal(bad.code, 1);
-    assert.match(bad.stdout, /Gmail: not ready \(spf, dmarc, fcrdns\)/);
+    assert.match(bad.stdout, /Gmail: not ready \(spf, dkim, dmarc, fcrdns\)/);
+    assert.match(bad.stdout, /listwarden dkim generate --domain bad\.test/);
   });
 });

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
-
 import { AppError } from '../../shared/app-error.js';
 import { HOST_PORT } from '../../shared/dns-names.js';
+import { withServices } from '../context.js';
 import { printJson, printTable } from '../output.js';
 
 /** The `--dns` override, validated, or the configured resolvers. */
@@ -71,29 +70,31 @@ export function registerReputationCommands(program: Command): void {
     .option('--dns <host:port>', 'resolver to ask (default: LISTWARDEN_DNS_SERVERS, else the system resolver)')
     .option('--json', 'print JSON')
     .action(async (domain: string, opts: { ip: string; dns?: string; json?: boolean }) => {
-      const { loadConfig } = await import('../../config/config.js');
       const { DNS_NAME } = await import('../../shared/dns-names.js');
-      const { loadConfiguredKeys } = await import('../../mail/dkim.js');
       const { checkSenderDomain } = await import('../../reputation/sender-auth.js');
       const { ipVersion } = await import('../../reputation/ip-address.js');
-      const config = loadConfig();
       const name = domain.trim().toLowerCase().replace(/\.$/, '');
       if (!DNS_NAME.test(name)) throw new AppError('invalid_input', `"${domain.slice(0, 60)}" is not a domain name.`);
       if (!ipVersion(opts.ip)) throw new AppError('invalid_input', `"${opts.ip.slice(0, 60)}" is not an IP address.`);
-      let key;
-      try {
-        key = loadConfiguredKeys(config.dkim, (file) => readFileSync(file))[0];
-      } catch (error) {
-        throw new AppError('invalid_input', (error as Error).message);
-      }
-      const result = await checkSenderDomain({
-        domain: name,
-        ip: opts.ip,
-        dkim: key ? { domain: key.domain, selector: key.selector, key: key.key } : undefined,
-        returnPathDomain: config.bounceDomain ?? name,
-        servers: resolversFrom(opts.dns, config.dnsServers),
-        timeoutMs: config.dnsTimeoutMs,
-      });
+      const result = await withServices(async ({ config, dkim }) =>
+        checkSenderDomain({
+          domain: name,
+          ip: opts.ip,
+          // Every key kept for the domain: active and retired ones must be published, a pending one should be.
+          dkim: (await dkim.list())
+            .filter((k) => k.domain === name)
+            .map((k) => ({
+              domain: k.domain,
+              selector: k.selector,
+              algorithm: k.algorithm,
+              publicKey: k.record.value.replace(/^.*p=/, ''),
+              status: k.status,
+            })),
+          returnPathDomain: config.bounceDomain ?? name,
+          servers: resolversFrom(opts.dns, config.dnsServers),
+          timeoutMs: config.dnsTimeoutMs,
+        }),
+      );
       if (opts.json) printJson(result);
       else {
         printTable(

@@ -1,0 +1,58 @@
+import type { CampaignRow, ListRow } from '../db/schema.js';
+import type { DkimKeysService } from '../dkim/dkim-keys.service.js';
+import { layoutsUsed } from '../templates/sandboxed-liquid.js';
+import { takeSnapshot, type CampaignSnapshot, type SnapshotSettings } from './snapshot.js';
+
+export interface ApprovalDeps {
+  keys: Pick<DkimKeysService, 'activeRows' | 'byIds'>;
+  /** This process's settings, read at use (a changed setting counts). */
+  settings(): SnapshotSettings & { layoutsDir: string | undefined };
+}
+
+/** The domain of an address. */
+export const domainOfAddress = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+
+/**
+ * The snapshot a campaign would be approved with now, from this process's settings and the
+ * domain's active DKIM keys that this process can open. `campaigns check` and `send` judge it,
+ * `send` stores it, and a draft's test copy is rendered from it.
+ */
+export function createApproval(deps: ApprovalDeps) {
+  return {
+    async snapshotNow(
+      campaign: CampaignRow,
+      list: ListRow,
+      now: number,
+    ): Promise<{ snapshot: CampaignSnapshot; keyProblem: string | undefined }> {
+      const settings = deps.settings();
+      const rows = await deps.keys.activeRows(domainOfAddress(list.from_address));
+      const usable = await deps.keys.byIds(
+        rows.map((r) => ({ id: Number(r.id), domain: r.domain, selector: r.selector })),
+      );
+      const snapshot = takeSnapshot({
+        campaign,
+        list,
+        settings,
+        layouts: layoutsUsed([campaign.subject, campaign.html, campaign.text ?? ''], settings.layoutsDir),
+        dkim: 'keys' in usable ? usable.keys : [],
+        now,
+      });
+      return { snapshot, keyProblem: 'problem' in usable ? usable.problem : undefined };
+    },
+
+    /** Why mail built from this snapshot would be refused (address, signature), or undefined. */
+    refusal(snapshot: CampaignSnapshot, options: { unsigned?: boolean; keyProblem?: string } = {}): string | undefined {
+      if (!snapshot.postalAddress.trim())
+        return 'The postal_address setting is empty: every marketing mail must carry the sender\'s postal address (`listwarden settings set postal_address "…"`).';
+      if (options.keyProblem && !options.unsigned)
+        return `The campaign cannot be signed: ${options.keyProblem}. Fix the key, or send with --force to send unsigned.`;
+      if (snapshot.dkim.length === 0 && !options.unsigned) {
+        const domain = domainOfAddress(snapshot.list.fromAddress);
+        return `No DKIM key signs mail from ${domain}, so the campaign would go out unsigned: run \`listwarden dkim generate --domain ${domain}\` and publish the record it prints, or send with --force to send unsigned.`;
+      }
+      return undefined;
+    },
+  };
+}
+
+export type Approval = ReturnType<typeof createApproval>;

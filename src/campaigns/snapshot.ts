@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import type { CampaignRow, ListRow } from '../db/schema.js';
+import type { CampaignSource } from './campaign-template.js';
+
+/**
+ * What `campaigns send` approved, frozen into the campaign: the template (with copies of the
+ * layouts it names), the sender, the postal address, the links' base URL, the bounce domain and
+ * the DKIM keys. The worker builds every message from this and nothing else, so a server started
+ * with another environment, or a setting changed after the checks, cannot change what goes out.
+ */
+export interface CampaignSnapshot {
+  version: 1;
+  approvedAt: number;
+  template: CampaignSource;
+  layouts: Record<string, string>;
+  list: { id: number; name: string; fromName: string | null; fromAddress: string; replyTo: string | null };
+  postalAddress: string;
+  publicUrl: string;
+  bounceDomain: string | null;
+  /** The keys it is signed with; empty only when the sender chose to send unsigned (--force). */
+  dkim: Array<{ id: number; domain: string; selector: string }>;
+}
+
+const SNAPSHOT = z.object({
+  version: z.literal(1),
+  approvedAt: z.number(),
+  template: z.object({
+    subject: z.string(),
+    html: z.string(),
+    text: z.string().nullable(),
+    format: z.enum(['html', 'mjml']),
+  }),
+  layouts: z.record(z.string(), z.string()),
+  list: z.object({
+    id: z.number(),
+    name: z.string(),
+    fromName: z.string().nullable(),
+    fromAddress: z.string(),
+    replyTo: z.string().nullable(),
+  }),
+  postalAddress: z.string(),
+  publicUrl: z.string(),
+  bounceDomain: z.string().nullable(),
+  dkim: z.array(z.object({ id: z.number(), domain: z.string(), selector: z.string() })),
+});
+
+/** The settings a snapshot takes from the configuration of the process that approves the send. */
+export interface SnapshotSettings {
+  postalAddress: string;
+  publicUrl: string;
+  bounceDomain: string | undefined;
+}
+
+export function takeSnapshot(input: {
+  campaign: CampaignRow;
+  list: ListRow;
+  settings: SnapshotSettings;
+  layouts: Record<string, string>;
+  dkim: ReadonlyArray<{ id: number; domain: string; selector: string }>;
+  now: number;
+}): CampaignSnapshot {
+  const { campaign, list, settings } = input;
+  return {
+    version: 1,
+    approvedAt: input.now,
+    template: { subject: campaign.subject, html: campaign.html, text: campaign.text, format: campaign.format },
+    layouts: input.layouts,
+    list: {
+      id: list.id,
+      name: list.name,
+      fromName: list.from_name,
+      fromAddress: list.from_address,
+      replyTo: list.reply_to,
+    },
+    postalAddress: settings.postalAddress,
+    publicUrl: settings.publicUrl,
+    bounceDomain: settings.bounceDomain ?? null,
+    dkim: input.dkim.map((k) => ({ id: Number(k.id), domain: k.domain, selector: k.selector })),
+  };
+}
+
+/** The stored snapshot, or undefined when the campaign has none (a draft, or approved before snapshots). */
+export function readSnapshot(campaign: Pick<CampaignRow, 'snapshot'>): CampaignSnapshot | undefined {
+  if (campaign.snapshot === null) return undefined;
+  return SNAPSHOT.parse(JSON.parse(campaign.snapshot)) as CampaignSnapshot;
+}
