@@ -33,7 +33,7 @@ import { loadConfig } from './config/config.js';
 import { createSettingsService, readStoredSettings, type SettingsService } from './config/settings.service.js';
 import { createLogger } from './shared/logger.js';
 import { createDomainVerifier, skipDomainChecks, type DomainVerifier } from './subscribers/domain-check.js';
-import { createTemplateRenderer } from './templates/liquid.js';
+import { liveTemplates } from './templates/liquid.js';
 import { createUnsubscribeService } from './unsubscribe/unsubscribe.service.js';
 import { dataLinkMailHandler } from './unsubscribe/data-link-mail.js';
 import { createFeedbackService } from './feedback/feedback.service.js';
@@ -147,15 +147,18 @@ export async function createServices(
   };
   const tokens = createTokenCodec([secrets.current, ...secrets.previous], clock);
   const transport = createTransport(config.smtpUrl, { bulkConnections: config.outbox.concurrency });
-  const verifier = config.verifyDomains
-    ? createDomainVerifier({
-        servers: config.dnsServers,
-        timeoutMs: config.dnsTimeoutMs,
-        onResolverState: (healthy, message) => (healthy ? logger.info(message) : logger.warn(message)),
-      })
-    : skipDomainChecks;
-  const mailHtml = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'mail', format: 'html' });
-  const mailText = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'mail', format: 'text' });
+  const dnsVerifier = createDomainVerifier({
+    servers: config.dnsServers,
+    timeoutMs: config.dnsTimeoutMs,
+    onResolverState: (healthy, message) => (healthy ? logger.info(message) : logger.warn(message)),
+  });
+  // verify_domains is read at each signup: turned on or off, it counts without a restart.
+  const verifier: DomainVerifier = {
+    check: (domain) => (config.verifyDomains ? dnsVerifier : skipDomainChecks).check(domain),
+    canary: () => (config.verifyDomains ? (dnsVerifier.canary?.() ?? Promise.resolve(true)) : Promise.resolve(true)),
+  };
+  const mailHtml = liveTemplates(() => config.templatesDir, 'mail', 'html');
+  const mailText = liveTemplates(() => config.templatesDir, 'mail', 'text');
   const lists = createListsService(database, clock);
   const verp = createVerpCodec([secrets.current, ...secrets.previous]);
   const returnPath = createReturnPath(verp, () => config.bounceDomain);
@@ -233,14 +236,19 @@ export async function createServices(
     batchSize: config.outbox.batchSize,
     retryPolicy: { ...DEFAULT_RETRY_POLICY, baseDelayMs: config.outbox.retryBaseMs },
     pacing: {
+      // Rates and warm-up are read at each message: a changed setting counts without a restart.
       throttle: new Throttle({
         ...DEFAULT_THROTTLE,
-        globalRate: config.pacing.globalRate,
-        destinationRate: config.pacing.destinationRate,
+        get globalRate() {
+          return config.pacing.globalRate;
+        },
+        get destinationRate() {
+          return config.pacing.destinationRate;
+        },
         pauseAfterDeferralMs: config.outbox.retryBaseMs,
       }),
       destinationOf: createDestinationResolver({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs }),
-      ...(config.pacing.warmup ? { warmup: config.pacing.warmup } : {}),
+      warmup: () => config.pacing.warmup,
     },
     sign,
     onRejected: (row, reply) => feedback.sessionRejection(row, reply),
@@ -251,7 +259,9 @@ export async function createServices(
       confirmation: confirmationMailHandler({
         database,
         tokens,
-        publicUrl: config.publicUrl,
+        get publicUrl() {
+          return config.publicUrl;
+        },
         confirmTtlMs: config.confirmTokenTtlMs,
         returnPath,
         html: mailHtml,
@@ -262,7 +272,9 @@ export async function createServices(
       data_link: dataLinkMailHandler({
         database,
         tokens,
-        publicUrl: config.publicUrl,
+        get publicUrl() {
+          return config.publicUrl;
+        },
         returnPath,
         html: mailHtml,
         text: mailText,
@@ -286,19 +298,22 @@ export async function createServices(
   });
   const unsubscribe = createUnsubscribeService({ database, tokens, subscribers, clock, onMailQueued });
   const dnsblClient = () => dnsblClientFor(config, config.dnsServers);
-  const { spamd, rspamdUrl, threshold } = config.spamScorer;
+  // Read at use: zones, scorer and threshold changed in the settings count at the next check.
   const preSendDeps = {
     handler: campaignMail,
     dnsbl: dnsblClient,
-    domainZones: (config.reputation.domainZones ?? CATALOGUE.filter((z) => z.kind === 'domain').map((z) => z.zone)).map(
-      (zone) => ({ ...zoneInfo(zone), kind: 'domain' as const }),
-    ),
-    scorer: spamd
-      ? (raw: Buffer) => scoreWithSpamd(spamd, raw)
-      : rspamdUrl
-        ? (raw: Buffer) => scoreWithRspamd(rspamdUrl, raw)
-        : undefined,
-    threshold,
+    get domainZones() {
+      const zones = config.reputation.domainZones ?? CATALOGUE.filter((z) => z.kind === 'domain').map((z) => z.zone);
+      return zones.map((zone) => ({ ...zoneInfo(zone), kind: 'domain' as const }));
+    },
+    get scorer() {
+      const { spamd, rspamdUrl } = config.spamScorer;
+      if (spamd) return (raw: Buffer) => scoreWithSpamd(spamd, raw);
+      return rspamdUrl ? (raw: Buffer) => scoreWithRspamd(rspamdUrl, raw) : undefined;
+    },
+    get threshold() {
+      return config.spamScorer.threshold;
+    },
   };
   const reputation = createReputationMonitor({
     clock,
@@ -306,10 +321,18 @@ export async function createServices(
     logger,
     client: dnsblClient,
     settings: {
-      sendingIps: config.reputation.sendingIps,
-      range: config.reputation.range,
-      zones: (config.reputation.zones ?? DEFAULT_IP_ZONES).map(zoneInfo),
-      blockingZones: new Set(config.reputation.blockingZones ?? CATALOGUE.filter((z) => z.blocks).map((z) => z.zone)),
+      get sendingIps() {
+        return config.reputation.sendingIps;
+      },
+      get range() {
+        return config.reputation.range;
+      },
+      get zones() {
+        return (config.reputation.zones ?? DEFAULT_IP_ZONES).map(zoneInfo);
+      },
+      get blockingZones() {
+        return new Set(config.reputation.blockingZones ?? CATALOGUE.filter((z) => z.blocks).map((z) => z.zone));
+      },
     },
     alerts: ownerAlerts,
     holdAllRunning,

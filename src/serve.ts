@@ -3,7 +3,7 @@ import type { Config } from './config/config.js';
 import { pruneConfirmationLimits, purgeStalePending } from './consent/housekeeping.js';
 import { releaseDueRepermissions } from './consent/repermission.js';
 import { AppError } from './shared/app-error.js';
-import { createTemplateRenderer } from './templates/liquid.js';
+import { liveTemplates } from './templates/liquid.js';
 import { createServices } from './main.js';
 
 // `listwarden serve`: the long-running process (HTTP, inbound SMTP, worker, schedulers) built on
@@ -48,6 +48,20 @@ function every(
 }
 
 /**
+ * A task that runs when its interval (read each time: a stored setting may change it; 0 turns it
+ * off) has passed since its last run; `every` asks it every few seconds.
+ */
+function whenDue(interval: () => number, task: () => Promise<unknown>): () => Promise<unknown> {
+  let last = Number.NEGATIVE_INFINITY;
+  return async () => {
+    const ms = interval();
+    if (ms <= 0 || Date.now() - last < ms) return;
+    last = Date.now();
+    await task();
+  };
+}
+
+/**
  * `listwarden serve`: HTTP server, outbox worker and the schedulers in one process. With
  * `workerOnly`, just the outbox worker: run as many as needed next to one full `serve`, against
  * the same PostgreSQL database. SIGTERM and SIGINT stop accepting, let in-flight requests and
@@ -75,7 +89,7 @@ export async function serve(
     }),
   );
   if (!options.workerOnly) {
-    const pages = createTemplateRenderer({ overrideDir: config.templatesDir, kind: 'pages', format: 'html' });
+    const pages = liveTemplates(() => config.templatesDir, 'pages', 'html');
     // Loaded here so CLI commands that never serve HTTP start faster.
     const { buildHttpApp } = await import('./http/app.js');
     const http = await buildHttpApp({ ...services, pages });
@@ -88,7 +102,9 @@ export async function serve(
         port: config.inboundPort,
         maxBytes: config.inboundMaxBytes,
         limits: config.inboundLimits,
-        bounceDomain: config.bounceDomain,
+        get bounceDomain() {
+          return config.bounceDomain;
+        },
         database: services.database,
         tokens: services.tokens,
         feedback: services.feedback,
@@ -134,13 +150,28 @@ export async function serve(
       const { publicResolverWarning } = await import('./reputation/resolvers.js');
       const warning = publicResolverWarning(config.dnsServers);
       if (warning) logger.warn(warning);
-      timers.push(
-        every(logger, 'blocklist watch', config.reputation.intervalMs, () => services.reputation.runOnce(), true),
-      );
     }
-    if (config.audit.intervalMs > 0) {
-      timers.push(every(logger, 'spambot check', config.audit.intervalMs, () => services.spambotWatch.runOnce(), true));
-    }
+    // Intervals and sending IPs are read at each tick: changed settings count without a restart.
+    const blocklistInterval = () => (config.reputation.sendingIps.length > 0 ? config.reputation.intervalMs : 0);
+    timers.push(
+      every(
+        logger,
+        'blocklist watch',
+        SCHEDULER_INTERVAL_MS,
+        whenDue(blocklistInterval, () => services.reputation.runOnce()),
+        true,
+      ),
+      every(
+        logger,
+        'spambot check',
+        SCHEDULER_INTERVAL_MS,
+        whenDue(
+          () => config.audit.intervalMs,
+          () => services.spambotWatch.runOnce(),
+        ),
+        true,
+      ),
+    );
     if (config.imap) {
       const { createImapPoller } = await import('./feedback/imap-poller.js');
       const poller = createImapPoller({ settings: config.imap.settings, feedback: services.feedback, logger });

@@ -4,7 +4,7 @@ import { layoutsUsed } from '../templates/sandboxed-liquid.js';
 import { takeSnapshot, type CampaignSnapshot, type SnapshotSettings } from './snapshot.js';
 
 export interface ApprovalDeps {
-  keys: Pick<DkimKeysService, 'activeRows' | 'byIds'>;
+  keys: Pick<DkimKeysService, 'activeFor' | 'resolve'>;
   /** This process's settings, read at use (a changed setting counts). */
   settings(): SnapshotSettings & { layoutsDir: string | undefined };
 }
@@ -25,19 +25,23 @@ export function createApproval(deps: ApprovalDeps) {
       now: number,
     ): Promise<{ snapshot: CampaignSnapshot; keyProblem: string | undefined }> {
       const settings = deps.settings();
-      const rows = await deps.keys.activeRows(domainOfAddress(list.from_address));
-      const usable = await deps.keys.byIds(
-        rows.map((r) => ({ id: Number(r.id), domain: r.domain, selector: r.selector })),
-      );
+      const active = await deps.keys.activeFor(domainOfAddress(list.from_address));
+      const usable = await deps.keys.resolve(active);
       const snapshot = takeSnapshot({
         campaign,
         list,
         settings,
         layouts: layoutsUsed([campaign.subject, campaign.html, campaign.text ?? ''], settings.layoutsDir),
-        dkim: 'keys' in usable ? usable.keys : [],
+        dkim: 'keys' in usable ? active : [],
         now,
       });
       return { snapshot, keyProblem: 'problem' in usable ? usable.problem : undefined };
+    },
+
+    /** Why the approved keys cannot sign in this process (removed, another secret), or undefined. */
+    async keyProblem(snapshot: CampaignSnapshot): Promise<string | undefined> {
+      const keys = await deps.keys.resolve(snapshot.dkim);
+      return 'problem' in keys ? keys.problem : undefined;
     },
 
     /** Why mail built from this snapshot would be refused (address, signature), or undefined. */

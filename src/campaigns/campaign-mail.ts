@@ -30,7 +30,7 @@ export interface CampaignMailDeps {
   feedbackSenderId: string;
   /** What a draft would be approved with now (test copies and checks render from it). */
   approval: Pick<Approval, 'snapshotNow'>;
-  keys: Pick<DkimKeysService, 'byIds'>;
+  keys: Pick<DkimKeysService, 'resolve'>;
   clock?: Clock;
 }
 
@@ -90,7 +90,7 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
     const campaign = await findCampaign(db, campaignId);
     if (!campaign) throw new Error(`campaign ${campaignId} not found`);
     const snapshot = await snapshotOf(campaign);
-    const keys = await deps.keys.byIds(snapshot.dkim);
+    const keys = await deps.keys.resolve(snapshot.dkim);
     if ('problem' in keys) throw new CannotSendAsApproved(keys.problem);
     let compiled: CompiledCampaign;
     try {

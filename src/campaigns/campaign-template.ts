@@ -1,5 +1,5 @@
 import type { Liquid, Template } from 'liquidjs';
-import { FileTagRefused, sandboxedLiquid } from '../templates/sandboxed-liquid.js';
+import { FileTagRefused, sandboxedLiquid, usesLayouts } from '../templates/sandboxed-liquid.js';
 import { invalidInput } from '../shared/app-error.js';
 import { compileFast, renderFast, type FastTemplate } from './fast-template.js';
 
@@ -15,7 +15,12 @@ export interface CampaignSource {
 export interface CompiledCampaign {
   subject: Part;
   html: Part;
-  text: Part;
+  /** The text template; undefined when the text is made from each rendered HTML (a layout shapes it). */
+  text: Part | undefined;
+  htmlFooter: Part;
+  textFooter: Part;
+  /** html-to-text, loaded when the text is made per recipient. */
+  toText: ((html: string) => string) | undefined;
   engines: Engines;
 }
 
@@ -56,27 +61,32 @@ Unsubscribe: {{ unsubscribe_url }}
 Manage your subscription: {{ preferences_url }}
 `;
 
-function withHtmlFooter(html: string): string {
-  const close = html.search(/<\/body\s*>/i);
-  return close < 0 ? html + HTML_FOOTER : html.slice(0, close) + HTML_FOOTER + '\n' + html.slice(close);
+/**
+ * The footer goes into the rendered HTML, before its last `</body>`: added to the source instead,
+ * it would be lost outside the blocks of a template that names a layout.
+ */
+function withHtmlFooter(html: string, footer: string): string {
+  const close = html.lastIndexOf('</body');
+  const at = close >= 0 ? close : html.search(/<\/body\s*>(?![\s\S]*<\/body)/i);
+  return at < 0 ? html + footer : html.slice(0, at) + footer + '\n' + html.slice(at);
 }
 
-/** A text part from the HTML source, keeping Liquid tags (and link targets) intact. */
-async function textFromHtml(html: string): Promise<string> {
-  // Loaded when a campaign is compiled, not when the CLI starts.
+/** html-to-text with our options; loaded when a campaign is compiled, not when the CLI starts. */
+async function htmlToText(): Promise<(html: string) => string> {
   const { convert } = await import('html-to-text');
   const keepCase = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({
     selector,
     options: { uppercase: false },
   }));
-  return convert(html, {
-    wordwrap: 78,
-    selectors: [
-      ...keepCase,
-      { selector: 'table', options: { uppercaseHeaderCells: false } },
-      { selector: 'img', format: 'skip' },
-    ],
-  });
+  return (html) =>
+    convert(html, {
+      wordwrap: 78,
+      selectors: [
+        ...keepCase,
+        { selector: 'table', options: { uppercaseHeaderCells: false } },
+        { selector: 'img', format: 'skip' },
+      ],
+    });
 }
 
 /** The two engines of a campaign (HTML escapes output, text does not), per layouts folder. */
@@ -162,11 +172,18 @@ export async function compileCampaign(source: CampaignSource, layouts?: LayoutSo
     }
     html = result.html;
   }
-  const text = (source.text ?? (await textFromHtml(html))) + TEXT_FOOTER;
+  // A text part made from the HTML source keeps Liquid tags and link targets intact; when a layout
+  // shapes the HTML, the text is made from each rendered HTML instead (the source is not the mail).
+  const perRecipient = source.text === null && usesLayouts(html);
+  const toText = source.text === null ? await htmlToText() : undefined;
+  const text = source.text ?? (perRecipient ? undefined : (toText as (html: string) => string)(html));
   return {
     subject: parse(engines.text, source.subject, 'subject'),
-    html: parse(engines.html, withHtmlFooter(html), 'HTML'),
-    text: parse(engines.text, text, 'text'),
+    html: parse(engines.html, html, 'HTML'),
+    text: text === undefined ? undefined : parse(engines.text, text, 'text'),
+    htmlFooter: parse(engines.html, HTML_FOOTER, 'footer'),
+    textFooter: parse(engines.text, TEXT_FOOTER, 'footer'),
+    toText: perRecipient ? toText : undefined,
     engines,
   };
 }
@@ -178,9 +195,14 @@ export function renderCampaign(
 ): { subject: string; html: string; text: string } {
   const scope = data as unknown as Record<string, unknown>;
   const { html, text } = compiled.engines;
+  const rendered = render(html, compiled.html, scope, true);
+  const body = withHtmlFooter(rendered, render(html, compiled.htmlFooter, scope, true));
+  const plain = compiled.text
+    ? render(text, compiled.text, scope, false)
+    : (compiled.toText as (html: string) => string)(rendered);
   return {
     subject: render(text, compiled.subject, scope, false).replace(/\s+/g, ' ').trim(),
-    html: render(html, compiled.html, scope, true),
-    text: render(text, compiled.text, scope, false),
+    html: body,
+    text: plain + render(text, compiled.textFooter, scope, false),
   };
 }

@@ -160,9 +160,12 @@ export function createCampaignsService(deps: CampaignsDeps) {
   async function start(campaign: CampaignRow): Promise<void> {
     // Started from what was approved: the stored snapshot, not this process's settings.
     const approved = readSnapshot(campaign);
-    const reason = approved
-      ? (missingOptOut(approved.template) ?? (await noRecipients(campaign)))
-      : 'The campaign has no approved snapshot; send it again.';
+    const keyProblem = approved && (await deps.approval.keyProblem(approved));
+    const reason = !approved
+      ? 'The campaign has no approved snapshot; send it again.'
+      : keyProblem
+        ? `The campaign cannot be signed as approved: ${keyProblem}. Nothing was sent; fix the key, or send it again.`
+        : (missingOptOut(approved.template) ?? (await noRecipients(campaign)));
     if (reason) {
       await move(db, campaign, 'unschedule', clock.now(), { stop_reason: reason });
       await repo.storeSnapshot(db, campaign.id, null, clock.now());

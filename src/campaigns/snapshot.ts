@@ -18,7 +18,7 @@ export interface CampaignSnapshot {
   publicUrl: string;
   bounceDomain: string | null;
   /** The keys it is signed with; empty only when the sender chose to send unsigned (--force). */
-  dkim: Array<{ id: number; domain: string; selector: string }>;
+  dkim: Array<{ domain: string; selector: string; fingerprint: string }>;
 }
 
 const SNAPSHOT = z.object({
@@ -41,7 +41,7 @@ const SNAPSHOT = z.object({
   postalAddress: z.string(),
   publicUrl: z.string(),
   bounceDomain: z.string().nullable(),
-  dkim: z.array(z.object({ id: z.number(), domain: z.string(), selector: z.string() })),
+  dkim: z.array(z.object({ domain: z.string(), selector: z.string(), fingerprint: z.string() })),
 });
 
 /** The settings a snapshot takes from the configuration of the process that approves the send. */
@@ -56,7 +56,7 @@ export function takeSnapshot(input: {
   list: ListRow;
   settings: SnapshotSettings;
   layouts: Record<string, string>;
-  dkim: ReadonlyArray<{ id: number; domain: string; selector: string }>;
+  dkim: ReadonlyArray<{ domain: string; selector: string; fingerprint: string }>;
   now: number;
 }): CampaignSnapshot {
   const { campaign, list, settings } = input;
@@ -75,7 +75,7 @@ export function takeSnapshot(input: {
     postalAddress: settings.postalAddress,
     publicUrl: settings.publicUrl,
     bounceDomain: settings.bounceDomain ?? null,
-    dkim: input.dkim.map((k) => ({ id: Number(k.id), domain: k.domain, selector: k.selector })),
+    dkim: input.dkim.map((k) => ({ domain: k.domain, selector: k.selector, fingerprint: k.fingerprint })),
   };
 }
 

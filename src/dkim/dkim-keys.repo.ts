@@ -23,15 +23,6 @@ export function findKey(db: Db, domain: string, selector: string): Promise<DkimK
     .executeTakeFirst();
 }
 
-export async function keysByIds(db: Db, ids: readonly number[]): Promise<DkimKeyRow[]> {
-  if (ids.length === 0) return [];
-  return db
-    .selectFrom('dkim_keys')
-    .selectAll()
-    .where('id', 'in', [...ids])
-    .execute();
-}
-
 export function activeKeys(db: Db, domain: string): Promise<DkimKeyRow[]> {
   return db
     .selectFrom('dkim_keys')

@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import type { DkimKeyRow } from '../db/schema.js';
 import type { DkimKey } from '../mail/dkim.js';
@@ -24,6 +24,18 @@ export interface DkimKeyView {
   activatedAt: string | null;
   retiredAt: string | null;
   record: { name: string; type: 'TXT'; value: string; zone: string };
+}
+
+/** A key as a campaign snapshot names it: its DNS name and a fingerprint of its public key. */
+export interface ApprovedKey {
+  domain: string;
+  selector: string;
+  fingerprint: string;
+}
+
+/** SHA-256 of the record's `p=` value, base64url. */
+export function fingerprint(publicKey: string): string {
+  return createHash('sha256').update(publicKey).digest('base64url');
 }
 
 const SELECTOR = /^[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9](?:[a-z0-9-]{0,62}))*$/;
@@ -216,32 +228,27 @@ export function createDkimKeysService(deps: { database: Database; secrets: reado
       return keys;
     },
 
-    /** The active keys of a domain as stored rows (what a campaign snapshot names). */
-    activeRows(domain: string): Promise<DkimKeyRow[]> {
-      return repo.activeKeys(db, domain.toLowerCase());
+    /** The active keys of a domain, as a campaign snapshot names them. */
+    async activeFor(domain: string): Promise<ApprovedKey[]> {
+      return (await repo.activeKeys(db, domain.toLowerCase())).map((row) => ({
+        domain: row.domain,
+        selector: row.selector,
+        fingerprint: fingerprint(row.public_key),
+      }));
     },
 
     /**
-     * The keys with these ids, ready to sign; or the reason one cannot be used (removed, or sealed
-     * under a secret this process does not have).
+     * The keys a campaign was approved with (by name and public key), ready to sign; or the reason
+     * one cannot be used (removed, replaced, or sealed under a secret this process does not have).
      */
-    async byIds(
-      wanted: ReadonlyArray<{ id: number; domain: string; selector: string }>,
-    ): Promise<{ keys: SigningKey[] } | { problem: string }> {
-      const rows = new Map(
-        (
-          await repo.keysByIds(
-            db,
-            wanted.map((w) => w.id),
-          )
-        ).map((r) => [Number(r.id), r]),
-      );
+    async resolve(wanted: readonly ApprovedKey[]): Promise<{ keys: SigningKey[] } | { problem: string }> {
       const keys: SigningKey[] = [];
       for (const w of wanted) {
-        const row = rows.get(w.id);
+        const row = await repo.findKey(db, w.domain, w.selector);
         const name = recordName(w.selector, w.domain);
-        if (!row || row.domain !== w.domain || row.selector !== w.selector)
-          return { problem: `the DKIM key ${name} it was approved with has been removed` };
+        if (!row) return { problem: `the DKIM key ${name} it was approved with has been removed` };
+        if (fingerprint(row.public_key) !== w.fingerprint)
+          return { problem: `the DKIM key under ${name} is no longer the key it was approved with` };
         const key = privateKeyOf(row);
         if (!key)
           return {

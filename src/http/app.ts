@@ -123,7 +123,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerSecurityHeaders(app);
   registerHealthRoute(app, deps);
   registerStartPage(app, deps);
-  const signupLimit = createSignupLimit(app, deps.config.signupRateLimit);
+  const signupLimit = createSignupLimit(app, () => deps.config.signupRateLimit);
   registerSignupFormRoutes(app, deps, signupLimit);
   await registerSignupApiRoute(app, deps, signupLimit);
   registerConfirmRoutes(app, deps);

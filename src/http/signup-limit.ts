@@ -5,8 +5,9 @@ import { AppError } from '../shared/app-error.js';
  * One per-IP bucket for every signup route (the hosted form and the JSON API), so an address
  * cannot be flooded with confirmation mail by alternating between them.
  */
-export function createSignupLimit(app: FastifyInstance, limit: { max: number; windowMs: number }) {
-  const check = app.createRateLimit({ max: limit.max, timeWindow: limit.windowMs });
+export function createSignupLimit(app: FastifyInstance, limit: () => { max: number; windowMs: number }) {
+  // Read per request: a changed signup_rate_limit setting counts without a restart.
+  const check = app.createRateLimit({ max: () => limit().max, timeWindow: () => limit().windowMs });
   return async function signupLimit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const result = await check(request);
     if (result.isAllowed || !result.isExceeded) return;

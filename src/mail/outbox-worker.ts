@@ -50,7 +50,8 @@ export interface OutboxWorkerOptions {
   pacing?: {
     throttle: Throttle;
     destinationOf: (address: string) => string;
-    warmup?: Warmup;
+    /** The warm-up plan, read at each message (undefined: none). */
+    warmup?: () => Warmup | undefined;
   };
   clock?: Clock;
 }

@@ -75,7 +75,13 @@ export class Throttle {
 
   /** Takes a slot for one message to `key`, or says when to try again. */
   admit(key: string, now: number): Admission {
+    // The settings may change while the process runs (stored settings are reloaded).
+    if (this.global.rate !== this.settings.globalRate) {
+      this.global.rate = this.settings.globalRate;
+      this.global.tokens = Math.min(this.global.tokens, Math.max(1, this.global.rate));
+    }
     const d = this.destination(key, now);
+    if (d.rate > this.settings.destinationRate) d.rate = this.settings.destinationRate;
     if (d.pausedUntil > now) return { ok: false, retryAt: d.pausedUntil, reason: `${key} deferred recently` };
     refill(d, now);
     if (d.tokens < 1) return { ok: false, retryAt: nextToken(d, now), reason: `${key} at ${d.rate.toFixed(1)}/s` };

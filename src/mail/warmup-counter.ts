@@ -5,7 +5,7 @@ import { warmupCap } from './throttle.js';
 const DAY_MS = 86_400_000;
 const REFRESH_MS = 60_000;
 
-/** The warm-up plan: `start` campaign messages on the first sending day, times `factor` each day after. */
+/** The warm-up plan (read at each message: a changed setting counts at once): `start` campaign messages on the first sending day, times `factor` each day after. */
 export interface Warmup {
   start: number;
   factor: number;
@@ -16,7 +16,7 @@ export interface Warmup {
  * all workers, read from the database at most once a minute, plus the slots this worker reserved
  * since (its sent marks reach the database in batches, so its own count can be ahead).
  */
-export function createWarmupCounter(db: Db, warmup: Warmup) {
+export function createWarmupCounter(db: Db, plan: () => Warmup | undefined) {
   const state = { day: -1, sent: 0, firstDay: null as number | null, refreshedAt: 0 };
 
   async function refresh(now: number): Promise<void> {
@@ -38,6 +38,8 @@ export function createWarmupCounter(db: Db, warmup: Warmup) {
      * reached and the next slot is at the start of the next UTC day.
      */
     async reserve(now: number): Promise<{ at: number; reason: string } | undefined> {
+      const warmup = plan();
+      if (!warmup) return undefined;
       await refresh(now);
       const cap = warmupCap(warmup.start, warmup.factor, state.day - (state.firstDay ?? state.day));
       if (state.sent >= cap) {
@@ -48,7 +50,7 @@ export function createWarmupCounter(db: Db, warmup: Warmup) {
     },
     /** Gives a reserved slot back (the message was not sent after all). */
     release(): void {
-      state.sent--;
+      if (plan()) state.sent--;
     },
   };
 }

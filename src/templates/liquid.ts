@@ -41,3 +41,16 @@ export function createTemplateRenderer(options: {
     render: (name, data) => engine.renderFile(name, data) as Promise<string>,
   };
 }
+
+/** A renderer that follows a templates folder setting: rebuilt when the folder changes. */
+export function liveTemplates(folder: () => string, kind: 'pages' | 'mail', format: 'html' | 'text'): TemplateRenderer {
+  let current: { folder: string; renderer: TemplateRenderer } | undefined;
+  return {
+    render(name, data) {
+      const wanted = folder();
+      if (current?.folder !== wanted)
+        current = { folder: wanted, renderer: createTemplateRenderer({ overrideDir: wanted, kind, format }) };
+      return current.renderer.render(name, data);
+    },
+  };
+}

@@ -123,6 +123,11 @@ function fileTagNames(source: string, engine: Liquid): Array<{ tag: string; lite
     });
 }
 
+/** True when the template names a layout (or any file tag): its output is not its own source. */
+export function usesLayouts(source: string): boolean {
+  return fileTagNames(source, new Liquid({ fs: NO_FILES, relativeReference: false })).length > 0;
+}
+
 /** A file system holding only a snapshot's copies of its layouts. */
 function copiesFs(copies: Readonly<Record<string, string>>): FS {
   const has = (file: string) => Object.hasOwn(copies, file);
@@ -155,7 +160,7 @@ export function layoutsUsed(sources: readonly string[], layoutsFolder: string | 
   const copies: Record<string, string> = {};
   if (!layoutsFolder || !existsSync(layoutsFolder)) return copies;
   const folder = realpathSync(layoutsFolder);
-  const engine = new Liquid({ fs: NO_FILES });
+  const engine = new Liquid({ fs: NO_FILES, relativeReference: false });
   const pending = [...sources];
   for (let source = pending.pop(); source !== undefined; source = pending.pop()) {
     for (const { literal } of fileTagNames(source, engine)) {

@@ -60,6 +60,24 @@ for (const dialect of DIALECTS) {
         assert.match(server.logs(), /settings changed; now in effect/);
       });
 
+      it('a rate set with the CLI counts on the running server at once (the signup limit per address)', async () => {
+        assert.equal((await cli(instance, ['settings', 'set', 'signup_rate_limit', '3/minute'])).code, 0);
+        for (
+          let i = 0;
+          i < 50 &&
+          !/settings changed[^\n]*signup_rate_limit|signup_rate_limit[^\n]*settings changed/.test(server.logs());
+          i++
+        )
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        const statuses: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const r = await postJson(`${server.url}/api/v1/public/lists/news/subscribe`, { email: `p${i}@example.test` });
+          statuses.push(r.status);
+        }
+        assert.deepEqual(statuses, [202, 202, 202, 429, 429], 'three a minute, not the default twenty');
+        assert.equal((await cli(instance, ['settings', 'unset', 'signup_rate_limit'])).code, 0);
+      });
+
       it('refuses a value the server would refuse, naming the setting, and keeps the old one', async () => {
         const bad = await cli(instance, ['settings', 'set', 'guard.complaint_rate', 'lots']);
         assert.equal(bad.code, 1);

@@ -17,6 +17,7 @@ for (const dialect of DIALECTS) {
       t = await servicesFor(dialect, { LISTWARDEN_POSTAL_ADDRESS: 'Shop BV, Amsterdam' });
       const s = t.services;
       const list = await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
+      await s.dkim.generate({ domain: 'shop.test' });
       listId = list.id;
       await confirmedSignups(
         s,
@@ -95,6 +96,7 @@ for (const dialect of DIALECTS) {
       const t = await servicesFor(dialect, { LISTWARDEN_POSTAL_ADDRESS: 'Shop BV, Amsterdam', ...env });
       const s = t.services;
       const list = await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
+      await s.dkim.generate({ domain: 'shop.test' });
       await confirmedSignups(
         s,
         list,

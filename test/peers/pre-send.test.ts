@@ -33,6 +33,7 @@ describe('pre-send checks against real spamd and rbldnsd', { skip: spamdSkip || 
       LISTWARDEN_DNS_SERVERS: dns.address,
     });
     const list = await t.services.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
+    await t.services.dkim.generate({ domain: 'shop.test' });
     await confirmedSignups(t.services, list, [{ email: 'kim@example.net' }]);
   });
   after(async () => {
@@ -86,6 +87,7 @@ describe('pre-send content score from a real rspamd', { skip: rspamdSkip || sqli
       LISTWARDEN_DOMAIN_ZONES: '',
     });
     const list = await t.services.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
+    await t.services.dkim.generate({ domain: 'shop.test' });
     await confirmedSignups(t.services, list, [{ email: 'kim@example.net' }]);
   });
   after(async () => {

@@ -13,7 +13,6 @@ const params = z.object({ token: z.string().max(200) });
  * links; POST confirms. Expired links offer a fresh mail.
  */
 export function registerConfirmRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  const { max, windowMs } = deps.config.signupRateLimit;
   const expiresDays = Math.round(deps.config.confirmTokenTtlMs / 86_400_000);
   const html = (reply: FastifyReply, status: number, page: string, data: Record<string, unknown>) =>
     deps.pages.render(page, data).then((text) => reply.code(status).type('text/html; charset=utf-8').send(text));
@@ -76,7 +75,15 @@ export function registerConfirmRoutes(app: FastifyInstance, deps: HttpDeps): voi
 
   app.post(
     '/c/:token/resend',
-    { config: { page: true, rateLimit: { max, timeWindow: windowMs } } },
+    {
+      config: {
+        page: true,
+        rateLimit: {
+          max: () => deps.config.signupRateLimit.max,
+          timeWindow: () => deps.config.signupRateLimit.windowMs,
+        },
+      },
+    },
     async (request, reply) => {
       const { token } = parseInput(params, request.params);
       try {
