@@ -1,3 +1,4 @@
+import type { Clock } from './shared/clock.js';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { pruneConfirmationLimits, purgeStalePending } from './consent/housekeeping.js';
@@ -51,12 +52,12 @@ function every(
  * A task that runs when its interval (read each time: a stored setting may change it; 0 turns it
  * off) has passed since its last run; `every` asks it every few seconds.
  */
-function whenDue(interval: () => number, task: () => Promise<unknown>): () => Promise<unknown> {
+function whenDue(clock: Clock, interval: () => number, task: () => Promise<unknown>): () => Promise<unknown> {
   let last = Number.NEGATIVE_INFINITY;
   return async () => {
     const ms = interval();
-    if (ms <= 0 || Date.now() - last < ms) return;
-    last = Date.now();
+    if (ms <= 0 || clock.now() - last < ms) return;
+    last = clock.now();
     await task();
   };
 }
@@ -158,7 +159,7 @@ export async function serve(
         logger,
         'blocklist watch',
         SCHEDULER_INTERVAL_MS,
-        whenDue(blocklistInterval, () => services.reputation.runOnce()),
+        whenDue(services.clock, blocklistInterval, () => services.reputation.runOnce()),
         true,
       ),
       every(
@@ -166,6 +167,7 @@ export async function serve(
         'spambot check',
         SCHEDULER_INTERVAL_MS,
         whenDue(
+          services.clock,
           () => config.audit.intervalMs,
           () => services.spambotWatch.runOnce(),
         ),

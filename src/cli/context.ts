@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../config/config.js';
 import { AppError } from '../shared/app-error.js';
+import type { Database } from '../db/database.js';
 import type { Services } from '../main.js';
 
 /**
@@ -8,7 +9,7 @@ import type { Services } from '../main.js';
  * secret) where none is, so a command run from the wrong folder says where the database should be
  * instead of starting an empty second one.
  */
-export function requireExistingDatabase(config: Config): void {
+export function requireExistingDatabase(config: Pick<Config, 'databaseUrl'>): void {
   if (!config.databaseUrl.startsWith('sqlite:')) return;
   const file = config.databaseUrl.slice('sqlite:'.length).replace(/^\/\//, '');
   if (file === ':memory:' || existsSync(file)) return;
@@ -35,5 +36,29 @@ export async function withServices<T>(work: (services: Services) => Promise<T>):
     return await work(services);
   } finally {
     await services.close();
+  }
+}
+
+/**
+ * Runs a read-only command with the database alone (no settings schema, transport, DNS, keys,
+ * templates or workers), so it answers at once (`lists list`). An older schema is brought up to
+ * date first, as every other command does.
+ */
+export async function withDatabase<T>(work: (context: { database: Database }) => Promise<T>): Promise<T> {
+  const [{ databaseLocation }, { openDatabase }, { isSchemaCurrent, migrateToLatest }] = await Promise.all([
+    import('../config/database-location.js'),
+    import('../db/database.js'),
+    import('../db/migrate.js'),
+  ]);
+  const url = databaseLocation();
+  // A malformed URL: the full configuration names the problem.
+  if (url === undefined) (await import('../config/config.js')).loadConfig();
+  requireExistingDatabase({ databaseUrl: url as string });
+  const database = openDatabase(url as string);
+  try {
+    if (!(await isSchemaCurrent(database))) await migrateToLatest(database);
+    return await work({ database });
+  } finally {
+    await database.close();
   }
 }

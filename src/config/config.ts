@@ -1,3 +1,4 @@
+import { DATABASE_URL_FORMAT, defaultDatabaseUrl } from './database-location.js';
 import { DNS_NAME, HOST_PORT } from '../shared/dns-names.js';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
@@ -158,7 +159,7 @@ const rate = z
 const databaseUrl = z
   .string()
   .trim()
-  .refine((v) => /^sqlite:.+/.test(v) || /^postgres(ql)?:\/\/.+/.test(v), 'must start with sqlite: or postgres://');
+  .refine((v) => DATABASE_URL_FORMAT.test(v), 'must start with sqlite: or postgres://');
 
 const smtpUrl = z
   .string()
@@ -386,7 +387,7 @@ export function loadConfig(
   return {
     environment,
     storedSettings: { ...stored },
-    databaseUrl: e.LISTWARDEN_DATABASE_URL ?? `sqlite:${e.LISTWARDEN_DATA_DIR.replace(/\/+$/, '')}/listwarden.db`,
+    databaseUrl: e.LISTWARDEN_DATABASE_URL ?? defaultDatabaseUrl(e.LISTWARDEN_DATA_DIR),
     databaseUrlGiven: relevant.LISTWARDEN_DATABASE_URL !== undefined,
     publicUrl: e.LISTWARDEN_PUBLIC_URL,
     host: e.LISTWARDEN_HOST,

@@ -1,5 +1,5 @@
 import type { Db, Dialect } from '../db/database.js';
-import { sql } from 'kysely';
+import { sql } from '../db/kysely-runtime.js';
 import { existingValues, insertRows } from '../db/bulk-sql.js';
 import { param, prepared } from '../db/prepared.js';
 import { withoutLinkTokens } from '../shared/link-tokens.js';

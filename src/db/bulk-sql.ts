@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery } from './kysely-runtime.js';
 import type { Db, Dialect } from './database.js';
 
 /**

@@ -1,12 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Kysely, SqliteDatabase } from 'kysely';
+import { Kysely as KyselyClass, PostgresDialect, SqliteDialect, sql } from './kysely-runtime.js';
+import type pg from 'pg';
 import { createGroupCommit } from './group-commit.js';
 import type { Tables } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
+
+// Each driver is loaded when a database of its kind is opened: a CLI command on SQLite does not
+// pay for loading pg, and the other way round.
+const load = createRequire(import.meta.url);
 export type Db = Kysely<Tables>;
 
 /** An open database: the Kysely instance, its dialect and lifecycle. */
@@ -43,7 +49,8 @@ export function openDatabase(
 
 function openSqlite(file: string): Database {
   if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
-  const native = new BetterSqlite3(file);
+  const Sqlite = load('better-sqlite3') as typeof BetterSqlite3;
+  const native = new Sqlite(file);
   native.pragma('journal_mode = WAL');
   // FULL: a commit is on disk (WAL fsync) before we answer; see issue notes for the measured cost.
   native.pragma('synchronous = FULL');
@@ -53,12 +60,13 @@ function openSqlite(file: string): Database {
   native.pragma('temp_store = MEMORY');
   // Deleted content is overwritten with zeros, so an erased person leaves nothing on free pages.
   native.pragma('secure_delete = ON');
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: cachingStatements(native) }) });
+  const db = new KyselyClass<Tables>({ dialect: new SqliteDialect({ database: cachingStatements(native) }) });
   return wrap(db, 'sqlite', createGroupCommit(db), () => checkpointAndTruncate(native));
 }
 
 function openPostgres(url: string, max: number, onIdleError?: (error: Error) => void): Database {
-  const pool = new pg.Pool({
+  const { Pool, types } = load('pg') as typeof pg;
+  const pool = new Pool({
     connectionString: url,
     max,
     // Epoch-millisecond columns are bigint; they fit a JS number, so parse them as one.
@@ -66,7 +74,7 @@ function openPostgres(url: string, max: number, onIdleError?: (error: Error) => 
       getTypeParser: ((oid: number, format?: string) =>
         oid === INT8_OID || oid === NUMERIC_OID
           ? (value: string) => Number(value)
-          : (pg.types.getTypeParser(oid, format as 'text') as (
+          : (types.getTypeParser(oid, format as 'text') as (
               value: string,
             ) => unknown)) as typeof pg.types.getTypeParser,
     },
@@ -74,7 +82,7 @@ function openPostgres(url: string, max: number, onIdleError?: (error: Error) => 
   // An idle connection dropped by the server (restart, failover) must not crash the process;
   // the pool replaces it on the next checkout.
   pool.on('error', (error) => onIdleError?.(error));
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  const db = new KyselyClass<Tables>({ dialect: new PostgresDialect({ pool }) });
   return wrap(db, 'postgres');
 }
 

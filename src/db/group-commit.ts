@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql } from './kysely-runtime.js';
 import type { Db } from './database.js';
 
 interface Unit {

@@ -1,4 +1,5 @@
-import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
+import type { Migration, MigrationResultSet } from 'kysely';
+import { Migrator } from './kysely-runtime.js';
 import { AppError } from '../shared/app-error.js';
 import type { Database, Dialect } from './database.js';
 import { initial } from './migrations/0001-initial.js';
@@ -26,6 +27,19 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0009-setting-changes': settingChanges(dialect),
     '0010-dkim-keys-and-snapshots': dkimKeysAndSnapshots(dialect),
   };
+}
+
+/** True when every migration has been applied (a read: what a read-only command checks first). */
+export async function isSchemaCurrent(database: Database): Promise<boolean> {
+  const migrator = new Migrator({
+    db: database.db,
+    provider: { getMigrations: async () => migrations(database.dialect) },
+  });
+  try {
+    return (await migrator.getMigrations()).every((m) => m.executedAt !== undefined);
+  } catch {
+    return false;
+  }
 }
 
 /** Brings the schema up to date; returns the names of the migrations it applied. */

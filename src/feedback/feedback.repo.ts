@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql } from '../db/kysely-runtime.js';
 import type { Db } from '../db/database.js';
 import { param, prepared } from '../db/prepared.js';
 import type { FeedbackChannel, FeedbackEventKind, FeedbackEventRow } from '../db/schema.js';

@@ -1,4 +1,5 @@
-import { sql, type Kysely, type Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
+import { sql } from '../kysely-runtime.js';
 
 /**
  * Mail that is not part of a campaign (confirmations, owner alerts) is claimed before campaign
