@@ -69,7 +69,7 @@ export async function runOptOutSelfTest(
       await response.arrayBuffer();
     } catch (error) {
       return fail(
-        `the one-click POST to ${new URL(url).origin} failed: ${(error as Error).message} (is \`listwarden serve\` running at LISTWARDEN_PUBLIC_URL?)`,
+        `the one-click POST to ${new URL(url).origin} failed: ${(error as Error).message} (is \`listwarden serve\` answering at the public_url setting? A local trial keeps the default, http://localhost:8080)`,
       );
     }
     if (status !== 200) return fail(`the one-click POST answered ${status}, not 200`);

@@ -86,7 +86,14 @@ export async function preSendCheck(deps: PreSendDeps, campaign: { id: number }):
   }
 
   let spam: SpamScore | null = null;
-  if (deps.scorer) {
+  if (!deps.scorer) {
+    findings.push({
+      id: 'scorer-unavailable',
+      severity: 'warning',
+      detail:
+        'no spam scorer is configured, so the spam score was not checked (settings spam.spamd or spam.rspamd_url)',
+    });
+  } else {
     try {
       spam = await deps.scorer(message.raw);
       const threshold = deps.threshold ?? spam.threshold;

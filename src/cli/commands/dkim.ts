@@ -8,7 +8,7 @@ import { printJson, printTable } from '../output.js';
 function printRecord(view: DkimKeyView): void {
   const next =
     view.status === 'active'
-      ? 'Mail from this domain is signed with it from now on; publish the record before the next campaign.'
+      ? 'Mail from this domain is signed with it from now on: publish the record now, or receivers cannot verify the signatures (`listwarden reputation check-domain` compares it with DNS).'
       : `This key waits (pending) while another signs: publish the record, check it with \`listwarden reputation check-domain ${view.domain} --ip <sending IP>\`, then \`listwarden dkim activate --domain ${view.domain} --selector ${view.selector}\`.`;
   process.stdout.write(
     [

@@ -35,7 +35,7 @@ export function registerSettingsCommands(program: Command): void {
       const views = await withServices((s) => s.settings.list());
       if (opts.json) return printJson({ settings: views });
       printTable(
-        views.map((v) => ({ ...v, overridden: v.overridden ? `yes, by ${v.variable}` : '' })),
+        views.map((v) => ({ ...v, overridden: v.overridden ? `yes, by ${v.variable}` : 'no' })),
         ['key', 'value', 'source', 'overridden'],
       );
     });
