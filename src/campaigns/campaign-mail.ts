@@ -37,8 +37,8 @@ export interface CampaignMailDeps {
 /** Everything a campaign's messages are built from, ready for one recipient after another. */
 interface Prepared {
   campaignId: number;
-  /** Built from the stored snapshot (not a draft's current settings). */
-  approved: boolean;
+  /** May be kept for a few seconds: approved (or running from before snapshots), not a draft. */
+  cacheable: boolean;
   snapshot: CampaignSnapshot;
   compiled: CompiledCampaign;
   from: string;
@@ -110,7 +110,7 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
     }
     return {
       campaignId,
-      approved: campaign.snapshot !== null,
+      cacheable: campaign.snapshot !== null || campaign.status !== 'draft',
       snapshot,
       compiled,
       from: formatMailbox(snapshot.list.fromName, snapshot.list.fromAddress),
@@ -122,7 +122,9 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
 
   /**
    * Approved campaigns are cached for a few seconds (then prepared again, so a removed key or
-   * secret holds the campaign soon); a draft is prepared afresh each time (its settings may change).
+   * secret holds the campaign soon; a campaign running from before snapshots existed renders from
+   * this process's settings, as it did); a draft is prepared afresh each time (its settings may
+   * change, and once sent it must render from its snapshot).
    */
   function prepared(campaignId: number): Promise<Prepared> {
     const now = clock.now();
@@ -132,7 +134,7 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
     cache.set(campaignId, { at: now, entry });
     entry.then(
       (p) => {
-        if (!p.approved) cache.delete(campaignId);
+        if (!p.cacheable) cache.delete(campaignId);
       },
       () => cache.delete(campaignId),
     );
