@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createApiKeysService } from './apikeys/apikeys.service.js';
+import { createAccountsService, type AccountsService } from './accounts/accounts.service.js';
 import { campaignMailHandler } from './campaigns/campaign-mail.js';
 import { findCampaign } from './campaigns/campaigns.repo.js';
 import { createCampaignsService } from './campaigns/campaigns.service.js';
@@ -71,6 +72,8 @@ export interface Services {
   settings: SettingsService;
   /** DKIM keys: generated or imported, sealed under the secret, the active ones sign. */
   dkim: DkimKeysService;
+  /** Console users, sessions and the first owner's setup link. */
+  accounts: AccountsService;
   /**
    * Reads the stored settings again and updates the configuration in place when they changed
    * (serve does every few seconds); returns the keys that changed.
@@ -364,6 +367,7 @@ export async function createServices(
     domains: verifier,
     settings: createSettingsService({ database, config, clock }),
     dkim,
+    accounts: createAccountsService({ database, secret: secrets.current, clock }),
     async reloadSettings() {
       const stored = await readStoredSettings(database);
       const before = config.storedSettings;

@@ -71,7 +71,13 @@ function whenDue(clock: Clock, interval: () => number, task: () => Promise<unkno
 export async function serve(
   config: Config,
   options: { logger?: Logger; workerOnly?: boolean } = {},
-): Promise<{ url: string | undefined; inboundPort: number | undefined; stop(): Promise<void> }> {
+): Promise<{
+  url: string | undefined;
+  inboundPort: number | undefined;
+  /** The one-time link for the first console owner, while there is no user. */
+  setupUrl: string | undefined;
+  stop(): Promise<void>;
+}> {
   const services = await createServices(config, options);
   const { logger } = services;
   let app: { close(): Promise<unknown> } | undefined;
@@ -181,6 +187,9 @@ export async function serve(
     }
   }
   services.worker.start();
+  // No console user yet: a one-time link for the first owner, printed by the command (never logged).
+  const setupToken = options.workerOnly ? undefined : await services.accounts.issueSetupToken();
+  if (setupToken) logger.info('no console user yet: the setup link for the first owner is printed on standard output');
   logger.info(
     {
       url,
@@ -204,5 +213,10 @@ export async function serve(
       await services.close();
       logger.info('stopped');
     })());
-  return { url, inboundPort: inbound?.port, stop };
+  return {
+    url,
+    inboundPort: inbound?.port,
+    setupUrl: setupToken ? `${config.publicUrl}/setup/${setupToken}` : undefined,
+    stop,
+  };
 }

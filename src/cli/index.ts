@@ -15,6 +15,7 @@ import { registerOutboxCommands } from './commands/outbox.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerSettingsCommands } from './commands/settings.js';
 import { registerSubscribersCommands } from './commands/subscribers.js';
+import { registerUsersCommands } from './commands/users.js';
 
 // Everything this process creates (the database with its WAL and SHM, captured mail, the secret)
 // holds subscribers' data or keys: readable by the owner only.
@@ -50,6 +51,7 @@ registerOutboxCommands(program);
 registerFeedbackCommands(program);
 registerReputationCommands(program);
 registerAuditCommand(program);
+registerUsersCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -12,6 +12,7 @@ import { feedbackTrust } from './migrations/0007-feedback-trust.js';
 import { confirmationSends } from './migrations/0008-confirmation-sends.js';
 import { settingChanges } from './migrations/0009-setting-changes.js';
 import { dkimKeysAndSnapshots } from './migrations/0010-dkim-keys-and-snapshots.js';
+import { accounts } from './migrations/0011-accounts.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -26,6 +27,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0008-confirmation-sends': confirmationSends(dialect),
     '0009-setting-changes': settingChanges(dialect),
     '0010-dkim-keys-and-snapshots': dkimKeysAndSnapshots(dialect),
+    '0011-accounts': accounts(dialect),
   };
 }
 

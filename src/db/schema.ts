@@ -190,6 +190,29 @@ export interface DkimKeysTable {
   retired_at: number | null;
 }
 
+export type UserRole = 'owner' | 'editor' | 'viewer';
+
+/** People who use the console: a scrypt hash of the password, a role, the lockout state. */
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  password_hash: string;
+  role: UserRole;
+  failed_logins: Generated<number>;
+  locked_until: number | null;
+  last_login_at: number | null;
+  created_at: number;
+}
+
+/** Console sessions: the SHA-256 of the cookie's token, never the token. */
+export interface SessionsTable {
+  token_hash: string;
+  user_id: number;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
 export type FeedbackChannel = 'smtp' | 'file' | 'api' | 'imap' | 'session';
 export type FeedbackEventKind = 'hard_bounce' | 'soft_bounce' | 'complaint' | 'auto_reply' | 'notice';
 
@@ -263,6 +286,8 @@ export interface Tables {
   confirmation_mailboxes: ConfirmationMailboxesTable;
   setting_changes: SettingChangesTable;
   dkim_keys: DkimKeysTable;
+  users: UsersTable;
+  sessions: SessionsTable;
   confirmation_domains: ConfirmationDomainsTable;
   suppressions: SuppressionsTable;
   outbox: OutboxTable;
@@ -277,6 +302,8 @@ export interface Tables {
 
 export type ListRow = Selectable<ListsTable>;
 export type DkimKeyRow = Selectable<DkimKeysTable>;
+export type UserRow = Selectable<UsersTable>;
+export type SessionRow = Selectable<SessionsTable>;
 export type SubscriberRow = Selectable<SubscribersTable>;
 export type SubscriptionRow = Selectable<SubscriptionsTable>;
 export type ConsentEventRow = Selectable<ConsentEventsTable>;

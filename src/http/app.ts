@@ -1,6 +1,7 @@
 import formbody from '@fastify/formbody';
 import { registerSecurityHeaders, setSecurityHeaders } from './security-headers.js';
 import { createSignupLimit } from './signup-limit.js';
+import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, {
   type FastifyBaseLogger,
@@ -16,6 +17,7 @@ import { OneLinePerRequest } from './request-log.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerConfirmRoutes } from './routes/confirm.js';
 import { registerHealthRoute, registerStartPage } from './routes/health.js';
+import { registerConsoleAuth } from './routes/console-auth.js';
 import { registerOptOutRoutes } from './routes/opt-out.js';
 import { registerSignupApiRoute } from './routes/signup-api.js';
 import { registerSignupFormRoutes } from './routes/signup-form.js';
@@ -79,6 +81,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   });
 
   await app.register(formbody, { bodyLimit: 16 * 1024 });
+  await app.register(cookie);
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
@@ -123,6 +126,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerSecurityHeaders(app);
   registerHealthRoute(app, deps);
   registerStartPage(app, deps);
+  registerConsoleAuth(app, deps);
   const signupLimit = createSignupLimit(app, () => deps.config.signupRateLimit);
   registerSignupFormRoutes(app, deps, signupLimit);
   await registerSignupApiRoute(app, deps, signupLimit);

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { Clock } from '../shared/clock.js';
+import type { AccountsService } from '../accounts/accounts.service.js';
 import type { ApiKeysService } from '../apikeys/apikeys.service.js';
 import type { CampaignsService } from '../campaigns/campaigns.service.js';
 import type { Config } from '../config/config.js';
@@ -16,12 +18,14 @@ import type { FeedbackService } from '../feedback/feedback.service.js';
 export interface HttpDeps {
   config: Pick<Config, 'publicUrl' | 'trustProxy' | 'signupRateLimit' | 'confirmTokenTtlMs'>;
   logger: Logger;
+  clock: Clock;
   database: Database;
   lists: ListsService;
   signup: SignupService;
   confirm: ConfirmService;
   subscribers: PeopleService;
   apiKeys: ApiKeysService;
+  accounts: AccountsService;
   unsubscribe: UnsubscribeService;
   campaigns: CampaignsService;
   feedback: FeedbackService;

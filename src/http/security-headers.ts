@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /** Paths whose URL carries a personal token, and downloads of personal data. */
-const PRIVATE = /^\/(?:c|u|p|d)\/|^\/api\/v1\/subscribers\/[^/]+\/export/;
+const PRIVATE = /^\/(?:c|u|p|d|setup)\/|^\/(?:console|login|logout)(?:\/|$)|^\/api\/v1\/subscribers\/[^/]+\/export/;
 
 /** Query parameters that look like credentials: never accepted, never logged. */
 const CREDENTIAL_PARAM = /[?&](?:api[_-]?key|key|access[_-]?token|token|secret|password)=/i;

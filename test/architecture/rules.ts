@@ -25,7 +25,7 @@ export const MODULE_ORDER: readonly (readonly string[])[] = [
   ['mail'],
   ['dkim'],
   ['subscribers'],
-  ['lists', 'apikeys'],
+  ['lists', 'apikeys', 'accounts'],
   ['consent'],
   ['unsubscribe'],
   ['feedback'],
@@ -57,6 +57,8 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   settings: 'db',
   setting_changes: 'db',
   dkim_keys: 'dkim',
+  users: 'accounts',
+  sessions: 'accounts',
 };
 
 /** The module of a file under src/: its first folder, or `main` for files at the top. */

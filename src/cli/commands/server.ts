@@ -46,6 +46,11 @@ export function registerServerCommands(program: Command): void {
             `Open ${config.publicUrl}/ for what to do next. Ctrl-C stops.\n\n`,
         );
       }
+      if (server.setupUrl) {
+        process.stdout.write(
+          `\nNo console user yet. Create the first owner here (the link works once, for 24 hours):\n  ${server.setupUrl}\n\n`,
+        );
+      }
       await new Promise<void>((resolve) => {
         const onSignal = () => {
           process.off('SIGTERM', onSignal);

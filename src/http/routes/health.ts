@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { HttpDeps } from '../deps.js';
+import { consoleHome } from './console-auth.js';
 
 /** `/`: what is running and what to do next, with the lists' sign-up forms (a first run's guide). */
 export function registerStartPage(app: FastifyInstance, deps: HttpDeps): void {
-  app.get('/', { config: { page: true } }, async (_request, reply) => {
+  app.get('/', { config: { page: true } }, async (request, reply) => {
+    // Once the console has a user, `/` is its login.
+    if (await deps.accounts.hasUsers()) return consoleHome(deps, request, reply);
     const lists = (await deps.lists.names()).map((l) => ({
       name: l.name,
       url: `${deps.config.publicUrl}/s/${l.slug}`,

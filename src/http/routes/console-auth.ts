@@ -1,0 +1,194 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SessionView } from '../../accounts/accounts.service.js';
+import { allows } from '../../accounts/roles.js';
+import type { UserRole } from '../../db/schema.js';
+import { AppError, isAppError } from '../../shared/app-error.js';
+import type { HttpDeps } from '../deps.js';
+
+export const SESSION_COOKIE = 'lw_session';
+/** Before a session exists (login, setup), forms carry this cookie's value: a double-submit CSRF token. */
+const FORM_COOKIE = 'lw_form';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The console session, when the request carries a valid one (set by `consoleSession`). */
+    session?: SessionView;
+  }
+}
+
+type Body = Record<string, unknown>;
+const field = (body: unknown, name: string): unknown => (body as Body | undefined)?.[name];
+
+function html(deps: HttpDeps, reply: FastifyReply, status: number, page: string, data: Record<string, unknown>) {
+  return deps.pages
+    .render(page, data)
+    .then((text) => reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(text));
+}
+
+function cookieOptions(deps: HttpDeps, maxAgeSeconds: number) {
+  return {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: deps.config.publicUrl.startsWith('https:'),
+    maxAge: maxAgeSeconds,
+  };
+}
+
+/** The pre-session form token, set when missing. */
+function formToken(deps: HttpDeps, request: FastifyRequest, reply: FastifyReply): string {
+  const existing = request.cookies[FORM_COOKIE];
+  if (existing && /^[A-Za-z0-9_-]{32}$/.test(existing)) return existing;
+  const token = randomBytes(24).toString('base64url');
+  reply.setCookie(FORM_COOKIE, token, cookieOptions(deps, 3600));
+  return token;
+}
+
+function formTokenMatches(request: FastifyRequest): boolean {
+  const cookie = request.cookies[FORM_COOKIE];
+  const given = field(request.body, '_csrf');
+  return (
+    typeof cookie === 'string' &&
+    typeof given === 'string' &&
+    cookie.length === given.length &&
+    timingSafeEqual(Buffer.from(cookie), Buffer.from(given))
+  );
+}
+
+function showLogin(
+  deps: HttpDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  error?: string,
+  email?: string,
+) {
+  return html(deps, reply, status, 'login', {
+    title: 'Sign in · Listwarden',
+    csrf: formToken(deps, request, reply),
+    error,
+    email: email ?? '',
+  });
+}
+
+/** What `/` shows once a user exists: the console for a session, else the login page. */
+export async function consoleHome(deps: HttpDeps, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  if (await consoleSession(deps, request)) return reply.redirect('/console', 303);
+  return showLogin(deps, request, reply, 200);
+}
+
+/** Reads the session cookie into `request.session`. */
+export async function consoleSession(deps: HttpDeps, request: FastifyRequest): Promise<SessionView | undefined> {
+  request.session ??= await deps.accounts.session(request.cookies[SESSION_COOKIE]);
+  return request.session;
+}
+
+/**
+ * A console route's guard: a page needs a session (else the login page), a role at least `needed`
+ * (else a 403 page), and a POST the session's CSRF token (else a 403 page).
+ */
+export function requireRole(deps: HttpDeps, needed: UserRole) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const session = await consoleSession(deps, request);
+    if (!session) {
+      await reply.redirect('/', 303);
+      return;
+    }
+    if (!allows(session.role, needed)) {
+      throw new AppError('forbidden', `This needs the ${needed} role; you are signed in as ${session.role}.`);
+    }
+    if (request.method === 'POST' && !deps.accounts.csrfMatches(session, field(request.body, '_csrf'))) {
+      throw new AppError(
+        'forbidden',
+        'This form is out of date or did not come from this console; reload the page and try again.',
+      );
+    }
+  };
+}
+
+/** `/` (login once a user exists), `/login`, `/logout`, `/setup/:token` and the console's first page. */
+export function registerConsoleAuth(app: FastifyInstance, deps: HttpDeps): void {
+  const loginPage = (request: FastifyRequest, reply: FastifyReply, status: number, error?: string, email?: string) =>
+    showLogin(deps, request, reply, status, error, email);
+
+  app.post('/login', { config: { page: true, rateLimit: { max: 10, timeWindow: 60_000 } } }, async (request, reply) => {
+    const email = field(request.body, 'email');
+    if (!formTokenMatches(request))
+      return loginPage(request, reply, 403, 'The form was out of date; please sign in again.');
+    try {
+      const { token, expiresAt } = await deps.accounts.login(email, field(request.body, 'password'));
+      reply.setCookie(SESSION_COOKIE, token, cookieOptions(deps, Math.floor((expiresAt - deps.clock.now()) / 1000)));
+      return await reply.redirect('/console', 303);
+    } catch (error) {
+      if (!isAppError(error) || !['unauthorized', 'rate_limited', 'invalid_input'].includes(error.code)) throw error;
+      const status = error.code === 'rate_limited' ? 429 : 401;
+      return loginPage(request, reply, status, error.message, typeof email === 'string' ? email.slice(0, 254) : '');
+    }
+  });
+
+  app.get('/login', { config: { page: true } }, async (_request, reply) => reply.redirect('/', 303));
+
+  app.post('/logout', { config: { page: true } }, async (request, reply) => {
+    const session = await consoleSession(deps, request);
+    if (session && deps.accounts.csrfMatches(session, field(request.body, '_csrf'))) {
+      await deps.accounts.logout(request.cookies[SESSION_COOKIE]);
+    }
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.redirect('/', 303);
+  });
+
+  const setupPage = (request: FastifyRequest, reply: FastifyReply, status: number, token: string, error?: string) =>
+    html(deps, reply, status, 'setup', {
+      title: 'Create the first owner · Listwarden',
+      csrf: formToken(deps, request, reply),
+      action: `/setup/${token}`,
+      error,
+    });
+
+  app.get<{ Params: { token: string } }>('/setup/:token', { config: { page: true } }, async (request, reply) => {
+    if (!(await deps.accounts.setupTokenValid(request.params.token)))
+      throw new AppError(
+        'gone',
+        'This setup link is used or expired. `listwarden users create --role owner` makes an owner.',
+      );
+    return setupPage(request, reply, 200, request.params.token);
+  });
+
+  app.post<{ Params: { token: string } }>(
+    '/setup/:token',
+    { config: { page: true, rateLimit: { max: 10, timeWindow: 60_000 } } },
+    async (request, reply) => {
+      const { token } = request.params;
+      if (!formTokenMatches(request))
+        return setupPage(request, reply, 403, token, 'The form was out of date; please try again.');
+      if (field(request.body, 'password') !== field(request.body, 'password2'))
+        return setupPage(request, reply, 400, token, 'The two passwords differ.');
+      try {
+        const created = await deps.accounts.completeSetup(token, {
+          email: field(request.body, 'email'),
+          password: field(request.body, 'password'),
+        });
+        reply.setCookie(
+          SESSION_COOKIE,
+          created.token,
+          cookieOptions(deps, Math.floor((created.expiresAt - deps.clock.now()) / 1000)),
+        );
+        return await reply.redirect('/console', 303);
+      } catch (error) {
+        if (!isAppError(error) || error.code !== 'invalid_input') throw error;
+        return setupPage(request, reply, 400, token, error.message);
+      }
+    },
+  );
+
+  app.get('/console', { config: { page: true }, preHandler: requireRole(deps, 'viewer') }, async (request, reply) => {
+    const session = request.session as SessionView;
+    return html(deps, reply, 200, 'console', {
+      title: 'Console · Listwarden',
+      user: { email: session.email, role: session.role },
+      csrf: session.csrf,
+      lists: await deps.lists.names(),
+    });
+  });
+}

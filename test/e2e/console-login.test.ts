@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { checkPage, chromiumSkip, launchChromium } from '../helpers/browser.js';
+import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
+import { postForm, request } from '../helpers/http.js';
+import { cli, newInstance, startServer, type Instance, type RunningServer } from '../helpers/listwarden.js';
+
+const sqlite = DIALECTS.find((d) => d.name === 'sqlite')!;
+const OWNER = { email: 'owner@shop.test', password: 'correct horse battery staple' };
+
+/**
+ * The console's door (issue 14, first part): the setup link `serve` prints for the first owner,
+ * sign-in by keyboard, sessions, the forms' CSRF tokens, the lockout, and the pages checked with axe.
+ */
+describe('the console: first owner, sign-in and sessions, in a real browser', { skip: chromiumSkip }, () => {
+  let fresh: TestDatabase;
+  let instance: Instance;
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+  const check = async (name: string) => {
+    for (const v of await checkPage(browser, await page.content(), server.url, name))
+      problems.push(`${name}: ${v.id} ${v.help} at ${v.targets.join(', ')}`);
+  };
+
+  before(async () => {
+    fresh = await sqlite.fresh();
+    instance = newInstance(fresh.url, { LISTWARDEN_VERIFY_DOMAINS: 'false' });
+    assert.equal(
+      (await cli(instance, ['lists', 'create', 'news', '--name', 'News', '--from', 'news@shop.test'])).code,
+      0,
+    );
+    server = await startServer(instance);
+    browser = await launchChromium();
+    page = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await fresh?.drop();
+    instance?.cleanup();
+  });
+
+  it('prints a one-time setup link; the first owner is made by keyboard and signed in', async () => {
+    const link = /No console user yet[^\n]*\n\s+(http:\/\/\S+\/setup\/[A-Za-z0-9_-]+)/.exec(server.logs())?.[1];
+    assert.ok(link, server.logs());
+    assert.doesNotMatch(
+      server
+        .logs()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .join('\n'),
+      /\/setup\//,
+      'not in the log',
+    );
+    assert.match((await request(`${server.url}/`)).text, /Listwarden is running/, 'no user yet: the start page');
+    await page.goto(link);
+    await check('setup');
+    await page.keyboard.press('Tab'); // the email field is the first control after the hidden token
+    await page.keyboard.type(OWNER.email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(OWNER.password);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(OWNER.password);
+    await Promise.all([page.waitForURL(`${server.url}/console`), page.keyboard.press('Enter')]);
+    assert.match((await page.textContent('body')) ?? '', /Signed in as owner@shop\.test \(owner\)/);
+    assert.match((await page.textContent('body')) ?? '', /News/);
+    await check('console');
+    // The link worked once.
+    assert.equal((await request(link)).status, 410);
+  });
+
+  it('signs out, and / is the login page; a wrong password is one sentence, five lock the account', async () => {
+    await Promise.all([page.waitForURL(`${server.url}/`), page.click('text=Sign out')]);
+    assert.match((await page.textContent('h1')) ?? '', /Sign in/);
+    await check('login');
+    assert.equal((await request(`${server.url}/console`)).status, 303, 'no session: back to the login');
+    await page.fill('#email', OWNER.email);
+    await page.fill('#password', 'not the password at all');
+    await page.click('button[type=submit]');
+    assert.equal(await page.textContent('[role=alert]'), 'The email address or the password is not right.');
+    await check('login-error');
+    for (let i = 0; i < 4; i++) {
+      await page.fill('#password', `wrong password number ${i}`);
+      await page.click('button[type=submit]');
+    }
+    await page.fill('#password', OWNER.password);
+    await page.click('button[type=submit]');
+    assert.match((await page.textContent('[role=alert]')) ?? '', /locked for 15 more minutes/);
+  });
+
+  it('refuses a login form that did not come from our page (CSRF), and a user made with the CLI signs in', async () => {
+    const forged = await postForm(`${server.url}/login`, { email: 'viewer@shop.test', password: 'x'.repeat(12) });
+    assert.equal(forged.status, 403);
+    assert.match(forged.text, /The form was out of date/);
+    const made = await cli(instance, [
+      'users',
+      'create',
+      '--email',
+      'viewer@shop.test',
+      '--role',
+      'viewer',
+      '--password',
+      'a viewer password',
+    ]);
+    assert.equal(made.code, 0, made.stderr);
+    const short = await cli(instance, [
+      'users',
+      'create',
+      '--email',
+      'x@shop.test',
+      '--role',
+      'owner',
+      '--password',
+      'short',
+    ]);
+    assert.equal(short.code, 1);
+    assert.match(short.stderr, /at least 12 characters/);
+    const fresh = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+    await fresh.goto(`${server.url}/`);
+    await fresh.fill('#email', 'viewer@shop.test');
+    await fresh.fill('#password', 'a viewer password');
+    await Promise.all([fresh.waitForURL(`${server.url}/console`), fresh.click('button[type=submit]')]);
+    assert.match((await fresh.textContent('body')) ?? '', /\(viewer\)/);
+    const cookies = await fresh.context().cookies();
+    const session = cookies.find((c) => c.name === 'lw_session');
+    assert.ok(session?.httpOnly && session.sameSite === 'Lax', JSON.stringify(session));
+    const listed = JSON.parse((await cli(instance, ['users', 'list', '--json'])).stdout) as {
+      users: Array<{ email: string; locked: boolean }>;
+    };
+    assert.deepEqual(
+      listed.users.map((u) => [u.email, u.locked]),
+      [
+        ['owner@shop.test', true],
+        ['viewer@shop.test', false],
+      ],
+    );
+  });
+
+  it('finds no serious or critical accessibility problem on the console pages', () => {
+    assert.deepEqual(problems, []);
+  });
+});
