@@ -139,6 +139,62 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
     );
   });
 
+  it("lets everyone read the settings and only the owner change them, with the session's form token", async () => {
+    const signIn = async (email: string, role: string, password: string) => {
+      const made = await cli(instance, ['users', 'create', '--email', email, '--role', role, '--password', password]);
+      assert.equal(made.code, 0, made.stderr);
+      const p = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+      await p.goto(`${server.url}/`);
+      await p.fill('#email', email);
+      await p.fill('#password', password);
+      await Promise.all([p.waitForURL(`${server.url}/console`), p.click('button[type=submit]')]);
+      return p;
+    };
+    const editor = await signIn('editor@shop.test', 'editor', 'an editor password');
+    await editor.goto(`${server.url}/console/settings`);
+    assert.match((await editor.textContent('body')) ?? '', /Only an owner changes settings/);
+    // An editor's own, valid form token: still not an owner.
+    const cookie = (await editor.context().cookies()).find((c) => c.name === 'lw_session')!.value;
+    const csrf = await editor.getAttribute('input[name=_csrf]', 'value');
+    const asEditor = await postForm(
+      `${server.url}/console/settings`,
+      { _csrf: csrf ?? '', key: 'postal_address', value: 'Editor Street 1' },
+      { cookie: `lw_session=${cookie}` },
+    );
+    assert.equal(asEditor.status, 403);
+    assert.match(asEditor.text, /needs the owner role; you are signed in as editor/);
+
+    const owner = await signIn('owner2@shop.test', 'owner', 'a second owner password');
+    await owner.goto(`${server.url}/console/settings`);
+    page = owner;
+    await check('settings');
+    const ownerCookie = (await owner.context().cookies()).find((c) => c.name === 'lw_session')!.value;
+    const forged = await postForm(
+      `${server.url}/console/settings`,
+      { _csrf: 'x'.repeat(43), key: 'postal_address', value: 'Forged Street 1' },
+      { cookie: `lw_session=${ownerCookie}` },
+    );
+    assert.equal(forged.status, 403, 'no form token of this session, no change');
+    assert.match(forged.text, /did not come from this console/);
+    await owner.selectOption('#key', 'postal_address');
+    await owner.fill('#value', 'Shop BV, Console Street 1');
+    await Promise.all([owner.waitForURL(/saved=postal_address/), owner.click('button:has-text("Save")')]);
+    assert.match((await owner.textContent('[role=status]')) ?? '', /Saved postal_address/);
+    await check('settings-saved');
+    const history = JSON.parse((await cli(instance, ['settings', 'history', '--json'])).stdout) as {
+      changes: Array<{ key: string; new: string; actor: string }>;
+    };
+    assert.deepEqual(
+      history.changes.map((c) => [c.key, c.new, c.actor]),
+      [['postal_address', 'Shop BV, Console Street 1', 'console (owner2@shop.test)']],
+      "only the owner's change, with who made it",
+    );
+    await owner.selectOption('#key', 'guard.complaint_rate');
+    await owner.fill('#value', 'lots');
+    await owner.click('button:has-text("Save")');
+    assert.match((await owner.textContent('[role=alert]')) ?? '', /guard\.complaint_rate/);
+  });
+
   it('finds no serious or critical accessibility problem on the console pages', () => {
     assert.deepEqual(problems, []);
   });
