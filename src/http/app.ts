@@ -18,7 +18,7 @@ import { registerAdminRoutes } from './routes/admin.js';
 import { registerConfirmRoutes } from './routes/confirm.js';
 import { registerHealthRoute, registerStartPage } from './routes/health.js';
 import { registerConsoleAuth } from './routes/console-auth.js';
-import { registerConsoleSettings } from './routes/console-settings.js';
+import { registerConsoleKeys, registerConsoleSettings } from './routes/console-settings.js';
 import { registerOptOutRoutes } from './routes/opt-out.js';
 import { registerSignupApiRoute } from './routes/signup-api.js';
 import { registerSignupFormRoutes } from './routes/signup-form.js';
@@ -129,6 +129,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerStartPage(app, deps);
   registerConsoleAuth(app, deps);
   registerConsoleSettings(app, deps);
+  registerConsoleKeys(app, deps);
   const signupLimit = createSignupLimit(app, () => deps.config.signupRateLimit);
   registerSignupFormRoutes(app, deps, signupLimit);
   await registerSignupApiRoute(app, deps, signupLimit);

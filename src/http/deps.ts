@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../shared/clock.js';
 import type { AccountsService } from '../accounts/accounts.service.js';
+import type { DkimKeysService } from '../dkim/dkim-keys.service.js';
 import type { ApiKeysService } from '../apikeys/apikeys.service.js';
 import type { CampaignsService } from '../campaigns/campaigns.service.js';
 import type { Config } from '../config/config.js';
@@ -26,6 +27,7 @@ export interface HttpDeps {
   subscribers: PeopleService;
   apiKeys: ApiKeysService;
   accounts: AccountsService;
+  dkim: DkimKeysService;
   unsubscribe: UnsubscribeService;
   campaigns: CampaignsService;
   feedback: FeedbackService;

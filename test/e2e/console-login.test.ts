@@ -195,6 +195,43 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
     assert.match((await owner.textContent('[role=alert]')) ?? '', /guard\.complaint_rate/);
   });
 
+  it('lets the owner make a DKIM key, an API key (shown once, revocable) and a user from the settings page', async () => {
+    const owner = page; // the second owner, signed in above
+    await owner.goto(`${server.url}/console/settings`);
+    await owner.fill('#dkim-domain', 'shop.test');
+    await owner.fill('#dkim-selector', 'c1');
+    await Promise.all([owner.waitForURL(/saved=/), owner.click('button:has-text("Make a DKIM key")')]);
+    assert.match((await owner.textContent('[role=status]')) ?? '', /Saved DKIM key c1\._domainkey\.shop\.test/);
+    assert.match(await owner.inputValue('#record-1'), /^v=DKIM1; k=rsa; p=[A-Za-z0-9+/=]{300,}$/);
+    const listed = JSON.parse((await cli(instance, ['dkim', 'list', '--json'])).stdout) as {
+      keys: Array<{ selector: string }>;
+    };
+    assert.deepEqual(
+      listed.keys.map((k) => k.selector),
+      ['c1'],
+      'the same store as the CLI',
+    );
+
+    await owner.fill('#key-name', 'shop backend');
+    await owner.click('button:has-text("Create an API key")');
+    const key = await owner.inputValue('#new-key');
+    assert.match(key, /^lw_/);
+    await check('settings-new-key');
+    const withKey = () =>
+      request(`${server.url}/api/v1/settings/postal_address`, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal((await withKey()).status, 200);
+    await owner.goto(`${server.url}/console/settings`);
+    assert.equal(await owner.locator('#new-key').count(), 0, 'shown once');
+    await Promise.all([owner.waitForURL(/saved=/), owner.click('button:has-text("Revoke shop backend")')]);
+    assert.equal((await withKey()).status, 403);
+
+    await owner.fill('#user-email', 'helper@shop.test');
+    await owner.selectOption('#user-role', 'editor');
+    await owner.fill('#user-password', 'a helper password');
+    await Promise.all([owner.waitForURL(/saved=/), owner.click('button:has-text("Add the user")')]);
+    assert.match((await owner.textContent('#users + table')) ?? '', /helper@shop\.test\s*editor/);
+  });
+
   it('finds no serious or critical accessibility problem on the console pages', () => {
     assert.deepEqual(problems, []);
   });

@@ -5,37 +5,45 @@ import { isAppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
 import { requireRole } from './console-auth.js';
 
+type Notice = { saved?: string; error?: string; newKey?: { name: string; key: string } };
+
+/** The settings page: every setting with its source; for the owner the forms, keys and users. */
+async function settingsPage(
+  deps: HttpDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  notice: Notice = {},
+) {
+  const session = request.session as SessionView;
+  const owner = allows(session.role, 'owner');
+  const settings = (await deps.settings.list()).map((s) => ({
+    ...s,
+    shown: s.value ?? '',
+    source: s.overridden ? `environment (${s.variable}, stored: ${s.stored ?? '-'})` : s.source,
+  }));
+  const html = await deps.pages.render('console-settings', {
+    title: 'Settings · Listwarden',
+    user: { email: session.email, role: session.role },
+    csrf: session.csrf,
+    canEdit: owner,
+    settings,
+    dkimKeys: await deps.dkim.list(),
+    apiKeys: owner ? await deps.apiKeys.list() : [],
+    users: owner ? await deps.accounts.list() : [],
+    ...notice,
+  });
+  return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
+}
+
 /** Console pages for settings: everyone signed in reads them, the owner changes them. */
 export function registerConsoleSettings(app: FastifyInstance, deps: HttpDeps): void {
-  async function page(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    status: number,
-    notice?: { saved?: string; error?: string },
-  ) {
-    const session = request.session as SessionView;
-    const settings = (await deps.settings.list()).map((s) => ({
-      ...s,
-      shown: s.value ?? '',
-      source: s.overridden ? `environment (${s.variable}, stored: ${s.stored ?? '-'})` : s.source,
-    }));
-    const html = await deps.pages.render('console-settings', {
-      title: 'Settings · Listwarden',
-      user: { email: session.email, role: session.role },
-      csrf: session.csrf,
-      canEdit: allows(session.role, 'owner'),
-      settings,
-      ...notice,
-    });
-    return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
-  }
-
   app.get<{ Querystring: { saved?: string } }>(
     '/console/settings',
     { config: { page: true }, preHandler: requireRole(deps, 'viewer') },
     async (request, reply) => {
-      const saved = typeof request.query.saved === 'string' ? request.query.saved.slice(0, 64) : undefined;
-      return page(request, reply, 200, saved && /^[a-z_.]+$/.test(saved) ? { saved } : {});
+      const saved = typeof request.query.saved === 'string' ? request.query.saved.slice(0, 80) : undefined;
+      return settingsPage(deps, request, reply, 200, saved && /^[a-z0-9_. -]+$/i.test(saved) ? { saved } : {});
     },
   );
 
@@ -55,8 +63,64 @@ export function registerConsoleSettings(app: FastifyInstance, deps: HttpDeps): v
         return await reply.redirect(`/console/settings?saved=${encodeURIComponent(view.key)}`, 303);
       } catch (error) {
         if (!isAppError(error) || !['invalid_input', 'not_found'].includes(error.code)) throw error;
-        return page(request, reply, 400, { error: error.message });
+        return settingsPage(deps, request, reply, 400, { error: error.message });
       }
     },
+  );
+}
+
+/** The owner's keys and people: DKIM keys (generate), API keys (create once, revoke), users (create). */
+export function registerConsoleKeys(app: FastifyInstance, deps: HttpDeps): void {
+  const owner = { config: { page: true }, preHandler: requireRole(deps, 'owner') };
+  const field = (request: FastifyRequest, name: string): unknown => (request.body as Record<string, unknown>)[name];
+  const back = (reply: FastifyReply, what: string) =>
+    reply.redirect(`/console/settings?saved=${encodeURIComponent(what)}`, 303);
+  /** A refusal is the settings page with the sentence; anything else is the error page. */
+  const orRefusal = async (request: FastifyRequest, reply: FastifyReply, work: () => Promise<unknown>) => {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isAppError(error) || !['invalid_input', 'not_found', 'conflict'].includes(error.code)) throw error;
+      return settingsPage(deps, request, reply, 400, { error: error.message });
+    }
+  };
+
+  app.post('/console/dkim', owner, (request, reply) =>
+    orRefusal(request, reply, async () => {
+      const selector = field(request, 'selector');
+      const view = await deps.dkim.generate({
+        domain: field(request, 'domain'),
+        ...(typeof selector === 'string' && selector.trim() !== '' ? { selector } : {}),
+        ed25519: field(request, 'algorithm') === 'ed25519',
+      });
+      return back(reply, `DKIM key ${view.record.name}`);
+    }),
+  );
+
+  app.post('/console/api-keys', owner, (request, reply) =>
+    orRefusal(request, reply, async () => {
+      const created = await deps.apiKeys.create(field(request, 'name'));
+      // Shown once, on this answer only (no-store); only its hash is kept.
+      return settingsPage(deps, request, reply, 200, { newKey: created });
+    }),
+  );
+
+  app.post('/console/api-keys/revoke', owner, (request, reply) =>
+    orRefusal(request, reply, async () => {
+      const name = field(request, 'name');
+      await deps.apiKeys.revoke(typeof name === 'string' ? name : '');
+      return back(reply, `revoked API key ${String(name).slice(0, 64)}`);
+    }),
+  );
+
+  app.post('/console/users', owner, (request, reply) =>
+    orRefusal(request, reply, async () => {
+      const user = await deps.accounts.createUser({
+        email: field(request, 'email'),
+        role: field(request, 'role'),
+        password: field(request, 'password'),
+      });
+      return back(reply, `user ${user.email}`);
+    }),
   );
 }
