@@ -19,6 +19,8 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
+  // Signed-in pages kept for later tests (the login allows 10 posts a minute per address).
+  const signedIn = new Map<string, Page>();
   const problems: string[] = [];
   const check = async (name: string) => {
     for (const v of await checkPage(browser, await page.content(), server.url, name))
@@ -124,6 +126,7 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
     await fresh.fill('#password', 'a viewer password');
     await Promise.all([fresh.waitForURL(`${server.url}/console`), fresh.click('button[type=submit]')]);
     assert.match((await fresh.textContent('body')) ?? '', /\(viewer\)/);
+    signedIn.set('viewer', fresh);
     const cookies = await fresh.context().cookies();
     const session = cookies.find((c) => c.name === 'lw_session');
     assert.ok(session?.httpOnly && session.sameSite === 'Lax', JSON.stringify(session));
@@ -151,6 +154,7 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
       return p;
     };
     const editor = await signIn('editor@shop.test', 'editor', 'an editor password');
+    signedIn.set('editor', editor);
     await editor.goto(`${server.url}/console/settings`);
     assert.match((await editor.textContent('body')) ?? '', /Only an owner changes settings/);
     // An editor's own, valid form token: still not an owner.
@@ -230,6 +234,40 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
     await owner.fill('#user-password', 'a helper password');
     await Promise.all([owner.waitForURL(/saved=/), owner.click('button:has-text("Add the user")')]);
     assert.match((await owner.textContent('#users + table')) ?? '', /helper@shop\.test\s*editor/);
+  });
+
+  it('shows the lists with counts and embed code to everyone; editors create lists, viewers cannot', async () => {
+    const viewer = signedIn.get('viewer')!;
+    await viewer.goto(`${server.url}/console/lists`);
+    assert.match(await viewer.inputValue('#embed-news'), /<form[^>]+action="http:\/\/127\.0\.0\.1:\d+\/s\/news"/);
+    assert.equal(await viewer.locator('#slug').count(), 0, 'no create form for a viewer');
+    const cookie = (await viewer.context().cookies()).find((c) => c.name === 'lw_session')!.value;
+    const csrf = (await viewer.getAttribute('input[name=_csrf]', 'value')) ?? '';
+    const refused = await postForm(
+      `${server.url}/console/lists`,
+      { _csrf: csrf, slug: 'sneaky', name: 'Sneaky', from: 'x@shop.test' },
+      { cookie: `lw_session=${cookie}` },
+    );
+    assert.equal(refused.status, 403);
+
+    const editor = signedIn.get('editor')!;
+    await editor.goto(`${server.url}/console/lists`);
+    await editor.fill('#slug', 'deals');
+    await editor.fill('#name', 'Deals');
+    await editor.fill('#from', 'Shop Deals <deals@shop.test>');
+    await editor.fill('#consentText', 'Yes, send me the deals.');
+    await Promise.all([editor.waitForURL(/saved=deals/), editor.click('button:has-text("Create the list")')]);
+    assert.match((await editor.textContent('[role=status]')) ?? '', /Created the list deals/);
+    page = editor;
+    await check('lists');
+    await editor.fill('#slug', 'Bad Slug');
+    await editor.fill('#name', 'Bad');
+    await editor.fill('#from', 'bad@shop.test');
+    await editor.click('button:has-text("Create the list")');
+    assert.match((await editor.textContent('[role=alert]')) ?? '', /slug/i);
+    assert.equal(await editor.inputValue('#name'), 'Bad', 'what was typed is kept');
+    const listed = JSON.parse((await cli(instance, ['lists', 'list', '--json'])).stdout) as Array<{ slug: string }>;
+    assert.deepEqual(listed.map((l) => l.slug).sort(), ['deals', 'news']);
   });
 
   it('finds no serious or critical accessibility problem on the console pages', () => {
