@@ -170,6 +170,27 @@ export function createPeopleService(
     },
 
     /** A page of subscribers (keyset paging by id). */
+    /** People whose address starts with `prefix`, 50 at a time in address order (`after`: the last address shown). */
+    async search(prefixInput: unknown, after?: unknown) {
+      const prefix = typeof prefixInput === 'string' ? prefixInput.trim().toLowerCase().slice(0, 254) : '';
+      if (prefix === '') throw invalidInput('Type the start of an address to search.');
+      const afterKey = typeof after === 'string' ? after.toLowerCase().slice(0, 254) : '';
+      const rows = await repo.searchSubscribersByPrefix(db, { prefix, afterKey, limit: 50 });
+      const memberships = await listStatusesOf(
+        db,
+        rows.map((r) => r.id),
+      );
+      return {
+        subscribers: rows.map((r) => ({
+          id: r.id,
+          email: r.email,
+          name: r.name,
+          lists: memberships.get(r.id) ?? [],
+        })),
+        next: rows.length === 50 ? (rows[rows.length - 1] as { email: string }).email.toLowerCase() : null,
+      };
+    },
+
     async page(options: { list?: string; status?: string; after?: number; limit?: number }) {
       const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
       if (options.status !== undefined && !STATUSES.includes(options.status as SubscriptionStatus)) {

@@ -135,6 +135,26 @@ export async function pageSubscribers(
 }
 
 /**
+ * Subscribers whose address starts with `prefix` (lower case), in address order after `afterKey`:
+ * a range on the unique address index, so it stays fast at millions of rows.
+ */
+export function searchSubscribersByPrefix(
+  db: Db,
+  options: { prefix: string; afterKey: string; limit: number },
+): Promise<SubscriberPageRow[]> {
+  const from = options.afterKey > options.prefix ? options.afterKey : options.prefix;
+  return db
+    .selectFrom('subscribers as s')
+    .select(['s.id', 's.email', 's.name', 's.attributes', 's.created_at'])
+    .select((eb) => eb.val<SubscriptionStatus | null>(null).as('status'))
+    .where('s.email_key', options.afterKey > options.prefix ? '>' : '>=', from)
+    .where('s.email_key', '<', `${options.prefix}\uffff`)
+    .orderBy('s.email_key')
+    .limit(options.limit)
+    .execute();
+}
+
+/**
  * Inserts the addresses of an import batch and returns the id of every one of them (new or
  * already known), keyed by address key. The caller leaves suppressed addresses out.
  */

@@ -169,6 +169,7 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
     assert.match(asEditor.text, /needs the owner role; you are signed in as editor/);
 
     const owner = await signIn('owner2@shop.test', 'owner', 'a second owner password');
+    signedIn.set('owner', owner);
     await owner.goto(`${server.url}/console/settings`);
     page = owner;
     await check('settings');
@@ -268,6 +269,45 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
     assert.equal(await editor.inputValue('#name'), 'Bad', 'what was typed is kept');
     const listed = JSON.parse((await cli(instance, ['lists', 'list', '--json'])).stdout) as Array<{ slug: string }>;
     assert.deepEqual(listed.map((l) => l.slug).sort(), ['deals', 'news']);
+  });
+
+  it('finds people by the start of their address, shows their timeline; only the owner erases, with the address typed', async () => {
+    const csv = `${instance.dir}/people.csv`;
+    (await import('node:fs')).writeFileSync(
+      csv,
+      'email,name,confirmed_at,confirm_ip\nann@example.test,Ann,2025-01-01T00:00:00Z,192.0.2.1\nanna@example.test,Anna,2025-01-01T00:00:00Z,192.0.2.2\nbob@example.test,Bob,2025-01-01T00:00:00Z,192.0.2.3\n',
+    );
+    assert.equal(
+      (await cli(instance, ['import', csv, '--list', 'news', '--source', 'shop checkout', '--with-proof'])).code,
+      0,
+    );
+    const viewer = signedIn.get('viewer')!;
+    await viewer.goto(`${server.url}/console/subscribers`);
+    await viewer.fill('#q', 'ANN');
+    await viewer.click('button:has-text("Search")');
+    const found = await viewer.locator('tbody th a').allTextContents();
+    assert.deepEqual(found, ['ann@example.test', 'anna@example.test']);
+    page = viewer;
+    await check('subscribers');
+    await viewer.click('text=ann@example.test');
+    assert.match((await viewer.textContent('h1')) ?? '', /ann@example\.test/);
+    assert.match((await viewer.textContent('main')) ?? '', /imported on news/);
+    assert.equal(await viewer.locator('#confirm').count(), 0, 'no erase form for a viewer');
+    await check('person');
+    assert.doesNotMatch(server.logs(), /ann@example\.test/, 'no address in the log');
+
+    const owner = signedIn.get('owner')!;
+    await owner.goto(`${server.url}/console/person?email=ann%40example.test`);
+    await owner.fill('#confirm', 'anna@example.test');
+    await owner.click('button:has-text("Erase everything")');
+    assert.match((await owner.textContent('[role=alert]')) ?? '', /nothing was erased/);
+    await owner.fill('#confirm', 'ann@example.test');
+    await owner.click('button:has-text("Erase everything")');
+    assert.match((await owner.textContent('[role=status]')) ?? '', /Erased/);
+    const gone = await cli(instance, ['subscribers', 'show', 'ann@example.test']);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /There is no subscriber/);
+    assert.equal((await cli(instance, ['subscribers', 'show', 'anna@example.test'])).code, 0, 'only the one typed');
   });
 
   it('finds no serious or critical accessibility problem on the console pages', () => {

@@ -1,0 +1,131 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SessionView } from '../../accounts/accounts.service.js';
+import { allows } from '../../accounts/roles.js';
+import { isAppError } from '../../shared/app-error.js';
+import type { HttpDeps } from '../deps.js';
+import { requireRole } from './console-auth.js';
+
+type Query = Record<string, string | undefined>;
+const text = (value: unknown, max = 254) => (typeof value === 'string' ? value.slice(0, max) : '');
+
+/**
+ * Subscribers in the console: search by the start of an address (a range on the address index),
+ * or page a list by status; a person's page with their subscriptions and consent timeline; the
+ * owner erases with the address typed again. Addresses travel in form bodies and query values,
+ * which the log never records.
+ */
+export function registerConsolePeople(app: FastifyInstance, deps: HttpDeps): void {
+  const render = async (request: FastifyRequest, reply: FastifyReply, status: number, page: string, data: object) => {
+    const session = request.session as SessionView;
+    const html = await deps.pages.render(page, {
+      user: { email: session.email, role: session.role },
+      csrf: session.csrf,
+      ...data,
+    });
+    return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
+  };
+
+  app.get<{ Querystring: Query }>(
+    '/console/subscribers',
+    { config: { page: true }, preHandler: requireRole(deps, 'viewer') },
+    async (request, reply) => {
+      const q = text(request.query.q).trim();
+      const list = text(request.query.list, 64);
+      const status = text(request.query.status, 20);
+      const lists = await deps.lists.names();
+      try {
+        const found = q
+          ? await deps.subscribers.search(q, request.query.after)
+          : list
+            ? await deps.subscribers.page({
+                list,
+                ...(status ? { status } : {}),
+                after: Number(request.query.after) || 0,
+                limit: 50,
+              })
+            : undefined;
+        const people = (found?.subscribers ?? []).map((p) => ({
+          email: p.email,
+          name: p.name ?? '',
+          lists: 'lists' in p && p.lists ? p.lists.map((l) => `${l.list}: ${l.status}`).join(', ') : '',
+          status: 'status' in p ? p.status : undefined,
+        }));
+        const next = found?.next ?? null;
+        const nextQuery =
+          next === null
+            ? null
+            : new URLSearchParams({ ...(q ? { q } : { list, status }), after: String(next) }).toString();
+        return await render(request, reply, 200, 'console-subscribers', {
+          title: 'Subscribers · Listwarden',
+          q,
+          list,
+          status,
+          lists,
+          people,
+          searched: found !== undefined,
+          nextQuery,
+        });
+      } catch (error) {
+        if (!isAppError(error) || !['invalid_input', 'not_found'].includes(error.code)) throw error;
+        return render(request, reply, 400, 'console-subscribers', {
+          title: 'Subscribers · Listwarden',
+          q,
+          list,
+          status,
+          lists,
+          people: [],
+          error: error.message,
+        });
+      }
+    },
+  );
+
+  app.get<{ Querystring: Query }>(
+    '/console/person',
+    { config: { page: true }, preHandler: requireRole(deps, 'viewer') },
+    async (request, reply) => {
+      const person = await deps.subscribers.show(text(request.query.email));
+      const session = request.session as SessionView;
+      return render(request, reply, 200, 'console-person', {
+        title: 'A subscriber · Listwarden',
+        person: {
+          ...person,
+          events: person.events.map((e) => ({ ...e, evidence: JSON.stringify(e, null, 2) })),
+        },
+        canErase: allows(session.role, 'owner'),
+      });
+    },
+  );
+
+  app.post(
+    '/console/person/erase',
+    { config: { page: true }, preHandler: requireRole(deps, 'owner') },
+    async (request, reply) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const email = text(body.email);
+      const session = request.session as SessionView;
+      if (email.toLowerCase() !== text(body.confirm).trim().toLowerCase()) {
+        const person = await deps.subscribers.show(email);
+        return render(request, reply, 400, 'console-person', {
+          title: 'A subscriber · Listwarden',
+          person: { ...person, events: person.events.map((e) => ({ ...e, evidence: JSON.stringify(e, null, 2) })) },
+          canErase: true,
+          error: 'Type the address exactly as shown to erase this person; nothing was erased.',
+        });
+      }
+      await deps.subscribers.erase(email, {
+        ip: null,
+        userAgent: null,
+        source: `console (${session.email})`,
+        channel: 'console',
+      });
+      return render(request, reply, 200, 'console-subscribers', {
+        title: 'Subscribers · Listwarden',
+        q: '',
+        lists: await deps.lists.names(),
+        people: [],
+        erased: true,
+      });
+    },
+  );
+}
