@@ -21,6 +21,7 @@ import { registerConsoleAuth } from './routes/console-auth.js';
 import { registerConsoleKeys, registerConsoleSettings } from './routes/console-settings.js';
 import { registerConsoleLists } from './routes/console-lists.js';
 import { registerConsolePeople } from './routes/console-people.js';
+import { registerConsoleCampaigns } from './routes/console-campaigns.js';
 import { registerOptOutRoutes } from './routes/opt-out.js';
 import { registerSignupApiRoute } from './routes/signup-api.js';
 import { registerSignupFormRoutes } from './routes/signup-form.js';
@@ -134,6 +135,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerConsoleKeys(app, deps);
   registerConsoleLists(app, deps);
   registerConsolePeople(app, deps);
+  registerConsoleCampaigns(app, deps);
   const signupLimit = createSignupLimit(app, () => deps.config.signupRateLimit);
   registerSignupFormRoutes(app, deps, signupLimit);
   await registerSignupApiRoute(app, deps, signupLimit);

@@ -4,7 +4,14 @@ import type { Browser, Page } from 'playwright-core';
 import { checkPage, chromiumSkip, launchChromium } from '../helpers/browser.js';
 import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { postForm, request } from '../helpers/http.js';
-import { cli, newInstance, startServer, type Instance, type RunningServer } from '../helpers/listwarden.js';
+import {
+  cli,
+  newInstance,
+  startServer,
+  waitForMails,
+  type Instance,
+  type RunningServer,
+} from '../helpers/listwarden.js';
 
 const sqlite = DIALECTS.find((d) => d.name === 'sqlite')!;
 const OWNER = { email: 'owner@shop.test', password: 'correct horse battery staple' };
@@ -308,6 +315,64 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
     assert.equal(gone.code, 1);
     assert.match(gone.stderr, /There is no subscriber/);
     assert.equal((await cli(instance, ['subscribers', 'show', 'anna@example.test'])).code, 0, 'only the one typed');
+  });
+
+  it('shows campaigns to everyone; an editor sends (or reads the refusal), a viewer cannot send', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const make = async (subject: string, html: string) => {
+      const file = `${instance.dir}/${subject.replace(/\W+/g, '-')}.html`;
+      writeFileSync(file, html);
+      const made = await cli(instance, [
+        'campaigns',
+        'create',
+        '--list',
+        'news',
+        '--subject',
+        subject,
+        '--html',
+        file,
+        '--json',
+      ]);
+      assert.equal(made.code, 0, made.stderr);
+      return JSON.parse(made.stdout).id as number;
+    };
+    const good = await make(
+      'Winter sale',
+      '<p>Hello {{ subscriber.name }}</p><a href="{{ unsubscribe_url }}">Unsubscribe</a>',
+    );
+    const bad = await make('No way out', '<p>Buy now</p>');
+
+    const viewer = signedIn.get('viewer')!;
+    await viewer.goto(`${server.url}/console/campaigns`);
+    assert.deepEqual(await viewer.locator('tbody th a').allTextContents(), ['No way out', 'Winter sale']);
+    page = viewer;
+    await check('campaigns');
+    await viewer.goto(`${server.url}/console/campaigns/${good}`);
+    assert.equal(await viewer.locator('button:has-text("send")').count(), 0, 'no send button for a viewer');
+    const cookie = (await viewer.context().cookies()).find((c) => c.name === 'lw_session')!.value;
+    const csrf = (await viewer.getAttribute('input[name=_csrf]', 'value')) ?? '';
+    const refused = await postForm(
+      `${server.url}/console/campaigns/${good}/send`,
+      { _csrf: csrf },
+      { cookie: `lw_session=${cookie}` },
+    );
+    assert.equal(refused.status, 403, 'a viewer cannot send');
+    assert.equal(
+      JSON.parse((await cli(instance, ['campaigns', 'status', String(good), '--json'])).stdout).status,
+      'draft',
+    );
+
+    const editor = signedIn.get('editor')!;
+    await editor.goto(`${server.url}/console/campaigns/${bad}`);
+    await editor.click('button:has-text("Check and send now")');
+    assert.match((await editor.textContent('[role=alert]')) ?? '', /no \{\{ unsubscribe_url \}\}/);
+    await editor.goto(`${server.url}/console/campaigns/${good}`);
+    await editor.click('button:has-text("Check and send now")');
+    assert.match((await editor.textContent('[role=status]')) ?? '', /Done: send/);
+    page = editor;
+    await check('campaign');
+    const mails = await waitForMails(instance.captureDir, 'anna@example.test');
+    assert.ok(mails.some((m) => m.parsed.subject === 'Winter sale'));
   });
 
   it('finds no serious or critical accessibility problem on the console pages', () => {
