@@ -76,6 +76,10 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
     await Promise.all([page.waitForURL(`${server.url}/console`), page.keyboard.press('Enter')]);
     assert.match((await page.textContent('body')) ?? '', /Signed in as owner@shop\.test \(owner\)/);
     assert.match((await page.textContent('body')) ?? '', /News/);
+    assert.match(
+      (await page.textContent('body')) ?? '',
+      /Nothing: no campaign is stopped or paused\.\s+Sending now\s+No campaign is sending\./,
+    );
     await check('console');
     // The link worked once.
     assert.equal((await request(link)).status, 410);

@@ -78,6 +78,28 @@ export async function consoleHome(deps: HttpDeps, request: FastifyRequest, reply
   return showLogin(deps, request, reply, 200);
 }
 
+/**
+ * A console page for the signed-in user: the page's data plus who they are, their form token and
+ * what their role may change; never cached.
+ */
+export async function renderConsole(
+  deps: HttpDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  page: string,
+  data: object,
+): Promise<FastifyReply> {
+  const session = request.session as SessionView;
+  const text = await deps.pages.render(page, {
+    user: { email: session.email, role: session.role },
+    csrf: session.csrf,
+    canEdit: allows(session.role, 'editor'),
+    ...data,
+  });
+  return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(text);
+}
+
 /** Reads the session cookie into `request.session`. */
 export async function consoleSession(deps: HttpDeps, request: FastifyRequest): Promise<SessionView | undefined> {
   request.session ??= await deps.accounts.session(request.cookies[SESSION_COOKIE]);
@@ -183,12 +205,26 @@ export function registerConsoleAuth(app: FastifyInstance, deps: HttpDeps): void 
   );
 
   app.get('/console', { config: { page: true }, preHandler: requireRole(deps, 'viewer') }, async (request, reply) => {
-    const session = request.session as SessionView;
-    return html(deps, reply, 200, 'console', {
+    // Running campaigns with their progress, and the ones that stopped and need a person.
+    const open = [
+      ...(await deps.campaigns.list({ status: 'running', limit: 20 })),
+      ...(await deps.campaigns.list({ status: 'stopped_by_guard', limit: 20 })),
+      ...(await deps.campaigns.list({ status: 'paused', limit: 20 })),
+    ];
+    const views = await Promise.all(open.map((c) => deps.campaigns.status(c.id)));
+    return renderConsole(deps, request, reply, 200, 'console', {
       title: 'Console · Listwarden',
-      user: { email: session.email, role: session.role },
-      csrf: session.csrf,
       lists: await deps.lists.names(),
+      running: views.filter((v) => v.status === 'running'),
+      attention: views
+        .filter((v) => v.status !== 'running')
+        .map((v) => ({
+          ...v,
+          todo:
+            v.status === 'stopped_by_guard'
+              ? 'The circuit breaker stopped it: find the cause (complaints, bounces, a receiver refusing us) before resuming.'
+              : 'Paused: resume it when the reason is dealt with.',
+        })),
     });
   });
 }

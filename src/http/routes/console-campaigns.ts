@@ -1,25 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SessionView } from '../../accounts/accounts.service.js';
-import { allows } from '../../accounts/roles.js';
 import { isAppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
-import { requireRole } from './console-auth.js';
+import { renderConsole, requireRole } from './console-auth.js';
 
 const ACTIONS = ['send', 'pause', 'resume', 'cancel'] as const;
 type Action = (typeof ACTIONS)[number];
 
 /** Campaigns in the console: the list, one campaign's progress, and an editor's send, pause, resume, cancel. */
 export function registerConsoleCampaigns(app: FastifyInstance, deps: HttpDeps): void {
-  const render = async (request: FastifyRequest, reply: FastifyReply, status: number, page: string, data: object) => {
-    const session = request.session as SessionView;
-    const html = await deps.pages.render(page, {
-      user: { email: session.email, role: session.role },
-      csrf: session.csrf,
-      canEdit: allows(session.role, 'editor'),
-      ...data,
-    });
-    return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
-  };
+  const render = (request: FastifyRequest, reply: FastifyReply, status: number, page: string, data: object) =>
+    renderConsole(deps, request, reply, status, page, data);
 
   const campaignPage = async (
     request: FastifyRequest,

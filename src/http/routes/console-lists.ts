@@ -1,10 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SessionView } from '../../accounts/accounts.service.js';
-import { allows } from '../../accounts/roles.js';
 import { embedSnippet } from '../../lists/embed-snippet.js';
 import { isAppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
-import { requireRole } from './console-auth.js';
+import { renderConsole, requireRole } from './console-auth.js';
 
 /** The lists page: every list with its counts, hosted form and embed code; editors create lists. */
 export function registerConsoleLists(app: FastifyInstance, deps: HttpDeps): void {
@@ -14,7 +12,6 @@ export function registerConsoleLists(app: FastifyInstance, deps: HttpDeps): void
     status: number,
     notice: { saved?: string; error?: string; form?: Record<string, string> } = {},
   ) {
-    const session = request.session as SessionView;
     const lists = (await deps.lists.list()).map((l) => ({
       ...l,
       confirmed: l.counts?.confirmed ?? 0,
@@ -24,16 +21,12 @@ export function registerConsoleLists(app: FastifyInstance, deps: HttpDeps): void
       formUrl: `${deps.config.publicUrl}/s/${l.slug}`,
       embed: embedSnippet(deps.config.publicUrl, l, l.consentText),
     }));
-    const html = await deps.pages.render('console-lists', {
+    return renderConsole(deps, request, reply, status, 'console-lists', {
       title: 'Lists · Listwarden',
-      user: { email: session.email, role: session.role },
-      csrf: session.csrf,
-      canEdit: allows(session.role, 'editor'),
       lists,
       form: notice.form ?? {},
       ...notice,
     });
-    return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
   }
 
   app.get<{ Querystring: { saved?: string } }>(

@@ -3,7 +3,7 @@ import type { SessionView } from '../../accounts/accounts.service.js';
 import { allows } from '../../accounts/roles.js';
 import { isAppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
-import { requireRole } from './console-auth.js';
+import { renderConsole, requireRole } from './console-auth.js';
 
 type Query = Record<string, string | undefined>;
 const text = (value: unknown, max = 254) => (typeof value === 'string' ? value.slice(0, max) : '');
@@ -15,15 +15,8 @@ const text = (value: unknown, max = 254) => (typeof value === 'string' ? value.s
  * which the log never records.
  */
 export function registerConsolePeople(app: FastifyInstance, deps: HttpDeps): void {
-  const render = async (request: FastifyRequest, reply: FastifyReply, status: number, page: string, data: object) => {
-    const session = request.session as SessionView;
-    const html = await deps.pages.render(page, {
-      user: { email: session.email, role: session.role },
-      csrf: session.csrf,
-      ...data,
-    });
-    return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
-  };
+  const render = (request: FastifyRequest, reply: FastifyReply, status: number, page: string, data: object) =>
+    renderConsole(deps, request, reply, status, page, data);
 
   app.get<{ Querystring: Query }>(
     '/console/subscribers',

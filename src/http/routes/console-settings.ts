@@ -3,7 +3,7 @@ import type { SessionView } from '../../accounts/accounts.service.js';
 import { allows } from '../../accounts/roles.js';
 import { isAppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
-import { requireRole } from './console-auth.js';
+import { renderConsole, requireRole } from './console-auth.js';
 
 type Notice = { saved?: string; error?: string; newKey?: { name: string; key: string } };
 
@@ -22,10 +22,8 @@ async function settingsPage(
     shown: s.value ?? '',
     source: s.overridden ? `environment (${s.variable}, stored: ${s.stored ?? '-'})` : s.source,
   }));
-  const html = await deps.pages.render('console-settings', {
+  return renderConsole(deps, request, reply, status, 'console-settings', {
     title: 'Settings · Listwarden',
-    user: { email: session.email, role: session.role },
-    csrf: session.csrf,
     canEdit: owner,
     settings,
     dkimKeys: await deps.dkim.list(),
@@ -33,7 +31,6 @@ async function settingsPage(
     users: owner ? await deps.accounts.list() : [],
     ...notice,
   });
-  return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
 }
 
 /** Console pages for settings: everyone signed in reads them, the owner changes them. */
