@@ -169,7 +169,6 @@ export function createPeopleService(
       return { erased, suppressionHash: hash };
     },
 
-    /** A page of subscribers (keyset paging by id). */
     /** People whose address starts with `prefix`, 50 at a time in address order (`after`: the last address shown). */
     async search(prefixInput: unknown, after?: unknown) {
       const prefix = typeof prefixInput === 'string' ? prefixInput.trim().toLowerCase().slice(0, 254) : '';
@@ -191,6 +190,7 @@ export function createPeopleService(
       };
     },
 
+    /** A page of subscribers (keyset paging by id). */
     async page(options: { list?: string; status?: string; after?: number; limit?: number }) {
       const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
       if (options.status !== undefined && !STATUSES.includes(options.status as SubscriptionStatus)) {

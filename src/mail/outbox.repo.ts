@@ -258,34 +258,25 @@ export async function release(db: Db, ids: readonly number[], workerId: string, 
 
 /** A claimed row set aside as `held` (its campaign was held), its attempt undone; resuming queues it again. */
 export async function holdClaimed(db: Db, id: number, workerId: string, reason: string, now: number): Promise<void> {
-  await db
-    .updateTable('outbox')
-    .set((eb) => ({
-      status: 'held',
-      lease_until: null,
-      leased_by: null,
-      attempts: eb('attempts', '-', 1),
-      last_error: reason,
-      updated_at: now,
-    }))
-    .where('id', '=', id)
-    .where('status', '=', 'sending')
-    .where('leased_by', '=', workerId)
-    .execute();
+  await putBack(db, [id], workerId, now, { last_error: reason }, 'held');
 }
 
-/** Claimed rows back to `queued` with their attempt undone, only while this worker still holds them. */
+/**
+ * Claimed rows back to `queued` (or `held`) with their attempt undone, only while this worker
+ * still holds them.
+ */
 async function putBack(
   db: Db,
   ids: readonly number[],
   workerId: string,
   now: number,
   extra: { next_attempt_at?: number; last_error?: string } = {},
+  status: 'queued' | 'held' = 'queued',
 ): Promise<void> {
   await db
     .updateTable('outbox')
     .set((eb) => ({
-      status: 'queued',
+      status,
       lease_until: null,
       leased_by: null,
       attempts: eb('attempts', '-', 1),

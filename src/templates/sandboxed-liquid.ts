@@ -36,15 +36,23 @@ function insideFolder(root: string, file: string): boolean {
   }
 }
 
-function layoutsFs(root: string): FS {
-  const inside = (file: string) => insideFolder(root, file);
+/**
+ * A file system that answers only for the files `has` allows and reads only those: what the
+ * layouts folder and a snapshot's copies both are to the engine.
+ */
+function restrictedFs(
+  has: (file: string) => boolean,
+  load: (file: string) => string,
+  refusal: string,
+  resolve: FS['resolve'],
+): FS {
   const read = (file: string): string => {
-    if (!inside(file)) throw new FileTagRefused('templates can only read layouts from the layouts folder');
-    return readFileSync(file, 'utf8');
+    if (!has(file)) throw new FileTagRefused(refusal);
+    return load(file);
   };
   return {
-    exists: (file) => Promise.resolve(inside(file)),
-    existsSync: inside,
+    exists: (file) => Promise.resolve(has(file)),
+    existsSync: has,
     readFile: (file) => {
       try {
         return Promise.resolve(read(file));
@@ -53,10 +61,19 @@ function layoutsFs(root: string): FS {
       }
     },
     readFileSync: read,
-    resolve: (_dir, file, ext) => (LAYOUT_NAME.test(file) ? join(root, `${file}${ext}`) : join(root, '\0')),
-    contains: (_root, file) => Promise.resolve(inside(file)),
-    containsSync: (_root, file) => inside(file),
+    resolve,
+    contains: (_root, file) => Promise.resolve(has(file)),
+    containsSync: (_root, file) => has(file),
   };
+}
+
+function layoutsFs(root: string): FS {
+  return restrictedFs(
+    (file) => insideFolder(root, file),
+    (file) => readFileSync(file, 'utf8'),
+    'templates can only read layouts from the layouts folder',
+    (_dir, file, ext) => (LAYOUT_NAME.test(file) ? join(root, `${file}${ext}`) : join(root, '\0')),
+  );
 }
 
 /** Every tag of a template with its arguments, `{% liquid %}` lines included. */
@@ -130,26 +147,12 @@ export function usesLayouts(source: string): boolean {
 
 /** A file system holding only a snapshot's copies of its layouts. */
 function copiesFs(copies: Readonly<Record<string, string>>): FS {
-  const has = (file: string) => Object.hasOwn(copies, file);
-  const read = (file: string): string => {
-    if (!has(file)) throw new FileTagRefused('templates can only read the layouts they were approved with');
-    return copies[file] as string;
-  };
-  return {
-    exists: (file) => Promise.resolve(has(file)),
-    existsSync: has,
-    readFile: (file) => {
-      try {
-        return Promise.resolve(read(file));
-      } catch (error) {
-        return Promise.reject(error as Error);
-      }
-    },
-    readFileSync: read,
-    resolve: (_dir, file) => (LAYOUT_NAME.test(file) ? file : '\0'),
-    contains: (_root, file) => Promise.resolve(has(file)),
-    containsSync: (_root, file) => has(file),
-  };
+  return restrictedFs(
+    (file) => Object.hasOwn(copies, file),
+    (file) => copies[file] as string,
+    'templates can only read the layouts they were approved with',
+    (_dir, file) => (LAYOUT_NAME.test(file) ? file : '\0'),
+  );
 }
 
 /**

@@ -18,7 +18,8 @@ declare module 'fastify' {
 }
 
 type Body = Record<string, unknown>;
-const field = (body: unknown, name: string): unknown => (body as Body | undefined)?.[name];
+/** A field of a posted form (or JSON body), as sent; the service checks it. */
+export const field = (body: unknown, name: string): unknown => (body as Body | undefined)?.[name];
 
 function html(deps: HttpDeps, reply: FastifyReply, status: number, page: string, data: Record<string, unknown>) {
   return deps.pages
@@ -34,6 +35,12 @@ function cookieOptions(deps: HttpDeps, maxAgeSeconds: number) {
     secure: deps.config.publicUrl.startsWith('https:'),
     maxAge: maxAgeSeconds,
   };
+}
+
+/** Starts the browser's session: the cookie lives as long as the session may. */
+function setSessionCookie(deps: HttpDeps, reply: FastifyReply, session: { token: string; expiresAt: number }): void {
+  const seconds = Math.floor((session.expiresAt - deps.clock.now()) / 1000);
+  reply.setCookie(SESSION_COOKIE, session.token, cookieOptions(deps, seconds));
 }
 
 /** The pre-session form token, set when missing. */
@@ -139,8 +146,7 @@ export function registerConsoleAuth(app: FastifyInstance, deps: HttpDeps): void 
     if (!formTokenMatches(request))
       return loginPage(request, reply, 403, 'The form was out of date; please sign in again.');
     try {
-      const { token, expiresAt } = await deps.accounts.login(email, field(request.body, 'password'));
-      reply.setCookie(SESSION_COOKIE, token, cookieOptions(deps, Math.floor((expiresAt - deps.clock.now()) / 1000)));
+      setSessionCookie(deps, reply, await deps.accounts.login(email, field(request.body, 'password')));
       return await reply.redirect('/console', 303);
     } catch (error) {
       if (!isAppError(error) || !['unauthorized', 'rate_limited', 'invalid_input'].includes(error.code)) throw error;
@@ -191,11 +197,7 @@ export function registerConsoleAuth(app: FastifyInstance, deps: HttpDeps): void 
           email: field(request.body, 'email'),
           password: field(request.body, 'password'),
         });
-        reply.setCookie(
-          SESSION_COOKIE,
-          created.token,
-          cookieOptions(deps, Math.floor((created.expiresAt - deps.clock.now()) / 1000)),
-        );
+        setSessionCookie(deps, reply, created);
         return await reply.redirect('/console', 303);
       } catch (error) {
         if (!isAppError(error) || error.code !== 'invalid_input') throw error;

@@ -8,6 +8,12 @@ import { renderConsole, requireRole } from './console-auth.js';
 type Query = Record<string, string | undefined>;
 const text = (value: unknown, max = 254) => (typeof value === 'string' ? value.slice(0, max) : '');
 
+/** A person as the page shows them: each consent event with its evidence written out. */
+const personView = (person: Awaited<ReturnType<HttpDeps['subscribers']['show']>>) => ({
+  ...person,
+  events: person.events.map((e) => ({ ...e, evidence: JSON.stringify(e, null, 2) })),
+});
+
 /**
  * Subscribers in the console: search by the start of an address (a range on the address index),
  * or page a list by status; a person's page with their subscriptions and consent timeline; the
@@ -81,10 +87,7 @@ export function registerConsolePeople(app: FastifyInstance, deps: HttpDeps): voi
       const session = request.session as SessionView;
       return render(request, reply, 200, 'console-person', {
         title: 'A subscriber · Listwarden',
-        person: {
-          ...person,
-          events: person.events.map((e) => ({ ...e, evidence: JSON.stringify(e, null, 2) })),
-        },
+        person: personView(person),
         canErase: allows(session.role, 'owner'),
       });
     },
@@ -101,7 +104,7 @@ export function registerConsolePeople(app: FastifyInstance, deps: HttpDeps): voi
         const person = await deps.subscribers.show(email);
         return render(request, reply, 400, 'console-person', {
           title: 'A subscriber · Listwarden',
-          person: { ...person, events: person.events.map((e) => ({ ...e, evidence: JSON.stringify(e, null, 2) })) },
+          person: personView(person),
           canErase: true,
           error: 'Type the address exactly as shown to erase this person; nothing was erased.',
         });

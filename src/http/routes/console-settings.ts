@@ -3,7 +3,7 @@ import type { SessionView } from '../../accounts/accounts.service.js';
 import { allows } from '../../accounts/roles.js';
 import { isAppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
-import { renderConsole, requireRole } from './console-auth.js';
+import { field, renderConsole, requireRole } from './console-auth.js';
 
 type Notice = { saved?: string; error?: string; newKey?: { name: string; key: string } };
 
@@ -69,7 +69,6 @@ export function registerConsoleSettings(app: FastifyInstance, deps: HttpDeps): v
 /** The owner's keys and people: DKIM keys (generate), API keys (create once, revoke), users (create). */
 export function registerConsoleKeys(app: FastifyInstance, deps: HttpDeps): void {
   const owner = { config: { page: true }, preHandler: requireRole(deps, 'owner') };
-  const field = (request: FastifyRequest, name: string): unknown => (request.body as Record<string, unknown>)[name];
   const back = (reply: FastifyReply, what: string) =>
     reply.redirect(`/console/settings?saved=${encodeURIComponent(what)}`, 303);
   /** A refusal is the settings page with the sentence; anything else is the error page. */
@@ -84,11 +83,11 @@ export function registerConsoleKeys(app: FastifyInstance, deps: HttpDeps): void 
 
   app.post('/console/dkim', owner, (request, reply) =>
     orRefusal(request, reply, async () => {
-      const selector = field(request, 'selector');
+      const selector = field(request.body, 'selector');
       const view = await deps.dkim.generate({
-        domain: field(request, 'domain'),
+        domain: field(request.body, 'domain'),
         ...(typeof selector === 'string' && selector.trim() !== '' ? { selector } : {}),
-        ed25519: field(request, 'algorithm') === 'ed25519',
+        ed25519: field(request.body, 'algorithm') === 'ed25519',
       });
       return back(reply, `DKIM key ${view.record.name}`);
     }),
@@ -96,7 +95,7 @@ export function registerConsoleKeys(app: FastifyInstance, deps: HttpDeps): void 
 
   app.post('/console/api-keys', owner, (request, reply) =>
     orRefusal(request, reply, async () => {
-      const created = await deps.apiKeys.create(field(request, 'name'));
+      const created = await deps.apiKeys.create(field(request.body, 'name'));
       // Shown once, on this answer only (no-store); only its hash is kept.
       return settingsPage(deps, request, reply, 200, { newKey: created });
     }),
@@ -104,7 +103,7 @@ export function registerConsoleKeys(app: FastifyInstance, deps: HttpDeps): void 
 
   app.post('/console/api-keys/revoke', owner, (request, reply) =>
     orRefusal(request, reply, async () => {
-      const name = field(request, 'name');
+      const name = field(request.body, 'name');
       await deps.apiKeys.revoke(typeof name === 'string' ? name : '');
       return back(reply, `revoked API key ${String(name).slice(0, 64)}`);
     }),
@@ -113,9 +112,9 @@ export function registerConsoleKeys(app: FastifyInstance, deps: HttpDeps): void 
   app.post('/console/users', owner, (request, reply) =>
     orRefusal(request, reply, async () => {
       const user = await deps.accounts.createUser({
-        email: field(request, 'email'),
-        role: field(request, 'role'),
-        password: field(request, 'password'),
+        email: field(request.body, 'email'),
+        role: field(request.body, 'role'),
+        password: field(request.body, 'password'),
       });
       return back(reply, `user ${user.email}`);
     }),
