@@ -22,6 +22,7 @@ import { registerConsoleKeys, registerConsoleSettings } from './routes/console-s
 import { registerConsoleLists } from './routes/console-lists.js';
 import { registerConsolePeople } from './routes/console-people.js';
 import { registerConsoleCampaigns } from './routes/console-campaigns.js';
+import { registerAssets } from './routes/assets.js';
 import { registerOptOutRoutes } from './routes/opt-out.js';
 import { registerSignupApiRoute } from './routes/signup-api.js';
 import { registerSignupFormRoutes } from './routes/signup-form.js';
@@ -130,6 +131,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerSecurityHeaders(app);
   registerHealthRoute(app, deps);
   registerStartPage(app, deps);
+  registerAssets(app);
   registerConsoleAuth(app, deps);
   registerConsoleSettings(app, deps);
   registerConsoleKeys(app, deps);

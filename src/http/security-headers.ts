@@ -3,6 +3,16 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 /** Paths whose URL carries a personal token, and downloads of personal data. */
 const PRIVATE = /^\/(?:c|u|p|d|setup)\/|^\/(?:console|login|logout)(?:\/|$)|^\/api\/v1\/subscribers\/[^/]+\/export/;
 
+/** The console's pages and its assets: scripts only from our origin, never inline. */
+const CONSOLE = /^\/(?:console|assets)(?:\/|$)/;
+/**
+ * Scripts and connections only to our origin; inline styles are allowed for the campaign preview
+ * (a sandboxed iframe without scripts shows the mail as written); images from anywhere, as in mail.
+ */
+const CONSOLE_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src * data:; " +
+  "frame-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+
 /** Query parameters that look like credentials: never accepted, never logged. */
 const CREDENTIAL_PARAM = /[?&](?:api[_-]?key|key|access[_-]?token|token|secret|password)=/i;
 
@@ -30,7 +40,7 @@ export function registerSecurityHeaders(app: FastifyInstance): void {
 /** The headers themselves; also set directly where no hook runs (answers to unroutable addresses). */
 export function setSecurityHeaders(reply: FastifyReply, url: string): void {
   reply.header('X-Content-Type-Options', 'nosniff');
-  reply.header('Content-Security-Policy', "frame-ancestors 'none'");
+  reply.header('Content-Security-Policy', CONSOLE.test(url) ? CONSOLE_POLICY : "frame-ancestors 'none'");
   reply.header('X-Frame-Options', 'DENY');
   if (PRIVATE.test(url)) {
     reply.header('Cache-Control', 'no-store');
