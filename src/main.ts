@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createApiKeysService } from './apikeys/apikeys.service.js';
 import { createAccountsService, type AccountsService } from './accounts/accounts.service.js';
+import { createActivityLog, type ActivityLog } from './accounts/activity.service.js';
+import { createDailyCounts, type DailyCounts } from './metrics/daily-counts.service.js';
+import { createImportJobs, type ImportJobs } from './consent/import-jobs.js';
 import { campaignMailHandler } from './campaigns/campaign-mail.js';
 import { findCampaign } from './campaigns/campaigns.repo.js';
 import { createCampaignsService } from './campaigns/campaigns.service.js';
@@ -74,6 +77,12 @@ export interface Services {
   dkim: DkimKeysService;
   /** Console users, sessions and the first owner's setup link. */
   accounts: AccountsService;
+  /** Every console action with its user. */
+  activity: ActivityLog;
+  /** The dashboard's daily counts. */
+  dailyCounts: DailyCounts;
+  /** Imports started in the console. */
+  imports: ImportJobs;
   /**
    * Reads the stored settings again and updates the configuration in place when they changed
    * (serve does every few seconds); returns the keys that changed.
@@ -368,6 +377,16 @@ export async function createServices(
     settings: createSettingsService({ database, config, clock }),
     dkim,
     accounts: createAccountsService({ database, secret: secrets.current, clock }),
+    activity: createActivityLog({ database, clock }),
+    dailyCounts: createDailyCounts({ database, clock }),
+    imports: createImportJobs({
+      database,
+      lists,
+      dir: () => config.dataDir,
+      mailsPerHour: () => config.repermissionPerHour,
+      clock,
+      logger,
+    }),
     async reloadSettings() {
       const stored = await readStoredSettings(database);
       const before = config.storedSettings;
@@ -404,6 +423,7 @@ export async function createServices(
         return [...config.testAddresses, ...(config.adminEmail ? [config.adminEmail.toLowerCase()] : [])];
       },
       onQueued: onMailQueued,
+      postalAddress: () => config.postalAddress ?? '',
       preSend: (campaign) => preSendCheck(preSendDeps, campaign),
     }),
     async close() {

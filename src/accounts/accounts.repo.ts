@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import type { SessionRow, UserRole, UserRow } from '../db/schema.js';
+import type { ActivityRow, SessionRow, UserRole, UserRow } from '../db/schema.js';
 
 export async function insertUser(
   db: Db,
@@ -76,4 +76,15 @@ export async function deleteSession(db: Db, tokenHash: string): Promise<void> {
 
 export async function deleteExpiredSessions(db: Db, now: number): Promise<void> {
   await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
+}
+
+export async function insertActivity(db: Db, entry: Omit<ActivityRow, 'id'>): Promise<void> {
+  await db.insertInto('activity').values(entry).execute();
+}
+
+/** Newest first, by id (the primary key): `before` is the last id of the previous page. */
+export function activityPage(db: Db, options: { before?: number; limit: number }): Promise<ActivityRow[]> {
+  let query = db.selectFrom('activity').selectAll().orderBy('id', 'desc').limit(options.limit);
+  if (options.before !== undefined) query = query.where('id', '<', options.before);
+  return query.execute();
 }

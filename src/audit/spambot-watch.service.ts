@@ -56,6 +56,11 @@ export function createSpambotWatch(deps: {
       if (due.length > 0) deps.onQueued?.();
       return { critical: report.findings.filter((f) => f.severity === 'critical'), alerted: due };
     },
+    /** The critical findings of the last check that are still open (the dashboard's alerts). */
+    async openCriticals(): Promise<Array<{ id: string; at: number; evidence: string }>> {
+      const state = parseWatchState(await readSetting(database.db, STATE_KEY));
+      return Object.entries(state.alerted).map(([id, entry]) => ({ id, ...entry }));
+    },
   };
 }
 

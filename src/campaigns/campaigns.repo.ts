@@ -27,6 +27,21 @@ export async function insertCampaign(db: Db, campaign: NewCampaign, now: number)
   return Number(row.id);
 }
 
+/** A draft's content (the console's editor); only while it is a draft. */
+export async function updateDraft(
+  db: Db,
+  id: number,
+  content: { subject: string; html: string; text: string | null; format: 'html' | 'mjml' },
+  now: number,
+): Promise<void> {
+  await db
+    .updateTable('campaigns')
+    .set({ ...content, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'draft')
+    .execute();
+}
+
 export async function findCampaign(db: Db, id: number): Promise<CampaignRow | undefined> {
   return db.selectFrom('campaigns').selectAll().where('id', '=', id).executeTakeFirst();
 }
@@ -106,4 +121,17 @@ export async function confirmedRecipients(
     .limit(limit)
     .execute();
   return rows.map((r) => ({ id: Number(r.id), emailKey: r.email_key }));
+}
+
+/** The recipient addresses of a campaign's deferred mail (up to `limit`), for deferrals per destination. */
+export async function deferredRecipients(db: Db, campaignId: number, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('outbox as o')
+    .innerJoin('subscribers as s', 's.id', 'o.subscriber_id')
+    .select('s.email_key')
+    .where('o.campaign_id', '=', campaignId)
+    .where('o.status', '=', 'deferred')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.email_key);
 }

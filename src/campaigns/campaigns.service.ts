@@ -20,6 +20,7 @@ import { fanOut } from './fan-out.js';
 import { runOptOutSelfTest, type SelfTestResult } from './opt-out-self-test.js';
 import { campaignFeedbackCounts } from '../feedback/feedback.repo.js';
 import type { PreSendReport } from './pre-send-check.js';
+import { previewCampaign } from './preview.js';
 import { findSubscription } from '../consent/consent.repo.js';
 import { findSubscriberByKey } from '../subscribers/subscribers.repo.js';
 
@@ -37,6 +38,8 @@ export interface CampaignsDeps {
   /** Where test copies may go besides the list's confirmed members: the owner's test addresses and the admin. */
   testAddresses: readonly string[];
   onQueued?: () => void;
+  /** The postal address the footer shows (the editor's preview). */
+  postalAddress?: () => string;
   /** Lint, link blocklists and spam score of a rendered message (run at send, shown by check). */
   preSend?: (campaign: { id: number }) => Promise<PreSendReport>;
   clock?: Clock;
@@ -222,6 +225,51 @@ export function createCampaignsService(deps: CampaignsDeps) {
         clock.now(),
       );
       return this.status(id);
+    },
+
+    /** A draft's new content, compiled first like `create`; anything but a draft is refused. */
+    async update(id: unknown, input: { subject?: unknown; html?: unknown; text?: unknown; format?: unknown }) {
+      const campaign = await requireCampaign(id);
+      if (campaign.status !== 'draft')
+        throw new AppError('conflict', `The campaign is ${campaign.status}; only a draft can be changed.`);
+      const fields = parseCampaignInput(input);
+      await compileCampaign({ ...fields, text: fields.text ?? null }, deps.layoutsDir);
+      await repo.updateDraft(db, campaign.id, { ...fields, text: fields.text ?? null }, clock.now());
+      return this.status(campaign.id);
+    },
+
+    /** The editor's preview: the source rendered for a sample member of the list, and the lint. */
+    async preview(input: { list: unknown; subject?: unknown; html?: unknown; text?: unknown; format?: unknown }) {
+      const list = await deps.lists.requireList(typeof input.list === 'string' ? input.list : '');
+      const fields = parseCampaignInput(input);
+      const first = (await repo.confirmedRecipients(db, list.id, 0, 1))[0];
+      const sample = first ? await findSubscriberByKey(db, first.emailKey) : undefined;
+      return previewCampaign(fields, {
+        listName: list.name,
+        sample: sample ? { email: sample.email, name: sample.name ?? '' } : undefined,
+        postalAddress: deps.postalAddress?.() ?? '',
+        layouts: deps.layoutsDir,
+      });
+    },
+
+    /** Deferred mail per recipient domain, the most first (from up to 5,000 deferred rows). */
+    async deferralsByDomain(id: unknown): Promise<Array<{ domain: string; count: number }>> {
+      const campaign = await requireCampaign(id);
+      const counts = new Map<string, number>();
+      for (const key of await repo.deferredRecipients(db, campaign.id, 5000)) {
+        const domain = key.slice(key.lastIndexOf('@') + 1);
+        counts.set(domain, (counts.get(domain) ?? 0) + 1);
+      }
+      return [...counts]
+        .map(([domain, count]) => ({ domain, count }))
+        .sort((a, b) => b.count - a.count)
+        .slice(0, 10);
+    },
+
+    /** A campaign's stored source (the editor). */
+    async source(id: unknown) {
+      const campaign = await requireCampaign(id);
+      return { subject: campaign.subject, html: campaign.html, text: campaign.text, format: campaign.format };
     },
 
     async status(id: unknown): Promise<CampaignStatusView> {

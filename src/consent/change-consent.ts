@@ -1,3 +1,5 @@
+import { addToDay } from '../metrics/daily-counts.repo.js';
+import { dayOf } from '../metrics/days.js';
 import type { Db, Dialect } from '../db/database.js';
 import type { ConsentEventType, SubscriptionStatus } from '../db/schema.js';
 import { cancelUnsentFor } from '../mail/outbox.repo.js';
@@ -64,6 +66,8 @@ export async function changeConsent<A extends keyof EvidenceByAction>(
   if (!step.ok) return step;
   const policy = eventPolicy(change.action, step.transition);
   if (policy.write) await saveSubscription(trx, change.subscriberId, change.listId, step.transition.next, now);
+  if (policy.write && step.transition.next === 'unsubscribed' && current?.status !== 'unsubscribed')
+    await addToDay(trx, dayOf(now), 'unsubscribe', 1);
   const confirmationMail: ConfirmationMailDecision =
     step.transition.sendConfirmation && change.confirmation
       ? await queueConfirmation(

@@ -19,6 +19,11 @@ export interface ImportOptions {
   batchSize?: number;
   /** Called for every skipped row, so a CLI can stream them to stderr. */
   onBadRow?: (line: number, reason: string) => void;
+  /**
+   * The console's column mapping: the name each column of the file stands for (email, name,
+   * confirmed_at, confirm_ip, an attribute name), '' to leave a column out; replaces the header.
+   */
+  mapping?: readonly string[];
   /** Called after each batch with the rows read so far (a CLI draws its progress bar). */
   onProgress?: (rows: number) => void;
   clock?: Clock;
@@ -137,7 +142,13 @@ export async function importCsv(
       if (!columns) {
         if (!item.ok) throw invalidInput(`line ${item.line}: the header row is not valid CSV: ${item.reason}.`);
         try {
-          columns = parseHeader(item.record, options.withProof);
+          if (options.mapping && options.mapping.length !== item.record.length)
+            throw new Error(
+              `line 1: the mapping names ${options.mapping.length} columns but the file has ${item.record.length}.`,
+            );
+          columns = options.mapping
+            ? parseHeader(options.mapping, options.withProof, { skipUnnamed: true })
+            : parseHeader(item.record, options.withProof);
         } catch (error) {
           throw invalidInput((error as Error).message);
         }

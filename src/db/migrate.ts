@@ -13,6 +13,7 @@ import { confirmationSends } from './migrations/0008-confirmation-sends.js';
 import { settingChanges } from './migrations/0009-setting-changes.js';
 import { dkimKeysAndSnapshots } from './migrations/0010-dkim-keys-and-snapshots.js';
 import { accounts } from './migrations/0011-accounts.js';
+import { consoleActivityAndDailyCounts } from './migrations/0012-console-activity-and-daily-counts.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -28,6 +29,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0009-setting-changes': settingChanges(dialect),
     '0010-dkim-keys-and-snapshots': dkimKeysAndSnapshots(dialect),
     '0011-accounts': accounts(dialect),
+    '0012-console-activity-and-daily-counts': consoleActivityAndDailyCounts(dialect),
   };
 }
 

@@ -213,6 +213,31 @@ export interface SessionsTable {
   expires_at: number;
 }
 
+/** What was done in the console, by whom, and how it ended (the HTTP status). */
+export interface ActivityTable {
+  id: Generated<number>;
+  at: number;
+  user_id: number | null;
+  /** The user's address when it happened (kept if the user is removed). */
+  actor: string;
+  /** e.g. `campaign.send`, `settings.set`, `login.failed`. */
+  action: string;
+  target: string | null;
+  outcome: number;
+  /** JSON with what else the action names (never a secret). */
+  detail: string | null;
+}
+
+export type DailyMeasure =
+  'delivered' | 'refused' | 'failed' | 'hard_bounce' | 'soft_bounce' | 'complaint' | 'unsubscribe';
+
+/** Per UTC day (days since 1970) and measure, a running count. */
+export interface DailyCountsTable {
+  day: number;
+  measure: DailyMeasure;
+  count: number;
+}
+
 export type FeedbackChannel = 'smtp' | 'file' | 'api' | 'imap' | 'session';
 export type FeedbackEventKind = 'hard_bounce' | 'soft_bounce' | 'complaint' | 'auto_reply' | 'notice';
 
@@ -288,6 +313,8 @@ export interface Tables {
   dkim_keys: DkimKeysTable;
   users: UsersTable;
   sessions: SessionsTable;
+  activity: ActivityTable;
+  daily_counts: DailyCountsTable;
   confirmation_domains: ConfirmationDomainsTable;
   suppressions: SuppressionsTable;
   outbox: OutboxTable;
@@ -304,6 +331,7 @@ export type ListRow = Selectable<ListsTable>;
 export type DkimKeyRow = Selectable<DkimKeysTable>;
 export type UserRow = Selectable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
+export type ActivityRow = Selectable<ActivityTable>;
 export type SubscriberRow = Selectable<SubscribersTable>;
 export type SubscriptionRow = Selectable<SubscriptionsTable>;
 export type ConsentEventRow = Selectable<ConsentEventsTable>;

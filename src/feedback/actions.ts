@@ -3,6 +3,8 @@ import { subscriptionsOf } from '../consent/consent.repo.js';
 import type { FeedbackEvidence } from '../consent/evidence.js';
 import type { Db } from '../db/database.js';
 import type { FeedbackChannel, FeedbackEventKind, OutboxRow, SubscriberRow } from '../db/schema.js';
+import { addToDay } from '../metrics/daily-counts.repo.js';
+import { dayOf } from '../metrics/days.js';
 import { insertFeedbackEvent, softBouncesSince } from './feedback.repo.js';
 import type { ParsedFeedback, ReportedRecipient } from './parse-feedback.js';
 import { SENDER_SIDE } from './reasons.js';
@@ -135,6 +137,8 @@ export async function applyFeedback(
     verified: target.trust.verified ? 1 : 0,
     why: target.trust.verified ? null : target.trust.why.slice(0, 300),
   });
+  if (target.trust.verified && (kind === 'hard_bounce' || kind === 'soft_bounce' || kind === 'complaint'))
+    await addToDay(trx, dayOf(now), kind, 1);
   return { kind, action, campaignId: target.trust.verified ? (outbox?.campaign_id ?? null) : null, entry };
 }
 

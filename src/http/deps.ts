@@ -1,6 +1,11 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../shared/clock.js';
 import type { AccountsService } from '../accounts/accounts.service.js';
+import type { ActivityLog } from '../accounts/activity.service.js';
+import type { ReputationMonitor } from '../reputation/monitor.service.js';
+import type { SpambotWatch } from '../audit/spambot-watch.service.js';
+import type { ImportJobs } from '../consent/import-jobs.js';
+import type { DailyCounts } from '../metrics/daily-counts.service.js';
 import type { DkimKeysService } from '../dkim/dkim-keys.service.js';
 import type { ApiKeysService } from '../apikeys/apikeys.service.js';
 import type { CampaignsService } from '../campaigns/campaigns.service.js';
@@ -27,6 +32,11 @@ export interface HttpDeps {
   subscribers: PeopleService;
   apiKeys: ApiKeysService;
   accounts: AccountsService;
+  activity: ActivityLog;
+  dailyCounts: DailyCounts;
+  imports: ImportJobs;
+  reputation: Pick<ReputationMonitor, 'listings'>;
+  spambotWatch: Pick<SpambotWatch, 'openCriticals'>;
   dkim: DkimKeysService;
   unsubscribe: UnsubscribeService;
   campaigns: CampaignsService;

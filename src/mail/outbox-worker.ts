@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import type { Database, Db } from '../db/database.js';
 import type { OutboxKind, OutboxRow } from '../db/schema.js';
 import { systemClock, type Clock } from '../shared/clock.js';
+import { addToDay } from '../metrics/daily-counts.repo.js';
+import { dayOf } from '../metrics/days.js';
 import { claimDue, holdClaimed, postpone, release, settle } from './outbox.repo.js';
 import { DEFAULT_RETRY_POLICY, nextAttempt, type RetryPolicy } from './retry-policy.js';
 import { createSentMarks } from './sent-marks.js';
@@ -203,7 +205,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     const outcome = decision.retry
       ? { status: 'deferred' as const, error: text, nextAttemptAt: decision.at }
       : { status: permanent ? ('bounced' as const) : ('failed' as const), error: `${text} (${decision.reason})` };
-    await settle(database.db, row.id, workerId, outcome, now);
+    if ((await settle(database.db, row.id, workerId, outcome, now)) && outcome.status !== 'deferred')
+      await addToDay(database.db, dayOf(now), outcome.status === 'bounced' ? 'refused' : 'failed', 1);
     logger.warn({ outboxId: row.id, kind: row.kind, attempt: row.attempts, permanent, error: text }, 'delivery failed');
   }
 

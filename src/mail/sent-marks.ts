@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { Database, Db } from '../db/database.js';
 import type { OutboxRow } from '../db/schema.js';
+import { addToDay } from '../metrics/daily-counts.repo.js';
+import { dayOf } from '../metrics/days.js';
 import { settle } from './outbox.repo.js';
 import type { Delivery } from './transport.js';
 
@@ -33,11 +35,15 @@ export function createSentMarks(database: Database, workerId: string, logger: Lo
     if (marks.length === 0) return;
     const done: Promise<void> = database
       .transaction(async (trx) => {
+        const perDay = new Map<number, number>();
         for (const { row, delivery, delivered, at } of marks) {
           if (await settle(trx, row.id, workerId, { status: 'sent', response: delivery.response }, at)) {
             await delivered?.(trx, row, delivery, at);
+            perDay.set(dayOf(at), (perDay.get(dayOf(at)) ?? 0) + 1);
           }
         }
+        // The dashboard's daily count: one upsert per flush, not per message.
+        for (const [day, count] of perDay) await addToDay(trx, day, 'delivered', count);
       })
       .catch((error: unknown) =>
         logger.error({ err: error, count: marks.length }, 'marking messages sent failed; their leases will expire'),

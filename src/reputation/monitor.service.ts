@@ -102,5 +102,16 @@ export function createReputationMonitor(deps: {
       for (const ip of settings.sendingIps) out.push({ ip, changes: await checkOne(client, ip, now) });
       return out;
     },
+    /** Our sending IPs listed at their latest check, with the zones (the dashboard's alerts). */
+    async listings(): Promise<Array<{ ip: string; zones: string[]; at: number }>> {
+      const out: Array<{ ip: string; zones: string[]; at: number }> = [];
+      for (const ip of settings.sendingIps) {
+        const latest = await latestCheck(database.db, ip);
+        if (latest && latest.selfListed.length > 0) out.push({ ip, zones: latest.selfListed, at: latest.at });
+      }
+      return out;
+    },
   };
 }
+
+export type ReputationMonitor = ReturnType<typeof createReputationMonitor>;

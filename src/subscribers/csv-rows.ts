@@ -28,7 +28,11 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 const EARLIEST = Date.UTC(1990, 0, 1);
 
 /** Reads the header row; throws a sentence when required columns are missing. */
-export function parseHeader(header: readonly string[], withProof: boolean): ImportColumns {
+export function parseHeader(
+  header: readonly string[],
+  withProof: boolean,
+  options: { skipUnnamed?: boolean } = {},
+): ImportColumns {
   const names = header.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim().toLowerCase());
   const find = (name: string) => {
     const i = names.indexOf(name);
@@ -49,7 +53,7 @@ export function parseHeader(header: readonly string[], withProof: boolean): Impo
   const reserved = new Set(['email', 'name', 'confirmed_at', 'confirm_ip']);
   const attributes: ImportColumns['attributes'] = [];
   names.forEach((n, index) => {
-    if (reserved.has(n)) return;
+    if (reserved.has(n) || (options.skipUnnamed && n === '')) return;
     if (!ATTRIBUTE_NAME.test(n))
       throw new Error(
         `line 1: column ${index + 1} ("${n.slice(0, 40)}") is not a valid attribute name (letters, digits, . _ -).`,

@@ -20,6 +20,7 @@ export interface SourceFile {
 export const MODULE_ORDER: readonly (readonly string[])[] = [
   ['shared', 'types'],
   ['db'],
+  ['metrics'],
   ['config'],
   ['templates'],
   ['mail'],
@@ -59,6 +60,8 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   dkim_keys: 'dkim',
   users: 'accounts',
   sessions: 'accounts',
+  activity: 'accounts',
+  daily_counts: 'metrics',
 };
 
 /** The module of a file under src/: its first folder, or `main` for files at the top. */

@@ -75,10 +75,10 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
     await page.keyboard.type(OWNER.password);
     await Promise.all([page.waitForURL(`${server.url}/console`), page.keyboard.press('Enter')]);
     assert.match((await page.textContent('body')) ?? '', /Signed in as owner@shop\.test \(owner\)/);
-    assert.match((await page.textContent('body')) ?? '', /News/);
+    assert.match((await page.textContent('body')) ?? '', /Dashboard[\s\S]*Needs attention[\s\S]*The last 30 days/);
     assert.match(
       (await page.textContent('body')) ?? '',
-      /Nothing: no campaign is stopped or paused\.\s+Sending now\s+No campaign is sending\./,
+      /Nothing needs you now: no campaign stopped or paused[^.]*\.\s+Sending now\s+No campaign is sending\./,
     );
     await check('console');
     // The link worked once.
@@ -348,7 +348,7 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
 
     const viewer = signedIn.get('viewer')!;
     await viewer.goto(`${server.url}/console/campaigns`);
-    assert.deepEqual(await viewer.locator('tbody th a').allTextContents(), ['No way out', 'Winter sale']);
+    assert.deepEqual(await viewer.locator('tbody td a').allTextContents(), ['No way out', 'Winter sale']);
     page = viewer;
     await check('campaigns');
     await viewer.goto(`${server.url}/console/campaigns/${good}`);
@@ -372,7 +372,7 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
     assert.match((await editor.textContent('[role=alert]')) ?? '', /no \{\{ unsubscribe_url \}\}/);
     await editor.goto(`${server.url}/console/campaigns/${good}`);
     await editor.click('button:has-text("Check and send now")');
-    assert.match((await editor.textContent('[role=status]')) ?? '', /Done: send/);
+    assert.match((await editor.textContent('[role=status]')) ?? '', /Checked and sending/);
     page = editor;
     await check('campaign');
     const mails = await waitForMails(instance.captureDir, 'anna@example.test');

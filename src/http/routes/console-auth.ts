@@ -14,10 +14,52 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The console session, when the request carries a valid one (set by `consoleSession`). */
     session?: SessionView;
+    /** What a console route did, for the activity log, when the route's name is not enough. */
+    activity?: { action?: string; target?: string; detail?: Record<string, string | number | boolean> };
   }
 }
 
 type Body = Record<string, unknown>;
+
+/**
+ * The activity log's name for each console form, and the one field that names its target. Only
+ * fields that are neither secret nor personal: a setting's key (not its value), a list's slug; an
+ * erasure names nobody (the log must not keep what was erased).
+ */
+const ACTIVITY: Record<string, { action: string; target?: string }> = {
+  '/console/settings': { action: 'settings.set', target: 'key' },
+  '/console/dkim': { action: 'dkim.generate', target: 'domain' },
+  '/console/api-keys': { action: 'apikey.create', target: 'name' },
+  '/console/api-keys/revoke': { action: 'apikey.revoke', target: 'name' },
+  '/console/users': { action: 'user.create', target: 'email' },
+  '/console/lists': { action: 'list.create', target: 'slug' },
+  '/console/person/erase': { action: 'subscriber.erase' },
+};
+
+/** Every POST to a console route by a signed-in user goes to the activity log with its outcome. */
+function recordActivity(deps: HttpDeps, request: FastifyRequest, status: number): Promise<void> | undefined {
+  const session = request.session;
+  const route = request.routeOptions.url;
+  if (!session || request.method !== 'POST' || !route?.startsWith('/console')) return undefined;
+  const params = (request.params ?? {}) as Record<string, string>;
+  const known = ACTIVITY[route];
+  const named = known?.target ? field(request.body, known.target) : undefined;
+  const action =
+    request.activity?.action ??
+    known?.action ??
+    route
+      .replace(/^\/console\//, '')
+      .replace(/\/:(\w+)/g, (_m, name: string) => (name === 'action' ? `.${params.action}` : ''))
+      .replace(/\//g, '.');
+  return deps.activity.record({
+    userId: session.userId,
+    actor: session.email,
+    action,
+    target: request.activity?.target ?? (typeof named === 'string' ? named : params.id),
+    outcome: status,
+    detail: request.activity?.detail,
+  });
+}
 /** A field of a posted form (or JSON body), as sent; the service checks it. */
 export const field = (body: unknown, name: string): unknown => (body as Body | undefined)?.[name];
 
@@ -117,7 +159,7 @@ export async function consoleSession(deps: HttpDeps, request: FastifyRequest): P
  * A console route's guard: a page needs a session (else the login page), a role at least `needed`
  * (else a 403 page), and a POST the session's CSRF token (else a 403 page).
  */
-export function requireRole(deps: HttpDeps, needed: UserRole) {
+export function requireRole(deps: HttpDeps, needed: UserRole, options: { csrfInHandler?: boolean } = {}) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const session = await consoleSession(deps, request);
     if (!session) {
@@ -127,17 +169,30 @@ export function requireRole(deps: HttpDeps, needed: UserRole) {
     if (!allows(session.role, needed)) {
       throw new AppError('forbidden', `This needs the ${needed} role; you are signed in as ${session.role}.`);
     }
-    if (request.method === 'POST' && !deps.accounts.csrfMatches(session, field(request.body, '_csrf'))) {
-      throw new AppError(
-        'forbidden',
-        'This form is out of date or did not come from this console; reload the page and try again.',
-      );
-    }
+    // A file upload (multipart) checks the token itself, before it reads the file.
+    if (request.method === 'POST' && !options.csrfInHandler)
+      refuseForeignForm(deps, session, field(request.body, '_csrf'));
   };
+}
+
+/** A console form's CSRF token must be the session's: anything else is a 403 page. */
+export function refuseForeignForm(deps: HttpDeps, session: SessionView, token: unknown): void {
+  if (!deps.accounts.csrfMatches(session, token))
+    throw new AppError(
+      'forbidden',
+      'This form is out of date or did not come from this console; reload the page and try again.',
+    );
 }
 
 /** `/` (login once a user exists), `/login`, `/logout`, `/setup/:token` and the console's first page. */
 export function registerConsoleAuth(app: FastifyInstance, deps: HttpDeps): void {
+  app.addHook('onResponse', async (request, reply) => {
+    try {
+      await recordActivity(deps, request, reply.statusCode);
+    } catch (error) {
+      request.log.error({ err: error }, 'the activity log could not be written');
+    }
+  });
   const loginPage = (request: FastifyRequest, reply: FastifyReply, status: number, error?: string, email?: string) =>
     showLogin(deps, request, reply, status, error, email);
 
@@ -147,10 +202,13 @@ export function registerConsoleAuth(app: FastifyInstance, deps: HttpDeps): void 
       return loginPage(request, reply, 403, 'The form was out of date; please sign in again.');
     try {
       setSessionCookie(deps, reply, await deps.accounts.login(email, field(request.body, 'password')));
+      await deps.activity.record({ userId: null, actor: String(email).slice(0, 254), action: 'login', outcome: 303 });
       return await reply.redirect('/console', 303);
     } catch (error) {
       if (!isAppError(error) || !['unauthorized', 'rate_limited', 'invalid_input'].includes(error.code)) throw error;
       const status = error.code === 'rate_limited' ? 429 : 401;
+      if (typeof email === 'string' && email.length <= 254)
+        await deps.activity.record({ userId: null, actor: email, action: 'login.failed', outcome: status });
       return loginPage(request, reply, status, error.message, typeof email === 'string' ? email.slice(0, 254) : '');
     }
   });
@@ -205,28 +263,4 @@ export function registerConsoleAuth(app: FastifyInstance, deps: HttpDeps): void 
       }
     },
   );
-
-  app.get('/console', { config: { page: true }, preHandler: requireRole(deps, 'viewer') }, async (request, reply) => {
-    // Running campaigns with their progress, and the ones that stopped and need a person.
-    const open = [
-      ...(await deps.campaigns.list({ status: 'running', limit: 20 })),
-      ...(await deps.campaigns.list({ status: 'stopped_by_guard', limit: 20 })),
-      ...(await deps.campaigns.list({ status: 'paused', limit: 20 })),
-    ];
-    const views = await Promise.all(open.map((c) => deps.campaigns.status(c.id)));
-    return renderConsole(deps, request, reply, 200, 'console', {
-      title: 'Console · Listwarden',
-      lists: await deps.lists.names(),
-      running: views.filter((v) => v.status === 'running'),
-      attention: views
-        .filter((v) => v.status !== 'running')
-        .map((v) => ({
-          ...v,
-          todo:
-            v.status === 'stopped_by_guard'
-              ? 'The circuit breaker stopped it: find the cause (complaints, bounces, a receiver refusing us) before resuming.'
-              : 'Paused: resume it when the reason is dealt with.',
-        })),
-    });
-  });
 }

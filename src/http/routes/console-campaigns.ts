@@ -1,15 +1,52 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CampaignStatusView } from '../../campaigns/campaigns.service.js';
 import { isAppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
-import { renderConsole, requireRole } from './console-auth.js';
+import { createLiveProgress, sseEvent } from '../live-progress.js';
+import { field, renderConsole, requireRole } from './console-auth.js';
 
-const ACTIONS = ['send', 'pause', 'resume', 'cancel'] as const;
+const ACTIONS = ['send', 'pause', 'resume', 'cancel', 'schedule', 'test'] as const;
 type Action = (typeof ACTIONS)[number];
+const MOVING = new Set(['running', 'scheduled']);
+const percent = (rate: number) => `${(rate * 100).toFixed(2)}%`;
 
-/** Campaigns in the console: the list, one campaign's progress, and an editor's send, pause, resume, cancel. */
+/** "about 3 min": the unsent mail at the last minute's rate. */
+function timeLeft(c: CampaignStatusView): string | undefined {
+  const left = c.queued + c.deferred;
+  if (c.status !== 'running' || left === 0 || c.ratePerSecond <= 0) return undefined;
+  const seconds = left / c.ratePerSecond;
+  return seconds < 90
+    ? `${Math.ceil(seconds)} s`
+    : seconds < 5400
+      ? `${Math.ceil(seconds / 60)} min`
+      : `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** What the progress fragment shows, for the page and for each live update. */
+export async function progressData(deps: HttpDeps, id: string) {
+  const campaign = await deps.campaigns.status(id);
+  return {
+    campaign,
+    timeLeft: timeLeft(campaign),
+    deferrals: campaign.deferred > 0 ? await deps.campaigns.deferralsByDomain(campaign.id) : [],
+    hardRate: percent(campaign.feedback.hardBounceRate),
+    complaintRate: percent(campaign.feedback.complaintRate),
+  };
+}
+
+/** Campaigns in the console: the list, a campaign's live progress and results, an editor's actions. */
 export function registerConsoleCampaigns(app: FastifyInstance, deps: HttpDeps): void {
   const render = (request: FastifyRequest, reply: FastifyReply, status: number, page: string, data: object) =>
     renderConsole(deps, request, reply, status, page, data);
+  const live = createLiveProgress({
+    logger: deps.logger,
+    render: async (id) => {
+      const data = await progressData(deps, id);
+      const html = await deps.pages.render('console-progress', { ...data, live: true });
+      return { html, moving: MOVING.has(data.campaign.status) };
+    },
+  });
+  app.addHook('onClose', async () => live.close());
 
   const campaignPage = async (
     request: FastifyRequest,
@@ -18,11 +55,15 @@ export function registerConsoleCampaigns(app: FastifyInstance, deps: HttpDeps): 
     status: number,
     notice: { done?: string; error?: string } = {},
   ) => {
-    const view = await deps.campaigns.status(id);
+    const data = await progressData(deps, id);
+    const view = data.campaign;
     return render(request, reply, status, 'console-campaign', {
-      title: `Campaign ${view.id} · Listwarden`,
-      campaign: view,
+      title: `${view.subject} · Campaigns · Listwarden`,
+      ...data,
+      moving: MOVING.has(view.status),
+      finished: ['finished', 'cancelled'].includes(view.status),
       can: {
+        edit: view.status === 'draft',
         send: view.status === 'draft',
         pause: view.status === 'running',
         resume: view.status === 'paused' || view.status === 'stopped_by_guard',
@@ -48,6 +89,33 @@ export function registerConsoleCampaigns(app: FastifyInstance, deps: HttpDeps): 
     async (request, reply) => campaignPage(request, reply, request.params.id, 200),
   );
 
+  // Server-Sent Events: the progress fragment once a second while the campaign moves; the page
+  // works without it (a reload shows the same).
+  app.get<{ Params: { id: string } }>(
+    '/console/campaigns/:id/live',
+    { config: { page: true }, preHandler: requireRole(deps, 'viewer') },
+    async (request, reply) => {
+      const first = await progressData(deps, request.params.id); // 404 for an unknown campaign
+      const id = String(first.campaign.id);
+      reply.hijack();
+      reply.raw.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+        Connection: 'keep-alive',
+      });
+      reply.raw.write('retry: 5000\n\n');
+      // `done` tells the page to close the stream (sse-close) instead of reconnecting.
+      if (!MOVING.has(first.campaign.status)) return reply.raw.end(sseEvent('done', 'finished'));
+      const stop = live.watch(id, (html) => {
+        if (html === '') reply.raw.end(sseEvent('done', 'finished'));
+        else reply.raw.write(sseEvent('progress', html));
+      });
+      request.raw.on('close', stop);
+      return reply;
+    },
+  );
+
   app.post<{ Params: { id: string; action: string } }>(
     '/console/campaigns/:id/:action',
     { config: { page: true }, preHandler: requireRole(deps, 'editor') },
@@ -55,14 +123,27 @@ export function registerConsoleCampaigns(app: FastifyInstance, deps: HttpDeps): 
       const { id, action } = request.params;
       if (!ACTIONS.includes(action as Action)) return reply.callNotFound();
       try {
-        if (action === 'send') await deps.campaigns.send(id);
-        else if (action === 'pause') await deps.campaigns.pause(id);
-        else if (action === 'resume') await deps.campaigns.resume(id);
-        else await deps.campaigns.cancel(id);
-        return await campaignPage(request, reply, id, 200, { done: `${action}` });
+        let done: string;
+        if (action === 'send') {
+          await deps.campaigns.send(id);
+          done = 'Checked and sending.';
+        } else if (action === 'schedule') {
+          const view = await deps.campaigns.send(id, field(request.body, 'at'));
+          done = `Checked and scheduled for ${view.sendAt}.`;
+        } else if (action === 'test') {
+          const sent = await deps.campaigns.test(id, field(request.body, 'to'));
+          request.activity = { target: id, detail: { to: sent.to } };
+          done = `A test copy went to ${sent.to}.`;
+        } else {
+          if (action === 'pause') await deps.campaigns.pause(id);
+          else if (action === 'resume') await deps.campaigns.resume(id);
+          else await deps.campaigns.cancel(id);
+          done = action === 'cancel' ? 'Cancelled.' : action === 'pause' ? 'Paused.' : 'Resumed.';
+        }
+        return await campaignPage(request, reply, id, 200, { done });
       } catch (error) {
         if (!isAppError(error) || !['conflict', 'invalid_input'].includes(error.code)) throw error;
-        return campaignPage(request, reply, id, 409, { error: error.message });
+        return campaignPage(request, reply, id, error.code === 'conflict' ? 409 : 400, { error: error.message });
       }
     },
   );
