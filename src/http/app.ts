@@ -26,6 +26,7 @@ import { registerAssets } from './routes/assets.js';
 import { registerConsoleDashboard } from './routes/console-dashboard.js';
 import { registerConsoleCampaignEditor } from './routes/console-campaign-editor.js';
 import { registerConsoleImport } from './routes/console-import.js';
+import { registerConsoleActivity } from './routes/console-activity.js';
 import { registerOptOutRoutes } from './routes/opt-out.js';
 import { registerSignupApiRoute } from './routes/signup-api.js';
 import { registerSignupFormRoutes } from './routes/signup-form.js';
@@ -144,6 +145,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerConsoleCampaigns(app, deps);
   registerConsoleCampaignEditor(app, deps);
   await registerConsoleImport(app, deps);
+  registerConsoleActivity(app, deps);
   const signupLimit = createSignupLimit(app, () => deps.config.signupRateLimit);
   registerSignupFormRoutes(app, deps, signupLimit);
   await registerSignupApiRoute(app, deps, signupLimit);

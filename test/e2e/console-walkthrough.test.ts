@@ -10,6 +10,9 @@ import { postForm } from '../helpers/http.js';
 import { cli, newInstance, startServer, type Instance, type RunningServer } from '../helpers/listwarden.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../helpers/smtp-receiver.js';
 
+/** The page's document, as the functions run in the browser see it (the DOM library is not loaded here). */
+declare const document: { querySelector(selector: string): { textContent: string | null } | null };
+
 const sqlite = DIALECTS.find((d) => d.name === 'sqlite')!;
 const OWNER = { email: 'owner@shop.test', password: 'a long owner password' };
 const ROWS = 10_000;
@@ -115,17 +118,22 @@ describe('the console, walked through by a new owner', { skip: chromiumSkip }, (
       csv,
       [
         'E-Mail;Full name;Signed up;IP;Shoe size',
-        ...Array.from({ length: ROWS }, (_, i) => `c${i}@example.test;C ${i};2025-03-01T10:00:00Z;192.0.2.7;${40 + (i % 8)}`),
+        ...Array.from(
+          { length: ROWS },
+          (_, i) => `c${i}@example.test;C ${i};2025-03-01T10:00:00Z;192.0.2.7;${40 + (i % 8)}`,
+        ),
         'not-an-address;Broken;2025-03-01T10:00:00Z;192.0.2.7;41',
       ].join('\n') + '\n',
     );
     await page.goto(`${server.url}/console/import`);
     await check('walk-import-upload');
     await page.setInputFiles('#file', csv);
-    await Promise.all([page.waitForURL(/\/console\/import\/[A-Za-z0-9_-]{22}$/), page.click('button:has-text("Upload")')]);
+    await Promise.all([
+      page.waitForURL(/\/console\/import\/[A-Za-z0-9_-]{22}$/),
+      page.click('button:has-text("Upload")'),
+    ]);
     assert.equal(await page.inputValue('#column_0'), 'email', 'E-Mail is guessed as the address');
-    assert.equal(await page.inputValue('#column_1'), 'full_name');
-    await page.fill('#column_1', 'name');
+    assert.equal(await page.inputValue('#column_1'), 'name', 'Full name is guessed as the name');
     await page.fill('#column_2', 'confirmed_at');
     await page.fill('#column_3', 'confirm_ip');
     await page.fill('#column_4', 'shoe_size');
@@ -133,9 +141,13 @@ describe('the console, walked through by a new owner', { skip: chromiumSkip }, (
     await page.check('input[name=with_proof]');
     await check('walk-import-map');
     await page.click('button:has-text("Start the import")');
-    await page.waitForFunction(() => /Done: \d+ rows read/.test(document.querySelector('main')?.textContent ?? ''), null, {
-      timeout: 120_000,
-    });
+    await page.waitForFunction(
+      () => /Done: \d+ rows read/.test(document.querySelector('main')?.textContent ?? ''),
+      null,
+      {
+        timeout: 120_000,
+      },
+    );
     assert.match(await body(), new RegExp(`Imported\\s*${ROWS}`));
     assert.match(await body(), /Skipped as invalid\s*1/);
     await check('walk-import-done');
@@ -155,7 +167,10 @@ describe('the console, walked through by a new owner', { skip: chromiumSkip }, (
     );
     // htmx posts the form after typing stops and shows the preview without a reload.
     await page.waitForSelector('#preview iframe.phone', { timeout: 10_000 });
-    assert.match((await page.textContent('#preview')) ?? '', /Subject: Winter sale for Customer|Subject: Winter sale for/);
+    assert.match(
+      (await page.textContent('#preview')) ?? '',
+      /Subject: Winter sale for Customer|Subject: Winter sale for/,
+    );
     const frame = page.frameLocator('#preview iframe.desktop');
     assert.match((await frame.locator('body').textContent()) ?? '', /Our winter sale starts today[\s\S]*Keizersgracht/);
     assert.equal(await page.getAttribute('#preview iframe.desktop', 'sandbox'), '', 'no scripts, no same origin');
@@ -189,10 +204,14 @@ describe('the console, walked through by a new owner', { skip: chromiumSkip }, (
       { timeout: 30_000 },
     );
     await check('walk-campaign-sending');
-    await page.waitForFunction(() => /Status\s*finished/.test(document.querySelector('#progress')?.textContent ?? ''), null, {
-      timeout: 120_000,
-    });
-    await page.reload();
+    await page.waitForFunction(
+      () => /Status\s*finished/.test(document.querySelector('#progress')?.textContent ?? ''),
+      null,
+      {
+        timeout: 120_000,
+      },
+    );
+    await page.goto(campaignUrl);
     assert.match(await body(), /Results/);
     assert.match(await body(), new RegExp(`Sent\\s*${ROWS + 1} of ${ROWS + 1}`));
     await check('walk-campaign-results');
@@ -200,18 +219,34 @@ describe('the console, walked through by a new owner', { skip: chromiumSkip }, (
 
   it('takes an opt-out from a received mail, and the dashboard shows it with the month', async () => {
     const mail = await mailTo(receiver, 'c42@example.test');
-    const header = String(mail.headers.get('list-unsubscribe') ?? '');
+    const header = mail.headerLines.find((h) => h.key === 'list-unsubscribe')?.line ?? '';
     const url = /<(https?:\/\/[^>]+)>/.exec(header)?.[1];
     assert.ok(url, header);
     const oneClick = await postForm(url, { 'List-Unsubscribe': 'One-Click' });
     assert.equal(oneClick.status, 200);
     await page.goto(`${server.url}/console`);
     assert.match(await body(), /(\d+)\s*sent/);
-    assert.match(await body(), new RegExp(`${ROWS + 1}\\s*delivered`));
+    // The confirmation mail and the campaign's mails.
+    assert.match(await body(), new RegExp(`${ROWS + 2}\\s*delivered`));
     assert.match(await body(), /1\s*unsubscribes/);
     assert.equal(await page.locator('svg.chart').count(), 2);
     await check('walk-dashboard');
+  });
+
+  it("keeps every action of the walk in the activity log, with the owner's address", async () => {
     await page.goto(`${server.url}/console/activity`);
+    const text = await body();
+    for (const action of [
+      'settings.set',
+      'dkim.generate',
+      'list.create',
+      'import.upload',
+      'import.start',
+      'campaign.create',
+      'campaign.send',
+    ])
+      assert.match(text, new RegExp(`${OWNER.email.replace('.', '\\.')}\\s*${action.replace('.', '\\.')}`), action);
+    await check('walk-activity');
   });
 
   it('finds no serious or critical accessibility problem on the pages of the walk', () => {

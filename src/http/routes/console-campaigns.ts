@@ -122,6 +122,7 @@ export function registerConsoleCampaigns(app: FastifyInstance, deps: HttpDeps): 
     async (request, reply) => {
       const { id, action } = request.params;
       if (!ACTIONS.includes(action as Action)) return reply.callNotFound();
+      request.activity = { action: `campaign.${action}`, target: id };
       try {
         let done: string;
         if (action === 'send') {
@@ -132,7 +133,7 @@ export function registerConsoleCampaigns(app: FastifyInstance, deps: HttpDeps): 
           done = `Checked and scheduled for ${view.sendAt}.`;
         } else if (action === 'test') {
           const sent = await deps.campaigns.test(id, field(request.body, 'to'));
-          request.activity = { target: id, detail: { to: sent.to } };
+          request.activity = { action: 'campaign.test', target: id, detail: { to: sent.to } };
           done = `A test copy went to ${sent.to}.`;
         } else {
           if (action === 'pause') await deps.campaigns.pause(id);
