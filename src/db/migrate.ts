@@ -13,6 +13,8 @@ import { confirmationSends } from './migrations/0008-confirmation-sends.js';
 import { settingChanges } from './migrations/0009-setting-changes.js';
 import { dkimKeysAndSnapshots } from './migrations/0010-dkim-keys-and-snapshots.js';
 import { accounts } from './migrations/0011-accounts.js';
+import { auditRuns } from './migrations/0013-audit-runs.js';
+import { feedbackKeyset } from './migrations/0014-feedback-keyset.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -28,6 +30,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0009-setting-changes': settingChanges(dialect),
     '0010-dkim-keys-and-snapshots': dkimKeysAndSnapshots(dialect),
     '0011-accounts': accounts(dialect),
+    '0013-audit-runs': auditRuns(dialect),
+    '0014-feedback-keyset': feedbackKeyset(),
   };
 }
 

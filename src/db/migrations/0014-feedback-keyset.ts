@@ -1,0 +1,22 @@
+import type { Kysely, Migration } from 'kysely';
+
+/**
+ * The console pages feedback newest first, filtered by kind and by verified, with a keyset on
+ * the id: each filter reads one ordered index range, never a scan of the table.
+ */
+export function feedbackKeyset(): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createIndex('feedback_events_kind_verified_id')
+        .on('feedback_events')
+        .columns(['kind', 'verified', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('feedback_events_verified_id')
+        .on('feedback_events')
+        .columns(['verified', 'id'])
+        .execute();
+    },
+  };
+}
