@@ -33,7 +33,9 @@ function parseFindings(json: string): Finding[] {
     (f): f is Finding =>
       typeof f === 'object' &&
       f !== null &&
-      ['id', 'title', 'evidence', 'expected', 'fix'].every((k) => typeof (f as Record<string, unknown>)[k] === 'string') &&
+      ['id', 'title', 'evidence', 'expected', 'fix'].every(
+        (k) => typeof (f as Record<string, unknown>)[k] === 'string',
+      ) &&
       SEVERITIES.includes((f as Finding).severity),
   );
 }

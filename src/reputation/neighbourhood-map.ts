@@ -13,6 +13,8 @@ export interface MapCell {
   zones: string[];
   /** The cell in words: the address, whose it is, where it is listed. */
   label: string;
+  /** One character for the text map (and beside the colour on a page). */
+  mark: string;
 }
 
 /** The part of a check the map needs (a fresh result, or one stored in `reputation_checks`). */
@@ -73,7 +75,7 @@ export function neighbourhoodGrid(result: MapInput, ours: ReadonlySet<string>): 
           'listed-pbl': `policy listing in ${zones.join(', ')}`,
           clean: 'not listed',
         };
-        return { ip, octet: row * 16 + column, state, zones, label: `${ip}: ${words[state]}` };
+        return { ip, octet: row * 16 + column, state, zones, label: `${ip}: ${words[state]}`, mark: MARK[state] };
       }),
     );
   }
@@ -94,7 +96,7 @@ export function renderNeighbourhood(result: IpCheckResult, ours: ReadonlySet<str
     lines.push(`${base}.0/24     0 1 2 3 4 5 6 7 8 9 a b c d e f`);
     grid.forEach((row, r) => {
       lines.push(
-        `  .${String(r * 16).padStart(3, ' ')}-${String(r * 16 + 15).padStart(3, ' ')}    ${row.map((c) => MARK[c.state]).join(' ')}`,
+        `  .${String(r * 16).padStart(3, ' ')}-${String(r * 16 + 15).padStart(3, ' ')}    ${row.map((c) => c.mark).join(' ')}`,
       );
     });
     lines.push(
