@@ -232,7 +232,7 @@ export async function domainStats(db: Db, domain: string, since: number): Promis
 
 /**
  * A page of feedback, newest first: `before` is the keyset (the last id of the previous page).
- * Each filter combination reads one range of an index (0014: kind, verified, id; verified, id).
+ * Each filter combination reads one range of an index (0014: kind, verified, id; kind, id; verified, id).
  */
 export async function pageFeedbackEvents(
   db: Db,

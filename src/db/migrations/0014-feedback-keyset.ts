@@ -1,8 +1,8 @@
 import type { Kysely, Migration } from 'kysely';
 
 /**
- * The console pages feedback newest first, filtered by kind and by verified, with a keyset on
- * the id: each filter reads one ordered index range, never a scan of the table.
+ * The console pages feedback newest first, filtered by kind, by verified or both, with a keyset
+ * on the id: each of the three filters reads one ordered index range, never a scan or a sort.
  */
 export function feedbackKeyset(): Migration {
   return {
@@ -12,6 +12,7 @@ export function feedbackKeyset(): Migration {
         .on('feedback_events')
         .columns(['kind', 'verified', 'id'])
         .execute();
+      await db.schema.createIndex('feedback_events_kind_id').on('feedback_events').columns(['kind', 'id']).execute();
       await db.schema
         .createIndex('feedback_events_verified_id')
         .on('feedback_events')
