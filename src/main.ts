@@ -44,6 +44,10 @@ import { createFeedbackService } from './feedback/feedback.service.js';
 import { createAbuseService } from './audit/abuse.service.js';
 import { openHost } from './audit/host.js';
 import { createSpambotWatch } from './audit/spambot-watch.service.js';
+import { createAuditRuns, type AuditRuns } from './audit/audit-runs.service.js';
+import { parseAuditInput } from './audit/audit-input.js';
+import { createFeedbackBrowser, type FeedbackBrowser } from './feedback/feedback-browse.js';
+import { createReputationView, type ReputationView } from './reputation/reputation-view.service.js';
 import { createGuard } from './feedback/guard.service.js';
 import { createReturnPath } from './mail/envelope.js';
 import { notificationMailHandler } from './mail/notification-mail.js';
@@ -98,6 +102,12 @@ export interface Services {
   reputation: ReturnType<typeof createReputationMonitor>;
   /** The spambot check that `serve` runs every LISTWARDEN_AUDIT_INTERVAL_MINUTES on this host. */
   spambotWatch: ReturnType<typeof createSpambotWatch>;
+  /** Feedback as the console reads it: reports by keyset, the quarantine. */
+  feedbackBrowser: FeedbackBrowser;
+  /** The blocklist checks as maps, their history, the sending domain's checklist. */
+  reputationView: ReputationView;
+  /** The host audit run from the console (one at a time) and the stored runs. */
+  auditRuns: AuditRuns;
   close(): Promise<void>;
 }
 
@@ -360,6 +370,32 @@ export async function createServices(
     postfixConfig: config.audit.postfixConfig,
     onQueued: () => worker.poke(),
   });
+  const auditRuns = createAuditRuns({
+    clock,
+    database,
+    host: openHost('/'),
+    // The same reading of LISTWARDEN_AUDIT_MTA as `listwarden audit`.
+    mta: () => parseAuditInput({ mta: config.audit.mta }).mta,
+    foreignLimit: () => config.audit.foreignLimit,
+    postfixConfig: () => config.audit.postfixConfig,
+  });
+  const reputationView = createReputationView({
+    database,
+    sendingIps: () => config.reputation.sendingIps,
+    dnsServers: () => config.dnsServers,
+    dnsTimeoutMs: () => config.dnsTimeoutMs,
+    bounceDomain: () => config.bounceDomain ?? config.dkim?.domain,
+    dkimKeys: async (domain) =>
+      (await dkim.list())
+        .filter((k) => k.domain === domain)
+        .map((k) => ({
+          domain: k.domain,
+          selector: k.selector,
+          algorithm: k.algorithm,
+          publicKey: k.record.value.replace(/^.*p=/, ''),
+          status: k.status,
+        })),
+  });
   return {
     config,
     clock,
@@ -369,6 +405,9 @@ export async function createServices(
     transport,
     worker,
     spambotWatch,
+    feedbackBrowser: createFeedbackBrowser(database.db),
+    reputationView,
+    auditRuns,
     lists,
     subscribers,
     apiKeys: createApiKeysService(database, clock),

@@ -14,6 +14,8 @@ import { settingChanges } from './migrations/0009-setting-changes.js';
 import { dkimKeysAndSnapshots } from './migrations/0010-dkim-keys-and-snapshots.js';
 import { accounts } from './migrations/0011-accounts.js';
 import { consoleActivityAndDailyCounts } from './migrations/0012-console-activity-and-daily-counts.js';
+import { auditRuns } from './migrations/0013-audit-runs.js';
+import { feedbackKeyset } from './migrations/0014-feedback-keyset.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -30,6 +32,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0010-dkim-keys-and-snapshots': dkimKeysAndSnapshots(dialect),
     '0011-accounts': accounts(dialect),
     '0012-console-activity-and-daily-counts': consoleActivityAndDailyCounts(dialect),
+    '0013-audit-runs': auditRuns(dialect),
+    '0014-feedback-keyset': feedbackKeyset(),
   };
 }
 

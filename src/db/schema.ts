@@ -302,6 +302,18 @@ export interface AbuseReportsTable {
   campaign_id: number | null;
 }
 
+/** One run of the host audit; `findings` is the JSON of the findings, most severe first. */
+export interface AuditRunsTable {
+  id: Generated<number>;
+  started_at: number;
+  duration_ms: number;
+  score: number;
+  findings: string;
+  passed: number;
+  skipped: number;
+  who: string;
+}
+
 export interface Tables {
   lists: ListsTable;
   consent_texts: ConsentTextsTable;
@@ -325,6 +337,7 @@ export interface Tables {
   feedback_quarantine: FeedbackQuarantineTable;
   reputation_checks: ReputationChecksTable;
   abuse_reports: AbuseReportsTable;
+  audit_runs: AuditRunsTable;
 }
 
 export type ListRow = Selectable<ListsTable>;

@@ -229,3 +229,34 @@ export async function domainStats(db: Db, domain: string, since: number): Promis
   const of = (kind: string) => Number(feedback.find((r) => r.kind === kind)?.n ?? 0);
   return { deliveries: Number(delivered?.n ?? 0), complaints: of('complaint'), hardBounces: of('hard_bounce') };
 }
+
+/**
+ * A page of feedback, newest first: `before` is the keyset (the last id of the previous page).
+ * Each filter combination reads one range of an index (0014: kind, verified, id; kind, id; verified, id).
+ */
+export async function pageFeedbackEvents(
+  db: Db,
+  options: { kind?: FeedbackEventKind; verified?: boolean; before?: number; limit: number },
+): Promise<FeedbackEventRow[]> {
+  let query = db.selectFrom('feedback_events').selectAll();
+  if (options.kind !== undefined) query = query.where('kind', '=', options.kind);
+  if (options.verified !== undefined) query = query.where('verified', '=', options.verified ? 1 : 0);
+  if (options.before !== undefined) query = query.where('id', '<', options.before);
+  return query.orderBy('id', 'desc').limit(options.limit).execute();
+}
+
+export async function feedbackEventById(db: Db, id: number): Promise<FeedbackEventRow | undefined> {
+  return db.selectFrom('feedback_events').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** A page of the quarantine, newest first, without the messages' bytes. */
+export async function pageQuarantine(db: Db, options: { before?: number; limit: number }) {
+  let query = db.selectFrom('feedback_quarantine').select(['id', 'at', 'channel', 'reason', 'size']);
+  if (options.before !== undefined) query = query.where('id', '<', options.before);
+  return query.orderBy('id', 'desc').limit(options.limit).execute();
+}
+
+/** One quarantined message with its bytes. */
+export async function quarantinedById(db: Db, id: number) {
+  return db.selectFrom('feedback_quarantine').selectAll().where('id', '=', id).executeTakeFirst();
+}

@@ -22,6 +22,9 @@ import { registerConsoleKeys, registerConsoleSettings } from './routes/console-s
 import { registerConsoleLists } from './routes/console-lists.js';
 import { registerConsolePeople } from './routes/console-people.js';
 import { registerConsoleCampaigns } from './routes/console-campaigns.js';
+import { registerConsoleFeedback } from './routes/console-feedback.js';
+import { registerConsoleReputation } from './routes/console-reputation.js';
+import { registerConsoleAudit } from './routes/console-audit.js';
 import { registerAssets } from './routes/assets.js';
 import { registerConsoleDashboard } from './routes/console-dashboard.js';
 import { registerConsoleCampaignEditor } from './routes/console-campaign-editor.js';
@@ -146,6 +149,9 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerConsoleCampaignEditor(app, deps);
   await registerConsoleImport(app, deps);
   registerConsoleActivity(app, deps);
+  registerConsoleFeedback(app, deps);
+  registerConsoleReputation(app, deps);
+  registerConsoleAudit(app, deps);
   const signupLimit = createSignupLimit(app, () => deps.config.signupRateLimit);
   registerSignupFormRoutes(app, deps, signupLimit);
   await registerSignupApiRoute(app, deps, signupLimit);

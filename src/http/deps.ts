@@ -19,10 +19,13 @@ import type { TemplateRenderer } from '../templates/liquid.js';
 import type { UnsubscribeService } from '../unsubscribe/unsubscribe.service.js';
 import type { SettingsService } from '../config/settings.service.js';
 import type { FeedbackService } from '../feedback/feedback.service.js';
+import type { FeedbackBrowser } from '../feedback/feedback-browse.js';
+import type { ReputationView } from '../reputation/reputation-view.service.js';
+import type { AuditRuns } from '../audit/audit-runs.service.js';
 
 /** What the HTTP layer is given by the composition root; it builds nothing itself. */
 export interface HttpDeps {
-  config: Pick<Config, 'publicUrl' | 'trustProxy' | 'signupRateLimit' | 'confirmTokenTtlMs'>;
+  config: Pick<Config, 'publicUrl' | 'trustProxy' | 'signupRateLimit' | 'confirmTokenTtlMs' | 'reputation'>;
   logger: Logger;
   clock: Clock;
   database: Database;
@@ -41,6 +44,9 @@ export interface HttpDeps {
   unsubscribe: UnsubscribeService;
   campaigns: CampaignsService;
   feedback: FeedbackService;
+  feedbackBrowser: FeedbackBrowser;
+  reputationView: ReputationView;
+  auditRuns: AuditRuns;
   settings: SettingsService;
   pages: TemplateRenderer;
 }

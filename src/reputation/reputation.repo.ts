@@ -33,3 +33,24 @@ export async function latestCheck(
 export async function recentChecks(db: Db, limit: number) {
   return db.selectFrom('reputation_checks').selectAll().orderBy('id', 'desc').limit(limit).execute();
 }
+
+/** The latest stored check of `ip` with its whole result (the map is drawn from it). */
+export async function latestCheckRow(db: Db, ip: string) {
+  return db
+    .selectFrom('reputation_checks')
+    .selectAll()
+    .where('ip', '=', ip)
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** Checks newest first without their results, `before` an id (keyset). */
+export async function checkHistory(db: Db, options: { limit: number; before?: number }) {
+  let query = db
+    .selectFrom('reputation_checks')
+    .select(['id', 'at', 'ip', 'range', 'self_listed', 'neighbours_listed', 'changes']);
+  if (options.before !== undefined) query = query.where('id', '<', options.before);
+  return query.orderBy('id', 'desc').limit(options.limit).execute();
+}

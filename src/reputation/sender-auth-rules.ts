@@ -4,11 +4,20 @@
  */
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
+/** A DNS record to publish, exactly: where, which type, what text. */
+export interface DnsRecordToPublish {
+  type: 'TXT' | 'A' | 'AAAA' | 'PTR';
+  name: string;
+  value: string;
+}
+
 export interface AuthCheck {
   id: 'spf' | 'dkim' | 'dmarc' | 'alignment' | 'ptr' | 'fcrdns' | 'mx';
   status: CheckStatus;
   detail: string;
   fix?: string;
+  /** The record that fixes it, when one record does. */
+  record?: DnsRecordToPublish;
 }
 
 export interface Readiness {
@@ -57,6 +66,7 @@ export function spfVerdict(
         status: 'fail',
         detail: `${domain} publishes no SPF record`,
         fix: `publish TXT at ${domain}: "v=spf1 ${ip.includes(':') ? 'ip6' : 'ip4'}:${ip} ~all"`,
+        record: { type: 'TXT', name: domain, value: `v=spf1 ${ip.includes(':') ? 'ip6' : 'ip4'}:${ip} ~all` },
       };
     case 'permerror':
       return {
@@ -108,7 +118,9 @@ export function noDkimKey(domain: string): AuthCheck {
  */
 export function dkimVerdict(key: OurDkimKey, published: string | undefined): AuthCheck {
   const name = `${key.selector}._domainkey.${key.domain}`;
-  const record = `"v=DKIM1; k=${key.algorithm}; p=${key.publicKey}"`;
+  const text = `v=DKIM1; k=${key.algorithm}; p=${key.publicKey}`;
+  const record = `"${text}"`;
+  const publish = { type: 'TXT' as const, name, value: text };
   const missing = key.status === 'pending' ? 'warn' : 'fail';
   const role = key.status === 'pending' ? ' (pending: publish it before `dkim activate`)' : '';
   if (published === undefined)
@@ -117,6 +129,7 @@ export function dkimVerdict(key: OurDkimKey, published: string | undefined): Aut
       status: missing,
       detail: `no DKIM record at ${name}${role}`,
       fix: `publish TXT at ${name}: ${record}`,
+      record: publish,
     };
   const p = /(?:^|;)\s*p=([^;]*)/.exec(published)?.[1]?.replace(/\s+/g, '');
   if (!p)
@@ -125,6 +138,7 @@ export function dkimVerdict(key: OurDkimKey, published: string | undefined): Aut
       status: missing,
       detail: `the DKIM record at ${name} has no key (p= is empty: revoked)${role}`,
       fix: `publish ${record}`,
+      record: publish,
     };
   if (p !== key.publicKey)
     return {
@@ -132,6 +146,7 @@ export function dkimVerdict(key: OurDkimKey, published: string | undefined): Aut
       status: missing,
       detail: `the key published at ${name} is not the key Listwarden ${key.status === 'pending' ? 'will sign' : 'signs'} with${role}`,
       fix: `replace it with ${record}`,
+      record: publish,
     };
   const what =
     key.status === 'pending'
@@ -153,8 +168,11 @@ export function dmarcVerdict(
   domain: string,
   record: false | { rr: string; p?: unknown; isOrgRecord: boolean },
 ): AuthCheck {
-  const fix = `publish TXT at _dmarc.${domain}: "v=DMARC1; p=none; rua=mailto:dmarc-reports@${domain}" (then move to p=quarantine)`;
-  if (!record) return { id: 'dmarc', status: 'fail', detail: `${domain} publishes no DMARC record`, fix };
+  const text = `v=DMARC1; p=none; rua=mailto:dmarc-reports@${domain}`;
+  const fix = `publish TXT at _dmarc.${domain}: "${text}" (then move to p=quarantine)`;
+  const publish = { type: 'TXT' as const, name: `_dmarc.${domain}`, value: text };
+  if (!record)
+    return { id: 'dmarc', status: 'fail', detail: `${domain} publishes no DMARC record`, fix, record: publish };
   const policy = (typeof record.p === 'string' ? record.p : '').toLowerCase();
   if (!['none', 'quarantine', 'reject'].includes(policy))
     return {
@@ -162,6 +180,7 @@ export function dmarcVerdict(
       status: 'fail',
       detail: `the DMARC record of ${domain} has no valid p= policy: ${record.rr}`,
       fix,
+      record: publish,
     };
   return {
     id: 'dmarc',

@@ -83,6 +83,7 @@ export async function checkSenderDomain(input: {
       status: 'fail',
       detail: `${ip} has no PTR record`,
       fix: `ask the provider of ${ip} to set its PTR to mail.${domain}`,
+      record: { type: 'PTR', name: ip, value: `mail.${domain}` },
     });
     checks.push({
       id: 'fcrdns',
@@ -109,6 +110,7 @@ export async function checkSenderDomain(input: {
             status: 'fail',
             detail: `${names.join(', ')} does not resolve back to ${ip}`,
             fix: `publish ${isIPv4(ip) ? 'A' : 'AAAA'} ${names[0]} → ${ip}`,
+            record: { type: isIPv4(ip) ? 'A' : 'AAAA', name: names[0] ?? domain, value: ip },
           },
     );
   }

@@ -55,6 +55,7 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   feedback_quarantine: 'feedback',
   reputation_checks: 'reputation',
   abuse_reports: 'audit',
+  audit_runs: 'audit',
   settings: 'db',
   setting_changes: 'db',
   dkim_keys: 'dkim',

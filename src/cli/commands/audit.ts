@@ -76,6 +76,8 @@ export function registerAuditCommand(program: Command): void {
           { renderAudit },
           { loadConfig },
           { knownMessageIds },
+          { insertAuditRun },
+          { auditRunRow },
         ] = await Promise.all([
           import('../../audit/abuse-reports.repo.js'),
           import('../../audit/audit-input.js'),
@@ -84,6 +86,8 @@ export function registerAuditCommand(program: Command): void {
           import('../../audit/render.js'),
           import('../../config/config.js'),
           import('../../mail/outbox.repo.js'),
+          import('../../audit/audit-runs.repo.js'),
+          import('../../audit/audit-runs.service.js'),
         ]);
         const config = loadConfig();
         const input = parseAuditInput({
@@ -96,6 +100,7 @@ export function registerAuditCommand(program: Command): void {
         const host = openHost(input.root);
         const database = await optionalDatabase(config.databaseUrl, config.databaseUrlGiven);
         try {
+          const startedAt = host.now;
           const report = await runAudit(host, {
             ...(input.only ? { only: input.only } : {}),
             mailActivity: opts.mailActivity === true,
@@ -106,6 +111,9 @@ export function registerAuditCommand(program: Command): void {
             foreignLimit: config.audit.foreignLimit,
             postfixConfig: input.postfixConfig,
           });
+          // A whole audit of this host is kept, so the console shows it in the history of runs.
+          if (database && host.live && !input.only)
+            await database.transaction((trx) => insertAuditRun(trx, auditRunRow(report, startedAt, 'cli')));
           if (opts.json) printJson(report);
           else process.stdout.write(renderAudit(report));
           process.exitCode = exitCodeFor(report.findings, input.failOn);
