@@ -5,6 +5,7 @@ import { createAccountsService, type AccountsService } from './accounts/accounts
 import { createActivityLog, type ActivityLog } from './accounts/activity.service.js';
 import { createDailyCounts, type DailyCounts } from './metrics/daily-counts.service.js';
 import { createImportJobs, type ImportJobs } from './consent/import-jobs.js';
+import { gatherProof, type ConsentProof } from './consent/proof.js';
 import { campaignMailHandler } from './campaigns/campaign-mail.js';
 import { findCampaign } from './campaigns/campaigns.repo.js';
 import { createCampaignsService } from './campaigns/campaigns.service.js';
@@ -87,6 +88,8 @@ export interface Services {
   dailyCounts: DailyCounts;
   /** Imports started in the console. */
   imports: ImportJobs;
+  /** The proof of consent of one address to one list. */
+  proof: (email: unknown, list: string) => Promise<ConsentProof>;
   /**
    * Reads the stored settings again and updates the configuration in place when they changed
    * (serve does every few seconds); returns the keys that changed.
@@ -418,6 +421,7 @@ export async function createServices(
     accounts: createAccountsService({ database, secret: secrets.current, clock }),
     activity: createActivityLog({ database, clock }),
     dailyCounts: createDailyCounts({ database, clock }),
+    proof: (email, list) => gatherProof(database, lists, email, list),
     imports: createImportJobs({
       database,
       lists,

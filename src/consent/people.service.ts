@@ -190,6 +190,27 @@ export function createPeopleService(
       };
     },
 
+    /** People whose name starts with the words typed, any case; `after` is the previous page's `next`. */
+    async searchByName(prefixInput: unknown, after?: unknown) {
+      const prefix = typeof prefixInput === 'string' ? prefixInput.trim().toLowerCase().slice(0, 200) : '';
+      if (prefix === '') throw invalidInput('Type the start of a name to search.');
+      const cursor = typeof after === 'string' ? /^(\d{1,15}):([\s\S]{0,200})$/.exec(after) : null;
+      const rows = await repo.searchSubscribersByName(db, {
+        prefix,
+        ...(cursor ? { after: { id: Number(cursor[1]), name: cursor[2] as string } } : {}),
+        limit: 50,
+      });
+      const memberships = await listStatusesOf(
+        db,
+        rows.map((r) => r.id),
+      );
+      const last = rows[rows.length - 1];
+      return {
+        subscribers: rows.map((r) => ({ id: r.id, email: r.email, name: r.name, lists: memberships.get(r.id) ?? [] })),
+        next: rows.length === 50 && last ? `${last.id}:${(last.name ?? '').toLowerCase()}` : null,
+      };
+    },
+
     /** A page of subscribers (keyset paging by id). */
     async page(options: { list?: string; status?: string; after?: number; limit?: number }) {
       const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);

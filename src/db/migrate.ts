@@ -16,6 +16,7 @@ import { accounts } from './migrations/0011-accounts.js';
 import { consoleActivityAndDailyCounts } from './migrations/0012-console-activity-and-daily-counts.js';
 import { auditRuns } from './migrations/0013-audit-runs.js';
 import { feedbackKeyset } from './migrations/0014-feedback-keyset.js';
+import { subscriberNames } from './migrations/0015-subscriber-names.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -34,6 +35,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0012-console-activity-and-daily-counts': consoleActivityAndDailyCounts(dialect),
     '0013-audit-runs': auditRuns(dialect),
     '0014-feedback-keyset': feedbackKeyset(),
+    '0015-subscriber-names': subscriberNames(),
   };
 }
 

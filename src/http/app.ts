@@ -20,6 +20,7 @@ import { registerHealthRoute, registerStartPage } from './routes/health.js';
 import { registerConsoleAuth } from './routes/console-auth.js';
 import { registerConsoleKeys, registerConsoleSettings } from './routes/console-settings.js';
 import { registerConsoleLists } from './routes/console-lists.js';
+import { registerConsoleList } from './routes/console-list.js';
 import { registerConsolePeople } from './routes/console-people.js';
 import { registerConsoleCampaigns } from './routes/console-campaigns.js';
 import { registerConsoleFeedback } from './routes/console-feedback.js';
@@ -144,6 +145,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerConsoleSettings(app, deps);
   registerConsoleKeys(app, deps);
   registerConsoleLists(app, deps);
+  registerConsoleList(app, deps);
   registerConsolePeople(app, deps);
   registerConsoleCampaigns(app, deps);
   registerConsoleCampaignEditor(app, deps);

@@ -4,6 +4,7 @@ import type { AccountsService } from '../accounts/accounts.service.js';
 import type { ActivityLog } from '../accounts/activity.service.js';
 import type { ReputationMonitor } from '../reputation/monitor.service.js';
 import type { SpambotWatch } from '../audit/spambot-watch.service.js';
+import type { ConsentProof } from '../consent/proof.js';
 import type { ImportJobs } from '../consent/import-jobs.js';
 import type { DailyCounts } from '../metrics/daily-counts.service.js';
 import type { DkimKeysService } from '../dkim/dkim-keys.service.js';
@@ -38,6 +39,8 @@ export interface HttpDeps {
   activity: ActivityLog;
   dailyCounts: DailyCounts;
   imports: ImportJobs;
+  /** The proof of consent of one address to one list (`consent proof`). */
+  proof: (email: unknown, list: string) => Promise<ConsentProof>;
   reputation: Pick<ReputationMonitor, 'listings'>;
   spambotWatch: Pick<SpambotWatch, 'openCriticals'>;
   dkim: DkimKeysService;

@@ -13,6 +13,9 @@ const CONSOLE_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src * data:; " +
   "frame-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
 
+/** A list's form preview (the route's address): framed by our own console page only. */
+const FORM_PREVIEW = /^\/console\/lists\/:slug\/form-preview$/;
+
 /** Query parameters that look like credentials: never accepted, never logged. */
 const CREDENTIAL_PARAM = /[?&](?:api[_-]?key|key|access[_-]?token|token|secret|password)=/i;
 
@@ -40,8 +43,14 @@ export function registerSecurityHeaders(app: FastifyInstance): void {
 /** The headers themselves; also set directly where no hook runs (answers to unroutable addresses). */
 export function setSecurityHeaders(reply: FastifyReply, url: string): void {
   reply.header('X-Content-Type-Options', 'nosniff');
-  reply.header('Content-Security-Policy', CONSOLE.test(url) ? CONSOLE_POLICY : "frame-ancestors 'none'");
-  reply.header('X-Frame-Options', 'DENY');
+  if (FORM_PREVIEW.test(url)) {
+    // A list's form preview is framed by the list's console page, in a sandbox, and by nothing else.
+    reply.header('Content-Security-Policy', "sandbox; frame-ancestors 'self'");
+    reply.header('X-Frame-Options', 'SAMEORIGIN');
+  } else {
+    reply.header('Content-Security-Policy', CONSOLE.test(url) ? CONSOLE_POLICY : "frame-ancestors 'none'");
+    reply.header('X-Frame-Options', 'DENY');
+  }
   if (PRIVATE.test(url)) {
     reply.header('Cache-Control', 'no-store');
     reply.header('Referrer-Policy', 'no-referrer');

@@ -26,6 +26,7 @@ describe('the dashboard chart', () => {
 
   it('draws an empty month as flat lines at zero, never dividing by zero', () => {
     const svg = lineChart('Nothing', ['a', 'b'], [{ name: 'Sent', colour: 'red', values: [0, 0] }]);
+    assert.match(svg, />2<\/text>.*>1<\/text>.*>0<\/text>/, 'the axis goes to 2 at least: whole numbers');
     assert.match(svg, /points="48\.0,172\.0 628\.0,172\.0"/);
     assert.doesNotMatch(svg, /NaN|Infinity/);
   });

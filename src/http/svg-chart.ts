@@ -5,6 +5,8 @@ export interface ChartSeries {
   /** A CSS colour, e.g. `var(--c1)`: the stylesheet gives light and dark values. */
   colour: string;
   values: readonly number[];
+  /** Drawn dashed, so a line lying on another stays visible. */
+  dashed?: boolean;
 }
 
 const WIDTH = 640;
@@ -25,7 +27,8 @@ export function niceMax(value: number): number {
  * is the accessible name; the page shows the same numbers in a table beside it.
  */
 export function lineChart(title: string, labels: readonly string[], series: readonly ChartSeries[]): string {
-  const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values)));
+  // At least 2, so the middle line of the axis is a whole number.
+  const max = Math.max(2, niceMax(Math.max(0, ...series.flatMap((s) => s.values))));
   const innerW = WIDTH - PAD.left - PAD.right;
   const innerH = HEIGHT - PAD.top - PAD.bottom;
   const x = (i: number) => PAD.left + (labels.length <= 1 ? innerW / 2 : (i * innerW) / (labels.length - 1));
@@ -33,14 +36,15 @@ export function lineChart(title: string, labels: readonly string[], series: read
   const lines = series
     .map((s) => {
       const points = s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
-      return `<polyline fill="none" stroke="${escapeHtml(s.colour)}" stroke-width="2" points="${points}"><title>${escapeHtml(s.name)}</title></polyline>`;
+      const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
+      return `<polyline fill="none" stroke="${escapeHtml(s.colour)}" stroke-width="2"${dash} points="${points}"><title>${escapeHtml(s.name)}</title></polyline>`;
     })
     .join('');
   const ticks = labels.length > 0 ? [...new Set([0, Math.floor((labels.length - 1) / 2), labels.length - 1])] : [];
   const xLabels = ticks
     .map(
       (i) =>
-        `<text x="${x(i).toFixed(1)}" y="${HEIGHT - 8}" text-anchor="middle">${escapeHtml(labels[i] ?? '')}</text>`,
+        `<text x="${x(i).toFixed(1)}" y="${HEIGHT - 8}" text-anchor="${i === 0 ? 'start' : i === labels.length - 1 ? 'end' : 'middle'}">${escapeHtml(labels[i] ?? '')}</text>`,
     )
     .join('');
   return (

@@ -119,3 +119,14 @@ export async function subscriptionCounts(db: Db): Promise<Map<number, Partial<Re
   }
   return counts;
 }
+
+/** Every version of a list's wording, newest first. */
+export async function consentTextVersions(db: Db, listId: number): Promise<ConsentText[]> {
+  const rows = await db
+    .selectFrom('consent_texts')
+    .select(['id', 'version', 'text', 'created_at'])
+    .where('list_id', '=', listId)
+    .orderBy('version', 'desc')
+    .execute();
+  return rows.map((row) => ({ id: row.id, version: row.version, text: row.text, createdAt: row.created_at }));
+}

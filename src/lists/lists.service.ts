@@ -1,3 +1,4 @@
+import { consentDiff } from './consent-diff.js';
 import type { Database } from '../db/database.js';
 import { isUniqueViolation } from '../db/dialect-sql.js';
 import type { ListRow, SubscriptionStatus } from '../db/schema.js';
@@ -160,6 +161,21 @@ export function createListsService(database: Database, clock: Clock = systemCloc
       });
       signupCache.delete(list.slug);
       return view((await repo.findListById(db, list.id)) as ListRow);
+    },
+
+    /** Every version of the list's consent text, newest first, each with what changed from the one before. */
+    async consentVersions(slugInput: unknown) {
+      const list = await requireList(parseSlug(slugInput));
+      const versions = await repo.consentTextVersions(db, list.id);
+      return versions.map((v, i) => {
+        const previous = versions[i + 1];
+        return {
+          version: v.version,
+          text: v.text,
+          since: new Date(Number(v.createdAt)).toISOString(),
+          changes: previous ? consentDiff(previous.text, v.text) : null,
+        };
+      });
     },
 
     async show(slugInput: unknown): Promise<ListView> {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, Dialect } from '../db/database.js';
 import { insertRows } from '../db/bulk-sql.js';
 import { param, prepared } from '../db/prepared.js';
@@ -152,6 +153,32 @@ export function searchSubscribersByPrefix(
     .orderBy('s.email_key')
     .limit(options.limit)
     .execute();
+}
+
+/**
+ * People whose name starts with `prefix` (lower-cased), by lower-cased name then id: a range on the
+ * `subscribers_name_lower` index; `after` is the last row of the previous page.
+ */
+export function searchSubscribersByName(
+  db: Db,
+  options: { prefix: string; after?: { name: string; id: number }; limit: number },
+): Promise<SubscriberPageRow[]> {
+  const lowerName = sql<string>`lower(s.name)`;
+  let query = db
+    .selectFrom('subscribers as s')
+    .select(['s.id', 's.email', 's.name', 's.attributes', 's.created_at'])
+    .select((eb) => eb.val<SubscriptionStatus | null>(null).as('status'))
+    .where(lowerName, '>=', options.prefix)
+    .where(lowerName, '<', `${options.prefix}\uffff`)
+    .orderBy(lowerName)
+    .orderBy('s.id')
+    .limit(options.limit);
+  const after = options.after;
+  if (after)
+    query = query.where((eb) =>
+      eb.or([eb(lowerName, '>', after.name), eb.and([eb(lowerName, '=', after.name), eb('s.id', '>', after.id)])]),
+    );
+  return query.execute();
 }
 
 /**

@@ -296,7 +296,7 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
     await viewer.goto(`${server.url}/console/subscribers`);
     await viewer.fill('#q', 'ANN');
     await viewer.click('button:has-text("Search")');
-    const found = await viewer.locator('tbody th a').allTextContents();
+    const found = await viewer.locator('tbody td a').allTextContents();
     assert.deepEqual(found, ['ann@example.test', 'anna@example.test']);
     page = viewer;
     await check('subscribers');

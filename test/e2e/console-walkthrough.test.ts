@@ -157,6 +157,60 @@ describe('the console, walked through by a new owner', { skip: chromiumSkip }, (
     assert.match(bad, /^line,reason\n10002,"/, 'the bad line is named by its line number');
   });
 
+  it("changes the list's consent text: a new version, the words that changed, the form's preview and embed code", async () => {
+    await page.goto(`${server.url}/console/lists/news`);
+    const before = await page.inputValue('#consentText');
+    await page.fill('#consentText', `${before} And our weekly offers.`);
+    await Promise.all([page.waitForURL(/saved=1/), page.click('button:has-text("Save the list")')]);
+    assert.match(await body(), /Version 2 \(current\)/);
+    assert.equal((await page.textContent('.diff ins'))?.trim(), 'And our weekly offers.');
+    const form = page.frameLocator('iframe.form-preview');
+    assert.match(
+      (await form.locator('body').textContent()) ?? '',
+      /And our weekly offers\./,
+      'the preview shows the new wording',
+    );
+    assert.equal(await page.getAttribute('iframe.form-preview', 'sandbox'), '');
+    assert.match(await page.inputValue('#embed'), /<form[^>]+action="http:\/\/[^"]+\/s\/news"/);
+    assert.equal(
+      await page.isVisible('button:has-text("Copy the embed code")'),
+      true,
+      'the copy button shows with JavaScript',
+    );
+    await check('walk-list');
+  });
+
+  it('finds a person by the start of their name, prints their proof and exports their data', async () => {
+    await page.goto(`${server.url}/console/subscribers`);
+    await page.fill('#q', 'c 421');
+    await page.check('input[name=by][value=name]');
+    await page.click('button:has-text("Search")');
+    const found = await page.locator('tbody td a').allTextContents();
+    assert.deepEqual(found.slice(0, 2), ['c421@example.test', 'c4210@example.test']);
+    assert.equal(found.length, 11, 'C 421 and C 4210 to C 4219');
+    await page.click('text=c421@example.test');
+    await page.click('a:has-text("Proof of consent")');
+    assert.match(
+      await body(),
+      /Proof of consent[\s\S]*c421@example\.test[\s\S]*imported[\s\S]*Customers of the old shop/,
+    );
+    await check('walk-proof');
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.isVisible('.console-nav'), false, 'the print stylesheet leaves the navigation out');
+    await page.emulateMedia({ media: 'screen' });
+    await page.goBack();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('a:has-text("Export everything")'),
+    ]);
+    const { readFile } = await import('node:fs/promises');
+    const exported = JSON.parse(await readFile((await download.path())!, 'utf8')) as {
+      subscriber: { email: string; attributes: Record<string, unknown> };
+    };
+    assert.equal(exported.subscriber.email, 'c421@example.test');
+    assert.equal(exported.subscriber.attributes.shoe_size, '45');
+  });
+
   it('writes a campaign with a live preview at two widths, checks it and sends it with live progress', async () => {
     await page.goto(`${server.url}/console/campaigns/new`);
     await page.selectOption('#list', 'news');
@@ -237,6 +291,8 @@ describe('the console, walked through by a new owner', { skip: chromiumSkip }, (
     await page.goto(`${server.url}/console/activity`);
     const text = await body();
     for (const action of [
+      'list.update',
+      'subscriber.export',
       'settings.set',
       'dkim.generate',
       'list.create',

@@ -5,16 +5,16 @@ import type { HttpDeps } from '../deps.js';
 import { renderConsole, requireRole } from './console-auth.js';
 import { progressData } from './console-campaigns.js';
 
-const MAIL = [
+const MAIL: readonly { key: string; name: string; colour: string; dashed?: boolean }[] = [
   { key: 'sent', name: 'Sent', colour: 'var(--c1)' },
-  { key: 'delivered', name: 'Delivered', colour: 'var(--c2)' },
-] as const;
-const PROBLEMS = [
+  { key: 'delivered', name: 'Delivered (dashed)', colour: 'var(--c2)', dashed: true },
+];
+const PROBLEMS: readonly { key: string; name: string; colour: string; dashed?: boolean }[] = [
   { key: 'hardBounces', name: 'Hard bounces', colour: 'var(--c3)' },
   { key: 'softBounces', name: 'Soft bounces', colour: 'var(--c4)' },
   { key: 'complaints', name: 'Complaints', colour: 'var(--c5)' },
   { key: 'unsubscribes', name: 'Unsubscribes', colour: 'var(--c6)' },
-] as const;
+];
 
 /** One alert of the dashboard: what happened and what to do. */
 interface Alert {
@@ -60,13 +60,14 @@ export function registerConsoleDashboard(app: FastifyInstance, deps: HttpDeps): 
       })),
     ];
     const labels = days.map((d) => d.day);
-    const chart = (title: string, parts: readonly { key: string; name: string; colour: string }[]) =>
+    const chart = (title: string, parts: typeof MAIL) =>
       lineChart(
         title,
         labels,
         parts.map((p) => ({
           name: p.name,
           colour: p.colour,
+          dashed: p.dashed === true,
           values: days.map((d) => d[p.key as keyof typeof d] as number),
         })),
       );

@@ -29,12 +29,16 @@ export function registerConsolePeople(app: FastifyInstance, deps: HttpDeps): voi
     { config: { page: true }, preHandler: requireRole(deps, 'viewer') },
     async (request, reply) => {
       const q = text(request.query.q).trim();
+      // An @ means an address; anything else is looked up as the start of a name too.
+      const byName = text(request.query.by, 8) === 'name';
       const list = text(request.query.list, 64);
       const status = text(request.query.status, 20);
       const lists = await deps.lists.names();
       try {
         const found = q
-          ? await deps.subscribers.search(q, request.query.after)
+          ? byName
+            ? await deps.subscribers.searchByName(q, request.query.after)
+            : await deps.subscribers.search(q, request.query.after)
           : list
             ? await deps.subscribers.page({
                 list,
@@ -53,10 +57,14 @@ export function registerConsolePeople(app: FastifyInstance, deps: HttpDeps): voi
         const nextQuery =
           next === null
             ? null
-            : new URLSearchParams({ ...(q ? { q } : { list, status }), after: String(next) }).toString();
+            : new URLSearchParams({
+                ...(q ? { q, ...(byName ? { by: 'name' } : {}) } : { list, status }),
+                after: String(next),
+              }).toString();
         return await render(request, reply, 200, 'console-subscribers', {
           title: 'Subscribers · Listwarden',
           q,
+          byName,
           list,
           status,
           lists,
@@ -89,7 +97,50 @@ export function registerConsolePeople(app: FastifyInstance, deps: HttpDeps): voi
         title: 'A subscriber · Listwarden',
         person: personView(person),
         canErase: allows(session.role, 'owner'),
+        canExport: allows(session.role, 'editor'),
       });
+    },
+  );
+
+  // The proof of consent of one person to one list, as a page made for printing.
+  app.get<{ Querystring: Query }>(
+    '/console/person/proof',
+    { config: { page: true }, preHandler: requireRole(deps, 'viewer') },
+    async (request, reply) => {
+      const proof = await deps.proof(text(request.query.email), text(request.query.list, 64));
+      return render(request, reply, 200, 'console-proof', {
+        title: `Proof of consent · ${proof.list.name} · Listwarden`,
+        proof: {
+          ...proof,
+          events: proof.events.map((e) => ({
+            ...e,
+            details: Object.entries(e.detail)
+              .filter(([, v]) => v !== null && v !== undefined && v !== '')
+              .map(([k, v]) => ({ key: k, value: typeof v === 'string' ? v : JSON.stringify(v) })),
+          })),
+        },
+      });
+    },
+  );
+
+  // Everything we hold about one person, as the JSON a data request gets (editors).
+  app.get<{ Querystring: Query }>(
+    '/console/person/export',
+    { config: { page: true }, preHandler: requireRole(deps, 'editor') },
+    async (request, reply) => {
+      const data = await deps.subscribers.exportData(text(request.query.email));
+      await deps.activity.record({
+        userId: (request.session as SessionView).userId,
+        actor: (request.session as SessionView).email,
+        action: 'subscriber.export',
+        target: `subscriber ${data.subscriber.id}`,
+        outcome: 200,
+      });
+      return reply
+        .header('Content-Disposition', `attachment; filename="subscriber-${data.subscriber.id}.json"`)
+        .header('Cache-Control', 'no-store')
+        .type('application/json; charset=utf-8')
+        .send(JSON.stringify(data, null, 2));
     },
   );
 

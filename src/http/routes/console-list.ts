@@ -1,0 +1,102 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { embedSnippet } from '../../lists/embed-snippet.js';
+import { isAppError } from '../../shared/app-error.js';
+import type { HttpDeps } from '../deps.js';
+import { field, renderConsole, requireRole } from './console-auth.js';
+
+/**
+ * One list: its counts, the hosted form (a preview and the embed code with a copy button), the
+ * consent text's versions with what changed between them, and an editor's changes.
+ */
+export function registerConsoleList(app: FastifyInstance, deps: HttpDeps): void {
+  async function page(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    slug: string,
+    status: number,
+    notice: { saved?: boolean; error?: string; form?: Record<string, string> } = {},
+  ) {
+    const list = await deps.lists.show(slug);
+    return renderConsole(deps, request, reply, status, 'console-list', {
+      title: `${list.name} · Lists · Listwarden`,
+      list,
+      counts: {
+        confirmed: list.counts?.confirmed ?? 0,
+        pending: list.counts?.pending ?? 0,
+        unsubscribed: list.counts?.unsubscribed ?? 0,
+        bounced: list.counts?.bounced ?? 0,
+      },
+      formUrl: `${deps.config.publicUrl}/s/${list.slug}`,
+      embed: embedSnippet(deps.config.publicUrl, list, list.consentText),
+      versions: await deps.lists.consentVersions(list.slug),
+      form: notice.form ?? {
+        name: list.name,
+        from: list.from,
+        replyTo: list.replyTo ?? '',
+        allowedOrigins: list.allowedOrigins.join('\n'),
+        consentText: list.consentText.text,
+      },
+      ...notice,
+    });
+  }
+
+  app.get<{ Params: { slug: string }; Querystring: { saved?: string } }>(
+    '/console/lists/:slug',
+    { config: { page: true }, preHandler: requireRole(deps, 'viewer') },
+    (request, reply) =>
+      page(request, reply, request.params.slug, 200, request.query.saved === '1' ? { saved: true } : {}),
+  );
+
+  app.post<{ Params: { slug: string } }>(
+    '/console/lists/:slug',
+    { config: { page: true }, preHandler: requireRole(deps, 'editor') },
+    async (request, reply) => {
+      const text = (name: string) => {
+        const value = field(request.body, name);
+        return typeof value === 'string' ? value : '';
+      };
+      const form = {
+        name: text('name'),
+        from: text('from'),
+        replyTo: text('replyTo'),
+        allowedOrigins: text('allowedOrigins'),
+        consentText: text('consentText'),
+      };
+      request.activity = { action: 'list.update', target: request.params.slug };
+      try {
+        const list = await deps.lists.update(request.params.slug, {
+          name: form.name,
+          from: form.from,
+          replyTo: form.replyTo.trim() === '' ? null : form.replyTo,
+          allowedOrigins: form.allowedOrigins
+            .split(/[\s,]+/)
+            .map((o) => o.trim())
+            .filter((o) => o !== ''),
+          consentText: form.consentText,
+        });
+        return await reply.redirect(`/console/lists/${list.slug}?saved=1`, 303);
+      } catch (error) {
+        if (!isAppError(error) || error.code !== 'invalid_input') throw error;
+        return page(request, reply, request.params.slug, 400, { error: error.message, form });
+      }
+    },
+  );
+
+  // The hosted form as a visitor sees it, inert (shown in a sandboxed frame on the list's page).
+  app.get<{ Params: { slug: string } }>(
+    '/console/lists/:slug/form-preview',
+    { config: { page: true }, preHandler: requireRole(deps, 'viewer') },
+    async (request, reply) => {
+      const { list, consent } = await deps.lists.signupTarget(request.params.slug);
+      const html = await deps.pages.render('signup', {
+        title: `Subscribe to ${list.name}`,
+        list: { name: list.name, slug: list.slug },
+        consent: { version: consent?.version ?? '', text: consent?.text ?? '' },
+        action: '#preview',
+        email: '',
+        name: '',
+      });
+      return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
+    },
+  );
+}
