@@ -105,6 +105,20 @@ export async function consentTextByVersion(db: Db, listId: number, version: numb
 }
 
 /** Subscriptions per status for every list. */
+/** Subscriptions per status of one list (a range of the (list_id, status, subscriber_id) index). */
+export async function subscriptionCountsOf(
+  db: Db,
+  listId: number,
+): Promise<Partial<Record<SubscriptionStatus, number>>> {
+  const rows = await db
+    .selectFrom('subscriptions')
+    .select((s) => ['status', s.fn.countAll<number>().as('count')])
+    .where('list_id', '=', listId)
+    .groupBy('status')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.count)]));
+}
+
 export async function subscriptionCounts(db: Db): Promise<Map<number, Partial<Record<SubscriptionStatus, number>>>> {
   const rows = await db
     .selectFrom('subscriptions')

@@ -178,8 +178,9 @@ export function createListsService(database: Database, clock: Clock = systemCloc
       });
     },
 
-    async show(slugInput: unknown): Promise<ListView> {
-      return view(await requireList(parseSlug(slugInput)));
+    async show(slugInput: unknown, options: { counts?: boolean } = {}): Promise<ListView> {
+      const list = await requireList(parseSlug(slugInput));
+      return view(list, options.counts ? await repo.subscriptionCountsOf(db, list.id) : undefined);
     },
 
     /** Slugs and names only (the public start page: no counts, cheap at any size). */

@@ -121,9 +121,10 @@ export async function pageSubscribers(
       .innerJoin('subscribers as s', 's.id', 'sn.subscriber_id')
       .select(['s.id', 's.email', 's.name', 's.attributes', 's.created_at', 'sn.status'])
       .where('sn.list_id', '=', options.listId)
-      .where('s.id', '>', options.afterId);
+      // On the subscription's column, so (list_id, status, subscriber_id) is read in order: no sort.
+      .where('sn.subscriber_id', '>', options.afterId);
     if (options.status) query = query.where('sn.status', '=', options.status);
-    return query.orderBy('s.id').limit(options.limit).execute();
+    return query.orderBy('sn.subscriber_id').limit(options.limit).execute();
   }
   return db
     .selectFrom('subscribers as s')

@@ -379,6 +379,40 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
     assert.ok(mails.some((m) => m.parsed.subject === 'Winter sale'));
   });
 
+  it('keeps each new console page to its role: viewers read, editors import and write campaigns, owners read the activity log', async () => {
+    const cookieOf = async (role: string) =>
+      `lw_session=${(await signedIn.get(role)!.context().cookies()).find((c) => c.name === 'lw_session')!.value}`;
+    const viewer = await cookieOf('viewer');
+    const editor = await cookieOf('editor');
+    for (const path of ['/console/import', '/console/campaigns/new', '/console/activity']) {
+      const answer = await request(`${server.url}${path}`, { headers: { cookie: viewer } });
+      assert.equal(answer.status, 403, `${path} for a viewer`);
+      assert.match(answer.text, /needs the (editor|owner) role; you are signed in as viewer/);
+    }
+    assert.equal((await request(`${server.url}/console/activity`, { headers: { cookie: editor } })).status, 403);
+    for (const path of [
+      '/console',
+      '/console/lists/news',
+      '/console/feedback',
+      '/console/reputation',
+      '/console/audit',
+    ])
+      assert.equal((await request(`${server.url}${path}`, { headers: { cookie: viewer } })).status, 200, path);
+    // An upload without this session's form token is refused before the file is read.
+    const form = new FormData();
+    form.append('file', new Blob(['email\nsomeone@example.test\n'], { type: 'text/csv' }), 'people.csv');
+    const upload = await request(`${server.url}/console/import`, {
+      method: 'POST',
+      body: form,
+      headers: { cookie: editor },
+    });
+    assert.equal(upload.status, 403);
+    assert.match(upload.text, /did not come from this console/);
+    const owner = signedIn.get('owner')!;
+    await owner.goto(`${server.url}/console/activity`);
+    assert.match((await owner.textContent('main')) ?? '', /editor@shop\.test\s*import\.upload[\s\S]*refused \(403\)/);
+  });
+
   it('finds no serious or critical accessibility problem on the console pages', () => {
     assert.deepEqual(problems, []);
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
 import type { Browser, Page } from 'playwright-core';
-import { checkPage, chromiumSkip, launchChromium } from '../helpers/browser.js';
+import { checkPage, chromiumSkip, launchChromium, SCREENSHOTS } from '../helpers/browser.js';
 import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { postForm } from '../helpers/http.js';
 import { cli, newInstance, startServer, type Instance, type RunningServer } from '../helpers/listwarden.js';
@@ -163,6 +163,7 @@ describe('the console, walked through by a new owner', { skip: chromiumSkip }, (
     await page.fill('#consentText', `${before} And our weekly offers.`);
     await Promise.all([page.waitForURL(/saved=1/), page.click('button:has-text("Save the list")')]);
     assert.match(await body(), /Version 2 \(current\)/);
+    assert.match(await body(), new RegExp(`${ROWS + 1}\\s*confirmed`), 'the imported and the signed-up');
     assert.equal((await page.textContent('.diff ins'))?.trim(), 'And our weekly offers.');
     const form = page.frameLocator('iframe.form-preview');
     assert.match(
@@ -228,6 +229,8 @@ describe('the console, walked through by a new owner', { skip: chromiumSkip }, (
     const frame = page.frameLocator('#preview iframe.desktop');
     assert.match((await frame.locator('body').textContent()) ?? '', /Our winter sale starts today[\s\S]*Keizersgracht/);
     assert.equal(await page.getAttribute('#preview iframe.desktop', 'sandbox'), '', 'no scripts, no same origin');
+    // The live page as typed (checkPage renders the markup again, without what was typed).
+    await page.screenshot({ path: join(SCREENSHOTS, 'walk-campaign-editor-live.png'), fullPage: true });
     await check('walk-campaign-editor');
     await Promise.all([page.waitForURL(/\/console\/campaigns\/\d+$/), page.click('button:has-text("Save the draft")')]);
     const campaignUrl = page.url();
@@ -257,6 +260,7 @@ describe('the console, walked through by a new owner', { skip: chromiumSkip }, (
       first,
       { timeout: 30_000 },
     );
+    await page.screenshot({ path: join(SCREENSHOTS, 'walk-campaign-sending-live.png'), fullPage: true });
     await check('walk-campaign-sending');
     await page.waitForFunction(
       () => /Status\s*finished/.test(document.querySelector('#progress')?.textContent ?? ''),

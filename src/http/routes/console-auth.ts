@@ -34,13 +34,22 @@ const ACTIVITY: Record<string, { action: string; target?: string }> = {
   '/console/users': { action: 'user.create', target: 'email' },
   '/console/lists': { action: 'list.create', target: 'slug' },
   '/console/person/erase': { action: 'subscriber.erase' },
+  '/console/lists/:slug': { action: 'list.update' },
+  '/console/import': { action: 'import.upload' },
+  '/console/import/:id/start': { action: 'import.start' },
+  '/console/campaigns/new': { action: 'campaign.create' },
+  '/console/campaigns/:id/edit': { action: 'campaign.update' },
+  '/console/audit/run': { action: 'audit.run' },
 };
+/** Posts that change nothing (the editor's live preview) are not actions. */
+const NOT_ACTIONS = new Set(['/console/campaigns/preview']);
 
 /** Every POST to a console route by a signed-in user goes to the activity log with its outcome. */
 function recordActivity(deps: HttpDeps, request: FastifyRequest, status: number): Promise<void> | undefined {
   const session = request.session;
   const route = request.routeOptions.url;
-  if (!session || request.method !== 'POST' || !route?.startsWith('/console')) return undefined;
+  if (!session || request.method !== 'POST' || !route?.startsWith('/console') || NOT_ACTIONS.has(route))
+    return undefined;
   const params = (request.params ?? {}) as Record<string, string>;
   const known = ACTIVITY[route];
   const named = known?.target ? field(request.body, known.target) : undefined;
@@ -55,7 +64,7 @@ function recordActivity(deps: HttpDeps, request: FastifyRequest, status: number)
     userId: session.userId,
     actor: session.email,
     action,
-    target: request.activity?.target ?? (typeof named === 'string' ? named : params.id),
+    target: request.activity?.target ?? (typeof named === 'string' ? named : (params.id ?? params.slug)),
     outcome: status,
     detail: request.activity?.detail,
   });

@@ -16,7 +16,7 @@ export function registerConsoleList(app: FastifyInstance, deps: HttpDeps): void 
     status: number,
     notice: { saved?: boolean; error?: string; form?: Record<string, string> } = {},
   ) {
-    const list = await deps.lists.show(slug);
+    const list = await deps.lists.show(slug, { counts: true });
     return renderConsole(deps, request, reply, status, 'console-list', {
       title: `${list.name} · Lists · Listwarden`,
       list,
