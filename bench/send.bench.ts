@@ -12,7 +12,15 @@ import { parseArgs } from 'node:util';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin/listwarden.js');
-const { values } = parseArgs({ options: { recipients: { type: 'string', default: '100000' } } });
+const { values } = parseArgs({
+  options: {
+    recipients: { type: 'string', default: '100000' },
+    // Console pages open on the campaign during the send (each a live-progress stream), to
+    // measure what the console costs the engine: compare with 0 in the same run.
+    'console-pages': { type: 'string', default: '0' },
+  },
+});
+const consolePages = Number(values['console-pages']);
 const recipients = Number(values.recipients);
 const dir = mkdtempSync(join(tmpdir(), 'lw-bench-send-'));
 
@@ -103,6 +111,17 @@ try {
     ]),
   );
   const key = JSON.parse(run(['apikeys', 'create', '--name', 'bench', '--json'])).key as string;
+  if (consolePages > 0)
+    run([
+      'users',
+      'create',
+      '--email',
+      'viewer@shop.test',
+      '--role',
+      'viewer',
+      '--password',
+      'a bench viewer password',
+    ]);
 
   // BENCH_SERVER_NODE_ARGS passes flags such as --cpu-prof to the server process only.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -139,6 +158,7 @@ try {
   const started = process.hrtime.bigint();
   const cpuBefore = cpuSeconds(server.pid as number);
   await api('/send', 'POST');
+  const live = consolePages > 0 ? await openConsolePages(httpPort, created.id as number) : undefined;
   let status: { status: string; sent: number; failed: number; deferred: number; total: number };
   for (;;) {
     status = await api('');
@@ -149,6 +169,7 @@ try {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const serverCpu = cpuSeconds(server.pid as number) - cpuBefore;
   clearInterval(sampler);
+  live?.close();
   server.kill('SIGTERM');
   await once(server, 'exit');
 
@@ -169,6 +190,8 @@ try {
       messagesPerSecond: Math.round(status.sent / seconds),
       peakRssMB: Math.round(peak / 1024),
       serverCpuMsPerMessage: Number(((serverCpu * 1000) / Math.max(1, status.sent)).toFixed(2)),
+      consolePages,
+      ...(live ? { liveUpdates: live.events() } : {}),
       smtpSourceMessagesPerSecond: source.status === 0 ? Math.round(20000 / sourceSeconds) : null,
       target: { messagesPerSecond: 1500 },
     }),
@@ -176,4 +199,44 @@ try {
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Signs in as a viewer and opens `consolePages` live-progress streams on the campaign, as open pages do. */
+async function openConsolePages(port: number, campaignId: number) {
+  const base = `http://127.0.0.1:${port}`;
+  const first = await fetch(`${base}/`);
+  const formCookie = first.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const token = /name="_csrf" value="([^"]+)"/.exec(await first.text())?.[1] ?? '';
+  const login = await fetch(`${base}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: formCookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: token, email: 'viewer@shop.test', password: 'a bench viewer password' }),
+  });
+  const session = login.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('lw_session='))
+    ?.split(';')[0];
+  if (!session) throw new Error(`console login failed: ${login.status}`);
+  const controller = new AbortController();
+  let events = 0;
+  for (let i = 0; i < consolePages; i++) {
+    const stream = await fetch(`${base}/console/campaigns/${campaignId}/live`, {
+      headers: { cookie: session },
+      signal: controller.signal,
+    });
+    void (async () => {
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of stream.body as unknown as AsyncIterable<Uint8Array>)
+          events += (decoder.decode(chunk).match(/^event: progress$/gm) ?? []).length;
+      } catch {
+        // closed at the end
+      }
+    })();
+  }
+  return { close: () => controller.abort(), events: () => events };
 }

@@ -230,7 +230,10 @@ describe('the console, walked through by a new owner', { skip: chromiumSkip }, (
     assert.match((await frame.locator('body').textContent()) ?? '', /Our winter sale starts today[\s\S]*Keizersgracht/);
     assert.equal(await page.getAttribute('#preview iframe.desktop', 'sandbox'), '', 'no scripts, no same origin');
     // The live page as typed (checkPage renders the markup again, without what was typed).
+    await page.locator('#preview').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(500); // the frames paint once they are in view
     await page.screenshot({ path: join(SCREENSHOTS, 'walk-campaign-editor-live.png'), fullPage: true });
+    await page.locator('#preview').screenshot({ path: join(SCREENSHOTS, 'walk-campaign-preview-live.png') });
     await check('walk-campaign-editor');
     await Promise.all([page.waitForURL(/\/console\/campaigns\/\d+$/), page.click('button:has-text("Save the draft")')]);
     const campaignUrl = page.url();
