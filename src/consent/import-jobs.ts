@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
@@ -38,7 +38,7 @@ export interface ImportJobView {
   badLines: number;
 }
 
-type Job = ImportJobView & { path: string; badPath: string };
+type Job = ImportJobView & { path: string; badPath: string; uploadedAt: number };
 
 /**
  * Imports from the console: the upload streams to a file under the data folder (0600, never held
@@ -55,6 +55,9 @@ export function createImportJobs(deps: {
   logger: Logger;
 }) {
   const jobs = new Map<string, Job>();
+  /** Files an earlier process left (its jobs are forgotten) are removed after a day, at the first upload. */
+  let swept = false;
+  const UNSTARTED_MS = 3_600_000;
 
   function find(id: unknown): Job {
     const job = typeof id === 'string' && ID.test(id) ? jobs.get(id) : undefined;
@@ -62,7 +65,7 @@ export function createImportJobs(deps: {
     return job;
   }
 
-  const view = ({ path: _p, badPath: _b, ...job }: Job): ImportJobView => ({ ...job });
+  const view = ({ path: _p, badPath: _b, uploadedAt: _u, ...job }: Job): ImportJobView => ({ ...job });
 
   async function firstRows(path: string): Promise<string[][]> {
     const rows: string[][] = [];
@@ -91,6 +94,21 @@ export function createImportJobs(deps: {
         await rm(oldest.badPath, { force: true });
       }
       const dir = join(deps.dir(), 'imports');
+      if (!swept) {
+        swept = true;
+        for (const name of await readdir(dir).catch(() => [] as string[])) {
+          const file = join(dir, name);
+          const info = await stat(file).catch(() => undefined);
+          if (info && deps.clock.now() - info.mtimeMs > 86_400_000) await rm(file, { force: true });
+        }
+      }
+      // An upload nobody started within the hour is personal data lying about: deleted.
+      for (const old of jobs.values()) {
+        if (old.state === 'uploaded' && deps.clock.now() - old.uploadedAt > UNSTARTED_MS) {
+          jobs.delete(old.id);
+          await rm(old.path, { force: true });
+        }
+      }
       await mkdir(dir, { recursive: true, mode: 0o700 });
       const id = randomBytes(16).toString('base64url');
       const path = join(dir, `${id}.csv`);
@@ -127,6 +145,7 @@ export function createImportJobs(deps: {
           badLines: 0,
           path,
           badPath: join(dir, `${id}.bad.csv`),
+          uploadedAt: deps.clock.now(),
         };
         jobs.set(id, job);
         return view(job);

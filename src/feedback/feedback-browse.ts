@@ -1,3 +1,5 @@
+import { SENDER_SIDE, type BounceReason } from './reasons.js';
+import { providerOf } from './providers.js';
 import type { Db } from '../db/database.js';
 import type { FeedbackEventKind, FeedbackEventRow } from '../db/schema.js';
 import { notFound } from '../shared/app-error.js';
@@ -58,6 +60,27 @@ export function createFeedbackBrowser(db: Db) {
       const rows = await pageFeedbackEvents(db, { ...options, limit: limit + 1 });
       const events = rows.slice(0, limit).map(eventView);
       return { events, next: rows.length > limit ? (events[events.length - 1]?.id ?? null) : null };
+    },
+
+    /**
+     * Receivers refusing our mail because of us (a blocklist, our reputation, authentication) in
+     * the last `windowMs`, per reason and provider: read from the newest 500 soft bounces by id.
+     */
+    async refusingUs(
+      now: number,
+      windowMs = 86_400_000,
+    ): Promise<Array<{ reason: string; provider: string; count: number }>> {
+      const rows = await pageFeedbackEvents(db, { kind: 'soft_bounce', limit: 500 });
+      const counts = new Map<string, { reason: string; provider: string; count: number }>();
+      for (const row of rows) {
+        if (Number(row.at) < now - windowMs || !row.reason || !SENDER_SIDE.has(row.reason as BounceReason)) continue;
+        const provider = row.recipient ? providerOf(row.recipient) : 'unknown';
+        const key = `${row.reason} ${provider}`;
+        const entry = counts.get(key) ?? { reason: row.reason, provider, count: 0 };
+        entry.count++;
+        counts.set(key, entry);
+      }
+      return [...counts.values()].sort((a, b) => b.count - a.count);
     },
 
     async event(id: number): Promise<FeedbackEventView> {

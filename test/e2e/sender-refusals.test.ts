@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
-import { postJson } from '../helpers/http.js';
+import { consoleCookie, postJson, request, visibleText } from '../helpers/http.js';
 import { cli, newInstance, startServer, type Instance, type RunningServer } from '../helpers/listwarden.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../helpers/smtp-receiver.js';
 
@@ -106,6 +106,23 @@ for (const dialect of DIALECTS) {
       const text = alert.raw.replace(/=\r\n/g, '');
       assert.match(text, /Spamhaus ZEN \(zen\.spamhaus\.org\)/);
       assert.match(text, /https:\/\/check\.spamhaus\.org\//);
+
+      // The console's dashboard says the same to whoever looks, with what to do.
+      const made = await cli(instance, [
+        'users',
+        'create',
+        '--email',
+        'viewer@shop.test',
+        '--role',
+        'viewer',
+        '--password',
+        'a viewer password',
+      ]);
+      assert.equal(made.code, 0, made.stderr);
+      const cookie = await consoleCookie(server.url, 'viewer@shop.test', 'a viewer password');
+      const dashboard = visibleText((await request(`${server.url}/console`, { headers: { cookie } })).text);
+      assert.match(dashboard, /Gmail refused our mail \d+ times in the last 24 hours because of us \(blocked\)/);
+      assert.match(dashboard, /“Sale” was stopped by the circuit breaker: Gmail refused 5 messages/);
     });
   });
 }

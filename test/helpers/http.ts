@@ -40,3 +40,20 @@ export function visibleText(html: string): string {
     .replace(/\s+/g, ' ')
     .trim();
 }
+
+/** Signs in to the console as a browser would (the login page's form token, then the post); the session cookie. */
+export async function consoleCookie(baseUrl: string, email: string, password: string): Promise<string> {
+  const page = await fetch(`${baseUrl}/`);
+  const formCookie = page.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+  const login = await postForm(`${baseUrl}/login`, { _csrf: token, email, password }, { cookie: formCookie });
+  const session = login.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('lw_session='))
+    ?.split(';')[0];
+  if (login.status !== 303 || !session) throw new Error(`console sign-in failed: ${login.status} ${login.text}`);
+  return session;
+}

@@ -37,13 +37,14 @@ function campaignAlert(c: CampaignStatusView): Alert {
 /** The dashboard: the last 30 days as charts, campaigns sending now, and what needs a person. */
 export function registerConsoleDashboard(app: FastifyInstance, deps: HttpDeps): void {
   app.get('/console', { config: { page: true }, preHandler: requireRole(deps, 'viewer') }, async (request, reply) => {
-    const [running, stopped, paused, days, listings, criticals] = await Promise.all([
+    const [running, stopped, paused, days, listings, criticals, refusals] = await Promise.all([
       deps.campaigns.list({ status: 'running', limit: 20 }),
       deps.campaigns.list({ status: 'stopped_by_guard', limit: 20 }),
       deps.campaigns.list({ status: 'paused', limit: 20 }),
       deps.dailyCounts.lastDays(30),
       deps.reputation.listings(),
       deps.spambotWatch.openCriticals(),
+      deps.feedbackBrowser.refusingUs(deps.clock.now()),
     ]);
     const views = await Promise.all([...running, ...stopped, ...paused].map((c) => deps.campaigns.status(c.id)));
     const alerts: Alert[] = [
@@ -51,6 +52,11 @@ export function registerConsoleDashboard(app: FastifyInstance, deps: HttpDeps): 
       ...listings.map((l) => ({
         what: `Our sending IP ${l.ip} is listed on ${l.zones.join(', ')}.`,
         todo: 'Find out why (the Reputation page), fix the cause, then ask the list for delisting.',
+        href: '/console/reputation',
+      })),
+      ...refusals.map((r) => ({
+        what: `${r.provider} refused our mail ${r.count} time${r.count === 1 ? '' : 's'} in the last 24 hours because of us (${r.reason}).`,
+        todo: "This is about our server or domain, not the recipients: check the Reputation page (blocklists, SPF, DKIM, DMARC) and the provider's postmaster pages.",
         href: '/console/reputation',
       })),
       ...criticals.map((f) => ({
