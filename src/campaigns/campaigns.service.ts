@@ -75,6 +75,10 @@ export interface CampaignStatusView {
   stopReason: string | null;
 }
 
+/** The seconds the rate is measured over: the last minute, or since the start when that is shorter. */
+const rateWindowSeconds = (startedAt: number | null, now: number) =>
+  startedAt === null ? 60 : Math.min(60, Math.max(1, (now - startedAt) / 1000));
+
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
 /** Every campaign status (the keys are what `campaigns list --status` takes). */
@@ -296,7 +300,8 @@ export function createCampaignsService(deps: CampaignsDeps) {
         queued: n('queued') + n('sending'),
         held: n('held'),
         cancelled: n('cancelled'),
-        ratePerSecond: Math.round((recent / 60) * 10) / 10,
+        // Over the last minute, or since the start when it started less than a minute ago.
+        ratePerSecond: Math.round((recent / rateWindowSeconds(campaign.started_at, clock.now())) * 10) / 10,
         feedback: {
           hardBounces: reports.hard_bounce,
           softBounces: reports.soft_bounce,
