@@ -371,12 +371,43 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
     await editor.click('button:has-text("Check and send now")');
     assert.match((await editor.textContent('[role=alert]')) ?? '', /no \{\{ unsubscribe_url \}\}/);
     await editor.goto(`${server.url}/console/campaigns/${good}`);
+    // A test copy: only to a test address or a confirmed member, marked [TEST].
+    await editor.fill('#to', 'stranger@example.test');
+    await editor.click('button:has-text("Send a test")');
+    assert.match((await editor.textContent('[role=alert]')) ?? '', /stranger@example\.test is neither/);
+    await editor.fill('#to', 'anna@example.test');
+    await editor.click('button:has-text("Send a test")');
+    assert.match((await editor.textContent('[role=status]')) ?? '', /A test copy went to anna@example\.test/);
+    const copies = await waitForMails(instance.captureDir, 'anna@example.test');
+    assert.ok(copies.some((m) => m.parsed.subject === '[TEST] Winter sale'));
     await editor.click('button:has-text("Check and send now")');
     assert.match((await editor.textContent('[role=status]')) ?? '', /Checked and sending/);
     page = editor;
     await check('campaign');
-    const mails = await waitForMails(instance.captureDir, 'anna@example.test');
+    const mails = await waitForMails(instance.captureDir, 'anna@example.test', 2);
     assert.ok(mails.some((m) => m.parsed.subject === 'Winter sale'));
+
+    // Scheduled for later (checked now), then cancelled, by keyboard.
+    const later = await make(
+      'Spring sale',
+      '<p>Hello {{ subscriber.name }}</p><a href="{{ unsubscribe_url }}">Unsubscribe</a>',
+    );
+    await editor.goto(`${server.url}/console/campaigns/${later}`);
+    await editor.focus('#at');
+    await editor.keyboard.type('2030-03-01T09:00:00+01:00');
+    await editor.keyboard.press('Enter');
+    await editor.waitForLoadState();
+    assert.match(
+      (await editor.textContent('[role=status]')) ?? '',
+      /Checked and scheduled for 2030-03-01T08:00:00\.000Z/,
+    );
+    assert.match((await editor.textContent('main')) ?? '', /scheduled · goes out at 2030-03-01T08:00:00\.000Z/);
+    await editor.click('button:has-text("Cancel the campaign")');
+    assert.match((await editor.textContent('[role=status]')) ?? '', /Cancelled/);
+    assert.equal(
+      JSON.parse((await cli(instance, ['campaigns', 'status', String(later), '--json'])).stdout).status,
+      'cancelled',
+    );
   });
 
   it('keeps each new console page to its role: viewers read, editors import and write campaigns, owners read the activity log', async () => {

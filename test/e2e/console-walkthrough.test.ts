@@ -214,6 +214,21 @@ describe('the console, walked through by a new owner', { skip: chromiumSkip }, (
 
   it('writes a campaign with a live preview at two widths, checks it and sends it with live progress', async () => {
     await page.goto(`${server.url}/console/campaigns/new`);
+    // By keyboard: the fields and the two buttons in reading order.
+    await page.focus('#list');
+    const order: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('Tab');
+      order.push(
+        await page.evaluate(() => {
+          const el = (
+            globalThis as unknown as { document: { activeElement: { id: string; textContent: string } | null } }
+          ).document.activeElement;
+          return el?.id || (el?.textContent ?? '').trim();
+        }),
+      );
+    }
+    assert.deepEqual(order, ['subject', 'format', 'html', 'text', 'Preview', 'Save the draft']);
     await page.selectOption('#list', 'news');
     await page.fill('#subject', 'Winter sale for {{ subscriber.name }}');
     await page.fill(
