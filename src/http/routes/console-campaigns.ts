@@ -143,8 +143,10 @@ export function registerConsoleCampaigns(app: FastifyInstance, deps: HttpDeps): 
         }
         return await campaignPage(request, reply, id, 200, { done });
       } catch (error) {
-        if (!isAppError(error) || !['conflict', 'invalid_input'].includes(error.code)) throw error;
-        return campaignPage(request, reply, id, error.code === 'conflict' ? 409 : 400, { error: error.message });
+        // A refusal is the campaign's page with the sentence (a test copy to a stranger is forbidden).
+        if (!isAppError(error) || !['conflict', 'invalid_input', 'forbidden'].includes(error.code)) throw error;
+        const status = error.code === 'conflict' ? 409 : error.code === 'forbidden' ? 403 : 400;
+        return campaignPage(request, reply, id, status, { error: error.message });
       }
     },
   );
