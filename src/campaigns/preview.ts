@@ -1,3 +1,4 @@
+import { invalidInput } from '../shared/app-error.js';
 import { compileCampaign, renderCampaign, type LayoutSource, type RecipientData } from './campaign-template.js';
 import type { CampaignInput } from './campaign-input.js';
 import { lintContent, type LintFinding } from './content-lint.js';
@@ -40,7 +41,13 @@ export async function previewCampaign(
     preferences_url: PREVIEW_LINK,
     postal_address: context.postalAddress,
   };
-  const rendered = renderCampaign(compiled, data);
+  let rendered: ReturnType<typeof renderCampaign>;
+  try {
+    rendered = renderCampaign(compiled, data);
+  } catch (error) {
+    // Liquid's own errors (a render over its time or memory limit, a missing filter) as a sentence.
+    throw invalidInput(`The template could not be rendered: ${(error as Error).message.split('\n')[0]}`);
+  }
   return {
     ...rendered,
     sample: sample.email,

@@ -200,6 +200,11 @@ export function sandboxedLiquid(
       return super.parse(html, filepath);
     }
   })({
+    // Templates come from people: none may hold the process. A render over 1 s, or one that
+    // allocates over 64 MB (e.g. a loop over a billion numbers), stops with an error.
+    renderLimit: 1000,
+    memoryLimit: 64 * 1024 * 1024,
+    parseLimit: 16 * 1024 * 1024,
     ...options,
     fs: !layouts ? NO_FILES : 'folder' in layouts ? layoutsFs(layouts.folder) : copiesFs(layouts.copies),
     root: roots,
