@@ -316,10 +316,22 @@ export async function createServices(
       return config.confirmationPerDomainPerHour;
     },
   };
+  const imports = createImportJobs({
+    database,
+    lists,
+    dir: () => config.dataDir,
+    mailsPerHour: () => config.repermissionPerHour,
+    clock,
+    logger,
+  });
   const subscribers = createPeopleService(database, lists, {
     clock,
     eraseElsewhere: [(trx, person) => eraseFeedbackOf(trx, person)],
-    afterCommit: transport.forget ? [(email) => transport.forget?.(email) ?? Promise.resolve(0)] : [],
+    // Uploads waiting for their column mapping may hold the address: erasure deletes them.
+    afterCommit: [
+      ...(transport.forget ? [(email: string) => transport.forget?.(email) ?? Promise.resolve(0)] : []),
+      () => imports.discardWaiting(),
+    ],
   });
   const unsubscribe = createUnsubscribeService({ database, tokens, subscribers, clock, onMailQueued });
   const dnsblClient = () => dnsblClientFor(config, config.dnsServers);
@@ -422,14 +434,7 @@ export async function createServices(
     activity: createActivityLog({ database, clock }),
     dailyCounts: createDailyCounts({ database, clock }),
     proof: (email, list) => gatherProof(database, lists, email, list),
-    imports: createImportJobs({
-      database,
-      lists,
-      dir: () => config.dataDir,
-      mailsPerHour: () => config.repermissionPerHour,
-      clock,
-      logger,
-    }),
+    imports,
     async reloadSettings() {
       const stored = await readStoredSettings(database);
       const before = config.storedSettings;

@@ -55,6 +55,8 @@ export function createAccountsService(deps: {
   const { db } = deps.database;
   const clock = deps.clock ?? systemClock;
   const settings = deps.settings ?? DEFAULT_ACCOUNTS;
+  /** Failed logins of addresses without an account (bounded: the oldest are forgotten first). */
+  const ghosts = new Map<string, { failures: number; lockedUntil: number | null }>();
   const csrfOf = (tokenHash: string) =>
     createHmac('sha256', deps.secret).update(`csrf:${tokenHash}`).digest('base64url');
 
@@ -115,8 +117,13 @@ export function createAccountsService(deps: {
       const check = normaliseEmail(emailInput);
       const user = check.ok ? await repo.findUserByEmail(db, check.address.email.toLowerCase()) : undefined;
       const now = clock.now();
-      if (user?.locked_until && user.locked_until > now) {
-        const minutes = Math.ceil((user.locked_until - now) / 60_000);
+      // An address without an account locks the same way (kept in memory), so a stranger cannot
+      // tell from the lockout which addresses have one.
+      const key = check.ok ? check.address.email.toLowerCase() : String(emailInput).slice(0, 254).toLowerCase();
+      const ghost = user ? undefined : ghosts.get(key);
+      const lockedUntil = user ? user.locked_until : (ghost?.lockedUntil ?? null);
+      if (lockedUntil && lockedUntil > now) {
+        const minutes = Math.ceil((lockedUntil - now) / 60_000);
         throw new AppError(
           'rate_limited',
           `Too many failed logins: this account is locked for ${minutes} more minutes.`,
@@ -128,12 +135,16 @@ export function createAccountsService(deps: {
         if (user) {
           const failures = user.failed_logins + 1;
           await repo.recordFailedLogin(db, user.id, failures >= settings.lockAfter ? now + settings.lockMs : null);
-        } else if (typeof password === 'string') {
-          // The same work for an unknown address, so the answer's timing does not tell who has an account.
-          await verifyPassword(
-            password,
-            'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
-          );
+        } else {
+          if (typeof password === 'string')
+            // The same work for an unknown address, so the answer's timing does not tell who has an account.
+            await verifyPassword(
+              password,
+              'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+            );
+          const failures = (ghost?.failures ?? 0) + 1;
+          if (ghosts.size >= 10_000 && !ghosts.has(key)) ghosts.delete(ghosts.keys().next().value as string);
+          ghosts.set(key, { failures, lockedUntil: failures >= settings.lockAfter ? now + settings.lockMs : null });
         }
         throw new AppError('unauthorized', WRONG);
       }
@@ -142,6 +153,23 @@ export function createAccountsService(deps: {
     },
 
     /** The session of a cookie's token; undefined when unknown, idle too long or past its end. */
+    /**
+     * A token for the forms before a session (login, setup): random, signed with the secret, so a
+     * cookie planted from elsewhere (a sibling subdomain, plain http) cannot be paired with a field.
+     */
+    newFormToken(): string {
+      const random = randomBytes(18).toString('base64url');
+      return `${random}.${createHmac('sha256', deps.secret).update(`form:${random}`).digest('base64url').slice(0, 32)}`;
+    },
+
+    formTokenValid(token: unknown): boolean {
+      if (typeof token !== 'string' || token.length > 100) return false;
+      const [random, mac] = token.split('.');
+      if (!random || !mac) return false;
+      const expected = createHmac('sha256', deps.secret).update(`form:${random}`).digest('base64url').slice(0, 32);
+      return mac.length === expected.length && timingSafeEqual(Buffer.from(mac), Buffer.from(expected));
+    },
+
     async session(token: string | undefined): Promise<SessionView | undefined> {
       if (!token || token.length > 100) return undefined;
       const tokenHash = sha256(token);

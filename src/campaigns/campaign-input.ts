@@ -34,7 +34,10 @@ export function parseSendAt(input: unknown): number | undefined {
   if (input === undefined || input === null || input === '') return undefined;
   const text = typeof input === 'string' ? input : typeof input === 'number' ? String(input) : '';
   const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(at))
+  // Date.parse rolls 2027-02-30 over to March: a day the month does not have is refused instead.
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (Number.isNaN(at) || month < 1 || month > 12 || day < 1 || day > daysInMonth)
     throw invalidInput(`"${text.slice(0, 40)}" is not an ISO 8601 time with a zone, such as 2026-12-01T09:00:00Z.`);
   return at;
 }

@@ -120,6 +120,15 @@ const httpUrl = z
       return false;
     }
   }, 'must be an http:// or https:// URL')
+  // A password in a URL would be shown wherever the URL is (and fetch refuses such URLs anyway).
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.username === '' && u.password === '';
+    } catch {
+      return true;
+    }
+  }, 'must not carry a user name or password (user:password@)')
   .transform((v) => v.replace(/\/+$/, ''));
 
 const hostPort = z.string().trim().regex(HOST_PORT, 'must be host or host:port');

@@ -55,9 +55,37 @@ export function createImportJobs(deps: {
   logger: Logger;
 }) {
   const jobs = new Map<string, Job>();
-  /** Files an earlier process left (its jobs are forgotten) are removed after a day, at the first upload. */
-  let swept = false;
   const UNSTARTED_MS = 3_600_000;
+  const ENDED_MS = 86_400_000;
+
+  /**
+   * Personal data does not lie about: an upload nobody started is deleted after an hour, an ended
+   * import's bad lines after a day, and files no job of this process knows (an earlier process's:
+   * its jobs are forgotten at restart) once they are an hour old.
+   */
+  async function sweep(): Promise<void> {
+    const now = deps.clock.now();
+    for (const job of [...jobs.values()]) {
+      const expired =
+        (job.state === 'uploaded' && now - job.uploadedAt > UNSTARTED_MS) ||
+        ((job.state === 'done' || job.state === 'failed') && now - (job.endedAt ?? now) > ENDED_MS);
+      if (expired) await discard(job);
+    }
+    const dir = join(deps.dir(), 'imports');
+    const known = new Set([...jobs.values()].flatMap((j) => [j.path, j.badPath]));
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const file = join(dir, name);
+      if (known.has(file)) continue;
+      const info = await stat(file).catch(() => undefined);
+      if (info && now - info.mtimeMs > UNSTARTED_MS) await rm(file, { force: true });
+    }
+  }
+
+  async function discard(job: Job): Promise<void> {
+    jobs.delete(job.id);
+    await rm(job.path, { force: true });
+    await rm(job.badPath, { force: true });
+  }
 
   function find(id: unknown): Job {
     const job = typeof id === 'string' && ID.test(id) ? jobs.get(id) : undefined;
@@ -94,21 +122,7 @@ export function createImportJobs(deps: {
         await rm(oldest.badPath, { force: true });
       }
       const dir = join(deps.dir(), 'imports');
-      if (!swept) {
-        swept = true;
-        for (const name of await readdir(dir).catch(() => [] as string[])) {
-          const file = join(dir, name);
-          const info = await stat(file).catch(() => undefined);
-          if (info && deps.clock.now() - info.mtimeMs > 86_400_000) await rm(file, { force: true });
-        }
-      }
-      // An upload nobody started within the hour is personal data lying about: deleted.
-      for (const old of jobs.values()) {
-        if (old.state === 'uploaded' && deps.clock.now() - old.uploadedAt > UNSTARTED_MS) {
-          jobs.delete(old.id);
-          await rm(old.path, { force: true });
-        }
-      }
+      await sweep();
       await mkdir(dir, { recursive: true, mode: 0o700 });
       const id = randomBytes(16).toString('base64url');
       const path = join(dir, `${id}.csv`);
@@ -157,6 +171,24 @@ export function createImportJobs(deps: {
 
     get: (id: unknown): ImportJobView => view(find(id)),
 
+    /** Removes an upload that will not be imported (a refused request) with its files. */
+    async discard(id: string): Promise<void> {
+      const job = jobs.get(id);
+      if (job && job.state !== 'running') await discard(job);
+    },
+
+    /**
+     * Erasure reaches the uploads too: every upload waiting for its mapping may hold the erased
+     * address, so all of them are deleted (their owners upload again).
+     */
+    async discardWaiting(): Promise<number> {
+      const waiting = [...jobs.values()].filter((j) => j.state === 'uploaded');
+      for (const job of waiting) await discard(job);
+      return waiting.length;
+    },
+
+    sweep,
+
     recent: (): ImportJobView[] => [...jobs.values()].reverse().map(view),
 
     /** Starts the import of an uploaded file with its column mapping; returns at once. */
@@ -173,6 +205,9 @@ export function createImportJobs(deps: {
       const mapping = input.mapping.map((m) => (typeof m === 'string' ? m.trim().toLowerCase() : ''));
       if (mapping.length !== job.header.length) throw invalidInput('Map every column of the file (or leave it out).');
       if (!mapping.includes('email')) throw invalidInput('One column must be the email address.');
+      const twice = mapping.find((m, i) => m !== '' && mapping.indexOf(m) !== i);
+      if (twice)
+        throw invalidInput(`Two columns are mapped to "${twice.slice(0, 64)}"; give each column its own name.`);
       const total = (await stat(job.path)).size;
       Object.assign(job, {
         state: 'running',

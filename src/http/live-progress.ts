@@ -70,3 +70,30 @@ export function sseEvent(event: string, data: string): string {
     .map((line) => `data: ${line}`)
     .join('\n')}\n\n`;
 }
+
+/** The headers of a live stream: an event stream, never cached, framed or referred. */
+export const EVENT_STREAM_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "frame-ancestors 'none'",
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+};
+
+/**
+ * Ends a live stream when its session ends (sign-out, expiry): checked every `everyMs`. Returns
+ * the function that stops checking.
+ */
+export function whileSignedIn(stillSignedIn: () => Promise<boolean>, end: () => void, everyMs = 5000): () => void {
+  const timer = setInterval(() => {
+    void stillSignedIn().then(
+      (ok) => {
+        if (!ok) end();
+      },
+      () => end(),
+    );
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -439,6 +439,31 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
     });
     assert.equal(upload.status, 403);
     assert.match(upload.text, /did not come from this console/);
+    // A broken upload is the request's fault: a 400 with a sentence, never a 500.
+    const editorPage = signedIn.get('editor')!;
+    await editorPage.goto(`${server.url}/console/import`);
+    const editorCsrf = (await editorPage.getAttribute('input[name=_csrf]', 'value')) ?? '';
+    const broken = await request(`${server.url}/console/import`, {
+      method: 'POST',
+      headers: { cookie: editor, 'content-type': 'multipart/form-data; boundary=zzz' },
+      body: `--zzz\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${editorCsrf}\r\n--zzz\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nemail\r\n`,
+    });
+    assert.equal(broken.status, 400, broken.text);
+    assert.match(broken.text, /could not be read as a form with one CSV file/);
+    // "Send later" with no time, or a time gone by, is refused: never sent at once.
+    const draft = JSON.parse((await cli(instance, ['campaigns', 'list', '--status', 'draft', '--json'])).stdout)
+      .campaigns as Array<{ id: number }>;
+    if (draft[0]) {
+      for (const at of ['', '2020-01-01T00:00:00Z']) {
+        const later = await postForm(
+          `${server.url}/console/campaigns/${draft[0].id}/schedule`,
+          { _csrf: editorCsrf, at },
+          { cookie: editor },
+        );
+        assert.equal(later.status, 400, at);
+        assert.match(later.text, /Give a time in the future/);
+      }
+    }
     const owner = signedIn.get('owner')!;
     await owner.goto(`${server.url}/console/activity`);
     assert.match((await owner.textContent('main')) ?? '', /editor@shop\.test\s*import\.upload[\s\S]*refused \(403\)/);

@@ -255,6 +255,8 @@ describe('the console, walked through by a new owner', { skip: chromiumSkip }, (
 
     await page.click('a:has-text("pre-send check")');
     assert.match(await body(), /Pre-send check/);
+    await page.click('button:has-text("Run the pre-send check")');
+    await page.waitForLoadState();
     assert.match(await body(), /Nothing stops the send|found errors/);
     await check('walk-campaign-check');
 

@@ -33,6 +33,16 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it('signs the form token of the login and setup forms, so a planted cookie and field do not pair', () => {
+      const a = accounts();
+      const token = a.newFormToken();
+      assert.equal(a.formTokenValid(token), true);
+      assert.equal(a.formTokenValid('a'.repeat(24) + '.' + 'b'.repeat(32)), false, 'made up');
+      assert.equal(a.formTokenValid(`${token.split('.')[0]}.${'A'.repeat(32)}`), false, 'another signature');
+      const other = createAccountsService({ database: t.services.database, secret: 'o'.repeat(40), clock });
+      assert.equal(other.formTokenValid(token), false, 'another secret');
+    });
+
     it('answers a wrong address and a wrong password alike, and locks after five failures', async () => {
       const a = accounts();
       await assert.rejects(
@@ -42,6 +52,11 @@ for (const dialect of DIALECTS) {
       for (let i = 0; i < 5; i++)
         await assert.rejects(a.login('owner@shop.test', `wrong ${i}`), /email address or the password is not right/);
       await assert.rejects(a.login('owner@shop.test', 'a long owner password'), /locked for 15 more minutes/);
+      // An address without an account locks the same way: the lockout does not tell who has one.
+      for (let i = 0; i < 4; i++)
+        await assert.rejects(a.login('ghost@shop.test', `wrong ${i}`), /email address or the password is not right/);
+      await assert.rejects(a.login('ghost@shop.test', 'wrong 4'), /email address or the password is not right/);
+      await assert.rejects(a.login('ghost@shop.test', 'anything'), /locked for 15 more minutes/);
       now += 15 * 60_000 + 1;
       const { token } = await a.login('owner@shop.test', 'a long owner password');
       assert.match(token, /^[A-Za-z0-9_-]{43}$/);

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionView } from '../../accounts/accounts.service.js';
 import { allows } from '../../accounts/roles.js';
@@ -42,14 +42,24 @@ const ACTIVITY: Record<string, { action: string; target?: string }> = {
   '/console/audit/run': { action: 'audit.run' },
 };
 /** Posts that change nothing (the editor's live preview) are not actions. */
-const NOT_ACTIONS = new Set(['/console/campaigns/preview']);
+const NOT_ACTIONS = new Set(['/console/campaigns/preview', '/console/campaigns/:id/check']);
 
 /** Every POST to a console route by a signed-in user goes to the activity log with its outcome. */
 function recordActivity(deps: HttpDeps, request: FastifyRequest, status: number): Promise<void> | undefined {
   const session = request.session;
   const route = request.routeOptions.url;
-  if (!session || request.method !== 'POST' || !route?.startsWith('/console') || NOT_ACTIONS.has(route))
-    return undefined;
+  if (!session || !route?.startsWith('/console') || NOT_ACTIONS.has(route)) return undefined;
+  // Every post, and every page a role was refused (a viewer trying the activity log or an export).
+  if (request.method !== 'POST') {
+    if (status !== 403) return undefined;
+    return deps.activity.record({
+      userId: session.userId,
+      actor: session.email,
+      action: 'view',
+      target: route,
+      outcome: status,
+    });
+  }
   const params = (request.params ?? {}) as Record<string, string>;
   const known = ACTIVITY[route];
   const named = known?.target ? field(request.body, known.target) : undefined;
@@ -97,17 +107,18 @@ function setSessionCookie(deps: HttpDeps, reply: FastifyReply, session: { token:
 /** The pre-session form token, set when missing. */
 function formToken(deps: HttpDeps, request: FastifyRequest, reply: FastifyReply): string {
   const existing = request.cookies[FORM_COOKIE];
-  if (existing && /^[A-Za-z0-9_-]{32}$/.test(existing)) return existing;
-  const token = randomBytes(24).toString('base64url');
+  if (existing && deps.accounts.formTokenValid(existing)) return existing;
+  const token = deps.accounts.newFormToken();
   reply.setCookie(FORM_COOKIE, token, cookieOptions(deps, 3600));
   return token;
 }
 
-function formTokenMatches(request: FastifyRequest): boolean {
+function formTokenMatches(deps: HttpDeps, request: FastifyRequest): boolean {
   const cookie = request.cookies[FORM_COOKIE];
   const given = field(request.body, '_csrf');
   return (
     typeof cookie === 'string' &&
+    deps.accounts.formTokenValid(cookie) &&
     typeof given === 'string' &&
     cookie.length === given.length &&
     timingSafeEqual(Buffer.from(cookie), Buffer.from(given))
@@ -207,7 +218,7 @@ export function registerConsoleAuth(app: FastifyInstance, deps: HttpDeps): void 
 
   app.post('/login', { config: { page: true, rateLimit: { max: 10, timeWindow: 60_000 } } }, async (request, reply) => {
     const email = field(request.body, 'email');
-    if (!formTokenMatches(request))
+    if (!formTokenMatches(deps, request))
       return loginPage(request, reply, 403, 'The form was out of date; please sign in again.');
     try {
       setSessionCookie(deps, reply, await deps.accounts.login(email, field(request.body, 'password')));
@@ -255,7 +266,7 @@ export function registerConsoleAuth(app: FastifyInstance, deps: HttpDeps): void 
     { config: { page: true, rateLimit: { max: 10, timeWindow: 60_000 } } },
     async (request, reply) => {
       const { token } = request.params;
-      if (!formTokenMatches(request))
+      if (!formTokenMatches(deps, request))
         return setupPage(request, reply, 403, token, 'The form was out of date; please try again.');
       if (field(request.body, 'password') !== field(request.body, 'password2'))
         return setupPage(request, reply, 400, token, 'The two passwords differ.');

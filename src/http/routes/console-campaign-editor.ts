@@ -1,7 +1,11 @@
+import { maskCredentials } from '../../shared/mask-credentials.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
 import { field, renderConsole, requireRole } from './console-auth.js';
+
+/** The report as shown: a scorer's URL in a finding never shows its password. */
+const masked = <T>(report: T): T => JSON.parse(maskCredentials(JSON.stringify(report))) as T;
 
 /** Campaign HTML may be up to 1 MB: the editor's forms take that much (other forms 16 KB). */
 const EDITOR_BODY = 1_200_000;
@@ -133,16 +137,26 @@ export function registerConsoleCampaignEditor(app: FastifyInstance, deps: HttpDe
     return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
   });
 
+  // The check renders a real message, asks DNS and the spam scorer: it runs on a post from the
+  // page (a link from elsewhere cannot start it), for anyone signed in.
+  const checkPage = async (request: FastifyRequest, reply: FastifyReply, id: string, run: boolean) => {
+    const campaign = await deps.campaigns.status(id);
+    const report = run ? masked(await deps.campaigns.check(campaign.id)) : undefined;
+    return renderConsole(deps, request, reply, 200, 'console-check', {
+      title: `Pre-send check · ${campaign.subject} · Listwarden`,
+      campaign,
+      report,
+      scorerFailed: report?.findings.some((f) => f.id === 'scorer-unavailable') ?? false,
+    });
+  };
   app.get<{ Params: { id: string } }>(
     '/console/campaigns/:id/check',
     { config: { page: true }, preHandler: requireRole(deps, 'viewer') },
-    async (request, reply) => {
-      const campaign = await deps.campaigns.status(request.params.id);
-      return renderConsole(deps, request, reply, 200, 'console-check', {
-        title: `Pre-send check · ${campaign.subject} · Listwarden`,
-        campaign,
-        report: await deps.campaigns.check(campaign.id),
-      });
-    },
+    (request, reply) => checkPage(request, reply, request.params.id, false),
+  );
+  app.post<{ Params: { id: string } }>(
+    '/console/campaigns/:id/check',
+    { config: { page: true }, preHandler: requireRole(deps, 'viewer') },
+    (request, reply) => checkPage(request, reply, request.params.id, true),
   );
 }

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CampaignStatusView } from '../../campaigns/campaigns.service.js';
-import { isAppError } from '../../shared/app-error.js';
+import type { SessionView } from '../../accounts/accounts.service.js';
+import { parseSendAt } from '../../campaigns/campaign-input.js';
+import { AppError, isAppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
-import { createLiveProgress, sseEvent } from '../live-progress.js';
-import { field, renderConsole, requireRole } from './console-auth.js';
+import { createLiveProgress, EVENT_STREAM_HEADERS, sseEvent, whileSignedIn } from '../live-progress.js';
+import { field, renderConsole, requireRole, SESSION_COOKIE } from './console-auth.js';
 
 const ACTIONS = ['send', 'pause', 'resume', 'cancel', 'schedule', 'test'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -34,10 +36,31 @@ export async function progressData(deps: HttpDeps, id: string) {
   };
 }
 
+/** Test copies an hour: per user, and per receiving address (a test copy is mail without consent). */
+const TEST_COPIES_PER_USER = 30;
+const TEST_COPIES_PER_ADDRESS = 5;
+
+/** A sliding hour of uses per key, in memory; `take` refuses with a sentence past `max`. */
+function hourlyLimit(clock: { now(): number }) {
+  const uses = new Map<string, number[]>();
+  return {
+    take(key: string, max: number): void {
+      const now = clock.now();
+      const recent = (uses.get(key) ?? []).filter((t) => t > now - 3_600_000);
+      if (recent.length >= max)
+        throw new AppError('rate_limited', `That is ${max} test copies in the last hour; try again later.`);
+      recent.push(now);
+      uses.set(key, recent);
+      if (uses.size > 10_000) uses.delete(uses.keys().next().value as string);
+    },
+  };
+}
+
 /** Campaigns in the console: the list, a campaign's live progress and results, an editor's actions. */
 export function registerConsoleCampaigns(app: FastifyInstance, deps: HttpDeps): void {
   const render = (request: FastifyRequest, reply: FastifyReply, status: number, page: string, data: object) =>
     renderConsole(deps, request, reply, status, page, data);
+  const testCopies = hourlyLimit(deps.clock);
   const live = createLiveProgress({
     logger: deps.logger,
     render: async (id) => {
@@ -98,12 +121,7 @@ export function registerConsoleCampaigns(app: FastifyInstance, deps: HttpDeps): 
       const first = await progressData(deps, request.params.id); // 404 for an unknown campaign
       const id = String(first.campaign.id);
       reply.hijack();
-      reply.raw.writeHead(200, {
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-store',
-        'X-Content-Type-Options': 'nosniff',
-        Connection: 'keep-alive',
-      });
+      reply.raw.writeHead(200, EVENT_STREAM_HEADERS);
       reply.raw.write('retry: 5000\n\n');
       // `done` tells the page to close the stream (sse-close) instead of reconnecting.
       if (!MOVING.has(first.campaign.status)) return reply.raw.end(sseEvent('done', 'finished'));
@@ -111,7 +129,16 @@ export function registerConsoleCampaigns(app: FastifyInstance, deps: HttpDeps): 
         if (html === '') reply.raw.end(sseEvent('done', 'finished'));
         else reply.raw.write(sseEvent('progress', html));
       });
-      request.raw.on('close', stop);
+      // A stream ends with its session: a sign-out elsewhere closes it within seconds.
+      const token = request.cookies[SESSION_COOKIE];
+      const unwatch = whileSignedIn(
+        async () => (await deps.accounts.session(token)) !== undefined,
+        () => reply.raw.end(),
+      );
+      request.raw.on('close', () => {
+        stop();
+        unwatch();
+      });
       return reply;
     },
   );
@@ -129,10 +156,20 @@ export function registerConsoleCampaigns(app: FastifyInstance, deps: HttpDeps): 
           await deps.campaigns.send(id);
           done = 'Checked and sending.';
         } else if (action === 'schedule') {
+          // "Send later" never means now: an empty or past time is refused, not sent at once.
+          const at = parseSendAt(field(request.body, 'at'));
+          if (at === undefined || at <= deps.clock.now())
+            throw new AppError(
+              'invalid_input',
+              'Give a time in the future, with its zone, e.g. 2026-12-01T09:00:00+01:00.',
+            );
           const view = await deps.campaigns.send(id, field(request.body, 'at'));
           done = `Checked and scheduled for ${view.sendAt}.`;
         } else if (action === 'test') {
-          const sent = await deps.campaigns.test(id, field(request.body, 'to'));
+          const to = field(request.body, 'to');
+          testCopies.take(`user ${(request.session as SessionView).userId}`, TEST_COPIES_PER_USER);
+          testCopies.take(`to ${String(to).trim().toLowerCase().slice(0, 254)}`, TEST_COPIES_PER_ADDRESS);
+          const sent = await deps.campaigns.test(id, to);
           request.activity = { action: 'campaign.test', target: id, detail: { to: sent.to } };
           done = `A test copy went to ${sent.to}.`;
         } else {
@@ -144,8 +181,9 @@ export function registerConsoleCampaigns(app: FastifyInstance, deps: HttpDeps): 
         return await campaignPage(request, reply, id, 200, { done });
       } catch (error) {
         // A refusal is the campaign's page with the sentence (a test copy to a stranger is forbidden).
-        if (!isAppError(error) || !['conflict', 'invalid_input', 'forbidden'].includes(error.code)) throw error;
-        const status = error.code === 'conflict' ? 409 : error.code === 'forbidden' ? 403 : 400;
+        if (!isAppError(error) || !['conflict', 'invalid_input', 'forbidden', 'rate_limited'].includes(error.code))
+          throw error;
+        const status = { conflict: 409, forbidden: 403, rate_limited: 429 }[error.code as string] ?? 400;
         return campaignPage(request, reply, id, status, { error: error.message });
       }
     },

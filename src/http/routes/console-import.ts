@@ -4,8 +4,8 @@ import type { SessionView } from '../../accounts/accounts.service.js';
 import { KNOWN_COLUMNS, MAX_UPLOAD_BYTES, type ImportJobView } from '../../consent/import-jobs.js';
 import { AppError, isAppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
-import { createLiveProgress, sseEvent } from '../live-progress.js';
-import { field, refuseForeignForm, renderConsole, requireRole } from './console-auth.js';
+import { createLiveProgress, EVENT_STREAM_HEADERS, sseEvent, whileSignedIn } from '../live-progress.js';
+import { field, refuseForeignForm, renderConsole, requireRole, SESSION_COOKIE } from './console-auth.js';
 
 /** The mapping a column gets before anyone chooses: its own name when we know it, else an attribute. */
 function guess(header: string): string {
@@ -46,7 +46,10 @@ export async function registerConsoleImport(app: FastifyInstance, deps: HttpDeps
   app.get(
     '/console/import',
     { config: { page: true }, preHandler: requireRole(deps, 'editor') },
-    async (request, reply) => page(request, reply, 200, { step: 'upload', recent: deps.imports.recent() }),
+    async (request, reply) => {
+      await deps.imports.sweep();
+      return page(request, reply, 200, { step: 'upload', recent: deps.imports.recent() });
+    },
   );
 
   // Multipart only here: the file streams to disk; the form's token is checked before the file is read.
@@ -63,6 +66,10 @@ export async function registerConsoleImport(app: FastifyInstance, deps: HttpDeps
           );
         let csrf: unknown;
         let job: ImportJobView | undefined;
+        const refuse = async (message: string) => {
+          if (job) await deps.imports.discard(job.id);
+          return page(request, reply, 400, { step: 'upload', recent: deps.imports.recent(), error: message });
+        };
         try {
           for await (const part of request.parts()) {
             if (part.type === 'field') {
@@ -70,12 +77,18 @@ export async function registerConsoleImport(app: FastifyInstance, deps: HttpDeps
               continue;
             }
             refuseForeignForm(deps, request.session as SessionView, csrf);
-            if (job) throw new AppError('invalid_input', 'Upload one file at a time.');
+            if (job || part.fieldname !== 'file') {
+              part.file.resume(); // read and dropped
+              return await refuse("Upload one CSV file, in the form's file field.");
+            }
             job = await deps.imports.upload(part.file, part.filename);
           }
         } catch (error) {
-          if (!isAppError(error) || error.code !== 'invalid_input') throw error;
-          return page(request, reply, 400, { step: 'upload', recent: deps.imports.recent(), error: error.message });
+          if (isAppError(error) && error.code === 'invalid_input') return refuse(error.message);
+          if (isAppError(error)) throw error; // a foreign form: the 403 page
+          // The multipart reader's own errors (no boundary, a cut body, too many parts): the request, not us.
+          request.log.warn({ err: error }, 'an upload could not be read');
+          return refuse('The upload could not be read as a form with one CSV file; choose the file again.');
         }
         if (!job) {
           refuseForeignForm(deps, request.session as SessionView, csrf);
@@ -144,11 +157,7 @@ export async function registerConsoleImport(app: FastifyInstance, deps: HttpDeps
     async (request, reply) => {
       const job = deps.imports.get(request.params.id);
       reply.hijack();
-      reply.raw.writeHead(200, {
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-store',
-        'X-Content-Type-Options': 'nosniff',
-      });
+      reply.raw.writeHead(200, EVENT_STREAM_HEADERS);
       const send = async () =>
         deps.pages.render('console-import-progress', { job: progressOf(deps.imports.get(job.id)) });
       if (job.state !== 'running')
@@ -158,7 +167,16 @@ export async function registerConsoleImport(app: FastifyInstance, deps: HttpDeps
         // The last fragment (the report) and the end of the stream.
         void send().then((last) => reply.raw.end(sseEvent('progress', last) + sseEvent('done', 'finished')));
       });
-      request.raw.on('close', stop);
+      // A stream ends with its session: a sign-out elsewhere closes it within seconds.
+      const token = request.cookies[SESSION_COOKIE];
+      const unwatch = whileSignedIn(
+        async () => (await deps.accounts.session(token)) !== undefined,
+        () => reply.raw.end(),
+      );
+      request.raw.on('close', () => {
+        stop();
+        unwatch();
+      });
       return reply;
     },
   );

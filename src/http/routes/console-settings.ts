@@ -1,7 +1,8 @@
+import { maskCredentials } from '../../shared/mask-credentials.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionView } from '../../accounts/accounts.service.js';
 import { allows } from '../../accounts/roles.js';
-import { isAppError } from '../../shared/app-error.js';
+import { AppError, isAppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
 import { field, renderConsole, requireRole } from './console-auth.js';
 
@@ -19,8 +20,9 @@ async function settingsPage(
   const owner = allows(session.role, 'owner');
   const settings = (await deps.settings.list()).map((s) => ({
     ...s,
-    shown: s.value ?? '',
-    source: s.overridden ? `environment (${s.variable}, stored: ${s.stored ?? '-'})` : s.source,
+    // Environment values may carry a password (SMTP, IMAP URLs): never shown, even to the owner.
+    shown: maskCredentials(s.value ?? ''),
+    source: s.overridden ? `environment (${s.variable}, stored: ${maskCredentials(s.stored ?? '-')})` : s.source,
   }));
   return renderConsole(deps, request, reply, status, 'console-settings', {
     title: 'Settings · Listwarden',
@@ -52,6 +54,9 @@ export function registerConsoleSettings(app: FastifyInstance, deps: HttpDeps): v
       const session = request.session as SessionView;
       const actor = `console (${session.email})`;
       try {
+        // Only text: a value of another type (a JSON body) is refused, never read as "unset".
+        if (body.value !== undefined && typeof body.value !== 'string')
+          throw new AppError('invalid_input', "A setting's value is text; leave it empty to go back to the default.");
         const value = typeof body.value === 'string' ? body.value : '';
         const view =
           value.trim() === ''
