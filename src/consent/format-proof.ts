@@ -1,7 +1,8 @@
 import { withoutControls } from '../shared/terminal-text.js';
 import type { ConsentProof } from './proof.js';
 
-const LABELS: Record<string, string> = {
+/** What each event is called in a proof (the CLI's text and the console's page). */
+export const EVENT_LABELS: Record<string, string> = {
   signup: 'Signed up',
   confirmation_sent: 'Confirmation mail sent',
   confirmed: 'Confirmed',
@@ -28,7 +29,7 @@ export function formatProof(proof: ConsentProof): string {
     'Events (UTC, oldest first):',
   ];
   for (const e of proof.events) {
-    lines.push('', `${e.at}  ${LABELS[e.type] ?? e.type}`);
+    lines.push('', `${e.at}  ${EVENT_LABELS[e.type] ?? e.type}`);
     // Outside text (a browser's user agent, a report's diagnostic) never reaches the terminal raw.
     if (e.ip) lines.push(`    from IP:      ${withoutControls(e.ip)}`);
     if (e.userAgent) lines.push(`    browser:      ${withoutControls(e.userAgent)}`);

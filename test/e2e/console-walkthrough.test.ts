@@ -193,7 +193,7 @@ describe('the console, walked through by a new owner', { skip: chromiumSkip }, (
     await page.click('a:has-text("Proof of consent")');
     assert.match(
       await body(),
-      /Proof of consent[\s\S]*c421@example\.test[\s\S]*imported[\s\S]*Customers of the old shop/,
+      /Proof of consent[\s\S]*c421@example\.test[\s\S]*Imported[\s\S]*Customers of the old shop[\s\S]*confirmedAt 2025-03-01T10:00:00\.000Z, confirmIp 192\.0\.2\.7/,
     );
     await check('walk-proof');
     await page.emulateMedia({ media: 'print' });

@@ -3,9 +3,20 @@ import type { SessionView } from '../../accounts/accounts.service.js';
 import { allows } from '../../accounts/roles.js';
 import { isAppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
+import { EVENT_LABELS } from '../../consent/format-proof.js';
 import { renderConsole, requireRole } from './console-auth.js';
 
 type Query = Record<string, string | undefined>;
+
+/** A detail of the evidence as a person reads it: nested values as "key value, key value". */
+function readable(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && !Array.isArray(value))
+    return Object.entries(value)
+      .map(([k, v]) => `${k} ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(', ');
+  return JSON.stringify(value);
+}
 const text = (value: unknown, max = 254) => (typeof value === 'string' ? value.slice(0, max) : '');
 
 /** A person as the page shows them: each consent event with its evidence written out. */
@@ -114,9 +125,10 @@ export function registerConsolePeople(app: FastifyInstance, deps: HttpDeps): voi
           ...proof,
           events: proof.events.map((e) => ({
             ...e,
+            label: EVENT_LABELS[e.type] ?? e.type,
             details: Object.entries(e.detail)
               .filter(([, v]) => v !== null && v !== undefined && v !== '')
-              .map(([k, v]) => ({ key: k, value: typeof v === 'string' ? v : JSON.stringify(v) })),
+              .map(([k, v]) => ({ key: k, value: readable(v) })),
           })),
         },
       });
