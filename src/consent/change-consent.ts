@@ -66,7 +66,8 @@ export async function changeConsent<A extends keyof EvidenceByAction>(
   if (!step.ok) return step;
   const policy = eventPolicy(change.action, step.transition);
   if (policy.write) await saveSubscription(trx, change.subscriberId, change.listId, step.transition.next, now);
-  if (policy.write && step.transition.next === 'unsubscribed' && current?.status !== 'unsubscribed')
+  // The dashboard's unsubscribes: people leaving (a complaint is counted as a complaint).
+  if (change.action === 'unsubscribe' && policy.write && current?.status !== 'unsubscribed')
     await addToDay(trx, dayOf(now), 'unsubscribe', 1);
   const confirmationMail: ConfirmationMailDecision =
     step.transition.sendConfirmation && change.confirmation
