@@ -86,6 +86,15 @@ export function createPeopleService(
   const afterCommit = options.afterCommit ?? [];
   const { db } = database;
 
+  /** Search results with each person's lists and statuses (one query for the page). */
+  async function withLists(rows: ReadonlyArray<{ id: number; email: string; name: string | null }>) {
+    const memberships = await listStatusesOf(
+      db,
+      rows.map((r) => r.id),
+    );
+    return rows.map((r) => ({ id: r.id, email: r.email, name: r.name, lists: memberships.get(r.id) ?? [] }));
+  }
+
   async function show(email: unknown): Promise<SubscriberView> {
     const address = parseAddress(email);
     const subscriber = await repo.findSubscriberByKey(db, address.key);
@@ -175,17 +184,8 @@ export function createPeopleService(
       if (prefix === '') throw invalidInput('Type the start of an address to search.');
       const afterKey = typeof after === 'string' ? after.toLowerCase().slice(0, 254) : '';
       const rows = await repo.searchSubscribersByPrefix(db, { prefix, afterKey, limit: 50 });
-      const memberships = await listStatusesOf(
-        db,
-        rows.map((r) => r.id),
-      );
       return {
-        subscribers: rows.map((r) => ({
-          id: r.id,
-          email: r.email,
-          name: r.name,
-          lists: memberships.get(r.id) ?? [],
-        })),
+        subscribers: await withLists(rows),
         next: rows.length === 50 ? (rows[rows.length - 1] as { email: string }).email.toLowerCase() : null,
       };
     },
@@ -200,13 +200,9 @@ export function createPeopleService(
         ...(cursor ? { after: { id: Number(cursor[1]), name: cursor[2] as string } } : {}),
         limit: 50,
       });
-      const memberships = await listStatusesOf(
-        db,
-        rows.map((r) => r.id),
-      );
       const last = rows[rows.length - 1];
       return {
-        subscribers: rows.map((r) => ({ id: r.id, email: r.email, name: r.name, lists: memberships.get(r.id) ?? [] })),
+        subscribers: await withLists(rows),
         next: rows.length === 50 && last ? `${last.id}:${(last.name ?? '').toLowerCase()}` : null,
       };
     },

@@ -97,3 +97,20 @@ export function whileSignedIn(stillSignedIn: () => Promise<boolean>, end: () => 
   timer.unref();
   return () => clearInterval(timer);
 }
+
+/**
+ * Ties an open live stream to its request and session: when the browser goes away or the session
+ * ends (checked every 5 s), `stop` runs and the stream ends.
+ */
+export function endWithSession(
+  raw: { on(event: 'close', listener: () => void): unknown },
+  stream: { end(): unknown },
+  stillSignedIn: () => Promise<boolean>,
+  stop: () => void,
+): void {
+  const unwatch = whileSignedIn(stillSignedIn, () => stream.end());
+  raw.on('close', () => {
+    stop();
+    unwatch();
+  });
+}

@@ -4,7 +4,7 @@ import type { SessionView } from '../../accounts/accounts.service.js';
 import { parseSendAt } from '../../campaigns/campaign-input.js';
 import { AppError, isAppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
-import { createLiveProgress, EVENT_STREAM_HEADERS, sseEvent, whileSignedIn } from '../live-progress.js';
+import { createLiveProgress, EVENT_STREAM_HEADERS, endWithSession, sseEvent } from '../live-progress.js';
 import { field, renderConsole, requireRole, SESSION_COOKIE } from './console-auth.js';
 
 const ACTIONS = ['send', 'pause', 'resume', 'cancel', 'schedule', 'test'] as const;
@@ -131,14 +131,7 @@ export function registerConsoleCampaigns(app: FastifyInstance, deps: HttpDeps): 
       });
       // A stream ends with its session: a sign-out elsewhere closes it within seconds.
       const token = request.cookies[SESSION_COOKIE];
-      const unwatch = whileSignedIn(
-        async () => (await deps.accounts.session(token)) !== undefined,
-        () => reply.raw.end(),
-      );
-      request.raw.on('close', () => {
-        stop();
-        unwatch();
-      });
+      endWithSession(request.raw, reply.raw, async () => (await deps.accounts.session(token)) !== undefined, stop);
       return reply;
     },
   );

@@ -4,7 +4,7 @@ import type { SessionView } from '../../accounts/accounts.service.js';
 import { KNOWN_COLUMNS, MAX_UPLOAD_BYTES, type ImportJobView } from '../../consent/import-jobs.js';
 import { AppError, isAppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
-import { createLiveProgress, EVENT_STREAM_HEADERS, sseEvent, whileSignedIn } from '../live-progress.js';
+import { createLiveProgress, EVENT_STREAM_HEADERS, endWithSession, sseEvent } from '../live-progress.js';
 import { field, refuseForeignForm, renderConsole, requireRole, SESSION_COOKIE } from './console-auth.js';
 
 /** The mapping a column gets before anyone chooses: its own name when we know it, else an attribute. */
@@ -169,14 +169,7 @@ export async function registerConsoleImport(app: FastifyInstance, deps: HttpDeps
       });
       // A stream ends with its session: a sign-out elsewhere closes it within seconds.
       const token = request.cookies[SESSION_COOKIE];
-      const unwatch = whileSignedIn(
-        async () => (await deps.accounts.session(token)) !== undefined,
-        () => reply.raw.end(),
-      );
-      request.raw.on('close', () => {
-        stop();
-        unwatch();
-      });
+      endWithSession(request.raw, reply.raw, async () => (await deps.accounts.session(token)) !== undefined, stop);
       return reply;
     },
   );
