@@ -38,7 +38,11 @@ import { loadConfig } from './config/config.js';
 import { createSettingsService, readStoredSettings, type SettingsService } from './config/settings.service.js';
 import { createLogger } from './shared/logger.js';
 import { createDomainVerifier, skipDomainChecks, type DomainVerifier } from './subscribers/domain-check.js';
-import { liveTemplates } from './templates/liquid.js';
+import { builtinLocalesDir, liveTemplates } from './templates/liquid.js';
+import { liveTranslator, type Translator } from './i18n/catalogue.js';
+import { createBrandAssetsService, type BrandAssetsService } from './brand/brand-assets.service.js';
+import { createBrandResolver, type BrandResolver } from './brand/brand-resolver.js';
+import { createListLook } from './campaigns/newsletter-layout.js';
 import { createUnsubscribeService } from './unsubscribe/unsubscribe.service.js';
 import { dataLinkMailHandler } from './unsubscribe/data-link-mail.js';
 import { createFeedbackService } from './feedback/feedback.service.js';
@@ -111,6 +115,12 @@ export interface Services {
   reputationView: ReputationView;
   /** The host audit run from the console (one at a time) and the stored runs. */
   auditRuns: AuditRuns;
+  /** The catalogues of every public page and system mail, with the shop's overrides. */
+  i18n: Translator;
+  /** The brand's uploaded images. */
+  brandAssets: BrandAssetsService;
+  /** The brand of a list's pages and mail, as template values. */
+  brand: BrandResolver;
   close(): Promise<void>;
 }
 
@@ -182,9 +192,20 @@ export async function createServices(
     check: (domain) => (config.verifyDomains ? dnsVerifier : skipDomainChecks).check(domain),
     canary: () => (config.verifyDomains ? (dnsVerifier.canary?.() ?? Promise.resolve(true)) : Promise.resolve(true)),
   };
-  const mailHtml = liveTemplates(() => config.templatesDir, 'mail', 'html');
-  const mailText = liveTemplates(() => config.templatesDir, 'mail', 'text');
-  const lists = createListsService(database, clock);
+  const i18n = liveTranslator(
+    builtinLocalesDir(),
+    () => config.templatesDir,
+    (message) => logger.warn(message),
+  );
+  const mailHtml = liveTemplates(() => config.templatesDir, 'mail', 'html', i18n);
+  const mailText = liveTemplates(() => config.templatesDir, 'mail', 'text', i18n);
+  const lists = createListsService(database, clock, i18n);
+  const brandAssets = createBrandAssetsService(database, clock);
+  const brand = createBrandResolver({
+    shop: () => config.brand,
+    publicUrl: () => config.publicUrl,
+    assets: brandAssets,
+  });
   const verp = createVerpCodec([secrets.current, ...secrets.previous]);
   const returnPath = createReturnPath(verp, () => config.bounceDomain);
   const approval = createApproval({
@@ -195,6 +216,7 @@ export async function createServices(
       bounceDomain: config.bounceDomain,
       layoutsDir: config.layoutsDir,
     }),
+    look: createListLook({ brand, t: (language, key, values) => i18n.t(language, key, values) }),
   });
   const campaignMail = campaignMailHandler({
     clock,
@@ -291,6 +313,7 @@ export async function createServices(
         returnPath,
         html: mailHtml,
         text: mailText,
+        brand,
       }),
       campaign: campaignMail,
       notification: notificationMailHandler(),
@@ -303,6 +326,7 @@ export async function createServices(
         returnPath,
         html: mailHtml,
         text: mailText,
+        brand,
       }),
     },
   });
@@ -333,7 +357,8 @@ export async function createServices(
       () => imports.discardWaiting(),
     ],
   });
-  const unsubscribe = createUnsubscribeService({ database, tokens, subscribers, clock, onMailQueued });
+  const signup = createSignupService({ database, lists, verifier, onMailQueued, clock, limits: confirmationLimits });
+  const unsubscribe = createUnsubscribeService({ database, tokens, subscribers, signup, clock, onMailQueued });
   const dnsblClient = () => dnsblClientFor(config, config.dnsServers);
   // Read at use: zones, scorer and threshold changed in the settings count at the next check.
   const preSendDeps = {
@@ -416,6 +441,9 @@ export async function createServices(
     clock,
     logger,
     database,
+    i18n,
+    brandAssets,
+    brand,
     tokens,
     transport,
     worker,
@@ -426,7 +454,7 @@ export async function createServices(
     lists,
     subscribers,
     apiKeys: createApiKeysService(database, clock),
-    signup: createSignupService({ database, lists, verifier, onMailQueued, clock, limits: confirmationLimits }),
+    signup,
     domains: verifier,
     settings: createSettingsService({ database, config, clock }),
     dkim,

@@ -96,7 +96,7 @@ export async function serve(
     }),
   );
   if (!options.workerOnly) {
-    const pages = liveTemplates(() => config.templatesDir, 'pages', 'html');
+    const pages = liveTemplates(() => config.templatesDir, 'pages', 'html', services.i18n);
     // Loaded here so CLI commands that never serve HTTP start faster.
     const { buildHttpApp } = await import('./http/app.js');
     const http = await buildHttpApp({ ...services, pages });

@@ -1,12 +1,15 @@
 import type { CampaignRow, ListRow } from '../db/schema.js';
 import type { DkimKeysService } from '../dkim/dkim-keys.service.js';
 import { layoutsUsed } from '../templates/sandboxed-liquid.js';
+import { campaignSource, type ListLook } from './newsletter-layout.js';
 import { takeSnapshot, type CampaignSnapshot, type SnapshotSettings } from './snapshot.js';
 
 export interface ApprovalDeps {
   keys: Pick<DkimKeysService, 'activeFor' | 'resolve'>;
   /** This process's settings, read at use (a changed setting counts). */
   settings(): SnapshotSettings & { layoutsDir: string | undefined };
+  /** The list's brand and words for our layout, in its language. */
+  look(list: ListRow): Promise<ListLook>;
 }
 
 /** The domain of an address. */
@@ -19,6 +22,8 @@ export const domainOfAddress = (address: string) => address.slice(address.lastIn
  */
 export function createApproval(deps: ApprovalDeps) {
   return {
+    look: (list: ListRow) => deps.look(list),
+
     async snapshotNow(
       campaign: CampaignRow,
       list: ListRow,
@@ -28,8 +33,8 @@ export function createApproval(deps: ApprovalDeps) {
       const active = await deps.keys.activeFor(domainOfAddress(list.from_address));
       const usable = await deps.keys.resolve(active);
       const snapshot = takeSnapshot({
-        campaign,
         list,
+        template: campaignSource(campaign, await deps.look(list)),
         settings,
         layouts: layoutsUsed([campaign.subject, campaign.html, campaign.text ?? ''], settings.layoutsDir),
         dkim: 'keys' in usable ? active : [],

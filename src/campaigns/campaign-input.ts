@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { invalidInput } from '../shared/app-error.js';
 import { innermostIssue } from '../shared/zod-issue.js';
+import { defaultLayout } from './newsletter-layout.js';
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -17,16 +18,18 @@ const schema = z.object({
     .max(1_000_000, 'The HTML template is larger than 1 MB.'),
   text: z.string().max(1_000_000, 'The text template is larger than 1 MB.').nullable().optional(),
   format: z.enum(['html', 'mjml']).default('html'),
+  layout: z.enum(['newsletter', 'none'], { message: 'The layout is newsletter or none.' }).optional(),
 });
 
-export type CampaignInput = z.infer<typeof schema>;
+export type CampaignInput = Omit<z.infer<typeof schema>, 'layout'> & { layout: 'newsletter' | 'none' };
 
 /** Validates what `campaigns create` and POST /api/v1/campaigns receive. */
 export function parseCampaignInput(input: unknown): CampaignInput {
   const result = schema.safeParse(input);
   if (!result.success)
     throw invalidInput(innermostIssue(result.error.issues[0])?.message ?? 'The campaign is not valid.');
-  return result.data;
+  // Ours unless asked otherwise or the HTML is a whole document.
+  return { ...result.data, layout: result.data.layout ?? defaultLayout(result.data.html) };
 }
 
 /** Parses `--at` / `sendAt`: an ISO 8601 time with a zone. */

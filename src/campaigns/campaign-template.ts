@@ -9,6 +9,11 @@ export interface CampaignSource {
   html: string;
   text: string | null;
   format: 'html' | 'mjml';
+  /**
+   * `newsletter`: the source is already inside our layout (newsletter-layout.ts), which carries the
+   * footer; set only by that function.
+   */
+  layout?: 'newsletter' | undefined;
 }
 
 /** Parsed once per campaign; each recipient only renders (simple templates without liquidjs). */
@@ -30,6 +35,8 @@ type Part = { fast: FastTemplate } | { liquid: Template[] };
 export interface RecipientData {
   subscriber: Record<string, unknown> & { email: string; name: string };
   list: { name: string };
+  /** The subject, rendered (the layout's title); set by renderCampaign. */
+  subject?: string;
   unsubscribe_url: string;
   preferences_url: string;
   postal_address: string;
@@ -177,12 +184,14 @@ export async function compileCampaign(source: CampaignSource, layouts?: LayoutSo
   const perRecipient = source.text === null && usesLayouts(html);
   const toText = source.text === null ? await htmlToText() : undefined;
   const text = source.text ?? (perRecipient ? undefined : (toText as (html: string) => string)(html));
+  // Our layout carries the footer in the HTML (and so in a text part made from it).
+  const ownFooter = source.layout === 'newsletter';
   return {
     subject: parse(engines.text, source.subject, 'subject'),
     html: parse(engines.html, html, 'HTML'),
     text: text === undefined ? undefined : parse(engines.text, text, 'text'),
-    htmlFooter: parse(engines.html, HTML_FOOTER, 'footer'),
-    textFooter: parse(engines.text, TEXT_FOOTER, 'footer'),
+    htmlFooter: parse(engines.html, ownFooter ? '' : HTML_FOOTER, 'footer'),
+    textFooter: parse(engines.text, ownFooter && source.text === null ? '' : TEXT_FOOTER, 'footer'),
     toText: perRecipient ? toText : undefined,
     engines,
   };
@@ -193,16 +202,15 @@ export function renderCampaign(
   compiled: CompiledCampaign,
   data: RecipientData,
 ): { subject: string; html: string; text: string } {
-  const scope = data as unknown as Record<string, unknown>;
   const { html, text } = compiled.engines;
+  const subject = render(text, compiled.subject, data as unknown as Record<string, unknown>, false)
+    .replace(/\s+/g, ' ')
+    .trim();
+  const scope = { ...data, subject } as unknown as Record<string, unknown>;
   const rendered = render(html, compiled.html, scope, true);
   const body = withHtmlFooter(rendered, render(html, compiled.htmlFooter, scope, true));
   const plain = compiled.text
     ? render(text, compiled.text, scope, false)
     : (compiled.toText as (html: string) => string)(rendered);
-  return {
-    subject: render(text, compiled.subject, scope, false).replace(/\s+/g, ' ').trim(),
-    html: body,
-    text: plain + render(text, compiled.textFooter, scope, false),
-  };
+  return { subject, html: body, text: plain + render(text, compiled.textFooter, scope, false) };
 }

@@ -7,6 +7,7 @@ export interface NewCampaign {
   html: string;
   text: string | null;
   format: 'html' | 'mjml';
+  layout: 'newsletter' | 'none';
 }
 
 export async function insertCampaign(db: Db, campaign: NewCampaign, now: number): Promise<number> {
@@ -18,6 +19,7 @@ export async function insertCampaign(db: Db, campaign: NewCampaign, now: number)
       html: campaign.html,
       text: campaign.text,
       format: campaign.format,
+      layout: campaign.layout,
       status: 'draft',
       created_at: now,
       updated_at: now,
@@ -31,7 +33,13 @@ export async function insertCampaign(db: Db, campaign: NewCampaign, now: number)
 export async function updateDraft(
   db: Db,
   id: number,
-  content: { subject: string; html: string; text: string | null; format: 'html' | 'mjml' },
+  content: {
+    subject: string;
+    html: string;
+    text: string | null;
+    format: 'html' | 'mjml';
+    layout: 'newsletter' | 'none';
+  },
   now: number,
 ): Promise<void> {
   await db

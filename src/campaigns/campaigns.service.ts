@@ -14,6 +14,7 @@ import { AppError, invalidInput, isAppError, notFound } from '../shared/app-erro
 import { normaliseEmail } from '../subscribers/email-address.js';
 import { mailDomain, type CampaignMailHandler } from './campaign-mail.js';
 import { parseCampaignInput, parseSendAt } from './campaign-input.js';
+import { campaignSource, PLAIN_LOOK } from './newsletter-layout.js';
 import { compileCampaign, missingOptOut } from './campaign-template.js';
 import * as repo from './campaigns.repo.js';
 import { fanOut } from './fan-out.js';
@@ -151,7 +152,7 @@ export function createCampaignsService(deps: CampaignsDeps) {
     const list = await deps.lists.requireListById(campaign.list_id);
     const { snapshot, keyProblem } = await deps.approval.snapshotNow(campaign, list, clock.now());
     const reason =
-      missingOptOut(campaign) ??
+      missingOptOut(snapshot.template) ??
       deps.approval.refusal(snapshot, { unsigned: options.unsigned ?? false, keyProblem }) ??
       (await noRecipients(campaign));
     return { snapshot, reason };
@@ -204,19 +205,12 @@ export function createCampaignsService(deps: CampaignsDeps) {
       html?: unknown;
       text?: unknown;
       format?: unknown;
+      layout?: unknown;
     }): Promise<CampaignStatusView> {
       const list = await deps.lists.requireList(typeof input.list === 'string' ? input.list : '');
       const fields = parseCampaignInput(input);
-      // Compile now so a broken template is refused at once, not at send time.
-      await compileCampaign(
-        {
-          subject: fields.subject,
-          html: fields.html,
-          text: fields.text ?? null,
-          format: fields.format,
-        },
-        deps.layoutsDir,
-      );
+      // Compile now (inside the layout it goes into) so a broken template is refused at once.
+      await compileCampaign(campaignSource({ ...fields, text: fields.text ?? null }, PLAIN_LOOK), deps.layoutsDir);
       const id = await repo.insertCampaign(
         db,
         {
@@ -225,6 +219,7 @@ export function createCampaignsService(deps: CampaignsDeps) {
           html: fields.html,
           text: fields.text ?? null,
           format: fields.format,
+          layout: fields.layout,
         },
         clock.now(),
       );
@@ -232,12 +227,15 @@ export function createCampaignsService(deps: CampaignsDeps) {
     },
 
     /** A draft's new content, compiled first like `create`; anything but a draft is refused. */
-    async update(id: unknown, input: { subject?: unknown; html?: unknown; text?: unknown; format?: unknown }) {
+    async update(
+      id: unknown,
+      input: { subject?: unknown; html?: unknown; text?: unknown; format?: unknown; layout?: unknown },
+    ) {
       const campaign = await requireCampaign(id);
       if (campaign.status !== 'draft')
         throw new AppError('conflict', `The campaign is ${campaign.status}; only a draft can be changed.`);
       const fields = parseCampaignInput(input);
-      await compileCampaign({ ...fields, text: fields.text ?? null }, deps.layoutsDir);
+      await compileCampaign(campaignSource({ ...fields, text: fields.text ?? null }, PLAIN_LOOK), deps.layoutsDir);
       await repo.updateDraft(db, campaign.id, { ...fields, text: fields.text ?? null }, clock.now());
       return this.status(campaign.id);
     },
@@ -253,6 +251,7 @@ export function createCampaignsService(deps: CampaignsDeps) {
         sample: sample ? { email: sample.email, name: sample.name ?? '' } : undefined,
         postalAddress: deps.postalAddress?.() ?? '',
         layouts: deps.layoutsDir,
+        look: await deps.approval.look(list),
       });
     },
 
@@ -273,7 +272,8 @@ export function createCampaignsService(deps: CampaignsDeps) {
     /** A campaign's stored source (the editor). */
     async source(id: unknown) {
       const campaign = await requireCampaign(id);
-      return { subject: campaign.subject, html: campaign.html, text: campaign.text, format: campaign.format };
+      const { subject, html, text, format, layout } = campaign;
+      return { subject, html, text, format, layout };
     },
 
     async status(id: unknown): Promise<CampaignStatusView> {

@@ -16,6 +16,7 @@ describe("the campaign editor's preview", () => {
         subject: 'Hi {{ subscriber.name }}',
         html: '<p>Hello {{ subscriber.name }}</p><a href="{{ unsubscribe_url }}">Leave</a>',
         format: 'html',
+        layout: 'none',
       },
       context,
     );
@@ -34,6 +35,7 @@ describe("the campaign editor's preview", () => {
           subject: 'Loop',
           html: '{% for i in (1..1000000000) %}{{ i }}{% endfor %}<a href="{{ unsubscribe_url }}">Leave</a>',
           format: 'html',
+          layout: 'none',
         },
         context,
       ),

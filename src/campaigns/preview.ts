@@ -1,4 +1,5 @@
 import { invalidInput } from '../shared/app-error.js';
+import { campaignSource, PLAIN_LOOK, type ListLook } from './newsletter-layout.js';
 import { compileCampaign, renderCampaign, type LayoutSource, type RecipientData } from './campaign-template.js';
 import type { CampaignInput } from './campaign-input.js';
 import { lintContent, type LintFinding } from './content-lint.js';
@@ -27,10 +28,12 @@ export async function previewCampaign(
     sample: { email: string; name: string } | undefined;
     postalAddress: string;
     layouts?: LayoutSource | undefined;
+    /** The list's brand and words, for a campaign in our layout. */
+    look?: ListLook | undefined;
   },
 ): Promise<CampaignPreview> {
   const compiled = await compileCampaign(
-    { subject: fields.subject, html: fields.html, text: fields.text ?? null, format: fields.format },
+    campaignSource({ ...fields, text: fields.text ?? null }, context.look ?? PLAIN_LOOK),
     context.layouts,
   );
   const sample = context.sample ?? { email: 'sample@example.com', name: 'Sam Sample' };

@@ -17,6 +17,8 @@ export interface CampaignSnapshot {
   postalAddress: string;
   publicUrl: string;
   bounceDomain: string | null;
+  /** The list's language when approved (the layout's words are written in it). */
+  language?: string | undefined;
   /** The keys it is signed with; empty only when the sender chose to send unsigned (--force). */
   dkim: Array<{ domain: string; selector: string; fingerprint: string }>;
 }
@@ -29,6 +31,7 @@ const SNAPSHOT = z.object({
     html: z.string(),
     text: z.string().nullable(),
     format: z.enum(['html', 'mjml']),
+    layout: z.literal('newsletter').optional(),
   }),
   layouts: z.record(z.string(), z.string()),
   list: z.object({
@@ -41,6 +44,7 @@ const SNAPSHOT = z.object({
   postalAddress: z.string(),
   publicUrl: z.string(),
   bounceDomain: z.string().nullable(),
+  language: z.string().optional(),
   dkim: z.array(z.object({ domain: z.string(), selector: z.string(), fingerprint: z.string() })),
 });
 
@@ -52,18 +56,19 @@ export interface SnapshotSettings {
 }
 
 export function takeSnapshot(input: {
-  campaign: CampaignRow;
   list: ListRow;
+  /** The campaign's source as approved: inside our layout when it has one (newsletter-layout.ts). */
+  template: CampaignSource;
   settings: SnapshotSettings;
   layouts: Record<string, string>;
   dkim: ReadonlyArray<{ domain: string; selector: string; fingerprint: string }>;
   now: number;
 }): CampaignSnapshot {
-  const { campaign, list, settings } = input;
+  const { list, settings } = input;
   return {
     version: 1,
     approvedAt: input.now,
-    template: { subject: campaign.subject, html: campaign.html, text: campaign.text, format: campaign.format },
+    template: input.template,
     layouts: input.layouts,
     list: {
       id: list.id,
@@ -75,6 +80,7 @@ export function takeSnapshot(input: {
     postalAddress: settings.postalAddress,
     publicUrl: settings.publicUrl,
     bounceDomain: settings.bounceDomain ?? null,
+    language: list.language,
     dkim: input.dkim.map((k) => ({ domain: k.domain, selector: k.selector, fingerprint: k.fingerprint })),
   };
 }

@@ -2,7 +2,8 @@ import { DATABASE_URL_FORMAT, defaultDatabaseUrl } from './database-location.js'
 import { DNS_NAME, HOST_PORT } from '../shared/dns-names.js';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import { parseImapUrl, type ImapSettings } from './imap-url.js';
+import { imapSettings, parseImapUrl, type ImapSettings } from './imap-url.js';
+import { brandOfVariables, brandVariables, type BrandSettings } from './brand-config.js';
 import { asEnvironment, SETTINGS } from './settings-catalogue.js';
 
 function settingOfVariable(variable: string): string | undefined {
@@ -31,6 +32,8 @@ export interface Config {
   dkim:
     { domain: string; selector: string; keyFile: string; ed25519?: { selector: string; keyFile: string } } | undefined;
   postalAddress: string | undefined;
+  /** The shop-wide brand (settings `brand.*`; the address is `postal_address`). */
+  brand: BrandSettings;
   inboundPort: number;
   inboundHost: string;
   inboundMaxBytes: number;
@@ -202,6 +205,7 @@ const schema = z.object({
   LISTWARDEN_DKIM_ED25519_SELECTOR: z.string().trim().min(1).optional(),
   LISTWARDEN_DKIM_ED25519_KEY_FILE: z.string().trim().min(1).optional(),
   LISTWARDEN_POSTAL_ADDRESS: z.string().trim().min(1).optional(),
+  ...brandVariables,
   LISTWARDEN_INBOUND_PORT: port.default(2525),
   LISTWARDEN_INBOUND_HOST: z.string().trim().min(1).default('127.0.0.1'),
   LISTWARDEN_INBOUND_PER_CLIENT: positiveInt.max(1000, 'must be at most 1000').default(10),
@@ -338,18 +342,8 @@ const schema = z.object({
   LISTWARDEN_LOG_FORMAT: z.enum(['json', 'pretty'], { message: 'must be json or pretty' }).optional(),
 });
 
-/** Reads and validates the environment once; the only place that looks at `process.env`. */
-function imapSettings(
-  url: string | undefined,
-  doneFolder: string | undefined,
-  intervalSeconds: number,
-): Config['imap'] {
-  if (!url) return undefined;
-  const parsed = parseImapUrl(url, doneFolder);
-  return parsed.ok ? { settings: parsed.settings, intervalMs: intervalSeconds * 1000 } : undefined;
-}
-
 /**
+ * Reads and validates the environment once; the only place that looks at `process.env`.
  * The configuration from the environment and the settings stored in the database: a variable
  * set in the environment overrides the stored setting (`settings list` shows which).
  */
@@ -421,6 +415,7 @@ export function loadConfig(
         }
       : undefined,
     postalAddress: e.LISTWARDEN_POSTAL_ADDRESS,
+    brand: brandOfVariables(e, e.LISTWARDEN_POSTAL_ADDRESS),
     inboundPort: e.LISTWARDEN_INBOUND_PORT,
     inboundHost: e.LISTWARDEN_INBOUND_HOST,
     inboundLimits: {

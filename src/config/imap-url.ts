@@ -39,3 +39,14 @@ export function parseImapUrl(
     },
   };
 }
+
+/** The mailbox to poll for bounces and complaints, when its URL is set and valid. */
+export function imapSettings(
+  url: string | undefined,
+  doneFolder: string | undefined,
+  intervalSeconds: number,
+): { settings: ImapSettings; intervalMs: number } | undefined {
+  if (!url) return undefined;
+  const parsed = parseImapUrl(url, doneFolder);
+  return parsed.ok ? { settings: parsed.settings, intervalMs: intervalSeconds * 1000 } : undefined;
+}

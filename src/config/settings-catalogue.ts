@@ -7,6 +7,11 @@
  */
 export const SETTINGS = {
   postal_address: { env: 'LISTWARDEN_POSTAL_ADDRESS', help: 'postal address in the footer of every campaign' },
+  'brand.name': { env: 'LISTWARDEN_BRAND_NAME', help: 'the shop name on public pages and system mail' },
+  'brand.logo': { env: 'LISTWARDEN_BRAND_LOGO', help: 'the logo: give an image file (PNG, JPEG, GIF, WebP)' },
+  'brand.accent': { env: 'LISTWARDEN_BRAND_ACCENT', help: 'accent colour of buttons, e.g. #1d4ed8' },
+  'brand.shop_url': { env: 'LISTWARDEN_BRAND_SHOP_URL', help: 'the shop the pages lead back to' },
+  'brand.privacy_url': { env: 'LISTWARDEN_BRAND_PRIVACY_URL', help: 'the privacy policy linked from every page' },
   public_url: { env: 'LISTWARDEN_PUBLIC_URL', help: 'the URL links in mail point to' },
   bounce_domain: { env: 'LISTWARDEN_BOUNCE_DOMAIN', help: 'domain of the VERP return path' },
   admin_email: { env: 'LISTWARDEN_ADMIN_EMAIL', help: 'where owner alerts go' },

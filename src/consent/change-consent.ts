@@ -37,7 +37,14 @@ export interface ConsentChange<A extends keyof EvidenceByAction> {
   /** The consent wording the person was shown (signup). */
   consentTextId?: number | null;
   /** Where a confirmation mail goes when the state machine asks for one (signup). */
-  confirmation?: { emailKey: string; fromAddress: string; limits: ConfirmationLimits; outside?: boolean };
+  confirmation?: {
+    emailKey: string;
+    fromAddress: string;
+    limits: ConfirmationLimits;
+    outside?: boolean;
+    /** A rejoin from the preference centre (confirmation-queue.ts). */
+    rejoin?: boolean;
+  };
 }
 
 export type ConsentOutcome =
@@ -79,6 +86,7 @@ export async function changeConsent<A extends keyof EvidenceByAction>(
             emailKey: change.confirmation.emailKey,
             fromAddress: change.confirmation.fromAddress,
             outside: change.confirmation.outside ?? false,
+            rejoin: change.confirmation.rejoin ?? false,
           },
           change.confirmation.limits,
           now,

@@ -6,7 +6,8 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { findSubscriberById } from '../subscribers/subscribers.repo.js';
 import type { ClientContext } from './client-context.js';
 import { queueConfirmation } from './confirmation-queue.js';
-import { findSubscription } from './consent.repo.js';
+import { findSubscription, lastLeftAt, liftSuppression } from './consent.repo.js';
+import { suppressionHash } from './suppression-key.js';
 import { changeConsent } from './change-consent.js';
 import { DEFAULT_CONFIRMATION_LIMITS, type ConfirmationLimits } from './send-limits.js';
 import type { TokenClaims, TokenCodec } from './tokens.js';
@@ -45,6 +46,19 @@ export function createConfirmService(deps: ConfirmDeps) {
     if (!check.ok) return { link: { state: 'expired', list }, claims };
     const step = transition(subscription.status, 'confirm');
     if (!step.ok) return { link: { state: 'closed', list, reason: step.reason }, claims };
+    // A link mailed before the person left cannot confirm a later signup (a rejoin): only the
+    // newest mail's link, sent after they asked again, is their new consent. (Tokens carry whole
+    // seconds: one issued in the second the person left counts as after it.)
+    const leftAt = await lastLeftAt(database.db, claims.subscriberId, claims.listId);
+    if (leftAt !== undefined && claims.issuedAt + 1000 <= leftAt)
+      return {
+        link: {
+          state: 'closed',
+          list,
+          reason: 'This link is from before you left the list; please use the link in the newest email.',
+        },
+        claims,
+      };
     return { link: { state: 'valid', list, alreadyConfirmed: false }, claims };
   }
 
@@ -55,7 +69,10 @@ export function createConfirmService(deps: ConfirmDeps) {
     },
 
     /** For POST: confirms, records the evidence; repeating it changes nothing. */
-    async confirm(token: string, context: ClientContext): Promise<{ list: ListRow; alreadyConfirmed: boolean }> {
+    async confirm(
+      token: string,
+      context: ClientContext,
+    ): Promise<{ list: ListRow; alreadyConfirmed: boolean; subscriberId: number | undefined }> {
       const { link, claims } = await inspect(token);
       if (link.state === 'invalid')
         throw new AppError(
@@ -65,7 +82,8 @@ export function createConfirmService(deps: ConfirmDeps) {
       if (link.state === 'expired')
         throw new AppError('gone', 'This confirmation link has expired.', { list: link.list?.slug });
       if (link.state === 'closed') throw new AppError('conflict', link.reason);
-      if (link.alreadyConfirmed || !claims) return { list: link.list, alreadyConfirmed: true };
+      if (link.alreadyConfirmed || !claims)
+        return { list: link.list, alreadyConfirmed: true, subscriberId: claims?.subscriberId };
       const confirmed = await database.transaction(async (trx) => {
         const outcome = await changeConsent(
           trx,
@@ -83,9 +101,14 @@ export function createConfirmService(deps: ConfirmDeps) {
           clock.now(),
         );
         if (!outcome.ok) throw new AppError('conflict', outcome.reason);
+        // Someone who left every list and now confirmed joining one again (from the preference
+        // centre) may be mailed again: the "left everything" suppression goes; others stay.
+        const subscriber = await findSubscriberById(trx, claims.subscriberId);
+        if (subscriber && outcome.transition.changed)
+          await liftSuppression(trx, suppressionHash(subscriber.email_key), 'unsubscribed_all');
         return outcome.transition.changed;
       });
-      return { list: link.list, alreadyConfirmed: !confirmed };
+      return { list: link.list, alreadyConfirmed: !confirmed, subscriberId: claims.subscriberId };
     },
 
     /**

@@ -7,8 +7,10 @@ import type { TemplateRenderer } from '../templates/liquid.js';
 import { findSubscriberById } from '../subscribers/subscribers.repo.js';
 import { suppressionHash } from './suppression-key.js';
 import { findSuppression } from './consent.repo.js';
-import { currentConsentText } from '../lists/lists.repo.js';
-import { findSubscription, recordEvent } from './consent.repo.js';
+import { consentTextById, currentConsentText } from '../lists/lists.repo.js';
+import { findSubscription, lastSignupConsentTextId, recordEvent } from './consent.repo.js';
+import type { BrandResolver } from '../brand/brand-resolver.js';
+import { isLanguage } from '../i18n/languages.js';
 import type { TokenCodec } from './tokens.js';
 
 export interface ConfirmationMailDeps {
@@ -19,6 +21,7 @@ export interface ConfirmationMailDeps {
   returnPath: ReturnPath;
   html: TemplateRenderer;
   text: TemplateRenderer;
+  brand: BrandResolver;
 }
 
 /**
@@ -38,10 +41,21 @@ export function confirmationMailHandler(deps: ConfirmationMailDeps): MessageHand
       if (!subscriber || !list) return { skip: 'recipient or list no longer exists' };
       if (subscription?.status !== 'pending')
         return { skip: `subscription is ${subscription?.status ?? 'gone'}, not pending` };
-      if (await findSuppression(db, suppressionHash(subscriber.email_key))) return { skip: 'address is suppressed' };
+      // A pending subscription of someone who left every list is a rejoin from the preference
+      // centre (signups of suppressed addresses store nothing): its confirmation mail may go.
+      const suppression = await findSuppression(db, suppressionHash(subscriber.email_key));
+      if (suppression && suppression.reason !== 'unsubscribed_all') return { skip: 'address is suppressed' };
       const token = deps.tokens.sign('confirm', subscriber.id, list.id);
-      const consent = await currentConsentText(db, list.id);
+      // The wording and language the person saw when signing up; an import's re-permission mail has
+      // none, and goes in the list's language with its current wording.
+      const shownId = await lastSignupConsentTextId(db, subscriber.id, list.id);
+      const consent =
+        (shownId !== undefined ? await consentTextById(db, shownId) : undefined) ??
+        (await currentConsentText(db, list.id, list.language));
+      const lang = consent && isLanguage(consent.language) ? consent.language : list.language;
       const data = {
+        lang,
+        brand: await deps.brand(list),
         list: { name: list.name, slug: list.slug },
         // No name: it is unconfirmed text from whoever filled in the form, and could carry a link.
         subscriber: { email: subscriber.email },

@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.js';
 import { newMessageId } from '../mail/message-id.js';
 import { confirmationTimes, enqueue } from '../mail/outbox.repo.js';
+import { lastLeftAt } from './consent.repo.js';
 import { suppressionHash } from './suppression-key.js';
 import { countMailboxSend, findSuppression, takeDomainSlot } from './consent.repo.js';
 import { mailboxKey } from '../subscribers/email-address.js';
@@ -25,13 +26,21 @@ export async function queueConfirmation(
     fromAddress: string;
     /** Asked for from outside (a signup, a resend link): the per-mailbox and per-domain limits apply. */
     outside?: boolean;
+    /**
+     * Joining again from the preference centre: a "left everything" suppression does not stop the
+     * mail (it is lifted when they confirm), and links sent before they left, which can no longer
+     * confirm, do not count toward the 10-minute interval (they do toward the daily limit).
+     */
+    rejoin?: boolean;
   },
   limits: ConfirmationLimits,
   now: number,
 ): Promise<ConfirmationMailDecision> {
-  if (await findSuppression(trx, suppressionHash(target.emailKey))) return 'suppressed';
+  const suppression = await findSuppression(trx, suppressionHash(target.emailKey));
+  if (suppression && !(target.rejoin && suppression.reason === 'unsubscribed_all')) return 'suppressed';
   const earlier = await confirmationTimes(trx, target.subscriberId, target.listId, now - lookbackMs(limits));
-  const verdict = mayMailConfirmation(earlier, now, limits);
+  const leftAt = target.rejoin ? await lastLeftAt(trx, target.subscriberId, target.listId) : undefined;
+  const verdict = mayMailConfirmation(earlier, now, limits, leftAt);
   if (!verdict.allowed) return verdict.reason;
   let notBefore = now;
   if (target.outside) {

@@ -123,6 +123,37 @@ export async function lastEventOf(
     .executeTakeFirst();
 }
 
+/** The consent text the newest signup to a list showed (its id), if it named one. */
+export async function lastSignupConsentTextId(
+  db: Db,
+  subscriberId: number,
+  listId: number,
+): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('consent_events')
+    .select('consent_text_id')
+    .where('subscriber_id', '=', subscriberId)
+    .where('list_id', '=', listId)
+    .where('type', '=', 'signup')
+    .where('consent_text_id', 'is not', null)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.consent_text_id ?? undefined;
+}
+
+/** When the person last left a list (unsubscribe, complaint, bounce), if ever. */
+export async function lastLeftAt(db: Db, subscriberId: number, listId: number): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('consent_events')
+    .select((s) => s.fn.max('at').as('at'))
+    .where('subscriber_id', '=', subscriberId)
+    .where('list_id', '=', listId)
+    .where('type', 'in', ['unsubscribed', 'complaint', 'bounce'])
+    .executeTakeFirst();
+  return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
+}
+
 /** Rewrites the evidence of one event (a repeated signup counts up instead of adding events). */
 export async function updateEventDetail(db: Db, id: number, detail: string): Promise<void> {
   await db.updateTable('consent_events').set({ detail }).where('id', '=', id).execute();
@@ -166,6 +197,8 @@ export interface EventView {
   source: string | null;
   consentVersion: number | null;
   consentText: string | null;
+  /** The language of that wording. */
+  consentLanguage: string | null;
   detail: Record<string, unknown>;
 }
 
@@ -175,7 +208,19 @@ export async function eventsOf(db: Db, subscriberId: number, listId?: number): P
     .selectFrom('consent_events as e')
     .leftJoin('lists as l', 'l.id', 'e.list_id')
     .leftJoin('consent_texts as t', 't.id', 'e.consent_text_id')
-    .select(['e.type', 'e.at', 'l.slug', 'e.ip', 'e.user_agent', 'e.source', 't.version', 't.text', 'e.detail', 'e.id'])
+    .select([
+      'e.type',
+      'e.at',
+      'l.slug',
+      'e.ip',
+      'e.user_agent',
+      'e.source',
+      't.version',
+      't.text',
+      't.language',
+      'e.detail',
+      'e.id',
+    ])
     .where('e.subscriber_id', '=', subscriberId);
   if (listId !== undefined) query = query.where('e.list_id', '=', listId);
   const rows = await query.orderBy('e.at').orderBy('e.id').execute();
@@ -189,6 +234,7 @@ export async function eventsOf(db: Db, subscriberId: number, listId?: number): P
     source: r.source === null ? null : withoutLinkTokens(r.source),
     consentVersion: r.version,
     consentText: r.text,
+    consentLanguage: r.language,
     detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : {},
   }));
 }
@@ -387,6 +433,14 @@ const insertSuppression = prepared<{ hash: string; reason: string; now: number }
 
 export async function suppress(db: Db, emailHash: string, reason: SuppressionReason, now: number): Promise<void> {
   await insertSuppression(db, { hash: emailHash, reason, now });
+}
+
+/**
+ * Lifts a suppression only when it has the given reason: a person who left every list and
+ * confirmed joining one again (double opt-in) may be mailed again; other suppressions stay.
+ */
+export async function liftSuppression(db: Db, emailHash: string, reason: SuppressionReason): Promise<void> {
+  await db.deleteFrom('suppressions').where('email_hash', '=', emailHash).where('reason', '=', reason).execute();
 }
 
 const suppressionOf = prepared<{ hash: string }, { reason: string; created_at: number }>((db) =>

@@ -20,6 +20,7 @@ describe('formatProof', () => {
           userAgent: 'Firefox/140',
           source: 'https://shop.example/newsletter',
           consentVersion: 2,
+          consentLanguage: 'de',
           consentText: 'Yes, send me offers.',
           detail: { channel: 'form' },
         },
@@ -31,6 +32,7 @@ describe('formatProof', () => {
           userAgent: 'Safari/18',
           source: null,
           consentVersion: null,
+          consentLanguage: null,
           consentText: null,
           detail: {},
         },
@@ -42,7 +44,7 @@ describe('formatProof', () => {
       text,
       /Signed up\n +from IP: +203\.0\.113\.7\n +browser: +Firefox\/140\n +source: +https:\/\/shop\.example\/newsletter/,
     );
-    assert.match(text, /wording shown \(version 2\):\n +"Yes, send me offers\."/);
+    assert.match(text, /wording shown \(version 2, language de\):\n +"Yes, send me offers\."/);
     assert.match(text, /2026-11-27T09:05:00\.000Z {2}Confirmed\n +from IP: +203\.0\.113\.8/);
   });
 });
@@ -65,6 +67,7 @@ describe('the proof on a terminal', () => {
           userAgent: 'evil\u001b]0;owned\u0007agent',
           source: 'feedback:smtp',
           consentVersion: null,
+          consentLanguage: null,
           consentText: null,
           detail: { diagnostic: '550 \u001b[2J\u001b[31mgone\u009b' },
         },

@@ -35,7 +35,8 @@ export function formatProof(proof: ConsentProof): string {
     if (e.userAgent) lines.push(`    browser:      ${withoutControls(e.userAgent)}`);
     if (e.source) lines.push(`    source:       ${withoutControls(e.source)}`);
     if (e.consentVersion !== null) {
-      lines.push(`    wording shown (version ${e.consentVersion}):`, `      "${e.consentText ?? ''}"`);
+      const language = e.consentLanguage ? `, language ${e.consentLanguage}` : '';
+      lines.push(`    wording shown (version ${e.consentVersion}${language}):`, `      "${e.consentText ?? ''}"`);
     }
     for (const [key, value] of Object.entries(e.detail)) {
       if (value === null || value === undefined || value === '') continue;

@@ -55,6 +55,7 @@ export interface SubscriberView {
     source: string | null;
     consentVersion: number | null;
     consentText: string | null;
+    consentLanguage: string | null;
     detail: Record<string, unknown>;
   }>;
 }

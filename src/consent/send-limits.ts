@@ -32,9 +32,12 @@ export function mayMailConfirmation(
   earlierSends: readonly number[],
   now: number,
   limits: ConfirmationLimits = DEFAULT_CONFIRMATION_LIMITS,
+  /** When the person last left the list: links sent before cannot confirm, so they do not hold the next one. */
+  leftAt?: number,
 ): { allowed: true } | { allowed: false; reason: 'too_soon' | 'daily_limit' } {
   const recent = earlierSends.filter((t) => now - t < DAY_MS);
-  if (earlierSends.some((t) => now - t < limits.minIntervalMs)) return { allowed: false, reason: 'too_soon' };
+  const live = leftAt === undefined ? earlierSends : earlierSends.filter((t) => t > leftAt);
+  if (live.some((t) => now - t < limits.minIntervalMs)) return { allowed: false, reason: 'too_soon' };
   if (recent.length >= limits.maxPerDay) return { allowed: false, reason: 'daily_limit' };
   return { allowed: true };
 }

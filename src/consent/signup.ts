@@ -21,6 +21,11 @@ export interface SignupRequest {
   attributes?: unknown;
   /** The consent wording version the form showed, when the form says so. */
   consentVersion?: number;
+  /**
+   * Joining again from the preference centre (reached only through mail to the address): allowed
+   * for an address that left every list, still through double opt-in.
+   */
+  rejoin?: boolean;
 }
 
 /** What happened, for logs and tests; callers answer every signup the same way. */
@@ -52,7 +57,7 @@ export function createSignupService(deps: SignupDeps) {
   return async function signup(request: SignupRequest, context: ClientContext): Promise<SignupResult> {
     const { list, consent: current } = await deps.lists.signupTarget(request.list);
     const check = normaliseEmail(request.email);
-    if (!check.ok) throw invalidInput(check.reason, { field: 'email' });
+    if (!check.ok) throw invalidInput(check.reason, { field: 'email', problem: check.code });
     const address = check.address;
     const name = parseName(request.name);
     const attributes = parseAttributes(request.attributes);
@@ -62,7 +67,11 @@ export function createSignupService(deps: SignupDeps) {
         : ((await lists.consentTextByVersion(database.db, list.id, request.consentVersion)) ?? current);
     const verdict = await deps.verifier.check(address.domain);
     if (verdict.status === 'undeliverable') {
-      throw invalidInput(`${verdict.reason} Please check the address.`, { field: 'email' });
+      throw invalidInput(`${verdict.reason} Please check the address.`, {
+        field: 'email',
+        problem: 'undeliverable',
+        domain: address.domain,
+      });
     }
 
     const result = await database.transaction(async (trx): Promise<SignupResult> => {
@@ -70,7 +79,8 @@ export function createSignupService(deps: SignupDeps) {
       // A suppressed address (erased, complained, left every list, bounced) is never mailed again, so
       // a signup for it stores nothing about the person: no row, no IP, no browser. The answer stays
       // the same as for any signup, so the form does not tell who is suppressed.
-      if (await findSuppression(trx, suppressionHash(address.key))) {
+      const suppression = await findSuppression(trx, suppressionHash(address.key));
+      if (suppression && !(request.rejoin === true && suppression.reason === 'unsubscribed_all')) {
         await recordEvent(trx, {
           subscriber_id: null,
           list_id: list.id,
@@ -108,7 +118,13 @@ export function createSignupService(deps: SignupDeps) {
           },
           origin: context,
           consentTextId: consent ? consent.id : null,
-          confirmation: { emailKey: address.key, fromAddress: list.from_address, limits, outside: true },
+          confirmation: {
+            emailKey: address.key,
+            fromAddress: list.from_address,
+            limits,
+            outside: true,
+            rejoin: request.rejoin === true,
+          },
         },
         now,
       );

@@ -13,6 +13,12 @@ export interface ListsTable {
   allowed_origins: string;
   created_at: number;
   updated_at: number;
+  /** en, de, nl, fr or es: the language of its pages and mail. */
+  language: Generated<string>;
+  /** 1: the browser's Accept-Language chooses among the languages the list has a consent text in. */
+  browser_language: Generated<number>;
+  /** JSON object: the list's brand fields that differ from the shop-wide brand. */
+  brand: Generated<string>;
 }
 
 export interface ConsentTextsTable {
@@ -20,6 +26,18 @@ export interface ConsentTextsTable {
   list_id: number;
   version: number;
   text: string;
+  created_at: number;
+  language: Generated<string>;
+}
+
+/** An uploaded brand image (the logo), served from our origin at /brand/<id>. */
+export interface BrandAssetsTable {
+  /** The first 32 hex digits of the image's SHA-256 and its extension, e.g. `3f…9a.png`. */
+  id: string;
+  content_type: string;
+  bytes: Buffer;
+  width: number;
+  height: number;
   created_at: number;
 }
 
@@ -132,6 +150,8 @@ export interface CampaignsTable {
   /** Liquid source of the text part; derived from the HTML when null. */
   text: string | null;
   format: 'html' | 'mjml';
+  /** `newsletter`: the content goes into our branded layout; `none`: the HTML is the whole mail. */
+  layout: Generated<'newsletter' | 'none'>;
   status: CampaignStatus;
   send_at: number | null;
   started_at: number | null;
@@ -317,6 +337,7 @@ export interface AuditRunsTable {
 export interface Tables {
   lists: ListsTable;
   consent_texts: ConsentTextsTable;
+  brand_assets: BrandAssetsTable;
   subscribers: SubscribersTable;
   subscriptions: SubscriptionsTable;
   consent_events: ConsentEventsTable;

@@ -12,13 +12,14 @@ import Fastify, {
 } from 'fastify';
 import { AppError, isAppError } from '../shared/app-error.js';
 import type { HttpDeps } from './deps.js';
+import { createPublicPages } from './public-pages.js';
 import { codeForStatus, STATUS_OF } from './error-status.js';
 import { OneLinePerRequest } from './request-log.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerConfirmRoutes } from './routes/confirm.js';
 import { registerHealthRoute, registerStartPage } from './routes/health.js';
 import { registerConsoleAuth } from './routes/console-auth.js';
-import { registerConsoleKeys, registerConsoleSettings } from './routes/console-settings.js';
+import { registerConsoleKeys, registerConsoleLogo, registerConsoleSettings } from './routes/console-settings.js';
 import { registerConsoleLists } from './routes/console-lists.js';
 import { registerConsoleList } from './routes/console-list.js';
 import { registerConsolePeople } from './routes/console-people.js';
@@ -34,6 +35,7 @@ import { registerConsoleActivity } from './routes/console-activity.js';
 import { registerOptOutRoutes } from './routes/opt-out.js';
 import { registerSignupApiRoute } from './routes/signup-api.js';
 import { registerSignupFormRoutes } from './routes/signup-form.js';
+import { registerBrandAssetRoutes } from './routes/brand-assets.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -43,7 +45,8 @@ declare module 'fastify' {
 }
 
 /** Builds the HTTP server: public pages, the public JSON signup, the admin API. */
-export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
+export async function buildHttpApp(given: Omit<HttpDeps, 'publicPages'>): Promise<FastifyInstance> {
+  const deps: HttpDeps = { ...given, publicPages: createPublicPages(given) };
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     trustProxy: deps.config.trustProxy,
@@ -143,6 +146,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerConsoleAuth(app, deps);
   registerConsoleDashboard(app, deps);
   registerConsoleSettings(app, deps);
+  await registerConsoleLogo(app, deps);
   registerConsoleKeys(app, deps);
   registerConsoleLists(app, deps);
   registerConsoleList(app, deps);
@@ -156,6 +160,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerConsoleAudit(app, deps);
   const signupLimit = createSignupLimit(app, () => deps.config.signupRateLimit);
   registerSignupFormRoutes(app, deps, signupLimit);
+  registerBrandAssetRoutes(app, deps);
   await registerSignupApiRoute(app, deps, signupLimit);
   registerConfirmRoutes(app, deps);
   await registerOptOutRoutes(app, deps);
@@ -189,6 +194,21 @@ async function sendError(
   page = request.routeOptions.config?.page === true,
 ): Promise<FastifyReply> {
   reply.code(status);
+  if (page && /^\/[scupd]\//.test(request.url)) {
+    // A visitor's page (signup, confirm, unsubscribe, preferences, data): the shop's brand, the
+    // browser's language, and our sentence for what went wrong (the domain's is in English).
+    const ctx = await deps.publicPages.context(request, undefined).catch(() => undefined);
+    if (!ctx) return reply.type('text/plain; charset=utf-8').send(message);
+    const key =
+      status === 404
+        ? 'error.not_found'
+        : status === 429
+          ? 'error.too_many'
+          : status >= 500
+            ? 'error.server'
+            : 'error.bad_form';
+    return deps.publicPages.send(reply, status, 'error', ctx, { key: 'error.title' }, { message: ctx.t(key) });
+  }
   if (page) {
     const html = await deps.pages.render('error', {
       title: status === 404 ? 'Not found' : 'Something went wrong',

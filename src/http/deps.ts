@@ -23,6 +23,10 @@ import type { FeedbackService } from '../feedback/feedback.service.js';
 import type { FeedbackBrowser } from '../feedback/feedback-browse.js';
 import type { ReputationView } from '../reputation/reputation-view.service.js';
 import type { AuditRuns } from '../audit/audit-runs.service.js';
+import type { PublicPages } from './public-pages.js';
+import type { Translator } from '../i18n/catalogue.js';
+import type { BrandAssetsService } from '../brand/brand-assets.service.js';
+import type { BrandResolver } from '../brand/brand-resolver.js';
 
 /** What the HTTP layer is given by the composition root; it builds nothing itself. */
 export interface HttpDeps {
@@ -52,4 +56,10 @@ export interface HttpDeps {
   auditRuns: AuditRuns;
   settings: SettingsService;
   pages: TemplateRenderer;
+  /** Public pages in the list's language and brand. */
+  publicPages: PublicPages;
+  /** The catalogues (public pages' error messages). */
+  i18n: Translator;
+  brandAssets: BrandAssetsService;
+  brand: BrandResolver;
 }

@@ -31,3 +31,21 @@ export function clientContext(
     channel,
   };
 }
+
+/**
+ * The page a form says it was on (the hosted form's own address, or the embedding page the
+ * snippet filled in), kept only when it is believable: an http(s) URL on our origin or one of the
+ * list's allowed origins, and, when the browser sent an Origin header, on that origin. Pure.
+ */
+export function formPage(
+  claimed: string | undefined,
+  origin: string | undefined,
+  allowedOrigins: readonly string[],
+): string | undefined {
+  const page = pageUrl(claimed);
+  if (!page) return undefined;
+  const pageOrigin = new URL(page).origin;
+  if (!allowedOrigins.includes(pageOrigin)) return undefined;
+  if (origin !== undefined && origin !== 'null' && origin !== pageOrigin) return undefined;
+  return page;
+}

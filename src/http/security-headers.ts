@@ -16,6 +16,9 @@ const CONSOLE_POLICY =
 /** A list's form preview (the route's address): framed by our own console page only. */
 const FORM_PREVIEW = /^\/console\/lists\/:slug\/form-preview$/;
 
+/** The brand's images: nothing in them may run or load. */
+const BRAND_IMAGE = /^\/brand\//;
+
 /** Query parameters that look like credentials: never accepted, never logged. */
 const CREDENTIAL_PARAM = /[?&](?:api[_-]?key|key|access[_-]?token|token|secret|password)=/i;
 
@@ -47,6 +50,8 @@ export function setSecurityHeaders(reply: FastifyReply, url: string): void {
     // A list's form preview is framed by the list's console page, in a sandbox, and by nothing else.
     reply.header('Content-Security-Policy', "sandbox; frame-ancestors 'self'");
     reply.header('X-Frame-Options', 'SAMEORIGIN');
+  } else if (BRAND_IMAGE.test(url)) {
+    reply.header('Content-Security-Policy', "default-src 'none'; sandbox; frame-ancestors 'none'");
   } else {
     reply.header('Content-Security-Policy', CONSOLE.test(url) ? CONSOLE_POLICY : "frame-ancestors 'none'");
     reply.header('X-Frame-Options', 'DENY');

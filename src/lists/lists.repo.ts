@@ -8,6 +8,10 @@ export interface NewList {
   fromAddress: string;
   replyTo: string | null;
   allowedOrigins: string[];
+  language: string;
+  browserLanguage: boolean;
+  /** JSON of the list's brand overrides. */
+  brand: string;
 }
 
 export interface ConsentText {
@@ -15,7 +19,17 @@ export interface ConsentText {
   version: number;
   text: string;
   createdAt: number;
+  language: string;
 }
+
+const CONSENT_COLUMNS = ['id', 'version', 'text', 'created_at', 'language'] as const;
+const consentText = (row: { id: number; version: number; text: string; created_at: number; language: string }) => ({
+  id: row.id,
+  version: row.version,
+  text: row.text,
+  createdAt: row.created_at,
+  language: row.language,
+});
 
 /** Inserts a list and returns its id. */
 export async function insertList(db: Db, list: NewList, now: number): Promise<number> {
@@ -28,6 +42,9 @@ export async function insertList(db: Db, list: NewList, now: number): Promise<nu
       from_address: list.fromAddress,
       reply_to: list.replyTo,
       allowed_origins: JSON.stringify(list.allowedOrigins),
+      language: list.language,
+      browser_language: list.browserLanguage ? 1 : 0,
+      brand: list.brand,
       created_at: now,
       updated_at: now,
     })
@@ -47,14 +64,26 @@ export async function updateList(db: Db, id: number, patch: Partial<NewList>, no
         : {}),
       ...(patch.replyTo !== undefined ? { reply_to: patch.replyTo } : {}),
       ...(patch.allowedOrigins !== undefined ? { allowed_origins: JSON.stringify(patch.allowedOrigins) } : {}),
+      ...(patch.language !== undefined ? { language: patch.language } : {}),
+      ...(patch.browserLanguage !== undefined ? { browser_language: patch.browserLanguage ? 1 : 0 } : {}),
+      ...(patch.brand !== undefined ? { brand: patch.brand } : {}),
       updated_at: now,
     })
     .where('id', '=', id)
     .execute();
 }
 
-/** Adds the next version of a list's consent wording. */
-export async function addConsentText(db: Db, listId: number, text: string, now: number): Promise<ConsentText> {
+/**
+ * Adds the next version of a list's consent wording in a language. Version numbers count per list
+ * across its languages, so a version names exactly one wording (and the form's hidden field too).
+ */
+export async function addConsentText(
+  db: Db,
+  listId: number,
+  text: string,
+  language: string,
+  now: number,
+): Promise<ConsentText> {
   const last = await db
     .selectFrom('consent_texts')
     .select((s) => s.fn.max('version').as('version'))
@@ -63,10 +92,10 @@ export async function addConsentText(db: Db, listId: number, text: string, now: 
   const version = Number(last?.version ?? 0) + 1;
   const row = await db
     .insertInto('consent_texts')
-    .values({ list_id: listId, version, text, created_at: now })
+    .values({ list_id: listId, version, text, language, created_at: now })
     .returning('id')
     .executeTakeFirstOrThrow();
-  return { id: row.id, version, text, createdAt: now };
+  return { id: row.id, version, text, createdAt: now, language };
 }
 
 export async function findListBySlug(db: Db, slug: string): Promise<ListRow | undefined> {
@@ -81,27 +110,46 @@ export async function allLists(db: Db): Promise<ListRow[]> {
   return db.selectFrom('lists').selectAll().orderBy('slug').execute();
 }
 
-/** The wording shown now on a list's forms. */
-export async function currentConsentText(db: Db, listId: number): Promise<ConsentText | undefined> {
+/** The wording shown now on a list's forms in a language. */
+export async function currentConsentText(db: Db, listId: number, language: string): Promise<ConsentText | undefined> {
   const row = await db
     .selectFrom('consent_texts')
-    .select(['id', 'version', 'text', 'created_at'])
+    .select(CONSENT_COLUMNS)
     .where('list_id', '=', listId)
+    .where('language', '=', language)
     .orderBy('version', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return row ? { id: row.id, version: row.version, text: row.text, createdAt: row.created_at } : undefined;
+  return row ? consentText(row) : undefined;
+}
+
+/** The current wording of each language a list has one in. */
+export async function currentConsentTexts(db: Db, listId: number): Promise<ConsentText[]> {
+  const rows = await db
+    .selectFrom('consent_texts')
+    .select(CONSENT_COLUMNS)
+    .where('list_id', '=', listId)
+    .orderBy('version', 'desc')
+    .execute();
+  const seen = new Set<string>();
+  return rows.filter((r) => !seen.has(r.language) && seen.add(r.language)).map(consentText);
 }
 
 /** A specific version of a list's wording (what a form showed when it was loaded). */
 export async function consentTextByVersion(db: Db, listId: number, version: number): Promise<ConsentText | undefined> {
   const row = await db
     .selectFrom('consent_texts')
-    .select(['id', 'version', 'text', 'created_at'])
+    .select(CONSENT_COLUMNS)
     .where('list_id', '=', listId)
     .where('version', '=', version)
     .executeTakeFirst();
-  return row ? { id: row.id, version: row.version, text: row.text, createdAt: row.created_at } : undefined;
+  return row ? consentText(row) : undefined;
+}
+
+/** A consent text by its id (what a signup event names). */
+export async function consentTextById(db: Db, id: number): Promise<ConsentText | undefined> {
+  const row = await db.selectFrom('consent_texts').select(CONSENT_COLUMNS).where('id', '=', id).executeTakeFirst();
+  return row ? consentText(row) : undefined;
 }
 
 /** Subscriptions per status for every list. */
@@ -138,9 +186,9 @@ export async function subscriptionCounts(db: Db): Promise<Map<number, Partial<Re
 export async function consentTextVersions(db: Db, listId: number): Promise<ConsentText[]> {
   const rows = await db
     .selectFrom('consent_texts')
-    .select(['id', 'version', 'text', 'created_at'])
+    .select(CONSENT_COLUMNS)
     .where('list_id', '=', listId)
     .orderBy('version', 'desc')
     .execute();
-  return rows.map((row) => ({ id: row.id, version: row.version, text: row.text, createdAt: row.created_at }));
+  return rows.map(consentText);
 }

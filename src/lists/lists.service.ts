@@ -13,6 +13,11 @@ import {
 } from './list-input.js';
 import * as repo from './lists.repo.js';
 import { systemClock, type Clock } from '../shared/clock.js';
+import type { BrandSettings } from '../config/brand-config.js';
+import { applyListBrand, listBrandOf } from '../brand/brand.js';
+import { createTranslator, type Translator } from '../i18n/catalogue.js';
+import { chooseLanguage, isLanguage, parseLanguage, type Language } from '../i18n/languages.js';
+import { builtinLocalesDir } from '../templates/liquid.js';
 
 /** A list as shown to admins (CLI and API). */
 export interface ListView {
@@ -24,7 +29,16 @@ export interface ListView {
   fromAddress: string;
   replyTo: string | null;
   allowedOrigins: string[];
-  consentText: { version: number; text: string };
+  /** The language of its pages and mail. */
+  language: Language;
+  /** The browser's language chooses among the languages it has a consent text in. */
+  browserLanguage: boolean;
+  /** The list's brand fields that differ from the shop's. */
+  brand: BrandSettings;
+  /** The consent wording in the list's language. */
+  consentText: { version: number; text: string; language: string };
+  /** The current wording in each language the list has one in. */
+  consentTexts: Array<{ language: string; version: number; text: string }>;
   counts?: Partial<Record<SubscriptionStatus, number>>;
   createdAt: string;
 }
@@ -35,7 +49,13 @@ export interface ListInput {
   from?: unknown;
   replyTo?: unknown;
   consentText?: unknown;
+  /** The language `consentText` is in; the list's language when absent. */
+  consentLanguage?: unknown;
   allowedOrigins?: unknown;
+  language?: unknown;
+  browserLanguage?: unknown;
+  /** Brand fields to change: a value, or null / "" to use the shop's again. */
+  brand?: unknown;
 }
 
 export type ListsService = ReturnType<typeof createListsService>;
@@ -43,20 +63,55 @@ export type ListsService = ReturnType<typeof createListsService>;
 /** What a public signup needs about a list; read on every signup, so cached briefly. */
 export interface SignupTarget {
   list: ListRow;
+  /** The wording in the list's language. */
   consent: repo.ConsentText | undefined;
+  /** The current wording in every language the list has one in. */
+  consents: readonly repo.ConsentText[];
   allowedOrigins: readonly string[];
 }
+
+/**
+ * The language a page of the list is shown in, with the consent wording in that language: the
+ * list's language, or, when the list allows it, the browser's among those it has a wording in. Pure.
+ */
+export function pageLanguage(
+  target: Pick<SignupTarget, 'list' | 'consents' | 'consent'>,
+  acceptLanguage: string | undefined,
+): { language: Language; consent: repo.ConsentText | undefined } {
+  const own = languageOf(target.list);
+  const offered = target.list.browser_language ? target.consents.map((c) => c.language).filter(isLanguage) : [];
+  const language = chooseLanguage(acceptLanguage, offered.includes(own) ? offered : [own, ...offered], own);
+  return { language, consent: target.consents.find((c) => c.language === language) ?? target.consent };
+}
+
+/** A list's language (a stored value outside the five is read as English). */
+export const languageOf = (list: { language: string }): Language => (isLanguage(list.language) ? list.language : 'en');
+
+const parseFlag = (value: unknown, what: string): boolean => {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'yes' || value === '1') return true;
+  if (value === 'false' || value === 'no' || value === '0') return false;
+  throw new AppError('invalid_input', `${what} must be true or false.`);
+};
 
 const SIGNUP_CACHE_MS = 5000;
 
 /** Lists and their versioned consent wording. */
-export function createListsService(database: Database, clock: Clock = systemClock) {
+export function createListsService(
+  database: Database,
+  clock: Clock = systemClock,
+  translator: Translator = createTranslator({ builtinDir: builtinLocalesDir() }),
+) {
   const { db } = database;
+  /** The product's wording for a list without the shop's own, in the list's language. */
+  const defaultWording = (name: string, language: Language) =>
+    language === 'en' ? defaultConsentText(name) : translator.t(language, 'consent.default', { list: name });
   // Changes made by this process clear the cache at once; other processes see them within 5 s.
   const signupCache = new Map<string, { value: Promise<SignupTarget | undefined>; expires: number }>();
 
   async function view(list: ListRow, counts?: Partial<Record<SubscriptionStatus, number>>): Promise<ListView> {
-    const consent = await repo.currentConsentText(db, list.id);
+    const texts = await repo.currentConsentTexts(db, list.id);
+    const consent = texts.find((t) => t.language === list.language);
     return {
       id: list.id,
       slug: list.slug,
@@ -66,10 +121,19 @@ export function createListsService(database: Database, clock: Clock = systemCloc
       fromAddress: list.from_address,
       replyTo: list.reply_to,
       allowedOrigins: JSON.parse(list.allowed_origins) as string[],
-      consentText: { version: consent?.version ?? 0, text: consent?.text ?? '' },
+      language: languageOf(list),
+      browserLanguage: list.browser_language === 1,
+      brand: listBrandOf(list.brand),
+      consentText: { version: consent?.version ?? 0, text: consent?.text ?? '', language: list.language },
+      consentTexts: texts.map((t) => ({ language: t.language, version: t.version, text: t.text })),
       ...(counts ? { counts } : {}),
       createdAt: new Date(list.created_at).toISOString(),
     };
+  }
+
+  async function consentsOf(list: ListRow) {
+    const consents = await repo.currentConsentTexts(db, list.id);
+    return { consents, consent: consents.find((c) => c.language === list.language) };
   }
 
   async function requireList(slug: string): Promise<ListRow> {
@@ -93,15 +157,13 @@ export function createListsService(database: Database, clock: Clock = systemCloc
       const now = clock.now();
       let entry = signupCache.get(slug);
       if (!entry || entry.expires <= now) {
-        const value = repo.findListBySlug(db, slug).then(async (list) =>
-          list
-            ? {
-                list,
-                consent: await repo.currentConsentText(db, list.id),
-                allowedOrigins: JSON.parse(list.allowed_origins) as string[],
-              }
-            : undefined,
-        );
+        const value = repo
+          .findListBySlug(db, slug)
+          .then(async (list) =>
+            list
+              ? { list, ...(await consentsOf(list)), allowedOrigins: JSON.parse(list.allowed_origins) as string[] }
+              : undefined,
+          );
         entry = { value, expires: now + SIGNUP_CACHE_MS };
         if (signupCache.size > 1000) signupCache.clear();
         signupCache.set(slug, entry);
@@ -117,18 +179,36 @@ export function createListsService(database: Database, clock: Clock = systemCloc
       const name = parseListName(input.name);
       const from = parseMailbox(input.from, 'The From address');
       const replyTo = input.replyTo ? parseMailbox(input.replyTo, 'The Reply-To address').address : null;
-      const consentText =
-        input.consentText === undefined ? defaultConsentText(name) : parseConsentText(input.consentText);
+      const language = input.language === undefined ? 'en' : parseLanguage(input.language);
+      const consentLanguage =
+        input.consentLanguage === undefined ? language : parseLanguage(input.consentLanguage, 'The consent language');
+      const consentText = input.consentText === undefined ? undefined : parseConsentText(input.consentText);
       const allowedOrigins = input.allowedOrigins === undefined ? [] : parseOrigins(input.allowedOrigins);
+      const browserLanguage =
+        input.browserLanguage === undefined ? false : parseFlag(input.browserLanguage, 'browserLanguage');
+      const brand = input.brand === undefined ? {} : applyListBrand({}, input.brand);
       const now = clock.now();
       try {
         const id = await database.transaction(async (trx) => {
           const listId = await repo.insertList(
             trx,
-            { slug, name, fromName: from.name, fromAddress: from.address, replyTo, allowedOrigins },
+            {
+              slug,
+              name,
+              fromName: from.name,
+              fromAddress: from.address,
+              replyTo,
+              allowedOrigins,
+              language,
+              browserLanguage,
+              brand: JSON.stringify(brand),
+            },
             now,
           );
-          await repo.addConsentText(trx, listId, consentText, now);
+          // The list's language always has a wording: the shop's, or the product's default.
+          if (consentText === undefined || consentLanguage !== language)
+            await repo.addConsentText(trx, listId, defaultWording(name, language), language, now);
+          if (consentText !== undefined) await repo.addConsentText(trx, listId, consentText, consentLanguage, now);
           return listId;
         });
         signupCache.delete(slug);
@@ -151,13 +231,27 @@ export function createListsService(database: Database, clock: Clock = systemCloc
           ? { replyTo: input.replyTo ? parseMailbox(input.replyTo, 'The Reply-To address').address : null }
           : {}),
         ...(input.allowedOrigins !== undefined ? { allowedOrigins: parseOrigins(input.allowedOrigins) } : {}),
+        ...(input.language !== undefined ? { language: parseLanguage(input.language) } : {}),
+        ...(input.browserLanguage !== undefined
+          ? { browserLanguage: parseFlag(input.browserLanguage, 'browserLanguage') }
+          : {}),
+        ...(input.brand !== undefined
+          ? { brand: JSON.stringify(applyListBrand(listBrandOf(list.brand), input.brand)) }
+          : {}),
       };
+      const language = (patch.language ?? list.language) as Language;
+      const consentLanguage =
+        input.consentLanguage === undefined ? language : parseLanguage(input.consentLanguage, 'The consent language');
       const consentText = input.consentText !== undefined ? parseConsentText(input.consentText) : undefined;
       await database.transaction(async (trx) => {
         await repo.updateList(trx, list.id, patch, now);
-        const current = await repo.currentConsentText(trx, list.id);
-        if (consentText !== undefined && consentText !== current?.text)
-          await repo.addConsentText(trx, list.id, consentText, now);
+        if (consentText !== undefined) {
+          const current = await repo.currentConsentText(trx, list.id, consentLanguage);
+          if (consentText !== current?.text) await repo.addConsentText(trx, list.id, consentText, consentLanguage, now);
+        }
+        // A list moved to a language it has no wording in gets the product's default wording in it.
+        if (!(await repo.currentConsentText(trx, list.id, language)))
+          await repo.addConsentText(trx, list.id, defaultWording(patch.name ?? list.name, language), language, now);
       });
       signupCache.delete(list.slug);
       return view((await repo.findListById(db, list.id)) as ListRow);
@@ -168,11 +262,14 @@ export function createListsService(database: Database, clock: Clock = systemCloc
       const list = await requireList(parseSlug(slugInput));
       const versions = await repo.consentTextVersions(db, list.id);
       return versions.map((v, i) => {
-        const previous = versions[i + 1];
+        // Compared with the version before it in the same language.
+        const previous = versions.slice(i + 1).find((p) => p.language === v.language);
         return {
           version: v.version,
+          language: v.language,
           text: v.text,
           since: new Date(Number(v.createdAt)).toISOString(),
+          previousVersion: previous?.version ?? null,
           changes: previous ? consentDiff(previous.text, v.text) : null,
         };
       });

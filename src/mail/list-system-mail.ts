@@ -28,7 +28,11 @@ export async function listSystemMail(
     text,
     html,
     messageId: row.message_id,
-    headers: { 'Auto-Submitted': 'auto-generated' },
+    headers: {
+      'Auto-Submitted': 'auto-generated',
+      // The language the mail is written in (RFC 3282), when the template data names one.
+      ...(typeof scope.lang === 'string' && /^[a-z]{2}$/.test(scope.lang) ? { 'Content-Language': scope.lang } : {}),
+    },
   });
   return { envelopeFrom: deps.returnPath(list.from_address, row.id), envelopeTo: to, messageId: row.message_id, raw };
 }

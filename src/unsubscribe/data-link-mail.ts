@@ -7,6 +7,7 @@ import type { MessageHandler } from '../mail/outbox-worker.js';
 import { findSubscriberById } from '../subscribers/subscribers.repo.js';
 import type { TemplateRenderer } from '../templates/liquid.js';
 import { dataUrl } from './links.js';
+import type { BrandResolver } from '../brand/brand-resolver.js';
 
 /** Data links open personal data (download, erase): they work for one hour after they are sent. */
 export const DATA_LINK_TTL_MS = 60 * 60_000;
@@ -18,6 +19,7 @@ export interface DataLinkMailDeps {
   returnPath: ReturnPath;
   html: TemplateRenderer;
   text: TemplateRenderer;
+  brand: BrandResolver;
 }
 
 /**
@@ -36,6 +38,8 @@ export function dataLinkMailHandler(deps: DataLinkMailDeps): MessageHandler {
       ]);
       if (!subscriber || !list) return { skip: 'recipient or list no longer exists' };
       const data = {
+        lang: list.language,
+        brand: await deps.brand(list),
         list: { name: list.name },
         subscriber: { email: subscriber.email },
         data_url: dataUrl(deps.publicUrl, deps.tokens.sign('data', subscriber.id, 0)),

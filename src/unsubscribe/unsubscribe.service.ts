@@ -4,6 +4,7 @@ import { findSubscription, findSuppression, subscriptionsOf, type SubscriptionVi
 import { suppressionHash } from '../consent/suppression-key.js';
 import type { OptOutMethod } from '../consent/evidence.js';
 import type { PeopleService } from '../consent/people.service.js';
+import type { SignupService } from '../consent/signup.js';
 import type { TokenCodec } from '../consent/tokens.js';
 import type { Database, Db } from '../db/database.js';
 import type { ListRow, SubscriberRow } from '../db/schema.js';
@@ -36,6 +37,8 @@ export function createUnsubscribeService(deps: {
   database: Database;
   tokens: TokenCodec;
   subscribers: PeopleService;
+  /** Double opt-in (a rejoin from the preference centre is a new signup with its own evidence). */
+  signup: SignupService;
   clock?: Clock;
   /** Wakes the outbox worker after a data link was queued. */
   onMailQueued?: () => void;
@@ -62,7 +65,7 @@ export function createUnsubscribeService(deps: {
 
   function unsubscribeClaims(token: string) {
     const check = tokens.verify(token, 'unsubscribe');
-    if (!check.ok) throw new AppError('not_found', INVALID);
+    if (!check.ok) throw new AppError('not_found', INVALID, { key: 'link.invalid' });
     return check.claims;
   }
 
@@ -73,11 +76,13 @@ export function createUnsubscribeService(deps: {
         ? new AppError(
             'gone',
             'This preferences link has expired. Use the unsubscribe link in any of our emails to get a new one.',
+            { key: 'link.preferences_expired' },
           )
-        : new AppError('not_found', INVALID);
+        : new AppError('not_found', INVALID, { key: 'link.invalid' });
     }
     const subscriber = await findSubscriberById(database.db, check.claims.subscriberId);
-    if (!subscriber) throw new AppError('gone', 'We no longer hold any data for this address.');
+    if (!subscriber)
+      throw new AppError('gone', 'We no longer hold any data for this address.', { key: 'link.data_gone' });
     return subscriber;
   }
 
@@ -88,15 +93,20 @@ export function createUnsubscribeService(deps: {
         ? new AppError(
             'gone',
             'This link has expired: it works for one hour. Ask for a new one on your preferences page.',
+            { key: 'link.data_expired' },
           )
-        : new AppError('not_found', INVALID);
+        : new AppError('not_found', INVALID, { key: 'link.invalid' });
     }
     const subscriber = await findSubscriberById(database.db, check.claims.subscriberId);
-    if (!subscriber) throw new AppError('gone', 'We no longer hold any data for this address.');
+    if (!subscriber)
+      throw new AppError('gone', 'We no longer hold any data for this address.', { key: 'link.data_gone' });
     return subscriber;
   }
 
   return {
+    /** A preferences link's token for a person (the confirmed page leads to the preference centre). */
+    preferencesToken: (subscriberId: number) => tokens.sign('preferences', subscriberId, 0),
+
     /** For GET /u/:token: the list and whether the person already left; changes nothing. */
     async inspect(
       token: string,
@@ -140,6 +150,32 @@ export function createUnsubscribeService(deps: {
       await database.transaction((trx) =>
         endSubscription(trx, subscriber.id, list.id, 'preference centre', context, clock.now()),
       );
+    },
+
+    /**
+     * Joins a list again that the person left: never a silent flip back, but a new double opt-in
+     * with its own evidence (this page, the wording shown, IP, browser) and a confirmation mail.
+     * Allowed after "leave everything" too (that suppression is lifted only when they confirm);
+     * refused for addresses that bounced, complained or were erased.
+     */
+    async rejoin(
+      token: string,
+      listSlug: string,
+      consentVersion: number | undefined,
+      context: ClientContext,
+    ): Promise<{ list: ListRow; outcome: 'queued' | 'refused' | 'wait' }> {
+      const subscriber = await preferencesSubscriber(token);
+      const list = await findListBySlug(database.db, listSlug);
+      if (!list) throw new AppError('not_found', `There is no list "${listSlug.slice(0, 64)}".`);
+      const subscription = await findSubscription(database.db, subscriber.id, list.id);
+      if (subscription?.status !== 'unsubscribed')
+        throw new AppError('conflict', 'Only a list you left can be joined again from here.');
+      const result = await deps.signup(
+        { list: list.slug, email: subscriber.email, ...(consentVersion ? { consentVersion } : {}), rejoin: true },
+        context,
+      );
+      const mail = result.confirmationMail;
+      return { list, outcome: mail === 'queued' ? 'queued' : mail === 'suppressed' ? 'refused' : 'wait' };
     },
 
     /** Leaves every list and adds a suppression, so no list of this sender mails the address again. */
@@ -197,8 +233,10 @@ export function createUnsubscribeService(deps: {
     },
 
     /** The person behind a data link (`/d/:token`), while it is valid. */
-    async dataOwner(token: string): Promise<{ email: string }> {
-      return { email: (await dataSubscriber(token)).email };
+    async dataOwner(token: string): Promise<{ email: string; list: string | undefined }> {
+      const subscriber = await dataSubscriber(token);
+      const [first] = await subscriptionsOf(database.db, subscriber.id);
+      return { email: subscriber.email, list: first?.list };
     },
 
     async exportData(token: string) {

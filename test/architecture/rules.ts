@@ -22,7 +22,9 @@ export const MODULE_ORDER: readonly (readonly string[])[] = [
   ['db'],
   ['metrics'],
   ['config'],
+  ['i18n'],
   ['templates'],
+  ['brand'],
   ['mail'],
   ['dkim'],
   ['subscribers'],
@@ -42,6 +44,7 @@ export const MODULE_ORDER: readonly (readonly string[])[] = [
 export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   lists: 'lists',
   consent_texts: 'lists',
+  brand_assets: 'brand',
   api_keys: 'apikeys',
   subscribers: 'subscribers',
   subscriptions: 'consent',

@@ -1,3 +1,4 @@
+import { PLAIN_LOOK } from '../../src/campaigns/newsletter-layout.js';
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -157,6 +158,7 @@ for (const dialect of DIALECTS) {
           bounceDomain: undefined,
           layoutsDir: undefined,
         }),
+        look: async () => PLAIN_LOOK,
       });
       const campaign = (await findCampaign(s.database.db, id))!;
       const listRow = await s.lists.requireListById(list.id);

@@ -42,9 +42,21 @@ export function registerCampaignsCommands(program: Command): void {
     .requiredOption('--html <file>', 'HTML template file (Liquid; MJML with --mjml)')
     .option('--text <file>', 'text template file (Liquid); derived from the HTML when absent')
     .option('--mjml', 'the HTML file is MJML')
+    .option(
+      '--layout <layout>',
+      "newsletter: the content goes into the list's branded layout (the default for content that is not a whole document); none: the HTML is the whole mail",
+    )
     .option('--json', 'print JSON')
     .action(
-      async (opts: { list: string; subject: string; html: string; text?: string; mjml?: boolean; json?: boolean }) => {
+      async (opts: {
+        list: string;
+        subject: string;
+        html: string;
+        text?: string;
+        mjml?: boolean;
+        layout?: string;
+        json?: boolean;
+      }) => {
         const html = await readTemplate(opts.html);
         const text = opts.text ? await readTemplate(opts.text) : null;
         const view = await withServices((s) =>
@@ -54,6 +66,7 @@ export function registerCampaignsCommands(program: Command): void {
             html,
             text,
             format: opts.mjml ? 'mjml' : 'html',
+            ...(opts.layout !== undefined ? { layout: opts.layout } : {}),
           }),
         );
         if (opts.json) return printJson(view);

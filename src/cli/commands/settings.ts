@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { SettingView } from '../../config/settings.service.js';
+import { storeImage } from '../image-file.js';
 import { withServices } from '../context.js';
 import { printJson, printTable } from '../output.js';
 
@@ -49,10 +50,16 @@ export function registerSettingsCommands(program: Command): void {
 
   settings
     .command('set <key> <value>')
-    .description('store a setting; the running server picks it up within seconds')
+    .description('store a setting; the running server picks it up within seconds (brand.logo: an image file)')
     .option('--json', 'print JSON')
     .action(async (key: string, value: string, opts: { json?: boolean }) =>
-      showOne(await withServices((s) => s.settings.set(key, value, cliActor())), opts.json),
+      showOne(
+        await withServices(async (s) =>
+          // The logo is a file: stored as a brand image first, the setting names it.
+          s.settings.set(key, key === 'brand.logo' ? await storeImage(s.brandAssets, value) : value, cliActor()),
+        ),
+        opts.json,
+      ),
     );
 
   settings

@@ -10,6 +10,7 @@ const createBody = z
     html: z.string(),
     text: z.string().nullable().optional(),
     format: z.enum(['html', 'mjml']).optional(),
+    layout: z.enum(['newsletter', 'none']).optional(),
   })
   .strict();
 const idParams = z.object({ id: z.coerce.number().int().positive() });

@@ -21,7 +21,12 @@ const listBody = z
     from: z.string(),
     replyTo: z.string().nullable().optional(),
     consentText: z.string().optional(),
+    consentLanguage: z.string().optional(),
     allowedOrigins: z.array(z.string()).optional(),
+    language: z.string().optional(),
+    browserLanguage: z.boolean().optional(),
+    // Each field a value, or null to use the shop's; validated by the lists module.
+    brand: z.record(z.string(), z.string().nullable()).optional(),
   })
   .strict();
 

@@ -11,11 +11,11 @@ const masked = <T>(report: T): T => JSON.parse(maskCredentials(JSON.stringify(re
 const EDITOR_BODY = 1_200_000;
 const GMAIL_CLIPS_AT = 102 * 1024;
 
-type Form = { list: string; subject: string; format: string; html: string; text: string };
+type Form = { list: string; subject: string; format: string; layout: string; html: string; text: string };
 
+/** A new campaign's content: it goes into the list's branded layout, which carries the opt-out. */
 const STARTER = `<h1>Hello {{ subscriber.name | default: "there" }}</h1>
-<p>What is new at the shop this month.</p>
-<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>`;
+<p>What is new at the shop this month.</p>`;
 
 function formOf(body: unknown): Form {
   const text = (name: string) => {
@@ -26,6 +26,7 @@ function formOf(body: unknown): Form {
     list: text('list'),
     subject: text('subject'),
     format: text('format'),
+    layout: text('layout'),
     html: text('html'),
     text: text('text'),
   };
@@ -37,6 +38,7 @@ const input = (form: Form) => ({
   html: form.html,
   text: form.text.trim() === '' ? null : form.text,
   format: form.format === 'mjml' ? 'mjml' : 'html',
+  layout: form.layout === 'none' ? 'none' : 'newsletter',
 });
 
 /**
@@ -97,7 +99,13 @@ export function registerConsoleCampaignEditor(app: FastifyInstance, deps: HttpDe
     '/console/campaigns/new',
     { config: { page: true }, preHandler: requireRole(deps, 'editor') },
     (request, reply) =>
-      editorPage(request, reply, 200, { list: '', subject: '', format: 'html', html: STARTER, text: '' }, {}),
+      editorPage(
+        request,
+        reply,
+        200,
+        { list: '', subject: '', format: 'html', layout: 'newsletter', html: STARTER, text: '' },
+        {},
+      ),
   );
   app.post('/console/campaigns/new', editor, (request, reply) => submit(request, reply));
 
@@ -115,6 +123,7 @@ export function registerConsoleCampaignEditor(app: FastifyInstance, deps: HttpDe
           list: status.list,
           subject: source.subject,
           format: source.format,
+          layout: source.layout,
           html: source.html,
           text: source.text ?? '',
         },

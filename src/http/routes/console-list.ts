@@ -1,6 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { embedSnippet } from '../../lists/embed-snippet.js';
 import { isAppError } from '../../shared/app-error.js';
+import { languageOf } from '../../lists/lists.service.js';
+import { LANGUAGES } from '../../i18n/languages.js';
+
+/** The brand fields a list's page edits (the logo is the shop's, uploaded on the settings page). */
+const BRAND_FIELDS = ['name', 'accent', 'shopUrl', 'privacyUrl', 'address'] as const;
 import type { HttpDeps } from '../deps.js';
 import { field, renderConsole, requireRole } from './console-auth.js';
 
@@ -14,7 +19,7 @@ export function registerConsoleList(app: FastifyInstance, deps: HttpDeps): void 
     reply: FastifyReply,
     slug: string,
     status: number,
-    notice: { saved?: boolean; error?: string; form?: Record<string, string> } = {},
+    notice: { saved?: boolean; error?: string; form?: Record<string, unknown> } = {},
   ) {
     const list = await deps.lists.show(slug, { counts: true });
     return renderConsole(deps, request, reply, status, 'console-list', {
@@ -27,14 +32,26 @@ export function registerConsoleList(app: FastifyInstance, deps: HttpDeps): void 
         bounced: list.counts?.bounced ?? 0,
       },
       formUrl: `${deps.config.publicUrl}/s/${list.slug}`,
-      embed: embedSnippet(deps.config.publicUrl, list, list.consentText),
+      embed: embedSnippet(deps.config.publicUrl, list, list.consentText, (key, values) =>
+        deps.i18n.t(list.language, key, values),
+      ),
       versions: await deps.lists.consentVersions(list.slug),
+      languages: LANGUAGES.map((code) => ({ code, name: deps.i18n.t(code, 'language.name') })),
       form: notice.form ?? {
         name: list.name,
         from: list.from,
         replyTo: list.replyTo ?? '',
         allowedOrigins: list.allowedOrigins.join('\n'),
         consentText: list.consentText.text,
+        language: list.language,
+        browserLanguage: list.browserLanguage,
+        // The wording in each other language (empty: none, so the browser cannot choose it).
+        otherTexts: LANGUAGES.filter((code) => code !== list.language).map((code) => ({
+          code,
+          name: deps.i18n.t(code, 'language.name'),
+          text: list.consentTexts.find((t) => t.language === code)?.text ?? '',
+        })),
+        brand: list.brand,
       },
       ...notice,
     });
@@ -55,16 +72,27 @@ export function registerConsoleList(app: FastifyInstance, deps: HttpDeps): void 
         const value = field(request.body, name);
         return typeof value === 'string' ? value : '';
       };
+      const language = text('language') || 'en';
+      const brand = Object.fromEntries(BRAND_FIELDS.map((key) => [key, text(`brand_${key}`).trim()]));
       const form = {
         name: text('name'),
         from: text('from'),
         replyTo: text('replyTo'),
         allowedOrigins: text('allowedOrigins'),
         consentText: text('consentText'),
+        language,
+        browserLanguage: text('browserLanguage') === 'yes',
+        otherTexts: LANGUAGES.filter((code) => code !== language).map((code) => ({
+          code,
+          name: deps.i18n.t(code, 'language.name'),
+          text: text(`consentText_${code}`),
+        })),
+        brand,
       };
       request.activity = { action: 'list.update', target: request.params.slug };
       try {
-        const list = await deps.lists.update(request.params.slug, {
+        const slug = request.params.slug;
+        const list = await deps.lists.update(slug, {
           name: form.name,
           from: form.from,
           replyTo: form.replyTo.trim() === '' ? null : form.replyTo,
@@ -72,8 +100,17 @@ export function registerConsoleList(app: FastifyInstance, deps: HttpDeps): void 
             .split(/[\s,]+/)
             .map((o) => o.trim())
             .filter((o) => o !== ''),
+          language: form.language,
+          browserLanguage: form.browserLanguage,
           consentText: form.consentText,
+          // Empty brand fields use the shop's (settings brand.*); the logo is kept as it is.
+          brand: Object.fromEntries(Object.entries(brand).map(([key, value]) => [key, value === '' ? null : value])),
         });
+        // The wording in other languages: a changed one becomes that language's next version.
+        for (const other of form.otherTexts) {
+          if (other.text.trim() === '') continue;
+          await deps.lists.update(slug, { consentText: other.text, consentLanguage: other.code });
+        }
         return await reply.redirect(`/console/lists/${list.slug}?saved=1`, 303);
       } catch (error) {
         if (!isAppError(error) || error.code !== 'invalid_input') throw error;
@@ -88,11 +125,16 @@ export function registerConsoleList(app: FastifyInstance, deps: HttpDeps): void 
     { config: { page: true }, preHandler: requireRole(deps, 'viewer') },
     async (request, reply) => {
       const { list, consent } = await deps.lists.signupTarget(request.params.slug);
+      // In the list's own language and brand, as its visitors see it.
+      const lang = languageOf(list);
       const html = await deps.pages.render('signup', {
-        title: `Subscribe to ${list.name}`,
+        lang,
+        brand: await deps.brand(list),
+        title: deps.i18n.t(lang, 'signup.title', { list: list.name }),
         list: { name: list.name, slug: list.slug },
         consent: { version: consent?.version ?? '', text: consent?.text ?? '' },
         action: '#preview',
+        page: '',
         email: '',
         name: '',
       });

@@ -19,7 +19,9 @@ export function registerConsoleLists(app: FastifyInstance, deps: HttpDeps): void
       unsubscribed: l.counts?.unsubscribed ?? 0,
       bounced: l.counts?.bounced ?? 0,
       formUrl: `${deps.config.publicUrl}/s/${l.slug}`,
-      embed: embedSnippet(deps.config.publicUrl, l, l.consentText),
+      embed: embedSnippet(deps.config.publicUrl, l, l.consentText, (key, values) =>
+        deps.i18n.t(l.language, key, values),
+      ),
     }));
     return renderConsole(deps, request, reply, status, 'console-lists', {
       title: 'Lists · Listwarden',

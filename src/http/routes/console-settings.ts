@@ -4,7 +4,9 @@ import type { SessionView } from '../../accounts/accounts.service.js';
 import { allows } from '../../accounts/roles.js';
 import { AppError, isAppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
-import { field, renderConsole, requireRole } from './console-auth.js';
+import multipart from '@fastify/multipart';
+import { MAX_IMAGE_BYTES } from '../../brand/image.js';
+import { field, refuseForeignForm, renderConsole, requireRole } from './console-auth.js';
 
 type Notice = { saved?: string; error?: string; newKey?: { name: string; key: string } };
 
@@ -24,9 +26,11 @@ async function settingsPage(
     shown: maskCredentials(s.value ?? ''),
     source: s.overridden ? `environment (${s.variable}, stored: ${maskCredentials(s.stored ?? '-')})` : s.source,
   }));
+  const brand = await deps.brand();
   return renderConsole(deps, request, reply, status, 'console-settings', {
     title: 'Settings · Listwarden',
     canEdit: owner,
+    logo: brand.logo_url ? { url: brand.logo_url, width: brand.logo_width, height: brand.logo_height } : undefined,
     settings,
     dkimKeys: await deps.dkim.list(),
     apiKeys: owner ? await deps.apiKeys.list() : [],
@@ -124,4 +128,57 @@ export function registerConsoleKeys(app: FastifyInstance, deps: HttpDeps): void 
       return back(reply, `user ${user.email}`);
     }),
   );
+}
+
+/**
+ * The shop's logo from the browser: one image (multipart, 1 MB) stored as a brand image and named
+ * by `brand.logo`; the form's token is read before the file. The other brand fields are settings.
+ */
+export async function registerConsoleLogo(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  await app.register(async (scope) => {
+    await scope.register(multipart, { limits: { fileSize: MAX_IMAGE_BYTES, files: 1, fields: 3, fieldSize: 200 } });
+    scope.post(
+      '/console/settings/logo',
+      { config: { page: true }, preHandler: requireRole(deps, 'owner', { csrfInHandler: true }) },
+      async (request, reply) => {
+        const refused = (message: string) => settingsPage(deps, request, reply, 400, { error: message });
+        if (!request.isMultipart()) return refused('Choose an image file to upload.');
+        const session = request.session as SessionView;
+        let csrf: unknown;
+        let bytes: Buffer | undefined;
+        try {
+          for await (const part of request.parts()) {
+            if (part.type === 'field') {
+              if (part.fieldname === '_csrf') csrf = part.value;
+              continue;
+            }
+            refuseForeignForm(deps, session, csrf);
+            if (bytes || part.fieldname !== 'logo') {
+              part.file.resume();
+              return await refused("Upload one image, in the form's logo field.");
+            }
+            bytes = await part.toBuffer();
+          }
+        } catch (error) {
+          if (isAppError(error)) throw error; // a foreign form: the 403 page
+          const tooLarge = (error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE';
+          return refused(
+            tooLarge
+              ? 'The image is larger than 1 MB; a logo needs far less (make it about 400 pixels wide).'
+              : 'The upload could not be read; choose the image again.',
+          );
+        }
+        refuseForeignForm(deps, session, csrf);
+        if (!bytes) return refused('Choose an image file to upload.');
+        request.activity = { action: 'settings.set', target: 'brand.logo' };
+        try {
+          await deps.settings.set('brand.logo', await deps.brandAssets.store(bytes), `console (${session.email})`);
+        } catch (error) {
+          if (isAppError(error) && error.code === 'invalid_input') return refused(error.message);
+          throw error;
+        }
+        return reply.redirect('/console/settings?saved=brand.logo', 303);
+      },
+    );
+  });
 }
