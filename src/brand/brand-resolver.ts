@@ -12,6 +12,8 @@ export function createBrandResolver(deps: {
 }): BrandResolver {
   return async (list) => {
     const brand = resolveBrand(deps.shop(), list ? listBrandOf(list.brand) : {});
-    return brandData(brand, deps.publicUrl(), await deps.assets.size(brand.logo), list?.name ?? '');
+    // Without a brand name, the shop's host names the shop (no name, no brand bar).
+    const host = brand.shopUrl ? new URL(brand.shopUrl).host : '';
+    return brandData(brand, deps.publicUrl(), await deps.assets.size(brand.logo), host);
   };
 }

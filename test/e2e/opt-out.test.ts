@@ -177,8 +177,8 @@ for (const dialect of DIALECTS) {
       const url = prefsHref.replaceAll('&amp;', '&');
       const page = await request(url);
       assert.equal(page.status, 200);
-      assert.match(visibleText(page.text), /Shop News: confirmed/);
-      assert.match(visibleText(page.text), /Deals: confirmed/);
+      assert.match(visibleText(page.text), /Shop News subscribed Leave Shop News/);
+      assert.match(visibleText(page.text), /Deals subscribed Leave Deals/);
       assert.doesNotMatch(page.text, /value="export"|value="erase"/, 'no export or erase on the preferences page');
       // The old actions are refused there: the page is no key to the person's data.
       for (const action of ['export', 'erase']) {
