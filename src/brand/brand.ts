@@ -98,9 +98,9 @@ export function contrast(a: string, b: string): number {
   return (hi + 0.05) / (lo + 0.05);
 }
 
-/** The text colour on an accent-coloured button: white or near-black, whichever reads better (≥ 4.5:1 for any accent). */
+/** The text colour on an accent-coloured button: white or black, whichever reads better (at least 4.58:1 for any accent). */
 export function textOn(accent: string): string {
-  return contrast(accent, '#ffffff') >= contrast(accent, '#111111') ? '#ffffff' : '#111111';
+  return contrast(accent, '#ffffff') >= contrast(accent, '#000000') ? '#ffffff' : '#000000';
 }
 
 /** What templates get as `brand`. */

@@ -64,24 +64,24 @@ export function newsletterSource(
     <mj-style>
       :root { color-scheme: light dark; supported-color-schemes: light dark; }
       .content a { color: ${accent}; }
+      .content h1 { font-size: 26px; line-height: 1.25; margin: 0 0 12px; overflow-wrap: break-word; }
+      .content h2 { font-size: 20px; line-height: 1.3; }
       @media (prefers-color-scheme: dark) {
-        .page, .page > table, body { background: #111827 !important; }
+        body, body > div { background: #111827 !important; }
         .card, .card > table, .card td { background: #1f2937 !important; }
         .card div, .brand-name div, .footer div { color: #f3f4f6 !important; }
         .content a, .footer a { color: #93c5fd !important; }
       }
     </mj-style>
   </mj-head>
-  <mj-body background-color="#f3f4f6" css-class="page" width="600px">
+  <mj-body background-color="#f3f4f6" width="600px">
     <mj-section css-class="card" background-color="#ffffff" padding="20px 24px 12px" border-top="4px solid ${accent}">
       <mj-column>${logo}</mj-column>
     </mj-section>
     ${content}
-    <mj-section css-class="card" background-color="#ffffff" padding="0 24px 20px">
-      <mj-column><mj-divider border-width="1px" border-color="#dddddd" padding="8px 0 0" /></mj-column>
-    </mj-section>
-    <mj-section padding="12px 24px 28px">
+    <mj-section css-class="card" background-color="#ffffff" padding="0 24px 24px">
       <mj-column>
+        <mj-divider border-width="1px" border-color="#dddddd" padding="8px 0 16px" />
         <mj-text css-class="footer" font-size="12px" line-height="1.6" color="#555555" padding="0">
           <p style="margin:0 0 6px">${escapeHtml(words.why)}</p>
           <p style="margin:0 0 6px">{{ postal_address }}</p>

@@ -290,6 +290,51 @@ describe('pages and mail in the brand and the language of the customer', { skip:
     await context.close();
   });
 
+  it('a campaign in the default layout: the brand, the German footer, readable text, under 102 KB, at phone and desktop width in light and dark', async () => {
+    const content = join(instance.dir, 'sale.html');
+    writeFileSync(
+      content,
+      '<h1>Winterschlussverkauf</h1><p>Hallo {{ subscriber.name }}, bis Sonntag 20 % auf alles.</p><p><a href="https://shop.example/sale">Zum Sale</a></p>',
+    );
+    const created = JSON.parse(
+      await run([
+        'campaigns',
+        'create',
+        '--list',
+        'news',
+        '--subject',
+        'Winterschlussverkauf',
+        '--html',
+        content,
+        '--json',
+      ]),
+    ) as { id: number };
+    // The CLI runs the opt-out self-test against the running server, at its address.
+    instance.env.LISTWARDEN_PUBLIC_URL = server.url;
+    await run(['campaigns', 'send', String(created.id), '--force']);
+    const mails = await waitForMails(instance.captureDir, ANNA, 3, 30_000);
+    const sale = mails.find((m) => m.parsed.subject === 'Winterschlussverkauf');
+    assert.ok(sale, 'the campaign arrived');
+    const html = String(sale.parsed.html);
+    assert.ok(Buffer.byteLength(html) < 102 * 1024, `${Buffer.byteLength(html)} bytes: Gmail clips at 102 KB`);
+    assert.match(html, /<html lang="de"/);
+    assert.match(html, /\/brand\/[0-9a-f]{32}\.png/);
+    assert.match(sale.parsed.text ?? '', /Hallo Anna, bis Sonntag 20 % auf alles\./);
+    assert.match(sale.parsed.text ?? '', /Abmelden \[http:\/\/127\.0\.0\.1:\d+\/u\/[A-Za-z0-9_-]{43}\]/);
+    assert.match(sale.parsed.text ?? '', /Tulip Shop BV, Keizersgracht 1/);
+    assert.doesNotMatch(sale.parsed.text ?? '', /<|\{\{/);
+    // Chromium as the mail program we can run: nothing wider than a phone, and the checks of every page.
+    const { context, page } = await browserIn('de-DE');
+    await page.setViewportSize({ width: 375, height: 740 });
+    await page.setContent(html);
+    assert.ok(
+      ((await page.evaluate('document.documentElement.scrollWidth')) as number) <= 375,
+      'no sideways scrolling on a phone',
+    );
+    await check(page, 'campaign-newsletter');
+    await context.close();
+  });
+
   it("a Dutch list in its own brand; the data page and a broken link in the visitor's language", async () => {
     const { context, page } = await browserIn('nl-NL');
     await page.goto(`${server.url}/s/deals`);

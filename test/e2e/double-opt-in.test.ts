@@ -145,7 +145,10 @@ for (const dialect of DIALECTS) {
         proof.stdout,
         /Signed up\n +from IP: +127\.0\.0\.1\n +browser: +Mozilla\/5\.0 \(X11; Linux x86_64\) Firefox\/140\.0\n +source: +https:\/\/shop\.test\/newsletter/,
       );
-      assert.match(proof.stdout, /wording shown \(version 1, language en\):\n +"Yes, send me the Shop News offers by email\."/);
+      assert.match(
+        proof.stdout,
+        /wording shown \(version 1, language en\):\n +"Yes, send me the Shop News offers by email\."/,
+      );
       assert.match(proof.stdout, /Confirmation mail sent/);
       assert.match(proof.stdout, /Confirmed\n +from IP: +127\.0\.0\.1/);
       const proofJson = JSON.parse(
