@@ -173,7 +173,10 @@ for (const dialect of DIALECTS) {
       const email = 'complainer@example.test';
       await confirmedMember(email, ['deals']);
       const id = await subscriberId(email);
-      await run(['subscribers', 'unsubscribe', email, '--list', 'deals']);
+      const dealsId = (
+        await db.db.selectFrom('lists').select('id').where('slug', '=', 'deals').executeTakeFirstOrThrow()
+      ).id;
+      assert.equal((await postForm(`${server.url}/u/${codec.sign('unsubscribe', id, dealsId)}`, {})).status, 200);
       await db.db
         .insertInto('suppressions')
         .values({ email_hash: suppressionHash(email), reason: 'complaint', created_at: Date.now() })
