@@ -184,6 +184,13 @@ function friendlyFrameworkMessage(error: FastifyError): string {
   }
 }
 
+/** Our sentences on visitors' pages that have a translation (the others get the status's). */
+const PUBLIC_ERROR_KEYS: Readonly<Record<string, string>> = {
+  'The address of this page is too long.': 'error.too_long',
+  'The address of this page is not valid.': 'error.bad_address',
+  'There is no such list.': 'error.no_list',
+};
+
 async function sendError(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -200,13 +207,14 @@ async function sendError(
     const ctx = await deps.publicPages.context(request, undefined).catch(() => undefined);
     if (!ctx) return reply.type('text/plain; charset=utf-8').send(message);
     const key =
-      status === 404
+      PUBLIC_ERROR_KEYS[message] ??
+      (status === 404
         ? 'error.not_found'
         : status === 429
           ? 'error.too_many'
           : status >= 500
             ? 'error.server'
-            : 'error.bad_form';
+            : 'error.bad_form');
     return deps.publicPages.send(reply, status, 'error', ctx, { key: 'error.title' }, { message: ctx.t(key) });
   }
   if (page) {

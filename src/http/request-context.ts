@@ -46,6 +46,7 @@ export function formPage(
   if (!page) return undefined;
   const pageOrigin = new URL(page).origin;
   if (!allowedOrigins.includes(pageOrigin)) return undefined;
-  if (origin !== undefined && origin !== 'null' && origin !== pageOrigin) return undefined;
+  // A browser names the posting site; `null` (a sandboxed frame, a file) names none, so nothing is believed.
+  if (origin !== undefined && origin !== pageOrigin) return undefined;
   return page;
 }

@@ -270,6 +270,8 @@ export function createListsService(
           text: v.text,
           since: new Date(Number(v.createdAt)).toISOString(),
           previousVersion: previous?.version ?? null,
+          // The newest of its language is the one its forms show.
+          current: versions.findIndex((p) => p.language === v.language) === i,
           changes: previous ? consentDiff(previous.text, v.text) : null,
         };
       });

@@ -18,6 +18,7 @@ import {
   type Instance,
   type RunningServer,
 } from '../helpers/listwarden.js';
+import { postForm } from '../helpers/http.js';
 import { solidPng } from '../helpers/png.js';
 
 const sqlite = DIALECTS.find((d) => d.name === 'sqlite')!;
@@ -200,9 +201,11 @@ describe('pages and mail in the brand and the language of the customer', { skip:
     await page.getByLabel('Email address').fill(JOHN);
     await page.getByRole('button', { name: 'Subscribe' }).click();
     await page.locator('h1', { hasText: 'Check your inbox' }).waitFor();
+    await check(page, 'en-signup-done');
     const [mail] = await waitForMails(instance.captureDir, JOHN);
     assert.equal(mail!.parsed.subject, 'Please confirm your subscription to Shop News');
     await page.goto(confirmLink(mail!));
+    await check(page, 'en-confirm');
     await page.getByRole('button', { name: 'Yes, subscribe me' }).click();
     await page.locator('h1', { hasText: 'You are subscribed' }).waitFor();
     await check(page, 'en-confirmed');
@@ -288,6 +291,48 @@ describe('pages and mail in the brand and the language of the customer', { skip:
     );
     assert.match(rejoin, new RegExp(`wording shown \\(version 2, language de\\):\\n +"${GERMAN}"`));
     await context.close();
+  });
+
+  it('every page in German and in English, with the brand: accessible at both widths, light and dark', async () => {
+    for (const [locale, email, words] of [
+      ['de-DE', ANNA, { expired: 'Dieser Bestätigungslink ist abgelaufen', resend: 'Neuen Link senden' }],
+      ['en-GB', JOHN, { expired: 'This confirmation link has expired', resend: 'Send me a new link' }],
+    ] as const) {
+      const lang = locale.slice(0, 2);
+      const { context, page } = await browserIn(locale);
+      const { subscriberId, listId } = await idsOf(email, 'news');
+      const pages: Array<[string, string]> = [
+        ['confirm-already', `/c/${codec.sign('confirm', subscriberId, listId)}`],
+        ['unsubscribe', `/u/${codec.sign('unsubscribe', subscriberId, listId)}`],
+        ['preferences', `/p/${codec.sign('preferences', subscriberId, 0)}`],
+        ['data', `/d/${codec.sign('data', subscriberId, 0)}`],
+        ['link-invalid', `/p/${'A'.repeat(43)}`],
+        ['not-found', '/s/no-such-list'],
+      ];
+      for (const [name, path] of pages) {
+        await page.goto(`${server.url}${path}`);
+        assert.equal(await page.locator('html').getAttribute('lang'), lang, `${name} in ${lang}`);
+        assert.equal(await page.locator('.brand-bar img').count(), 1, `${name}: the logo`);
+        await check(page, `${lang}-${name}`);
+      }
+      // An expired link (of someone who never confirmed) offers a fresh mail; the answer is the "resent" page.
+      const late = `late.${lang}@example.test`;
+      assert.equal(
+        (await postForm(`${server.url}/s/news`, { email: late }, { 'accept-language': locale })).status,
+        200,
+      );
+      const pending = await idsOf(late, 'news');
+      await page.goto(
+        `${server.url}/c/${codec.sign('confirm', pending.subscriberId, pending.listId, Date.now() - 30 * 86_400_000)}`,
+      );
+      assert.match((await page.locator('h1').textContent()) ?? '', new RegExp(words.expired));
+      await check(page, `${lang}-link-expired`);
+      await page.getByRole('button', { name: words.resend }).click();
+      await page.getByRole('status').waitFor();
+      assert.equal(await page.locator('html').getAttribute('lang'), lang);
+      await check(page, `${lang}-resent`);
+      await context.close();
+    }
   });
 
   it('a campaign in the default layout: the brand, the German footer, readable text, under 102 KB, at phone and desktop width in light and dark', async () => {

@@ -323,7 +323,7 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
 
   it('shows campaigns to everyone; an editor sends (or reads the refusal), a viewer cannot send', async () => {
     const { writeFileSync } = await import('node:fs');
-    const make = async (subject: string, html: string) => {
+    const make = async (subject: string, html: string, ...more: string[]) => {
       const file = `${instance.dir}/${subject.replace(/\W+/g, '-')}.html`;
       writeFileSync(file, html);
       const made = await cli(instance, [
@@ -335,6 +335,7 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
         subject,
         '--html',
         file,
+        ...more,
         '--json',
       ]);
       assert.equal(made.code, 0, made.stderr);
@@ -344,7 +345,8 @@ describe('the console: first owner, sign-in and sessions, in a real browser', { 
       'Winter sale',
       '<p>Hello {{ subscriber.name }}</p><a href="{{ unsubscribe_url }}">Unsubscribe</a>',
     );
-    const bad = await make('No way out', '<p>Buy now</p>');
+    // Without the branded layout (which carries the footer) the body itself must hold the opt-out.
+    const bad = await make('No way out', '<p>Buy now</p>', '--layout', 'none');
 
     const viewer = signedIn.get('viewer')!;
     await viewer.goto(`${server.url}/console/campaigns`);

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { embedSnippet } from '../../lists/embed-snippet.js';
 import { isAppError } from '../../shared/app-error.js';
 import { languageOf } from '../../lists/lists.service.js';
-import { LANGUAGES } from '../../i18n/languages.js';
+import { isLanguage, LANGUAGES } from '../../i18n/languages.js';
 
 /** The brand fields a list's page edits (the logo is the shop's, uploaded on the settings page). */
 const BRAND_FIELDS = ['name', 'accent', 'shopUrl', 'privacyUrl', 'address'] as const;
@@ -35,7 +35,10 @@ export function registerConsoleList(app: FastifyInstance, deps: HttpDeps): void 
       embed: embedSnippet(deps.config.publicUrl, list, list.consentText, (key, values) =>
         deps.i18n.t(list.language, key, values),
       ),
-      versions: await deps.lists.consentVersions(list.slug),
+      versions: (await deps.lists.consentVersions(list.slug)).map((v) => ({
+        ...v,
+        languageName: isLanguage(v.language) ? deps.i18n.t(v.language, 'language.name') : v.language,
+      })),
       languages: LANGUAGES.map((code) => ({ code, name: deps.i18n.t(code, 'language.name') })),
       form: notice.form ?? {
         name: list.name,
