@@ -109,7 +109,9 @@ export function createListLook(deps: {
 }): (list: { brand: string; name: string; language: string }) => Promise<ListLook> {
   return async (list) => {
     const language: Language = isLanguage(list.language) ? list.language : 'en';
-    const brand = await deps.brand(list);
+    const shop = await deps.brand(list);
+    // A shop without a name or logo: the list's name heads its newsletter.
+    const brand = shop.name || shop.logo_url ? shop : { ...shop, name: list.name };
     const t = (key: string, values?: Record<string, string>) => deps.t(language, key, values);
     return {
       brand,
