@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createApiKeysService } from './apikeys/apikeys.service.js';
 import { createAccountsService, type AccountsService } from './accounts/accounts.service.js';
@@ -42,6 +41,7 @@ import { builtinLocalesDir, liveTemplates } from './templates/liquid.js';
 import { liveTranslator, type Translator } from './i18n/catalogue.js';
 import { createBrandAssetsService, type BrandAssetsService } from './brand/brand-assets.service.js';
 import { createBrandResolver, type BrandResolver } from './brand/brand-resolver.js';
+import { configuredKeyFiles } from './dkim/key-files.js';
 import { createListLook } from './campaigns/newsletter-layout.js';
 import { createUnsubscribeService } from './unsubscribe/unsubscribe.service.js';
 import { dataLinkMailHandler } from './unsubscribe/data-link-mail.js';
@@ -122,25 +122,6 @@ export interface Services {
   /** The brand of a list's pages and mail, as template values. */
   brand: BrandResolver;
   close(): Promise<void>;
-}
-
-/** The key files LISTWARDEN_DKIM_* name, read. */
-function configuredKeyFiles(
-  dkim: NonNullable<Config['dkim']>,
-): Array<{ domain: string; selector: string; pem: Buffer }> {
-  const read = (file: string) => {
-    try {
-      return readFileSync(file);
-    } catch (error) {
-      throw new Error(`The DKIM key file ${file} cannot be read: ${(error as Error).message}.`);
-    }
-  };
-  return [
-    { domain: dkim.domain, selector: dkim.selector, pem: read(dkim.keyFile) },
-    ...(dkim.ed25519
-      ? [{ domain: dkim.domain, selector: dkim.ed25519.selector, pem: read(dkim.ed25519.keyFile) }]
-      : []),
-  ];
 }
 
 /** Wires every service for one process; `migrate` brings the schema up to date first. */
