@@ -103,6 +103,12 @@ export function textOn(accent: string): string {
   return contrast(accent, '#ffffff') >= contrast(accent, '#000000') ? '#ffffff' : '#000000';
 }
 
+/** The size a logo is shown at: at most 48 pixels high and 200 wide, keeping its proportions. */
+export function logoBox(size: { width: number; height: number }): { width: number; height: number } {
+  const scale = Math.min(1, 48 / size.height, 200 / size.width);
+  return { width: Math.max(1, Math.round(size.width * scale)), height: Math.max(1, Math.round(size.height * scale)) };
+}
+
 /** What templates get as `brand`. */
 export interface BrandData {
   name: string;
@@ -123,13 +129,12 @@ export function brandData(
   logo?: { width: number; height: number },
   fallbackName = '',
 ): BrandData {
-  // Shown at most 48 px high and 200 px wide, keeping the image's proportions.
-  const scale = logo ? Math.min(1, 48 / logo.height, 200 / logo.width) : 1;
+  const box = logo ? logoBox(logo) : { width: 0, height: 0 };
   return {
     name: brand.name ?? fallbackName,
     logo_url: brand.logo && logo ? `${publicUrl}/brand/${brand.logo}` : '',
-    logo_width: logo ? Math.max(1, Math.round(logo.width * scale)) : 0,
-    logo_height: logo ? Math.max(1, Math.round(logo.height * scale)) : 0,
+    logo_width: box.width,
+    logo_height: box.height,
     accent: brand.accent,
     accent_text: textOn(brand.accent),
     shop_url: brand.shopUrl ?? '',

@@ -1,3 +1,4 @@
+import { solidPng } from '../helpers/png.js';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -179,6 +180,62 @@ describe('the console, walked through by a new owner', { skip: chromiumSkip }, (
       'the copy button shows with JavaScript',
     );
     await check('walk-list');
+  });
+
+  it('gives the shop its brand and the list a second language, all in the browser', async () => {
+    // The logo, uploaded on the settings page, and the shop's name.
+    await page.goto(`${server.url}/console/settings`);
+    await page.setInputFiles('#logo', {
+      name: 'logo.png',
+      mimeType: 'image/png',
+      buffer: solidPng(300, 100, [15, 118, 110]),
+    });
+    await Promise.all([page.waitForURL(/saved=brand\.logo/), page.click('button:has-text("Upload the logo")')]);
+    assert.equal(
+      await page
+        .locator('img.logo-preview')
+        .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      300,
+    );
+    await page.selectOption('#key', 'brand.name');
+    await page.fill('#value', 'Walk Shop');
+    await Promise.all([page.waitForURL(/saved=brand\.name/), page.click('button:has-text("Save")')]);
+    // A file that is not an image is refused with a sentence, and the logo stays.
+    await page.setInputFiles('#logo', {
+      name: 'logo.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from('<svg onload="alert(1)"/>'),
+    });
+    await page.click('button:has-text("Upload the logo")');
+    assert.match((await page.textContent('[role=alert]')) ?? '', /SVG images are not accepted/);
+    await check('walk-settings-brand');
+
+    // The list: its own accent, a German consent text, and the browser chooses.
+    await page.goto(`${server.url}/console/lists/news`);
+    await page.fill('#consentText_de', 'Ja, schickt mir die Neuigkeiten von Walk Shop per E-Mail.');
+    await page.check('input[name=browserLanguage]');
+    await page.fill('#brand_accent', '#0f766e');
+    await Promise.all([page.waitForURL(/saved=1/), page.click('button:has-text("Save the list")')]);
+    assert.match(await body(), /Version 3 \(current\), Deutsch/);
+    await check('walk-list-languages');
+    const german = await (await browser.newContext({ locale: 'de-DE' })).newPage();
+    // The server takes changed settings up within two seconds.
+    for (let i = 0; i < 30; i++) {
+      await german.goto(`${server.url}/s/news`);
+      if ((await german.locator('.brand-bar img').count()) === 1) break;
+      await german.waitForTimeout(200);
+    }
+    assert.equal(await german.locator('h1').textContent(), 'Shop news abonnieren');
+    assert.equal(
+      (await german.locator('#lw-consent').textContent())?.trim(),
+      'Ja, schickt mir die Neuigkeiten von Walk Shop per E-Mail.',
+    );
+    assert.equal(await german.locator('.brand-bar img').getAttribute('alt'), 'Walk Shop');
+    assert.equal(
+      await german.evaluate("getComputedStyle(document.querySelector('main button')).backgroundColor"),
+      'rgb(15, 118, 110)',
+    );
+    await german.context().close();
   });
 
   it('finds a person by the start of their name, prints their proof and exports their data', async () => {

@@ -6,6 +6,7 @@ import { AppError, isAppError } from '../../shared/app-error.js';
 import type { HttpDeps } from '../deps.js';
 import multipart from '@fastify/multipart';
 import { MAX_IMAGE_BYTES } from '../../brand/image.js';
+import { logoBox } from '../../brand/brand.js';
 import { field, refuseForeignForm, renderConsole, requireRole } from './console-auth.js';
 
 type Notice = { saved?: string; error?: string; newKey?: { name: string; key: string } };
@@ -26,11 +27,13 @@ async function settingsPage(
     shown: maskCredentials(s.value ?? ''),
     source: s.overridden ? `environment (${s.variable}, stored: ${maskCredentials(s.stored ?? '-')})` : s.source,
   }));
-  const brand = await deps.brand();
+  // The stored logo (the server's configuration takes it up within seconds; the page shows it at once).
+  const logoId = settings.find((s) => s.key === 'brand.logo')?.value ?? undefined;
+  const logoSize = await deps.brandAssets.size(logoId);
   return renderConsole(deps, request, reply, status, 'console-settings', {
     title: 'Settings · Listwarden',
     canEdit: owner,
-    logo: brand.logo_url ? { url: brand.logo_url, width: brand.logo_width, height: brand.logo_height } : undefined,
+    logo: logoId && logoSize ? { url: `/brand/${logoId}`, ...logoBox(logoSize) } : undefined,
     settings,
     dkimKeys: await deps.dkim.list(),
     apiKeys: owner ? await deps.apiKeys.list() : [],
