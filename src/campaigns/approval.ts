@@ -32,10 +32,12 @@ export function createApproval(deps: ApprovalDeps) {
       const settings = deps.settings();
       const active = await deps.keys.activeFor(domainOfAddress(list.from_address));
       const usable = await deps.keys.resolve(active);
+      const look = await deps.look(list);
       const snapshot = takeSnapshot({
         list,
-        template: campaignSource(campaign, await deps.look(list)),
-        settings,
+        template: campaignSource(campaign, look),
+        // The list's own imprint when it has one (a list run by another company), else the shop's.
+        settings: { ...settings, postalAddress: look.brand.address || settings.postalAddress },
         layouts: layoutsUsed([campaign.subject, campaign.html, campaign.text ?? ''], settings.layoutsDir),
         dkim: 'keys' in usable ? active : [],
         now,

@@ -246,12 +246,13 @@ export function createCampaignsService(deps: CampaignsDeps) {
       const fields = parseCampaignInput(input);
       const first = (await repo.confirmedRecipients(db, list.id, 0, 1))[0];
       const sample = first ? await findSubscriberByKey(db, first.emailKey) : undefined;
+      const look = await deps.approval.look(list);
       return previewCampaign(fields, {
         listName: list.name,
         sample: sample ? { email: sample.email, name: sample.name ?? '' } : undefined,
-        postalAddress: deps.postalAddress?.() ?? '',
+        postalAddress: look.brand.address || (deps.postalAddress?.() ?? ''),
         layouts: deps.layoutsDir,
-        look: await deps.approval.look(list),
+        look,
       });
     },
 

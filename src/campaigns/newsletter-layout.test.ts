@@ -82,6 +82,15 @@ describe("the default campaign layout (a shop's newsletter)", () => {
     assert.match(mail.text, /Sie erhalten diese E-Mail, weil Sie Shop News abonniert haben\.\n\nTulip Shop BV/);
     assert.match(mail.text, /Abmelden \[https:\/\/mail\.shop\.example\/u\/TOKEN\]/);
     assert.doesNotMatch(mail.text, /<|\{\{/);
+    assert.doesNotMatch(mail.html, /fonts\.googleapis|@import/, 'no web fonts: opening a mail tells nobody else');
+  });
+
+  it("writes a shop's name as text, never as a template: braces stay braces", async () => {
+    const odd = { ...brand, name: 'Tom {% Jerry {{ unsubscribe_url }}' };
+    const source = newsletterSource({ subject: 'S', html: '<p>Hi</p>', text: null, format: 'html' }, odd, words, 'en');
+    const mail = renderCampaign(await compileCampaign(source), recipient);
+    assert.match(mail.html, /alt="Tom &#123;% Jerry &#123;&#123; unsubscribe_url &#125;&#125;"/);
+    assert.equal(mail.html.match(/\/u\/TOKEN/g)?.length, 1, 'the name did not become a link');
   });
 
   it('keeps a campaign without our layout as written, with the plain footer added', async () => {

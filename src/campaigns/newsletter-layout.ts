@@ -1,4 +1,4 @@
-import type { BrandData } from '../brand/brand.js';
+import { contrast, type BrandData } from '../brand/brand.js';
 import { escapeHtml } from '../shared/html.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 import type { CampaignSource } from './campaign-template.js';
@@ -20,7 +20,12 @@ export interface NewsletterWords {
   visitShop: string;
 }
 
-const attr = (value: string) => escapeHtml(value);
+/**
+ * Values written into the layout (names, words, URLs) are text, not template: HTML-escaped, and
+ * their braces as character references so Liquid never reads a shop's name as a tag.
+ */
+const text = (value: string) => escapeHtml(value).replace(/\{/g, '&#123;').replace(/\}/g, '&#125;');
+const attr = text;
 
 /**
  * The default campaign layout: responsive MJML with the brand's header (logo or name, linked to the
@@ -37,7 +42,7 @@ export function newsletterSource(
   language: string,
 ): CampaignSource {
   const accent = attr(brand.accent);
-  const name = brand.name ? escapeHtml(brand.name) : '';
+  const name = brand.name ? text(brand.name) : '';
   const logo = brand.logo_url
     ? `<mj-image src="${attr(brand.logo_url)}" alt="${attr(brand.name)}" width="${brand.logo_width}px" height="${brand.logo_height}px" align="left" padding="0"${brand.shop_url ? ` href="${attr(brand.shop_url)}"` : ''} />`
     : `<mj-text css-class="brand-name" font-size="22px" font-weight="700" padding="0">${brand.shop_url ? `<a href="${attr(brand.shop_url)}" style="color:inherit;text-decoration:none">${name}</a>` : name}</mj-text>`;
@@ -46,24 +51,24 @@ export function newsletterSource(
       ? source.html
       : `<mj-section css-class="card" background-color="#ffffff" padding="8px 0"><mj-column><mj-text css-class="content" font-size="16px" line-height="1.6">${source.html}</mj-text></mj-column></mj-section>`;
   const links = [
-    `<a href="{{ unsubscribe_url }}" style="color:#555555">${escapeHtml(words.unsubscribe)}</a>`,
-    `<a href="{{ preferences_url }}" style="color:#555555">${escapeHtml(words.manage)}</a>`,
+    `<a href="{{ unsubscribe_url }}" style="color:#555555">${text(words.unsubscribe)}</a>`,
+    `<a href="{{ preferences_url }}" style="color:#555555">${text(words.manage)}</a>`,
     ...(brand.privacy_url
-      ? [`<a href="${attr(brand.privacy_url)}" style="color:#555555">${escapeHtml(words.privacy)}</a>`]
+      ? [`<a href="${attr(brand.privacy_url)}" style="color:#555555">${text(words.privacy)}</a>`]
       : []),
   ].join(' &middot; ');
   const html = `<mjml lang="${attr(language)}">
   <mj-head>
     <mj-title>{{ subject }}</mj-title>
     <mj-attributes>
-      <mj-all font-family="-apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif" />
+      <mj-all font-family="-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif" />
       <mj-text color="#1a1a1a" />
       <mj-button background-color="${accent}" color="${attr(brand.accent_text)}" border-radius="6px" font-weight="600" />
     </mj-attributes>
     <mj-raw><meta name="color-scheme" content="light dark"><meta name="supported-color-schemes" content="light dark"></mj-raw>
     <mj-style>
       :root { color-scheme: light dark; supported-color-schemes: light dark; }
-      .content a { color: ${accent}; }
+      .content a { color: ${contrast(brand.accent, '#ffffff') >= 4.5 ? accent : '#1d4ed8'}; }
       .content h1 { font-size: 26px; line-height: 1.25; margin: 0 0 12px; overflow-wrap: break-word; }
       .content h2 { font-size: 20px; line-height: 1.3; }
       @media (prefers-color-scheme: dark) {
@@ -83,10 +88,10 @@ export function newsletterSource(
       <mj-column>
         <mj-divider border-width="1px" border-color="#dddddd" padding="8px 0 16px" />
         <mj-text css-class="footer" font-size="12px" line-height="1.6" color="#555555" padding="0">
-          <p style="margin:0 0 6px">${escapeHtml(words.why)}</p>
+          <p style="margin:0 0 6px">${text(words.why)}</p>
           <p style="margin:0 0 6px">{{ postal_address }}</p>
           <p style="margin:0">${links}</p>
-          ${brand.shop_url ? `<p style="margin:6px 0 0"><a href="${attr(brand.shop_url)}" style="color:#555555">${escapeHtml(words.visitShop)}</a></p>` : ''}
+          ${brand.shop_url ? `<p style="margin:6px 0 0"><a href="${attr(brand.shop_url)}" style="color:#555555">${text(words.visitShop)}</a></p>` : ''}
         </mj-text>
       </mj-column>
     </mj-section>

@@ -7,9 +7,11 @@ import { invalidInput } from '../shared/app-error.js';
 export async function storeImage(assets: Pick<BrandAssetsService, 'store'>, file: string): Promise<string> {
   let size: number;
   try {
-    size = (await stat(file)).size;
+    const info = await stat(file);
+    if (!info.isFile()) throw new Error('not a file');
+    size = info.size;
   } catch {
-    throw invalidInput(`The image file ${file} cannot be read.`);
+    throw invalidInput(`The image file ${file} cannot be read (give the path of a PNG, JPEG, GIF or WebP file).`);
   }
   if (size > MAX_IMAGE_BYTES)
     throw invalidInput(`The image file ${file} is larger than 1 MB; a logo needs far less (about 400 pixels wide).`);

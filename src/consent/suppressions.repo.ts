@@ -6,12 +6,21 @@ import { param, prepared } from '../db/prepared.js';
 // Suppressions: addresses (as SHA-256 of the normalised address) that are never mailed again.
 export type SuppressionReason = 'erased' | 'complaint' | 'hard_bounce' | 'soft_bounces' | 'unsubscribed_all' | 'manual';
 
-/** Adds (or keeps) a suppression; the first reason recorded stays. */
+/**
+ * Adds (or keeps) a suppression; the first reason recorded stays, except "left every list": a
+ * complaint, bounce or erasure after it replaces it, so a rejoin (allowed only after leaving
+ * everything) can never reach an address that complained or bounced.
+ */
 const insertSuppression = prepared<{ hash: string; reason: string; now: number }, never>((db) =>
   db
     .insertInto('suppressions')
     .values({ email_hash: param('hash'), reason: param('reason'), created_at: param('now') })
-    .onConflict((oc) => oc.column('email_hash').doNothing()),
+    .onConflict((oc) =>
+      oc
+        .column('email_hash')
+        .doUpdateSet({ reason: (eb) => eb.ref('excluded.reason') })
+        .where('suppressions.reason', '=', 'unsubscribed_all'),
+    ),
 );
 
 export async function suppress(db: Db, emailHash: string, reason: SuppressionReason, now: number): Promise<void> {

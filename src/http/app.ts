@@ -201,7 +201,8 @@ async function sendError(
   page = request.routeOptions.config?.page === true,
 ): Promise<FastifyReply> {
   reply.code(status);
-  if (page && /^\/[scupd]\//.test(request.url)) {
+  // Every page but the console's, the sign-in's and the start page is a visitor's.
+  if (page && request.url !== '/' && !/^\/(?:console|login|logout|setup|assets|api)(?:[/?]|$)/.test(request.url)) {
     // A visitor's page (signup, confirm, unsubscribe, preferences, data): the shop's brand, the
     // browser's language, and our sentence for what went wrong (the domain's is in English).
     const ctx = await deps.publicPages.context(request, undefined).catch(() => undefined);

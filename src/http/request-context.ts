@@ -46,7 +46,8 @@ export function formPage(
   if (!page) return undefined;
   const pageOrigin = new URL(page).origin;
   if (!allowedOrigins.includes(pageOrigin)) return undefined;
-  // A browser names the posting site; `null` (a sandboxed frame, a file) names none, so nothing is believed.
-  if (origin !== undefined && origin !== pageOrigin) return undefined;
+  // A browser names the posting site; without it (a script), or with `null` (a sandboxed frame, a
+  // file), nothing ties the claim to a page, so it is not believed.
+  if (origin !== pageOrigin) return undefined;
   return page;
 }

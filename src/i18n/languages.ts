@@ -7,6 +7,15 @@ export type Language = (typeof LANGUAGES)[number];
 
 export const DEFAULT_LANGUAGE: Language = 'en';
 
+/** The languages' names in English (the CLI's and the API's sentences are English). */
+export const LANGUAGE_NAMES: Readonly<Record<Language, string>> = {
+  en: 'English',
+  de: 'German',
+  nl: 'Dutch',
+  fr: 'French',
+  es: 'Spanish',
+};
+
 export function isLanguage(value: unknown): value is Language {
   return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
 }
@@ -35,7 +44,8 @@ export function chooseLanguage(
   const ranges = header
     .split(',')
     .map((part) => part.trim())
-    .filter((part) => part !== '')
+    // `*` (any language) chooses nothing: the fallback, the list's own, stays.
+    .filter((part) => part !== '' && !part.startsWith('*'))
     .slice(0, 32)
     .flatMap((part) => {
       const [tag = '', ...params] = part.split(';');

@@ -27,7 +27,8 @@ export function parseListName(input: unknown): string {
 
 /** Parses `"Name <address>"` or a bare address; names go into a header, so no line breaks. */
 export function parseMailbox(input: unknown, field: string): { name: string | null; address: string } {
-  const text = typeof input === 'string' ? input.trim() : '';
+  // One kind of line break (a browser's form sends CRLF), so an unchanged text is not a new version.
+  const text = typeof input === 'string' ? input.replace(/\r\n?/g, '\n').trim() : '';
   if (text === '' || CONTROL.test(text) || text.length > 320) {
     throw invalidInput(`${field} must be an address like "Shop News <news@shop.example>".`);
   }

@@ -2,7 +2,7 @@ import { consentDiff } from './consent-diff.js';
 import type { Database } from '../db/database.js';
 import { isUniqueViolation } from '../db/dialect-sql.js';
 import type { ListRow, SubscriptionStatus } from '../db/schema.js';
-import { AppError, notFound } from '../shared/app-error.js';
+import { AppError, invalidInput, notFound } from '../shared/app-error.js';
 import {
   defaultConsentText,
   parseConsentText,
@@ -15,9 +15,7 @@ import * as repo from './lists.repo.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { BrandSettings } from '../config/brand-config.js';
 import { applyListBrand, listBrandOf } from '../brand/brand.js';
-import { createTranslator, type Translator } from '../i18n/catalogue.js';
-import { chooseLanguage, isLanguage, parseLanguage, type Language } from '../i18n/languages.js';
-import { builtinLocalesDir } from '../templates/liquid.js';
+import { chooseLanguage, isLanguage, LANGUAGE_NAMES, parseLanguage, type Language } from '../i18n/languages.js';
 
 /** A list as shown to admins (CLI and API). */
 export interface ListView {
@@ -97,15 +95,17 @@ const parseFlag = (value: unknown, what: string): boolean => {
 const SIGNUP_CACHE_MS = 5000;
 
 /** Lists and their versioned consent wording. */
-export function createListsService(
-  database: Database,
-  clock: Clock = systemClock,
-  translator: Translator = createTranslator({ builtinDir: builtinLocalesDir() }),
-) {
+export function createListsService(database: Database, clock: Clock = systemClock) {
   const { db } = database;
-  /** The product's wording for a list without the shop's own, in the list's language. */
-  const defaultWording = (name: string, language: Language) =>
-    language === 'en' ? defaultConsentText(name) : translator.t(language, 'consent.default', { list: name });
+  /**
+   * The consent text is the shop's own wording: only an English list made without one starts with
+   * our plain English default; a list in another language needs the shop's text in it.
+   */
+  const needsOwnWording = (language: Language) =>
+    invalidInput(
+      `A list in ${LANGUAGE_NAMES[language]} needs its consent text in ${LANGUAGE_NAMES[language]}, in your own words: give it with --consent-text (consentText).`,
+      { field: 'consentText' },
+    );
   // Changes made by this process clear the cache at once; other processes see them within 5 s.
   const signupCache = new Map<string, { value: Promise<SignupTarget | undefined>; expires: number }>();
 
@@ -183,6 +183,10 @@ export function createListsService(
       const consentLanguage =
         input.consentLanguage === undefined ? language : parseLanguage(input.consentLanguage, 'The consent language');
       const consentText = input.consentText === undefined ? undefined : parseConsentText(input.consentText);
+      if (language !== 'en' && (consentText === undefined || consentLanguage !== language))
+        throw needsOwnWording(language);
+      if (input.consentLanguage !== undefined && consentText === undefined)
+        throw invalidInput('--consent-language names the language of --consent-text; give the text too.');
       const allowedOrigins = input.allowedOrigins === undefined ? [] : parseOrigins(input.allowedOrigins);
       const browserLanguage =
         input.browserLanguage === undefined ? false : parseFlag(input.browserLanguage, 'browserLanguage');
@@ -205,9 +209,9 @@ export function createListsService(
             },
             now,
           );
-          // The list's language always has a wording: the shop's, or the product's default.
+          // The list's language always has a wording: the shop's, or for English our default.
           if (consentText === undefined || consentLanguage !== language)
-            await repo.addConsentText(trx, listId, defaultWording(name, language), language, now);
+            await repo.addConsentText(trx, listId, defaultConsentText(name), language, now);
           if (consentText !== undefined) await repo.addConsentText(trx, listId, consentText, consentLanguage, now);
           return listId;
         });
@@ -243,15 +247,16 @@ export function createListsService(
       const consentLanguage =
         input.consentLanguage === undefined ? language : parseLanguage(input.consentLanguage, 'The consent language');
       const consentText = input.consentText !== undefined ? parseConsentText(input.consentText) : undefined;
+      if (input.consentLanguage !== undefined && consentText === undefined)
+        throw invalidInput('--consent-language names the language of --consent-text; give the text too.');
       await database.transaction(async (trx) => {
         await repo.updateList(trx, list.id, patch, now);
         if (consentText !== undefined) {
           const current = await repo.currentConsentText(trx, list.id, consentLanguage);
           if (consentText !== current?.text) await repo.addConsentText(trx, list.id, consentText, consentLanguage, now);
         }
-        // A list moved to a language it has no wording in gets the product's default wording in it.
-        if (!(await repo.currentConsentText(trx, list.id, language)))
-          await repo.addConsentText(trx, list.id, defaultWording(patch.name ?? list.name, language), language, now);
+        // A list moved to a language must have the shop's wording in it (given now or before).
+        if (!(await repo.currentConsentText(trx, list.id, language))) throw needsOwnWording(language);
       });
       signupCache.delete(list.slug);
       return view((await repo.findListById(db, list.id)) as ListRow);

@@ -138,9 +138,17 @@ export function createUnsubscribeService(deps: {
       return { list: await findListById(database.db, claims.listId), changed, known };
     },
 
-    async preferences(token: string): Promise<{ email: string; subscriptions: SubscriptionView[] }> {
+    async preferences(
+      token: string,
+    ): Promise<{ email: string; subscriptions: SubscriptionView[]; canRejoin: boolean }> {
       const subscriber = await preferencesSubscriber(token);
-      return { email: subscriber.email, subscriptions: await subscriptionsOf(database.db, subscriber.id) };
+      const suppression = await findSuppression(database.db, suppressionHash(subscriber.email_key));
+      return {
+        email: subscriber.email,
+        subscriptions: await subscriptionsOf(database.db, subscriber.id),
+        // An address that bounced, complained or was erased is never asked again.
+        canRejoin: suppression === undefined || suppression.reason === 'unsubscribed_all',
+      };
     },
 
     async leave(token: string, listSlug: string, context: ClientContext): Promise<void> {
@@ -163,13 +171,13 @@ export function createUnsubscribeService(deps: {
       listSlug: string,
       consentVersion: number | undefined,
       context: ClientContext,
-    ): Promise<{ list: ListRow; outcome: 'queued' | 'refused' | 'wait' }> {
+    ): Promise<{ list: ListRow; outcome: 'queued' | 'refused' | 'wait' | 'unchanged' }> {
       const subscriber = await preferencesSubscriber(token);
       const list = await findListBySlug(database.db, listSlug);
       if (!list) throw new AppError('not_found', `There is no list "${listSlug.slice(0, 64)}".`);
       const subscription = await findSubscription(database.db, subscriber.id, list.id);
-      if (subscription?.status !== 'unsubscribed')
-        throw new AppError('conflict', 'Only a list you left can be joined again from here.');
+      // Pressed twice, or a list one is still on: nothing to do, the page shows the state.
+      if (subscription?.status !== 'unsubscribed') return { list, outcome: 'unchanged' };
       const result = await deps.signup(
         { list: list.slug, email: subscriber.email, ...(consentVersion ? { consentVersion } : {}), rejoin: true },
         context,

@@ -94,6 +94,8 @@ describe('pages and mail in the brand and the language of the customer', { skip:
       'deals@shop.test',
       '--language',
       'nl',
+      '--consent-text',
+      'Ja, ik wil de koopjes van Tulip Outlet per e-mail ontvangen. Afmelden kan altijd.',
       '--brand-name',
       'Tulip Outlet',
       '--brand-accent',

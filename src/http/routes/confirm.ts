@@ -116,9 +116,12 @@ export function registerConfirmRoutes(app: FastifyInstance, deps: HttpDeps): voi
         );
       } catch (error) {
         if (!isAppError(error)) throw error;
-        if (error.code === 'gone') return expired(request, reply, token);
+        // The answer in the list's language and brand, when the link names a list.
+        const link = await deps.confirm.inspect(token);
+        const list = link.state === 'invalid' ? undefined : link.list;
+        if (error.code === 'gone') return expired(request, reply, token, list);
         if (error.code === 'not_found') return invalid(request, reply, 404, 'link.invalid');
-        if (error.code === 'conflict') return invalid(request, reply, 409, closedKey(error.message));
+        if (error.code === 'conflict') return invalid(request, reply, 409, closedKey(error.message), list);
         throw error;
       }
     },

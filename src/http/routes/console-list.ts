@@ -46,6 +46,7 @@ export function registerConsoleList(app: FastifyInstance, deps: HttpDeps): void 
         replyTo: list.replyTo ?? '',
         allowedOrigins: list.allowedOrigins.join('\n'),
         consentText: list.consentText.text,
+        consentLanguage: list.language,
         language: list.language,
         browserLanguage: list.browserLanguage,
         // The wording in each other language (empty: none, so the browser cannot choose it).
@@ -76,6 +77,8 @@ export function registerConsoleList(app: FastifyInstance, deps: HttpDeps): void 
         return typeof value === 'string' ? value : '';
       };
       const language = text('language') || 'en';
+      // The language the main consent text was shown in (the list's before this change).
+      const shown = text('consentLanguage') || language;
       const brand = Object.fromEntries(BRAND_FIELDS.map((key) => [key, text(`brand_${key}`).trim()]));
       const form = {
         name: text('name'),
@@ -83,9 +86,10 @@ export function registerConsoleList(app: FastifyInstance, deps: HttpDeps): void 
         replyTo: text('replyTo'),
         allowedOrigins: text('allowedOrigins'),
         consentText: text('consentText'),
+        consentLanguage: shown,
         language,
         browserLanguage: text('browserLanguage') === 'yes',
-        otherTexts: LANGUAGES.filter((code) => code !== language).map((code) => ({
+        otherTexts: LANGUAGES.filter((code) => code !== shown).map((code) => ({
           code,
           name: deps.i18n.t(code, 'language.name'),
           text: text(`consentText_${code}`),
@@ -95,6 +99,13 @@ export function registerConsoleList(app: FastifyInstance, deps: HttpDeps): void 
       request.activity = { action: 'list.update', target: request.params.slug };
       try {
         const slug = request.params.slug;
+        // The wording first, each in the language it was written in (a changed one becomes that
+        // language's next version); then the rest, so a new language finds its wording.
+        await deps.lists.update(slug, { consentText: form.consentText, consentLanguage: shown });
+        for (const other of form.otherTexts) {
+          if (other.text.trim() === '') continue;
+          await deps.lists.update(slug, { consentText: other.text, consentLanguage: other.code });
+        }
         const list = await deps.lists.update(slug, {
           name: form.name,
           from: form.from,
@@ -105,15 +116,9 @@ export function registerConsoleList(app: FastifyInstance, deps: HttpDeps): void 
             .filter((o) => o !== ''),
           language: form.language,
           browserLanguage: form.browserLanguage,
-          consentText: form.consentText,
           // Empty brand fields use the shop's (settings brand.*); the logo is kept as it is.
           brand: Object.fromEntries(Object.entries(brand).map(([key, value]) => [key, value === '' ? null : value])),
         });
-        // The wording in other languages: a changed one becomes that language's next version.
-        for (const other of form.otherTexts) {
-          if (other.text.trim() === '') continue;
-          await deps.lists.update(slug, { consentText: other.text, consentLanguage: other.code });
-        }
         return await reply.redirect(`/console/lists/${list.slug}?saved=1`, 303);
       } catch (error) {
         if (!isAppError(error) || error.code !== 'invalid_input') throw error;

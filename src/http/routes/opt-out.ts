@@ -129,7 +129,7 @@ export async function registerOptOutRoutes(app: FastifyInstance, deps: HttpDeps)
             listName: s.listName,
             status: s.status,
             state: ctx.t(`preferences.status.${s.status}`),
-            can_rejoin: s.status === 'unsubscribed' && consent !== undefined,
+            can_rejoin: view.canRejoin && s.status === 'unsubscribed' && consent !== undefined,
             consent_text: consent?.text ?? '',
             consent_version: consent?.version ?? '',
           };
@@ -189,9 +189,11 @@ export async function registerOptOutRoutes(app: FastifyInstance, deps: HttpDeps)
               request,
               reply,
               token,
-              outcome === 'queued'
-                ? { key: 'preferences.rejoined', values: { list: list.name } }
-                : { key: outcome === 'refused' ? 'preferences.rejoin_refused' : 'preferences.rejoin_wait' },
+              outcome === 'unchanged'
+                ? undefined
+                : outcome === 'queued'
+                  ? { key: 'preferences.rejoined', values: { list: list.name } }
+                  : { key: outcome === 'refused' ? 'preferences.rejoin_refused' : 'preferences.rejoin_wait' },
             );
           }
           case 'data_link': {
