@@ -180,7 +180,7 @@ export async function createServices(
   );
   const mailHtml = liveTemplates(() => config.templatesDir, 'mail', 'html', i18n);
   const mailText = liveTemplates(() => config.templatesDir, 'mail', 'text', i18n);
-  const lists = createListsService(database, clock);
+  const lists = createListsService(database, clock, i18n);
   const brandAssets = createBrandAssetsService(database, clock);
   const brand = createBrandResolver({
     shop: () => config.brand,

@@ -15,7 +15,9 @@ import * as repo from './lists.repo.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { BrandSettings } from '../config/brand-config.js';
 import { applyListBrand, listBrandOf } from '../brand/brand.js';
-import { chooseLanguage, isLanguage, LANGUAGE_NAMES, parseLanguage, type Language } from '../i18n/languages.js';
+import { chooseLanguage, isLanguage, parseLanguage, type Language } from '../i18n/languages.js';
+import { createTranslator, type Translator } from '../i18n/catalogue.js';
+import { builtinLocalesDir } from '../templates/liquid.js';
 
 /** A list as shown to admins (CLI and API). */
 export interface ListView {
@@ -95,17 +97,18 @@ const parseFlag = (value: unknown, what: string): boolean => {
 const SIGNUP_CACHE_MS = 5000;
 
 /** Lists and their versioned consent wording. */
-export function createListsService(database: Database, clock: Clock = systemClock) {
+export function createListsService(
+  database: Database,
+  clock: Clock = systemClock,
+  translator: Translator = createTranslator({ builtinDir: builtinLocalesDir() }),
+) {
   const { db } = database;
   /**
-   * The consent text is the shop's own wording: only an English list made without one starts with
-   * our plain English default; a list in another language needs the shop's text in it.
+   * A list without the shop's own wording in its language shows our plain default in it (the shop's
+   * wording is never translated or changed; the CLI says which versions are ours).
    */
-  const needsOwnWording = (language: Language) =>
-    invalidInput(
-      `A list in ${LANGUAGE_NAMES[language]} needs its consent text in ${LANGUAGE_NAMES[language]}, in your own words: give it with --consent-text (consentText).`,
-      { field: 'consentText' },
-    );
+  const defaultWording = (name: string, language: Language) =>
+    language === 'en' ? defaultConsentText(name) : translator.t(language, 'consent.default', { list: name });
   // Changes made by this process clear the cache at once; other processes see them within 5 s.
   const signupCache = new Map<string, { value: Promise<SignupTarget | undefined>; expires: number }>();
 
@@ -183,8 +186,6 @@ export function createListsService(database: Database, clock: Clock = systemCloc
       const consentLanguage =
         input.consentLanguage === undefined ? language : parseLanguage(input.consentLanguage, 'The consent language');
       const consentText = input.consentText === undefined ? undefined : parseConsentText(input.consentText);
-      if (language !== 'en' && (consentText === undefined || consentLanguage !== language))
-        throw needsOwnWording(language);
       if (input.consentLanguage !== undefined && consentText === undefined)
         throw invalidInput('--consent-language names the language of --consent-text; give the text too.');
       const allowedOrigins = input.allowedOrigins === undefined ? [] : parseOrigins(input.allowedOrigins);
@@ -209,9 +210,9 @@ export function createListsService(database: Database, clock: Clock = systemCloc
             },
             now,
           );
-          // The list's language always has a wording: the shop's, or for English our default.
+          // The list's language always has a wording: the shop's, or our default in it.
           if (consentText === undefined || consentLanguage !== language)
-            await repo.addConsentText(trx, listId, defaultConsentText(name), language, now);
+            await repo.addConsentText(trx, listId, defaultWording(name, language), language, now);
           if (consentText !== undefined) await repo.addConsentText(trx, listId, consentText, consentLanguage, now);
           return listId;
         });
@@ -255,8 +256,10 @@ export function createListsService(database: Database, clock: Clock = systemCloc
           const current = await repo.currentConsentText(trx, list.id, consentLanguage);
           if (consentText !== current?.text) await repo.addConsentText(trx, list.id, consentText, consentLanguage, now);
         }
-        // A list moved to a language must have the shop's wording in it (given now or before).
-        if (!(await repo.currentConsentText(trx, list.id, language))) throw needsOwnWording(language);
+        // A list moved to a language without a wording in it gets our default there (the shop gives
+        // its own with --consent-text, which becomes the next version).
+        if (!(await repo.currentConsentText(trx, list.id, language)))
+          await repo.addConsentText(trx, list.id, defaultWording(patch.name ?? list.name, language), language, now);
       });
       signupCache.delete(list.slug);
       return view((await repo.findListById(db, list.id)) as ListRow);

@@ -131,19 +131,13 @@ for (const dialect of DIALECTS) {
       assert.equal(await signupSource('scripted@example.test'), `${server.url}/s/news`);
 
       // The snippet fills the field with one line of script, and names the list's language.
-      // Another language needs the shop's own wording in it.
-      const refused = await cli(instance, ['lists', 'update', 'news', '--language', 'fr']);
-      assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /A list in French needs its consent text in French, in your own words/);
-      await run([
-        'lists',
-        'update',
-        'news',
-        '--language',
-        'fr',
-        '--consent-text',
-        'Oui, envoyez-moi les nouvelles par e-mail.',
-      ]);
+      // A list moved to a language without the shop's wording in it shows our plain default there.
+      await run(['lists', 'update', 'news', '--language', 'fr']);
+      const shown = JSON.parse(await run(['lists', 'show', 'news', '--json'])) as { consentText: { text: string } };
+      assert.match(
+        shown.consentText.text,
+        /^Oui, je souhaite recevoir par e-mail les actualités et les offres de Shop News\./,
+      );
       const snippet = await run(['lists', 'embed', 'news']);
       assert.match(snippet, /<form [^>]*lang="fr"/);
       assert.match(snippet, /<label for="lw-news-email">Adresse e-mail<\/label>/);
