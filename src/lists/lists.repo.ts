@@ -125,14 +125,8 @@ export async function currentConsentText(db: Db, listId: number, language: strin
 
 /** The current wording of each language a list has one in. */
 export async function currentConsentTexts(db: Db, listId: number): Promise<ConsentText[]> {
-  const rows = await db
-    .selectFrom('consent_texts')
-    .select(CONSENT_COLUMNS)
-    .where('list_id', '=', listId)
-    .orderBy('version', 'desc')
-    .execute();
   const seen = new Set<string>();
-  return rows.filter((r) => !seen.has(r.language) && seen.add(r.language)).map(consentText);
+  return (await consentTextVersions(db, listId)).filter((t) => !seen.has(t.language) && seen.add(t.language));
 }
 
 /** A specific version of a list's wording (what a form showed when it was loaded). */

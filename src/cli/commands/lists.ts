@@ -32,6 +32,27 @@ function languageAndBrandOptions(command: Command): Command {
     .option('--brand-address <text>', 'postal address and imprint in its mail and pages');
 }
 
+/** What `lists create` and `lists update` pass on: the fields given, a logo file stored first. */
+async function listInput(
+  opts: {
+    name?: string;
+    from?: string;
+    replyTo?: string;
+    consentText?: string;
+    allowedOrigins?: string;
+  } & LanguageAndBrandOptions,
+  assets: Parameters<typeof storeImage>[0],
+): Promise<Record<string, unknown>> {
+  return {
+    name: opts.name,
+    from: opts.from,
+    replyTo: opts.replyTo,
+    consentText: opts.consentText,
+    allowedOrigins: opts.allowedOrigins,
+    ...(await languageAndBrandInput(opts, (file) => storeImage(assets, file))),
+  };
+}
+
 /** The list input of those options; a logo file is stored first and named by its id. */
 async function languageAndBrandInput(
   opts: LanguageAndBrandOptions,
@@ -81,17 +102,7 @@ export function registerListsCommands(program: Command): void {
         json?: boolean;
       } & LanguageAndBrandOptions,
     ) => {
-      const list = await withServices(async (s) =>
-        s.lists.create({
-          slug,
-          name: opts.name,
-          from: opts.from,
-          replyTo: opts.replyTo,
-          consentText: opts.consentText,
-          allowedOrigins: opts.allowedOrigins,
-          ...(await languageAndBrandInput(opts, (file) => storeImage(s.brandAssets, file))),
-        }),
-      );
+      const list = await withServices(async (s) => s.lists.create({ slug, ...(await listInput(opts, s.brandAssets)) }));
       if (opts.json) printJson(list);
       else
         process.stdout.write(
@@ -122,16 +133,7 @@ export function registerListsCommands(program: Command): void {
         json?: boolean;
       } & LanguageAndBrandOptions,
     ) => {
-      const list = await withServices(async (s) =>
-        s.lists.update(slug, {
-          name: opts.name,
-          from: opts.from,
-          replyTo: opts.replyTo,
-          consentText: opts.consentText,
-          allowedOrigins: opts.allowedOrigins,
-          ...(await languageAndBrandInput(opts, (file) => storeImage(s.brandAssets, file))),
-        }),
-      );
+      const list = await withServices(async (s) => s.lists.update(slug, await listInput(opts, s.brandAssets)));
       if (opts.json) printJson(list);
       else
         process.stdout.write(
