@@ -34,9 +34,10 @@ if (files.length === 0) {
 // RUN_TIMEOUT_MS with every process it started, so CI ends with a report instead of a timeout.
 const TEST_TIMEOUT_MS = Number(process.env.LISTWARDEN_TEST_TIMEOUT_MS ?? 600_000);
 const RUN_TIMEOUT_MS = Number(process.env.LISTWARDEN_RUN_TIMEOUT_MS ?? 25 * 60_000);
+const CONCURRENCY = Number(process.env.LISTWARDEN_TEST_CONCURRENCY ?? 3);
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files],
+  ['--import', 'tsx', '--test', `--test-concurrency=${CONCURRENCY}`, `--test-timeout=${TEST_TIMEOUT_MS}`, ...files],
   {
     cwd: root,
     stdio: 'inherit',

@@ -59,17 +59,18 @@ export async function checkPage(
 ): Promise<AxeViolation[]> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const found: AxeViolation[] = [];
+  // One page for the four looks: the viewport and the colour scheme change in place (axe reads
+  // the live layout and computed colours), so the page loads and axe is injected once.
+  const context = await browser.newContext({ viewport: { width: WIDTHS[0].width, height: WIDTHS[0].height } });
+  const page: Page = await context.newPage();
+  // Same origin as the server, so the page's own stylesheet and images load.
+  await page.route(`${baseUrl}/__axe__`, (route) => route.fulfill({ contentType: 'text/html', body: html }));
+  await page.goto(`${baseUrl}/__axe__`);
+  await page.addScriptTag({ content: AXE_SOURCE });
   for (const size of WIDTHS.flatMap((w) => SCHEMES.map((scheme) => ({ ...w, scheme, name: `${w.name}-${scheme}` })))) {
-    const context = await browser.newContext({
-      viewport: { width: size.width, height: size.height },
-      colorScheme: size.scheme,
-    });
-    const page: Page = await context.newPage();
-    // Same origin as the server, so the page's own stylesheet and images load.
-    await page.route(`${baseUrl}/__axe__`, (route) => route.fulfill({ contentType: 'text/html', body: html }));
-    await page.goto(`${baseUrl}/__axe__`);
+    await page.setViewportSize({ width: size.width, height: size.height });
+    await page.emulateMedia({ colorScheme: size.scheme });
     await page.screenshot({ path: join(SCREENSHOTS, `${name}-${size.name}.png`), fullPage: true });
-    await page.addScriptTag({ content: AXE_SOURCE });
     const result = (await page.evaluate(
       "axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })",
     )) as { violations: unknown[] };
@@ -99,7 +100,7 @@ export async function checkPage(
         help: `${overflow}px wider than the screen`,
         targets: [],
       });
-    await context.close();
   }
+  await context.close();
   return found;
 }
