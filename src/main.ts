@@ -27,10 +27,8 @@ import { fromDomain } from './mail/dkim.js';
 import { createDkimSigner } from './mail/dkim-pool.js';
 import { createDkimKeysService, type DkimKeysService } from './dkim/dkim-keys.service.js';
 import { createApproval } from './campaigns/approval.js';
-import { createOutboxWorker, type OutboxWorker } from './mail/outbox-worker.js';
-import { DEFAULT_RETRY_POLICY } from './mail/retry-policy.js';
-import { createDestinationResolver } from './mail/destinations.js';
-import { DEFAULT_THROTTLE, Throttle } from './mail/throttle.js';
+import type { OutboxWorker } from './mail/outbox-worker.js';
+import { createMailWorker } from './mail-worker.js';
 import type { OutgoingMessage, Transport } from './mail/transport.js';
 import { AppError } from './shared/app-error.js';
 import { loadConfig } from './config/config.js';
@@ -55,7 +53,6 @@ import { createFeedbackBrowser, type FeedbackBrowser } from './feedback/feedback
 import { createReputationView, type ReputationView } from './reputation/reputation-view.service.js';
 import { createGuard } from './feedback/guard.service.js';
 import { createReturnPath } from './mail/envelope.js';
-import { notificationMailHandler } from './mail/notification-mail.js';
 import { createVerpCodec } from './mail/verp.js';
 import { dnsblClientFor } from './reputation/dnsbl-client.js';
 import { createReputationMonitor } from './reputation/monitor.service.js';
@@ -63,12 +60,17 @@ import { CATALOGUE, DEFAULT_IP_ZONES, zoneInfo } from './reputation/zones.js';
 import { namedBlocklist } from './reputation/named-blocklist.js';
 import { preSendCheck } from './campaigns/pre-send-check.js';
 import { scoreWithRspamd, scoreWithSpamd } from './reputation/spam-scorer.js';
+import { createStreams, eraseStreamsOf, type Streams } from './streams.js';
 
 /**
  * The composition root: the only place where adapters (database, transport, DNS, templates)
  * are built and handed to the modules that use them.
  */
-export interface Services {
+/** With transactional mail, outgoing webhooks and shop sync (streams.ts). */
+export interface Services extends Pick<
+  Streams,
+  'tx' | 'txTemplates' | 'txWorker' | 'webhooks' | 'dispatcher' | 'shop'
+> {
   config: Config;
   logger: Logger;
   database: Database;
@@ -121,6 +123,7 @@ export interface Services {
   brandAssets: BrandAssetsService;
   /** The brand of a list's pages and mail, as template values. */
   brand: BrandResolver;
+  streamsHousekeeping: Streams['housekeeping'];
   close(): Promise<void>;
 }
 
@@ -254,30 +257,12 @@ export async function createServices(
     },
     abuse: createAbuseService({ alerts: ownerAlerts, logger, clock }),
   });
-  const worker = createOutboxWorker({
-    clock,
+  const worker = createMailWorker({
+    config,
     database,
-    transport,
+    clock,
     logger,
-    leaseMs: config.outbox.leaseMs,
-    concurrency: config.outbox.concurrency,
-    batchSize: config.outbox.batchSize,
-    retryPolicy: { ...DEFAULT_RETRY_POLICY, baseDelayMs: config.outbox.retryBaseMs },
-    pacing: {
-      // Rates and warm-up are read at each message: a changed setting counts without a restart.
-      throttle: new Throttle({
-        ...DEFAULT_THROTTLE,
-        get globalRate() {
-          return config.pacing.globalRate;
-        },
-        get destinationRate() {
-          return config.pacing.destinationRate;
-        },
-        pauseAfterDeferralMs: config.outbox.retryBaseMs,
-      }),
-      destinationOf: createDestinationResolver({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs }),
-      warmup: () => config.pacing.warmup,
-    },
+    transport,
     sign,
     onRejected: (row, reply) => feedback.sessionRejection(row, reply),
     onDeferred: async (row, destination) => {
@@ -297,7 +282,6 @@ export async function createServices(
         brand,
       }),
       campaign: campaignMail,
-      notification: notificationMailHandler(),
       data_link: dataLinkMailHandler({
         database,
         tokens,
@@ -331,7 +315,10 @@ export async function createServices(
   });
   const subscribers = createPeopleService(database, lists, {
     clock,
-    eraseElsewhere: [(trx, person) => eraseFeedbackOf(trx, person)],
+    eraseElsewhere: [
+      (trx, person) => eraseFeedbackOf(trx, person),
+      (trx, person) => eraseStreamsOf(trx, person, clock.now()),
+    ],
     // Uploads waiting for their column mapping may hold the address: erasure deletes them.
     afterCommit: [
       ...(transport.forget ? [(email: string) => transport.forget?.(email) ?? Promise.resolve(0)] : []),
@@ -340,6 +327,20 @@ export async function createServices(
   });
   const signup = createSignupService({ database, lists, verifier, onMailQueued, clock, limits: confirmationLimits });
   const unsubscribe = createUnsubscribeService({ database, tokens, subscribers, signup, clock, onMailQueued });
+  const streams = createStreams({
+    config,
+    database,
+    clock,
+    logger,
+    secrets: [secrets.current, ...secrets.previous],
+    lists,
+    signup,
+    people: subscribers,
+    returnPath,
+    alerts: ownerAlerts,
+    sign,
+    onAlertQueued: onMailQueued,
+  });
   const dnsblClient = () => dnsblClientFor(config, config.dnsServers);
   // Read at use: zones, scorer and threshold changed in the settings count at the next check.
   const preSendDeps = {
@@ -465,6 +466,8 @@ export async function createServices(
     feedback,
     guard,
     reputation,
+    ...streams,
+    streamsHousekeeping: () => streams.housekeeping(),
     campaigns: createCampaignsService({
       clock,
       database,
@@ -486,6 +489,7 @@ export async function createServices(
     async close() {
       guard.close();
       await transport.close();
+      await streams.txTransport.close();
       await signer.close();
       await database.close();
     },

@@ -142,6 +142,7 @@ export async function serve(
         async () => {
           await purgeStalePending(services.database, config.pendingTtlMs, services.clock.now(), logger);
           await pruneConfirmationLimits(services.database, services.clock.now());
+          await services.streamsHousekeeping();
         },
         true,
       ),
@@ -187,6 +188,9 @@ export async function serve(
     }
   }
   services.worker.start();
+  // Order mail and webhook deliveries run in every process, worker-only ones too (leases keep them apart).
+  services.txWorker.start();
+  services.dispatcher.start();
   // No console user yet: a one-time link for the first owner, printed by the command (never logged).
   const setupToken = options.workerOnly ? undefined : await services.accounts.issueSetupToken();
   if (setupToken) logger.info('no console user yet: the setup link for the first owner is printed on standard output');
@@ -209,7 +213,7 @@ export async function serve(
       await Promise.all(timers.map((stopTimer) => stopTimer()));
       await app?.close();
       await inbound?.close();
-      await services.worker.stop();
+      await Promise.all([services.worker.stop(), services.txWorker.stop(), services.dispatcher.stop()]);
       await services.close();
       logger.info('stopped');
     })());

@@ -1,7 +1,16 @@
 import type { Liquid, Template } from 'liquidjs';
-import { FileTagRefused, sandboxedLiquid, usesLayouts } from '../templates/sandboxed-liquid.js';
-import { invalidInput } from '../shared/app-error.js';
+import { usesLayouts } from '../templates/sandboxed-liquid.js';
+import {
+  enginesFor,
+  htmlToText,
+  mjmlToHtml,
+  parseTemplate,
+  type Engines,
+  type LayoutSource,
+} from '../templates/compile.js';
 import { compileFast, renderFast, type FastTemplate } from './fast-template.js';
+
+export type { LayoutSource };
 
 /** What an admin writes: Liquid with the subscriber's fields, optionally inside MJML. */
 export interface CampaignSource {
@@ -78,79 +87,9 @@ function withHtmlFooter(html: string, footer: string): string {
   return at < 0 ? html + footer : html.slice(0, at) + footer + '\n' + html.slice(at);
 }
 
-/** html-to-text with our options; loaded when a campaign is compiled, not when the CLI starts. */
-async function htmlToText(): Promise<(html: string) => string> {
-  const { convert } = await import('html-to-text');
-  const keepCase = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({
-    selector,
-    options: { uppercase: false },
-  }));
-  return (html) =>
-    convert(html, {
-      wordwrap: 78,
-      selectors: [
-        ...keepCase,
-        { selector: 'table', options: { uppercaseHeaderCells: false } },
-        { selector: 'img', format: 'skip' },
-      ],
-    });
-}
-
-/** The two engines of a campaign (HTML escapes output, text does not), per layouts folder. */
-interface Engines {
-  html: Liquid;
-  text: Liquid;
-}
-
-/** The owner's layouts folder, or a snapshot's copies of the layouts it was approved with. */
-export type LayoutSource = string | Readonly<Record<string, string>>;
-
-// Templates come from the API and the CLI: the engines read no files, except the owner's layouts
-// folder when one is configured, or a snapshot's copies (templates/sandboxed-liquid.ts).
-const enginesByFolder = new Map<string, Engines>();
-
-function newEngines(layouts: LayoutSource | undefined): Engines {
-  return {
-    html: sandboxedLiquid({ outputEscape: 'escape', strictFilters: true, ownPropertyOnly: true }, layouts),
-    text: sandboxedLiquid({ strictFilters: true, ownPropertyOnly: true }, layouts),
-  };
-}
-
-function enginesFor(layouts: LayoutSource | undefined): Engines {
-  if (typeof layouts === 'object') return newEngines(layouts);
-  const key = layouts ?? '';
-  let engines = enginesByFolder.get(key);
-  if (!engines) {
-    engines = newEngines(layouts);
-    enginesByFolder.set(key, engines);
-  }
-  return engines;
-}
-
 function parse(engine: Liquid, source: string, what: string): Part {
-  let liquid: Template[];
-  try {
-    // Parsed even when the fast path applies: a syntax error is reported either way.
-    liquid = engine.parse(source);
-  } catch (error) {
-    const refused =
-      error instanceof FileTagRefused
-        ? error
-        : (error as { originalError?: unknown }).originalError instanceof FileTagRefused
-          ? ((error as { originalError: FileTagRefused }).originalError as FileTagRefused)
-          : undefined;
-    if (refused) {
-      const detail = refused.message.includes(':')
-        ? refused.message
-        : `${refused.message}: templates cannot read files`;
-      throw invalidInput(
-        `The ${what} template uses ${detail}; put the content in the template itself${
-          refused.message.includes(':') ? ' or in a layout of the layouts folder' : ''
-        }.`,
-      );
-    }
-    throw invalidInput(`The ${what} template is not valid Liquid: ${(error as Error).message.split('\n')[0]}`);
-  }
+  // Parsed even when the fast path applies: a syntax error is reported either way.
+  const liquid = parseTemplate(engine, source, what);
   const fast = compileFast(source);
   return fast ? { fast } : { liquid };
 }
@@ -163,22 +102,7 @@ function render(engine: Liquid, part: Part, scope: Record<string, unknown>, esca
 export async function compileCampaign(source: CampaignSource, layouts?: LayoutSource): Promise<CompiledCampaign> {
   const engines = enginesFor(layouts);
   let html = source.html;
-  if (source.format === 'mjml' && /<mj-include\b/i.test(source.html)) {
-    // MJML 5 ignores includes by default; say so instead of dropping the content silently.
-    throw invalidInput(
-      'The MJML template uses <mj-include>: templates cannot read files; put the content in the template itself.',
-    );
-  }
-  if (source.format === 'mjml') {
-    const { default: mjml2html } = await import('mjml');
-    const result = await mjml2html(source.html, { validationLevel: 'soft' });
-    if (!result.html) {
-      throw invalidInput(
-        `The MJML template could not be compiled: ${result.errors[0]?.formattedMessage ?? result.errors[0]?.message ?? 'unknown error'}`,
-      );
-    }
-    html = result.html;
-  }
+  if (source.format === 'mjml') html = await mjmlToHtml(source.html);
   // A text part made from the HTML source keeps Liquid tags and link targets intact; when a layout
   // shapes the HTML, the text is made from each rendered HTML instead (the source is not the mail).
   const perRecipient = source.text === null && usesLayouts(html);

@@ -9,6 +9,7 @@ import type { Approval } from './approval.js';
 import { readSnapshot, type CampaignSnapshot } from './snapshot.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { CAMPAIGN_MOVES, type CampaignEvent } from './campaign-transitions.js';
+import { emitCampaignEnd } from './campaign-events.js';
 import { holdCampaign } from './hold.js';
 import { AppError, invalidInput, isAppError, notFound } from '../shared/app-error.js';
 import { normaliseEmail } from '../subscribers/email-address.js';
@@ -107,7 +108,7 @@ export function createCampaignsService(deps: CampaignsDeps) {
   const clock = deps.clock ?? systemClock;
 
   /** Moves a campaign by the transitions table; false when its status does not allow `event`. */
-  function move(
+  async function move(
     handle: Db,
     campaign: { id: number },
     event: CampaignEvent,
@@ -115,7 +116,12 @@ export function createCampaignsService(deps: CampaignsDeps) {
     extra: Parameters<typeof repo.moveCampaign>[5] = {},
   ): Promise<boolean> {
     const { from, to } = CAMPAIGN_MOVES[event];
-    return repo.moveCampaign(handle, campaign.id, from, to, now, extra);
+    if (event !== 'finish' && event !== 'cancel') return repo.moveCampaign(handle, campaign.id, from, to, now, extra);
+    // The end of a campaign and its webhook event commit together.
+    const moveAndTell = async (trx: Db) =>
+      (await repo.moveCampaign(trx, campaign.id, from, to, now, extra)) &&
+      (await emitCampaignEnd(trx, campaign.id, to, now, event === 'cancel' ? 'cancelled' : undefined), true);
+    return handle === db ? database.transaction(moveAndTell) : moveAndTell(handle);
   }
 
   async function requireCampaign(id: unknown): Promise<CampaignRow> {

@@ -2,6 +2,7 @@ import type { Db } from '../db/database.js';
 import { setUnsent } from '../mail/outbox.repo.js';
 import { CAMPAIGN_MOVES } from './campaign-transitions.js';
 import { campaignsIn, moveCampaign } from './campaigns.repo.js';
+import { emitCampaignEnd } from './campaign-events.js';
 
 /**
  * Stops a running campaign (`pause`: a person or the blocklist watch; `guard_stop`: the circuit
@@ -18,6 +19,8 @@ export async function holdCampaign(
   const extra = reason === undefined ? {} : { stop_reason: reason };
   if (!(await moveCampaign(trx, campaignId, move.from, move.to, now, extra))) return false;
   await setUnsent(trx, campaignId, ['queued', 'deferred'], 'held', now);
+  if (event === 'guard_stop')
+    await emitCampaignEnd(trx, campaignId, move.to, now, reason ?? 'stopped by the circuit breaker');
   return true;
 }
 

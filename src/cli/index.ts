@@ -16,6 +16,8 @@ import { registerServerCommands } from './commands/server.js';
 import { registerSettingsCommands } from './commands/settings.js';
 import { registerSubscribersCommands } from './commands/subscribers.js';
 import { registerUsersCommands } from './commands/users.js';
+import { registerTemplatesCommands } from './commands/templates.js';
+import { registerWebhooksCommands } from './commands/webhooks.js';
 
 // Everything this process creates (the database with its WAL and SHM, captured mail, the secret)
 // holds subscribers' data or keys: readable by the owner only.
@@ -47,6 +49,8 @@ registerConsentCommands(program);
 registerImportCommand(program);
 registerApiKeysCommands(program);
 registerCampaignsCommands(program);
+registerTemplatesCommands(program);
+registerWebhooksCommands(program);
 registerOutboxCommands(program);
 registerFeedbackCommands(program);
 registerReputationCommands(program);

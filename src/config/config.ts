@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { imapSettings, parseImapUrl, type ImapSettings } from './imap-url.js';
 import { brandOfVariables, brandVariables, type BrandSettings } from './brand-config.js';
+import { streamsOfVariables, streamVariables, type StreamSettings } from './streams-config.js';
 import { asEnvironment, SETTINGS } from './settings-catalogue.js';
 
 function settingOfVariable(variable: string): string | undefined {
@@ -29,6 +30,10 @@ export interface Config {
   secret: string | undefined;
   previousSecrets: string[];
   smtpUrl: string;
+  /** The transactional stream's own relay (`tx.smtp_url`); the main one when unset. */
+  txSmtpUrl: string | undefined;
+  /** Transactional sender, shop integrations, webhook endpoints' patience (settings `tx.*`, `shopify.*`, `woocommerce.*`). */
+  streams: StreamSettings;
   dkim:
     { domain: string; selector: string; keyFile: string; ed25519?: { selector: string; keyFile: string } } | undefined;
   postalAddress: string | undefined;
@@ -199,6 +204,8 @@ const schema = z.object({
     .pipe(z.array(secret))
     .default([]),
   LISTWARDEN_SMTP_URL: smtpUrl.default('capture:./data/outbox'),
+  LISTWARDEN_TX_SMTP_URL: smtpUrl.optional(),
+  ...streamVariables,
   LISTWARDEN_DKIM_DOMAIN: z.string().trim().min(1).optional(),
   LISTWARDEN_DKIM_SELECTOR: z.string().trim().min(1).optional(),
   LISTWARDEN_DKIM_KEY_FILE: z.string().trim().min(1).optional(),
@@ -399,6 +406,8 @@ export function loadConfig(
     secret: e.LISTWARDEN_SECRET,
     previousSecrets: e.LISTWARDEN_PREVIOUS_SECRETS,
     smtpUrl: e.LISTWARDEN_SMTP_URL,
+    txSmtpUrl: e.LISTWARDEN_TX_SMTP_URL,
+    streams: streamsOfVariables(e),
     dkim: e.LISTWARDEN_DKIM_DOMAIN
       ? {
           domain: e.LISTWARDEN_DKIM_DOMAIN.toLowerCase(),

@@ -46,7 +46,38 @@ export const SETTINGS = {
   },
   verify_domains: { env: 'LISTWARDEN_VERIFY_DOMAINS', help: 'check signup domains in DNS (true/false)' },
   signup_rate_limit: { env: 'LISTWARDEN_SIGNUP_RATE_LIMIT', help: 'signups per IP, e.g. 20/minute' },
-} as const satisfies Record<string, { env: string; help: string }>;
+  'tx.from': { env: 'LISTWARDEN_TX_FROM', help: 'sender of transactional mail, e.g. "Shop <orders@shop.example>"' },
+  'tx.smtp_url': {
+    env: 'LISTWARDEN_TX_SMTP_URL',
+    help: 'own relay of transactional mail (smtp:// or smtps://); the main one when unset',
+    secret: true,
+  },
+  'shopify.secret': {
+    env: 'LISTWARDEN_SHOPIFY_SECRET',
+    help: "the Shopify app's client secret (webhook HMAC)",
+    secret: true,
+  },
+  'shopify.list': { env: 'LISTWARDEN_SHOPIFY_LIST', help: 'the list Shopify customers join (its slug)' },
+  'woocommerce.secret': {
+    env: 'LISTWARDEN_WOOCOMMERCE_SECRET',
+    help: "the WooCommerce webhooks' secret",
+    secret: true,
+  },
+  'woocommerce.list': { env: 'LISTWARDEN_WOOCOMMERCE_LIST', help: 'the list WooCommerce customers join (its slug)' },
+  'woocommerce.consent_field': {
+    env: 'LISTWARDEN_WOOCOMMERCE_CONSENT_FIELD',
+    help: 'the customer field or meta_data key of the newsletter box',
+  },
+  'webhooks.disable_after_days': {
+    env: 'LISTWARDEN_WEBHOOK_DISABLE_AFTER_DAYS',
+    help: 'days of failures after which a webhook endpoint is turned off',
+  },
+} as const satisfies Record<string, { env: string; help: string; secret?: true }>;
+
+/** Whether a setting's value is a secret: never shown, never kept in the change history. */
+export function isSecretSetting(key: SettingKey): boolean {
+  return (SETTINGS[key] as { secret?: true }).secret === true;
+}
 
 export type SettingKey = keyof typeof SETTINGS;
 

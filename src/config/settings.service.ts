@@ -10,7 +10,10 @@ import { AppError } from '../shared/app-error.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { withoutControls } from '../shared/terminal-text.js';
 import { loadConfig, type Config } from './config.js';
-import { isSettingKey, SETTINGS, type SettingKey } from './settings-catalogue.js';
+import { isSecretSetting, isSettingKey, SETTINGS, type SettingKey } from './settings-catalogue.js';
+
+/** What a secret setting's value reads as. */
+const HIDDEN = '(hidden)';
 
 /** Stored settings are rows `setting:<key>` of the `settings` table. */
 const PREFIX = 'setting:';
@@ -55,12 +58,14 @@ export function createSettingsService(deps: { database: Database; config: Config
     const { env: variable, help } = SETTINGS[key];
     const fromEnvironment = config.environment[variable];
     const storedValue = stored[key] ?? null;
+    // A secret is shown only as set or not: never its value, to anyone.
+    const shown = (v: string | null): string | null => (v !== null && isSecretSetting(key) ? HIDDEN : v);
     return {
       key,
-      value: fromEnvironment ?? storedValue,
+      value: shown(fromEnvironment ?? storedValue),
       source: fromEnvironment !== undefined ? 'environment' : storedValue !== null ? 'database' : 'default',
       overridden: fromEnvironment !== undefined && storedValue !== null && storedValue !== fromEnvironment,
-      stored: storedValue,
+      stored: shown(storedValue),
       variable,
       help,
     };
@@ -78,8 +83,11 @@ export function createSettingsService(deps: { database: Database; config: Config
       loadConfig(environment, next);
       if (value === null) await deleteSetting(trx, PREFIX + key);
       else await writeSetting(trx, PREFIX + key, value);
-      if (old !== value)
-        await recordSettingChange(trx, { key, oldValue: old, newValue: value, actor, at: clock.now() });
+      if (old !== value) {
+        const kept = (v: string | null) => (v !== null && isSecretSetting(key) ? HIDDEN : v);
+        // A new secret is a change even when both sides read "(hidden)".
+        await recordSettingChange(trx, { key, oldValue: kept(old), newValue: kept(value), actor, at: clock.now() });
+      }
       return view(key, next);
     });
   }

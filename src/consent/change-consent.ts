@@ -19,6 +19,10 @@ import type { EvidenceByAction, ImportEvidence } from './evidence.js';
 import type { ConfirmationLimits } from './send-limits.js';
 import { suppressionHash } from './suppression-key.js';
 import { eventPolicy, transition, type Transition } from './transitions.js';
+import { emitWebhookEvent } from '../webhooks/emit.js';
+import { orderingKeys } from '../webhooks/events.js';
+import { findSubscriberById } from '../subscribers/subscribers.repo.js';
+import { findListById } from '../lists/lists.repo.js';
 
 /** Who acted and from where, as the event's columns. */
 export interface EventOrigin {
@@ -101,7 +105,41 @@ export async function changeConsent<A extends keyof EvidenceByAction>(
       ...(change.confirmation ? { confirmationMail } : {}),
     });
   }
+  if (step.transition.changed) await emitStatusEvent(trx, change, step.transition.next, now);
   return { ok: true, previous: current?.status, transition: step.transition, confirmationMail };
+}
+
+/**
+ * `subscriber.confirmed` and `subscriber.unsubscribed` for the outgoing webhooks, in the same
+ * transaction as the change (a crash loses neither). The address and the list are read only when
+ * an endpoint wants the event.
+ */
+async function emitStatusEvent(
+  trx: Db,
+  change: ConsentChange<keyof EvidenceByAction>,
+  next: SubscriptionStatus,
+  now: number,
+): Promise<void> {
+  if (next !== 'confirmed' && next !== 'unsubscribed') return;
+  await emitWebhookEvent(
+    trx,
+    {
+      type: next === 'confirmed' ? 'subscriber.confirmed' : 'subscriber.unsubscribed',
+      orderingKey: orderingKeys.subscriber(change.subscriberId),
+      data: async () => {
+        const subscriber = await findSubscriberById(trx, change.subscriberId);
+        const list = await findListById(trx, change.listId);
+        return {
+          email: subscriber?.email ?? null,
+          list: list?.slug ?? null,
+          status: next,
+          reason: change.action,
+          at: new Date(now).toISOString(),
+        };
+      },
+    },
+    now,
+  );
 }
 
 /** Appends the event of one change: who and from where as columns, the evidence as `detail`. */

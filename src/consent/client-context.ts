@@ -4,6 +4,6 @@ export interface ClientContext {
   userAgent: string | null;
   /** The page URL, `api`, `api key "<name>"`, `cli`, or an import source. */
   source: string | null;
-  channel: 'form' | 'api' | 'cli' | 'import' | 'admin-api' | 'mail' | 'console';
+  channel: 'form' | 'api' | 'cli' | 'import' | 'admin-api' | 'mail' | 'console' | 'shopify' | 'woocommerce';
   apiKeyName?: string;
 }

@@ -7,7 +7,7 @@ import type { ClientContext } from './client-context.js';
  */
 
 /** How the person opted out. */
-export type OptOutMethod = 'one-click' | 'unsubscribe page' | 'preference centre' | 'mailto';
+export type OptOutMethod = 'one-click' | 'unsubscribe page' | 'preference centre' | 'mailto' | 'shop';
 
 /** `signup`: the form, API or CLI call that asked for the subscription. */
 export interface SignupEvidence {
@@ -53,6 +53,17 @@ export type ImportEvidence =
   | { channel: 'import'; line: number; proof: { confirmedAt: string; confirmIp: string | null } }
   | { channel: 'import'; line: number; confirmationMail: string };
 
+/**
+ * `imported` of a shop's customer whom the shop itself confirmed (Shopify's `confirmed_opt_in`):
+ * the shop's proof, as its webhook carried it.
+ */
+export interface ShopProofEvidence {
+  channel: 'shopify';
+  customerId: string;
+  optInLevel: string;
+  consentUpdatedAt: string;
+}
+
 /** `confirmation_sent`: the transport accepted the confirmation mail. */
 export interface ConfirmationSentEvidence {
   messageId: string;
@@ -67,4 +78,5 @@ export interface EvidenceByAction {
   unsubscribe: UnsubscribeEvidence;
   complaint: FeedbackEvidence;
   bounce: FeedbackEvidence;
+  import_with_proof: ShopProofEvidence;
 }

@@ -17,6 +17,8 @@ import {
   subscriptionsOf,
 } from './consent.repo.js';
 import { suppressionHash } from './suppression-key.js';
+import { emitWebhookEvent } from '../webhooks/emit.js';
+import { orderingKeys } from '../webhooks/events.js';
 
 /** Personal data another module keeps about a person, removed in the erasure's transaction. */
 /** What another module holds about a person and erases in the erasure's transaction (`subscriberId` when we had a row). */
@@ -159,6 +161,16 @@ export function createPeopleService(
           await deleteSubscriptionsOf(trx, subscriber.id);
           await repo.deleteSubscriber(trx, subscriber.id);
         }
+        // The shop hears of it (outgoing webhooks) to erase its own copy.
+        await emitWebhookEvent(
+          trx,
+          {
+            type: 'subscriber.erased',
+            orderingKey: subscriber ? orderingKeys.subscriber(subscriber.id) : orderingKeys.address(hash),
+            data: { email: address.email, at: new Date(now).toISOString() },
+          },
+          now,
+        );
         await recordEvent(trx, {
           subscriber_id: null,
           list_id: null,

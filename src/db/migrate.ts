@@ -17,6 +17,7 @@ import { consoleActivityAndDailyCounts } from './migrations/0012-console-activit
 import { auditRuns } from './migrations/0013-audit-runs.js';
 import { feedbackKeyset } from './migrations/0014-feedback-keyset.js';
 import { subscriberNames } from './migrations/0015-subscriber-names.js';
+import { shopStreams } from './migrations/0017-shop-streams.js';
 import { brandAndLanguages } from './migrations/0016-brand-and-languages.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
@@ -38,6 +39,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0014-feedback-keyset': feedbackKeyset(),
     '0015-subscriber-names': subscriberNames(),
     '0016-brand-and-languages': brandAndLanguages(dialect),
+    '0017-shop-streams': shopStreams(dialect),
   };
 }
 

@@ -1,39 +1,17 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { open as openSealed, seal as sealWith } from '../shared/key-vault.js';
 
 /**
- * Private keys at rest: AES-256-GCM under a key derived (HKDF-SHA256) from the installation's
- * secret, so a copy of the database alone signs nothing. Sealed with the current secret; opened
- * with the current or any previous one (secret rotation).
+ * DKIM private keys at rest (shared/key-vault.ts under the purpose below): a copy of the database
+ * alone signs nothing.
  */
-const INFO = 'listwarden dkim private key v1';
-const SALT = 'listwarden';
-
-function keyFrom(secret: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, SALT, INFO, 32));
-}
+const PURPOSE = 'listwarden dkim private key v1';
 
 /** base64 of iv (12 bytes) | tag (16 bytes) | ciphertext. */
 export function seal(plain: Buffer, secret: string, aad: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', keyFrom(secret), iv);
-  cipher.setAAD(Buffer.from(aad));
-  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+  return sealWith(plain, secret, aad, PURPOSE);
 }
 
 /** The plain bytes, or undefined when none of the secrets opens it (another secret, or tampered). */
 export function open(sealed: string, secrets: readonly string[], aad: string): Buffer | undefined {
-  const bytes = Buffer.from(sealed, 'base64');
-  if (bytes.length < 29) return undefined;
-  for (const secret of secrets) {
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', keyFrom(secret), bytes.subarray(0, 12));
-      decipher.setAAD(Buffer.from(aad));
-      decipher.setAuthTag(bytes.subarray(12, 28));
-      return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]);
-    } catch {
-      // Not this secret: try the next.
-    }
-  }
-  return undefined;
+  return openSealed(sealed, secrets, aad, PURPOSE);
 }

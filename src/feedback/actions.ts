@@ -9,6 +9,10 @@ import { insertFeedbackEvent, softBouncesSince } from './feedback.repo.js';
 import type { ParsedFeedback, ReportedRecipient } from './parse-feedback.js';
 import { SENDER_SIDE } from './reasons.js';
 import { withoutControls } from '../shared/terminal-text.js';
+import { suppressionHash } from '../consent/suppression-key.js';
+import { readTxPayload } from '../transactional/tx-payload.js';
+import { emitWebhookEvent } from '../webhooks/emit.js';
+import { orderingKeys } from '../webhooks/events.js';
 
 export interface SoftBounceRule {
   limit: number;
@@ -19,6 +23,8 @@ export interface SoftBounceRule {
 export interface FeedbackTarget {
   outbox: OutboxRow | undefined;
   subscriber: SubscriberRow | undefined;
+  /** The recipient of a transactional message (lower-cased), who need not be a subscriber. */
+  txRecipient?: string | undefined;
   /** Whether the report is tied to a message we sent (or came with an API key), and why not. */
   trust: { verified: true } | { verified: false; why: string };
 }
@@ -84,6 +90,10 @@ export async function applyFeedback(
   const person = subscriber && { emailKey: subscriber.email_key, subscriberId: subscriber.id };
   if (!target.trust.verified) {
     action = `unverified: ${target.trust.why}; nothing changed`;
+  } else if (!subscriber && target.txRecipient && (kind === 'hard_bounce' || kind === 'complaint')) {
+    // A customer who is no subscriber: their address is suppressed (order mail too, for a hard bounce).
+    await suppressAndCancel(trx, { emailKey: target.txRecipient }, kind, now);
+    action = kind === 'complaint' ? 'recipient complained, address suppressed' : 'address bounced, address suppressed';
   } else if (!subscriber || !person) {
     action = kind === 'auto_reply' || kind === 'notice' ? 'none' : 'no matching recipient';
   } else if (kind === 'complaint') {
@@ -137,8 +147,10 @@ export async function applyFeedback(
     verified: target.trust.verified ? 1 : 0,
     why: target.trust.verified ? null : target.trust.why.slice(0, 300),
   });
-  if (target.trust.verified && (kind === 'hard_bounce' || kind === 'soft_bounce' || kind === 'complaint'))
+  if (target.trust.verified && (kind === 'hard_bounce' || kind === 'soft_bounce' || kind === 'complaint')) {
     await addToDay(trx, dayOf(now), kind, 1);
+    await emitFeedbackEvents(trx, kind, target, entry, now);
+  }
   return { kind, action, campaignId: target.trust.verified ? (outbox?.campaign_id ?? null) : null, entry };
 }
 
@@ -176,4 +188,52 @@ async function endConsent(
   return changed > 0
     ? `${changed === 1 ? 'subscription' : `${changed} subscriptions`} ${status}`
     : `no active subscription to change`;
+}
+
+/**
+ * The outgoing webhooks of a verified report: `bounce.hard` and `complaint` about the address, and
+ * `tx.bounced` when the message was transactional.
+ */
+async function emitFeedbackEvents(
+  trx: Db,
+  kind: 'hard_bounce' | 'soft_bounce' | 'complaint',
+  target: FeedbackTarget,
+  entry: ReportedRecipient | undefined,
+  now: number,
+): Promise<void> {
+  const { outbox, subscriber } = target;
+  const email = subscriber?.email ?? target.txRecipient ?? null;
+  const orderingKey = subscriber
+    ? orderingKeys.subscriber(subscriber.id)
+    : orderingKeys.address(suppressionHash(target.txRecipient ?? ''));
+  const about = {
+    email,
+    outboxId: outbox?.id ?? null,
+    campaignId: outbox?.campaign_id ?? null,
+    status: entry?.status ?? null,
+    diagnostic: entry?.diagnostic ? withoutControls(entry.diagnostic).slice(0, 300) : null,
+    at: new Date(now).toISOString(),
+  };
+  if (kind === 'hard_bounce') await emitWebhookEvent(trx, { type: 'bounce.hard', orderingKey, data: about }, now);
+  if (kind === 'complaint') await emitWebhookEvent(trx, { type: 'complaint', orderingKey, data: about }, now);
+  if (outbox?.kind === 'transactional' && kind !== 'complaint') {
+    const payload = readTxPayload(outbox.payload);
+    await emitWebhookEvent(
+      trx,
+      {
+        type: 'tx.bounced',
+        orderingKey: orderingKeys.address(suppressionHash(target.txRecipient ?? email?.toLowerCase() ?? '')),
+        data: {
+          id: outbox.id,
+          to: payload?.to ?? email,
+          template: payload?.template ?? null,
+          bounce: kind === 'hard_bounce' ? 'hard' : 'soft',
+          status: about.status,
+          diagnostic: about.diagnostic,
+          at: about.at,
+        },
+      },
+      now,
+    );
+  }
 }

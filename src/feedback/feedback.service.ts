@@ -4,6 +4,7 @@ import type { FeedbackChannel, FeedbackEventKind, OutboxRow, SubscriberRow } fro
 import type { VerpCodec } from '../mail/verp.js';
 import { AppError } from '../shared/app-error.js';
 import { findSubscriberById, findSubscriberByKey } from '../subscribers/subscribers.repo.js';
+import { readTxPayload } from '../transactional/tx-payload.js';
 import { applyFeedback, type FeedbackTarget, type SoftBounceRule } from './actions.js';
 import { judgeTrust } from './trust.js';
 import { providerOf } from './providers.js';
@@ -120,7 +121,13 @@ export function createFeedbackService(deps: FeedbackDeps) {
       outbox = await outboxByMessageId(trx, `<${report.original.messageId}>`);
       if (outbox) tiedBy = 'message-id';
     }
-    let subscriber = outbox?.subscriber_id ? await findSubscriberById(trx, outbox.subscriber_id) : undefined;
+    // Transactional mail names its recipient in the row (they need not be a subscriber).
+    const txRecipient = outbox?.kind === 'transactional' ? readTxPayload(outbox.payload)?.to.toLowerCase() : undefined;
+    let subscriber = outbox?.subscriber_id
+      ? await findSubscriberById(trx, outbox.subscriber_id)
+      : txRecipient
+        ? await findSubscriberByKey(trx, txRecipient)
+        : undefined;
     const reported = report.recipients.map((r) => r.address).filter((a): a is string => a !== undefined);
     const named =
       reported.length > 0
@@ -130,7 +137,7 @@ export function createFeedbackService(deps: FeedbackDeps) {
       channel,
       tiedBy,
       forgedVerp: !tiedBy && candidates.some((a) => /^bounces\+[^@]+@/i.test(a)),
-      sentTo: subscriber?.email_key,
+      sentTo: subscriber?.email_key ?? txRecipient,
       messageId: outbox?.message_id,
       named,
     });
@@ -138,7 +145,7 @@ export function createFeedbackService(deps: FeedbackDeps) {
       const address = named[0];
       if (address) subscriber = await findSubscriberByKey(trx, address.toLowerCase());
     }
-    return { outbox, subscriber, trust };
+    return { outbox, subscriber, trust, ...(txRecipient ? { txRecipient } : {}) };
   }
 
   async function applyParsed(
@@ -270,20 +277,24 @@ export function createFeedbackService(deps: FeedbackDeps) {
 
     /** A 5xx during our own SMTP session: the receiver refused the recipient, a bounce like any other. */
     async sessionRejection(row: OutboxRow, reply: string): Promise<void> {
-      if (row.subscriber_id === null) return;
+      const txRecipient = row.kind === 'transactional' ? readTxPayload(row.payload)?.to.toLowerCase() : undefined;
+      if (row.subscriber_id === null && !txRecipient) return;
       const code = /\b([245]\d\d)\b/.exec(reply)?.[1];
       const enhanced = /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(reply)?.[1];
       const status = enhanced ?? (code ? `${code[0]}.0.0` : '5.0.0');
       const reason = reasonOf({ status, action: 'failed', diagnostic: reply });
       const kind = kindOf(reason, status, 'failed');
-      const subscriber = await findSubscriberById(db, row.subscriber_id);
+      const subscriber =
+        row.subscriber_id !== null
+          ? await findSubscriberById(db, row.subscriber_id)
+          : await findSubscriberByKey(db, txRecipient as string);
       const report: ParsedFeedback = {
         kind: 'bounce',
         style: 'smtp-session',
         deliveredTo: [],
         recipients: [
           {
-            ...(subscriber ? { address: subscriber.email } : {}),
+            ...(subscriber || txRecipient ? { address: subscriber?.email ?? (txRecipient as string) } : {}),
             status,
             action: 'failed',
             diagnostic: reply.slice(0, 500),
@@ -297,7 +308,7 @@ export function createFeedbackService(deps: FeedbackDeps) {
         applyFeedback(
           trx,
           report,
-          { outbox: row, subscriber, trust: { verified: true } },
+          { outbox: row, subscriber, trust: { verified: true }, ...(txRecipient ? { txRecipient } : {}) },
           { channel: 'session', now: clock.now(), softBounces: deps.softBounces },
         ),
       );

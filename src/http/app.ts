@@ -16,6 +16,7 @@ import { createPublicPages } from './public-pages.js';
 import { codeForStatus, STATUS_OF } from './error-status.js';
 import { OneLinePerRequest } from './request-log.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerShopRoutes } from './routes/shop-integrations.js';
 import { registerConfirmRoutes } from './routes/confirm.js';
 import { registerHealthRoute, registerStartPage } from './routes/health.js';
 import { registerConsoleAuth } from './routes/console-auth.js';
@@ -165,6 +166,7 @@ export async function buildHttpApp(given: Omit<HttpDeps, 'publicPages'>): Promis
   registerConfirmRoutes(app, deps);
   await registerOptOutRoutes(app, deps);
   await registerAdminRoutes(app, deps);
+  await registerShopRoutes(app, deps);
   return app;
 }
 

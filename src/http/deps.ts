@@ -27,6 +27,10 @@ import type { PublicPages } from './public-pages.js';
 import type { Translator } from '../i18n/catalogue.js';
 import type { BrandAssetsService } from '../brand/brand-assets.service.js';
 import type { BrandResolver } from '../brand/brand-resolver.js';
+import type { TxService } from '../transactional/tx.service.js';
+import type { TxTemplatesService } from '../transactional/tx-templates.service.js';
+import type { WebhooksService } from '../webhooks/webhooks.service.js';
+import type { ShopService } from '../shop/shop.service.js';
 
 /** What the HTTP layer is given by the composition root; it builds nothing itself. */
 export interface HttpDeps {
@@ -62,4 +66,11 @@ export interface HttpDeps {
   i18n: Translator;
   brandAssets: BrandAssetsService;
   brand: BrandResolver;
+  /** Transactional mail (`POST /api/v1/tx`) and its templates. */
+  tx: TxService;
+  txTemplates: TxTemplatesService;
+  /** Outgoing webhook endpoints. */
+  webhooks: WebhooksService;
+  /** Shopify and WooCommerce customer sync. */
+  shop: ShopService;
 }

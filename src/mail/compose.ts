@@ -7,10 +7,13 @@ export interface ComposeInput {
   replyTo?: string | null;
   subject: string;
   text: string;
-  html: string;
+  /** Absent or null: a text-only message. */
+  html?: string | null;
   messageId: string;
   date?: Date;
   headers?: Record<string, string>;
+  /** Files carried along (transactional mail), their content in base64. */
+  attachments?: ReadonlyArray<{ filename: string; contentType: string; content: string }>;
 }
 
 /** Lines in mail end in CRLF (RFC 5322 2.3); templates are usually written with LF. */
@@ -26,10 +29,16 @@ export async function composeMessage(input: ComposeInput): Promise<Buffer> {
     replyTo: input.replyTo ?? undefined,
     subject: input.subject,
     text: crlf(input.text),
-    html: crlf(input.html),
+    html: input.html === undefined || input.html === null ? undefined : crlf(input.html),
     messageId: input.messageId,
     date: input.date ?? new Date(systemClock.now()),
     headers: input.headers,
+    attachments: input.attachments?.map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: a.content,
+      encoding: 'base64',
+    })),
     // Sending to the address we were given is the point; never let nodemailer read files or URLs.
     disableFileAccess: true,
     disableUrlAccess: true,

@@ -7,7 +7,7 @@ import type { OutboxKind, OutboxRow } from '../db/schema.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { addToDay } from '../metrics/daily-counts.repo.js';
 import { dayOf } from '../metrics/days.js';
-import { claimDue, holdClaimed, postpone, release, settle } from './outbox.repo.js';
+import { claimDue, holdClaimed, postpone, release, settle, type KindFilter } from './outbox.repo.js';
 import { DEFAULT_RETRY_POLICY, nextAttempt, type RetryPolicy } from './retry-policy.js';
 import { createSentMarks } from './sent-marks.js';
 import type { Throttle } from './throttle.js';
@@ -37,6 +37,8 @@ export interface OutboxWorkerOptions {
   handlers: Partial<Record<OutboxKind, MessageHandler>>;
   logger: Logger;
   workerId?: string;
+  /** The kinds this worker claims (a stream's own worker); all when absent. */
+  kinds?: KindFilter;
   batchSize?: number;
   concurrency?: number;
   pollMs?: number;
@@ -267,6 +269,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       now: clock.now(),
       leaseMs,
       limit: batchSize,
+      ...(options.kinds ? { kinds: options.kinds } : {}),
     });
     if (rows.length > 0) await runBatch(rows);
     return rows.length;

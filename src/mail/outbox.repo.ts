@@ -12,8 +12,10 @@ export interface NewOutboxMessage {
   campaignId?: number | null;
   messageId: string;
   notBefore: number;
-  /** JSON content of a notification. */
+  /** JSON content of a notification or a transactional message. */
   payload?: string | null;
+  /** A transactional message's recipient (SHA-256 of the lower-cased address). */
+  recipientHash?: string | null;
 }
 
 const insertMessage = prepared<
@@ -25,6 +27,7 @@ const insertMessage = prepared<
     messageId: string;
     notBefore: number;
     payload: string | null;
+    recipientHash: string | null;
     now: number;
   },
   { id: number }
@@ -41,6 +44,7 @@ const insertMessage = prepared<
       attempts: 0,
       next_attempt_at: param('notBefore'),
       payload: param('payload'),
+      recipient_hash: param('recipientHash'),
       created_at: param('now'),
       updated_at: param('now'),
     })
@@ -53,6 +57,7 @@ export async function enqueue(db: Db, message: NewOutboxMessage, now: number): P
     ...message,
     campaignId: message.campaignId ?? null,
     payload: message.payload ?? null,
+    recipientHash: message.recipientHash ?? null,
     now,
   });
   return Number((result.rows[0] as { id: number }).id);
@@ -102,7 +107,7 @@ export async function confirmationTimes(
 export async function claimDue(
   db: Db,
   dialect: Dialect,
-  options: { workerId: string; now: number; leaseMs: number; limit: number },
+  options: { workerId: string; now: number; leaseMs: number; limit: number; kinds?: KindFilter },
 ): Promise<OutboxRow[]> {
   const { now, limit } = options;
   // One claim per status, not one query with OR or IN: SQLite answers either by collecting and
@@ -118,6 +123,7 @@ export async function claimDue(
       .select('id')
       .where('status', '=', 'sending')
       .where('lease_until', '<', now)
+      .$call((q) => ofKinds(q, options.kinds))
       .orderBy('lease_until')
       .limit(limit),
   );
@@ -135,7 +141,9 @@ export async function claimDue(
       .select('id')
       .where('status', '=', status)
       .where('next_attempt_at', '<=', now);
-    if (transactional) candidates = candidates.where('campaign_id', 'is', null);
+    // A worker of one stream (the transactional one) claims only its kinds; the others leave them.
+    if (transactional) candidates = ofKinds(candidates.where('campaign_id', 'is', null), options.kinds);
+    else if (options.kinds?.only && !options.kinds.only.includes('campaign')) continue;
     const due = await claimWhere(
       db,
       dialect,
@@ -151,6 +159,21 @@ export async function claimDue(
       a.next_attempt_at - b.next_attempt_at ||
       a.id - b.id,
   );
+}
+
+/** Which kinds a worker claims: `only` these, or all `except` these. */
+export interface KindFilter {
+  only?: readonly OutboxKind[];
+  except?: readonly OutboxKind[];
+}
+
+function ofKinds<O>(
+  query: SelectQueryBuilder<Tables, 'outbox', O>,
+  kinds: KindFilter | undefined,
+): SelectQueryBuilder<Tables, 'outbox', O> {
+  if (kinds?.only) return query.where('kind', 'in', [...kinds.only]);
+  if (kinds?.except) return query.where('kind', 'not in', [...kinds.except]);
+  return query;
 }
 
 async function claimWhere(
@@ -434,6 +457,25 @@ export async function setUnsent(
     .set({ status: to, updated_at: now })
     .where('campaign_id', '=', campaignId)
     .where('status', 'in', [...from])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Erasure: the transactional mail of one address (by its hash) loses its content, and what has
+ * not gone out yet is cancelled; the rows stay as counts.
+ */
+export async function eraseTransactionalOf(db: Db, recipientHash: string, now: number): Promise<number> {
+  await db
+    .updateTable('outbox')
+    .set({ status: 'cancelled', last_error: 'recipient erased', updated_at: now })
+    .where('recipient_hash', '=', recipientHash)
+    .where('status', 'in', ['queued', 'deferred', 'held'])
+    .execute();
+  const result = await db
+    .updateTable('outbox')
+    .set({ payload: null, recipient_hash: null, updated_at: now })
+    .where('recipient_hash', '=', recipientHash)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

@@ -26,11 +26,13 @@ export const MODULE_ORDER: readonly (readonly string[])[] = [
   ['templates'],
   ['brand'],
   ['mail'],
+  ['webhooks'],
   ['dkim'],
   ['subscribers'],
   ['lists', 'apikeys', 'accounts'],
   ['consent'],
   ['unsubscribe'],
+  ['transactional', 'shop'],
   ['feedback'],
   ['reputation'],
   ['campaigns'],
@@ -66,6 +68,13 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   sessions: 'accounts',
   activity: 'accounts',
   daily_counts: 'metrics',
+  tx_templates: 'transactional',
+  tx_requests: 'transactional',
+  webhook_endpoints: 'webhooks',
+  webhook_events: 'webhooks',
+  webhook_deliveries: 'webhooks',
+  webhook_attempts: 'webhooks',
+  inbound_webhooks: 'shop',
 };
 
 /** The module of a file under src/: its first folder, or `main` for files at the top. */

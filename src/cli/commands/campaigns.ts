@@ -1,17 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { CampaignStatusView } from '../../campaigns/campaigns.service.js';
-import { AppError } from '../../shared/app-error.js';
 import { withServices } from '../context.js';
 import { printJson, printTable } from '../output.js';
-
-async function readTemplate(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch {
-    throw new AppError('not_found', `Cannot read ${file}.`);
-  }
-}
+import { readTemplate } from '../template-file.js';
 
 function show(view: CampaignStatusView, json: boolean | undefined): void {
   if (json) return printJson(view);

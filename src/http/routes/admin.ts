@@ -7,6 +7,7 @@ import { clientContext } from '../request-context.js';
 import { parseInput, requireJsonBody } from '../validate.js';
 import { registerCampaignRoutes } from './admin-campaigns.js';
 import { registerFeedbackRoutes } from './admin-feedback.js';
+import { registerStreamRoutes } from './admin-streams.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -145,6 +146,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps):
 
       registerCampaignRoutes(scope, deps);
       registerFeedbackRoutes(scope, deps);
+      registerStreamRoutes(scope, deps);
     },
     { prefix: '/api/v1' },
   );
