@@ -50,7 +50,8 @@ function str(value: unknown, max = 320): string | undefined {
 }
 
 function idOf(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  // Shopify's ids can pass 2^53 (JSON numbers lose the last digits): the id is only kept as evidence.
+  if (typeof value === 'number' && Number.isInteger(value) && value > 0) return BigInt(value).toString();
   return typeof value === 'string' && /^[\w:/.-]{1,100}$/.test(value) ? value : undefined;
 }
 

@@ -61,6 +61,15 @@ export async function updateEndpoint(
     })
     .where('id', '=', id)
     .execute();
+  // Turned on again: what waited for it goes now, in order.
+  if (change.enabled === true)
+    await db
+      .updateTable('webhook_deliveries')
+      .set({ next_attempt_at: now })
+      .where('endpoint_id', '=', id)
+      .where('status', '=', 'queued')
+      .where('next_attempt_at', '>', now)
+      .execute();
 }
 
 export async function deleteEndpoint(db: Db, id: number): Promise<boolean> {
