@@ -99,6 +99,10 @@ export function createStreams(deps: {
     openSecret: (sealed) => webhooks.openSecret(sealed),
     alerts: deps.alerts,
     onQueued: deps.onAlertQueued,
+    // The outbox's lease: a process that dies mid-request leaves its deliveries to the next claim
+    // once it runs out; a request never outlives half of it.
+    leaseMs: config.outbox.leaseMs,
+    timeoutMs: Math.min(10_000, Math.floor(config.outbox.leaseMs / 2)),
     policy: {
       ...DEFAULT_DELIVERY_POLICY,
       get disableAfterMs() {
