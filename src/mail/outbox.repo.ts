@@ -129,21 +129,34 @@ export async function claimDue(
   );
   // Mail outside campaigns first (a confirmation must not wait behind a million-recipient
   // backlog), then retries (a deferred message has waited longer than the queued ones behind it).
-  for (const [status, transactional] of [
-    ['deferred', true],
-    ['queued', true],
-    ['deferred', false],
-    ['queued', false],
-  ] as const) {
+  // A worker of one stream claims its kinds outside campaigns one kind at a time: each an index
+  // range of (status, kind, next_attempt_at), so another stream's backlog is never walked.
+  const outsideKinds: ReadonlyArray<OutboxKind | undefined> = options.kinds
+    ? options.kinds.only.filter((k) => k !== 'campaign')
+    : [undefined];
+  const claimsCampaigns = !options.kinds || options.kinds.only.includes('campaign');
+  const steps: Array<{ status: 'deferred' | 'queued'; kind: OutboxKind | undefined | 'campaign' }> = [
+    ...outsideKinds.map((kind) => ({ status: 'deferred' as const, kind })),
+    ...outsideKinds.map((kind) => ({ status: 'queued' as const, kind })),
+    ...(claimsCampaigns
+      ? [
+          { status: 'deferred' as const, kind: 'campaign' as const },
+          { status: 'queued' as const, kind: 'campaign' as const },
+        ]
+      : []),
+  ];
+  for (const { status, kind } of steps) {
     if (claimed.length >= limit) break;
     let candidates = db
       .selectFrom('outbox')
       .select('id')
       .where('status', '=', status)
       .where('next_attempt_at', '<=', now);
-    // A worker of one stream (the transactional one) claims only its kinds; the others leave them.
-    if (transactional) candidates = ofKinds(candidates.where('campaign_id', 'is', null), options.kinds);
-    else if (options.kinds?.only && !options.kinds.only.includes('campaign')) continue;
+    if (kind === 'campaign') candidates = candidates.where('campaign_id', 'is not', null);
+    else {
+      candidates = candidates.where('campaign_id', 'is', null);
+      if (kind !== undefined) candidates = candidates.where('kind', '=', kind);
+    }
     const due = await claimWhere(
       db,
       dialect,
@@ -161,19 +174,20 @@ export async function claimDue(
   );
 }
 
-/** Which kinds a worker claims: `only` these, or all `except` these. */
+/**
+ * Which kinds a worker claims (`only` these). Mail outside campaigns is found by the index on
+ * (status, kind, next_attempt_at), one range per kind, so a backlog of another stream's mail is
+ * never walked (a claim that filtered a 20,000-row order-mail backlog stalled requests).
+ */
 export interface KindFilter {
-  only?: readonly OutboxKind[];
-  except?: readonly OutboxKind[];
+  only: readonly OutboxKind[];
 }
 
 function ofKinds<O>(
   query: SelectQueryBuilder<Tables, 'outbox', O>,
   kinds: KindFilter | undefined,
 ): SelectQueryBuilder<Tables, 'outbox', O> {
-  if (kinds?.only) return query.where('kind', 'in', [...kinds.only]);
-  if (kinds?.except) return query.where('kind', 'not in', [...kinds.except]);
-  return query;
+  return kinds ? query.where('kind', 'in', [...kinds.only]) : query;
 }
 
 async function claimWhere(

@@ -80,14 +80,15 @@ export async function mjmlToHtml(source: string): Promise<string> {
 }
 
 /** html-to-text with our options; loaded when a template is compiled, not when the CLI starts. */
-export async function htmlToText(): Promise<(html: string) => string> {
-  const { convert } = await import('html-to-text');
-  const keepCase = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({
-    selector,
-    options: { uppercase: false },
-  }));
-  return (html) =>
-    convert(html, {
+export function htmlToText(): Promise<(html: string) => string> {
+  // Compiled once (its selectors are parsed then, not at every message): convert() per call
+  // recompiles them and cost a millisecond a message.
+  converter ??= import('html-to-text').then(({ compile }) => {
+    const keepCase = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({
+      selector,
+      options: { uppercase: false },
+    }));
+    return compile({
       wordwrap: 78,
       selectors: [
         ...keepCase,
@@ -95,4 +96,8 @@ export async function htmlToText(): Promise<(html: string) => string> {
         { selector: 'img', format: 'skip' },
       ],
     });
+  });
+  return converter;
 }
+
+let converter: Promise<(html: string) => string> | undefined;

@@ -129,6 +129,8 @@ export function createTxService(options: {
               messageId: newMessageId(from.address.slice(from.address.lastIndexOf('@') + 1), now),
               notBefore: now,
               payload: JSON.stringify(payload),
+              // Erasure finds the person's order mail by it.
+              recipientHash: suppressionHash(to.address.key),
             },
             now,
           );

@@ -104,6 +104,20 @@ export function shopStreams(dialect: Dialect): Migration {
       // A transactional message's recipient (SHA-256 of the address, as in suppressions): erasure
       // finds that person's order mail by it.
       await db.schema.alterTable('outbox').addColumn('recipient_hash', 'text').execute();
+      // Each stream's worker claims its own kinds of mail outside campaigns: one index range per kind.
+      await db.schema
+        .createIndex('outbox_due_by_kind')
+        .on('outbox')
+        .columns(['status', 'kind', 'next_attempt_at'])
+        .where(sql.ref('campaign_id'), 'is', null)
+        .execute();
+      // And campaign mail by its own range: a backlog of order mail is never walked by a campaign claim.
+      await db.schema
+        .createIndex('outbox_campaign_due')
+        .on('outbox')
+        .columns(['status', 'next_attempt_at'])
+        .where(sql.ref('campaign_id'), 'is not', null)
+        .execute();
       await db.schema
         .createIndex('outbox_recipient_hash')
         .on('outbox')

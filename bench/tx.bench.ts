@@ -1,0 +1,276 @@
+// npm run bench:tx — the real `listwarden serve` (built JS, SQLite), sending to postfix's
+// smtp-sink on loopback. Two measurements, one JSON line:
+// 1. accepted transactional requests/s and their latency (autocannon, 32 connections, a stored
+//    template, a fresh idempotency key per request), next to GET /healthz of the same server in the
+//    same run (the HTTP ceiling);
+// 2. while a 100,000-recipient campaign is sending through the same relay, order mails one every
+//    400 ms: from the moment the request leaves to the relay's 250 (the message's sent_at).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { openDatabase } from '../src/db/database.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const BIN = join(ROOT, 'bin/listwarden.js');
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '15' },
+    connections: { type: 'string', default: '32' },
+    recipients: { type: 'string', default: '100000' },
+    probes: { type: 'string', default: '60' },
+  },
+});
+const recipients = Number(values.recipients);
+const dir = mkdtempSync(join(tmpdir(), 'lw-bench-tx-'));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+const percentile = (sorted: readonly number[], p: number) =>
+  sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number);
+
+const children: ChildProcess[] = [];
+try {
+  const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`build failed: ${build.stderr}${build.stdout}`);
+  const sinkPort = await freePort();
+  const httpPort = await freePort();
+  const sink = spawn('smtp-sink', ['-u', 'nobody', `127.0.0.1:${sinkPort}`, '1000'], { stdio: 'ignore' });
+  children.push(sink);
+  const databaseUrl = `sqlite:${join(dir, 'bench.db')}`;
+  const env = {
+    ...process.env,
+    LISTWARDEN_DATABASE_URL: databaseUrl,
+    LISTWARDEN_DATA_DIR: join(dir, 'data'),
+    LISTWARDEN_SMTP_URL: `smtp://127.0.0.1:${sinkPort}`,
+    LISTWARDEN_PORT: String(httpPort),
+    LISTWARDEN_PUBLIC_URL: `http://127.0.0.1:${httpPort}`,
+    LISTWARDEN_POSTAL_ADDRESS: 'Shop BV, Keizersgracht 1, 1015 CJ Amsterdam',
+    LISTWARDEN_LOG_LEVEL: 'warn',
+    LISTWARDEN_INBOUND_PORT: '0',
+    LISTWARDEN_DNS_SERVERS: '127.0.0.1:9',
+    LISTWARDEN_TX_FROM: 'Tulip Shop <orders@shop.test>',
+  };
+  const run = (args: string[]) => {
+    const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`listwarden ${args.join(' ')} failed: ${r.stderr}`);
+    return r.stdout;
+  };
+  run(['init']);
+  run(['lists', 'create', 'news', '--name', 'Shop News', '--from', 'Shop News <news@shop.test>']);
+  // Campaign and order mail are DKIM-signed (RSA-2048), as in production.
+  run(['dkim', 'generate', '--domain', 'shop.test']);
+  writeFileSync(
+    join(dir, 'order.html'),
+    '<h1>Thank you, {{ name }}</h1><p>Order {{ order.number }}:</p><ul>{% for i in order.items %}<li>{{ i.qty }} × {{ i.title }}</li>{% endfor %}</ul>',
+  );
+  run(['templates', 'create', 'order', '--subject', 'Order {{ order.number }}', '--html', join(dir, 'order.html')]);
+  const key = JSON.parse(run(['apikeys', 'create', '--name', 'bench', '--json'])).key as string;
+  const csv = join(dir, 'subscribers.csv');
+  const out = createWriteStream(csv);
+  out.write('email,name,confirmed_at,confirm_ip\n');
+  for (let i = 0; i < recipients; i++)
+    if (!out.write(`c${i}@example${i % 997}.test,Customer ${i},2025-01-01T00:00:00Z,192.0.2.1\n`))
+      await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
+  run(['import', csv, '--list', 'news', '--source', 'benchmark', '--with-proof']);
+  const paragraph =
+    '<p>Dear {{ subscriber.name }}, our winter collection is here: warm coats, boots and scarves.</p>\n';
+  writeFileSync(
+    join(dir, 'campaign.html'),
+    `<html><body>${paragraph.repeat(100)}<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p></body></html>`,
+  );
+  const campaign = JSON.parse(
+    run([
+      'campaigns',
+      'create',
+      '--list',
+      'news',
+      '--subject',
+      'Winter sale',
+      '--html',
+      join(dir, 'campaign.html'),
+      '--json',
+    ]),
+  ) as { id: number };
+
+  // BENCH_SERVER_NODE_ARGS passes flags such as --cpu-prof to the server process only.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const server = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(server);
+  let log = '';
+  server.stdout.on('data', (d) => (log = (log + String(d)).slice(-4000)));
+  server.stderr.on('data', (d) => (log = (log + String(d)).slice(-4000)));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`server did not start: ${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const base = `http://127.0.0.1:${httpPort}`;
+  const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+
+  // 1. Accepted requests per second, and the HTTP ceiling of the same server in the same run.
+  const reference = await autocannon({
+    url: `${base}/healthz`,
+    connections: Number(values.connections),
+    duration: 5,
+  });
+  let n = 0;
+  const stamp = Date.now();
+  const load = await autocannon({
+    url: `${base}/api/v1/tx`,
+    connections: Number(values.connections),
+    duration: Number(values.seconds),
+    requests: [
+      {
+        method: 'POST',
+        headers: auth,
+        setupRequest: (request) => {
+          const i = n++;
+          return {
+            ...request,
+            body: JSON.stringify({
+              to: `buyer${i}@orders${i % 97}.test`,
+              template: 'order',
+              idempotencyKey: `order-${stamp}-${i}`,
+              data: {
+                name: `Buyer ${i}`,
+                order: {
+                  number: String(100000 + i),
+                  items: [
+                    { qty: 2, title: 'Tulips' },
+                    { qty: 1, title: 'Vase' },
+                  ],
+                },
+              },
+            }),
+          };
+        },
+      },
+    ],
+  });
+  const database = openDatabase(databaseUrl);
+  const stored = Number(
+    (
+      await database.db
+        .selectFrom('outbox')
+        .select((s) => s.fn.countAll<number>().as('n'))
+        .where('kind', '=', 'transactional')
+        .executeTakeFirst()
+    )?.n ?? 0,
+  );
+  // Let the accepted ones go out before the campaign starts.
+  for (let i = 0; i < 120; i++) {
+    const left = await database.db
+      .selectFrom('outbox')
+      .select((s) => s.fn.countAll<number>().as('n'))
+      .where('kind', '=', 'transactional')
+      .where('status', 'in', ['queued', 'sending', 'deferred'])
+      .executeTakeFirst();
+    if (Number(left?.n ?? 0) === 0) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+
+  const txOutcomes = Object.fromEntries(
+    (
+      await database.db
+        .selectFrom('outbox')
+        .select(['status', (s) => s.fn.countAll<number>().as('n')])
+        .where('kind', '=', 'transactional')
+        .groupBy('status')
+        .execute()
+    ).map((r) => [r.status, Number(r.n)]),
+  );
+
+  // 2. Order mail while the campaign sends through the same relay.
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${base}/api/v1${path}`, { ...init, headers: auth }).then(async (r) => {
+      if (!r.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${r.status} ${await r.text()}`);
+      return r.json() as Promise<Record<string, unknown>>;
+    });
+  await api(`/campaigns/${campaign.id}/send`, { method: 'POST', body: '{}' });
+  for (;;) {
+    const status = await api(`/campaigns/${campaign.id}`);
+    if (Number(status.sent) >= 2000) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const probes: Array<{ id: number; at: number }> = [];
+  for (let i = 0; i < Number(values.probes); i++) {
+    const at = Date.now();
+    const accepted = await api('/tx', {
+      method: 'POST',
+      body: JSON.stringify({
+        to: `probe${i}@orders.test`,
+        template: 'order',
+        data: { name: 'Probe', order: { number: `P${i}`, items: [] } },
+      }),
+    });
+    probes.push({ id: Number(accepted.id), at });
+    await new Promise((r) => setTimeout(r, 400));
+  }
+  const during = await api(`/campaigns/${campaign.id}`);
+  await new Promise((r) => setTimeout(r, 3000));
+  const latencies: number[] = [];
+  for (const probe of probes) {
+    const view = await api(`/tx/${probe.id}`);
+    if (typeof view.sentAt === 'string') latencies.push(Date.parse(view.sentAt) - probe.at);
+  }
+  latencies.sort((a, b) => a - b);
+  // A small campaign may have finished already.
+  await api(`/campaigns/${campaign.id}/cancel`, { method: 'POST', body: '{}' }).catch(() => undefined);
+  await database.close();
+  server.kill('SIGTERM');
+  await once(server, 'exit');
+
+  console.log(
+    JSON.stringify({
+      bench: 'tx',
+      connections: Number(values.connections),
+      seconds: Number(values.seconds),
+      acceptedPerSecond: Math.round(load.requests.average),
+      accepted: load['2xx'],
+      non2xx: load.non2xx,
+      errors: load.errors,
+      storedMessages: stored,
+      storedMessagesByStatus: txOutcomes,
+      latencyMs: {
+        p50: load.latency.p50,
+        p90: load.latency.p90,
+        p97_5: load.latency.p97_5,
+        p99: load.latency.p99,
+        max: load.latency.max,
+      },
+      healthzRequestsPerSecond: Math.round(reference.requests.average),
+      duringCampaign: {
+        recipients,
+        campaignSentWhenProbesEnded: Number(during.sent),
+        campaignStatusWhenProbesEnded: during.status,
+        probes: probes.length,
+        delivered: latencies.length,
+        acceptedTo250Ms: {
+          p50: percentile(latencies, 50),
+          p95: percentile(latencies, 95),
+          max: latencies.at(-1) ?? null,
+        },
+      },
+      target: { acceptedPerSecond: 1000, p99Ms: 50, acceptedTo250P95Ms: 1000 },
+    }),
+  );
+} finally {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+}
