@@ -139,6 +139,35 @@ for (const dialect of DIALECTS) {
       ]);
     });
 
+    it('each stream claims only its own mail: the main worker never takes order mail', async () => {
+      const s = t.services;
+      const ids = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          s.tx.accept({ to: `own${i}@example.test`, subject: 'Own', text: 'Own stream' }),
+        ),
+      );
+      assert.equal(await s.worker.drain(), 0);
+      assert.deepEqual(
+        new Set(await Promise.all(ids.map(async (a) => (await s.tx.status(a.id)).status))),
+        new Set(['queued']),
+      );
+      assert.equal(await s.txWorker.drain(), 5);
+      const row = await s.database.db
+        .selectFrom('outbox')
+        .select(['recipient_hash'])
+        .where('id', '=', ids[0]?.id ?? 0)
+        .executeTakeFirstOrThrow();
+      assert.equal(row.recipient_hash, suppressionHash('own0@example.test'));
+      // Erasure takes the order mail's content too.
+      await s.subscribers.erase('own0@example.test', FORM);
+      const erased = await s.database.db
+        .selectFrom('outbox')
+        .select(['payload', 'recipient_hash'])
+        .where('id', '=', ids[0]?.id ?? 0)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(erased, { payload: null, recipient_hash: null });
+    });
+
     it('order mail overtakes a running campaign: it does not wait behind the backlog', async () => {
       const s = t.services;
       const csv = [
