@@ -45,12 +45,15 @@ describe('shop webhooks as the shops send them', () => {
         email: 'anna@example.com',
         first_name: 'Anna',
         last_name: 'Berg',
+        updated_at: '2026-11-30T09:00:00-05:00',
         email_marketing_consent: consent,
       });
     assert.deepEqual(customer({ state: 'subscribed', opt_in_level: 'single_opt_in', consent_updated_at: null }), {
       id: '6940095564061',
       email: 'anna@example.com',
       name: 'Anna Berg',
+      // The time of this state comes from the signed body.
+      updatedAt: Date.parse('2026-11-30T14:00:00Z'),
       consent: { action: 'double_opt_in' },
     });
     assert.deepEqual(
@@ -79,15 +82,31 @@ describe('shop webhooks as the shops send them', () => {
   });
 
   it('reads the privacy webhooks (customers/redact, customers/data_request)', () => {
-    assert.deepEqual(
-      readShopifyPrivacyRequest({
-        shop_id: 954889,
-        customer: { id: 191167, email: 'john@example.com', phone: '555-625-1199' },
-        orders_to_redact: [1],
-      }),
-      { id: '191167', email: 'john@example.com', name: undefined },
+    const redact = {
+      shop_id: 954889,
+      shop_domain: 'tulip-shop.myshopify.com',
+      customer: { id: 191167, email: 'john@example.com', phone: '555-625-1199' },
+      orders_to_redact: [1],
+    };
+    assert.deepEqual(readShopifyPrivacyRequest(redact, 'customers/redact'), {
+      id: '191167',
+      email: 'john@example.com',
+      name: undefined,
+      shopDomain: 'tulip-shop.myshopify.com',
+    });
+    // One topic's signed body is not the other's: a data request cannot be replayed as a redact.
+    const dataRequest = { ...redact, orders_to_redact: undefined, orders_requested: [1], data_request: { id: 9 } };
+    assert.match(
+      (readShopifyPrivacyRequest(dataRequest, 'customers/redact') as { error: string }).error,
+      /orders_to_redact/,
     );
-    assert.deepEqual(readShopifyPrivacyRequest({ shop_id: 1 }), { error: 'The body names no customer.' });
+    assert.match(
+      (readShopifyPrivacyRequest(redact, 'customers/data_request') as { error: string }).error,
+      /data_request/,
+    );
+    assert.deepEqual(readShopifyPrivacyRequest({ shop_id: 1, orders_to_redact: [] }, 'customers/redact'), {
+      error: 'The body names no customer.',
+    });
   });
 
   it("reads WooCommerce's customer with the consent field, top level or in meta_data", () => {

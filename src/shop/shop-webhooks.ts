@@ -12,10 +12,17 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  *   sends no time header: the customer's `date_modified_gmt` is the time.
  */
 
-/** Deliveries older than this (or this far in the future) are refused; ids are kept longer. */
+/**
+ * A customer change whose time (in the signed body) is older than this, or this far in the future,
+ * is refused. Only what the signature covers is trusted: the body. Headers (delivery ids, Shopify's
+ * Triggered-At, the topic) can be changed by whoever replays a captured body.
+ */
 export const REPLAY_WINDOW_MS = 72 * 3_600_000;
-/** How long applied delivery ids are kept: longer than the window, so a replay inside it is caught. */
-export const KEEP_DELIVERY_IDS_MS = REPLAY_WINDOW_MS + 24 * 3_600_000;
+/**
+ * How long the hashes of applied bodies are kept: longer than the window, and long enough for the
+ * privacy webhooks, whose bodies carry no time.
+ */
+export const KEEP_DELIVERY_IDS_MS = 30 * 86_400_000;
 
 /** Base64 HMAC-SHA256 of the raw body, compared in constant time. */
 export function verifyBase64Hmac(secret: string, raw: Buffer, header: string | undefined): boolean {
@@ -69,6 +76,8 @@ export type ShopifyConsentAction =
 
 export interface ShopifyCustomer extends ShopCustomer {
   consent: ShopifyConsentAction;
+  /** The customer's `updated_at`: the time of this state, signed with the body. */
+  updatedAt: number | undefined;
 }
 
 /**
@@ -82,7 +91,12 @@ export function readShopifyCustomer(body: unknown): ShopifyCustomer | { error: s
   const c = body as Record<string, unknown>;
   const id = idOf(c.id);
   if (!id) return { error: 'The customer has no id.' };
-  const customer = { id, email: str(c.email), name: nameOf(c.first_name, c.last_name) };
+  const customer = {
+    id,
+    email: str(c.email),
+    name: nameOf(c.first_name, c.last_name),
+    updatedAt: parseTime(c.updated_at) ?? parseTime(c.created_at),
+  };
   const consent = c.email_marketing_consent;
   if (!consent || typeof consent !== 'object')
     return { ...customer, consent: { action: 'none', why: 'no email_marketing_consent' } };
@@ -99,15 +113,27 @@ export function readShopifyCustomer(body: unknown): ShopifyCustomer | { error: s
   return { ...customer, consent: { action: 'none', why: `marketing consent is ${String(state).slice(0, 40)}` } };
 }
 
-/** `customers/redact` and `customers/data_request`: the customer named by the privacy webhook. */
-export function readShopifyPrivacyRequest(body: unknown): ShopCustomer | { error: string } {
-  if (!body || typeof body !== 'object') return { error: 'The body is not an object.' };
-  const customer = (body as Record<string, unknown>).customer;
+/**
+ * `customers/redact` and `customers/data_request`: the customer named by the privacy webhook. The
+ * body must be the topic's own shape (a redact carries `orders_to_redact`, a data request its
+ * `data_request`), so one topic's signed body cannot be replayed as the other.
+ */
+export function readShopifyPrivacyRequest(
+  body: unknown,
+  topic: 'customers/redact' | 'customers/data_request',
+): (ShopCustomer & { shopDomain: string | undefined }) | { error: string } {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return { error: 'The body is not an object.' };
+  const b = body as Record<string, unknown>;
+  if (topic === 'customers/redact' && !Array.isArray(b.orders_to_redact))
+    return { error: 'A customers/redact body carries orders_to_redact.' };
+  if (topic === 'customers/data_request' && (!b.data_request || typeof b.data_request !== 'object'))
+    return { error: 'A customers/data_request body carries data_request.' };
+  const customer = b.customer;
   if (!customer || typeof customer !== 'object') return { error: 'The body names no customer.' };
   const c = customer as Record<string, unknown>;
   const id = idOf(c.id);
   if (!id) return { error: 'The customer has no id.' };
-  return { id, email: str(c.email), name: undefined };
+  return { id, email: str(c.email), name: undefined, shopDomain: str(b.shop_domain, 100) };
 }
 
 const YES = new Set(['yes', 'true', '1', 'on', 'subscribed', 'checked']);

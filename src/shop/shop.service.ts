@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import type { ClientContext } from '../consent/client-context.js';
@@ -9,14 +10,14 @@ import { queueOwnerAlert, type OwnerAlerts } from '../mail/owner-alert.js';
 import { AppError, invalidInput } from '../shared/app-error.js';
 import type { Clock } from '../shared/clock.js';
 import { withoutControls } from '../shared/terminal-text.js';
-import { recordDelivery, seenDelivery } from './inbound-webhooks.repo.js';
+import { advanceCustomerState, forgetDelivery, lastCustomerState, recordDelivery } from './inbound-webhooks.repo.js';
 import {
-  parseTime,
   readShopifyCustomer,
   readShopifyPrivacyRequest,
   readWooCustomer,
   verifyBase64Hmac,
   withinWindow,
+  type ShopifyCustomer,
 } from './shop-webhooks.js';
 
 export interface ShopSettings {
@@ -69,13 +70,49 @@ export function createShopService(deps: {
     }
   }
 
-  /** Runs `apply` once per delivery id: a delivery seen before changes nothing. */
-  async function once(source: string, deliveryId: string, apply: () => Promise<ShopOutcome>): Promise<ShopOutcome> {
-    if (await seenDelivery(database.db, source, deliveryId))
+  /**
+   * Runs `apply` once per signed body: the body's hash is claimed first (a replay under any
+   * headers, or a concurrent duplicate, finds it taken), and given back when applying fails, so
+   * the shop's retry can apply it.
+   */
+  async function once(source: string, raw: Buffer, apply: () => Promise<ShopOutcome>): Promise<ShopOutcome> {
+    const key = `body:${createHash('sha256').update(raw).digest('hex')}`;
+    if (!(await recordDelivery(database.db, source, key, clock.now())))
       return { status: 'duplicate', reason: 'this delivery was applied before' };
+    try {
+      return await apply();
+    } catch (error) {
+      await forgetDelivery(database.db, source, key);
+      throw error;
+    }
+  }
+
+  /**
+   * A customer's state is applied only when it is newer than the last one applied for them: a
+   * replayed or late delivery of an older state changes nothing.
+   */
+  async function inOrder(
+    source: 'shopify' | 'woocommerce',
+    customer: { id: string; at: number },
+    apply: () => Promise<ShopOutcome>,
+  ): Promise<ShopOutcome> {
+    const last = await lastCustomerState(database.db, source, customer.id);
+    if (last !== undefined && customer.at < last)
+      return { status: 'ignored', reason: 'an older state of this customer than the last one applied' };
     const outcome = await apply();
-    await recordDelivery(database.db, source, deliveryId, clock.now());
+    await advanceCustomerState(database.db, source, customer.id, customer.at);
     return outcome;
+  }
+
+  /** A problem with one customer (an address that cannot receive mail) is answered, not retried for days. */
+  async function perCustomer(apply: () => Promise<ShopOutcome>): Promise<ShopOutcome> {
+    try {
+      return await apply();
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'invalid_input')
+        return { status: 'ignored', reason: error.message };
+      throw error;
+    }
   }
 
   async function optIn(
@@ -102,6 +139,35 @@ export function createShopService(deps: {
     return { status: 'applied', action: changed ? 'unsubscribed' : 'not subscribed: nothing to change' };
   }
 
+  /** Shopify's customers/create and customers/update, by the customer's marketing consent. */
+  async function shopifyCustomer(customer: ShopifyCustomer & { email: string }, list: string, shop: string) {
+    const source = `Shopify checkout (${shop}, customer ${customer.id})`;
+    const consent = customer.consent;
+    if (consent.action === 'double_opt_in') return optIn('shopify', list, customer, source);
+    if (consent.action === 'unsubscribe') return optOut('shopify', list, customer.email, source);
+    if (consent.action === 'none') return { status: 'ignored' as const, reason: consent.why };
+    const target = await deps.lists.signupTarget(list);
+    const outcome = await recordShopOptIn(
+      database,
+      {
+        email: customer.email,
+        name: customer.name,
+        listId: target.list.id,
+        source,
+        evidence: {
+          channel: 'shopify',
+          customerId: customer.id,
+          optInLevel: consent.level,
+          consentUpdatedAt: new Date(consent.confirmedAt).toISOString(),
+        },
+      },
+      clock.now(),
+    );
+    // Someone who left or bounced is not brought back by the shop's word: our own confirmation.
+    if (outcome === 'double_opt_in') return optIn('shopify', list, customer, source);
+    return { status: 'applied' as const, action: outcome };
+  }
+
   return {
     async shopify(raw: Buffer, headers: Headers): Promise<ShopOutcome> {
       const { secret, list } = deps.settings().shopify;
@@ -112,72 +178,48 @@ export function createShopService(deps: {
           'unauthorized',
           'The X-Shopify-Hmac-Sha256 signature does not match this body and the app secret.',
         );
-      const at = parseTime(header(headers, 'x-shopify-triggered-at'));
-      if (!withinWindow(at, clock.now()))
-        throw new AppError(
-          'unauthorized',
-          'X-Shopify-Triggered-At is missing or outside the 72-hour window: refused as a possible replay.',
-        );
-      const deliveryId = header(headers, 'x-shopify-event-id') ?? header(headers, 'x-shopify-webhook-id');
-      if (!deliveryId || deliveryId.length > 200)
-        throw invalidInput('X-Shopify-Event-Id or X-Shopify-Webhook-Id is missing.');
       const topic = header(headers, 'x-shopify-topic') ?? '';
-      const shop = withoutControls(header(headers, 'x-shopify-shop-domain') ?? 'Shopify').slice(0, 100);
       const body = json(raw);
-      return once('shopify', deliveryId, async () => {
-        if (topic === 'customers/create' || topic === 'customers/update') {
-          if (!list)
-            throw new AppError('conflict', 'Name the list Shopify customers join: settings set shopify.list <slug>.');
-          const customer = readShopifyCustomer(body);
-          if ('error' in customer) throw invalidInput(customer.error);
-          if (!customer.email) return { status: 'ignored', reason: 'the customer has no email address' };
-          const source = `Shopify checkout (${shop}, customer ${customer.id})`;
-          const consent = customer.consent;
-          if (consent.action === 'double_opt_in')
-            return optIn('shopify', list, { email: customer.email, name: customer.name }, source);
-          if (consent.action === 'unsubscribe') return optOut('shopify', list, customer.email, source);
-          if (consent.action === 'confirmed') {
-            const target = await deps.lists.signupTarget(list);
-            const outcome = await recordShopOptIn(
-              database,
-              {
-                email: customer.email,
-                name: customer.name,
-                listId: target.list.id,
-                source,
-                evidence: {
-                  channel: 'shopify',
-                  customerId: customer.id,
-                  optInLevel: consent.level,
-                  consentUpdatedAt: new Date(consent.confirmedAt).toISOString(),
-                },
-              },
-              clock.now(),
-            );
-            return { status: 'applied', action: outcome };
-          }
-          return { status: 'ignored', reason: consent.why };
-        }
-        if (topic === 'customers/redact') {
-          const person = readShopifyPrivacyRequest(body);
-          if ('error' in person) throw invalidInput(person.error);
-          if (!person.email) return { status: 'ignored', reason: 'the request names no email address' };
-          const result = await deps.people.erase(
-            person.email,
-            context('shopify', `Shopify customers/redact (${shop})`),
+      const headerShop = withoutControls(header(headers, 'x-shopify-shop-domain') ?? 'Shopify').slice(0, 100);
+      if (topic === 'customers/create' || topic === 'customers/update') {
+        const customer = readShopifyCustomer(body);
+        if ('error' in customer) throw invalidInput(customer.error);
+        const at = customer.updatedAt;
+        if (at === undefined || !withinWindow(at, clock.now()))
+          throw new AppError(
+            'unauthorized',
+            "The customer's updated_at is missing or outside the 72-hour window: refused as a possible replay.",
           );
-          return { status: 'applied', action: result.erased ? 'erased' : 'nothing held; the address is suppressed' };
-        }
-        if (topic === 'customers/data_request') {
-          const person = readShopifyPrivacyRequest(body);
-          if ('error' in person) throw invalidInput(person.error);
-          return { status: 'applied', action: await dataRequest(person.email, shop) };
-        }
-        return {
-          status: 'ignored',
-          reason: `the topic ${withoutControls(topic).slice(0, 60) || '(none)'} is not one Listwarden acts on`,
-        };
-      });
+        return once('shopify', raw, () =>
+          inOrder('shopify', { id: customer.id, at }, async () => {
+            if (!list)
+              throw new AppError('conflict', 'Name the list Shopify customers join: settings set shopify.list <slug>.');
+            if (!customer.email) return { status: 'ignored', reason: 'the customer has no email address' };
+            const email = customer.email;
+            return perCustomer(() => shopifyCustomer({ ...customer, email }, list, headerShop));
+          }),
+        );
+      }
+      if (topic === 'customers/redact' || topic === 'customers/data_request') {
+        const person = readShopifyPrivacyRequest(body, topic);
+        if ('error' in person) throw invalidInput(person.error);
+        // The shop's domain as the signed body names it.
+        const shop = withoutControls(person.shopDomain ?? 'Shopify');
+        return once('shopify', raw, async () => {
+          if (topic === 'customers/data_request')
+            return { status: 'applied', action: await dataRequest(person.email, shop) };
+          if (!person.email) return { status: 'ignored', reason: 'the request names no email address' };
+          const email = person.email;
+          return perCustomer(async () => {
+            const result = await deps.people.erase(email, context('shopify', `Shopify customers/redact (${shop})`));
+            return { status: 'applied', action: result.erased ? 'erased' : 'nothing held; the address is suppressed' };
+          });
+        });
+      }
+      return {
+        status: 'ignored',
+        reason: `the topic ${withoutControls(topic).slice(0, 60) || '(none)'} is not one Listwarden acts on`,
+      };
     },
 
     async woocommerce(raw: Buffer, headers: Headers, contentType: string | undefined): Promise<ShopOutcome> {
@@ -197,10 +239,7 @@ export function createShopService(deps: {
           'unauthorized',
           'The X-WC-Webhook-Signature does not match this body and the webhook secret.',
         );
-      const deliveryId = header(headers, 'x-wc-webhook-delivery-id');
-      if (!deliveryId || deliveryId.length > 200) throw invalidInput('X-WC-Webhook-Delivery-ID is missing.');
       const topic = header(headers, 'x-wc-webhook-topic') ?? '';
-      const source = withoutControls(header(headers, 'x-wc-webhook-source') ?? 'WooCommerce').slice(0, 200);
       const body = json(raw);
       if (topic !== 'customer.created' && topic !== 'customer.updated')
         return {
@@ -214,24 +253,30 @@ export function createShopService(deps: {
         );
       const customer = readWooCustomer(body, consentField);
       if ('error' in customer) throw invalidInput(customer.error);
-      if (!withinWindow(customer.modifiedAt, clock.now()))
+      const at = customer.modifiedAt;
+      if (at === undefined || !withinWindow(at, clock.now()))
         throw new AppError(
           'unauthorized',
           'The customer was last changed outside the 72-hour window: refused as a possible replay.',
         );
-      return once('woocommerce', deliveryId, async () => {
-        if (!list)
-          throw new AppError(
-            'conflict',
-            'Name the list WooCommerce customers join: settings set woocommerce.list <slug>.',
-          );
-        if (!customer.email) return { status: 'ignored', reason: 'the customer has no email address' };
-        const from = `WooCommerce checkout (${source}, customer ${customer.id})`;
-        if (customer.consent === true)
-          return optIn('woocommerce', list, { email: customer.email, name: customer.name }, from);
-        if (customer.consent === false) return optOut('woocommerce', list, customer.email, from);
-        return { status: 'ignored', reason: `the customer carries no "${consentField}" field` };
-      });
+      const source = withoutControls(header(headers, 'x-wc-webhook-source') ?? 'WooCommerce').slice(0, 200);
+      return once('woocommerce', raw, () =>
+        inOrder('woocommerce', { id: customer.id, at }, async () => {
+          if (!list)
+            throw new AppError(
+              'conflict',
+              'Name the list WooCommerce customers join: settings set woocommerce.list <slug>.',
+            );
+          if (!customer.email) return { status: 'ignored', reason: 'the customer has no email address' };
+          const email = customer.email;
+          const from = `WooCommerce checkout (${source}, customer ${customer.id})`;
+          return perCustomer(async () => {
+            if (customer.consent === true) return optIn('woocommerce', list, { email, name: customer.name }, from);
+            if (customer.consent === false) return optOut('woocommerce', list, email, from);
+            return { status: 'ignored', reason: `the customer carries no "${consentField}" field` };
+          });
+        }),
+      );
     },
   };
 

@@ -70,7 +70,15 @@ export async function mjmlToHtml(source: string): Promise<string> {
     );
   }
   const { default: mjml2html } = await import('mjml');
-  const result = await mjml2html(source, { validationLevel: 'soft' });
+  let result: Awaited<ReturnType<typeof mjml2html>>;
+  try {
+    result = await mjml2html(source, { validationLevel: 'soft' });
+  } catch (error) {
+    // Not MJML at all (plain HTML, text): MJML throws instead of listing errors.
+    throw invalidInput(
+      `The MJML template could not be compiled: ${(error as Error).message.split('\n')[0]?.slice(0, 200)} (an MJML template starts with <mjml>).`,
+    );
+  }
   if (!result.html) {
     throw invalidInput(
       `The MJML template could not be compiled: ${result.errors[0]?.formattedMessage ?? result.errors[0]?.message ?? 'unknown error'}`,

@@ -25,6 +25,13 @@ describe('transactional requests at the boundary', () => {
       'application/pdf',
     );
     assert.throws(() => one({ filename: 'setup.exe', content: 'TVo=' }), /"setup.exe" is a program/);
+    assert.throws(() => one({ filename: 'invoice.exe. ', content: 'TVo=' }), /"invoice.exe" is a program/);
+    assert.throws(() => one({ filename: 'disk.vhd', content: 'TVo=' }), /is a program/);
+    assert.throws(
+      () => one({ filename: 'a.eml', contentType: 'message/rfc822', content: 'TVo=' }),
+      /could carry other files/,
+    );
+    assert.throws(() => one({ filename: 'x', contentType: 'multipart/mixed', content: 'TVo=' }), /could carry/);
     assert.throws(() => one({ filename: '../etc/passwd', content: 'TVo=' }), /slashes/);
     assert.throws(() => one({ filename: 'a.txt', content: 'not base64!' }), /not base64/);
     const big = 'A'.repeat(Math.ceil(((MAX_ATTACHMENT_BYTES + 4) * 4) / 3 / 4) * 4);

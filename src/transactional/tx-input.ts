@@ -14,7 +14,9 @@ export const MAX_TX_BODY_BYTES = Math.ceil((MAX_ATTACHMENT_BYTES * 4) / 3) + 2 *
 
 // What mailbox providers refuse as attachments (Gmail, Outlook): refused here with a sentence.
 const BLOCKED_EXTENSIONS =
-  /\.(ade|adp|apk|appx|bat|cab|chm|cmd|com|cpl|dll|dmg|exe|hta|ins|iso|isp|jar|js|jse|lib|lnk|mde|msc|msi|msix|msp|mst|nsh|pif|ps1|scr|sct|shb|sys|vb|vbe|vbs|vxd|wsc|wsf|wsh)$/i;
+  /\.(ade|adp|apk|appx|appxbundle|bat|cab|chm|cmd|com|cpl|diagcab|diagcfg|diagpack|dll|dmg|ex_|exe|hta|img|ins|iso|isp|jar|jnlp|js|jse|lib|lnk|mde|mjs|msc|msi|msix|msixbundle|msp|mst|nsh|pif|ps1|scr|sct|shb|sys|vb|vbe|vbs|vhd|vhdx|vxd|wsc|wsf|wsh|xll)$/i;
+// Content types that would carry other parts (a whole message with its own attachments) or break the MIME tree.
+const BLOCKED_TYPES = /^(message|multipart)\//i;
 
 const attachment = z
   .object({
@@ -83,7 +85,13 @@ export function checkTxRequest(input: TxBody): TxRequest {
   }
   let total = 0;
   const attachments = (input.attachments ?? []).map((a, i) => {
-    const name = a.filename.trim();
+    // Windows drops trailing dots and spaces: "invoice.exe." opens as invoice.exe.
+    const name = a.filename.trim().replace(/[. ]+$/, '');
+    if (name === '') throw invalidInput(`Attachment ${i + 1}: give it a file name.`);
+    if (a.contentType && BLOCKED_TYPES.test(a.contentType))
+      throw invalidInput(
+        `Attachment ${i + 1}: a ${a.contentType.split('/')[0]} attachment could carry other files; send the file itself.`,
+      );
     if (/[\u0000-\u001f\u007f/\\]/.test(name) || name === '.' || name === '..')
       throw invalidInput(`Attachment ${i + 1}: the file name may not hold slashes or control characters.`);
     if (BLOCKED_EXTENSIONS.test(name))

@@ -88,7 +88,8 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
       await response.body?.cancel().catch(() => undefined);
       return {
         code: response.status,
-        error: isDelivered(response.status) ? null : `answered ${response.status} ${response.statusText}`.trim(),
+        // Only the code is kept: the receiver's words are not ours to store or show.
+        error: isDelivered(response.status) ? null : `answered ${response.status}`,
       };
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code;

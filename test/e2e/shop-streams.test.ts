@@ -58,13 +58,16 @@ function woo(topic: string, body: unknown, deliveryId: string, secret = WOO_SECR
   };
 }
 
-const customer = (id: number, email: string, consent: Record<string, unknown>) => ({
+/** A Shopify customer; `updated_at` (in the signed body) is the time of this state. */
+const customer = (id: number, email: string, consent: Record<string, unknown>, updatedAt = new Date()) => ({
   id,
   email,
   first_name: 'Anna',
   last_name: 'Berg',
+  updated_at: updatedAt.toISOString(),
   email_marketing_consent: consent,
 });
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
 
 for (const dialect of DIALECTS) {
   describe(`shop streams through serve on ${dialect.name}`, { skip: dialect.skip }, () => {
@@ -157,10 +160,26 @@ for (const dialect of DIALECTS) {
         anna.events[0]?.source ?? '',
         /Shopify checkout \(tulip-shop\.myshopify\.com, customer 6940095564061\)/,
       );
-      // The same event again (Shopify retries; an attacker replays): nothing more.
-      const replay = await post('/integrations/shopify', delivery);
-      assert.equal(replay.status, 200);
-      assert.equal(replay.json<{ status: string }>().status, 'duplicate');
+      // The same event again (Shopify retries; an attacker replays it under fresh, unsigned
+      // headers: another event id, another time): nothing more.
+      for (const headers of [
+        delivery.headers,
+        { ...delivery.headers, 'x-shopify-event-id': 'ev-fresh', 'x-shopify-triggered-at': new Date().toISOString() },
+      ]) {
+        const replay = await post('/integrations/shopify', { ...delivery, headers });
+        assert.equal(replay.status, 200);
+        assert.equal(replay.json<{ status: string }>().status, 'duplicate');
+      }
+      // An address that cannot receive mail is answered (the shop would retry for days), not applied.
+      const bad = await post(
+        '/integrations/shopify',
+        shopify(
+          'customers/create',
+          customer(77, 'x@localhost', { state: 'subscribed', opt_in_level: 'single_opt_in' }),
+        ),
+      );
+      assert.equal(bad.status, 200, bad.text);
+      assert.equal(bad.json<{ status: string }>().status, 'ignored');
       // Signed with another secret, or the body changed after signing: 401, nothing done.
       const forged = shopify(
         'customers/create',
@@ -176,11 +195,10 @@ for (const dialect of DIALECTS) {
       const refused = await post('/integrations/shopify', tampered);
       assert.equal(refused.status, 401);
       assert.match(refused.text, /signature does not match/);
-      // Signed, but from four days ago: outside the window.
+      // Signed, but the customer's state is four days old: outside the window.
       const stale = shopify(
         'customers/update',
-        customer(2, 'old@example.test', { state: 'subscribed', opt_in_level: 'single_opt_in' }),
-        { at: new Date(Date.now() - 4 * 86_400_000) },
+        customer(2, 'old@example.test', { state: 'subscribed', opt_in_level: 'single_opt_in' }, minutesAgo(4 * 1440)),
       );
       assert.equal((await post('/integrations/shopify', stale)).status, 401);
       await new Promise((r) => setTimeout(r, 500));
@@ -195,11 +213,12 @@ for (const dialect of DIALECTS) {
         '/integrations/shopify',
         shopify(
           'customers/update',
-          customer(6940095564062, 'bert@example.test', {
-            state: 'subscribed',
-            opt_in_level: 'confirmed_opt_in',
-            consent_updated_at: confirmedAt,
-          }),
+          customer(
+            6940095564062,
+            'bert@example.test',
+            { state: 'subscribed', opt_in_level: 'confirmed_opt_in', consent_updated_at: confirmedAt },
+            minutesAgo(30),
+          ),
         ),
       );
       assert.equal(answer.status, 200, answer.text);
@@ -219,14 +238,35 @@ for (const dialect of DIALECTS) {
         '/integrations/shopify',
         shopify(
           'customers/update',
-          customer(6940095564062, 'bert@example.test', {
-            state: 'unsubscribed',
-            opt_in_level: 'confirmed_opt_in',
-            consent_updated_at: new Date().toISOString(),
-          }),
+          customer(
+            6940095564062,
+            'bert@example.test',
+            {
+              state: 'unsubscribed',
+              opt_in_level: 'confirmed_opt_in',
+              consent_updated_at: minutesAgo(20).toISOString(),
+            },
+            minutesAgo(20),
+          ),
         ),
       );
       assert.equal(left.json<{ action: string }>().action, 'unsubscribed');
+      assert.equal((await person('bert@example.test')).subscriptions[0]?.status, 'unsubscribed');
+      // An older state of Bert, signed but late (or replayed under another body), changes nothing
+      // (the same time is allowed: WooCommerce's times have whole seconds).
+      const older = await post(
+        '/integrations/shopify',
+        shopify(
+          'customers/update',
+          customer(
+            6940095564062,
+            'bert@example.test',
+            { state: 'subscribed', opt_in_level: 'confirmed_opt_in', consent_updated_at: confirmedAt },
+            minutesAgo(25),
+          ),
+        ),
+      );
+      assert.equal(older.json<{ status: string }>().status, 'ignored');
       assert.equal((await person('bert@example.test')).subscriptions[0]?.status, 'unsubscribed');
       const { secret } = { secret: (await run(['webhooks', 'secret', '1'])).trim() };
       const deadline = Date.now() + 15_000;
@@ -249,6 +289,21 @@ for (const dialect of DIALECTS) {
             r.body,
           ),
         );
+      // Shopify's word does not bring back someone who left: a newer confirmed opt-in gets our confirmation mail.
+      const back = await post(
+        '/integrations/shopify',
+        shopify(
+          'customers/update',
+          customer(6940095564062, 'bert@example.test', {
+            state: 'subscribed',
+            opt_in_level: 'confirmed_opt_in',
+            consent_updated_at: new Date().toISOString(),
+          }),
+        ),
+      );
+      assert.match(back.json<{ action: string }>().action, /^double opt-in: pending, confirmation mail queued/);
+      assert.equal((await person('bert@example.test')).subscriptions[0]?.status, 'pending');
+      await waitForMails(instance.captureDir, 'bert@example.test');
     });
 
     it('Shopify privacy webhooks: customers/redact erases, customers/data_request mails the export to the owner', async () => {
@@ -277,6 +332,15 @@ for (const dialect of DIALECTS) {
         }),
       );
       assert.equal(redact.json<{ action: string }>().action, 'erased');
+      // A data request's signed body sent as a redact (the topic header is not signed) is refused.
+      const swapped = shopify('customers/redact', {
+        shop_id: 954889,
+        shop_domain: 'tulip-shop.myshopify.com',
+        orders_requested: [],
+        customer: { id: 6940095564099, email: 'someone@example.test', phone: null },
+        data_request: { id: 10000 },
+      });
+      assert.equal((await post('/integrations/shopify', swapped)).status, 400);
       assert.equal((await cli(instance, ['subscribers', 'show', 'anna@example.test'])).code, 1);
       const deadline = Date.now() + 15_000;
       while (!hooks.received.some((r) => r.body.includes('subscriber.erased')) && Date.now() < deadline)
@@ -309,6 +373,15 @@ for (const dialect of DIALECTS) {
       assert.equal(answer.status, 200, answer.text);
       assert.equal((await person('carl@example.test')).subscriptions[0]?.status, 'pending');
       assert.equal((await post('/integrations/woocommerce', delivery)).json<{ status: string }>().status, 'duplicate');
+      // The body replayed under a fresh, unsigned delivery id: still a duplicate.
+      const renamed = { ...delivery, headers: { ...delivery.headers, 'x-wc-webhook-delivery-id': 'attacker-1' } };
+      assert.equal((await post('/integrations/woocommerce', renamed)).json<{ status: string }>().status, 'duplicate');
+      // Two customers sent in one second share a delivery id (WooCommerce hashes the id and the second): both count.
+      const dora = await post(
+        '/integrations/woocommerce',
+        woo('customer.created', { ...body, id: 26, email: 'dora.w@example.test' }, 'd-carl-1'),
+      );
+      assert.equal(dora.json<{ status: string }>().status, 'applied');
       assert.equal(
         (
           await post(
