@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { imapSettings, parseImapUrl, type ImapSettings } from './imap-url.js';
 import { brandOfVariables, brandVariables, type BrandSettings } from './brand-config.js';
 import { streamsOfVariables, streamVariables, type StreamSettings } from './streams-config.js';
+import { dkimOfVariables, dkimVariables } from './dkim-config.js';
 import { asEnvironment, SETTINGS } from './settings-catalogue.js';
 
 function settingOfVariable(variable: string): string | undefined {
@@ -206,11 +207,7 @@ const schema = z.object({
   LISTWARDEN_SMTP_URL: smtpUrl.default('capture:./data/outbox'),
   LISTWARDEN_TX_SMTP_URL: smtpUrl.optional(),
   ...streamVariables,
-  LISTWARDEN_DKIM_DOMAIN: z.string().trim().min(1).optional(),
-  LISTWARDEN_DKIM_SELECTOR: z.string().trim().min(1).optional(),
-  LISTWARDEN_DKIM_KEY_FILE: z.string().trim().min(1).optional(),
-  LISTWARDEN_DKIM_ED25519_SELECTOR: z.string().trim().min(1).optional(),
-  LISTWARDEN_DKIM_ED25519_KEY_FILE: z.string().trim().min(1).optional(),
+  ...dkimVariables,
   LISTWARDEN_POSTAL_ADDRESS: z.string().trim().min(1).optional(),
   ...brandVariables,
   LISTWARDEN_INBOUND_PORT: port.default(2525),
@@ -378,22 +375,6 @@ export function loadConfig(
     throw new AppError('invalid_input', `${name} ${issue?.message ?? 'is invalid'}${shown}.`);
   }
   const e = parsed.data;
-  const dkimParts = [e.LISTWARDEN_DKIM_DOMAIN, e.LISTWARDEN_DKIM_SELECTOR, e.LISTWARDEN_DKIM_KEY_FILE];
-  if (
-    Boolean(e.LISTWARDEN_DKIM_ED25519_SELECTOR) !== Boolean(e.LISTWARDEN_DKIM_ED25519_KEY_FILE) ||
-    (e.LISTWARDEN_DKIM_ED25519_SELECTOR && !e.LISTWARDEN_DKIM_DOMAIN)
-  ) {
-    throw new AppError(
-      'invalid_input',
-      'LISTWARDEN_DKIM_ED25519_SELECTOR and LISTWARDEN_DKIM_ED25519_KEY_FILE go together, next to the RSA key settings.',
-    );
-  }
-  if (dkimParts.some(Boolean) && !dkimParts.every(Boolean)) {
-    throw new AppError(
-      'invalid_input',
-      'LISTWARDEN_DKIM_DOMAIN, LISTWARDEN_DKIM_SELECTOR and LISTWARDEN_DKIM_KEY_FILE must be set together.',
-    );
-  }
   return {
     environment,
     storedSettings: { ...stored },
@@ -408,21 +389,7 @@ export function loadConfig(
     smtpUrl: e.LISTWARDEN_SMTP_URL,
     txSmtpUrl: e.LISTWARDEN_TX_SMTP_URL,
     streams: streamsOfVariables(e),
-    dkim: e.LISTWARDEN_DKIM_DOMAIN
-      ? {
-          domain: e.LISTWARDEN_DKIM_DOMAIN.toLowerCase(),
-          selector: e.LISTWARDEN_DKIM_SELECTOR as string,
-          keyFile: e.LISTWARDEN_DKIM_KEY_FILE as string,
-          ...(e.LISTWARDEN_DKIM_ED25519_SELECTOR
-            ? {
-                ed25519: {
-                  selector: e.LISTWARDEN_DKIM_ED25519_SELECTOR,
-                  keyFile: e.LISTWARDEN_DKIM_ED25519_KEY_FILE as string,
-                },
-              }
-            : {}),
-        }
-      : undefined,
+    dkim: dkimOfVariables(e),
     postalAddress: e.LISTWARDEN_POSTAL_ADDRESS,
     brand: brandOfVariables(e, e.LISTWARDEN_POSTAL_ADDRESS),
     inboundPort: e.LISTWARDEN_INBOUND_PORT,
