@@ -198,6 +198,23 @@ for (const dialect of DIALECTS) {
       );
       assert.ok(waited < 1_000, `accepted to delivered in ${waited} ms`);
       await until(() => campaignMail() === CAMPAIGN_SIZE, 'the campaign', 60_000);
+      // Its end is an event for the shop, written with the move to finished.
+      const endpoint = await s.webhooks.create({ url: hooks.url, events: 'campaign.finished,campaign.stopped' });
+      await until(
+        async () => (await s.campaigns.finishCompleted(), (await s.campaigns.status(id)).status === 'finished'),
+        'finished',
+      );
+      const events = await s.database.db
+        .selectFrom('webhook_events')
+        .select(['type', 'payload'])
+        .where('type', 'like', 'campaign.%')
+        .execute();
+      assert.deepEqual(
+        events.map((e) => e.type),
+        ['campaign.finished'],
+      );
+      assert.equal((JSON.parse(events[0]?.payload ?? '{}') as { counts: { sent: number } }).counts.sent, CAMPAIGN_SIZE);
+      await s.webhooks.remove(endpoint.id);
     });
 
     it('webhooks: a receiver that fails and recovers gets every event, in order per subscriber, signed', async () => {
