@@ -111,13 +111,6 @@ export function shopStreams(dialect: Dialect): Migration {
         .columns(['status', 'kind', 'next_attempt_at'])
         .where(sql.ref('campaign_id'), 'is', null)
         .execute();
-      // And campaign mail by its own range: a backlog of order mail is never walked by a campaign claim.
-      await db.schema
-        .createIndex('outbox_campaign_due')
-        .on('outbox')
-        .columns(['status', 'next_attempt_at'])
-        .where(sql.ref('campaign_id'), 'is not', null)
-        .execute();
       await db.schema
         .createIndex('outbox_recipient_hash')
         .on('outbox')
