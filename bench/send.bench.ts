@@ -15,6 +15,9 @@ const BIN = join(ROOT, 'bin/listwarden.js');
 const { values } = parseArgs({
   options: {
     recipients: { type: 'string', default: '100000' },
+    // newsletter: the content without <html>, so it goes into the default branded MJML layout
+    // (issue 15) and each message's text part is made from its rendered HTML.
+    layout: { type: 'string', default: 'none' },
     // Console pages open on the campaign during the send (each a live-progress stream), to
     // measure what the console costs the engine: compare with 0 in the same run.
     'console-pages': { type: 'string', default: '0' },
@@ -95,7 +98,9 @@ try {
   run(['import', csv, '--list', 'news', '--source', 'benchmark', '--with-proof']);
   const paragraph =
     '<p>Dear {{ subscriber.name }}, our winter collection is here: warm coats, boots and scarves at prices that make the season easier. Visit the shop in {{ subscriber.city }} or order online.</p>\n';
-  const html = `<html><body><h1>Winter sale, {{ subscriber.name }}</h1>\n${paragraph.repeat(Math.ceil(20_000 / paragraph.length))}<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p></body></html>`;
+  const content = `<h1>Winter sale, {{ subscriber.name }}</h1>\n${paragraph.repeat(Math.ceil(20_000 / paragraph.length))}<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>`;
+  const layout = values.layout === 'newsletter' ? 'newsletter' : 'none';
+  const html = layout === 'newsletter' ? content : `<html><body>${content}</body></html>`;
   writeFileSync(join(dir, 'campaign.html'), html);
   const created = JSON.parse(
     run([
@@ -107,6 +112,8 @@ try {
       'Winter sale for {{ subscriber.name }}',
       '--html',
       join(dir, 'campaign.html'),
+      '--layout',
+      layout,
       '--json',
     ]),
   );
@@ -183,6 +190,7 @@ try {
       bench: 'send',
       recipients,
       htmlBytes: html.length,
+      layout,
       dkim: 'rsa-2048',
       seconds: Number(seconds.toFixed(1)),
       sent: status.sent,
