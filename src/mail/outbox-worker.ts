@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Database, Db } from '../db/database.js';
 import type { OutboxKind, OutboxRow } from '../db/schema.js';
 import { systemClock, type Clock } from '../shared/clock.js';
+import { createPollLoop } from '../shared/poll-loop.js';
 import { addToDay } from '../metrics/daily-counts.repo.js';
 import { dayOf } from '../metrics/days.js';
 import { claimDue, holdClaimed, postpone, release, settle, type KindFilter } from './outbox.repo.js';
@@ -89,10 +90,6 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const sentMarks = createSentMarks(database, workerId, logger);
   // A pacing wait this short keeps the lease and costs no write; a longer one puts the row back.
   const SHORT_WAIT_MS = 2_000;
-  let stopping = false;
-  let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
-  let poked = false;
 
   /** Where a paced message goes, and whether the warm-up counted it. */
   type Paced = { destination: string } | undefined;
@@ -143,7 +140,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     if (!pacing || !message.bulk) return undefined;
     const destination = pacing.destinationOf(message.envelopeTo);
     let hold = await holdFor(pacing, destination);
-    while (hold && hold.at - clock.now() <= SHORT_WAIT_MS && !stopping) {
+    while (hold && hold.at - clock.now() <= SHORT_WAIT_MS && !loop.stopping) {
       await delay(Math.max(1, hold.at - clock.now()));
       hold = await holdFor(pacing, destination);
     }
@@ -244,7 +241,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     const queue = [...rows];
     const runners = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
       for (let row = queue.shift(); row; row = queue.shift()) {
-        if (stopping) {
+        if (loop.stopping) {
           queue.unshift(row);
           return;
         }
@@ -275,52 +272,17 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     return rows.length;
   }
 
-  function sleep(): Promise<void> {
-    if (poked) {
-      poked = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, pollMs);
-      function done() {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
-  }
-
-  async function run(): Promise<void> {
-    while (!stopping) {
-      let count = 0;
-      try {
-        count = await passOnce();
-      } catch (error) {
-        logger.error({ err: error }, 'outbox claim failed');
-      }
-      if (count === 0 && !stopping) await sleep();
-    }
-  }
+  const loop = createPollLoop({
+    pass: passOnce,
+    pollMs,
+    onError: (error) => logger.error({ err: error }, 'outbox claim failed'),
+  });
 
   return {
     workerId,
-    start() {
-      if (!loop) loop = run();
-    },
-    poke() {
-      if (wake) wake();
-      else poked = true;
-    },
-    async stop() {
-      stopping = true;
-      wake?.();
-      await loop;
-    },
-    async drain() {
-      let total = 0;
-      for (let n = await passOnce(); n > 0; n = await passOnce()) total += n;
-      return total;
-    },
+    start: () => loop.start(),
+    poke: () => loop.poke(),
+    stop: () => loop.stop(),
+    drain: () => loop.drain(),
   };
 }

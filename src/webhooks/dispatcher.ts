@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import type { Clock } from '../shared/clock.js';
+import { createPollLoop } from '../shared/poll-loop.js';
 import { queueOwnerAlert, type OwnerAlerts } from '../mail/owner-alert.js';
 import {
   DEFAULT_DELIVERY_POLICY,
@@ -66,10 +67,6 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   const timeoutMs = options.timeoutMs ?? 10_000;
   const pollMs = options.pollMs ?? 1_000;
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  let stopping = false;
-  let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
-  let poked = false;
 
   /** One HTTP request: the status code, or the reason there was none. */
   async function post(delivery: ClaimedDelivery): Promise<{ code: number | null; error: string | null }> {
@@ -182,51 +179,15 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     return claimed.length;
   }
 
-  function sleep(): Promise<void> {
-    if (poked) {
-      poked = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, pollMs);
-      function done() {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
-  }
-
-  async function run(): Promise<void> {
-    while (!stopping) {
-      let count = 0;
-      try {
-        count = await passOnce();
-      } catch (error) {
-        logger.error({ err: error }, 'webhook claim failed');
-      }
-      if (count === 0 && !stopping) await sleep();
-    }
-  }
-
+  const loop = createPollLoop({
+    pass: passOnce,
+    pollMs,
+    onError: (error) => logger.error({ err: error }, 'webhook claim failed'),
+  });
   return {
-    start() {
-      if (!loop) loop = run();
-    },
-    poke() {
-      if (wake) wake();
-      else poked = true;
-    },
-    async stop() {
-      stopping = true;
-      wake?.();
-      await loop;
-    },
-    async drain() {
-      let total = 0;
-      for (let n = await passOnce(); n > 0; n = await passOnce()) total += n;
-      return total;
-    },
+    start: () => loop.start(),
+    poke: () => loop.poke(),
+    stop: () => loop.stop(),
+    drain: () => loop.drain(),
   };
 }
