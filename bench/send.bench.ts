@@ -5,13 +5,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { build, cliWith, freePort, startServe } from './kit.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
-const BIN = join(ROOT, 'bin/listwarden.js');
 const { values } = parseArgs({
   options: {
     recipients: { type: 'string', default: '100000' },
@@ -26,14 +24,6 @@ const { values } = parseArgs({
 const consolePages = Number(values['console-pages']);
 const recipients = Number(values.recipients);
 const dir = mkdtempSync(join(tmpdir(), 'lw-bench-send-'));
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 
 /** User plus system CPU seconds a process has used so far. */
 function cpuSeconds(pid: number): number {
@@ -51,11 +41,7 @@ function peakRssKb(pid: number): number {
 
 const children: ChildProcess[] = [];
 try {
-  // BENCH_NO_BUILD=1 measures dist/ as it is (for instrumented builds).
-  const build = process.env.BENCH_NO_BUILD
-    ? { status: 0, stderr: '', stdout: '' }
-    : spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`build failed: ${build.stderr}${build.stdout}`);
+  build();
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   writeFileSync(join(dir, 'dkim.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
   const sinkPort = await freePort();
@@ -78,11 +64,7 @@ try {
     // Loopback only: the recipients' MX lookups for pacing are refused at once.
     LISTWARDEN_DNS_SERVERS: '127.0.0.1:9',
   };
-  const run = (args: string[]) => {
-    const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`listwarden ${args.join(' ')} failed: ${r.stderr}`);
-    return r.stdout;
-  };
+  const run = cliWith(env);
   // A fresh database, as `listwarden init` makes it (other commands never create one).
   run(['init']);
   run(['lists', 'create', 'news', '--name', 'Shop News', '--from', 'Shop News <news@shop.test>']);
@@ -130,26 +112,8 @@ try {
       'a bench viewer password',
     ]);
 
-  // BENCH_SERVER_NODE_ARGS passes flags such as --cpu-prof to the server process only.
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const server = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = await startServe(env, httpPort);
   children.push(server);
-  let log = '';
-  server.stdout.on('data', (d) => (log = (log + String(d)).slice(-4000)));
-  server.stderr.on('data', (d) => {
-    log = (log + String(d)).slice(-4000);
-    if (process.env.BENCH_SHOW_STDERR) process.stderr.write(d);
-  });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`server did not start: ${log}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, peakRssKb(server.pid as number))), 200);

@@ -5,18 +5,16 @@
 //    same run (the HTTP ceiling);
 // 2. while a 100,000-recipient campaign is sending through the same relay, order mails one every
 //    400 ms: from the moment the request leaves to the relay's 250 (the message's sent_at).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { build, cliWith, freePort, startServe } from './kit.js';
 import autocannon from 'autocannon';
 import { openDatabase } from '../src/db/database.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
-const BIN = join(ROOT, 'bin/listwarden.js');
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '15' },
@@ -27,20 +25,12 @@ const { values } = parseArgs({
 });
 const recipients = Number(values.recipients);
 const dir = mkdtempSync(join(tmpdir(), 'lw-bench-tx-'));
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 const percentile = (sorted: readonly number[], p: number) =>
   sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number);
 
 const children: ChildProcess[] = [];
 try {
-  const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`build failed: ${build.stderr}${build.stdout}`);
+  build();
   const sinkPort = await freePort();
   const httpPort = await freePort();
   const sink = spawn('smtp-sink', ['-u', 'nobody', `127.0.0.1:${sinkPort}`, '1000'], { stdio: 'ignore' });
@@ -59,11 +49,7 @@ try {
     LISTWARDEN_DNS_SERVERS: '127.0.0.1:9',
     LISTWARDEN_TX_FROM: 'Tulip Shop <orders@shop.test>',
   };
-  const run = (args: string[]) => {
-    const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`listwarden ${args.join(' ')} failed: ${r.stderr}`);
-    return r.stdout;
-  };
+  const run = cliWith(env);
   run(['init']);
   run(['lists', 'create', 'news', '--name', 'Shop News', '--from', 'Shop News <news@shop.test>']);
   // Campaign and order mail are DKIM-signed (RSA-2048), as in production.
@@ -103,23 +89,8 @@ try {
     ]),
   ) as { id: number };
 
-  // BENCH_SERVER_NODE_ARGS passes flags such as --cpu-prof to the server process only.
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const server = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = await startServe(env, httpPort);
   children.push(server);
-  let log = '';
-  server.stdout.on('data', (d) => (log = (log + String(d)).slice(-4000)));
-  server.stderr.on('data', (d) => (log = (log + String(d)).slice(-4000)));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`server did not start: ${log}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
   const base = `http://127.0.0.1:${httpPort}`;
   const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
 

@@ -1,0 +1,60 @@
+// What the benchmarks that run the real server share: the built CLI, free ports, the build, CLI
+// commands, and `serve` started and waited for.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export const ROOT = new URL('..', import.meta.url).pathname;
+export const BIN = join(ROOT, 'bin/listwarden.js');
+
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+
+/** `npm run build`; BENCH_NO_BUILD=1 measures dist/ as it is (for instrumented builds). */
+export function build(): void {
+  if (process.env.BENCH_NO_BUILD) return;
+  const result = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`build failed: ${result.stderr}${result.stdout}`);
+}
+
+/** A runner of `listwarden <args>` with `env`, returning its standard output. */
+export function cliWith(env: NodeJS.ProcessEnv): (args: string[]) => string {
+  return (args) => {
+    const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`listwarden ${args.join(' ')} failed: ${r.stderr}`);
+    return r.stdout;
+  };
+}
+
+/**
+ * Starts `listwarden serve` and resolves once its /healthz answers. BENCH_SERVER_NODE_ARGS passes
+ * flags such as --cpu-prof to the server process only; BENCH_SHOW_STDERR shows its stderr.
+ */
+export async function startServe(env: NodeJS.ProcessEnv, httpPort: number): Promise<ChildProcess> {
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const server = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  server.stdout.on('data', (d) => (log = (log + String(d)).slice(-4000)));
+  server.stderr.on('data', (d) => {
+    log = (log + String(d)).slice(-4000);
+    if (process.env.BENCH_SHOW_STDERR) process.stderr.write(d);
+  });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).ok) return server;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline || server.exitCode !== null) {
+      server.kill('SIGKILL');
+      throw new Error(`server did not start: ${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
