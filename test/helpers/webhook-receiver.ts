@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { verifyWebhook } from '../../src/webhooks/signature.js';
 
 export interface ReceivedWebhook {
   headers: Record<string, string>;
@@ -50,4 +51,27 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   receiver.url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`;
   return receiver;
+}
+
+/** Whether a received webhook carries a valid Standard Webhooks signature with `secret`. */
+export function signedWith(secret: string, received: ReceivedWebhook): boolean {
+  return verifyWebhook(
+    secret,
+    {
+      id: received.headers['webhook-id'] ?? '',
+      timestamp: received.headers['webhook-timestamp'] ?? '',
+      signature: received.headers['webhook-signature'] ?? '',
+    },
+    received.body,
+  );
+}
+
+/** Waits until the receiver's deliveries satisfy `done` (or `timeoutMs` passed). */
+export async function receivedUntil(
+  receiver: WebhookReceiver,
+  done: (received: readonly ReceivedWebhook[]) => boolean,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done(receiver.received) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }

@@ -7,12 +7,11 @@ import { suppress } from '../../src/consent/consent.repo.js';
 import { importCsv } from '../../src/consent/import.js';
 import { suppressionHash } from '../../src/consent/suppression-key.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { createWebhookDispatcher } from '../../src/webhooks/dispatcher.js';
-import { verifyWebhook } from '../../src/webhooks/signature.js';
+import { createWebhookDispatcher, type WebhookDispatcherOptions } from '../../src/webhooks/dispatcher.js';
 import { DIALECTS } from '../helpers/databases.js';
 import { confirmedSignups, FORM, servicesFor, type TestServices } from '../helpers/services.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../helpers/smtp-receiver.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { signedWith, startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const HTML = '<p>Hi {{ subscriber.name }}</p><a href="{{ unsubscribe_url }}">Unsubscribe</a>';
 const CAMPAIGN_SIZE = 600;
@@ -32,6 +31,15 @@ for (const dialect of DIALECTS) {
     let hooks: WebhookReceiver;
     let listId = 0;
     const txTo = (address: string) => smtp.received.filter((m) => m.to.includes(address));
+    /** A dispatcher on the test's services, with the test's alert address and delivery rules. */
+    const dispatcherFor = (options: Pick<WebhookDispatcherOptions, 'alerts' | 'policy'>) =>
+      createWebhookDispatcher({
+        database: t.services.database,
+        clock: t.services.clock,
+        logger: createLogger('silent'),
+        openSecret: (sealed) => t.services.webhooks.openSecret(sealed),
+        ...options,
+      });
 
     before(async () => {
       // Each message takes the receiver 10 ms over two connections: a 600-recipient campaign runs ~3 s.
@@ -225,11 +233,7 @@ for (const dialect of DIALECTS) {
       });
       // The first two tries fail (503, then a 500), the rest succeed.
       hooks.answer = (_r, n) => (n <= 2 ? (n === 1 ? 503 : 500) : 200);
-      const dispatcher = createWebhookDispatcher({
-        database: s.database,
-        clock: s.clock,
-        logger: createLogger('silent'),
-        openSecret: (sealed) => s.webhooks.openSecret(sealed),
+      const dispatcher = dispatcherFor({
         alerts: { to: undefined, from: 'listwarden@shop.test' },
         policy: { baseDelayMs: 50, maxDelayMs: 200, disableAfterMs: 60_000 },
       });
@@ -246,18 +250,7 @@ for (const dialect of DIALECTS) {
       await dispatcher.stop();
       const { secret } = await s.webhooks.secret(endpoint.id);
       const bodies = hooks.received.map((r) => {
-        assert.ok(
-          verifyWebhook(
-            secret,
-            {
-              id: r.headers['webhook-id'] ?? '',
-              timestamp: r.headers['webhook-timestamp'] ?? '',
-              signature: r.headers['webhook-signature'] ?? '',
-            },
-            r.body,
-          ),
-          'signed',
-        );
+        assert.ok(signedWith(secret, r), 'signed');
         return JSON.parse(r.body) as { type: string; data: { email: string; list: string } };
       });
       // The confirmation failed twice and was retried before the unsubscribe went: in order.
@@ -282,11 +275,7 @@ for (const dialect of DIALECTS) {
       hooks.received.length = 0;
       hooks.answer = () => 500;
       const endpoint = await s.webhooks.create({ url: hooks.url, events: ['subscriber.confirmed'] });
-      const dispatcher = createWebhookDispatcher({
-        database: s.database,
-        clock: s.clock,
-        logger: createLogger('silent'),
-        openSecret: (sealed) => s.webhooks.openSecret(sealed),
+      const dispatcher = dispatcherFor({
         alerts: { to: 'owner@shop.test', from: 'listwarden@shop.test' },
         policy: { baseDelayMs: 20, maxDelayMs: 50, disableAfterMs: 400 },
       });
@@ -309,13 +298,7 @@ for (const dialect of DIALECTS) {
       // Turned on again, the waiting event is delivered.
       hooks.answer = () => 200;
       await s.webhooks.update(endpoint.id, { enabled: true });
-      const again = createWebhookDispatcher({
-        database: s.database,
-        clock: s.clock,
-        logger: createLogger('silent'),
-        openSecret: (sealed) => s.webhooks.openSecret(sealed),
-        alerts: { to: undefined, from: 'x@shop.test' },
-      });
+      const again = dispatcherFor({ alerts: { to: undefined, from: 'x@shop.test' } });
       assert.equal(await again.drain(), 1);
       assert.deepEqual((await s.webhooks.show(endpoint.id)).deliveries, { delivered: 1 });
       await s.webhooks.remove(endpoint.id);
@@ -370,13 +353,7 @@ for (const dialect of DIALECTS) {
         (await s.tx.accept({ to: 'gone@example.test', template: 'password-reset', data: { link: 'x' } })).status,
         'suppressed',
       );
-      const dispatcher = createWebhookDispatcher({
-        database: s.database,
-        clock: s.clock,
-        logger: createLogger('silent'),
-        openSecret: (sealed) => s.webhooks.openSecret(sealed),
-        alerts: { to: undefined, from: 'x@shop.test' },
-      });
+      const dispatcher = dispatcherFor({ alerts: { to: undefined, from: 'x@shop.test' } });
       await dispatcher.drain();
       const types = hooks.received.map(
         (r) => JSON.parse(r.body) as { type: string; data: { bounce?: string; to?: string } },
