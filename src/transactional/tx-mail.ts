@@ -7,7 +7,8 @@ import type { MessageHandler } from '../mail/outbox-worker.js';
 import { emitWebhookEvent } from '../webhooks/emit.js';
 import { orderingKeys } from '../webhooks/events.js';
 import { suppressionStops } from './tx-input.js';
-import { readTxPayload } from './tx-payload.js';
+import { readTxPayload, type TxPayload } from './tx-payload.js';
+import type { OutboxRow } from '../db/schema.js';
 
 /**
  * Builds a transactional message at send time: its own Feedback-ID stream, a VERP return path
@@ -19,9 +20,12 @@ export function txMailHandler(deps: {
   returnPath: ReturnPath;
   feedbackSenderId: string;
 }): MessageHandler {
+  // The payload read for the render is the one the sent mark needs (the same row object): read once.
+  const payloads = new WeakMap<OutboxRow, TxPayload>();
   return {
     async render(row) {
       const payload = readTxPayload(row.payload);
+      if (payload) payloads.set(row, payload);
       if (!payload) return { skip: 'transactional message without readable content' };
       const suppression = await findSuppression(deps.database.db, suppressionHash(payload.to.toLowerCase()));
       if (suppression && suppressionStops(suppression.reason, payload.essential))
@@ -51,7 +55,7 @@ export function txMailHandler(deps: {
       };
     },
     async delivered(trx, row, delivery, now) {
-      const payload = readTxPayload(row.payload);
+      const payload = payloads.get(row) ?? readTxPayload(row.payload);
       if (!payload) return;
       await emitWebhookEvent(
         trx,

@@ -43,7 +43,6 @@ export function createTxService(options: {
   const { database, clock, templates } = options;
   const { db } = database;
   const compiled = createTemplateCache();
-  let toText: Promise<(html: string) => string> | undefined;
 
   async function content(
     request: ReturnType<typeof checkTxRequest>,
@@ -72,8 +71,7 @@ export function createTxService(options: {
     const given = request.content as { subject: string; html: string | undefined; text: string | undefined };
     let text = given.text;
     if (text === undefined) {
-      toText ??= htmlToText();
-      text = (await toText)(given.html as string);
+      text = (await htmlToText())(given.html as string);
     }
     return {
       subject: given.subject.replace(/\s+/g, ' ').trim(),
