@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { moveCampaign } from '../../src/campaigns/campaigns.repo.js';
 import { fanOut } from '../../src/campaigns/fan-out.js';
-import { suppress } from '../../src/consent/consent.repo.js';
+import { findSuppression, suppress } from '../../src/consent/consent.repo.js';
 import { importCsv } from '../../src/consent/import.js';
 import { suppressionHash } from '../../src/consent/suppression-key.js';
 import { createLogger } from '../../src/shared/logger.js';
@@ -347,6 +347,15 @@ for (const dialect of DIALECTS) {
         '--b--',
         '',
       ].join('\r\n');
+      // Whoever holds that order mail's return path cannot bounce somebody else with it: a report
+      // naming another address through the same VERP address changes nothing.
+      const forged = dsn
+        .replaceAll('gone@example.test', 'victim@example.test')
+        .replace(row.message_id, '<x@elsewhere.test>');
+      await s.feedback.ingest(Buffer.from(forged), { channel: 'smtp', envelopeRecipients: [returnPath] });
+      assert.equal(await findSuppression(s.database.db, suppressionHash('victim@example.test')), undefined);
+      // Nor does it act on the order mail's own recipient: it names somebody else, so it is not trusted.
+      assert.equal(await findSuppression(s.database.db, suppressionHash('gone@example.test')), undefined);
       const outcome = await s.feedback.ingest(Buffer.from(dsn), { channel: 'smtp', envelopeRecipients: [returnPath] });
       assert.equal(outcome.outcome, 'applied');
       assert.equal(
