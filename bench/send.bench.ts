@@ -131,8 +131,15 @@ try {
   await api('/send', 'POST');
   const live = consolePages > 0 ? await openConsolePages(httpPort, created.id as number) : undefined;
   let status: { status: string; sent: number; failed: number; deferred: number; total: number };
+  // (seconds, sent, server CPU seconds) at each poll: the cost per message early and late in the send.
+  const samples: Array<{ t: number; sent: number; cpu: number }> = [];
   for (;;) {
     status = await api('');
+    samples.push({
+      t: Number(process.hrtime.bigint() - started) / 1e9,
+      sent: status.sent,
+      cpu: cpuSeconds(server.pid as number) - cpuBefore,
+    });
     if (status.status === 'finished' || server.exitCode !== null) break;
     // Every 2 s: a status call counts the campaign's rows, which is not free at a million.
     await new Promise((r) => setTimeout(r, 2000));
@@ -162,6 +169,9 @@ try {
       messagesPerSecond: Math.round(status.sent / seconds),
       peakRssMB: Math.round(peak / 1024),
       serverCpuMsPerMessage: Number(((serverCpu * 1000) / Math.max(1, status.sent)).toFixed(2)),
+      // The same two figures over the first and the last fifth of the messages sent.
+      firstFifth: windowOf(samples, 0, 0.2 * status.sent),
+      lastFifth: windowOf(samples, 0.8 * status.sent, status.sent),
       consolePages,
       ...(live ? { liveUpdates: live.events() } : {}),
       smtpSourceMessagesPerSecond: source.status === 0 ? Math.round(20000 / sourceSeconds) : null,
@@ -171,6 +181,17 @@ try {
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Messages a second and server CPU per message between the polls around `from` and `to` messages sent. */
+function windowOf(samples: ReadonlyArray<{ t: number; sent: number; cpu: number }>, from: number, to: number) {
+  const a = [...samples].reverse().find((s) => s.sent <= from) ?? samples[0];
+  const b = samples.find((s) => s.sent >= to) ?? samples[samples.length - 1];
+  if (!a || !b || b.sent <= a.sent) return null;
+  return {
+    messagesPerSecond: Math.round((b.sent - a.sent) / (b.t - a.t)),
+    serverCpuMsPerMessage: Number((((b.cpu - a.cpu) * 1000) / (b.sent - a.sent)).toFixed(2)),
+  };
 }
 
 /** Signs in as a viewer and opens `consolePages` live-progress streams on the campaign, as open pages do. */

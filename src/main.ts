@@ -6,9 +6,8 @@ import { createDailyCounts, type DailyCounts } from './metrics/daily-counts.serv
 import { createImportJobs, type ImportJobs } from './consent/import-jobs.js';
 import { gatherProof, type ConsentProof } from './consent/proof.js';
 import { campaignMailHandler } from './campaigns/campaign-mail.js';
-import { findCampaign } from './campaigns/campaigns.repo.js';
 import { createCampaignsService } from './campaigns/campaigns.service.js';
-import { holdAllRunning, holdCampaign } from './campaigns/hold.js';
+import { guardedCampaigns, holdAllRunning } from './campaigns/hold.js';
 import type { Config } from './config/config.js';
 import { resolveSecrets } from './config/secret.js';
 import { createConfirmService } from './consent/confirm.js';
@@ -130,7 +129,7 @@ export interface Services extends Pick<
 /** Wires every service for one process; `migrate` brings the schema up to date first. */
 export async function createServices(
   config: Config,
-  options: { logger?: Logger; migrate?: boolean; clock?: Clock } = {},
+  options: { logger?: Logger; migrate?: boolean; clock?: Clock; fanOutInBackground?: boolean } = {},
 ): Promise<Services> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
@@ -224,13 +223,7 @@ export async function createServices(
       return config.adminEmail;
     },
     notifyFrom: `listwarden@${notifyDomain}`,
-    campaigns: {
-      find: async (db, id) => {
-        const campaign = await findCampaign(db, id);
-        return campaign && { status: campaign.status, guardSince: campaign.guard_since, listId: campaign.list_id };
-      },
-      stop: (trx, id, reason, now) => holdCampaign(trx, id, 'guard_stop', now, reason),
-    },
+    campaigns: guardedCampaigns,
     namedBlocklist,
     // A refusal that names a blocklist: check our IPs now (at most once a minute), not at the next interval.
     onBlocklistNamed: () => {
@@ -418,6 +411,26 @@ export async function createServices(
           status: k.status,
         })),
   });
+  const campaigns = createCampaignsService({
+    clock,
+    database,
+    lists,
+    handler: campaignMail,
+    transport,
+    approval,
+    sign,
+    get layoutsDir() {
+      return config.layoutsDir;
+    },
+    get testAddresses() {
+      return [...config.testAddresses, ...(config.adminEmail ? [config.adminEmail.toLowerCase()] : [])];
+    },
+    onQueued: onMailQueued,
+    fanOutInBackground: options.fanOutInBackground === true,
+    logger,
+    postalAddress: () => config.postalAddress ?? '',
+    preSend: (campaign) => preSendCheck(preSendDeps, campaign),
+  });
   return {
     config,
     clock,
@@ -468,25 +481,9 @@ export async function createServices(
     reputation,
     ...streams,
     streamsHousekeeping: () => streams.housekeeping(),
-    campaigns: createCampaignsService({
-      clock,
-      database,
-      lists,
-      handler: campaignMail,
-      transport,
-      approval,
-      sign,
-      get layoutsDir() {
-        return config.layoutsDir;
-      },
-      get testAddresses() {
-        return [...config.testAddresses, ...(config.adminEmail ? [config.adminEmail.toLowerCase()] : [])];
-      },
-      onQueued: onMailQueued,
-      postalAddress: () => config.postalAddress ?? '',
-      preSend: (campaign) => preSendCheck(preSendDeps, campaign),
-    }),
+    campaigns,
     async close() {
+      await campaigns.stopFanOuts();
       guard.close();
       await transport.close();
       await streams.txTransport.close();

@@ -78,7 +78,8 @@ export async function serve(
   setupUrl: string | undefined;
   stop(): Promise<void>;
 }> {
-  const services = await createServices(config, options);
+  // Fan-outs go on in the background while the worker sends (a campaign's first mail leaves in seconds).
+  const services = await createServices(config, { ...options, fanOutInBackground: true });
   const { logger } = services;
   let app: { close(): Promise<unknown> } | undefined;
   let inbound: { port: number; close(): Promise<void> } | undefined;
@@ -151,6 +152,8 @@ export async function serve(
       }),
       every(logger, 'campaign scheduler', SCHEDULER_INTERVAL_MS, async () => {
         await services.campaigns.startDue();
+        // Fan-outs cut off by a restart or a failed batch go on (in the background).
+        await services.campaigns.continueFanOuts();
         await services.campaigns.finishCompleted();
       }),
     );

@@ -2,7 +2,7 @@ import type { Db } from '../db/database.js';
 import type { CampaignStatus } from '../db/schema.js';
 import { emitWebhookEvent } from '../webhooks/emit.js';
 import { orderingKeys } from '../webhooks/events.js';
-import { outboxCounts } from '../mail/outbox.repo.js';
+import { campaignCounts } from '../mail/campaign-counts.repo.js';
 import { findCampaign } from './campaigns.repo.js';
 
 /**
@@ -28,7 +28,7 @@ export async function emitCampaignEnd(
           subject: campaign?.subject ?? null,
           status,
           ...(reason ? { reason } : {}),
-          counts: await outboxCounts(trx, campaignId),
+          counts: await campaignCounts(trx, campaignId),
           at: new Date(now).toISOString(),
         };
       },

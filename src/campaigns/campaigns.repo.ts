@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.js';
+import type { Db, Dialect } from '../db/database.js';
 import type { CampaignRow, CampaignStatus } from '../db/schema.js';
 
 export interface NewCampaign {
@@ -77,7 +77,17 @@ export async function moveCampaign(
   to: CampaignStatus,
   now: number,
   extra: Partial<
-    Pick<CampaignRow, 'send_at' | 'started_at' | 'finished_at' | 'stop_reason' | 'self_test' | 'guard_since'>
+    Pick<
+      CampaignRow,
+      | 'send_at'
+      | 'started_at'
+      | 'finished_at'
+      | 'stop_reason'
+      | 'self_test'
+      | 'guard_since'
+      | 'guard_base'
+      | 'fanout_after'
+    >
   > = {},
 ): Promise<boolean> {
   const result = await db
@@ -109,6 +119,53 @@ export async function campaignsIn(db: Db, status: CampaignStatus, dueBefore?: nu
   let query = db.selectFrom('campaigns').selectAll().where('status', '=', status);
   if (dueBefore !== undefined) query = query.where('send_at', '<=', dueBefore);
   return query.orderBy('id').execute();
+}
+
+/**
+ * A campaign's status and fan-out position, its row locked on PostgreSQL until the transaction
+ * ends: a pause (which holds queued mail) waits for a fan-out batch, or the batch for the pause.
+ */
+export async function lockForFanOut(
+  trx: Db,
+  dialect: Dialect,
+  id: number,
+): Promise<{ status: CampaignStatus; fanout_after: number | null } | undefined> {
+  let query = trx.selectFrom('campaigns').select(['status', 'fanout_after']).where('id', '=', id);
+  if (dialect === 'postgres') query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  return row && { status: row.status, fanout_after: row.fanout_after === null ? null : Number(row.fanout_after) };
+}
+
+/** Moves the fan-out position forward (null: every recipient is queued); never back. */
+export async function advanceFanOut(trx: Db, id: number, after: number | null, now: number): Promise<void> {
+  let query = trx
+    .updateTable('campaigns')
+    .set({ fanout_after: after, updated_at: now })
+    .where('id', '=', id)
+    .where('fanout_after', 'is not', null);
+  if (after !== null) query = query.where('fanout_after', '<', after);
+  await query.execute();
+}
+
+/** Starts a running campaign's fan-out again from the first subscriber (rows that exist are skipped). */
+export async function restartFanOut(trx: Db, id: number, now: number): Promise<void> {
+  await trx
+    .updateTable('campaigns')
+    .set({ fanout_after: 0, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'running')
+    .execute();
+}
+
+/** Running campaigns whose fan-out has not finished (a restart carries them on). */
+export async function campaignsFanningOut(db: Db): Promise<CampaignRow[]> {
+  return db
+    .selectFrom('campaigns')
+    .selectAll()
+    .where('status', '=', 'running')
+    .where('fanout_after', 'is not', null)
+    .orderBy('id')
+    .execute();
 }
 
 /** Confirmed subscribers of a list after `afterId`, for the fan-out (keyset paging). */

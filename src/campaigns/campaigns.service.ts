@@ -1,9 +1,10 @@
 import type { Database } from '../db/database.js';
 import type { Db } from '../db/database.js';
-import type { CampaignRow, CampaignStatus, OutboxStatus, SubscriberRow } from '../db/schema.js';
+import type { CampaignRow, CampaignStatus } from '../db/schema.js';
 import type { ListsService } from '../lists/lists.service.js';
-import { newMessageId } from '../mail/message-id.js';
-import { hasUnsent, outboxCounts, sentSince, setUnsent } from '../mail/outbox.repo.js';
+import type { Logger } from 'pino';
+import { campaignCounts } from '../mail/campaign-counts.repo.js';
+import { hasUnsent, sentSince, setUnsent } from '../mail/campaign-outbox.repo.js';
 import type { OutgoingMessage, Transport } from '../mail/transport.js';
 import type { Approval } from './approval.js';
 import { readSnapshot, type CampaignSnapshot } from './snapshot.js';
@@ -11,19 +12,18 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { CAMPAIGN_MOVES, type CampaignEvent } from './campaign-transitions.js';
 import { emitCampaignEnd } from './campaign-events.js';
 import { holdCampaign } from './hold.js';
-import { AppError, invalidInput, isAppError, notFound } from '../shared/app-error.js';
-import { normaliseEmail } from '../subscribers/email-address.js';
-import { mailDomain, type CampaignMailHandler } from './campaign-mail.js';
+import { AppError, invalidInput, notFound } from '../shared/app-error.js';
+import type { CampaignMailHandler } from './campaign-mail.js';
 import { parseCampaignInput, parseSendAt } from './campaign-input.js';
 import { campaignSource, PLAIN_LOOK } from './newsletter-layout.js';
 import { compileCampaign, missingOptOut } from './campaign-template.js';
 import * as repo from './campaigns.repo.js';
-import { fanOut } from './fan-out.js';
+import { createFanOuts, fanOutBatch, type FanOutTarget } from './fan-out.js';
+import { sendTestCopy } from './test-copy.js';
 import { runOptOutSelfTest, type SelfTestResult } from './opt-out-self-test.js';
 import { campaignFeedbackCounts } from '../feedback/feedback.repo.js';
 import type { PreSendReport } from './pre-send-check.js';
 import { previewCampaign } from './preview.js';
-import { findSubscription } from '../consent/consent.repo.js';
 import { findSubscriberByKey } from '../subscribers/subscribers.repo.js';
 
 export interface CampaignsDeps {
@@ -44,6 +44,12 @@ export interface CampaignsDeps {
   postalAddress?: () => string;
   /** Lint, link blocklists and spam score of a rendered message (run at send, shown by check). */
   preSend?: (campaign: { id: number }) => Promise<PreSendReport>;
+  /**
+   * `serve`: a send returns while its fan-out goes on (the worker sends the first rows at once).
+   * Otherwise (the CLI) a send returns once every recipient is queued.
+   */
+  fanOutInBackground?: boolean;
+  logger?: Logger;
   clock?: Clock;
 }
 
@@ -83,6 +89,10 @@ const rateWindowSeconds = (startedAt: number | null, now: number) =>
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
+/** The domain a campaign's Message-IDs are made in: its From domain as approved. */
+const messageDomain = (snapshot: CampaignSnapshot | undefined) =>
+  snapshot?.list.fromAddress.split('@').pop() ?? 'localhost';
+
 /** Every campaign status (the keys are what `campaigns list --status` takes). */
 const CAMPAIGN_STATUS_NAMES: Readonly<Record<CampaignStatus, true>> = {
   draft: true,
@@ -94,18 +104,26 @@ const CAMPAIGN_STATUS_NAMES: Readonly<Record<CampaignStatus, true>> = {
   stopped_by_guard: true,
 };
 
-/** The subscriber when the address has confirmed its subscription to the list. */
-async function confirmedMember(db: Db, emailKey: string, listId: number): Promise<SubscriberRow | undefined> {
-  const subscriber = await findSubscriberByKey(db, emailKey);
-  if (!subscriber) return undefined;
-  return (await findSubscription(db, subscriber.id, listId))?.status === 'confirmed' ? subscriber : undefined;
-}
-
 /** Campaigns: create, refuse what cannot go out with a working opt-out, send, pause, resume, cancel. */
 export function createCampaignsService(deps: CampaignsDeps) {
   const { database } = deps;
   const { db } = database;
   const clock = deps.clock ?? systemClock;
+  const fanOuts = createFanOuts({
+    database,
+    clock,
+    ...(deps.onQueued ? { onQueued: deps.onQueued } : {}),
+    ...(deps.logger ? { logger: deps.logger } : {}),
+    messageDomainOf: (campaign) => messageDomain(readSnapshot(campaign as CampaignRow)),
+  });
+
+  /** Fan-outs (one, or every unfinished one) in the background, or awaited (see `fanOutInBackground`). */
+  function carryOn(target?: FanOutTarget): Promise<void> {
+    const running = target ? fanOuts.run(target) : fanOuts.resume();
+    if (!deps.fanOutInBackground) return running;
+    running.catch((error: unknown) => deps.logger?.error({ err: error }, 'fan-out failed; it is tried again'));
+    return Promise.resolve();
+  }
 
   /** Moves a campaign by the transitions table; false when its status does not allow `event`. */
   async function move(
@@ -129,22 +147,6 @@ export function createCampaignsService(deps: CampaignsDeps) {
     const campaign = Number.isSafeInteger(n) && n > 0 ? await repo.findCampaign(db, n) : undefined;
     if (!campaign) throw notFound(`There is no campaign ${String(id).slice(0, 20)}.`);
     return campaign;
-  }
-
-  /** Renders a test copy; a template that cannot render now (a layout removed since) is the caller's 400. */
-  async function renderTestCopy(...args: Parameters<CampaignMailHandler['renderFor']>) {
-    try {
-      return await deps.handler.renderFor(...args);
-    } catch (error) {
-      if (isAppError(error)) throw error;
-      const cause = (error as { originalError?: unknown }).originalError;
-      if ((error as Error).name === 'RenderError' || cause instanceof Error) {
-        throw invalidInput(
-          `The template cannot be rendered: ${((cause as Error | undefined)?.message ?? (error as Error).message).split('\n')[0]}.`,
-        );
-      }
-      throw error;
-    }
   }
 
   /**
@@ -192,15 +194,14 @@ export function createCampaignsService(deps: CampaignsDeps) {
       await repo.storeSnapshot(db, campaign.id, null, clock.now());
       throw new AppError('conflict', `The opt-out self-test failed: ${selfTest.reason}. Nothing was sent.`);
     }
-    // Fan out first, then move to running: the scheduler finishes running campaigns with nothing
-    // unsent, so a running campaign must never be seen before its rows are queued.
-    const fromDomain = (approved as CampaignSnapshot).list.fromAddress.split('@').pop() as string;
-    await fanOut(database, campaign, fromDomain, 1000, clock);
+    // Running from the first batch of the fan-out on: the position (fanout_after) keeps the
+    // scheduler from finishing it before every recipient is queued, and a restart carries it on.
     const now = clock.now();
-    if (!(await move(db, campaign, 'start', now, { started_at: now, stop_reason: null }))) {
-      await setUnsent(db, campaign.id, ['queued', 'deferred'], 'cancelled', now);
+    if (!(await move(db, campaign, 'start', now, { started_at: now, stop_reason: null, fanout_after: 0 })))
       throw new AppError('conflict', 'The campaign is no longer a draft.');
-    }
+    const target = { id: campaign.id, list_id: campaign.list_id, messageDomain: messageDomain(approved) };
+    // The first batch before answering (the send's answer counts it), the rest while the worker sends.
+    if ((await fanOutBatch(database, target, clock)).more) await carryOn(target);
     deps.onQueued?.();
   }
 
@@ -285,13 +286,14 @@ export function createCampaignsService(deps: CampaignsDeps) {
 
     async status(id: unknown): Promise<CampaignStatusView> {
       const campaign = await requireCampaign(id);
+      // Counts kept as mail moves, and the last minute's marks: the same cost at any list size.
       const [counts, recent, list, reports] = await Promise.all([
-        outboxCounts(db, campaign.id),
+        campaignCounts(db, campaign.id),
         sentSince(db, campaign.id, clock.now() - 60_000),
         deps.lists.requireListById(campaign.list_id),
         campaignFeedbackCounts(db, campaign.id),
       ]);
-      const n = (s: OutboxStatus) => counts[s] ?? 0;
+      const n = (s: keyof typeof counts) => counts[s] ?? 0;
       const delivered = n('sent') + n('bounced');
       const rate = (x: number) => (delivered === 0 ? 0 : Math.round((x / delivered) * 1e6) / 1e6);
       return {
@@ -304,7 +306,7 @@ export function createCampaignsService(deps: CampaignsDeps) {
         failed: n('failed'),
         deferred: n('deferred'),
         bounced: n('bounced'),
-        queued: n('queued') + n('sending'),
+        queued: n('queued'),
         held: n('held'),
         cancelled: n('cancelled'),
         // Over the last minute, or since the start when it started less than a minute ago.
@@ -383,13 +385,20 @@ export function createCampaignsService(deps: CampaignsDeps) {
     async finishCompleted(now = clock.now()): Promise<number> {
       let finished = 0;
       for (const campaign of await repo.campaignsIn(db, 'running')) {
-        // An existence check, not a count: counting a million rows every 2 s slowed sending.
-        if (!(await hasUnsent(db, campaign.id))) {
+        // An existence check, not a count: counting a million rows every 2 s slowed sending. A
+        // campaign whose fan-out goes on is not finished, whatever has been sent so far.
+        if (campaign.fanout_after === null && !(await hasUnsent(db, campaign.id))) {
           if (await move(db, campaign, 'finish', now, { finished_at: now })) finished++;
         }
       }
       return finished;
     },
+
+    /** Carries on the fan-outs of running campaigns (after a restart, a resume, or a failed batch). */
+    continueFanOuts: (): Promise<void> => carryOn(),
+
+    /** Lets the fan-out batches in progress finish; the rest waits for the next process. */
+    stopFanOuts: (): Promise<void> => fanOuts.stop(),
 
     async pause(id: unknown): Promise<CampaignStatusView> {
       const campaign = await requireCampaign(id);
@@ -415,7 +424,11 @@ export function createCampaignsService(deps: CampaignsDeps) {
       }
       await database.transaction(async (trx) => {
         const now = clock.now();
-        const extra = campaign.status === 'stopped_by_guard' ? { guard_since: now, stop_reason: null } : {};
+        // A forced resume restarts the circuit breaker's count: from now, and from what was delivered.
+        const counts = campaign.status === 'stopped_by_guard' ? await campaignCounts(trx, campaign.id) : undefined;
+        const extra = counts
+          ? { guard_since: now, guard_base: (counts.sent ?? 0) + (counts.bounced ?? 0), stop_reason: null }
+          : {};
         if (!(await move(trx, campaign, options.force ? 'force_resume' : 'resume', now, extra))) {
           throw new AppError(
             'conflict',
@@ -426,6 +439,8 @@ export function createCampaignsService(deps: CampaignsDeps) {
         await setUnsent(trx, campaign.id, ['held'], 'queued', now);
       });
       deps.onQueued?.();
+      // A fan-out stopped by the pause goes on.
+      await carryOn();
       return this.status(campaign.id);
     },
 
@@ -441,7 +456,6 @@ export function createCampaignsService(deps: CampaignsDeps) {
       return this.status(campaign.id);
     },
 
-    /** Sends one rendered copy to any address now (not a subscriber; the subject says TEST). */
     /** The latest campaigns (newest first), optionally of one list or in one status. */
     async list(filter: { list?: string; status?: string; limit?: number } = {}) {
       const list = filter.list !== undefined ? await deps.lists.requireList(filter.list) : undefined;
@@ -465,33 +479,9 @@ export function createCampaignsService(deps: CampaignsDeps) {
       }));
     },
 
+    /** Sends one rendered copy to a test address or a confirmed member now (the subject says TEST). */
     async test(id: unknown, to: unknown): Promise<{ to: string; response: string }> {
-      const campaign = await requireCampaign(id);
-      const check = normaliseEmail(to);
-      if (!check.ok) throw new AppError('invalid_input', check.reason);
-      const list = await deps.lists.requireListById(campaign.list_id);
-      // A test copy is the campaign sent without consent: only to the owner's own test addresses
-      // or to someone who confirmed this list, never to any address a key holder names.
-      const address = check.address.email.toLowerCase();
-      const member = await confirmedMember(db, check.address.key, list.id);
-      if (!deps.testAddresses.includes(address) && !member) {
-        throw new AppError(
-          'forbidden',
-          `A test copy goes only to the owner's test addresses (LISTWARDEN_TEST_ADDRESSES, LISTWARDEN_ADMIN_EMAIL) or to a confirmed member of "${list.slug}"; ${check.address.email} is neither.`,
-        );
-      }
-      const message = await renderTestCopy(
-        campaign.id,
-        // A member's copy carries their own working opt-out links, as their real mail will. For a
-        // test address, id 2^48-1 belongs to nobody: its links lead to a page that says nothing changed.
-        member
-          ? { id: member.id, email: member.email, name: member.name, attributes: member.attributes }
-          : { id: 2 ** 48 - 1, email: check.address.email, name: 'Test Recipient', attributes: '{}' },
-        newMessageId(mailDomain(list, undefined), clock.now()),
-        '[TEST] ',
-      );
-      const delivery = await deps.transport.send(deps.sign ? await deps.sign(message) : message);
-      return { to: check.address.email, response: delivery.response };
+      return sendTestCopy(deps, await requireCampaign(id), to);
     },
   };
 }

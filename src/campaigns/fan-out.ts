@@ -1,43 +1,145 @@
+import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import { suppressedAmong } from '../consent/consent.repo.js';
 import { suppressionHash } from '../consent/suppression-key.js';
 import { newMessageId } from '../mail/message-id.js';
-import { enqueueCampaignMessages } from '../mail/outbox.repo.js';
+import { enqueueCampaignMessages } from '../mail/campaign-outbox.repo.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { confirmedRecipients } from './campaigns.repo.js';
+import {
+  advanceFanOut,
+  campaignsFanningOut,
+  confirmedRecipients,
+  lockForFanOut,
+  restartFanOut,
+} from './campaigns.repo.js';
+
+/** A campaign as the fan-out needs it: its list, and the domain its Message-IDs are made in. */
+export interface FanOutTarget {
+  id: number;
+  list_id: number;
+  messageDomain: string;
+}
+
+const BATCH = 1000;
 
 /**
- * Writes one outbox row per confirmed, unsuppressed subscriber of the list, in batches of one
- * transaction each. Idempotent: the unique (campaign, subscriber) index makes a re-run skip rows
- * that exist, so an interrupted fan-out can simply run again.
+ * One batch of the fan-out, in one transaction: the next confirmed, unsuppressed subscribers
+ * after the campaign's position get an outbox row each, and the position moves on (null after
+ * the last). Only while the campaign runs: a paused campaign's fan-out waits for its resume, a
+ * cancelled one's stops. Idempotent: the unique (campaign, subscriber) index skips rows that exist,
+ * so two processes carrying on one fan-out never queue anybody twice.
+ */
+export async function fanOutBatch(
+  database: Database,
+  campaign: FanOutTarget,
+  clock: Clock = systemClock,
+  batchSize = BATCH,
+): Promise<{ queued: number; more: boolean }> {
+  return database.transaction(async (trx) => {
+    const state = await lockForFanOut(trx, database.dialect, campaign.id);
+    if (!state || state.status !== 'running' || state.fanout_after === null) return { queued: 0, more: false };
+    const batch = await confirmedRecipients(trx, campaign.list_id, state.fanout_after, batchSize);
+    const now = clock.now();
+    const last = batch.length < batchSize ? null : (batch[batch.length - 1] as { id: number }).id;
+    await advanceFanOut(trx, campaign.id, last, now);
+    if (batch.length === 0) return { queued: 0, more: false };
+    const hashes = batch.map((r) => suppressionHash(r.emailKey));
+    const suppressed = await suppressedAmong(trx, database.dialect, hashes);
+    const recipients = batch
+      .filter((_, i) => !suppressed.has(hashes[i] as string))
+      .map((r) => ({ subscriberId: r.id, messageId: newMessageId(campaign.messageDomain, now) }));
+    const queued = await enqueueCampaignMessages(
+      trx,
+      database.dialect,
+      { id: campaign.id, listId: campaign.list_id },
+      recipients,
+      now,
+    );
+    return { queued, more: last !== null };
+  });
+}
+
+/**
+ * Queues every recipient of a running campaign now, from the first (again: rows that exist are
+ * skipped, so a second run adds nothing); the number of rows it added.
  */
 export async function fanOut(
   database: Database,
   campaign: { id: number; list_id: number },
   messageDomain: string,
-  batchSize = 1000,
+  batchSize = BATCH,
   clock: Clock = systemClock,
 ): Promise<number> {
-  let after = 0;
-  let queued = 0;
+  await database.transaction((trx) => restartFanOut(trx, campaign.id, clock.now()));
+  let total = 0;
   for (;;) {
-    const batch = await confirmedRecipients(database.db, campaign.list_id, after, batchSize);
-    if (batch.length === 0) return queued;
-    after = (batch[batch.length - 1] as { id: number }).id;
-    const hashes = batch.map((r) => suppressionHash(r.emailKey));
-    queued += await database.transaction(async (trx) => {
-      const suppressed = await suppressedAmong(trx, database.dialect, hashes);
-      const now = clock.now();
-      const recipients = batch
-        .filter((_, i) => !suppressed.has(hashes[i] as string))
-        .map((r) => ({ subscriberId: r.id, messageId: newMessageId(messageDomain, now) }));
-      return enqueueCampaignMessages(
-        trx,
-        database.dialect,
-        { id: campaign.id, listId: campaign.list_id },
-        recipients,
-        now,
-      );
-    });
+    const { queued, more } = await fanOutBatch(database, { ...campaign, messageDomain }, clock, batchSize);
+    total += queued;
+    if (!more) return total;
   }
 }
+
+/**
+ * Runs fan-outs while the campaign sends: the worker takes the first rows while the rest are still
+ * being queued (a campaign to ten million starts sending in seconds, not after minutes of queueing).
+ * One run per campaign in this process; `stop` lets the batch in progress finish, and whatever is
+ * left is carried on by `resume` (after a restart: every running campaign with a position).
+ */
+export function createFanOuts(deps: {
+  database: Database;
+  clock?: Clock;
+  /** After each batch: wake the worker. */
+  onQueued?: () => void;
+  logger?: Logger;
+  /** The domain a campaign's Message-IDs are made in. */
+  messageDomainOf: (campaign: { id: number; snapshot: string | null }) => string;
+}) {
+  const runs = new Map<number, Promise<void>>();
+  let stopping = false;
+
+  async function runToEnd(campaign: FanOutTarget): Promise<void> {
+    while (!stopping) {
+      const { queued, more } = await fanOutBatch(deps.database, campaign, deps.clock);
+      if (queued > 0) deps.onQueued?.();
+      if (!more) return;
+    }
+  }
+
+  /** The fan-out of `campaign` until its end (or this process stops); joins a run in progress. */
+  function run(campaign: FanOutTarget): Promise<void> {
+    let running = runs.get(campaign.id);
+    if (!running) {
+      running = runToEnd(campaign).finally(() => runs.delete(campaign.id));
+      runs.set(campaign.id, running);
+    }
+    return running;
+  }
+
+  return {
+    run,
+    /**
+     * Carries on the unfinished fan-outs of running campaigns (joining runs in progress); resolves
+     * when they end. A failed one is logged and tried again at the next call.
+     */
+    async resume(): Promise<void> {
+      if (stopping) return;
+      const pending: Array<Promise<void>> = [];
+      for (const campaign of await campaignsFanningOut(deps.database.db)) {
+        const target = { id: campaign.id, list_id: campaign.list_id, messageDomain: deps.messageDomainOf(campaign) };
+        pending.push(
+          run(target).catch((error: unknown) =>
+            deps.logger?.error({ err: error, campaignId: campaign.id }, 'fan-out failed; it is tried again'),
+          ),
+        );
+      }
+      await Promise.all(pending);
+    },
+    /** Stops after the batches in progress; what is left stays for the next `resume`. */
+    async stop(): Promise<void> {
+      stopping = true;
+      await Promise.allSettled([...runs.values()]);
+    },
+  };
+}
+
+export type FanOuts = ReturnType<typeof createFanOuts>;

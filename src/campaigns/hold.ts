@@ -1,7 +1,8 @@
 import type { Db } from '../db/database.js';
-import { setUnsent } from '../mail/outbox.repo.js';
+import { setUnsent } from '../mail/campaign-outbox.repo.js';
 import { CAMPAIGN_MOVES } from './campaign-transitions.js';
-import { campaignsIn, moveCampaign } from './campaigns.repo.js';
+import type { GuardedCampaigns } from '../feedback/guard.service.js';
+import { campaignsIn, findCampaign, moveCampaign } from './campaigns.repo.js';
 import { emitCampaignEnd } from './campaign-events.js';
 
 /**
@@ -32,3 +33,19 @@ export async function holdAllRunning(trx: Db, reason: string, now: number): Prom
   }
   return paused;
 }
+
+/** What the circuit breaker reads of a campaign and how it stops one. */
+export const guardedCampaigns: GuardedCampaigns = {
+  find: async (db, id) => {
+    const campaign = await findCampaign(db, id);
+    return (
+      campaign && {
+        status: campaign.status,
+        guardSince: campaign.guard_since,
+        guardBase: Number(campaign.guard_base),
+        listId: campaign.list_id,
+      }
+    );
+  },
+  stop: (trx, id, reason, now) => holdCampaign(trx, id, 'guard_stop', now, reason),
+};

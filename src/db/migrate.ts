@@ -19,6 +19,7 @@ import { feedbackKeyset } from './migrations/0014-feedback-keyset.js';
 import { subscriberNames } from './migrations/0015-subscriber-names.js';
 import { shopStreams } from './migrations/0017-shop-streams.js';
 import { brandAndLanguages } from './migrations/0016-brand-and-languages.js';
+import { campaignCounts } from './migrations/0018-campaign-counts.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -40,6 +41,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0015-subscriber-names': subscriberNames(),
     '0016-brand-and-languages': brandAndLanguages(dialect),
     '0017-shop-streams': shopStreams(dialect),
+    '0018-campaign-counts': campaignCounts(),
   };
 }
 

@@ -245,8 +245,20 @@ export interface CampaignsTable {
   guard_since: number | null;
   /** JSON: what `campaigns send` approved (template, From, postal address, DKIM keys), sent as it is. */
   snapshot: string | null;
+  /** The subscriber id the fan-out has queued up to while the campaign runs; null once done. */
+  fanout_after: number | null;
+  /** Delivered mail (sent and refused) when a forced resume restarted the circuit breaker's count. */
+  guard_base: Generated<number>;
   created_at: number;
   updated_at: number;
+}
+
+/** A campaign's mail per status (`queued` includes `sending`), in shards added up when read. */
+export interface CampaignCountsTable {
+  campaign_id: number;
+  status: string;
+  shard: number;
+  n: number;
 }
 
 export interface ApiKeysTable {
@@ -436,6 +448,7 @@ export interface Tables {
   api_keys: ApiKeysTable;
   settings: SettingsTable;
   campaigns: CampaignsTable;
+  campaign_counts: CampaignCountsTable;
   feedback_events: FeedbackEventsTable;
   feedback_quarantine: FeedbackQuarantineTable;
   reputation_checks: ReputationChecksTable;

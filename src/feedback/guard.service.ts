@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database, Db } from '../db/database.js';
 import { findListById } from '../lists/lists.repo.js';
-import { campaignDeliveries } from '../mail/outbox.repo.js';
+import { campaignCounts } from '../mail/campaign-counts.repo.js';
 import { queueOwnerAlert } from '../mail/owner-alert.js';
 import { campaignFeedbackCounts, domainStats } from './feedback.repo.js';
 import { BurstCounter, guardVerdict, type GuardSettings, type GuardStats } from './guard.js';
@@ -10,7 +10,10 @@ import { systemClock, type Clock } from '../shared/clock.js';
 /** What the circuit breaker needs of the campaigns module, given by the composition root. */
 export interface GuardedCampaigns {
   /** A campaign's state, or undefined when there is none. */
-  find(db: Db, id: number): Promise<{ status: string; guardSince: number | null; listId: number } | undefined>;
+  find(
+    db: Db,
+    id: number,
+  ): Promise<{ status: string; guardSince: number | null; guardBase: number; listId: number } | undefined>;
   /** Stops a running campaign (`stopped_by_guard`) and holds its unsent mail; false when it was not running. */
   stop(trx: Db, id: number, reason: string, now: number): Promise<boolean>;
 }
@@ -82,10 +85,12 @@ export function createGuard(deps: GuardDeps) {
     const campaign = await deps.campaigns.find(db, campaignId);
     if (!campaign || campaign.status !== 'running') return undefined;
     const since = campaign.guardSince ?? 0;
-    const [counts, deliveries] = await Promise.all([
+    const [counts, mail] = await Promise.all([
       campaignFeedbackCounts(db, campaignId, since),
-      campaignDeliveries(db, campaignId, since),
+      campaignCounts(db, campaignId),
     ]);
+    // Mail that reached the receiver (sent, or refused in our session) since a forced resume.
+    const deliveries = (mail.sent ?? 0) + (mail.bounced ?? 0) - campaign.guardBase;
     const own: GuardStats = { deliveries, complaints: counts.complaint, hardBounces: counts.hard_bounce };
     let reason = guardVerdict(`campaign ${campaignId}`, own, settings());
     if (!reason) {

@@ -8,6 +8,8 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { createPollLoop } from '../shared/poll-loop.js';
 import { addToDay } from '../metrics/daily-counts.repo.js';
 import { dayOf } from '../metrics/days.js';
+import { addCounts } from './campaign-counts.repo.js';
+import { CountChanges, shardOf } from './count-changes.js';
 import { claimDue, holdClaimed, postpone, release, settle, type KindFilter } from './outbox.repo.js';
 import { DEFAULT_RETRY_POLICY, nextAttempt, type RetryPolicy } from './retry-policy.js';
 import { createSentMarks } from './sent-marks.js';
@@ -94,6 +96,20 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   /** Where a paced message goes, and whether the warm-up counted it. */
   type Paced = { destination: string } | undefined;
 
+  /**
+   * A claimed row's outcome; for campaign mail its move in the campaign's counts goes into the
+   * same transaction (this worker's shard of them).
+   */
+  async function settleCounted(row: OutboxRow, outcome: Parameters<typeof settle>[3], now: number): Promise<boolean> {
+    const changes = new CountChanges();
+    if (row.campaign_id === null) return settle(database.db, row, workerId, outcome, now, changes);
+    return database.transaction(async (trx) => {
+      const settled = await settle(trx, row, workerId, outcome, now, changes);
+      await addCounts(trx, changes, shardOf(workerId));
+      return settled;
+    });
+  }
+
   // --- the steps -------------------------------------------------------------------------------
 
   /** Render: the handler builds the message, or names why it must not go out (the row is cancelled). */
@@ -111,11 +127,12 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       return undefined;
     }
     if ('skip' in rendered) {
-      await settle(database.db, row.id, workerId, { status: 'cancelled', error: rendered.skip }, clock.now());
+      await settleCounted(row, { status: 'cancelled', error: rendered.skip }, clock.now());
       return undefined;
     }
     if ('hold' in rendered) {
-      await holdClaimed(database.db, row.id, workerId, rendered.hold, clock.now());
+      const at = clock.now();
+      await database.transaction((trx) => holdClaimed(trx, row, workerId, rendered.hold, at));
       return undefined;
     }
     return rendered.message;
@@ -179,7 +196,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       const handler = handlers[row.kind];
       if (!handler) {
         const error = `no handler for ${row.kind} messages`;
-        await settle(database.db, row.id, workerId, { status: 'failed', error }, clock.now());
+        await settleCounted(row, { status: 'failed', error }, clock.now());
         return;
       }
       const message = await render(row, handler, prefetched.get(row.kind));
@@ -204,7 +221,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     const outcome = decision.retry
       ? { status: 'deferred' as const, error: text, nextAttemptAt: decision.at }
       : { status: permanent ? ('bounced' as const) : ('failed' as const), error: `${text} (${decision.reason})` };
-    if ((await settle(database.db, row.id, workerId, outcome, now)) && outcome.status !== 'deferred')
+    if ((await settleCounted(row, outcome, now)) && outcome.status !== 'deferred')
       await addToDay(database.db, dayOf(now), outcome.status === 'bounced' ? 'refused' : 'failed', 1);
     logger.warn({ outboxId: row.id, kind: row.kind, attempt: row.attempts, permanent, error: text }, 'delivery failed');
   }
@@ -261,7 +278,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   /** Claim: due rows with a lease, then the batch. */
   async function passOnce(): Promise<number> {
-    const rows = await claimDue(database.db, database.dialect, {
+    const rows = await claimDue(database, {
       workerId,
       now: clock.now(),
       leaseMs,

@@ -1,9 +1,10 @@
 import type { SelectQueryBuilder } from 'kysely';
-import type { Db, Dialect } from '../db/database.js';
-import { insertRows } from '../db/bulk-sql.js';
+import type { Database, Db, Dialect } from '../db/database.js';
 import { skipLocked } from '../db/dialect-sql.js';
 import { param, prepared } from '../db/prepared.js';
 import type { OutboxKind, OutboxRow, OutboxStatus, Tables } from '../db/schema.js';
+import { addCounts } from './campaign-counts.repo.js';
+import { CountChanges, shardOf } from './count-changes.js';
 
 export interface NewOutboxMessage {
   kind: OutboxKind;
@@ -105,11 +106,11 @@ export async function confirmationTimes(
  * The attempt counter moves at claim time, so a crash mid-send still counts as an attempt.
  */
 export async function claimDue(
-  db: Db,
-  dialect: Dialect,
+  database: Database,
   options: { workerId: string; now: number; leaseMs: number; limit: number; kinds?: KindFilter },
 ): Promise<OutboxRow[]> {
   const { now, limit } = options;
+  const { db, dialect } = database;
   // One claim per status, not one query with OR or IN: SQLite answers either by collecting and
   // sorting every due row (a temporary B-tree over all queued rows, per claim: the cost of a
   // campaign grew with the square of its size); each status alone is an index range read in
@@ -157,12 +158,20 @@ export async function claimDue(
       candidates = candidates.where('campaign_id', 'is', null);
       if (kind !== undefined) candidates = candidates.where('kind', '=', kind);
     }
-    const due = await claimWhere(
-      db,
-      dialect,
-      options,
-      candidates.orderBy('next_attempt_at').limit(limit - claimed.length),
-    );
+    const claim = (trx: Db) =>
+      claimWhere(trx, dialect, options, candidates.orderBy('next_attempt_at').limit(limit - claimed.length));
+    // Deferred campaign mail becomes `queued` again in the campaign's counts: claimed and counted
+    // in one transaction. Claiming queued mail changes no count, so it needs none.
+    const due =
+      kind === 'campaign' && status === 'deferred'
+        ? await database.transaction(async (trx) => {
+            const rows = await claim(trx);
+            const changes = new CountChanges();
+            for (const row of rows) changes.move(row.campaign_id, 'deferred', 'sending');
+            await addCounts(trx, changes, shardOf(options.workerId));
+            return rows;
+          })
+        : await claim(db);
     claimed = claimed.concat(due);
   }
   // RETURNING has no order; hand rows out in the order they were due, mail outside campaigns first.
@@ -227,16 +236,21 @@ export async function outboxByMessageId(db: Db, messageId: string): Promise<Outb
   return (await outboxOfMessageId(db, { messageId })).rows[0];
 }
 
-/** Records the outcome of a claimed message; ignored when the lease was lost to another worker. */
+/**
+ * Records the outcome of a claimed message; ignored (false) when the lease was lost to another
+ * worker. A campaign message's move is added to `changes`, which the caller adds to the campaign's
+ * counts in the same transaction.
+ */
 export async function settle(
   db: Db,
-  id: number,
+  row: Pick<OutboxRow, 'id' | 'campaign_id'>,
   workerId: string,
   outcome:
     | { status: 'sent'; response: string }
     | { status: 'deferred'; error: string; nextAttemptAt: number }
     | { status: Exclude<OutboxStatus, 'sent' | 'deferred' | 'queued' | 'sending'>; error: string },
   now: number,
+  changes: CountChanges,
 ): Promise<boolean> {
   const result = await db
     .updateTable('outbox')
@@ -250,11 +264,13 @@ export async function settle(
         : { last_error: outcome.error.slice(0, 1000) }),
       ...(outcome.status === 'deferred' ? { next_attempt_at: outcome.nextAttemptAt } : {}),
     })
-    .where('id', '=', id)
+    .where('id', '=', row.id)
     .where('status', '=', 'sending')
     .where('leased_by', '=', workerId)
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  const settled = Number(result.numUpdatedRows) === 1;
+  if (settled) changes.move(row.campaign_id, 'sending', outcome.status);
+  return settled;
 }
 
 /** Puts one claimed message back until `at` without counting an attempt (pacing, warm-up caps). */
@@ -293,9 +309,19 @@ export async function release(db: Db, ids: readonly number[], workerId: string, 
   await putBack(db, ids, workerId, now);
 }
 
-/** A claimed row set aside as `held` (its campaign was held), its attempt undone; resuming queues it again. */
-export async function holdClaimed(db: Db, id: number, workerId: string, reason: string, now: number): Promise<void> {
-  await putBack(db, [id], workerId, now, { last_error: reason }, 'held');
+/**
+ * A claimed row set aside as `held` (its campaign was held), its attempt undone; resuming queues
+ * it again. Counted into the campaign's counts in the same transaction.
+ */
+export async function holdClaimed(
+  trx: Db,
+  row: Pick<OutboxRow, 'id' | 'campaign_id'>,
+  workerId: string,
+  reason: string,
+  now: number,
+): Promise<void> {
+  if (await putBack(trx, [row.id], workerId, now, { last_error: reason }, 'held'))
+    await addCounts(trx, new CountChanges().move(row.campaign_id, 'sending', 'held'), shardOf(workerId));
 }
 
 /**
@@ -309,8 +335,8 @@ async function putBack(
   now: number,
   extra: { next_attempt_at?: number; last_error?: string } = {},
   status: 'queued' | 'held' = 'queued',
-): Promise<void> {
-  await db
+): Promise<number> {
+  const result = await db
     .updateTable('outbox')
     .set((eb) => ({
       status,
@@ -323,25 +349,35 @@ async function putBack(
     .where('id', 'in', [...ids])
     .where('status', '=', 'sending')
     .where('leased_by', '=', workerId)
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /** Cancels every unsent message to a subscriber (erasure, unsubscribe from all). */
-const cancelUnsent = prepared<{ subscriberId: number; reason: string; now: number }, never>((db) =>
+const cancelUnsent = prepared<
+  { subscriberId: number; status: OutboxStatus; reason: string; now: number },
+  { campaign_id: number | null }
+>((db) =>
   db
     .updateTable('outbox')
     .set({ status: 'cancelled', last_error: param('reason'), updated_at: param('now') })
     .where('subscriber_id', '=', param('subscriberId'))
-    .where('status', 'in', ['queued', 'deferred']),
+    .where('status', '=', param('status'))
+    .returning('campaign_id'),
 );
 
+/** In the caller's transaction: the campaigns' counts move with the rows. */
 export async function cancelUnsentFor(
-  db: Db,
+  trx: Db,
   subscriberId: number,
   now: number,
   reason = 'recipient erased',
 ): Promise<void> {
-  await cancelUnsent(db, { subscriberId, reason, now });
+  const changes = new CountChanges();
+  for (const status of ['queued', 'deferred'] as const)
+    for (const row of (await cancelUnsent(trx, { subscriberId, status, reason, now })).rows)
+      changes.move(row.campaign_id === null ? null : Number(row.campaign_id), status, 'cancelled');
+  await addCounts(trx, changes);
 }
 
 /** Counts messages per status. */
@@ -363,116 +399,6 @@ export async function knownMessageIds(db: Db, messageIds: readonly string[]): Pr
     for (const r of rows) known.add(r.message_id);
   }
   return known;
-}
-
-/** One campaign message per recipient: rows that exist (same campaign and subscriber) are skipped. */
-export async function enqueueCampaignMessages(
-  db: Db,
-  dialect: Dialect,
-  campaign: { id: number; listId: number },
-  recipients: ReadonlyArray<{ subscriberId: number; messageId: string }>,
-  now: number,
-): Promise<number> {
-  const inserted = await insertRows(
-    db,
-    dialect,
-    {
-      table: 'outbox',
-      columns: [
-        'kind',
-        'campaign_id',
-        'list_id',
-        'subscriber_id',
-        'message_id',
-        'status',
-        'attempts',
-        'next_attempt_at',
-        'created_at',
-        'updated_at',
-      ],
-      suffix: 'on conflict ("campaign_id", "subscriber_id") where "campaign_id" is not null do nothing returning "id"',
-    },
-    recipients.map((r) => [
-      'campaign',
-      campaign.id,
-      campaign.listId,
-      r.subscriberId,
-      r.messageId,
-      'queued',
-      0,
-      now,
-      now,
-      now,
-    ]),
-  );
-  return inserted.length;
-}
-
-// Campaign mail as a whole: counts, progress, and holding or releasing what is unsent.
-
-/** Outbox rows of a campaign per status. */
-export async function outboxCounts(db: Db, campaignId: number): Promise<Partial<Record<OutboxStatus, number>>> {
-  const rows = await db
-    .selectFrom('outbox')
-    .select((s) => ['status', s.fn.countAll<number>().as('n')])
-    .where('campaign_id', '=', campaignId)
-    .groupBy('status')
-    .execute();
-  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-}
-
-/** Whether the campaign still has mail to send (queued, deferred, being sent or held). */
-export async function hasUnsent(db: Db, campaignId: number): Promise<boolean> {
-  const row = await db
-    .selectFrom('outbox')
-    .select('id')
-    .where('campaign_id', '=', campaignId)
-    .where('status', 'in', ['queued', 'deferred', 'sending', 'held'])
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
-/** Messages of a campaign accepted since `since` (for the send rate). */
-export async function sentSince(db: Db, campaignId: number, since: number): Promise<number> {
-  const row = await db
-    .selectFrom('outbox')
-    .select((s) => s.fn.countAll<number>().as('n'))
-    .where('campaign_id', '=', campaignId)
-    .where('status', '=', 'sent')
-    .where('sent_at', '>=', since)
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
-}
-
-/** Messages of a campaign that reached the receiver's server (sent, or refused by it in-session). */
-export async function campaignDeliveries(db: Db, campaignId: number, since = 0): Promise<number> {
-  const sent = await sentSince(db, campaignId, since);
-  const refused = await db
-    .selectFrom('outbox')
-    .select((s) => s.fn.countAll<number>().as('n'))
-    .where('campaign_id', '=', campaignId)
-    .where('status', '=', 'bounced')
-    .where('updated_at', '>=', since)
-    .executeTakeFirst();
-  return sent + Number(refused?.n ?? 0);
-}
-
-/** Holds (pause), releases (resume) or cancels the campaign's unsent mail. */
-export async function setUnsent(
-  db: Db,
-  campaignId: number,
-  from: readonly OutboxStatus[],
-  to: OutboxStatus,
-  now: number,
-): Promise<number> {
-  const result = await db
-    .updateTable('outbox')
-    .set({ status: to, updated_at: now })
-    .where('campaign_id', '=', campaignId)
-    .where('status', 'in', [...from])
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
 }
 
 /**

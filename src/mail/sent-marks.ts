@@ -3,6 +3,8 @@ import type { Database, Db } from '../db/database.js';
 import type { OutboxRow } from '../db/schema.js';
 import { addToDay } from '../metrics/daily-counts.repo.js';
 import { dayOf } from '../metrics/days.js';
+import { addCounts } from './campaign-counts.repo.js';
+import { CountChanges, shardOf } from './count-changes.js';
 import { settle } from './outbox.repo.js';
 import type { Delivery } from './transport.js';
 
@@ -36,14 +38,18 @@ export function createSentMarks(database: Database, workerId: string, logger: Lo
     const done: Promise<void> = database
       .transaction(async (trx) => {
         const perDay = new Map<number, number>();
+        const changes = new CountChanges();
         for (const { row, delivery, delivered, at } of marks) {
-          if (await settle(trx, row.id, workerId, { status: 'sent', response: delivery.response }, at)) {
+          if (await settle(trx, row, workerId, { status: 'sent', response: delivery.response }, at, changes)) {
             await delivered?.(trx, row, delivery, at);
             perDay.set(dayOf(at), (perDay.get(dayOf(at)) ?? 0) + 1);
           }
         }
         // The dashboard's daily count: one upsert per flush, not per message.
         for (const [day, count] of perDay) await addToDay(trx, day, 'delivered', count);
+        // The campaigns' counts: one upsert per campaign and flush, last, so a PostgreSQL worker
+        // holds the counter row only for the commit.
+        await addCounts(trx, changes, shardOf(workerId));
       })
       .catch((error: unknown) =>
         logger.error({ err: error, count: marks.length }, 'marking messages sent failed; their leases will expire'),

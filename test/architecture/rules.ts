@@ -55,6 +55,7 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   confirmation_domains: 'consent',
   suppressions: 'consent',
   outbox: 'mail',
+  campaign_counts: 'mail',
   campaigns: 'campaigns',
   feedback_events: 'feedback',
   feedback_quarantine: 'feedback',

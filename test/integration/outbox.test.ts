@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { newMessageId } from '../../src/mail/message-id.js';
+import { CountChanges } from '../../src/mail/count-changes.js';
 import { claimDue, enqueue, release, settle } from '../../src/mail/outbox.repo.js';
 import type { Database } from '../../src/db/database.js';
 import { DIALECTS, migratedDatabase } from '../helpers/databases.js';
@@ -53,7 +54,7 @@ for (const dialect of DIALECTS) {
         now,
       );
 
-      const a = await claimDue(database.db, database.dialect, {
+      const a = await claimDue(database, {
         workerId: 'A',
         now: now + 100,
         leaseMs: 1000,
@@ -64,7 +65,7 @@ for (const dialect of DIALECTS) {
         ids.slice(0, 4),
       );
       assert.ok(a.every((r) => r.status === 'sending' && r.attempts === 1 && r.leased_by === 'A'));
-      const b = await claimDue(database.db, database.dialect, {
+      const b = await claimDue(database, {
         workerId: 'B',
         now: now + 100,
         leaseMs: 1000,
@@ -76,9 +77,12 @@ for (const dialect of DIALECTS) {
         "the future row is not due and A's rows are leased",
       );
 
-      assert.equal(await settle(database.db, a[0]!.id, 'A', { status: 'sent', response: '250 ok' }, now + 200), true);
+      assert.equal(
+        await settle(database.db, a[0]!, 'A', { status: 'sent', response: '250 ok' }, now + 200, new CountChanges()),
+        true,
+      );
       // A dies; after its lease ends C takes over the rest of A's rows.
-      const c = await claimDue(database.db, database.dialect, {
+      const c = await claimDue(database, {
         workerId: 'C',
         now: now + 5000,
         leaseMs: 1000,
@@ -93,7 +97,7 @@ for (const dialect of DIALECTS) {
         'a crash mid-send counts as an attempt',
       );
       assert.equal(
-        await settle(database.db, a[1]!.id, 'A', { status: 'sent', response: 'late' }, now + 5001),
+        await settle(database.db, a[1]!, 'A', { status: 'sent', response: 'late' }, now + 5001, new CountChanges()),
         false,
         'A lost its lease',
       );
@@ -104,7 +108,7 @@ for (const dialect of DIALECTS) {
         'C',
         now + 5002,
       );
-      const again = await claimDue(database.db, database.dialect, {
+      const again = await claimDue(database, {
         workerId: 'D',
         now: now + 5003,
         leaseMs: 1000,
@@ -132,7 +136,7 @@ for (const dialect of DIALECTS) {
         ['W1', 'W2', 'W3', 'W4'].map(async (worker) => {
           const got: number[] = [];
           for (;;) {
-            const rows = await claimDue(database.db, database.dialect, {
+            const rows = await claimDue(database, {
               workerId: worker,
               now: now + 1000,
               leaseMs: 60_000,
@@ -187,7 +191,7 @@ for (const dialect of DIALECTS) {
         },
         now,
       );
-      const first = await claimDue(database.db, database.dialect, {
+      const first = await claimDue(database, {
         workerId: 'T',
         now: now + 1000,
         leaseMs: 60_000,
@@ -198,7 +202,7 @@ for (const dialect of DIALECTS) {
         [confirmation, ...backlog.slice(0, 9)],
         'the confirmation first, then the campaign in due order',
       );
-      const rest = await claimDue(database.db, database.dialect, {
+      const rest = await claimDue(database, {
         workerId: 'T',
         now: now + 1000,
         leaseMs: 60_000,
