@@ -8,7 +8,8 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build, cliWith, freePort, startServe } from './kit.js';
+import pg from 'pg';
+import { BIN, build, cliWith, freePort, startServe } from './kit.js';
 
 const { values } = parseArgs({
   options: {
@@ -19,8 +20,15 @@ const { values } = parseArgs({
     // Console pages open on the campaign during the send (each a live-progress stream), to
     // measure what the console costs the engine: compare with 0 in the same run.
     'console-pages': { type: 'string', default: '0' },
+    // postgres: a fresh database on the local server; --workers N more `serve --worker-only`
+    // processes send beside the full `serve` (N = 0: the full serve alone).
+    dialect: { type: 'string', default: 'sqlite' },
+    workers: { type: 'string', default: '0' },
+    postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
   },
 });
+const dialect = values.dialect === 'postgres' ? 'postgres' : 'sqlite';
+const workerCount = Number(values.workers);
 const consolePages = Number(values['console-pages']);
 const recipients = Number(values.recipients);
 const dir = mkdtempSync(join(tmpdir(), 'lw-bench-send-'));
@@ -40,7 +48,17 @@ function peakRssKb(pid: number): number {
 }
 
 const children: ChildProcess[] = [];
+const pgName = `lw_bench_send_${process.pid}`;
+const pgAdmin = dialect === 'postgres' ? new pg.Client({ connectionString: values.postgres }) : undefined;
 try {
+  let databaseUrl = `sqlite:${join(dir, 'bench.db')}`;
+  if (pgAdmin) {
+    await pgAdmin.connect();
+    await pgAdmin.query(`create database ${pgName}`);
+    const url = new URL(values.postgres);
+    url.pathname = `/${pgName}`;
+    databaseUrl = url.toString();
+  }
   build();
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   writeFileSync(join(dir, 'dkim.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
@@ -50,7 +68,7 @@ try {
   children.push(sink);
   const env = {
     ...process.env,
-    LISTWARDEN_DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`,
+    LISTWARDEN_DATABASE_URL: databaseUrl,
     LISTWARDEN_DATA_DIR: join(dir, 'data'),
     LISTWARDEN_SMTP_URL: `smtp://127.0.0.1:${sinkPort}`,
     LISTWARDEN_PORT: String(httpPort),
@@ -114,9 +132,18 @@ try {
 
   const server = await startServe(env, httpPort);
   children.push(server);
+  const senders = [server];
+  for (let i = 0; i < workerCount; i++) {
+    const worker = spawn(process.execPath, [BIN, 'serve', '--worker-only'], { env, stdio: 'ignore' });
+    children.push(worker);
+    senders.push(worker);
+  }
 
+  // The largest peak RSS of any sending process (each is a machine's worth of memory).
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, peakRssKb(server.pid as number))), 200);
+  const sampler = setInterval(() => {
+    for (const p of senders) peak = Math.max(peak, peakRssKb(p.pid as number));
+  }, 200);
   const api = (path: string, method = 'GET') =>
     fetch(`http://127.0.0.1:${httpPort}/api/v1/campaigns/${created.id}${path}`, {
       method,
@@ -127,7 +154,8 @@ try {
     });
   // Polled over HTTP: a CLI process per poll would take CPU from the server being measured.
   const started = process.hrtime.bigint();
-  const cpuBefore = cpuSeconds(server.pid as number);
+  const sendersCpu = () => senders.reduce((sum, p) => sum + cpuSeconds(p.pid as number), 0);
+  const cpuBefore = sendersCpu();
   await api('/send', 'POST');
   const live = consolePages > 0 ? await openConsolePages(httpPort, created.id as number) : undefined;
   let status: { status: string; sent: number; failed: number; deferred: number; total: number };
@@ -138,18 +166,18 @@ try {
     samples.push({
       t: Number(process.hrtime.bigint() - started) / 1e9,
       sent: status.sent,
-      cpu: cpuSeconds(server.pid as number) - cpuBefore,
+      cpu: sendersCpu() - cpuBefore,
     });
     if (status.status === 'finished' || server.exitCode !== null) break;
     // Every 2 s: a status call counts the campaign's rows, which is not free at a million.
     await new Promise((r) => setTimeout(r, 2000));
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const serverCpu = cpuSeconds(server.pid as number) - cpuBefore;
+  const serverCpu = sendersCpu() - cpuBefore;
   clearInterval(sampler);
   live?.close();
-  server.kill('SIGTERM');
-  await once(server, 'exit');
+  for (const p of senders) p.kill('SIGTERM');
+  await Promise.all(senders.map((p) => (p.exitCode === null ? once(p, 'exit') : undefined)));
 
   // The raw SMTP ceiling of this machine: smtp-source against the same sink.
   const sourceStart = process.hrtime.bigint();
@@ -159,6 +187,8 @@ try {
   console.log(
     JSON.stringify({
       bench: 'send',
+      dialect,
+      workers: workerCount,
       recipients,
       htmlBytes: html.length,
       layout,
@@ -181,6 +211,10 @@ try {
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
+  if (pgAdmin) {
+    await pgAdmin.query(`drop database if exists ${pgName} with (force)`).catch(() => {});
+    await pgAdmin.end();
+  }
 }
 
 /** Messages a second and server CPU per message between the polls around `from` and `to` messages sent. */

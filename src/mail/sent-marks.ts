@@ -5,7 +5,7 @@ import { addToDay } from '../metrics/daily-counts.repo.js';
 import { dayOf } from '../metrics/days.js';
 import { addCounts } from './campaign-counts.repo.js';
 import { CountChanges, shardOf } from './count-changes.js';
-import { settle } from './outbox.repo.js';
+import { settleSent } from './outbox.repo.js';
 import type { Delivery } from './transport.js';
 
 /** A delivered message whose `sent` mark is not written yet. */
@@ -39,11 +39,17 @@ export function createSentMarks(database: Database, workerId: string, logger: Lo
       .transaction(async (trx) => {
         const perDay = new Map<number, number>();
         const changes = new CountChanges();
+        const settled = await settleSent(
+          trx,
+          database.dialect,
+          marks.map((m) => ({ row: m.row, response: m.delivery.response, at: m.at })),
+          workerId,
+          changes,
+        );
         for (const { row, delivery, delivered, at } of marks) {
-          if (await settle(trx, row, workerId, { status: 'sent', response: delivery.response }, at, changes)) {
-            await delivered?.(trx, row, delivery, at);
-            perDay.set(dayOf(at), (perDay.get(dayOf(at)) ?? 0) + 1);
-          }
+          if (!settled.has(row.id)) continue;
+          await delivered?.(trx, row, delivery, at);
+          perDay.set(dayOf(at), (perDay.get(dayOf(at)) ?? 0) + 1);
         }
         // The dashboard's daily count: one upsert per flush, not per message.
         for (const [day, count] of perDay) await addToDay(trx, day, 'delivered', count);
