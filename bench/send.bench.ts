@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { BIN, build, cliWith, freePort, startServe } from './kit.js';
+import { build, cliWith, freePort, spawnServe, startServe } from './kit.js';
 
 const { values } = parseArgs({
   options: {
@@ -134,7 +134,9 @@ try {
   children.push(server);
   const senders = [server];
   for (let i = 0; i < workerCount; i++) {
-    const worker = spawn(process.execPath, [BIN, 'serve', '--worker-only'], { env, stdio: 'ignore' });
+    const worker = spawnServe(env, ['--worker-only']);
+    worker.stdout.resume();
+    worker.stderr.resume();
     children.push(worker);
     senders.push(worker);
   }

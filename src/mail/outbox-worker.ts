@@ -276,15 +276,28 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       );
   }
 
+  /** When this worker last looked for expired leases and due retries too (see claimDue's `all`). */
+  let lookedEverywhereAt = Number.NEGATIVE_INFINITY;
+
   /** Claim: due rows with a lease, then the batch. */
   async function passOnce(): Promise<number> {
-    const rows = await claimDue(database, {
-      workerId,
-      now: clock.now(),
-      leaseMs,
-      limit: batchSize,
-      ...(options.kinds ? { kinds: options.kinds } : {}),
-    });
+    const claim = (all: boolean) =>
+      claimDue(database, {
+        workerId,
+        now: clock.now(),
+        leaseMs,
+        limit: batchSize,
+        all,
+        ...(options.kinds ? { kinds: options.kinds } : {}),
+      });
+    const everywhere = clock.now() - lookedEverywhereAt >= 1000;
+    if (everywhere) lookedEverywhereAt = clock.now();
+    let rows = await claim(everywhere);
+    // Nothing queued: before the loop sleeps (or a drain ends), expired leases and retries too.
+    if (rows.length === 0 && !everywhere) {
+      lookedEverywhereAt = clock.now();
+      rows = await claim(true);
+    }
     if (rows.length > 0) await runBatch(rows);
     return rows.length;
   }

@@ -108,27 +108,42 @@ export async function confirmationTimes(
  */
 export async function claimDue(
   database: Database,
-  options: { workerId: string; now: number; leaseMs: number; limit: number; kinds?: KindFilter },
+  options: {
+    workerId: string;
+    now: number;
+    leaseMs: number;
+    limit: number;
+    kinds?: KindFilter;
+    /**
+     * false: only queued mail (two statements instead of five). Expired leases and retries are
+     * rare and can wait a second; the worker asks for them once a second and whenever it found
+     * nothing (PostgreSQL walks the dead index entries of `sending` rows on every look).
+     */
+    all?: boolean;
+  },
 ): Promise<OutboxRow[]> {
   const { now, limit } = options;
   const { db, dialect } = database;
+  const all = options.all ?? true;
   // One claim per status, not one query with OR or IN: SQLite answers either by collecting and
   // sorting every due row (a temporary B-tree over all queued rows, per claim: the cost of a
   // campaign grew with the square of its size); each status alone is an index range read in
   // order, stopped at the limit.
-  let claimed = await claimWhere(
-    db,
-    dialect,
-    options,
-    db
-      .selectFrom('outbox')
-      .select('id')
-      .where('status', '=', 'sending')
-      .where('lease_until', '<', now)
-      .$call((q) => ofKinds(q, options.kinds))
-      .orderBy('lease_until')
-      .limit(limit),
-  );
+  let claimed: OutboxRow[] = [];
+  if (all)
+    claimed = await claimWhere(
+      db,
+      dialect,
+      options,
+      db
+        .selectFrom('outbox')
+        .select('id')
+        .where('status', '=', 'sending')
+        .where('lease_until', '<', now)
+        .$call((q) => ofKinds(q, options.kinds))
+        .orderBy('lease_until')
+        .limit(limit),
+    );
   // Mail outside campaigns first (a confirmation must not wait behind a million-recipient
   // backlog), then retries (a deferred message has waited longer than the queued ones behind it).
   // A worker of one stream claims its kinds outside campaigns one kind at a time: each an index
@@ -149,6 +164,7 @@ export async function claimDue(
   ];
   for (const { status, kind } of steps) {
     if (claimed.length >= limit) break;
+    if (status === 'deferred' && !all) continue;
     let candidates = db
       .selectFrom('outbox')
       .select('id')
