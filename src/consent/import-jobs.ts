@@ -10,7 +10,7 @@ import type { ListsService } from '../lists/lists.service.js';
 import { AppError, invalidInput, isAppError, notFound } from '../shared/app-error.js';
 import type { Clock } from '../shared/clock.js';
 import { readCsv } from '../subscribers/csv-reader.js';
-import { importCsv, type ImportReport } from './import.js';
+import { importCsv, PARSE_IN_THREAD_FROM_BYTES, type ImportReport } from './import.js';
 
 /** An upload larger than this is refused while it streams (about 10 million rows). */
 export const MAX_UPLOAD_BYTES = 1024 ** 3;
@@ -224,6 +224,7 @@ export function createImportJobs(deps: {
         }
       }
       void importCsv(deps.database, counted(), {
+        parseInThread: total >= PARSE_IN_THREAD_FROM_BYTES,
         list,
         source,
         withProof: input.withProof,

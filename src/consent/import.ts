@@ -1,13 +1,13 @@
 import type { Database } from '../db/database.js';
 import type { ListRow } from '../db/schema.js';
-import { invalidInput } from '../shared/app-error.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { readCsv, type CsvDelimiter } from '../subscribers/csv-reader.js';
-import { parseHeader, parseRow, type ImportColumns, type ImportRow } from '../subscribers/csv-rows.js';
+import type { CsvDelimiter } from '../subscribers/csv-reader.js';
+import type { ImportRow } from '../subscribers/csv-rows.js';
 import { upsertSubscribersBulk } from '../subscribers/subscribers.repo.js';
 import { importSubscriptions } from './change-consent.js';
 import { lastRepermissionAt, suppressedAmong } from './consent.repo.js';
-import { suppressionHash } from './suppression-key.js';
+import { parseBatches } from './import-parse.js';
+import { parseInThread } from './parse-in-thread.js';
 
 export interface ImportOptions {
   list: ListRow;
@@ -26,6 +26,11 @@ export interface ImportOptions {
   mapping?: readonly string[];
   /** Called after each batch with the rows read so far (a CLI draws its progress bar). */
   onProgress?: (rows: number) => void;
+  /**
+   * Parse on a thread of its own while this one writes (two cores for a large file); worth its
+   * start-up for files of a few megabytes and more.
+   */
+  parseInThread?: boolean;
   clock?: Clock;
 }
 
@@ -45,6 +50,9 @@ export interface ImportReport {
 }
 
 const MAX_KEPT_ERRORS = 1000;
+
+/** From this size on a file is parsed on a thread of its own (below it the thread's start costs more). */
+export const PARSE_IN_THREAD_FROM_BYTES = 8 * 1024 * 1024;
 
 /**
  * Streams a CSV into a list in batches, one transaction each: a crash loses at most the batch
@@ -80,10 +88,9 @@ export async function importCsv(
     ? 0
     : Math.max(clock.now(), ((await lastRepermissionAt(database.db)) ?? 0) + interval);
 
-  async function flush(rows: ImportRow[]): Promise<void> {
+  async function flush(rows: readonly ImportRow[], hashes: readonly string[]): Promise<void> {
     const now = clock.now();
     await database.transaction(async (trx) => {
-      const hashes = rows.map((r) => suppressionHash(r.key));
       const suppressed = await suppressedAmong(trx, database.dialect, hashes);
       const wanted = suppressed.size === 0 ? rows : rows.filter((_, i) => !suppressed.has(hashes[i] as string));
       report.suppressed += rows.length - wanted.length;
@@ -134,51 +141,19 @@ export async function importCsv(
     });
   }
 
-  let columns: ImportColumns | undefined;
-  let batch: ImportRow[] = [];
-  let keysInBatch = new Set<string>();
-  for await (const items of readCsv(input, undefined, (delimiter) => (report.delimiter = delimiter))) {
-    for (const item of items) {
-      if (!columns) {
-        if (!item.ok) throw invalidInput(`line ${item.line}: the header row is not valid CSV: ${item.reason}.`);
-        try {
-          if (options.mapping && options.mapping.length !== item.record.length)
-            throw new Error(
-              `line 1: the mapping names ${options.mapping.length} columns but the file has ${item.record.length}.`,
-            );
-          columns = options.mapping
-            ? parseHeader(options.mapping, options.withProof, { skipUnnamed: true })
-            : parseHeader(item.record, options.withProof);
-        } catch (error) {
-          throw invalidInput((error as Error).message);
-        }
-        continue;
-      }
-      report.rows++;
-      if (!item.ok) {
-        bad(item.line, `not valid CSV: ${item.reason}`);
-        continue;
-      }
-      const parsed = parseRow(item.record, item.line, columns, clock.now());
-      if (!parsed.ok) {
-        bad(item.line, parsed.reason);
-        continue;
-      }
-      if (keysInBatch.has(parsed.row.key)) {
-        report.existing++;
-        continue;
-      }
-      keysInBatch.add(parsed.row.key);
-      batch.push(parsed.row);
-      if (batch.length >= batchSize) {
-        await flush(batch);
-        batch = [];
-        keysInBatch = new Set();
-        options.onProgress?.(report.rows);
-      }
-    }
+  const parse = options.parseInThread ? parseInThread : parseBatches;
+  for await (const batch of parse(input, {
+    withProof: options.withProof,
+    mapping: options.mapping,
+    batchSize,
+    now: clock.now(),
+  })) {
+    report.delimiter = batch.delimiter;
+    for (const { line, reason } of batch.bad) bad(line, reason);
+    report.existing += batch.repeats;
+    report.rows = batch.rowsRead;
+    if (batch.rows.length > 0) await flush(batch.rows, batch.hashes);
+    options.onProgress?.(report.rows);
   }
-  if (!columns) throw invalidInput('The file is empty: it needs a header row such as "email,name".');
-  if (batch.length > 0) await flush(batch);
   return report;
 }

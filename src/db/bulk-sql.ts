@@ -32,29 +32,49 @@ function cachedText(key: string, build: () => string): string {
   return text;
 }
 
+/** A column's PostgreSQL type, for the arrays of a one-statement insert. */
+export type BulkColumnType = 'text' | 'bigint' | 'integer';
+
 export interface BulkInsert {
   table: string;
-  columns: readonly string[];
-  /** Trusted SQL after VALUES: an ON CONFLICT clause and/or RETURNING, identical in both dialects. */
+  /** Column names and their types, in the order of each row's values. */
+  columns: ReadonlyArray<readonly [name: string, type: BulkColumnType]>;
+  /** Trusted SQL after the rows: an ON CONFLICT clause and/or RETURNING, identical in both dialects. */
   suffix?: string;
 }
 
-/** Inserts `rows` (values in column order) in fixed-size chunks; returns what RETURNING yields. */
+/**
+ * Inserts `rows` (values in column order); returns what RETURNING yields. On SQLite in chunks of
+ * multi-row VALUES (in-process, each chunk a reused prepared statement); on PostgreSQL in one
+ * statement per batch, each column one array parameter (`select * from unnest($1::text[], …)`):
+ * one round trip and one plan instead of one per 200 rows.
+ */
 export async function insertRows<R = Record<string, unknown>>(
   db: Db,
   dialect: Dialect,
   spec: BulkInsert,
   rows: ReadonlyArray<readonly unknown[]>,
 ): Promise<R[]> {
+  if (rows.length === 0) return [];
+  const names = spec.columns.map(([name]) => quote(name)).join(', ');
+  const suffix = spec.suffix ? ` ${spec.suffix}` : '';
+  if (dialect === 'postgres') {
+    const text = cachedText(`unnest|${spec.table}|${names}|${suffix}`, () => {
+      const arrays = spec.columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
+      return `insert into ${quote(spec.table)} (${names}) select * from unnest(${arrays})${suffix}`;
+    });
+    const columns = spec.columns.map((_, c) => rows.map((row) => row[c]));
+    return (await db.executeQuery<R>(CompiledQuery.raw(text, columns))).rows;
+  }
   const out: R[] = [];
   for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
     const chunk = rows.slice(start, start + CHUNK_ROWS);
-    const key = `${dialect}|${spec.table}|${spec.columns.join(',')}|${spec.suffix ?? ''}|${chunk.length}`;
+    const key = `${dialect}|${spec.table}|${names}|${suffix}|${chunk.length}`;
     const text = cachedText(
       key,
       () =>
-        `insert into ${quote(spec.table)} (${spec.columns.map(quote).join(', ')}) values ` +
-        `${placeholders(dialect, chunk.length, spec.columns.length)}${spec.suffix ? ` ${spec.suffix}` : ''}`,
+        `insert into ${quote(spec.table)} (${names}) values ` +
+        `${placeholders(dialect, chunk.length, spec.columns.length)}${suffix}`,
     );
     const result = await db.executeQuery<R>(CompiledQuery.raw(text, chunk.flat()));
     out.push(...result.rows);

@@ -20,6 +20,7 @@ import { subscriberNames } from './migrations/0015-subscriber-names.js';
 import { shopStreams } from './migrations/0017-shop-streams.js';
 import { brandAndLanguages } from './migrations/0016-brand-and-languages.js';
 import { campaignCounts } from './migrations/0018-campaign-counts.js';
+import { leanSubscriptions } from './migrations/0019-lean-subscriptions.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -42,6 +43,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0016-brand-and-languages': brandAndLanguages(dialect),
     '0017-shop-streams': shopStreams(dialect),
     '0018-campaign-counts': campaignCounts(),
+    '0019-lean-subscriptions': leanSubscriptions(dialect),
   };
 }
 

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { threadScript } from '../shared/thread-script.js';
 import { withSignatureHeaders, type SigningKey } from './dkim.js';
 
 /**
@@ -21,18 +22,7 @@ interface Thread {
 }
 
 export function createDkimSigner(threads = Math.max(1, availableParallelism() - 1)): DkimSigner {
-  const here = new URL(import.meta.url);
-  const fromSource = here.pathname.endsWith('.ts');
-  const entry = new URL(`./dkim-thread${fromSource ? '.ts' : '.js'}`, here);
-  // Run from TypeScript sources (development, tests), the thread registers tsx before loading the
-  // entry; loader hooks of the main thread do not reach worker threads on Node 20.
-  const script = fromSource
-    ? new URL(
-        `data:text/javascript,${encodeURIComponent(
-          `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(entry.href)});`,
-        )}`,
-      )
-    : entry;
+  const script = threadScript(import.meta.url, 'dkim-thread');
   const waiting = new Map<number, { resolve: (headers: string) => void; reject: (error: Error) => void }>();
   let pool: Thread[] | undefined;
   let next = 0;

@@ -197,7 +197,14 @@ export async function upsertSubscribersBulk(
     dialect,
     {
       table: 'subscribers',
-      columns: ['email', 'email_key', 'name', 'attributes', 'created_at', 'updated_at'],
+      columns: [
+        ['email', 'text'],
+        ['email_key', 'text'],
+        ['name', 'text'],
+        ['attributes', 'text'],
+        ['created_at', 'bigint'],
+        ['updated_at', 'bigint'],
+      ],
       // A no-op update so RETURNING also yields the ids of addresses we already had.
       suffix: 'on conflict ("email_key") do update set "email_key" = excluded."email_key" returning "id", "email_key"',
     },

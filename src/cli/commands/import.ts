@@ -20,7 +20,7 @@ export function registerImportCommand(program: Command): void {
     .option('--with-proof', 'the file has confirmed_at,confirm_ip columns: import as confirmed')
     .option('--json', 'print the report as JSON')
     .action(async (file: string, opts: { list: string; source: string; withProof?: boolean; json?: boolean }) => {
-      const { importCsv } = await import('../../consent/import.js');
+      const { importCsv, PARSE_IN_THREAD_FROM_BYTES } = await import('../../consent/import.js');
       try {
         await access(file);
       } catch {
@@ -30,8 +30,9 @@ export function registerImportCommand(program: Command): void {
       if (source.length < 3 || source.length > 500)
         throw new AppError('invalid_input', '--source must say where the addresses came from (3-500 characters).');
       // A bar on a terminal (progress lines with --json), by the bytes of the file read so far.
+      const size = (await stat(file)).size;
       const progress = createProgress({
-        total: (await stat(file)).size,
+        total: size,
         json: opts.json === true,
         terminal: process.stderr.isTTY,
         noun: 'rows',
@@ -46,6 +47,7 @@ export function registerImportCommand(program: Command): void {
       const report = await withServices(async (s) => {
         const list = await s.lists.requireList(opts.list);
         return importCsv(s.database, counted(), {
+          parseInThread: size >= PARSE_IN_THREAD_FROM_BYTES,
           onProgress: (rows) => progress.update(bytes, rows),
           list,
           source,
