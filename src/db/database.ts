@@ -5,6 +5,10 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely, SqliteDatabase } from 'kysely';
 import { Kysely as KyselyClass, PostgresDialect, SqliteDialect, sql } from './kysely-runtime.js';
 import type pg from 'pg';
+import type PgCopyStreams from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CopyRows } from './copy-rows.js';
 import { createGroupCommit } from './group-commit.js';
 import type { Tables } from './schema.js';
 
@@ -82,8 +86,34 @@ function openPostgres(url: string, max: number, onIdleError?: (error: Error) => 
   // An idle connection dropped by the server (restart, failover) must not crash the process;
   // the pool replaces it on the next checkout.
   pool.on('error', (error) => onIdleError?.(error));
-  const db = new KyselyClass<Tables>({ dialect: new PostgresDialect({ pool }) });
+  const db = new KyselyClass<Tables>({ dialect: new PostgresDialect({ pool: withCopy(pool) }) });
   return wrap(db, 'postgres');
+}
+
+/**
+ * The pool as Kysely sees it, with one addition: a statement `copy … from stdin` whose one
+ * parameter is a CopyRows streams those rows to the server (pg-copy-streams) on the same
+ * connection, so a COPY runs in the caller's transaction like any other statement.
+ */
+function withCopy(pool: pg.Pool): pg.Pool {
+  const { from } = load('pg-copy-streams') as typeof PgCopyStreams;
+  const connect = async () => {
+    const client = await pool.connect();
+    const query = client.query.bind(client) as (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
+    return new Proxy(client, {
+      get(target, name, receiver) {
+        if (name !== 'query') return Reflect.get(target, name, receiver) as unknown;
+        return async (text: unknown, values?: unknown[]) => {
+          const rows = values?.[0];
+          if (typeof text !== 'string' || !(rows instanceof CopyRows)) return query(text as string, values);
+          const stream = target.query(from(text));
+          await pipeline(Readable.from([rows.text]), stream);
+          return { command: 'COPY', rowCount: stream.rowCount, rows: [], fields: [], oid: 0 };
+        };
+      },
+    });
+  };
+  return { connect, end: () => pool.end() } as unknown as pg.Pool;
 }
 
 /**
