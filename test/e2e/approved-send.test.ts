@@ -66,8 +66,13 @@ describe('a server with one environment, a CLI with another', { skip: dnsmasqSki
       ]),
     ).id as number;
   const status = async (id: number) => JSON.parse(await ok(['campaigns', 'status', String(id), '--json']));
-  const until = async <T>(what: () => Promise<T>, done: (value: T) => boolean, label: string): Promise<T> => {
-    const deadline = Date.now() + 20_000;
+  const until = async <T>(
+    what: () => Promise<T>,
+    done: (value: T) => boolean,
+    label: string,
+    withinMs = 20_000,
+  ): Promise<T> => {
+    const deadline = Date.now() + withinMs;
     for (;;) {
       const value = await what();
       if (done(value)) return value;
@@ -141,14 +146,20 @@ describe('a server with one environment, a CLI with another', { skip: dnsmasqSki
 
   it('sends nothing, and says why, when the approved key is gone before the send starts', async () => {
     const id = await campaign('Spring sale');
-    // Far enough ahead for the next command (a CLI start takes a second or two on a busy machine).
-    const at = new Date(Date.now() + 10_000).toISOString();
-    await ok(['campaigns', 'send', String(id), '--at', at]);
+    // Far enough ahead for the two commands (each CLI start takes seconds on a slow machine; at
+    // 10 s the scheduled start came first on a slow day and the test measured nothing).
+    const at = Date.now() + 30_000;
+    await ok(['campaigns', 'send', String(id), '--at', new Date(at).toISOString()]);
     await ok(['dkim', 'remove', '--domain', 'shop.test', '--selector', 's1', '--force']);
+    assert.ok(
+      Date.now() < at - 2_000,
+      'the key was removed before the scheduled start (else this machine is too slow for the test)',
+    );
     const view = await until(
       () => status(id),
       (s) => s.stopReason !== null,
       'a reason',
+      60_000,
     );
     assert.equal(view.status, 'draft');
     assert.equal(view.total, 0);
