@@ -1,6 +1,8 @@
 // What the benchmarks that run the real server share: the built CLI, free ports, the build, CLI
 // commands, and `serve` started and waited for.
 import { spawn, spawnSync, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -73,4 +75,46 @@ export async function startServe(env: NodeJS.ProcessEnv, httpPort: number): Prom
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * postfix's smtp-sink on a free loopback port and the environment of a sending `serve` (and its
+ * CLI) against it: the DKIM key at <dir>/dkim.pem, DNS refused at once (pacing's MX lookups).
+ */
+export async function sendingSetup(
+  dir: string,
+  databaseUrl: string,
+): Promise<{ sink: ChildProcess; sinkPort: number; httpPort: number; env: NodeJS.ProcessEnv }> {
+  const sinkPort = await freePort();
+  const httpPort = await freePort();
+  const sink = spawn('smtp-sink', ['-u', 'nobody', `127.0.0.1:${sinkPort}`, '1000'], { stdio: 'ignore' });
+  const env = {
+    ...process.env,
+    LISTWARDEN_DATABASE_URL: databaseUrl,
+    LISTWARDEN_DATA_DIR: join(dir, 'data'),
+    LISTWARDEN_SMTP_URL: `smtp://127.0.0.1:${sinkPort}`,
+    LISTWARDEN_PORT: String(httpPort),
+    LISTWARDEN_PUBLIC_URL: `http://127.0.0.1:${httpPort}`,
+    LISTWARDEN_POSTAL_ADDRESS: 'Shop BV, Keizersgracht 1, 1015 CJ Amsterdam',
+    LISTWARDEN_DKIM_DOMAIN: 'shop.test',
+    LISTWARDEN_DKIM_SELECTOR: 'bench',
+    LISTWARDEN_DKIM_KEY_FILE: join(dir, 'dkim.pem'),
+    LISTWARDEN_LOG_LEVEL: 'warn',
+    LISTWARDEN_INBOUND_PORT: '0',
+    // Loopback only: the recipients' MX lookups for pacing are refused at once.
+    LISTWARDEN_DNS_SERVERS: '127.0.0.1:9',
+  };
+  return { sink, sinkPort, httpPort, env };
+}
+
+/** `count` customers with proof of their confirmation, spread over 997 domains, as a CSV file. */
+export async function writeCustomersCsv(file: string, count: number): Promise<void> {
+  const out = createWriteStream(file);
+  out.write('email,name,city,confirmed_at,confirm_ip\n');
+  for (let i = 0; i < count; i++) {
+    if (!out.write(`c${i}@example${i % 997}.test,Customer ${i},Delft,2025-01-01T00:00:00Z,192.0.2.1\n`))
+      await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
 }

@@ -1,15 +1,15 @@
 // npm run bench:send — the real `listwarden serve` (built JS, SQLite) sends a 20 KB personalised
 // campaign, DKIM-signed with RSA-2048, to postfix's smtp-sink on loopback. Prints one JSON line:
 // messages/s and the server's peak RSS, next to smtp-source's raw ceiling measured in the same run.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { build, cliWith, freePort, spawnServe, startServe } from './kit.js';
+import { build, cliWith, sendingSetup, spawnServe, startServe, writeCustomersCsv } from './kit.js';
 
 const { values } = parseArgs({
   options: {
@@ -62,39 +62,14 @@ try {
   build();
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   writeFileSync(join(dir, 'dkim.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  const sinkPort = await freePort();
-  const httpPort = await freePort();
-  const sink = spawn('smtp-sink', ['-u', 'nobody', `127.0.0.1:${sinkPort}`, '1000'], { stdio: 'ignore' });
+  const { sink, sinkPort, httpPort, env } = await sendingSetup(dir, databaseUrl);
   children.push(sink);
-  const env = {
-    ...process.env,
-    LISTWARDEN_DATABASE_URL: databaseUrl,
-    LISTWARDEN_DATA_DIR: join(dir, 'data'),
-    LISTWARDEN_SMTP_URL: `smtp://127.0.0.1:${sinkPort}`,
-    LISTWARDEN_PORT: String(httpPort),
-    LISTWARDEN_PUBLIC_URL: `http://127.0.0.1:${httpPort}`,
-    LISTWARDEN_POSTAL_ADDRESS: 'Shop BV, Keizersgracht 1, 1015 CJ Amsterdam',
-    LISTWARDEN_DKIM_DOMAIN: 'shop.test',
-    LISTWARDEN_DKIM_SELECTOR: 'bench',
-    LISTWARDEN_DKIM_KEY_FILE: join(dir, 'dkim.pem'),
-    LISTWARDEN_LOG_LEVEL: 'warn',
-    LISTWARDEN_INBOUND_PORT: '0',
-    // Loopback only: the recipients' MX lookups for pacing are refused at once.
-    LISTWARDEN_DNS_SERVERS: '127.0.0.1:9',
-  };
   const run = cliWith(env);
   // A fresh database, as `listwarden init` makes it (other commands never create one).
   run(['init']);
   run(['lists', 'create', 'news', '--name', 'Shop News', '--from', 'Shop News <news@shop.test>']);
   const csv = join(dir, 'subscribers.csv');
-  const out = createWriteStream(csv);
-  out.write('email,name,city,confirmed_at,confirm_ip\n');
-  for (let i = 0; i < recipients; i++) {
-    if (!out.write(`c${i}@example${i % 997}.test,Customer ${i},Delft,2025-01-01T00:00:00Z,192.0.2.1\n`))
-      await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
+  await writeCustomersCsv(csv, recipients);
   run(['import', csv, '--list', 'news', '--source', 'benchmark', '--with-proof']);
   const paragraph =
     '<p>Dear {{ subscriber.name }}, our winter collection is here: warm coats, boots and scarves at prices that make the season easier. Visit the shop in {{ subscriber.city }} or order online.</p>\n';

@@ -4,23 +4,14 @@
 // `send` to the first message accepted by the sink, and `campaigns status` answer times (over the
 // HTTP API, while the fan-out still runs). The campaign is cancelled after the measurements: the
 // sending rate at scale is bench:send's job. --keep DIR keeps (and reuses) the imported database.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build, cliWith, freePort, startServe } from './kit.js';
+import { build, cliWith, sendingSetup, startServe, writeCustomersCsv } from './kit.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,25 +33,8 @@ try {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     writeFileSync(join(dir, 'dkim.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
   }
-  const sinkPort = await freePort();
-  const httpPort = await freePort();
-  const sink = spawn('smtp-sink', ['-u', 'nobody', `127.0.0.1:${sinkPort}`, '1000'], { stdio: 'ignore' });
+  const { sink, httpPort, env } = await sendingSetup(dir, `sqlite:${dbFile}`);
   children.push(sink);
-  const env = {
-    ...process.env,
-    LISTWARDEN_DATABASE_URL: `sqlite:${dbFile}`,
-    LISTWARDEN_DATA_DIR: join(dir, 'data'),
-    LISTWARDEN_SMTP_URL: `smtp://127.0.0.1:${sinkPort}`,
-    LISTWARDEN_PORT: String(httpPort),
-    LISTWARDEN_PUBLIC_URL: `http://127.0.0.1:${httpPort}`,
-    LISTWARDEN_POSTAL_ADDRESS: 'Shop BV, Keizersgracht 1, 1015 CJ Amsterdam',
-    LISTWARDEN_DKIM_DOMAIN: 'shop.test',
-    LISTWARDEN_DKIM_SELECTOR: 'bench',
-    LISTWARDEN_DKIM_KEY_FILE: join(dir, 'dkim.pem'),
-    LISTWARDEN_LOG_LEVEL: 'warn',
-    LISTWARDEN_INBOUND_PORT: '0',
-    LISTWARDEN_DNS_SERVERS: '127.0.0.1:9',
-  };
   const run = cliWith(env);
   let importSeconds = 0;
   if (!reuse) {
@@ -68,14 +42,7 @@ try {
     run(['init']);
     run(['lists', 'create', 'news', '--name', 'Shop News', '--from', 'Shop News <news@shop.test>']);
     const csv = join(dir, 'subscribers.csv');
-    const out = createWriteStream(csv);
-    out.write('email,name,city,confirmed_at,confirm_ip\n');
-    for (let i = 0; i < subscribers; i++) {
-      if (!out.write(`c${i}@example${i % 997}.test,Customer ${i},Delft,2025-01-01T00:00:00Z,192.0.2.1\n`))
-        await once(out, 'drain');
-    }
-    out.end();
-    await once(out, 'finish');
+    await writeCustomersCsv(csv, subscribers);
     const started = process.hrtime.bigint();
     run(['import', csv, '--list', 'news', '--source', 'benchmark', '--with-proof']);
     importSeconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -143,7 +110,8 @@ try {
     await new Promise((r) => setTimeout(r, 100));
   }
   times.sort((a, b) => a - b);
-  await api('/cancel', 'POST');
+  // A small list (a trial run) may have finished already.
+  if ((await api('')).status === 'running') await api('/cancel', 'POST');
   server.kill('SIGTERM');
   await once(server, 'exit');
 
