@@ -114,7 +114,7 @@ export function createCampaignsService(deps: CampaignsDeps) {
     clock,
     ...(deps.onQueued ? { onQueued: deps.onQueued } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
-    messageDomainOf: (campaign) => messageDomain(readSnapshot(campaign as CampaignRow)),
+    messageDomainOf: (campaign) => messageDomain(readSnapshot(campaign)),
   });
 
   /** Fan-outs (one, or every unfinished one) in the background, or awaited (see `fanOutInBackground`). */

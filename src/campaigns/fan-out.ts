@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
+import type { CampaignRow } from '../db/schema.js';
 import { suppressedAmong } from '../consent/consent.repo.js';
 import { suppressionHash } from '../consent/suppression-key.js';
 import { newMessageId } from '../mail/message-id.js';
@@ -92,7 +93,7 @@ export function createFanOuts(deps: {
   onQueued?: () => void;
   logger?: Logger;
   /** The domain a campaign's Message-IDs are made in. */
-  messageDomainOf: (campaign: { id: number; snapshot: string | null }) => string;
+  messageDomainOf: (campaign: CampaignRow) => string;
 }) {
   const runs = new Map<number, Promise<void>>();
   let stopping = false;
