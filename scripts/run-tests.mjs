@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Runs every test tier with node:test through tsx: unit tests beside the code (src/**/*.test.ts),
-// then test/integration, test/peers and test/e2e. Arguments narrow the run to paths.
-import { spawn } from 'node:child_process';
+// then test/integration, test/peers and test/e2e. Arguments narrow the run to paths. The tests
+// start the CLI and the server from the build (dist/), so it is built first when the sources
+// are newer (test/helpers/listwarden.ts refuses an old build).
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -23,6 +25,18 @@ function collect(path, out) {
     collect(join(path, entry), out);
   }
   return out;
+}
+
+function newest(path) {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return path.endsWith('.test.ts') ? 0 : stat.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((entry) => newest(join(path, entry))));
+}
+const built = statSync(join(root, 'dist/cli/index.js'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+if (newest(join(root, 'src')) > built) {
+  console.error('run-tests: building dist/ (npm run build), which the tests start');
+  const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
 const files = roots.flatMap((r) => collect(join(root, r), [])).map((f) => relative(root, f));

@@ -5,15 +5,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { fixture } from '../helpers/feedback-fixtures.js';
-import { cli, newInstance, startServer, type Instance } from '../helpers/listwarden.js';
+import { CLI_ARGS, cli, newInstance, startServer, type Instance } from '../helpers/listwarden.js';
 
 const sqlite = DIALECTS.find((d) => d.name === 'sqlite')!;
-const CLI = new URL('../../src/cli/index.ts', import.meta.url).pathname;
-const TSX = import.meta.resolve('tsx');
 
 /** Runs the CLI on a real pseudo-terminal (util-linux `script`), typing `input`. */
 function onTerminal(instance: Instance, args: string[], input: string): Promise<{ code: number; output: string }> {
-  const command = [process.execPath, '--import', TSX, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`);
+  const command = [process.execPath, ...CLI_ARGS, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`);
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qec', command.join(' '), '/dev/null'], { cwd: instance.dir, env: instance.env });
     let output = '';

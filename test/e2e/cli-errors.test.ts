@@ -6,10 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
-import { cli, newInstance, type Instance } from '../helpers/listwarden.js';
-
-const CLI = new URL('../../src/cli/index.ts', import.meta.url).pathname;
-const TSX = import.meta.resolve('tsx');
+import { CLI_ARGS, cli, newInstance, type Instance } from '../helpers/listwarden.js';
 
 const sqlite = DIALECTS.find((d) => d.name === 'sqlite')!;
 
@@ -105,14 +102,10 @@ describe('CLI errors are one sentence on stderr with a non-zero exit', () => {
     writeFileSync(csv, `email\n${rows}\n`);
     assert.equal((await cli(instance, ['lists', 'create', 'pipe', '--name', 'Pipe', '--from', 'p@shop.test'])).code, 0);
     assert.equal((await cli(instance, ['import', csv, '--list', 'pipe', '--source', 'test'])).code, 0);
-    const child = spawn(
-      process.execPath,
-      ['--import', TSX, CLI, 'subscribers', 'list', '--list', 'pipe', '--limit', '1000'],
-      {
-        cwd: instance.dir,
-        env: instance.env,
-      },
-    );
+    const child = spawn(process.execPath, [...CLI_ARGS, 'subscribers', 'list', '--list', 'pipe', '--limit', '1000'], {
+      cwd: instance.dir,
+      env: instance.env,
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += String(d)));
     // Like `| head -0`: the reader closes the pipe before the CLI writes.
