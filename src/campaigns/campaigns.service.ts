@@ -18,7 +18,7 @@ import { parseCampaignInput, parseSendAt } from './campaign-input.js';
 import { campaignSource, PLAIN_LOOK } from './newsletter-layout.js';
 import { compileCampaign, missingOptOut } from './campaign-template.js';
 import * as repo from './campaigns.repo.js';
-import { createFanOuts, fanOutBatch, type FanOutTarget } from './fan-out.js';
+import { createFanOuts, FAN_OUT_AHEAD, fanOutBatch, type FanOutTarget } from './fan-out.js';
 import { sendTestCopy } from './test-copy.js';
 import { runOptOutSelfTest, type SelfTestResult } from './opt-out-self-test.js';
 import { campaignFeedbackCounts } from '../feedback/feedback.repo.js';
@@ -114,6 +114,9 @@ export function createCampaignsService(deps: CampaignsDeps) {
     clock,
     ...(deps.onQueued ? { onQueued: deps.onQueued } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
+    // In the background a worker sends while the fan-out goes on: keep pace with it. Awaited (the
+    // CLI), nothing sends meanwhile, so it queues everyone at once.
+    ...(deps.fanOutInBackground ? { ahead: FAN_OUT_AHEAD } : {}),
     messageDomainOf: (campaign) => messageDomain(readSnapshot(campaign)),
   });
 

@@ -198,6 +198,44 @@ for (const dialect of DIALECTS) {
         await assertCountsMatch(id, 'the carried-on fan-out');
         await s.campaigns.cancel(id);
       });
+
+      it('in the background the fan-out keeps pace with the sending: no more queued than it may keep ahead', async () => {
+        const s = t.services;
+        const id = await runningCampaign(0);
+        const fanOuts = createFanOuts({
+          database: s.database,
+          messageDomainOf: () => 'shop.test',
+          batchSize: 4,
+          ahead: 6,
+        });
+        const running = fanOuts.resume();
+        const fanoutAfter = async () =>
+          (
+            await s.database.db
+              .selectFrom('campaigns')
+              .select('fanout_after')
+              .where('id', '=', id)
+              .executeTakeFirstOrThrow()
+          ).fanout_after;
+        // Two batches of 4 reach 6 ahead; then it waits for the sending.
+        await new Promise((resolve) => setTimeout(resolve, 800));
+        assert.deepEqual(await assertCountsMatch(id, 'a paced fan-out'), { queued: 8 });
+        assert.notEqual(await fanoutAfter(), null, 'the fan-out waits, unfinished');
+        // Each time the worker sends what is queued, the fan-out carries on, until everyone is queued.
+        let rounds = 0;
+        while ((await fanoutAfter()) !== null) {
+          assert.ok(++rounds < 20, 'the fan-out carries on as mail is sent');
+          await s.worker.drain();
+          await new Promise((resolve) => setTimeout(resolve, 400));
+          const queued = (await assertCountsMatch(id, 'while paced')).queued ?? 0;
+          assert.ok(queued <= 8, `at most two batches queued ahead, not ${queued}`);
+        }
+        await running;
+        assert.ok(rounds >= 2, 'it waited for the sending more than once');
+        await sendUntilDone(id);
+        assert.deepEqual(await assertCountsMatch(id, 'the end of a paced fan-out'), { sent: LATER });
+        await fanOuts.stop();
+      });
     },
   );
 }
