@@ -1,6 +1,7 @@
 // npm run bench:import — the real `listwarden import` (built JS, SQLite by default or
 // --postgres URL) reads a generated 1,000,000-row CSV; prints one JSON line with rows/s and
-// the import process's peak RSS (VmHWM), sampled from /proc while it runs.
+// the import process's peak RSS (VmHWM), sampled from /proc while it runs. BENCH_IMPORT_NODE_ARGS
+// adds flags such as --cpu-prof to the import process only.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -60,9 +61,14 @@ try {
   run(['init']);
   run(['lists', 'create', slug, '--name', 'Bench', '--from', 'bench@shop.test']);
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [BIN, 'import', file, '--list', slug, '--source', 'benchmark', '--json'], {
-    env,
-  });
+  const nodeArgs = (process.env.BENCH_IMPORT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, BIN, 'import', file, '--list', slug, '--source', 'benchmark', '--json'],
+    {
+      env,
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += String(d)));

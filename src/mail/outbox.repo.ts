@@ -232,7 +232,17 @@ async function claimWhere(
       attempts: eb('attempts', '+', 1),
       updated_at: now,
     }))
-    .where('id', 'in', skipLocked(dialect, candidates))
+    .where((eb) =>
+      dialect === 'postgres'
+        ? // PostgreSQL: the locked rows by their physical address (a TID scan), not by a look-up of
+          // each id in the primary key. The lock holds them still until the update in this statement.
+          eb(
+            sql`ctid`,
+            '=',
+            sql`any(array(${skipLocked(dialect, candidates.clearSelect().select(sql<string>`ctid`.as('ctid')))}))`,
+          )
+        : eb('id', 'in', candidates),
+    )
     .returningAll()
     .execute();
 }
