@@ -129,11 +129,12 @@ export interface Services extends Pick<
 /** Wires every service for one process; `migrate` brings the schema up to date first. */
 export async function createServices(
   config: Config,
-  options: { logger?: Logger; migrate?: boolean; clock?: Clock; fanOutInBackground?: boolean } = {},
+  options: { logger?: Logger; migrate?: boolean; clock?: Clock; fanOutInBackground?: boolean; cacheMiB?: number } = {},
 ): Promise<Services> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const database = openDatabase(config.databaseUrl, {
+    ...(options.cacheMiB ? { sqliteCacheMiB: options.cacheMiB } : {}),
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
   });
   try {

@@ -79,7 +79,8 @@ export async function serve(
   stop(): Promise<void>;
 }> {
   // Fan-outs go on in the background while the worker sends (a campaign's first mail leaves in seconds).
-  const services = await createServices(config, { ...options, fanOutInBackground: true });
+  // The server's SQLite cache is 8 MiB (see openDatabase): measured, a quarter less memory for the same rate.
+  const services = await createServices(config, { ...options, fanOutInBackground: true, cacheMiB: 8 });
   const { logger } = services;
   let app: { close(): Promise<unknown> } | undefined;
   let inbound: { port: number; close(): Promise<void> } | undefined;
