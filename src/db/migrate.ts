@@ -21,6 +21,7 @@ import { shopStreams } from './migrations/0017-shop-streams.js';
 import { brandAndLanguages } from './migrations/0016-brand-and-languages.js';
 import { campaignCounts } from './migrations/0018-campaign-counts.js';
 import { leanSubscriptions } from './migrations/0019-lean-subscriptions.js';
+import { segments } from './migrations/0020-segments.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -44,6 +45,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0017-shop-streams': shopStreams(dialect),
     '0018-campaign-counts': campaignCounts(),
     '0019-lean-subscriptions': leanSubscriptions(dialect),
+    '0020-segments': segments(dialect),
   };
 }
 

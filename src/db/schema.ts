@@ -249,6 +249,30 @@ export interface CampaignsTable {
   fanout_after: number | null;
   /** Delivered mail (sent and refused) when a forced resume restarted the circuit breaker's count. */
   guard_base: Generated<number>;
+  /** The segment the campaign goes to (null: the whole list). */
+  segment_id: number | null;
+  /** The segment's filter as the campaign sends with it (copied when it starts). */
+  audience_filter: string | null;
+  /** JSON array of list ids whose confirmed subscribers are left out. */
+  exclude_lists: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The type a list declares for a subscriber attribute. */
+export interface ListAttributesTable {
+  list_id: number;
+  name: string;
+  type: 'string' | 'number' | 'date' | 'boolean' | 'list';
+  created_at: number;
+}
+
+/** A named filter over one list's confirmed subscribers. */
+export interface SegmentsTable {
+  id: Generated<number>;
+  slug: string;
+  list_id: number;
+  filter: string;
   created_at: number;
   updated_at: number;
 }
@@ -448,6 +472,8 @@ export interface Tables {
   api_keys: ApiKeysTable;
   settings: SettingsTable;
   campaigns: CampaignsTable;
+  list_attributes: ListAttributesTable;
+  segments: SegmentsTable;
   campaign_counts: CampaignCountsTable;
   feedback_events: FeedbackEventsTable;
   feedback_quarantine: FeedbackQuarantineTable;

@@ -76,6 +76,11 @@ export async function subscribersByIds(db: Db, ids: readonly number[]): Promise<
   return new Map(rows.map((r) => [Number(r.id), r]));
 }
 
+/** Replaces a subscriber's attributes (a JSON object). */
+export async function setAttributes(db: Db, id: number, attributes: string, now: number): Promise<void> {
+  await db.updateTable('subscribers').set({ attributes, updated_at: now }).where('id', '=', id).execute();
+}
+
 export async function deleteSubscriber(db: Db, id: number): Promise<void> {
   await db.deleteFrom('subscribers').where('id', '=', id).execute();
 }

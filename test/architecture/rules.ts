@@ -31,6 +31,7 @@ export const MODULE_ORDER: readonly (readonly string[])[] = [
   ['subscribers'],
   ['lists', 'apikeys', 'accounts'],
   ['consent'],
+  ['segments'],
   ['unsubscribe'],
   ['transactional', 'shop'],
   ['feedback'],
@@ -76,6 +77,8 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   webhook_deliveries: 'webhooks',
   webhook_attempts: 'webhooks',
   inbound_webhooks: 'shop',
+  list_attributes: 'lists',
+  segments: 'segments',
 };
 
 /** The module of a file under src/: its first folder, or `main` for files at the top. */
