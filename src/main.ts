@@ -31,7 +31,12 @@ import { createMailWorker } from './mail-worker.js';
 import type { OutgoingMessage, Transport } from './mail/transport.js';
 import { AppError } from './shared/app-error.js';
 import { loadConfig } from './config/config.js';
-import { createSettingsService, readStoredSettings, type SettingsService } from './config/settings.service.js';
+import {
+  createSettingsService,
+  readStoredSettings,
+  reloadStoredSettings,
+  type SettingsService,
+} from './config/settings.service.js';
 import { createLogger } from './shared/logger.js';
 import { createDomainVerifier, skipDomainChecks, type DomainVerifier } from './subscribers/domain-check.js';
 import { builtinLocalesDir, liveTemplates } from './templates/liquid.js';
@@ -60,6 +65,7 @@ import { namedBlocklist } from './reputation/named-blocklist.js';
 import { preSendCheck } from './campaigns/pre-send-check.js';
 import { scoreWithRspamd, scoreWithSpamd } from './reputation/spam-scorer.js';
 import { createStreams, eraseStreamsOf, type Streams } from './streams.js';
+import { createAudienceServices } from './audience-services.js';
 
 /**
  * The composition root: the only place where adapters (database, transport, DNS, templates)
@@ -105,6 +111,9 @@ export interface Services extends Pick<
   confirm: ReturnType<typeof createConfirmService>;
   unsubscribe: ReturnType<typeof createUnsubscribeService>;
   campaigns: ReturnType<typeof createCampaignsService>;
+  /** Named filters over a list, and the attributes (typed per list) they read. */
+  segments: ReturnType<typeof createAudienceServices>['segments'];
+  attributes: ReturnType<typeof createAudienceServices>['attributes'];
   feedback: ReturnType<typeof createFeedbackService>;
   guard: ReturnType<typeof createGuard>;
   reputation: ReturnType<typeof createReputationMonitor>;
@@ -412,7 +421,9 @@ export async function createServices(
           status: k.status,
         })),
   });
+  const { segments, attributes, audiences } = createAudienceServices({ database, lists, clock });
   const campaigns = createCampaignsService({
+    audiences,
     clock,
     database,
     lists,
@@ -459,15 +470,7 @@ export async function createServices(
     dailyCounts: createDailyCounts({ database, clock }),
     proof: (email, list) => gatherProof(database, lists, email, list),
     imports,
-    async reloadSettings() {
-      const stored = await readStoredSettings(database);
-      const before = config.storedSettings;
-      const keys = [...new Set([...Object.keys(before), ...Object.keys(stored)])].filter(
-        (k) => before[k] !== stored[k],
-      );
-      if (keys.length > 0) Object.assign(config, loadConfig(config.environment, stored));
-      return keys;
-    },
+    reloadSettings: () => reloadStoredSettings(config, database),
     confirm: createConfirmService({
       database,
       tokens,
@@ -483,6 +486,8 @@ export async function createServices(
     ...streams,
     streamsHousekeeping: () => streams.housekeeping(),
     campaigns,
+    segments,
+    attributes,
     async close() {
       await campaigns.stopFanOuts();
       guard.close();

@@ -1,3 +1,4 @@
+import type { RawBuilder, SqlBool } from 'kysely';
 import type { Db, Dialect } from '../db/database.js';
 import type { CampaignRow, CampaignStatus } from '../db/schema.js';
 
@@ -8,6 +9,8 @@ export interface NewCampaign {
   text: string | null;
   format: 'html' | 'mjml';
   layout: 'newsletter' | 'none';
+  segmentId?: number | null;
+  excludeListIds?: readonly number[];
 }
 
 export async function insertCampaign(db: Db, campaign: NewCampaign, now: number): Promise<number> {
@@ -20,6 +23,8 @@ export async function insertCampaign(db: Db, campaign: NewCampaign, now: number)
       text: campaign.text,
       format: campaign.format,
       layout: campaign.layout,
+      segment_id: campaign.segmentId ?? null,
+      exclude_lists: campaign.excludeListIds?.length ? JSON.stringify(campaign.excludeListIds) : null,
       status: 'draft',
       created_at: now,
       updated_at: now,
@@ -87,6 +92,7 @@ export async function moveCampaign(
       | 'guard_since'
       | 'guard_base'
       | 'fanout_after'
+      | 'audience_filter'
     >
   > = {},
 ): Promise<boolean> {
@@ -168,23 +174,26 @@ export async function campaignsFanningOut(db: Db): Promise<CampaignRow[]> {
     .execute();
 }
 
-/** Confirmed subscribers of a list after `afterId`, for the fan-out (keyset paging). */
+/**
+ * Confirmed subscribers of a list after `afterId`, for the fan-out (keyset paging); with
+ * `audience`, only those who meet it (a condition over `s` and `sn`, segments/filter-sql.repo.ts).
+ */
 export async function confirmedRecipients(
   db: Db,
   listId: number,
   afterId: number,
   limit: number,
+  audience?: RawBuilder<SqlBool>,
 ): Promise<Array<{ id: number; emailKey: string }>> {
-  const rows = await db
+  let query = db
     .selectFrom('subscriptions as sn')
     .innerJoin('subscribers as s', 's.id', 'sn.subscriber_id')
     .select(['s.id', 's.email_key'])
     .where('sn.list_id', '=', listId)
     .where('sn.status', '=', 'confirmed')
-    .where('sn.subscriber_id', '>', afterId)
-    .orderBy('sn.subscriber_id')
-    .limit(limit)
-    .execute();
+    .where('sn.subscriber_id', '>', afterId);
+  if (audience) query = query.where(audience);
+  const rows = await query.orderBy('sn.subscriber_id').limit(limit).execute();
   return rows.map((r) => ({ id: Number(r.id), emailKey: r.email_key }));
 }
 

@@ -18,6 +18,7 @@ import { parseCampaignInput, parseSendAt } from './campaign-input.js';
 import { campaignSource, PLAIN_LOOK } from './newsletter-layout.js';
 import { compileCampaign, missingOptOut } from './campaign-template.js';
 import * as repo from './campaigns.repo.js';
+import { describeAudience, type Audiences, type AudienceView } from './audience.js';
 import { createFanOuts, FAN_OUT_AHEAD, fanOutBatch, type FanOutTarget } from './fan-out.js';
 import { sendTestCopy } from './test-copy.js';
 import { runOptOutSelfTest, type SelfTestResult } from './opt-out-self-test.js';
@@ -29,6 +30,8 @@ import { findSubscriberByKey } from '../subscribers/subscribers.repo.js';
 export interface CampaignsDeps {
   database: Database;
   lists: ListsService;
+  /** Whom of a list a campaign goes to: a segment, lists left out. */
+  audiences: Audiences;
   handler: CampaignMailHandler;
   transport: Transport;
   /** The snapshot a send would approve now, and what refuses it. */
@@ -81,6 +84,7 @@ export interface CampaignStatusView {
   startedAt: string | null;
   finishedAt: string | null;
   stopReason: string | null;
+  audience: AudienceView;
 }
 
 /** The seconds the rate is measured over: the last minute, or since the start when that is shorter. */
@@ -118,6 +122,7 @@ export function createCampaignsService(deps: CampaignsDeps) {
     // CLI), nothing sends meanwhile, so it queues everyone at once.
     ...(deps.fanOutInBackground ? { ahead: FAN_OUT_AHEAD } : {}),
     messageDomainOf: (campaign) => messageDomain(readSnapshot(campaign)),
+    audienceOf: (campaign) => deps.audiences.conditionOf(campaign, clock.now()),
   });
 
   /** Fan-outs (one, or every unfinished one) in the background, or awaited (see `fanOutInBackground`). */
@@ -170,9 +175,12 @@ export function createCampaignsService(deps: CampaignsDeps) {
   }
 
   async function noRecipients(campaign: CampaignRow): Promise<string | undefined> {
-    if ((await repo.confirmedRecipients(db, campaign.list_id, 0, 1)).length > 0) return undefined;
+    const audience = await deps.audiences.conditionOf(campaign, clock.now());
+    if ((await repo.confirmedRecipients(db, campaign.list_id, 0, 1, audience)).length > 0) return undefined;
     const list = await deps.lists.requireListById(campaign.list_id);
-    return `The list "${list.slug}" has no confirmed subscribers.`;
+    return audience
+      ? `Nobody on the list "${list.slug}" is in the campaign's audience (${describeAudience(await deps.audiences.view(campaign))}).`
+      : `The list "${list.slug}" has no confirmed subscribers.`;
   }
 
   /** Self-test, then fan-out; the campaign is running once its rows are queued. */
@@ -200,9 +208,17 @@ export function createCampaignsService(deps: CampaignsDeps) {
     // Running from the first batch of the fan-out on: the position (fanout_after) keeps the
     // scheduler from finishing it before every recipient is queued, and a restart carries it on.
     const now = clock.now();
-    if (!(await move(db, campaign, 'start', now, { started_at: now, stop_reason: null, fanout_after: 0 })))
+    // The segment's filter as it is now goes with the campaign (a later edit changes no send).
+    const audienceFilter = await deps.audiences.filterOf(campaign);
+    const started = { started_at: now, stop_reason: null, fanout_after: 0, audience_filter: audienceFilter };
+    if (!(await move(db, campaign, 'start', now, started)))
       throw new AppError('conflict', 'The campaign is no longer a draft.');
-    const target = { id: campaign.id, list_id: campaign.list_id, messageDomain: messageDomain(approved) };
+    const target = {
+      id: campaign.id,
+      list_id: campaign.list_id,
+      messageDomain: messageDomain(approved),
+      audience: await deps.audiences.conditionOf({ ...campaign, ...started }, now),
+    };
     // The first batch before answering (the send's answer counts it), the rest while the worker sends.
     if ((await fanOutBatch(database, target, clock)).more) await carryOn(target);
     deps.onQueued?.();
@@ -210,14 +226,16 @@ export function createCampaignsService(deps: CampaignsDeps) {
 
   return {
     async create(input: {
-      list: unknown;
+      list?: unknown;
+      segment?: unknown;
+      excludeLists?: unknown;
       subject?: unknown;
       html?: unknown;
       text?: unknown;
       format?: unknown;
       layout?: unknown;
     }): Promise<CampaignStatusView> {
-      const list = await deps.lists.requireList(typeof input.list === 'string' ? input.list : '');
+      const { list, segmentId, excludeListIds } = await deps.audiences.resolve(input);
       const fields = parseCampaignInput(input);
       // Compile now (inside the layout it goes into) so a broken template is refused at once.
       await compileCampaign(campaignSource({ ...fields, text: fields.text ?? null }, PLAIN_LOOK), deps.layoutsDir);
@@ -230,6 +248,8 @@ export function createCampaignsService(deps: CampaignsDeps) {
           text: fields.text ?? null,
           format: fields.format,
           layout: fields.layout,
+          segmentId,
+          excludeListIds,
         },
         clock.now(),
       );
@@ -290,11 +310,12 @@ export function createCampaignsService(deps: CampaignsDeps) {
     async status(id: unknown): Promise<CampaignStatusView> {
       const campaign = await requireCampaign(id);
       // Counts kept as mail moves, and the last minute's marks: the same cost at any list size.
-      const [counts, recent, list, reports] = await Promise.all([
+      const [counts, recent, list, reports, audience] = await Promise.all([
         campaignCounts(db, campaign.id),
         sentSince(db, campaign.id, clock.now() - 60_000),
         deps.lists.requireListById(campaign.list_id),
         campaignFeedbackCounts(db, campaign.id),
+        deps.audiences.view(campaign),
       ]);
       const n = (s: keyof typeof counts) => counts[s] ?? 0;
       const delivered = n('sent') + n('bounced');
@@ -326,6 +347,7 @@ export function createCampaignsService(deps: CampaignsDeps) {
         startedAt: iso(campaign.started_at),
         finishedAt: iso(campaign.finished_at),
         stopReason: campaign.stop_reason,
+        audience,
       };
     },
 

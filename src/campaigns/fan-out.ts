@@ -1,3 +1,4 @@
+import type { RawBuilder, SqlBool } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, Db } from '../db/database.js';
 import type { CampaignRow } from '../db/schema.js';
@@ -20,6 +21,8 @@ export interface FanOutTarget {
   id: number;
   list_id: number;
   messageDomain: string;
+  /** Only the list's confirmed subscribers who meet this (a segment, lists left out); none: all of them. */
+  audience?: RawBuilder<SqlBool> | undefined;
 }
 
 const BATCH = 1000;
@@ -43,7 +46,7 @@ export async function fanOutBatch(
   return database.transaction(async (trx) => {
     const state = await lockForFanOut(trx, database.dialect, campaign.id);
     if (!state || state.status !== 'running' || state.fanout_after === null) return { queued: 0, more: false };
-    const batch = await confirmedRecipients(trx, campaign.list_id, state.fanout_after, batchSize);
+    const batch = await confirmedRecipients(trx, campaign.list_id, state.fanout_after, batchSize, campaign.audience);
     const now = clock.now();
     const last = batch.length < batchSize ? null : (batch[batch.length - 1] as { id: number }).id;
     await advanceFanOut(trx, campaign.id, last, now);
@@ -105,6 +108,8 @@ export function createFanOuts(deps: {
   logger?: Logger;
   /** The domain a campaign's Message-IDs are made in. */
   messageDomainOf: (campaign: CampaignRow) => string;
+  /** Whom of its list a campaign goes to, as a condition (a segment, lists left out). */
+  audienceOf?: (campaign: CampaignRow) => Promise<RawBuilder<SqlBool> | undefined>;
 }) {
   const runs = new Map<number, Promise<void>>();
   let stopping = false;
@@ -142,11 +147,18 @@ export function createFanOuts(deps: {
       if (stopping) return;
       const pending: Array<Promise<void>> = [];
       for (const campaign of await campaignsFanningOut(deps.database.db)) {
-        const target = { id: campaign.id, list_id: campaign.list_id, messageDomain: deps.messageDomainOf(campaign) };
+        const target = async () => ({
+          id: campaign.id,
+          list_id: campaign.list_id,
+          messageDomain: deps.messageDomainOf(campaign),
+          audience: await deps.audienceOf?.(campaign),
+        });
         pending.push(
-          run(target).catch((error: unknown) =>
-            deps.logger?.error({ err: error, campaignId: campaign.id }, 'fan-out failed; it is tried again'),
-          ),
+          target()
+            .then(run)
+            .catch((error: unknown) =>
+              deps.logger?.error({ err: error, campaignId: campaign.id }, 'fan-out failed; it is tried again'),
+            ),
         );
       }
       await Promise.all(pending);

@@ -18,6 +18,7 @@ import { registerSubscribersCommands } from './commands/subscribers.js';
 import { registerUsersCommands } from './commands/users.js';
 import { registerTemplatesCommands } from './commands/templates.js';
 import { registerWebhooksCommands } from './commands/webhooks.js';
+import { registerSegmentsCommands } from './commands/segments.js';
 
 // Everything this process creates (the database with its WAL and SHM, captured mail, the secret)
 // holds subscribers' data or keys: readable by the owner only.
@@ -49,6 +50,7 @@ registerConsentCommands(program);
 registerImportCommand(program);
 registerApiKeysCommands(program);
 registerCampaignsCommands(program);
+registerSegmentsCommands(program);
 registerTemplatesCommands(program);
 registerWebhooksCommands(program);
 registerOutboxCommands(program);

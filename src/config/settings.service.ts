@@ -46,6 +46,18 @@ export function readStoredSettings(database: Database): Promise<Record<string, s
 }
 
 /**
+ * Reads the stored settings again and updates `config` in place when they changed; the keys that
+ * changed (a running server calls this every few seconds).
+ */
+export async function reloadStoredSettings(config: Config, database: Database): Promise<string[]> {
+  const stored = await readStoredSettings(database);
+  const before = config.storedSettings;
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(stored)])].filter((k) => before[k] !== stored[k]);
+  if (keys.length > 0) Object.assign(config, loadConfig(config.environment, stored));
+  return keys;
+}
+
+/**
  * Settings in the database, typed and validated by the configuration's one schema: list, get,
  * set, unset, each change recorded with who, when, old and new. The running server picks a
  * change up by reloading (main.ts).

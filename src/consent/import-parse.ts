@@ -2,6 +2,7 @@ import { invalidInput } from '../shared/app-error.js';
 import { readCsv, type CsvDelimiter } from '../subscribers/csv-reader.js';
 import { parseHeader, parseRow, type ImportColumns, type ImportRow } from '../subscribers/csv-rows.js';
 import { suppressionHash } from './suppression-key.js';
+import type { AttributeType } from '../subscribers/attribute-values.js';
 
 /** How an import file is read: the same in the importing thread and in a parsing thread. */
 export interface ParseOptions {
@@ -11,6 +12,8 @@ export interface ParseOptions {
   batchSize: number;
   /** The time rows are checked against (a confirmation time may not lie in the future). */
   now: number;
+  /** The attribute types the list declares: those columns are stored as these types. */
+  attributeTypes?: Record<string, AttributeType>;
 }
 
 /** One batch of rows ready to write: valid, each address once, with its suppression hash. */
@@ -74,7 +77,7 @@ export async function* parseBatches(
         batch.bad.push({ line: item.line, reason: `not valid CSV: ${item.reason}` });
         continue;
       }
-      const parsed = parseRow(item.record, item.line, columns, options.now);
+      const parsed = parseRow(item.record, item.line, columns, options.now, options.attributeTypes);
       if (!parsed.ok) {
         batch.bad.push({ line: item.line, reason: parsed.reason });
         continue;

@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import type { CsvDelimiter } from '../subscribers/csv-reader.js';
 import type { ImportRow } from '../subscribers/csv-rows.js';
 import { upsertSubscribersBulk } from '../subscribers/subscribers.repo.js';
+import { attributeTypesOf } from '../lists/list-attributes.repo.js';
 import { importSubscriptions } from './change-consent.js';
 import { lastRepermissionAt, suppressedAmong } from './consent.repo.js';
 import { parseBatches } from './import-parse.js';
@@ -147,6 +148,7 @@ export async function importCsv(
     mapping: options.mapping,
     batchSize,
     now: clock.now(),
+    attributeTypes: Object.fromEntries(await attributeTypesOf(database.db, options.list.id)),
   })) {
     report.delimiter = batch.delimiter;
     for (const { line, reason } of batch.bad) bad(line, reason);

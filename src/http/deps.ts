@@ -31,6 +31,8 @@ import type { TxService } from '../transactional/tx.service.js';
 import type { TxTemplatesService } from '../transactional/tx-templates.service.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import type { ShopService } from '../shop/shop.service.js';
+import type { SegmentsService } from '../segments/segments.service.js';
+import type { AttributesService } from '../segments/attributes.service.js';
 
 /** What the HTTP layer is given by the composition root; it builds nothing itself. */
 export interface HttpDeps {
@@ -73,4 +75,7 @@ export interface HttpDeps {
   webhooks: WebhooksService;
   /** Shopify and WooCommerce customer sync. */
   shop: ShopService;
+  /** Segments, and the attributes (typed per list) they read. */
+  segments: SegmentsService;
+  attributes: AttributesService;
 }

@@ -49,8 +49,8 @@ const builtInValue = (v: TypedValue) => (v.type === 'date' ? v.ms : v.value);
 const attributeValue = (v: TypedValue) => (v.type === 'date' ? new Date(v.ms).toISOString() : v.value);
 
 function builtIn(f: Leaf, dialect: Dialect): RawBuilder<unknown> | undefined {
-  const name = COLUMNS[f.field];
-  if (name === undefined || !('builtIn' in f) || !f.builtIn) return undefined;
+  if (!('builtIn' in f) || !f.builtIn || !Object.hasOwn(COLUMNS, f.field)) return undefined;
+  const name = COLUMNS[f.field] as string;
   const column = sql.ref(name);
   // Texts compare byte by byte in both dialects (PostgreSQL's collation would sort otherwise).
   const text = dialect === 'postgres' ? sql`${column} collate "C"` : column;
@@ -66,11 +66,11 @@ function builtIn(f: Leaf, dialect: Dialect): RawBuilder<unknown> | undefined {
   }
 }
 
-/** SQLite: json_type and json_extract at the path `$.name` (a bound parameter; names are checked to be \w+). */
+/** SQLite: json_type and json_extract at the path `$."name"` (a bound parameter; filter names are \w+). */
 function sqliteLeaf(f: Leaf): RawBuilder<unknown> {
   const own = builtIn(f, 'sqlite');
   if (own) return own;
-  const path = `$.${f.field}`;
+  const path = `$."${f.field}"`;
   const type = sql`json_type(s.attributes, ${path})`;
   const value = sql`json_extract(s.attributes, ${path})`;
   switch (f.op) {

@@ -39,8 +39,7 @@ export function checkFilter(filter: Filter, types: ReadonlyMap<string, Attribute
 type FieldType = AttributeType;
 
 function typeOf(field: FieldRef, types: ReadonlyMap<string, AttributeType>): { type?: FieldType; builtIn: boolean } {
-  const builtIn = BUILT_IN_FIELDS[field.name];
-  if (builtIn !== undefined) return { type: builtIn, builtIn: true };
+  if (Object.hasOwn(BUILT_IN_FIELDS, field.name)) return { type: BUILT_IN_FIELDS[field.name], builtIn: true };
   if (field.name.length > 64) throw new FilterError(`A field name is at most 64 characters`, field.position);
   return { type: types.get(field.name), builtIn: false };
 }

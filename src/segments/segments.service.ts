@@ -69,6 +69,12 @@ export function createSegmentsService(deps: { database: Database; lists: ListsSe
   return {
     requireSegment,
     condition,
+    findSegmentById: (id: number) => repo.findSegmentById(db, id),
+    async requireSegmentById(id: number): Promise<repo.SegmentRow> {
+      const row = await repo.findSegmentById(db, id);
+      if (!row) throw notFound(`The segment ${id} no longer exists.`);
+      return row;
+    },
 
     async create(input: { name: unknown; list: unknown; where: unknown }): Promise<SegmentView> {
       const name = parseSegmentName(input.name);

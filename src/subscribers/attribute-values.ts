@@ -9,8 +9,10 @@ import { invalidInput } from '../shared/app-error.js';
 export const ATTRIBUTE_TYPES = ['string', 'number', 'date', 'boolean', 'list'] as const;
 export type AttributeType = (typeof ATTRIBUTE_TYPES)[number];
 
-/** Names usable in a filter and as a JSON path: letters, digits and `_`, a letter first. */
-export const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+/** Names a list can declare a type for (and a filter can name): letters, digits and `_`, a letter first. */
+export const DECLARED_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+/** Any attribute's name (as the API, the CSV import and the form have always taken them). */
+const ANY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Fields every subscriber has; an attribute may not take their names. */
 export const BUILT_IN_FIELDS: Readonly<Record<string, 'string' | 'date'>> = {
   email: 'string',
@@ -24,12 +26,16 @@ const MAX_TEXT = 1000;
 const MAX_LIST = 100;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
-export function checkAttributeName(name: string): string {
-  if (!ATTRIBUTE_NAME.test(name))
+/** An attribute's name; `declared`: one a list declares a type for, which filters can name. */
+export function checkAttributeName(name: string, declared = false): string {
+  if (declared && !DECLARED_NAME.test(name))
     throw invalidInput(
-      `"${name.slice(0, 80)}" is not an attribute name: use letters, digits and _ (a letter first, at most 64).`,
+      `"${name.slice(0, 80)}" cannot have a declared type: use letters, digits and _ (a letter first, at most 64).`,
     );
-  if (name in BUILT_IN_FIELDS) throw invalidInput(`"${name}" is a field every subscriber has, not an attribute.`);
+  if (!ANY_NAME.test(name))
+    throw invalidInput(`"${name.slice(0, 80)}" is not an attribute name: use 1-64 letters, digits, _ . or -.`);
+  if (Object.hasOwn(BUILT_IN_FIELDS, name))
+    throw invalidInput(`"${name}" is a field every subscriber has, not an attribute.`);
   return name;
 }
 

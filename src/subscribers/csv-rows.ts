@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { attributeFromText, type AttributeType, type StoredValue } from './attribute-values.js';
 import { normaliseEmail } from './email-address.js';
 
 /** Pure rules for one CSV import row: header checks and row validation with line-numbered reasons. */
@@ -76,6 +77,8 @@ export function parseRow(
   line: number,
   columns: ImportColumns,
   now: number,
+  /** The types the list declares for attributes: their cells are stored as these types. */
+  types: Readonly<Record<string, AttributeType>> = {},
 ): { ok: true; row: ImportRow } | { ok: false; reason: string } {
   if (record.length !== columns.count) {
     return { ok: false, reason: `expected ${columns.count} columns, found ${record.length}` };
@@ -85,12 +88,21 @@ export function parseRow(
   const rawName = columns.name === undefined ? '' : (record[columns.name] ?? '').trim();
   if (rawName.length > 200 || CONTROL.test(rawName))
     return { ok: false, reason: 'the name is longer than 200 characters or has control characters' };
-  const attributes: Record<string, string> = {};
+  const attributes: Record<string, StoredValue> = {};
   for (const { index, name } of columns.attributes) {
     const value = record[index] ?? '';
     if (value === '') continue;
     if (value.length > 1024) return { ok: false, reason: `the value of "${name}" is longer than 1024 characters` };
-    attributes[name] = value;
+    const type = Object.hasOwn(types, name) ? types[name] : undefined;
+    if (type === undefined) {
+      attributes[name] = value;
+      continue;
+    }
+    try {
+      attributes[name] = attributeFromText(name, type, value);
+    } catch (error) {
+      return { ok: false, reason: (error as Error).message.replace(/\.$/, '') };
+    }
   }
   let confirmedAt: number | null = null;
   let confirmIp: string | null = null;

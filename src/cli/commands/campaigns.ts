@@ -21,6 +21,8 @@ function show(view: CampaignStatusView, json: boolean | undefined): void {
   if (view.stopReason) process.stdout.write(`stopped: ${view.stopReason}\n`);
 }
 
+const collect = (value: string, previous: string[]) => [...previous, value];
+
 /** `listwarden campaigns …` */
 export function registerCampaignsCommands(program: Command): void {
   const campaigns = program.command('campaigns').description("marketing mail to a list's confirmed subscribers");
@@ -28,7 +30,9 @@ export function registerCampaignsCommands(program: Command): void {
   campaigns
     .command('create')
     .description('create a draft from Liquid templates (the HTML must use {{ unsubscribe_url }})')
-    .requiredOption('--list <slug>', 'the list')
+    .option('--list <slug>', 'the list (not needed with --segment)')
+    .option('--segment <name>', "only the segment's subscribers (of its list)")
+    .option('--exclude-list <slug>', 'leave out the confirmed subscribers of this list (repeatable)', collect, [])
     .requiredOption('--subject <subject>', 'subject (Liquid)')
     .requiredOption('--html <file>', 'HTML template file (Liquid; MJML with --mjml)')
     .option('--text <file>', 'text template file (Liquid); derived from the HTML when absent')
@@ -40,7 +44,9 @@ export function registerCampaignsCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       async (opts: {
-        list: string;
+        list?: string;
+        segment?: string;
+        excludeList: string[];
         subject: string;
         html: string;
         text?: string;
@@ -53,6 +59,8 @@ export function registerCampaignsCommands(program: Command): void {
         const view = await withServices((s) =>
           s.campaigns.create({
             list: opts.list,
+            segment: opts.segment,
+            excludeLists: opts.excludeList,
             subject: opts.subject,
             html,
             text,
@@ -61,7 +69,9 @@ export function registerCampaignsCommands(program: Command): void {
           }),
         );
         if (opts.json) return printJson(view);
-        process.stdout.write(`Created campaign ${view.id} (draft) for list ${view.list}.\n`);
+        process.stdout.write(
+          `Created campaign ${view.id} (draft) for ${view.audience.segment ? `segment ${view.audience.segment} of ` : ''}list ${view.list}${view.audience.excludeLists.length > 0 ? `, less ${view.audience.excludeLists.join(', ')}` : ''}.\n`,
+        );
       },
     );
 

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 
+import { createReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { AppError, invalidInput } from '../../shared/app-error.js';
 import { withoutControls } from '../../shared/terminal-text.js';
 
 import { withServices } from '../context.js';
@@ -46,6 +49,53 @@ export function registerSubscribersCommands(program: Command): void {
           ['id', 'email', 'name', 'lists', 'createdAt'],
         );
       if (page.next !== null) process.stdout.write(`\nmore: --after ${page.next}\n`);
+    });
+
+  subscribers
+    .command('update [email]')
+    .description(
+      "set subscribers' attributes (checked against the types their lists declare): one with --attr, many with --file",
+    )
+    .option(
+      '--attr <key=value>',
+      'an attribute to set; key= removes it (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .option(
+      '--file <csv>',
+      'a CSV file: an email column and one column per attribute (empty cells are left as they are)',
+    )
+    .option('--json', 'print JSON')
+    .action(async (email: string | undefined, opts: { attr: string[]; file?: string; json?: boolean }) => {
+      if (opts.file !== undefined) {
+        if (email !== undefined || opts.attr.length > 0)
+          throw invalidInput('Give either an address with --attr, or --file with a CSV file; not both.');
+        const file = opts.file;
+        await access(file).catch(() => {
+          throw new AppError('not_found', `Cannot read ${file}.`);
+        });
+        const report = await withServices((s) =>
+          s.attributes.updateFromCsv(createReadStream(file), (line, reason) =>
+            process.stderr.write(`${file}: line ${line}: ${withoutControls(reason)} (skipped)\n`),
+          ),
+        );
+        if (opts.json) return printJson(report);
+        process.stdout.write(
+          `Read ${report.rows} rows: ${report.updated} updated, ${report.unknown} not subscribers, ${report.invalid} skipped as invalid.\n`,
+        );
+        return;
+      }
+      if (email === undefined) throw invalidInput('Say whose attributes to set (an address), or give --file.');
+      const values: Record<string, string> = {};
+      for (const pair of opts.attr) {
+        const at = pair.indexOf('=');
+        if (at < 1) throw invalidInput(`--attr takes key=value; "${withoutControls(pair.slice(0, 80))}" has no key.`);
+        values[pair.slice(0, at)] = pair.slice(at + 1);
+      }
+      const result = await withServices((s) => s.attributes.update(email, values, 'text'));
+      if (opts.json) return printJson(result);
+      process.stdout.write(`${result.email}: ${withoutControls(JSON.stringify(result.attributes))}\n`);
     });
 
   subscribers

@@ -5,7 +5,9 @@ import { parseInput } from '../validate.js';
 
 const createBody = z
   .object({
-    list: z.string(),
+    list: z.string().optional(),
+    segment: z.string().optional(),
+    excludeLists: z.array(z.string()).max(20).optional(),
     subject: z.string(),
     html: z.string(),
     text: z.string().nullable().optional(),

@@ -8,6 +8,7 @@ import { parseInput, requireJsonBody } from '../validate.js';
 import { registerCampaignRoutes } from './admin-campaigns.js';
 import { registerFeedbackRoutes } from './admin-feedback.js';
 import { registerStreamRoutes } from './admin-streams.js';
+import { registerSegmentRoutes } from './admin-segments.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -147,6 +148,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps):
       registerCampaignRoutes(scope, deps);
       registerFeedbackRoutes(scope, deps);
       registerStreamRoutes(scope, deps);
+      registerSegmentRoutes(scope, deps);
     },
     { prefix: '/api/v1' },
   );
