@@ -66,13 +66,19 @@ function builtIn(f: Leaf, dialect: Dialect): RawBuilder<unknown> | undefined {
   }
 }
 
-/** SQLite: json_type and json_extract at the path `$."name"` (a bound parameter; filter names are \w+). */
+/**
+ * SQLite: json_type and json_extract at the path `$."name"` (a bound parameter; filter names are
+ * \w+). A condition that needs a text value to be present first looks for the value's JSON text in
+ * the row's JSON (instr, no parse): the attributes are written by JSON.stringify, so a text equal
+ * to `v` is stored as JSON.stringify(v). That cheap test only skips rows; the exact test decides.
+ */
 function sqliteLeaf(f: Leaf): RawBuilder<unknown> {
   const own = builtIn(f, 'sqlite');
   if (own) return own;
   const path = `$."${f.field}"`;
   const type = sql`json_type(s.attributes, ${path})`;
   const value = sql`json_extract(s.attributes, ${path})`;
+  const holds = (text: string) => sql`instr(s.attributes, ${JSON.stringify(text)}) > 0`;
   switch (f.op) {
     case 'exists':
       return sql`${type} <> 'null'`;
@@ -80,14 +86,23 @@ function sqliteLeaf(f: Leaf): RawBuilder<unknown> {
       return sql`${type} = ${f.value ? 'true' : 'false'}`;
     case 'contains':
       return f.of === 'list'
-        ? sql`${type} = 'array' and exists (select 1 from json_each(s.attributes, ${path}) as j where j.type = 'text' and j.value = ${f.value})`
+        ? sql`${holds(f.value)} and ${type} = 'array' and exists (select 1 from json_each(s.attributes, ${path}) as j where j.type = 'text' and j.value = ${f.value})`
         : sql`${type} = 'text' and instr(${value}, ${f.value}) > 0`;
     case 'in': {
       const first = f.values[0] as TypedValue;
-      return sql`${type} in (${sql.join(jsonTypes(first))}) and ${value} in (${sql.join(f.values.map(attributeValue))})`;
+      const exact = sql`${type} in (${sql.join(jsonTypes(first))}) and ${value} in (${sql.join(f.values.map(attributeValue))})`;
+      if (first.type === 'number') return exact;
+      return sql`(${sql.join(
+        f.values.map((v) => holds(String(attributeValue(v)))),
+        sql` or `,
+      )}) and ${exact}`;
     }
-    case 'compare':
-      return sql`${type} in (${sql.join(jsonTypes(f.value))}) and ${value} ${sql.raw(SIGNS[f.comparison])} ${attributeValue(f.value)}`;
+    case 'compare': {
+      const exact = sql`${type} in (${sql.join(jsonTypes(f.value))}) and ${value} ${sql.raw(SIGNS[f.comparison])} ${attributeValue(f.value)}`;
+      return f.comparison === '=' && f.value.type !== 'number'
+        ? sql`${holds(String(attributeValue(f.value)))} and ${exact}`
+        : exact;
+    }
   }
 }
 
@@ -138,7 +153,7 @@ export function audienceCondition(
   if (audience.filter) parts.push(filterCondition(audience.filter, options));
   const excluded = audience.excludeListIds ?? [];
   if (excluded.length > 0)
-    parts.push(sql<SqlBool>`not exists (select 1 from subscriptions as x where x.subscriber_id = sn.subscriber_id
+    parts.push(sql<SqlBool>`not exists (select 1 from subscriptions as x where x.subscriber_id = s.id
       and x.status = 'confirmed' and x.list_id in (${sql.join([...excluded])}))`);
   if (parts.length === 0) return undefined;
   return sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
