@@ -32,7 +32,7 @@ export function createMailWorker(deps: {
     database: deps.database,
     transport: deps.transport,
     logger: deps.logger,
-    kinds: { only: ['confirmation', 'campaign', 'notification', 'data_link'] },
+    kinds: { only: ['confirmation', 'campaign', 'notification', 'data_link', 'automation'] },
     leaseMs: config.outbox.leaseMs,
     concurrency: config.outbox.concurrency,
     batchSize: config.outbox.batchSize,

@@ -12,7 +12,7 @@ import type { Config } from './config/config.js';
 import { resolveSecrets } from './config/secret.js';
 import { createConfirmService } from './consent/confirm.js';
 import { confirmationMailHandler } from './consent/confirmation-mail.js';
-import { DEFAULT_CONFIRMATION_LIMITS } from './consent/send-limits.js';
+import { liveConfirmationLimits } from './consent/send-limits.js';
 import { createPeopleService } from './consent/people.service.js';
 import { createSignupService } from './consent/signup.js';
 import { eraseFeedbackOf } from './feedback/feedback.repo.js';
@@ -65,17 +65,17 @@ import { namedBlocklist } from './reputation/named-blocklist.js';
 import { preSendCheck } from './campaigns/pre-send-check.js';
 import { scoreWithRspamd, scoreWithSpamd } from './reputation/spam-scorer.js';
 import { createStreams, eraseStreamsOf, type Streams } from './streams.js';
-import { createAudienceServices } from './audience-services.js';
+import { createMarketing, type Marketing } from './marketing.js';
 
 /**
  * The composition root: the only place where adapters (database, transport, DNS, templates)
  * are built and handed to the modules that use them.
  */
 /** With transactional mail, outgoing webhooks and shop sync (streams.ts). */
-export interface Services extends Pick<
-  Streams,
-  'tx' | 'txTemplates' | 'txWorker' | 'webhooks' | 'dispatcher' | 'shop'
-> {
+export interface Services
+  extends
+    Pick<Streams, 'tx' | 'txTemplates' | 'txWorker' | 'webhooks' | 'dispatcher' | 'shop'>,
+    Pick<Marketing, 'segments' | 'attributes' | 'automations' | 'automationScheduler'> {
   config: Config;
   logger: Logger;
   database: Database;
@@ -111,9 +111,6 @@ export interface Services extends Pick<
   confirm: ReturnType<typeof createConfirmService>;
   unsubscribe: ReturnType<typeof createUnsubscribeService>;
   campaigns: ReturnType<typeof createCampaignsService>;
-  /** Named filters over a list, and the attributes (typed per list) they read. */
-  segments: ReturnType<typeof createAudienceServices>['segments'];
-  attributes: ReturnType<typeof createAudienceServices>['attributes'];
   feedback: ReturnType<typeof createFeedbackService>;
   guard: ReturnType<typeof createGuard>;
   reputation: ReturnType<typeof createReputationMonitor>;
@@ -220,6 +217,9 @@ export async function createServices(
     approval,
     keys: dkim,
   });
+  const layoutsDir = () => config.layoutsDir;
+  const onQueued = () => worker.poke();
+  const marketing = createMarketing({ database, lists, approval, campaignMail, layoutsDir, clock, onQueued });
   const notifyDomain = config.dkim?.domain ?? config.bounceDomain ?? new URL(config.publicUrl).hostname;
   let lastBlocklistCheck = 0;
   const guard = createGuard({
@@ -285,6 +285,7 @@ export async function createServices(
         brand,
       }),
       campaign: campaignMail,
+      automation: marketing.automationMail,
       data_link: dataLinkMailHandler({
         database,
         tokens,
@@ -299,15 +300,10 @@ export async function createServices(
     },
   });
   const onMailQueued = () => worker.poke();
-  const confirmationLimits = {
-    ...DEFAULT_CONFIRMATION_LIMITS,
-    get maxPerMailboxPerDay() {
-      return config.confirmationPerMailboxPerDay;
-    },
-    get perDomainPerHour() {
-      return config.confirmationPerDomainPerHour;
-    },
-  };
+  const confirmationLimits = liveConfirmationLimits(() => ({
+    perMailboxPerDay: config.confirmationPerMailboxPerDay,
+    perDomainPerHour: config.confirmationPerDomainPerHour,
+  }));
   const imports = createImportJobs({
     database,
     lists,
@@ -421,9 +417,8 @@ export async function createServices(
           status: k.status,
         })),
   });
-  const { segments, attributes, audiences } = createAudienceServices({ database, lists, clock });
   const campaigns = createCampaignsService({
-    audiences,
+    audiences: marketing.audiences,
     clock,
     database,
     lists,
@@ -486,8 +481,10 @@ export async function createServices(
     ...streams,
     streamsHousekeeping: () => streams.housekeeping(),
     campaigns,
-    segments,
-    attributes,
+    segments: marketing.segments,
+    attributes: marketing.attributes,
+    automations: marketing.automations,
+    automationScheduler: marketing.automationScheduler,
     async close() {
       await campaigns.stopFanOuts();
       guard.close();

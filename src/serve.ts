@@ -151,6 +151,8 @@ export async function serve(
       every(logger, 're-permission release', SCHEDULER_INTERVAL_MS, async () => {
         if ((await releaseDueRepermissions(services.database, services.clock.now())) > 0) services.worker.poke();
       }),
+      // Automation steps whose time has come, and welcome flows for new confirmations.
+      every(logger, 'automations', SCHEDULER_INTERVAL_MS, async () => void (await services.automationScheduler.tick())),
       every(logger, 'campaign scheduler', SCHEDULER_INTERVAL_MS, async () => {
         await services.campaigns.startDue();
         // Fan-outs cut off by a restart or a failed batch go on (in the background).

@@ -64,6 +64,9 @@ export function mailDomain(list: Pick<ListRow, 'from_address'>, bounceDomain: st
 type Ahead = Map<number, { subscriber: SubscriberRow | undefined; status: string | undefined; suppressed: boolean }>;
 
 export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
+  /** `event`: an automation's mail, the data its templates read as `event`. */
+  render(row: OutboxRow, prefetched?: unknown, event?: Record<string, unknown>): ReturnType<MessageHandler['render']>;
+  prefetch(rows: readonly OutboxRow[]): Promise<unknown>;
   /** Renders for one subscriber without the eligibility checks (self-test, test sends). */
   renderFor(
     campaignId: number,
@@ -148,6 +151,7 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
     messageId: string,
     subjectPrefix = '',
     outboxId?: number,
+    event?: Record<string, unknown>,
   ): Promise<OutgoingMessage> {
     const { snapshot, compiled } = p;
     const list = snapshot.list;
@@ -162,6 +166,7 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
       unsubscribe_url: unsubscribeUrl(snapshot.publicUrl, unsubscribeToken),
       preferences_url: preferencesUrl(snapshot.publicUrl, deps.tokens.sign('preferences', subscriber.id, 0)),
       postal_address: snapshot.postalAddress,
+      ...(event ? { event } : {}),
     });
     const raw = buildMime({
       from: p.from,
@@ -221,7 +226,8 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
       return ahead;
     },
 
-    async render(row: OutboxRow, prefetched?: unknown) {
+    /** `event`: an automation's mail, the data its templates read as `event`. */
+    async render(row: OutboxRow, prefetched?: unknown, event?: Record<string, unknown>) {
       if (row.campaign_id === null || row.subscriber_id === null || row.list_id === null)
         return { skip: 'recipient erased' };
       let p: Prepared;
@@ -229,6 +235,8 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
         p = await prepared(row.campaign_id);
       } catch (error) {
         if (!(error instanceof CannotSendAsApproved)) throw error;
+        // An automation's step: its automation is paused by the caller (automation-mail.ts).
+        if (row.kind === 'automation') return { hold: error.message };
         return { hold: await holdAsNotApproved(row.campaign_id, error.message) };
       }
       const known = prefetched instanceof Map ? (prefetched as Ahead).get(row.id) : undefined;
@@ -240,7 +248,7 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
         ? known.suppressed
         : (await findSuppression(db, suppressionHash(subscriber.email_key))) !== undefined;
       if (suppressed) return { skip: 'address is suppressed' };
-      return { message: await build(p, subscriber, row.message_id, '', row.id) };
+      return { message: await build(p, subscriber, row.message_id, '', row.id, event) };
     },
 
     async renderFor(campaignId, subscriber, messageId, subjectPrefix) {

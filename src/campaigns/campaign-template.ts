@@ -49,6 +49,8 @@ export interface RecipientData {
   unsubscribe_url: string;
   preferences_url: string;
   postal_address: string;
+  /** An automation's mail: the data of the event that started the person's run. */
+  event?: Record<string, unknown>;
 }
 
 const UNSUBSCRIBE_TAG = /\{\{-?\s*unsubscribe_url\s*(\|[^}]*)?-?\}\}/;

@@ -11,6 +11,8 @@ export interface NewCampaign {
   layout: 'newsletter' | 'none';
   segmentId?: number | null;
   excludeListIds?: readonly number[];
+  /** `automation`: the content of an automation's step, approved when added and never sent on its own. */
+  status?: 'draft' | 'automation';
 }
 
 export async function insertCampaign(db: Db, campaign: NewCampaign, now: number): Promise<number> {
@@ -25,7 +27,7 @@ export async function insertCampaign(db: Db, campaign: NewCampaign, now: number)
       layout: campaign.layout,
       segment_id: campaign.segmentId ?? null,
       exclude_lists: campaign.excludeListIds?.length ? JSON.stringify(campaign.excludeListIds) : null,
-      status: 'draft',
+      status: campaign.status ?? 'draft',
       created_at: now,
       updated_at: now,
     })
@@ -70,7 +72,11 @@ export async function listCampaigns(
     .selectAll('c')
     .select('l.slug as list_slug');
   if (filter.listId !== undefined) query = query.where('c.list_id', '=', filter.listId);
-  if (filter.status !== undefined) query = query.where('c.status', '=', filter.status);
+  // An automation step's content (status automation) is listed with its automation, not here.
+  query =
+    filter.status !== undefined
+      ? query.where('c.status', '=', filter.status)
+      : query.where('c.status', '<>', 'automation');
   return query.orderBy('c.id', 'desc').limit(filter.limit).execute();
 }
 
@@ -114,6 +120,21 @@ export async function storeSnapshot(db: Db, id: number, snapshot: string | null,
     .where('status', '=', 'draft')
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/** Stores the approval of an automation step's content (its snapshot), which is sent as it is. */
+export async function storeStepSnapshot(db: Db, id: number, snapshot: string, now: number): Promise<void> {
+  await db
+    .updateTable('campaigns')
+    .set({ snapshot, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'automation')
+    .execute();
+}
+
+/** Deletes a step's content that was refused before its step was stored. */
+export async function deleteStepContent(db: Db, id: number): Promise<void> {
+  await db.deleteFrom('campaigns').where('id', '=', id).where('status', '=', 'automation').execute();
 }
 
 export async function recordSelfTest(db: Db, id: number, result: string, now: number): Promise<void> {

@@ -97,8 +97,8 @@ const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString()
 const messageDomain = (snapshot: CampaignSnapshot | undefined) =>
   snapshot?.list.fromAddress.split('@').pop() ?? 'localhost';
 
-/** Every campaign status (the keys are what `campaigns list --status` takes). */
-const CAMPAIGN_STATUS_NAMES: Readonly<Record<CampaignStatus, true>> = {
+/** Every campaign status a list can ask for (`campaigns list --status`); a step's content is no campaign to list. */
+const CAMPAIGN_STATUS_NAMES: Readonly<Record<Exclude<CampaignStatus, 'automation'>, true>> = {
   draft: true,
   scheduled: true,
   running: true,

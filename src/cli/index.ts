@@ -19,6 +19,7 @@ import { registerUsersCommands } from './commands/users.js';
 import { registerTemplatesCommands } from './commands/templates.js';
 import { registerWebhooksCommands } from './commands/webhooks.js';
 import { registerSegmentsCommands } from './commands/segments.js';
+import { registerAutomationsCommands } from './commands/automations.js';
 
 // Everything this process creates (the database with its WAL and SHM, captured mail, the secret)
 // holds subscribers' data or keys: readable by the owner only.
@@ -51,6 +52,7 @@ registerImportCommand(program);
 registerApiKeysCommands(program);
 registerCampaignsCommands(program);
 registerSegmentsCommands(program);
+registerAutomationsCommands(program);
 registerTemplatesCommands(program);
 registerWebhooksCommands(program);
 registerOutboxCommands(program);

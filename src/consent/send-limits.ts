@@ -20,6 +20,21 @@ export const DEFAULT_CONFIRMATION_LIMITS: ConfirmationLimits = {
   perDomainPerHour: 600,
 };
 
+/** The default limits with the per-mailbox and per-domain ones read from `settings` at each use. */
+export function liveConfirmationLimits(
+  settings: () => { perMailboxPerDay: number; perDomainPerHour: number },
+): ConfirmationLimits {
+  return {
+    ...DEFAULT_CONFIRMATION_LIMITS,
+    get maxPerMailboxPerDay() {
+      return settings().perMailboxPerDay;
+    },
+    get perDomainPerHour() {
+      return settings().perDomainPerHour;
+    },
+  };
+}
+
 const DAY_MS = 86_400_000;
 
 /** How far back the caller must look for earlier mails to decide. */

@@ -22,6 +22,7 @@ import { brandAndLanguages } from './migrations/0016-brand-and-languages.js';
 import { campaignCounts } from './migrations/0018-campaign-counts.js';
 import { leanSubscriptions } from './migrations/0019-lean-subscriptions.js';
 import { segments } from './migrations/0020-segments.js';
+import { automations } from './migrations/0021-automations.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -46,6 +47,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0018-campaign-counts': campaignCounts(),
     '0019-lean-subscriptions': leanSubscriptions(dialect),
     '0020-segments': segments(dialect),
+    '0021-automations': automations(dialect),
   };
 }
 

@@ -113,7 +113,7 @@ export interface SuppressionsTable {
   created_at: number;
 }
 
-export type OutboxKind = 'confirmation' | 'campaign' | 'notification' | 'data_link' | 'transactional';
+export type OutboxKind = 'confirmation' | 'campaign' | 'notification' | 'data_link' | 'transactional' | 'automation';
 /** `held`: queued mail of a paused campaign, not claimable until it resumes. */
 export type OutboxStatus = 'queued' | 'sending' | 'sent' | 'deferred' | 'failed' | 'bounced' | 'cancelled' | 'held';
 
@@ -138,6 +138,9 @@ export interface OutboxTable {
   payload: string | null;
   /** A transactional message's recipient: SHA-256 of the lower-cased address (erasure finds it). */
   recipient_hash: string | null;
+  /** An automation's mail: the run and the step (unique together: a step is queued once). */
+  automation_run_id: Generated<number | null>;
+  automation_step: Generated<number | null>;
 }
 
 export interface TxTemplatesTable {
@@ -221,7 +224,15 @@ export interface InboundWebhooksTable {
 }
 
 export type CampaignStatus =
-  'draft' | 'scheduled' | 'running' | 'paused' | 'finished' | 'cancelled' | 'stopped_by_guard';
+  | 'draft'
+  | 'scheduled'
+  | 'running'
+  | 'paused'
+  | 'finished'
+  | 'cancelled'
+  | 'stopped_by_guard'
+  /** The content of an automation's step (never sent as a campaign). */
+  | 'automation';
 
 export interface CampaignsTable {
   id: Generated<number>;
@@ -265,6 +276,49 @@ export interface ListAttributesTable {
   name: string;
   type: 'string' | 'number' | 'date' | 'boolean' | 'list';
   created_at: number;
+}
+
+export interface AutomationsTable {
+  id: Generated<number>;
+  slug: string;
+  list_id: number;
+  trigger: 'confirmed' | 'event';
+  event: string | null;
+  /** JSON array of event names that end a person's run. */
+  cancel_events: Generated<string>;
+  status: 'active' | 'paused';
+  stop_reason: string | null;
+  /** The consent events a confirmation flow has read up to. */
+  after_event_id: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AutomationStepsTable {
+  id: Generated<number>;
+  automation_id: number;
+  position: number;
+  delay_ms: number;
+  /** The step's content: a campaign row of status `automation`. */
+  campaign_id: number;
+  created_at: number;
+}
+
+export type AutomationRunStatus = 'waiting' | 'done' | 'cancelled' | 'stopped';
+
+export interface AutomationRunsTable {
+  id: Generated<number>;
+  automation_id: number;
+  subscriber_id: number;
+  status: AutomationRunStatus;
+  /** The next step to send. */
+  position: number;
+  due_at: number;
+  /** JSON: the data of the event that started the run. */
+  data: string | null;
+  end_reason: string | null;
+  started_at: number;
+  updated_at: number;
 }
 
 /** A named filter over one list's confirmed subscribers. */
@@ -474,6 +528,9 @@ export interface Tables {
   campaigns: CampaignsTable;
   list_attributes: ListAttributesTable;
   segments: SegmentsTable;
+  automations: AutomationsTable;
+  automation_steps: AutomationStepsTable;
+  automation_runs: AutomationRunsTable;
   campaign_counts: CampaignCountsTable;
   feedback_events: FeedbackEventsTable;
   feedback_quarantine: FeedbackQuarantineTable;

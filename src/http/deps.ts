@@ -33,6 +33,7 @@ import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import type { ShopService } from '../shop/shop.service.js';
 import type { SegmentsService } from '../segments/segments.service.js';
 import type { AttributesService } from '../segments/attributes.service.js';
+import type { AutomationsService } from '../automations/automations.service.js';
 
 /** What the HTTP layer is given by the composition root; it builds nothing itself. */
 export interface HttpDeps {
@@ -78,4 +79,6 @@ export interface HttpDeps {
   /** Segments, and the attributes (typed per list) they read. */
   segments: SegmentsService;
   attributes: AttributesService;
+  /** Welcome series and event flows. */
+  automations: AutomationsService;
 }

@@ -37,6 +37,7 @@ export const MODULE_ORDER: readonly (readonly string[])[] = [
   ['feedback'],
   ['reputation'],
   ['campaigns'],
+  ['automations'],
   ['audit'],
   ['http'],
   ['main'],
@@ -79,6 +80,9 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   inbound_webhooks: 'shop',
   list_attributes: 'lists',
   segments: 'segments',
+  automations: 'automations',
+  automation_steps: 'automations',
+  automation_runs: 'automations',
 };
 
 /** The module of a file under src/: its first folder, or `main` for files at the top. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config.js';
 import { createServices, type Services } from '../../src/main.js';
 import { createLogger } from '../../src/shared/logger.js';
+import type { Clock } from '../../src/shared/clock.js';
 import type { DialectCase } from './databases.js';
 import { NO_DNS, TEST_SECRET } from './listwarden.js';
 
@@ -14,7 +15,11 @@ export interface TestServices {
 }
 
 /** The real composition root on a fresh database of `dialect`, with the capture transport. */
-export async function servicesFor(dialect: DialectCase, env: Record<string, string> = {}): Promise<TestServices> {
+export async function servicesFor(
+  dialect: DialectCase,
+  env: Record<string, string> = {},
+  options: { clock?: Clock } = {},
+): Promise<TestServices> {
   const fresh = await dialect.fresh();
   const dir = mkdtempSync(join(tmpdir(), 'lw-svc-'));
   const captureDir = join(dir, 'outbox');
@@ -29,7 +34,7 @@ export async function servicesFor(dialect: DialectCase, env: Record<string, stri
     LISTWARDEN_DNS_SERVERS: NO_DNS,
     ...env,
   });
-  const services = await createServices(config, { logger: createLogger('silent') });
+  const services = await createServices(config, { logger: createLogger('silent'), ...options });
   return {
     services,
     captureDir,

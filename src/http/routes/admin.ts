@@ -9,6 +9,7 @@ import { registerCampaignRoutes } from './admin-campaigns.js';
 import { registerFeedbackRoutes } from './admin-feedback.js';
 import { registerStreamRoutes } from './admin-streams.js';
 import { registerSegmentRoutes } from './admin-segments.js';
+import { registerAutomationRoutes } from './admin-automations.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -149,6 +150,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps):
       registerFeedbackRoutes(scope, deps);
       registerStreamRoutes(scope, deps);
       registerSegmentRoutes(scope, deps);
+      registerAutomationRoutes(scope, deps);
     },
     { prefix: '/api/v1' },
   );

@@ -1,0 +1,278 @@
+import type { Selectable } from 'kysely';
+import type { Db, Dialect } from '../db/database.js';
+import { skipLocked } from '../db/dialect-sql.js';
+import { sql } from '../db/kysely-runtime.js';
+import type { AutomationRunStatus, AutomationsTable, AutomationStepsTable } from '../db/schema.js';
+
+export type AutomationRow = Selectable<AutomationsTable> & { list_slug: string };
+export type StepRow = Selectable<AutomationStepsTable>;
+
+export async function insertAutomation(
+  db: Db,
+  automation: {
+    slug: string;
+    listId: number;
+    trigger: 'confirmed' | 'event';
+    event: string | null;
+    cancelEvents: string[];
+    afterEventId: number;
+  },
+  now: number,
+): Promise<number> {
+  const row = await db
+    .insertInto('automations')
+    .values({
+      slug: automation.slug,
+      list_id: automation.listId,
+      trigger: automation.trigger,
+      event: automation.event,
+      cancel_events: JSON.stringify(automation.cancelEvents),
+      status: 'active',
+      after_event_id: automation.afterEventId,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+function withList(db: Db) {
+  return db
+    .selectFrom('automations as a')
+    .innerJoin('lists as l', 'l.id', 'a.list_id')
+    .selectAll('a')
+    .select('l.slug as list_slug');
+}
+
+export async function findAutomation(db: Db, slug: string): Promise<AutomationRow | undefined> {
+  return withList(db).where('a.slug', '=', slug).executeTakeFirst();
+}
+
+export async function allAutomations(db: Db): Promise<AutomationRow[]> {
+  return withList(db).orderBy('a.slug').execute();
+}
+
+/** Active automations started by `event`, or cancelled by it (the caller tells which). */
+export async function activeAutomations(db: Db): Promise<AutomationRow[]> {
+  return withList(db).where('a.status', '=', 'active').orderBy('a.id').execute();
+}
+
+export async function setAutomationStatus(
+  db: Db,
+  id: number,
+  status: 'active' | 'paused',
+  reason: string | null,
+  now: number,
+): Promise<void> {
+  await db
+    .updateTable('automations')
+    .set({ status, stop_reason: reason, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function insertStep(
+  db: Db,
+  step: { automationId: number; position: number; delayMs: number; campaignId: number },
+  now: number,
+): Promise<void> {
+  await db
+    .insertInto('automation_steps')
+    .values({
+      automation_id: step.automationId,
+      position: step.position,
+      delay_ms: step.delayMs,
+      campaign_id: step.campaignId,
+      created_at: now,
+    })
+    .execute();
+}
+
+export async function stepsOf(db: Db, automationId: number): Promise<StepRow[]> {
+  return db
+    .selectFrom('automation_steps')
+    .selectAll()
+    .where('automation_id', '=', automationId)
+    .orderBy('position')
+    .execute();
+}
+
+/** Starts a person's run (its first step due at `dueAt`); false when they have one waiting already. */
+export async function startRun(
+  db: Db,
+  run: { automationId: number; subscriberId: number; dueAt: number; data: string | null },
+  now: number,
+): Promise<boolean> {
+  const inserted = await db
+    .insertInto('automation_runs')
+    .values({
+      automation_id: run.automationId,
+      subscriber_id: run.subscriberId,
+      status: 'waiting',
+      position: 1,
+      due_at: run.dueAt,
+      data: run.data,
+      started_at: now,
+      updated_at: now,
+    })
+    // The conflict target names the partial index's predicate as written (SQLite matches it literally).
+    .onConflict((c) =>
+      c
+        .columns(['automation_id', 'subscriber_id'])
+        .where(sql<boolean>`status = 'waiting'`)
+        .doNothing(),
+    )
+    .returning('id')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+export interface DueRun {
+  id: number;
+  automationId: number;
+  subscriberId: number;
+  position: number;
+  data: string | null;
+}
+
+/**
+ * Waiting runs of active automations whose step is due, oldest first; locked on PostgreSQL until
+ * the transaction ends, and skipped by other processes meanwhile.
+ */
+export async function dueRuns(trx: Db, dialect: Dialect, now: number, limit: number): Promise<DueRun[]> {
+  const query = trx
+    .selectFrom('automation_runs as r')
+    .select(['r.id', 'r.automation_id', 'r.subscriber_id', 'r.position', 'r.data'])
+    .where('r.status', '=', 'waiting')
+    .where('r.due_at', '<=', now)
+    .where((q) =>
+      q.exists(
+        q
+          .selectFrom('automations as a')
+          .select('a.id')
+          .whereRef('a.id', '=', 'r.automation_id')
+          .where('a.status', '=', 'active'),
+      ),
+    )
+    .orderBy('r.due_at')
+    .limit(limit);
+  const rows = await skipLocked(dialect, query).execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    automationId: Number(r.automation_id),
+    subscriberId: Number(r.subscriber_id),
+    position: r.position,
+    data: r.data,
+  }));
+}
+
+/** Moves a run past step `from`: to the next step at `dueAt`, or done; false when it moved already. */
+export async function advanceRun(
+  trx: Db,
+  runId: number,
+  from: number,
+  next: { position: number; dueAt: number } | 'done',
+  now: number,
+): Promise<boolean> {
+  const result = await trx
+    .updateTable('automation_runs')
+    .set(
+      next === 'done'
+        ? { status: 'done', position: from + 1, updated_at: now }
+        : { position: next.position, due_at: next.dueAt, updated_at: now },
+    )
+    .where('id', '=', runId)
+    .where('position', '=', from)
+    .where('status', '=', 'waiting')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Ends waiting runs (of one automation, or all) of a person; how many it ended. */
+export async function endRuns(
+  trx: Db,
+  filter: { subscriberId: number; automationId?: number; runId?: number },
+  status: Extract<AutomationRunStatus, 'cancelled' | 'stopped'>,
+  reason: string,
+  now: number,
+): Promise<number> {
+  let query = trx
+    .updateTable('automation_runs')
+    .set({ status, end_reason: reason, updated_at: now })
+    .where('subscriber_id', '=', filter.subscriberId)
+    .where('status', '=', 'waiting');
+  if (filter.automationId !== undefined) query = query.where('automation_id', '=', filter.automationId);
+  if (filter.runId !== undefined) query = query.where('id', '=', filter.runId);
+  return Number((await query.executeTakeFirst()).numUpdatedRows);
+}
+
+/** A person's runs are deleted with them (their event data is personal). */
+export async function deleteRunsOf(trx: Db, subscriberId: number): Promise<void> {
+  await trx.deleteFrom('automation_runs').where('subscriber_id', '=', subscriberId).execute();
+}
+
+/** Runs of an automation by status. */
+export async function runCounts(db: Db, automationId: number): Promise<Partial<Record<AutomationRunStatus, number>>> {
+  const rows = await db
+    .selectFrom('automation_runs')
+    .select((q) => ['status', q.fn.countAll<number>().as('n')])
+    .where('automation_id', '=', automationId)
+    .groupBy('status')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/** Moves the confirmation cursor of a flow on (never back). */
+export async function advanceEventCursor(trx: Db, automationId: number, after: number): Promise<void> {
+  await trx
+    .updateTable('automations')
+    .set({ after_event_id: after })
+    .where('id', '=', automationId)
+    .where('after_event_id', '<', after)
+    .execute();
+}
+
+/** Confirmations on a list after the consent event `afterId` (the people a welcome flow starts for). */
+export async function confirmationsAfter(
+  db: Db,
+  listId: number,
+  afterId: number,
+  limit: number,
+): Promise<Array<{ eventId: number; subscriberId: number | null }>> {
+  const rows = await db
+    .selectFrom('consent_events')
+    .select(['id', 'subscriber_id'])
+    .where('type', '=', 'confirmed')
+    .where('list_id', '=', listId)
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  // An erased person's events keep no subscriber: read past them.
+  return rows.map((r) => ({
+    eventId: Number(r.id),
+    subscriberId: r.subscriber_id === null ? null : Number(r.subscriber_id),
+  }));
+}
+
+/** The newest consent event's id: a new flow starts after it (it welcomes nobody from the past). */
+export async function lastConsentEventId(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('consent_events')
+    .select((q) => q.fn.max('id').as('last'))
+    .executeTakeFirst();
+  return Number(row?.last ?? 0);
+}
+
+/** The event data a run was started with (the templates' `event`); empty when none. */
+export async function runData(db: Db, runId: number): Promise<Record<string, unknown>> {
+  const row = await db.selectFrom('automation_runs').select('data').where('id', '=', runId).executeTakeFirst();
+  return row?.data ? (JSON.parse(row.data) as Record<string, unknown>) : {};
+}
+
+/** The automation a run belongs to. */
+export async function automationOfRun(db: Db, runId: number): Promise<number | undefined> {
+  const row = await db.selectFrom('automation_runs').select('automation_id').where('id', '=', runId).executeTakeFirst();
+  return row ? Number(row.automation_id) : undefined;
+}
