@@ -16,6 +16,7 @@ import { liveConfirmationLimits } from './consent/send-limits.js';
 import { createPeopleService } from './consent/people.service.js';
 import { createSignupService } from './consent/signup.js';
 import { eraseFeedbackOf } from './feedback/feedback.repo.js';
+import { eraseEngagementOf } from './tracking/tracking.repo.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createTokenCodec, type TokenCodec } from './consent/tokens.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -75,7 +76,7 @@ import { createMarketing, type Marketing } from './marketing.js';
 export interface Services
   extends
     Pick<Streams, 'tx' | 'txTemplates' | 'txWorker' | 'webhooks' | 'dispatcher' | 'shop'>,
-    Pick<Marketing, 'segments' | 'attributes' | 'automations' | 'automationScheduler'> {
+    Pick<Marketing, 'segments' | 'attributes' | 'automations' | 'automationScheduler' | 'tracking'> {
   config: Config;
   logger: Logger;
   database: Database;
@@ -219,7 +220,7 @@ export async function createServices(
   });
   const layoutsDir = () => config.layoutsDir;
   const onQueued = () => worker.poke();
-  const marketing = createMarketing({ database, lists, approval, campaignMail, layoutsDir, clock, onQueued });
+  const marketing = createMarketing({ database, lists, approval, campaignMail, layoutsDir, clock, tokens, onQueued });
   const notifyDomain = config.dkim?.domain ?? config.bounceDomain ?? new URL(config.publicUrl).hostname;
   let lastBlocklistCheck = 0;
   const guard = createGuard({
@@ -317,6 +318,7 @@ export async function createServices(
     eraseElsewhere: [
       (trx, person) => eraseFeedbackOf(trx, person),
       (trx, person) => eraseStreamsOf(trx, person, clock.now()),
+      eraseEngagementOf,
     ],
     // Uploads waiting for their column mapping may hold the address: erasure deletes them.
     afterCommit: [
@@ -485,6 +487,7 @@ export async function createServices(
     attributes: marketing.attributes,
     automations: marketing.automations,
     automationScheduler: marketing.automationScheduler,
+    tracking: marketing.tracking,
     async close() {
       await campaigns.stopFanOuts();
       guard.close();

@@ -11,6 +11,8 @@ import type { MessageHandler } from './mail/outbox-worker.js';
 import { createAttributesService, type AttributesService } from './segments/attributes.service.js';
 import { createSegmentsService, type SegmentsService } from './segments/segments.service.js';
 import type { Clock } from './shared/clock.js';
+import type { TokenCodec } from './consent/tokens.js';
+import { createTracking, type TrackingService } from './tracking/tracking.service.js';
 
 export interface Marketing {
   /** Named filters over a list, and the attributes (typed per list) they read. */
@@ -23,6 +25,8 @@ export interface Marketing {
   automationScheduler: AutomationScheduler;
   /** The outbox handler of automation mail (the campaign path). */
   automationMail: MessageHandler;
+  /** Opens and clicks of tracked mail, and the link report. */
+  tracking: TrackingService;
 }
 
 /** Part of the composition root: segments, attributes, campaigns' audiences and automations. */
@@ -33,6 +37,7 @@ export function createMarketing(deps: {
   campaignMail: CampaignMailHandler;
   layoutsDir: () => string | undefined;
   clock: Clock;
+  tokens: TokenCodec;
   onQueued: () => void;
 }): Marketing {
   const { database, lists, clock } = deps;
@@ -45,6 +50,7 @@ export function createMarketing(deps: {
     audiences: createAudiences({ lists, segments }),
     automations,
     automationScheduler: createAutomationScheduler({ database, clock, onQueued: deps.onQueued }),
+    tracking: createTracking({ database, tokens: deps.tokens, clock }),
     automationMail: automationMailHandler({
       database,
       campaignMail: deps.campaignMail,

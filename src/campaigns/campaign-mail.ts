@@ -21,6 +21,7 @@ import type { DkimKeysService } from '../dkim/dkim-keys.service.js';
 import type { Approval } from './approval.js';
 import { holdCampaign } from './hold.js';
 import { readSnapshot, type CampaignSnapshot } from './snapshot.js';
+import { createLinkTracker } from '../tracking/link-tracker.js';
 
 export interface CampaignMailDeps {
   database: Database;
@@ -79,6 +80,7 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
   const clock = deps.clock ?? systemClock;
   const cache = new Map<number, { at: number; entry: Promise<Prepared> }>();
   const compiledSnapshots = new Map<number, { snapshot: string; compiled: CompiledCampaign }>();
+  const tracker = createLinkTracker({ database: deps.database, tokens: deps.tokens });
 
   /** A stored snapshot (an approved campaign), else what a draft would be approved with now. */
   async function snapshotOf(campaign: CampaignRow): Promise<CampaignSnapshot> {
@@ -168,13 +170,24 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
       postal_address: snapshot.postalAddress,
       ...(event ? { event } : {}),
     });
+    // Engagement tracking, when the list has it on (off by default); never in test copies.
+    const tracking = list.tracking;
+    const html =
+      outboxId !== undefined && tracking && (tracking.clicks || tracking.opens)
+        ? await tracker.track(rendered.html, {
+            campaignId: p.campaignId,
+            outboxId,
+            publicUrl: snapshot.publicUrl,
+            ...tracking,
+          })
+        : rendered.html;
     const raw = buildMime({
       from: p.from,
       replyTo: list.replyTo,
       to: subscriber.email,
       subject: subjectPrefix + rendered.subject,
       text: rendered.text,
-      html: rendered.html,
+      html,
       messageId,
       date: new Date(clock.now()),
       headers: {

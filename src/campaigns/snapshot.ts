@@ -13,7 +13,15 @@ export interface CampaignSnapshot {
   approvedAt: number;
   template: CampaignSource;
   layouts: Record<string, string>;
-  list: { id: number; name: string; fromName: string | null; fromAddress: string; replyTo: string | null };
+  list: {
+    id: number;
+    name: string;
+    fromName: string | null;
+    fromAddress: string;
+    replyTo: string | null;
+    /** Engagement tracking as approved (absent in snapshots from before: off). */
+    tracking?: { clicks: boolean; opens: boolean } | undefined;
+  };
   postalAddress: string;
   publicUrl: string;
   bounceDomain: string | null;
@@ -40,6 +48,7 @@ const SNAPSHOT = z.object({
     fromName: z.string().nullable(),
     fromAddress: z.string(),
     replyTo: z.string().nullable(),
+    tracking: z.object({ clicks: z.boolean(), opens: z.boolean() }).optional(),
   }),
   postalAddress: z.string(),
   publicUrl: z.string(),
@@ -76,6 +85,7 @@ export function takeSnapshot(input: {
       fromName: list.from_name,
       fromAddress: list.from_address,
       replyTo: list.reply_to,
+      tracking: { clicks: list.track_clicks === 1, opens: list.track_opens === 1 },
     },
     postalAddress: settings.postalAddress,
     publicUrl: settings.publicUrl,

@@ -8,7 +8,8 @@ import { systemClock, type Clock } from '../shared/clock.js';
  * followed by the first 16 bytes of HMAC-SHA256 over it; 32 bytes in all, 43 base64url characters.
  * A 128-bit tag is the truncation RFC 2104 allows; it keeps links short in mail.
  */
-export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | 'data';
+/** `click` and `open` (engagement tracking) carry an outbox row in the subscriber field and a link id in the list field. */
+export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | 'data' | 'click' | 'open';
 
 export interface TokenClaims {
   purpose: TokenPurpose;
@@ -30,7 +31,14 @@ const VERSION = 1;
 const PAYLOAD_BYTES = 16;
 const TAG_BYTES = 16;
 const TOKEN_CHARS = 43;
-const PURPOSE_CODES: Record<TokenPurpose, number> = { confirm: 1, unsubscribe: 2, preferences: 3, data: 4 };
+const PURPOSE_CODES: Record<TokenPurpose, number> = {
+  confirm: 1,
+  unsubscribe: 2,
+  preferences: 3,
+  data: 4,
+  click: 5,
+  open: 6,
+};
 const PURPOSES = Object.fromEntries(Object.entries(PURPOSE_CODES).map(([k, v]) => [v, k])) as Record<
   number,
   TokenPurpose

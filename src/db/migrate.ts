@@ -23,6 +23,7 @@ import { campaignCounts } from './migrations/0018-campaign-counts.js';
 import { leanSubscriptions } from './migrations/0019-lean-subscriptions.js';
 import { segments } from './migrations/0020-segments.js';
 import { automations } from './migrations/0021-automations.js';
+import { tracking } from './migrations/0022-tracking.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -48,6 +49,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0019-lean-subscriptions': leanSubscriptions(dialect),
     '0020-segments': segments(dialect),
     '0021-automations': automations(dialect),
+    '0022-tracking': tracking(dialect),
   };
 }
 

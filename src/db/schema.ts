@@ -19,6 +19,10 @@ export interface ListsTable {
   browser_language: Generated<number>;
   /** JSON object: the list's brand fields that differ from the shop-wide brand. */
   brand: Generated<string>;
+  /** 1: links in its campaign mail go through signed redirects (off unless turned on). */
+  track_clicks: Generated<number>;
+  /** 1: its campaign mail carries an open pixel (off unless turned on). */
+  track_opens: Generated<number>;
 }
 
 export interface ConsentTextsTable {
@@ -321,6 +325,25 @@ export interface AutomationRunsTable {
   updated_at: number;
 }
 
+export interface CampaignLinksTable {
+  id: Generated<number>;
+  campaign_id: number;
+  url: string;
+}
+
+export interface EngagementTable {
+  id: Generated<number>;
+  kind: 'open' | 'click';
+  outbox_id: number;
+  campaign_id: number | null;
+  subscriber_id: number | null;
+  link_id: number | null;
+  /** 1: a machine (a privacy proxy, a security scanner), left out of the rates. */
+  machine: number;
+  reason: string | null;
+  at: number;
+}
+
 /** A named filter over one list's confirmed subscribers. */
 export interface SegmentsTable {
   id: Generated<number>;
@@ -531,6 +554,8 @@ export interface Tables {
   automations: AutomationsTable;
   automation_steps: AutomationStepsTable;
   automation_runs: AutomationRunsTable;
+  campaign_links: CampaignLinksTable;
+  engagement: EngagementTable;
   campaign_counts: CampaignCountsTable;
   feedback_events: FeedbackEventsTable;
   feedback_quarantine: FeedbackQuarantineTable;

@@ -34,6 +34,7 @@ import { registerConsoleCampaignEditor } from './routes/console-campaign-editor.
 import { registerConsoleImport } from './routes/console-import.js';
 import { registerConsoleActivity } from './routes/console-activity.js';
 import { registerOptOutRoutes } from './routes/opt-out.js';
+import { registerTrackingRoutes } from './routes/tracking.js';
 import { registerSignupApiRoute } from './routes/signup-api.js';
 import { registerSignupFormRoutes } from './routes/signup-form.js';
 import { registerBrandAssetRoutes } from './routes/brand-assets.js';
@@ -165,6 +166,7 @@ export async function buildHttpApp(given: Omit<HttpDeps, 'publicPages'>): Promis
   await registerSignupApiRoute(app, deps, signupLimit);
   registerConfirmRoutes(app, deps);
   await registerOptOutRoutes(app, deps);
+  registerTrackingRoutes(app, deps);
   await registerAdminRoutes(app, deps);
   await registerShopRoutes(app, deps);
   return app;

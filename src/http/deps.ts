@@ -34,6 +34,7 @@ import type { ShopService } from '../shop/shop.service.js';
 import type { SegmentsService } from '../segments/segments.service.js';
 import type { AttributesService } from '../segments/attributes.service.js';
 import type { AutomationsService } from '../automations/automations.service.js';
+import type { TrackingService } from '../tracking/tracking.service.js';
 
 /** What the HTTP layer is given by the composition root; it builds nothing itself. */
 export interface HttpDeps {
@@ -81,4 +82,6 @@ export interface HttpDeps {
   attributes: AttributesService;
   /** Welcome series and event flows. */
   automations: AutomationsService;
+  /** Opens and clicks of tracked mail, and the link report. */
+  tracking: TrackingService;
 }

@@ -10,6 +10,8 @@ export interface NewList {
   allowedOrigins: string[];
   language: string;
   browserLanguage: boolean;
+  trackClicks?: boolean;
+  trackOpens?: boolean;
   /** JSON of the list's brand overrides. */
   brand: string;
 }
@@ -44,6 +46,8 @@ export async function insertList(db: Db, list: NewList, now: number): Promise<nu
       allowed_origins: JSON.stringify(list.allowedOrigins),
       language: list.language,
       browser_language: list.browserLanguage ? 1 : 0,
+      track_clicks: list.trackClicks ? 1 : 0,
+      track_opens: list.trackOpens ? 1 : 0,
       brand: list.brand,
       created_at: now,
       updated_at: now,
@@ -66,6 +70,8 @@ export async function updateList(db: Db, id: number, patch: Partial<NewList>, no
       ...(patch.allowedOrigins !== undefined ? { allowed_origins: JSON.stringify(patch.allowedOrigins) } : {}),
       ...(patch.language !== undefined ? { language: patch.language } : {}),
       ...(patch.browserLanguage !== undefined ? { browser_language: patch.browserLanguage ? 1 : 0 } : {}),
+      ...(patch.trackClicks !== undefined ? { track_clicks: patch.trackClicks ? 1 : 0 } : {}),
+      ...(patch.trackOpens !== undefined ? { track_opens: patch.trackOpens ? 1 : 0 } : {}),
       ...(patch.brand !== undefined ? { brand: patch.brand } : {}),
       updated_at: now,
     })

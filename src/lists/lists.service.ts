@@ -33,6 +33,8 @@ export interface ListView {
   language: Language;
   /** The browser's language chooses among the languages it has a consent text in. */
   browserLanguage: boolean;
+  /** Engagement tracking of its campaign mail: both off unless turned on. */
+  tracking: { clicks: boolean; opens: boolean };
   /** The list's brand fields that differ from the shop's. */
   brand: BrandSettings;
   /** The consent wording in the list's language. */
@@ -54,6 +56,8 @@ export interface ListInput {
   allowedOrigins?: unknown;
   language?: unknown;
   browserLanguage?: unknown;
+  trackClicks?: unknown;
+  trackOpens?: unknown;
   /** Brand fields to change: a value, or null / "" to use the shop's again. */
   brand?: unknown;
 }
@@ -126,6 +130,7 @@ export function createListsService(
       allowedOrigins: JSON.parse(list.allowed_origins) as string[],
       language: languageOf(list),
       browserLanguage: list.browser_language === 1,
+      tracking: { clicks: list.track_clicks === 1, opens: list.track_opens === 1 },
       brand: listBrandOf(list.brand),
       consentText: { version: consent?.version ?? 0, text: consent?.text ?? '', language: list.language },
       consentTexts: texts.map((t) => ({ language: t.language, version: t.version, text: t.text })),
@@ -206,6 +211,8 @@ export function createListsService(
               allowedOrigins,
               language,
               browserLanguage,
+              trackClicks: input.trackClicks === undefined ? false : parseFlag(input.trackClicks, 'trackClicks'),
+              trackOpens: input.trackOpens === undefined ? false : parseFlag(input.trackOpens, 'trackOpens'),
               brand: JSON.stringify(brand),
             },
             now,
@@ -240,6 +247,8 @@ export function createListsService(
         ...(input.browserLanguage !== undefined
           ? { browserLanguage: parseFlag(input.browserLanguage, 'browserLanguage') }
           : {}),
+        ...(input.trackClicks !== undefined ? { trackClicks: parseFlag(input.trackClicks, 'trackClicks') } : {}),
+        ...(input.trackOpens !== undefined ? { trackOpens: parseFlag(input.trackOpens, 'trackOpens') } : {}),
         ...(input.brand !== undefined
           ? { brand: JSON.stringify(applyListBrand(listBrandOf(list.brand), input.brand)) }
           : {}),

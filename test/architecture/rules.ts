@@ -33,6 +33,7 @@ export const MODULE_ORDER: readonly (readonly string[])[] = [
   ['consent'],
   ['segments'],
   ['unsubscribe'],
+  ['tracking'],
   ['transactional', 'shop'],
   ['feedback'],
   ['reputation'],
@@ -83,6 +84,8 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   automations: 'automations',
   automation_steps: 'automations',
   automation_runs: 'automations',
+  campaign_links: 'tracking',
+  engagement: 'tracking',
 };
 
 /** The module of a file under src/: its first folder, or `main` for files at the top. */

@@ -162,4 +162,18 @@ export function registerCampaignsCommands(program: Command): void {
     .action(async (id: string, opts: { json?: boolean }) => {
       show(await withServices((s) => s.campaigns.status(id)), opts.json);
     });
+
+  campaigns
+    .command('links <id>')
+    .description('opens and clicks of a campaign whose list tracks them, per link (machines apart)')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const report = await withServices(async (s) => s.tracking.report((await s.campaigns.status(id)).id));
+      if (opts.json) return printJson(report);
+      process.stdout.write(
+        `Opens: ${report.opens.people} people (${report.opens.total} opens), ${report.opens.machine} by machines\n` +
+          `Clicks: ${report.clicks.people} people (${report.clicks.total} clicks), ${report.clicks.machine} by machines\n\n`,
+      );
+      printTable(report.links, ['url', 'people', 'clicks', 'machine']);
+    });
 }

@@ -9,6 +9,8 @@ import { printJson, printTable } from '../output.js';
 interface LanguageAndBrandOptions {
   language?: string;
   browserLanguage?: boolean;
+  trackClicks?: boolean;
+  trackOpens?: boolean;
   consentLanguage?: string;
   brandName?: string;
   brandLogo?: string;
@@ -23,6 +25,10 @@ function languageAndBrandOptions(command: Command): Command {
     .option('--language <code>', 'language of its pages and mail: en, de, nl, fr or es')
     .option('--browser-language', "let the visitor's browser language choose among the consent texts' languages")
     .option('--no-browser-language', "always use the list's language")
+    .option('--track-clicks', 'links in its campaign mail go through signed redirects that count clicks')
+    .option('--no-track-clicks', 'links go straight to their target (the default)')
+    .option('--track-opens', 'its campaign mail carries an open pixel (machine opens are kept apart)')
+    .option('--no-track-opens', 'no open pixel (the default)')
     .option('--consent-language <code>', 'the language --consent-text is in (default: the list language)')
     .option('--brand-name <name>', 'shop name on its pages and mail ("" for the shop-wide one)')
     .option('--brand-logo <file>', 'logo image file: PNG, JPEG, GIF or WebP ("" for the shop-wide one)')
@@ -71,6 +77,8 @@ async function languageAndBrandInput(
   return {
     ...(opts.language !== undefined ? { language: opts.language } : {}),
     ...(opts.browserLanguage !== undefined ? { browserLanguage: opts.browserLanguage } : {}),
+    ...(opts.trackClicks !== undefined ? { trackClicks: opts.trackClicks } : {}),
+    ...(opts.trackOpens !== undefined ? { trackOpens: opts.trackOpens } : {}),
     ...(opts.consentLanguage !== undefined ? { consentLanguage: opts.consentLanguage } : {}),
     ...(Object.keys(brand).length > 0 ? { brand } : {}),
   };

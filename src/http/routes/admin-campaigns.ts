@@ -32,6 +32,9 @@ export function registerCampaignRoutes(scope: FastifyInstance, deps: HttpDeps): 
     const body = parseInput(sendBody, request.body, 'The request');
     return deps.campaigns.send(id, body?.at, { force: body?.force === true });
   });
+  scope.get('/campaigns/:id/links', async (request) =>
+    deps.tracking.report((await deps.campaigns.status(parseInput(idParams, request.params).id)).id),
+  );
   scope.get('/campaigns/:id/check', async (request) => deps.campaigns.check(parseInput(idParams, request.params).id));
   scope.post('/campaigns/:id/test', async (request) => {
     const { id } = parseInput(idParams, request.params);

@@ -28,6 +28,8 @@ const listBody = z
     allowedOrigins: z.array(z.string()).optional(),
     language: z.string().optional(),
     browserLanguage: z.boolean().optional(),
+    trackClicks: z.boolean().optional(),
+    trackOpens: z.boolean().optional(),
     // Each field a value, or null to use the shop's; validated by the lists module.
     brand: z.record(z.string(), z.string().nullable()).optional(),
   })
