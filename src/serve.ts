@@ -155,6 +155,7 @@ export async function serve(
       every(logger, 'automations', SCHEDULER_INTERVAL_MS, async () => void (await services.automationScheduler.tick())),
       every(logger, 'campaign scheduler', SCHEDULER_INTERVAL_MS, async () => {
         await services.campaigns.startDue();
+        await services.campaigns.decideAbTests();
         // Fan-outs cut off by a restart or a failed batch go on (in the background).
         await services.campaigns.continueFanOuts();
         await services.campaigns.finishCompleted();

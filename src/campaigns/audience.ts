@@ -5,6 +5,7 @@ import { parseSlug } from '../lists/list-input.js';
 import { parseFilter } from '../segments/filter-parse.js';
 import type { SegmentsService } from '../segments/segments.service.js';
 import { invalidInput } from '../shared/app-error.js';
+import { readAbTest, sampleVariant } from './ab-test.js';
 
 const MAX_EXCLUDED = 20;
 
@@ -71,16 +72,32 @@ export function createAudiences(deps: { lists: ListsService; segments: SegmentsS
 
     filterOf,
 
-    /** The campaign's audience as one SQL condition (undefined: the whole list); `now` for relative times. */
+    /**
+     * The campaign's audience as one SQL condition (undefined: the whole list); `now` for relative
+     * times. An A/B test's fan-out goes to the sample first, then (once decided) to the rest.
+     */
     async conditionOf(campaign: CampaignRow, now: number): Promise<RawBuilder<SqlBool> | undefined> {
       const filter = await filterOf(campaign);
       const excludeListIds = campaign.exclude_lists ? (JSON.parse(campaign.exclude_lists) as number[]) : [];
-      if (filter === null && excludeListIds.length === 0) return undefined;
+      const ab = readAbTest(campaign.ab);
+      if (filter === null && excludeListIds.length === 0 && !ab) return undefined;
       return deps.segments.condition(
         campaign.list_id,
-        { ...(filter !== null ? { filter: parseFilter(filter) } : {}), excludeListIds },
+        {
+          ...(filter !== null ? { filter: parseFilter(filter) } : {}),
+          excludeListIds,
+          ...(ab ? { sample: { percent: ab.samplePercent, inSample: ab.decision === undefined } } : {}),
+        },
         campaign.started_at ?? now,
       );
+    },
+
+    /** The subject variant of each recipient of an A/B test: by id in the sample, the winner after. */
+    variantOf(campaign: CampaignRow): ((subscriberId: number) => 'a' | 'b') | undefined {
+      const ab = readAbTest(campaign.ab);
+      if (!ab) return undefined;
+      const winner = ab.decision?.winner;
+      return winner ? () => winner : sampleVariant;
     },
 
     async view(campaign: CampaignRow): Promise<AudienceView> {

@@ -22,6 +22,8 @@ import type { Approval } from './approval.js';
 import { holdCampaign } from './hold.js';
 import { readSnapshot, type CampaignSnapshot } from './snapshot.js';
 import { createLinkTracker } from '../tracking/link-tracker.js';
+import { VARIANT_B } from '../mail/campaign-outbox.repo.js';
+import { readAbTest } from './ab-test.js';
 
 export interface CampaignMailDeps {
   database: Database;
@@ -42,6 +44,8 @@ interface Prepared {
   cacheable: boolean;
   snapshot: CampaignSnapshot;
   compiled: CompiledCampaign;
+  /** An A/B test's second subject (with the same content). */
+  compiledB?: CompiledCampaign | undefined;
   from: string;
   boundary: string;
   domain: string;
@@ -113,11 +117,15 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
       if (campaign.snapshot === null) throw error;
       throw new CannotSendAsApproved(`its approved template no longer compiles (${(error as Error).message})`);
     }
+    const ab = readAbTest(campaign.ab);
     return {
       campaignId,
       cacheable: campaign.snapshot !== null || campaign.status !== 'draft',
       snapshot,
       compiled,
+      compiledB: ab
+        ? await compileCampaign({ ...snapshot.template, subject: ab.subjectB }, snapshot.layouts)
+        : undefined,
       from: formatMailbox(snapshot.list.fromName, snapshot.list.fromAddress),
       boundary: newBoundary(),
       domain: mailDomain({ from_address: snapshot.list.fromAddress }, snapshot.bounceDomain),
@@ -261,7 +269,9 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
         ? known.suppressed
         : (await findSuppression(db, suppressionHash(subscriber.email_key))) !== undefined;
       if (suppressed) return { skip: 'address is suppressed' };
-      return { message: await build(p, subscriber, row.message_id, '', row.id, event) };
+      // An A/B test's second subject goes to the rows queued with it.
+      const variant = row.payload === VARIANT_B && p.compiledB ? { ...p, compiled: p.compiledB } : p;
+      return { message: await build(variant, subscriber, row.message_id, '', row.id, event) };
     },
 
     async renderFor(campaignId, subscriber, messageId, subjectPrefix) {

@@ -13,6 +13,8 @@ export interface NewCampaign {
   excludeListIds?: readonly number[];
   /** `automation`: the content of an automation's step, approved when added and never sent on its own. */
   status?: 'draft' | 'automation';
+  /** JSON of an A/B subject test (ab-test.ts). */
+  ab?: string | null;
 }
 
 export async function insertCampaign(db: Db, campaign: NewCampaign, now: number): Promise<number> {
@@ -27,6 +29,7 @@ export async function insertCampaign(db: Db, campaign: NewCampaign, now: number)
       layout: campaign.layout,
       segment_id: campaign.segmentId ?? null,
       exclude_lists: campaign.excludeListIds?.length ? JSON.stringify(campaign.excludeListIds) : null,
+      ab: campaign.ab ?? null,
       status: campaign.status ?? 'draft',
       created_at: now,
       updated_at: now,
@@ -130,6 +133,17 @@ export async function storeStepSnapshot(db: Db, id: number, snapshot: string, no
     .where('id', '=', id)
     .where('status', '=', 'automation')
     .execute();
+}
+
+/** Replaces a campaign's A/B test (its decision) if it is still `before`; false when another process did. */
+export async function storeAbTest(db: Db, id: number, before: string, after: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('campaigns')
+    .set({ ab: after, updated_at: now })
+    .where('id', '=', id)
+    .where('ab', '=', before)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 /** Deletes a step's content that was refused before its step was stored. */

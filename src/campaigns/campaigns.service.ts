@@ -4,7 +4,7 @@ import type { CampaignRow, CampaignStatus } from '../db/schema.js';
 import type { ListsService } from '../lists/lists.service.js';
 import type { Logger } from 'pino';
 import { campaignCounts } from '../mail/campaign-counts.repo.js';
-import { hasUnsent, sentSince, setUnsent } from '../mail/campaign-outbox.repo.js';
+import { hasUnsent, setUnsent } from '../mail/campaign-outbox.repo.js';
 import type { OutgoingMessage, Transport } from '../mail/transport.js';
 import type { Approval } from './approval.js';
 import { readSnapshot, type CampaignSnapshot } from './snapshot.js';
@@ -18,11 +18,15 @@ import { parseCampaignInput, parseSendAt } from './campaign-input.js';
 import { campaignSource, PLAIN_LOOK } from './newsletter-layout.js';
 import { compileCampaign, missingOptOut } from './campaign-template.js';
 import * as repo from './campaigns.repo.js';
-import { describeAudience, type Audiences, type AudienceView } from './audience.js';
+import { describeAudience, type Audiences } from './audience.js';
+import { iso, statusView, type CampaignStatusView } from './status-view.js';
+import { parseAbInput, readAbTest } from './ab-test.js';
+import { decideAbTests } from './ab-decide.js';
+
+export type { CampaignStatusView } from './status-view.js';
 import { createFanOuts, FAN_OUT_AHEAD, fanOutBatch, type FanOutTarget } from './fan-out.js';
 import { sendTestCopy } from './test-copy.js';
-import { runOptOutSelfTest, type SelfTestResult } from './opt-out-self-test.js';
-import { campaignFeedbackCounts } from '../feedback/feedback.repo.js';
+import { runOptOutSelfTest } from './opt-out-self-test.js';
 import type { PreSendReport } from './pre-send-check.js';
 import { previewCampaign } from './preview.js';
 import { findSubscriberByKey } from '../subscribers/subscribers.repo.js';
@@ -56,43 +60,6 @@ export interface CampaignsDeps {
   clock?: Clock;
 }
 
-/** `campaigns status --json`. */
-export interface CampaignStatusView {
-  id: number;
-  list: string;
-  subject: string;
-  status: CampaignStatus;
-  total: number;
-  sent: number;
-  failed: number;
-  deferred: number;
-  bounced: number;
-  queued: number;
-  held: number;
-  cancelled: number;
-  ratePerSecond: number;
-  /** Reports received after delivery (DSN, ARF) plus refusals in our own SMTP session. */
-  feedback: {
-    hardBounces: number;
-    softBounces: number;
-    complaints: number;
-    hardBounceRate: number;
-    complaintRate: number;
-  };
-  selfTest: SelfTestResult | null;
-  sendAt: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  stopReason: string | null;
-  audience: AudienceView;
-}
-
-/** The seconds the rate is measured over: the last minute, or since the start when that is shorter. */
-const rateWindowSeconds = (startedAt: number | null, now: number) =>
-  startedAt === null ? 60 : Math.min(60, Math.max(1, (now - startedAt) / 1000));
-
-const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-
 /** The domain a campaign's Message-IDs are made in: its From domain as approved. */
 const messageDomain = (snapshot: CampaignSnapshot | undefined) =>
   snapshot?.list.fromAddress.split('@').pop() ?? 'localhost';
@@ -123,6 +90,7 @@ export function createCampaignsService(deps: CampaignsDeps) {
     ...(deps.fanOutInBackground ? { ahead: FAN_OUT_AHEAD } : {}),
     messageDomainOf: (campaign) => messageDomain(readSnapshot(campaign)),
     audienceOf: (campaign) => deps.audiences.conditionOf(campaign, clock.now()),
+    variantOf: (campaign) => deps.audiences.variantOf(campaign),
   });
 
   /** Fan-outs (one, or every unfinished one) in the background, or awaited (see `fanOutInBackground`). */
@@ -218,6 +186,7 @@ export function createCampaignsService(deps: CampaignsDeps) {
       list_id: campaign.list_id,
       messageDomain: messageDomain(approved),
       audience: await deps.audiences.conditionOf({ ...campaign, ...started }, now),
+      variantOf: deps.audiences.variantOf(campaign),
     };
     // The first batch before answering (the send's answer counts it), the rest while the worker sends.
     if ((await fanOutBatch(database, target, clock)).more) await carryOn(target);
@@ -234,11 +203,23 @@ export function createCampaignsService(deps: CampaignsDeps) {
       text?: unknown;
       format?: unknown;
       layout?: unknown;
+      subjectB?: unknown;
+      abSample?: unknown;
+      abWait?: unknown;
     }): Promise<CampaignStatusView> {
       const { list, segmentId, excludeListIds } = await deps.audiences.resolve(input);
       const fields = parseCampaignInput(input);
+      const ab = parseAbInput(input);
+      if (ab && list.track_clicks !== 1)
+        throw invalidInput(
+          `An A/B test picks the subject people click: turn on click tracking first (listwarden lists update ${list.slug} --track-clicks).`,
+        );
       // Compile now (inside the layout it goes into) so a broken template is refused at once.
-      await compileCampaign(campaignSource({ ...fields, text: fields.text ?? null }, PLAIN_LOOK), deps.layoutsDir);
+      for (const subject of [fields.subject, ...(ab ? [ab.subjectB] : [])])
+        await compileCampaign(
+          campaignSource({ ...fields, subject, text: fields.text ?? null }, PLAIN_LOOK),
+          deps.layoutsDir,
+        );
       const id = await repo.insertCampaign(
         db,
         {
@@ -250,6 +231,7 @@ export function createCampaignsService(deps: CampaignsDeps) {
           layout: fields.layout,
           segmentId,
           excludeListIds,
+          ab: ab ? JSON.stringify(ab) : null,
         },
         clock.now(),
       );
@@ -308,47 +290,10 @@ export function createCampaignsService(deps: CampaignsDeps) {
     },
 
     async status(id: unknown): Promise<CampaignStatusView> {
-      const campaign = await requireCampaign(id);
-      // Counts kept as mail moves, and the last minute's marks: the same cost at any list size.
-      const [counts, recent, list, reports, audience] = await Promise.all([
-        campaignCounts(db, campaign.id),
-        sentSince(db, campaign.id, clock.now() - 60_000),
-        deps.lists.requireListById(campaign.list_id),
-        campaignFeedbackCounts(db, campaign.id),
-        deps.audiences.view(campaign),
-      ]);
-      const n = (s: keyof typeof counts) => counts[s] ?? 0;
-      const delivered = n('sent') + n('bounced');
-      const rate = (x: number) => (delivered === 0 ? 0 : Math.round((x / delivered) * 1e6) / 1e6);
-      return {
-        id: campaign.id,
-        list: list.slug,
-        subject: campaign.subject,
-        status: campaign.status,
-        total: Object.values(counts).reduce((a, b) => a + (b ?? 0), 0),
-        sent: n('sent'),
-        failed: n('failed'),
-        deferred: n('deferred'),
-        bounced: n('bounced'),
-        queued: n('queued'),
-        held: n('held'),
-        cancelled: n('cancelled'),
-        // Over the last minute, or since the start when it started less than a minute ago.
-        ratePerSecond: Math.round((recent / rateWindowSeconds(campaign.started_at, clock.now())) * 10) / 10,
-        feedback: {
-          hardBounces: reports.hard_bounce,
-          softBounces: reports.soft_bounce,
-          complaints: reports.complaint,
-          hardBounceRate: rate(reports.hard_bounce),
-          complaintRate: rate(reports.complaint),
-        },
-        selfTest: campaign.self_test ? (JSON.parse(campaign.self_test) as SelfTestResult) : null,
-        sendAt: iso(campaign.send_at),
-        startedAt: iso(campaign.started_at),
-        finishedAt: iso(campaign.finished_at),
-        stopReason: campaign.stop_reason,
-        audience,
-      };
+      return statusView(
+        { database, lists: deps.lists, audiences: deps.audiences, now: clock.now() },
+        await requireCampaign(id),
+      );
     },
 
     /** Sends now, or schedules for `at`; refusals and a failed self-test throw with the reason. */
@@ -412,12 +357,18 @@ export function createCampaignsService(deps: CampaignsDeps) {
       for (const campaign of await repo.campaignsIn(db, 'running')) {
         // An existence check, not a count: counting a million rows every 2 s slowed sending. A
         // campaign whose fan-out goes on is not finished, whatever has been sent so far.
+        // An A/B test's sample is done before the rest is queued: not finished until decided.
+        const ab = readAbTest(campaign.ab);
+        if (ab && !ab.decision) continue;
         if (campaign.fanout_after === null && !(await hasUnsent(db, campaign.id))) {
           if (await move(db, campaign, 'finish', now, { finished_at: now })) finished++;
         }
       }
       return finished;
     },
+
+    /** Decides A/B tests whose wait has passed; the rest of their audience is queued by `continueFanOuts`. */
+    decideAbTests: (now = clock.now()): Promise<number> => decideAbTests(database, now),
 
     /** Carries on the fan-outs of running campaigns (after a restart, a resume, or a failed batch). */
     continueFanOuts: (): Promise<void> => carryOn(),

@@ -23,6 +23,8 @@ export interface FanOutTarget {
   messageDomain: string;
   /** Only the list's confirmed subscribers who meet this (a segment, lists left out); none: all of them. */
   audience?: RawBuilder<SqlBool> | undefined;
+  /** The subject variant of each recipient (an A/B test); none: the one subject. */
+  variantOf?: ((subscriberId: number) => 'a' | 'b') | undefined;
 }
 
 const BATCH = 1000;
@@ -55,7 +57,11 @@ export async function fanOutBatch(
     const suppressed = await suppressedAmong(trx, database.dialect, hashes);
     const recipients = batch
       .filter((_, i) => !suppressed.has(hashes[i] as string))
-      .map((r) => ({ subscriberId: r.id, messageId: newMessageId(campaign.messageDomain, now) }));
+      .map((r) => ({
+        subscriberId: r.id,
+        messageId: newMessageId(campaign.messageDomain, now),
+        ...(campaign.variantOf ? { variant: campaign.variantOf(r.id) } : {}),
+      }));
     const queued = await enqueueCampaignMessages(
       trx,
       database.dialect,
@@ -108,8 +114,10 @@ export function createFanOuts(deps: {
   logger?: Logger;
   /** The domain a campaign's Message-IDs are made in. */
   messageDomainOf: (campaign: CampaignRow) => string;
-  /** Whom of its list a campaign goes to, as a condition (a segment, lists left out). */
+  /** Whom of its list a campaign goes to, as a condition (a segment, lists left out, an A/B phase). */
   audienceOf?: (campaign: CampaignRow) => Promise<RawBuilder<SqlBool> | undefined>;
+  /** The subject variant of each recipient of an A/B-tested campaign. */
+  variantOf?: (campaign: CampaignRow) => ((subscriberId: number) => 'a' | 'b') | undefined;
 }) {
   const runs = new Map<number, Promise<void>>();
   let stopping = false;
@@ -152,6 +160,7 @@ export function createFanOuts(deps: {
           list_id: campaign.list_id,
           messageDomain: deps.messageDomainOf(campaign),
           audience: await deps.audienceOf?.(campaign),
+          variantOf: deps.variantOf?.(campaign),
         });
         pending.push(
           target()

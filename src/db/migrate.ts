@@ -24,6 +24,7 @@ import { leanSubscriptions } from './migrations/0019-lean-subscriptions.js';
 import { segments } from './migrations/0020-segments.js';
 import { automations } from './migrations/0021-automations.js';
 import { tracking } from './migrations/0022-tracking.js';
+import { abTests } from './migrations/0023-ab-tests.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -50,6 +51,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0020-segments': segments(dialect),
     '0021-automations': automations(dialect),
     '0022-tracking': tracking(dialect),
+    '0023-ab-tests': abTests(),
   };
 }
 

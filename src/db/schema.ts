@@ -270,6 +270,8 @@ export interface CampaignsTable {
   audience_filter: string | null;
   /** JSON array of list ids whose confirmed subscribers are left out. */
   exclude_lists: string | null;
+  /** JSON: an A/B subject test (ab-test.ts), then its decision. */
+  ab: string | null;
   created_at: number;
   updated_at: number;
 }

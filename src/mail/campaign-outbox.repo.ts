@@ -8,12 +8,15 @@ import { CountChanges } from './count-changes.js';
 // Each change of status adds to the campaign's counts (campaign-counts.repo.ts) in the caller's
 // transaction.
 
+/** The payload of a campaign message sent with the second subject of an A/B test. */
+export const VARIANT_B = '{"variant":"b"}';
+
 /** One campaign message per recipient: rows that exist (same campaign and subscriber) are skipped. */
 export async function enqueueCampaignMessages(
   trx: Db,
   dialect: Dialect,
   campaign: { id: number; listId: number },
-  recipients: ReadonlyArray<{ subscriberId: number; messageId: string }>,
+  recipients: ReadonlyArray<{ subscriberId: number; messageId: string; variant?: 'a' | 'b' }>,
   now: number,
 ): Promise<number> {
   const inserted = await insertRows(
@@ -32,6 +35,7 @@ export async function enqueueCampaignMessages(
         ['next_attempt_at', 'bigint'],
         ['created_at', 'bigint'],
         ['updated_at', 'bigint'],
+        ['payload', 'text'],
       ],
       suffix: 'on conflict ("campaign_id", "subscriber_id") where "campaign_id" is not null do nothing returning "id"',
     },
@@ -46,6 +50,7 @@ export async function enqueueCampaignMessages(
       now,
       now,
       now,
+      r.variant === 'b' ? VARIANT_B : null,
     ]),
   );
   await addCounts(trx, new CountChanges().move(campaign.id, undefined, 'queued', inserted.length));

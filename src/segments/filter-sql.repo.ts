@@ -142,6 +142,8 @@ export interface Audience {
   filter?: Filter;
   /** Confirmed subscribers of these lists are left out. */
   excludeListIds?: readonly number[];
+  /** An A/B test's sample (subscriber id mod 100 below `percent`), or the rest of the audience. */
+  sample?: { percent: number; inSample: boolean };
 }
 
 /** The audience as one condition over `s` and `sn` (undefined: everyone on the list). */
@@ -155,6 +157,12 @@ export function audienceCondition(
   if (excluded.length > 0)
     parts.push(sql<SqlBool>`not exists (select 1 from subscriptions as x where x.subscriber_id = s.id
       and x.status = 'confirmed' and x.list_id in (${sql.join([...excluded])}))`);
+  if (audience.sample)
+    parts.push(
+      audience.sample.inSample
+        ? sql<SqlBool>`(s.id % 100) < ${audience.sample.percent}`
+        : sql<SqlBool>`(s.id % 100) >= ${audience.sample.percent}`,
+    );
   if (parts.length === 0) return undefined;
   return sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
 }

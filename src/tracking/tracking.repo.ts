@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import { VARIANT_B } from '../mail/campaign-outbox.repo.js';
 
 /** The ids of a campaign's tracked links, each stored once (urls: at most a message's links). */
 export async function linkIds(db: Db, campaignId: number, urls: readonly string[]): Promise<Map<string, number>> {
@@ -128,4 +129,25 @@ export async function distinctClickers(db: Db, campaignId: number): Promise<numb
     .where('machine', '=', 0)
     .executeTakeFirst();
   return Number(row?.n ?? 0);
+}
+
+/** People (not machines) who clicked, and who opened, per subject variant of an A/B-tested campaign. */
+export async function engagementByVariant(
+  db: Db,
+  campaignId: number,
+): Promise<{ clicks: { a: number; b: number }; opens: { a: number; b: number } }> {
+  const rows = await db
+    .selectFrom('engagement as e')
+    .innerJoin('outbox as o', 'o.id', 'e.outbox_id')
+    .select((q) => ['e.kind', 'o.payload', q.fn.count<number>('e.subscriber_id').distinct().as('people')])
+    .where('e.campaign_id', '=', campaignId)
+    .where('e.machine', '=', 0)
+    .groupBy(['e.kind', 'o.payload'])
+    .execute();
+  const out = { clicks: { a: 0, b: 0 }, opens: { a: 0, b: 0 } };
+  for (const r of rows) {
+    const variant = r.payload === VARIANT_B ? 'b' : 'a';
+    out[r.kind === 'click' ? 'clicks' : 'opens'][variant] += Number(r.people);
+  }
+  return out;
 }

@@ -34,6 +34,9 @@ export function registerCampaignsCommands(program: Command): void {
     .option('--segment <name>', "only the segment's subscribers (of its list)")
     .option('--exclude-list <slug>', 'leave out the confirmed subscribers of this list (repeatable)', collect, [])
     .requiredOption('--subject <subject>', 'subject (Liquid)')
+    .option('--subject-b <subject>', 'an A/B test: the second subject (needs click tracking on the list)')
+    .option('--ab-sample <percent>', 'the share of the audience in the test, half each subject (2-50, default 20)')
+    .option('--ab-wait <time>', 'how long the test runs before the winner goes to the rest (like 4h; default 4h)')
     .requiredOption('--html <file>', 'HTML template file (Liquid; MJML with --mjml)')
     .option('--text <file>', 'text template file (Liquid); derived from the HTML when absent')
     .option('--mjml', 'the HTML file is MJML')
@@ -48,6 +51,9 @@ export function registerCampaignsCommands(program: Command): void {
         segment?: string;
         excludeList: string[];
         subject: string;
+        subjectB?: string;
+        abSample?: string;
+        abWait?: string;
         html: string;
         text?: string;
         mjml?: boolean;
@@ -62,6 +68,9 @@ export function registerCampaignsCommands(program: Command): void {
             segment: opts.segment,
             excludeLists: opts.excludeList,
             subject: opts.subject,
+            subjectB: opts.subjectB,
+            abSample: opts.abSample,
+            abWait: opts.abWait,
             html,
             text,
             format: opts.mjml ? 'mjml' : 'html',

@@ -1,0 +1,28 @@
+import type { Database } from '../db/database.js';
+import { engagementByVariant } from '../tracking/tracking.repo.js';
+import { abWinner, readAbTest } from './ab-test.js';
+import { campaignsIn, restartFanOut, storeAbTest } from './campaigns.repo.js';
+
+/**
+ * Decides the A/B tests whose sample has gone out and whose wait has passed: the winner by the
+ * people (not machines) who clicked each subject, then who opened it; the decision is stored with
+ * its counts and the fan-out starts again for the rest of the audience with the winning subject
+ * (the next `continueFanOuts` carries it on). How many it decided.
+ */
+export async function decideAbTests(database: Database, now: number): Promise<number> {
+  let decided = 0;
+  for (const campaign of await campaignsIn(database.db, 'running')) {
+    const ab = readAbTest(campaign.ab);
+    if (!ab || ab.decision || campaign.fanout_after !== null || campaign.started_at === null) continue;
+    if (now < Number(campaign.started_at) + ab.waitMs) continue;
+    const counts = await engagementByVariant(database.db, campaign.id);
+    const decision = { winner: abWinner(counts.clicks, counts.opens), at: now, ...counts };
+    await database.transaction(async (trx) => {
+      if (await storeAbTest(trx, campaign.id, campaign.ab as string, JSON.stringify({ ...ab, decision }), now)) {
+        await restartFanOut(trx, campaign.id, now);
+        decided++;
+      }
+    });
+  }
+  return decided;
+}

@@ -1,0 +1,14 @@
+import type { Kysely, Migration } from 'kysely';
+
+/**
+ * Issue 18, A/B subject tests: `campaigns.ab` (JSON) holds the second subject, the sample's share
+ * and the wait, then the decision (the winner and the counts it was chosen by). An outbox row's
+ * `payload` names the variant a campaign message was sent with (`{"variant":"b"}`).
+ */
+export function abTests(): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('campaigns').addColumn('ab', 'text').execute();
+    },
+  };
+}
