@@ -1,4 +1,4 @@
-import type { RawBuilder, SqlBool } from 'kysely';
+import type { AudienceSql } from '../segments/filter-sql.repo.js';
 import type { CampaignRow, ListRow } from '../db/schema.js';
 import type { ListsService } from '../lists/lists.service.js';
 import { parseSlug } from '../lists/list-input.js';
@@ -76,7 +76,7 @@ export function createAudiences(deps: { lists: ListsService; segments: SegmentsS
      * The campaign's audience as one SQL condition (undefined: the whole list); `now` for relative
      * times. An A/B test's fan-out goes to the sample first, then (once decided) to the rest.
      */
-    async conditionOf(campaign: CampaignRow, now: number): Promise<RawBuilder<SqlBool> | undefined> {
+    async conditionOf(campaign: CampaignRow, now: number): Promise<AudienceSql | undefined> {
       const filter = await filterOf(campaign);
       const excludeListIds = campaign.exclude_lists ? (JSON.parse(campaign.exclude_lists) as number[]) : [];
       const ab = readAbTest(campaign.ab);

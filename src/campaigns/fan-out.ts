@@ -1,4 +1,4 @@
-import type { RawBuilder, SqlBool } from 'kysely';
+import type { AudienceSql } from '../segments/filter-sql.repo.js';
 import type { Logger } from 'pino';
 import type { Database, Db } from '../db/database.js';
 import type { CampaignRow } from '../db/schema.js';
@@ -22,7 +22,7 @@ export interface FanOutTarget {
   list_id: number;
   messageDomain: string;
   /** Only the list's confirmed subscribers who meet this (a segment, lists left out); none: all of them. */
-  audience?: RawBuilder<SqlBool> | undefined;
+  audience?: AudienceSql | undefined;
   /** The subject variant of each recipient (an A/B test); none: the one subject. */
   variantOf?: ((subscriberId: number) => 'a' | 'b') | undefined;
 }
@@ -115,7 +115,7 @@ export function createFanOuts(deps: {
   /** The domain a campaign's Message-IDs are made in. */
   messageDomainOf: (campaign: CampaignRow) => string;
   /** Whom of its list a campaign goes to, as a condition (a segment, lists left out, an A/B phase). */
-  audienceOf?: (campaign: CampaignRow) => Promise<RawBuilder<SqlBool> | undefined>;
+  audienceOf?: (campaign: CampaignRow) => Promise<AudienceSql | undefined>;
   /** The subject variant of each recipient of an A/B-tested campaign. */
   variantOf?: (campaign: CampaignRow) => ((subscriberId: number) => 'a' | 'b') | undefined;
 }) {

@@ -5,6 +5,9 @@ import type { AttributeType } from '../subscribers/attribute-values.js';
 import { checkFilter, type TypedFilter, type TypedValue } from './filter-types.js';
 import type { Filter } from './filter-parse.js';
 
+/** A condition over `subscribers as s` and `subscriptions as sn`, for the queries that take one. */
+export type AudienceSql = RawBuilder<SqlBool>;
+
 /**
  * A read filter as a parameterised SQL condition over `subscribers as s` joined with
  * `subscriptions as sn`: every value and every attribute name is a bound parameter, so no text of
