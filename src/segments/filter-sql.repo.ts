@@ -19,20 +19,22 @@ export function filterCondition(
   filter: Filter,
   options: { dialect: Dialect; now: number; types: ReadonlyMap<string, AttributeType> },
 ): RawBuilder<SqlBool> {
-  return toSql(checkFilter(filter, options.types, options.now), options.dialect);
+  return toSql(checkFilter(filter, options.types, options.now), options.dialect, false);
 }
 
-function toSql(f: TypedFilter, dialect: Dialect): RawBuilder<SqlBool> {
+/** `underNot`: a condition's NULL (a missing attribute) must read as false before it is negated. */
+function toSql(f: TypedFilter, dialect: Dialect, underNot: boolean): RawBuilder<SqlBool> {
   switch (f.op) {
     case 'and':
-      return sql<SqlBool>`(${toSql(f.left, dialect)} and ${toSql(f.right, dialect)})`;
+      return sql<SqlBool>`(${toSql(f.left, dialect, underNot)} and ${toSql(f.right, dialect, underNot)})`;
     case 'or':
-      return sql<SqlBool>`(${toSql(f.left, dialect)} or ${toSql(f.right, dialect)})`;
+      return sql<SqlBool>`(${toSql(f.left, dialect, underNot)} or ${toSql(f.right, dialect, underNot)})`;
     case 'not':
-      return sql<SqlBool>`(not ${toSql(f.filter, dialect)})`;
+      return sql<SqlBool>`(not ${toSql(f.filter, dialect, true)})`;
     default: {
       const leaf = dialect === 'postgres' ? postgresLeaf(f) : sqliteLeaf(f);
-      return sql<SqlBool>`((${leaf}) is true)`;
+      // Outside a `not`, WHERE takes NULL as false already.
+      return underNot ? sql<SqlBool>`((${leaf}) is true)` : sql<SqlBool>`(${leaf})`;
     }
   }
 }
@@ -71,9 +73,10 @@ function builtIn(f: Leaf, dialect: Dialect): RawBuilder<unknown> | undefined {
 
 /**
  * SQLite: json_type and json_extract at the path `$."name"` (a bound parameter; filter names are
- * \w+). A condition that needs a text value to be present first looks for the value's JSON text in
- * the row's JSON (instr, no parse): the attributes are written by JSON.stringify, so a text equal
- * to `v` is stored as JSON.stringify(v). That cheap test only skips rows; the exact test decides.
+ * \w+). The attributes are written by JSON.stringify, so a text equal to `v` is stored as
+ * JSON.stringify(v): a condition that needs such a text first looks for it in the row's JSON
+ * (instr, no parse; it only skips rows), and equality compares the element's JSON text (`->`) with
+ * it, type and value in one look-up.
  */
 function sqliteLeaf(f: Leaf): RawBuilder<unknown> {
   const own = builtIn(f, 'sqlite');
@@ -81,6 +84,7 @@ function sqliteLeaf(f: Leaf): RawBuilder<unknown> {
   const path = `$."${f.field}"`;
   const type = sql`json_type(s.attributes, ${path})`;
   const value = sql`json_extract(s.attributes, ${path})`;
+  const jsonText = sql`(s.attributes -> ${path})`;
   const holds = (text: string) => sql`instr(s.attributes, ${JSON.stringify(text)}) > 0`;
   switch (f.op) {
     case 'exists':
@@ -92,19 +96,18 @@ function sqliteLeaf(f: Leaf): RawBuilder<unknown> {
         ? sql`${holds(f.value)} and ${type} = 'array' and exists (select 1 from json_each(s.attributes, ${path}) as j where j.type = 'text' and j.value = ${f.value})`
         : sql`${type} = 'text' and instr(${value}, ${f.value}) > 0`;
     case 'in': {
-      const first = f.values[0] as TypedValue;
-      const exact = sql`${type} in (${sql.join(jsonTypes(first))}) and ${value} in (${sql.join(f.values.map(attributeValue))})`;
-      if (first.type === 'number') return exact;
-      return sql`(${sql.join(
-        f.values.map((v) => holds(String(attributeValue(v)))),
-        sql` or `,
-      )}) and ${exact}`;
+      if ((f.values[0] as TypedValue).type === 'number')
+        return sql`${type} in ('integer', 'real') and ${value} in (${sql.join(f.values.map(attributeValue))})`;
+      const texts = f.values.map((v) => String(attributeValue(v)));
+      return sql`(${sql.join(texts.map(holds), sql` or `)}) and ${jsonText} in (${sql.join(texts.map((t) => JSON.stringify(t)))})`;
     }
     case 'compare': {
-      const exact = sql`${type} in (${sql.join(jsonTypes(f.value))}) and ${value} ${sql.raw(SIGNS[f.comparison])} ${attributeValue(f.value)}`;
-      return f.comparison === '=' && f.value.type !== 'number'
-        ? sql`${holds(String(attributeValue(f.value)))} and ${exact}`
-        : exact;
+      // A text equal to v: its JSON text is JSON.stringify(v), type and value in one look-up.
+      if (f.comparison === '=' && f.value.type !== 'number') {
+        const text = String(attributeValue(f.value));
+        return sql`${holds(text)} and ${jsonText} = ${JSON.stringify(text)}`;
+      }
+      return sql`${type} in (${sql.join(jsonTypes(f.value))}) and ${value} ${sql.raw(SIGNS[f.comparison])} ${attributeValue(f.value)}`;
     }
   }
 }

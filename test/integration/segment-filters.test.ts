@@ -50,7 +50,7 @@ interface Person {
   attributes: Record<string, unknown>;
 }
 
-const COUNTRIES = ['NL', 'BE', 'DE', 'nl', 'Ö', "O'Brien", ''];
+const COUNTRIES = ['NL', 'BE', 'DE', 'nl', 'Ö', "O'Brien", '', 'Say "hi"', 'back\\slash', '🇳🇱'];
 const TAGS = ['vip', 'sale', 'b2b', 'Vip', "x'y"];
 
 function people(count: number): Person[] {
@@ -122,7 +122,10 @@ function randomFilter(r: ReturnType<typeof prng>, depth = 0): string {
     return `(${randomFilter(r, depth + 1)} ${r.pick(['and', 'or', 'AND'])} ${randomFilter(r, depth + 1)})`;
   if (depth < 3 && r.next() < 0.1) return `not ${randomFilter(r, depth + 1)}`;
   const sign = () => r.pick(['=', '!=', '<', '<=', '>', '>=', '<>']);
-  const quoted = (s: string) => (r.next() < 0.5 ? `"${s.replace(/"/g, '\\"')}"` : `'${s.replace(/'/g, "\\'")}'`);
+  const quoted = (s: string) => {
+    const escaped = s.replace(/\\/g, '\\\\');
+    return r.next() < 0.5 ? `"${escaped.replace(/"/g, '\\"')}"` : `'${escaped.replace(/'/g, "\\'")}'`;
+  };
   switch (r.int(11)) {
     case 0:
       return `country ${sign()} ${quoted(r.pick(COUNTRIES))}`;
