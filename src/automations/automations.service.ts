@@ -128,7 +128,7 @@ export function createAutomationsService(deps: {
       return view(await requireAutomation(nameInput));
     },
 
-    /** Stops sending: waiting runs keep their place and go on at `resume`. */
+    /** Stops sending: waiting runs keep their place, new ones wait too, and all go on at `resume`. */
     async pause(nameInput: unknown, reason: string | null = null): Promise<AutomationView> {
       const automation = await requireAutomation(nameInput);
       await repo.setAutomationStatus(db, automation.id, 'paused', reason, clock.now());
@@ -179,7 +179,8 @@ export function createAutomationsService(deps: {
             );
             if (ended > 0) answer.cancelled.push(automation.slug);
           }
-          if (automation.status !== 'active' || automation.trigger !== 'event' || automation.event !== name) continue;
+          // A paused flow still takes people in; their steps wait for its resume.
+          if (automation.trigger !== 'event' || automation.event !== name) continue;
           if (suppressed) continue;
           if ((await findSubscription(trx, subscriber.id, automation.list_id))?.status !== 'confirmed') continue;
           const first = (await repo.stepsOf(trx, automation.id))[0];

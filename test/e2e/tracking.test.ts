@@ -174,6 +174,12 @@ for (const dialect of DIALECTS) {
       assert.equal(viaApi.status, 200);
       assert.deepEqual(viaApi.json<any>().clicks, report.clicks);
       assert.equal((await api('/campaigns/999999/links')).status, 404);
+
+      // An erasure takes the person's opens and clicks with it.
+      await ok(['subscribers', 'erase', 'ann@example.test', '--yes']);
+      const after = JSON.parse(await ok(['campaigns', 'links', String(id), '--json']));
+      assert.deepEqual(after.clicks, { people: 0, total: 0, machine: 0 });
+      assert.deepEqual(after.opens, { people: 0, total: 0, machine: 0 });
     });
   });
 }
