@@ -233,27 +233,33 @@ export async function advanceEventCursor(trx: Db, automationId: number, after: n
     .execute();
 }
 
-/** Confirmations on a list after the consent event `afterId` (the people a welcome flow starts for). */
+/**
+ * Confirmations on a list among the next `limit` consent events after `afterId` (the people a
+ * welcome flow starts for), and the last event read: the cursor moves past every event read, so
+ * an import's millions of other events are read once, not at every tick.
+ */
 export async function confirmationsAfter(
   db: Db,
   listId: number,
   afterId: number,
   limit: number,
-): Promise<Array<{ eventId: number; subscriberId: number | null }>> {
+): Promise<{ subscriberIds: number[]; lastRead: number | undefined; more: boolean }> {
   const rows = await db
     .selectFrom('consent_events')
-    .select(['id', 'subscriber_id'])
-    .where('type', '=', 'confirmed')
-    .where('list_id', '=', listId)
+    .select(['id', 'type', 'list_id', 'subscriber_id'])
     .where('id', '>', afterId)
     .orderBy('id')
     .limit(limit)
     .execute();
-  // An erased person's events keep no subscriber: read past them.
-  return rows.map((r) => ({
-    eventId: Number(r.id),
-    subscriberId: r.subscriber_id === null ? null : Number(r.subscriber_id),
-  }));
+  const last = rows[rows.length - 1];
+  return {
+    // An erased person's events keep no subscriber: read past them.
+    subscriberIds: rows
+      .filter((r) => r.type === 'confirmed' && Number(r.list_id) === listId && r.subscriber_id !== null)
+      .map((r) => Number(r.subscriber_id)),
+    lastRead: last ? Number(last.id) : undefined,
+    more: rows.length === limit,
+  };
 }
 
 /** The newest consent event's id: a new flow starts after it (it welcomes nobody from the past). */

@@ -9,6 +9,8 @@ import { subscribersByIds } from '../subscribers/subscribers.repo.js';
 import * as repo from './automations.repo.js';
 
 const BATCH = 200;
+/** Consent events a welcome flow reads per transaction (most are not its list's confirmations). */
+const EVENTS_READ = 5000;
 
 /**
  * The durable timers of automations, run every few seconds under `serve`:
@@ -36,16 +38,19 @@ export function createAutomationScheduler(deps: { database: Database; clock?: Cl
         more = await database.transaction(async (trx) => {
           const fresh = await repo.findAutomation(trx, automation.slug);
           if (!fresh) return false;
-          const events = await repo.confirmationsAfter(trx, automation.list_id, Number(fresh.after_event_id), BATCH);
+          const read = await repo.confirmationsAfter(
+            trx,
+            automation.list_id,
+            Number(fresh.after_event_id),
+            EVENTS_READ,
+          );
           const now = clock.now();
-          for (const event of events) {
-            if (event.subscriberId === null) continue;
-            const run = { automationId: automation.id, subscriberId: event.subscriberId, dueAt: now + first.delay_ms };
+          for (const subscriberId of read.subscriberIds) {
+            const run = { automationId: automation.id, subscriberId, dueAt: now + Number(first.delay_ms) };
             if (await repo.startRun(trx, { ...run, data: null }, now)) started++;
           }
-          const last = events[events.length - 1];
-          if (last) await repo.advanceEventCursor(trx, automation.id, last.eventId);
-          return events.length === BATCH;
+          if (read.lastRead !== undefined) await repo.advanceEventCursor(trx, automation.id, read.lastRead);
+          return read.more;
         });
       }
     }
