@@ -7,7 +7,7 @@ import { createImportJobs, type ImportJobs } from './consent/import-jobs.js';
 import { gatherProof, type ConsentProof } from './consent/proof.js';
 import { campaignMailHandler } from './campaigns/campaign-mail.js';
 import { createCampaignsService } from './campaigns/campaigns.service.js';
-import { guardedCampaigns, holdAllRunning } from './campaigns/hold.js';
+import { guardedCampaigns } from './campaigns/hold.js';
 import type { Config } from './config/config.js';
 import { resolveSecrets } from './config/secret.js';
 import { createConfirmService } from './consent/confirm.js';
@@ -380,7 +380,7 @@ export async function createServices(
       },
     },
     alerts: ownerAlerts,
-    holdAllRunning,
+    holdAllRunning: marketing.holdAllSending,
     onQueued: () => worker.poke(),
   });
   const spambotWatch = createSpambotWatch({

@@ -5,7 +5,9 @@ import { createStepContents } from './campaigns/step-content.js';
 import { automationMailHandler } from './automations/automation-mail.js';
 import { createAutomationsService, type AutomationsService } from './automations/automations.service.js';
 import { createAutomationScheduler, type AutomationScheduler } from './automations/scheduler.js';
-import type { Database } from './db/database.js';
+import type { Database, Db } from './db/database.js';
+import { holdAllRunning } from './campaigns/hold.js';
+import { pauseAllActive } from './automations/automations.repo.js';
 import type { ListsService } from './lists/lists.service.js';
 import type { MessageHandler } from './mail/outbox-worker.js';
 import { createAttributesService, type AttributesService } from './segments/attributes.service.js';
@@ -27,6 +29,8 @@ export interface Marketing {
   automationMail: MessageHandler;
   /** Opens and clicks of tracked mail, and the link report. */
   tracking: TrackingService;
+  /** Pauses every running campaign and every active automation (a blocklist listing): the campaigns' ids. */
+  holdAllSending: (trx: Db, reason: string, now: number) => Promise<number[]>;
 }
 
 /** Part of the composition root: segments, attributes, campaigns' audiences and automations. */
@@ -51,6 +55,11 @@ export function createMarketing(deps: {
     automations,
     automationScheduler: createAutomationScheduler({ database, clock, onQueued: deps.onQueued }),
     tracking: createTracking({ database, tokens: deps.tokens, clock }),
+    async holdAllSending(trx, reason, now) {
+      const paused = await holdAllRunning(trx, reason, now);
+      await pauseAllActive(trx, reason, now);
+      return paused;
+    },
     automationMail: automationMailHandler({
       database,
       campaignMail: deps.campaignMail,

@@ -282,3 +282,15 @@ export async function automationOfRun(db: Db, runId: number): Promise<number | u
   const row = await db.selectFrom('automation_runs').select('automation_id').where('id', '=', runId).executeTakeFirst();
   return row ? Number(row.automation_id) : undefined;
 }
+
+/** Pauses every active automation with `reason` (a blocklist listing of our sending IP); their names. */
+export async function pauseAllActive(trx: Db, reason: string, now: number): Promise<string[]> {
+  const active = await trx.selectFrom('automations').select(['id', 'slug']).where('status', '=', 'active').execute();
+  if (active.length === 0) return [];
+  await trx
+    .updateTable('automations')
+    .set({ status: 'paused', stop_reason: reason, updated_at: now })
+    .where('status', '=', 'active')
+    .execute();
+  return active.map((a) => a.slug);
+}

@@ -212,6 +212,7 @@ for (const dialect of DIALECTS) {
         })
       ).id;
       await moveCampaign(s.database.db, campaignId, ['draft'], 'running', Date.now());
+      await s.automations.create({ name: 'welcome', list: 'news', on: 'confirmed' });
       await fanOut(s.database, { id: campaignId, list_id: list.id }, 'shop.test');
     });
     after(async () => {
@@ -238,6 +239,9 @@ for (const dialect of DIALECTS) {
       assert.equal(campaign.status, 'paused');
       assert.match(campaign.stopReason ?? '', /sending IP 192\.0\.2\.20 is listed in watch\.test\.bl/);
       assert.equal(campaign.held, 3);
+      const welcome = await s.automations.show('welcome');
+      assert.equal(welcome.status, 'paused', 'automation mail stops too');
+      assert.match(welcome.stopReason ?? '', /sending IP 192\.0\.2\.20 is listed in watch\.test\.bl/);
       const alert = await s.database.db
         .selectFrom('outbox')
         .select('payload')
