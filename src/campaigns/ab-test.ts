@@ -3,7 +3,7 @@ import { invalidInput } from '../shared/app-error.js';
 /**
  * A/B subject tests (pure rules). A share of the audience (the sample, chosen by subscriber id so a
  * restarted fan-out picks the same people) is split in two by id: half get subject A, half B.
- * After the wait, the subject with more people clicking wins (human opens decide a tie when the
+ * The wait starts when the sample's mail has all gone out; after it, the subject with more people clicking wins (human opens decide a tie when the
  * list counts opens; a tie after that goes to A), and the rest of the audience gets the winner.
  */
 export interface AbTest {
@@ -11,6 +11,8 @@ export interface AbTest {
   /** Percent of the audience in the sample (half A, half B). */
   samplePercent: number;
   waitMs: number;
+  /** When the sample's last message had gone out: the wait counts from here. */
+  sampleSentAt?: number;
   decision?: {
     winner: 'a' | 'b';
     at: number;

@@ -49,6 +49,23 @@ export async function trackedMessage(
   };
 }
 
+/** Whether the message has such an open or click (the same link, by a machine or not) since `since`. */
+export async function recentEngagement(
+  db: Db,
+  event: { kind: 'open' | 'click'; outboxId: number; linkId: number | null; machine: boolean },
+  since: number,
+): Promise<boolean> {
+  let query = db
+    .selectFrom('engagement')
+    .select('id')
+    .where('outbox_id', '=', event.outboxId)
+    .where('kind', '=', event.kind)
+    .where('at', '>=', since)
+    .where('machine', '=', event.machine ? 1 : 0);
+  query = event.linkId === null ? query.where('link_id', 'is', null) : query.where('link_id', '=', event.linkId);
+  return (await query.limit(1).executeTakeFirst()) !== undefined;
+}
+
 export async function recordEngagement(
   db: Db,
   event: {

@@ -4,6 +4,8 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { machineReason, type Fetch } from './machine-opens.js';
 import * as repo from './tracking.repo.js';
 
+const REPEAT_WINDOW_MS = 10 * 60_000;
+
 export interface LinkReport {
   campaignId: number;
   opens: { people: number; total: number; machine: number };
@@ -32,6 +34,9 @@ export function createTracking(deps: { database: Database; tokens: TokenCodec; c
     if (!message) return;
     const now = clock.now();
     const reason = machineReason({ ...fetch, sinceSentMs: message.sentAt === null ? undefined : now - message.sentAt });
+    // A reloaded pixel or link is one open or click in ten minutes, however often it is requested.
+    const same = { kind, outboxId, linkId, machine: reason !== undefined };
+    if (await repo.recentEngagement(db, same, now - REPEAT_WINDOW_MS)) return;
     await repo.recordEngagement(
       db,
       {
