@@ -186,6 +186,7 @@ export function campaignMailHandler(deps: CampaignMailDeps): MessageHandler & {
             campaignId: p.campaignId,
             outboxId,
             publicUrl: snapshot.publicUrl,
+            source: snapshot.template.html,
             ...tracking,
           })
         : rendered.html;

@@ -10,6 +10,11 @@ describe('logger', () => {
     assert.equal(redactUrl('/s/news?token=abc&y=2'), '/s/news?token=[redacted]&y=[redacted]');
     assert.equal(redactUrl('/s/news'), '/s/news');
     assert.equal(redactUrl('/d/AQQAAAAAAAEAAAAAawzwxm0Egcb7m4XUfnAxfAnHTgQ'), '/d/[token]');
+    // Tracked links and the pixel, also with something appended to the token.
+    assert.equal(redactUrl('/t/c/AQUAAAAAAAEAAAABaw41fbCSSHsBFHznISxWbT6uqE4;x'), '/t/c/[token]');
+    assert.equal(redactUrl('/t/o/AQYAAAAAAAEAAAAAaw41fbCSSHsBFHznISxWbT6uqE4.x'), '/t/o/[token]');
+    assert.equal(redactUrl('/t/c/short'), '/t/c/[token]');
+    assert.equal(redactUrl('/x/AQUAAAAAAAEAAAABaw41fbCSSHsBFHznISxWbT6uqE4='), '/x/[token]');
     assert.equal(redactUrl('/%75/AQQAAAAAAAEAAAAAawzwxm0Egcb7m4XUfnAxfAnHTgQ'), '/u/[token]');
     assert.equal(redactUrl('/api/v1/lists/lw_abcdefabcdef'), '/api/v1/lists/[redacted]');
     assert.equal(redactUrl('/api/v1/subscribers/ann%40example.test/export'), '/api/v1/subscribers/[address]/export');

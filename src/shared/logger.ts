@@ -20,7 +20,10 @@ export function redactUrl(url: string): string {
     if (segment.includes('@')) return '[address]';
     // Our link pages' tokens, and anything else long and token-like, never reach the log.
     if (i === 2 && /^[cupd]$/.test(segments[1] ?? '') && segment !== '') return '[token]';
-    if (/^[A-Za-z0-9_-]{20,}$/.test(segment)) return '[token]';
+    // Tracked links and the open pixel: /t/c/<token>, /t/o/<token>.
+    if (i === 3 && segments[1] === 't' && /^[co]$/.test(segments[2] ?? '') && segment !== '') return '[token]';
+    // A token with something appended (`<token>;x`, `<token>.gif`) is still a token.
+    if (/[A-Za-z0-9_-]{20,}/.test(segment)) return '[token]';
     return segment;
   });
   // Query values can carry keys, tokens or addresses: only the parameter names are logged.

@@ -1,6 +1,6 @@
 import type { TokenCodec } from '../consent/tokens.js';
 import type { Database } from '../db/database.js';
-import { trackableLinks, withOpenPixel, withTrackedLinks } from './tracked-html.js';
+import { staticLinks, trackableLinks, withOpenPixel, withTrackedLinks } from './tracked-html.js';
 import { linkIds } from './tracking.repo.js';
 
 const CACHED_CAMPAIGNS = 20;
@@ -13,6 +13,18 @@ const CACHED_CAMPAIGNS = 20;
  */
 export function createLinkTracker(deps: { database: Database; tokens: TokenCodec }) {
   const known = new Map<number, Map<string, number>>();
+  const statics = new Map<number, Set<string>>();
+
+  /** The campaign's static links, read from its source once. */
+  function staticOf(campaignId: number, source: string, base: string): Set<string> {
+    let links = statics.get(campaignId);
+    if (!links) {
+      links = staticLinks(source, base);
+      statics.set(campaignId, links);
+      if (statics.size > CACHED_CAMPAIGNS) statics.delete(statics.keys().next().value as number);
+    }
+    return links;
+  }
 
   async function idsFor(campaignId: number, urls: string[]): Promise<Map<string, number>> {
     let ids = known.get(campaignId);
@@ -28,14 +40,26 @@ export function createLinkTracker(deps: { database: Database; tokens: TokenCodec
   }
 
   return {
+    /** `source`: the campaign's template; only the links it writes out as they are are tracked (staticLinks). */
     async track(
       html: string,
-      message: { campaignId: number; outboxId: number; publicUrl: string; clicks: boolean; opens: boolean },
+      message: {
+        campaignId: number;
+        outboxId: number;
+        publicUrl: string;
+        clicks: boolean;
+        opens: boolean;
+        source: string;
+      },
     ): Promise<string> {
       const base = message.publicUrl.replace(/\/+$/, '');
       let out = html;
       if (message.clicks) {
-        const ids = await idsFor(message.campaignId, trackableLinks(html, base));
+        const allowed = staticOf(message.campaignId, message.source, base);
+        const ids = await idsFor(
+          message.campaignId,
+          trackableLinks(html, base).filter((url) => allowed.has(url)),
+        );
         out = withTrackedLinks(out, (url) => {
           const id = ids.get(url);
           return id === undefined ? undefined : `${base}/t/c/${deps.tokens.sign('click', message.outboxId, id)}`;

@@ -35,6 +35,25 @@ function isTrackable(url: string, ownBase: string): boolean {
   }
 }
 
+const ANY_HREF = /\bhref\s*=\s*(["'])([^"']*)\1/gi;
+
+/**
+ * The links a campaign's source (HTML, or MJML with `mj-button`) writes out as they are: an href
+ * with Liquid in it (`?u={{ subscriber.email }}`) differs per reader and is never tracked, so no
+ * address or other personal value is ever stored as a tracked link, and a campaign has a few
+ * tracked links, not one per reader.
+ */
+export function staticLinks(source: string, ownBase: string): Set<string> {
+  const found = new Set<string>();
+  for (const match of source.matchAll(ANY_HREF)) {
+    const href = match[2] as string;
+    if (href.includes('{{') || href.includes('{%')) continue;
+    const url = decode(href);
+    if (isTrackable(url, ownBase)) found.add(url);
+  }
+  return found;
+}
+
 /** `html` with each tracked link's href replaced by `tracked(url)` (undefined: left as it is). */
 export function withTrackedLinks(html: string, tracked: (url: string) => string | undefined): string {
   return html.replace(ANCHOR_HREF, (whole, start: string, quote: string, href: string) => {

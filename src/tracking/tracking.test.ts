@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { machineReason } from './machine-opens.js';
-import { trackableLinks, withOpenPixel, withTrackedLinks } from './tracked-html.js';
+import { staticLinks, trackableLinks, withOpenPixel, withTrackedLinks } from './tracked-html.js';
 
 const BROWSER =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
@@ -23,6 +23,16 @@ describe('tracked HTML', () => {
     assert.equal((out.match(/https:\/\/lw\.test\/t\/c\/T/g) ?? []).length, 2);
     assert.match(out, /<a class="b" href='http:\/\/shop\.test\/b'>/);
     assert.match(out, /href="https:\/\/lw\.test\/u\/tok"/);
+  });
+
+  it('tracks only links the source writes out as they are (no personal value in a tracked link)', () => {
+    const source =
+      '<a href="https://shop.test/a?x=1&amp;y=2">A</a><a href="https://shop.test/acct?u={{ subscriber.email }}">me</a>' +
+      '<mj-button href="https://shop.test/btn">Go</mj-button><a href="{{ unsubscribe_url }}">U</a><a href="https://lw.test/p">own</a>';
+    assert.deepEqual(
+      [...staticLinks(source, 'https://lw.test')],
+      ['https://shop.test/a?x=1&y=2', 'https://shop.test/btn'],
+    );
   });
 
   it('puts the pixel before </body>, or at the end', () => {

@@ -19,7 +19,7 @@ import {
 // clicks by machines are kept apart; the per-campaign link report.
 
 const HTML =
-  '<p>Hello {{ subscriber.name }}</p><p><a href="https://shop.test/sale?utm=mail&amp;x=1">Sale</a> and <a href="https://shop.test/boots">boots</a>, <a href="mailto:help@shop.test">help</a></p><p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>';
+  '<p>Hello {{ subscriber.name }}</p><p><a href="https://shop.test/sale?utm=mail&amp;x=1">Sale</a> and <a href="https://shop.test/boots">boots</a>, <a href="mailto:help@shop.test">help</a>, <a href="https://shop.test/account?u={{ subscriber.email | url_encode }}">your account</a></p><p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>';
 const BROWSER =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
 
@@ -111,6 +111,8 @@ for (const dialect of DIALECTS) {
       assert.equal(tracked.length, 2, 'the two shop links');
       assert.ok(tracked.every((u) => u.startsWith(`${server.url}/t/c/`)));
       assert.match(html, /href="mailto:help@shop\.test"/, 'mailto is left alone');
+      // A link that differs per reader is not tracked: no address is ever stored as a tracked link.
+      assert.match(html, /href="https:\/\/shop\.test\/account\?u=ann%40example\.test"/);
       assert.match(html, new RegExp(`href="${server.url}/u/`), 'the opt-out link goes straight to us');
       assert.doesNotMatch(html, /shop\.test\/sale/, 'the target is not in the mail');
       const pixel = /<img src="([^"]*\/t\/o\/[A-Za-z0-9_-]{43})"/.exec(html)?.[1];
