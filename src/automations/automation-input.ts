@@ -23,6 +23,8 @@ export function parseEventName(input: unknown, what = 'An event name'): string {
   const name = typeof input === 'string' ? input.trim() : '';
   if (!EVENT.test(name))
     throw invalidInput(`${what} must be 1-64 lower-case letters, digits, dots, dashes or _ (like cart.abandoned).`);
+  if (name === 'confirmed')
+    throw invalidInput('"confirmed" starts welcome flows (--on confirmed); it is not the name of an event.');
   return name;
 }
 

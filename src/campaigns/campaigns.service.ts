@@ -122,6 +122,8 @@ export function createCampaignsService(deps: CampaignsDeps) {
     const n = Number(id);
     const campaign = Number.isSafeInteger(n) && n > 0 ? await repo.findCampaign(db, n) : undefined;
     if (!campaign) throw notFound(`There is no campaign ${String(id).slice(0, 20)}.`);
+    if (campaign.status === 'automation')
+      throw new AppError('conflict', `${campaign.id} is a step of an automation; see \`listwarden automations\`.`);
     return campaign;
   }
 

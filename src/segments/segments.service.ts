@@ -5,7 +5,7 @@ import { attributeTypesOf } from '../lists/list-attributes.repo.js';
 import { AppError, invalidInput, notFound } from '../shared/app-error.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { audienceCondition, type Audience } from './filter-sql.repo.js';
-import { parseFilter, type Filter } from './filter-parse.js';
+import { MAX_FILTER_LENGTH, parseFilter, type Filter } from './filter-parse.js';
 import { checkFilter } from './filter-types.js';
 import * as repo from './segments.repo.js';
 
@@ -31,6 +31,7 @@ function parseSegmentName(input: unknown): string {
 
 function parseWhere(input: unknown): { text: string; filter: Filter } {
   if (typeof input !== 'string') throw invalidInput('Give the filter as text, e.g. --where \'country = "NL"\'.');
+  if (input.length > MAX_FILTER_LENGTH) throw invalidInput(`A filter is at most ${MAX_FILTER_LENGTH} characters.`);
   return { text: input.trim(), filter: parseFilter(input.trim()) };
 }
 

@@ -34,6 +34,8 @@ export function checkAttributeName(name: string, declared = false): string {
     );
   if (!ANY_NAME.test(name))
     throw invalidInput(`"${name.slice(0, 80)}" is not an attribute name: use 1-64 letters, digits, _ . or -.`);
+  if (['__proto__', 'constructor', 'prototype'].includes(name))
+    throw invalidInput(`"${name}" cannot be an attribute's name.`);
   if (Object.hasOwn(BUILT_IN_FIELDS, name))
     throw invalidInput(`"${name}" is a field every subscriber has, not an attribute.`);
   return name;
@@ -61,9 +63,9 @@ export function attributeFromText(name: string, type: AttributeType, text: strin
   const value = text.trim();
   switch (type) {
     case 'number': {
-      const n = Number(value);
-      if (value === '' || !Number.isFinite(n))
-        throw invalidInput(`${name} is a number; "${value.slice(0, 80)}" is not.`);
+      // Decimal only: Number() would also read 0x10, 0b101 and " 5 ".
+      const n = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(value) ? Number(value) : NaN;
+      if (!Number.isFinite(n)) throw invalidInput(`${name} is a number; "${value.slice(0, 80)}" is not.`);
       return n;
     }
     case 'boolean': {
@@ -96,6 +98,7 @@ export function attributeFromJson(name: string, type: AttributeType, value: unkn
   if (type === 'number' && typeof value === 'number' && Number.isFinite(value)) return value;
   if (type === 'boolean' && typeof value === 'boolean') return value;
   if (typeof value === 'string') return attributeFromText(name, type, value);
+  if (typeof value === 'number' && !Number.isFinite(value)) throw invalidInput(`${name} is too large a number.`);
   throw invalidInput(
     `${name} is ${type === 'list' ? 'a list of texts' : `a ${type}`}; ${JSON.stringify(value)?.slice(0, 80)} is not.`,
   );

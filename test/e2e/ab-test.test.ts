@@ -84,6 +84,10 @@ for (const dialect of DIALECTS) {
         [['--subject-b', 'y', '--ab-sample', '70'], /2 to 50/],
         [['--subject-b', 'y', '--ab-wait', 'soon'], /A\/B wait "soon"/],
         [['--ab-sample', '20'], /needs the second subject/],
+        [['--subject-b', ''], /second subject must be 1-998 characters/],
+        [['--subject-b', 'x'], /the same as the first/],
+        [['--subject-b', 'y', '--ab-wait', '0m'], /from 5 seconds to 7 days/],
+        [['--subject-b', 'y', '--ab-sample', '1e1'], /2 to 50/],
         [['--subject-b', '{% if %}'], /./],
       ] as const) {
         const r = await run([...base, ...flags]);

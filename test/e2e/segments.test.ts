@@ -128,6 +128,17 @@ for (const dialect of DIALECTS) {
       );
       assert.equal(updated.attributes.spend, 42);
       assert.deepEqual(updated.attributes.tags, ['b2b', 'vip']);
+      for (const [attr, message] of [
+        ['__proto__=1', /"__proto__" cannot be an attribute's name/],
+        ['spend=0x10', /spend is a number; "0x10" is not/],
+      ] as const) {
+        const r = await run(['subscribers', 'update', 'cor@example.test', '--attr', attr]);
+        assert.equal(r.code, 1, attr);
+        assert.match(r.stderr, message);
+      }
+      const notAFile = await run(['subscribers', 'update', '--file', instance.dir]);
+      assert.equal(notAFile.code, 1);
+      assert.match(notAFile.stderr, /Cannot read .*: it is not a file\./);
       const refused = await run(['subscribers', 'update', 'cor@example.test', '--attr', 'last_order_at=yesterday']);
       assert.equal(refused.code, 1);
       assert.match(refused.stderr, /last_order_at is a date like 2025-03-31/);

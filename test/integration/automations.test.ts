@@ -160,6 +160,14 @@ for (const dialect of DIALECTS) {
         /delay "soon"/,
       );
       await assert.rejects(s.automations.create({ name: 'x', list: 'news', on: 'Cart Abandoned!' }), /trigger/);
+      await assert.rejects(
+        s.automations.create({ name: 'x', list: 'news', on: 'confirmed', cancelOn: ['confirmed'] }),
+        /not the name of an event/,
+      );
+      await assert.rejects(
+        s.automations.event({ email: 'dirk@example.test', name: 'confirmed' }),
+        /not the name of an event/,
+      );
     });
   });
 }

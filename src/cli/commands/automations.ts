@@ -12,8 +12,11 @@ function printView(view: AutomationView): void {
   );
   if (view.steps.length === 0) process.stdout.write('No steps yet: add one with `listwarden automations add-step`.\n');
   else printTable(view.steps, ['position', 'after', 'subject']);
-  const runs = Object.entries(view.runs).map(([status, n]) => `${n} ${status}`);
-  process.stdout.write(`Runs: ${runs.length > 0 ? runs.join(', ') : 'none'}\n`);
+  const counted = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .map(([status, n]) => `${n} ${status}`)
+      .join(', ') || 'none';
+  process.stdout.write(`Runs: ${counted(view.runs)}\nMail: ${counted(view.mail)}\n`);
 }
 
 /** `listwarden automations …` */

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import type { CampaignStatusView } from '../../campaigns/campaigns.service.js';
 import { withServices } from '../context.js';
 import { printJson, printTable } from '../output.js';
+import { withoutControls } from '../../shared/terminal-text.js';
+import { describeAudience } from '../../campaigns/audience.js';
 import { readTemplate } from '../template-file.js';
 
 function show(view: CampaignStatusView, json: boolean | undefined): void {
@@ -19,6 +21,19 @@ function show(view: CampaignStatusView, json: boolean | undefined): void {
     `feedback: ${f.hardBounces} hard bounces (${(f.hardBounceRate * 100).toFixed(2)}%), ${f.softBounces} soft, ${f.complaints} complaints (${(f.complaintRate * 100).toFixed(3)}%)\n`,
   );
   if (view.stopReason) process.stdout.write(`stopped: ${view.stopReason}\n`);
+  if (view.audience.segment || view.audience.excludeLists.length > 0)
+    process.stdout.write(`audience: ${withoutControls(describeAudience(view.audience))}\n`);
+  const ab = view.ab;
+  if (ab) {
+    const decided = ab.decision
+      ? `winner ${ab.decision.winner.toUpperCase()} (people who clicked: A ${ab.decision.clicks.a}, B ${ab.decision.clicks.b}; opened: A ${ab.decision.opens.a}, B ${ab.decision.opens.b})`
+      : ab.sampleSentAt !== undefined
+        ? `waiting until ${new Date(ab.sampleSentAt + ab.waitMs).toISOString()}`
+        : 'the sample is being sent';
+    process.stdout.write(
+      `A/B test: ${ab.samplePercent}% sample, subject B "${withoutControls(ab.subjectB)}": ${decided}\n`,
+    );
+  }
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];

@@ -193,6 +193,9 @@ export function registerListsCommands(program: Command): void {
         ['slug', 'name', 'from', 'replyTo', 'origins'],
       );
       process.stdout.write(`Consent text (v${list.consentText.version}): ${list.consentText.text}\n`);
+      process.stdout.write(
+        `Tracking: clicks ${list.tracking.clicks ? 'on' : 'off'}, opens ${list.tracking.opens ? 'on' : 'off'}\n`,
+      );
     });
 
   lists

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 
 import { createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { AppError, invalidInput } from '../../shared/app-error.js';
 import { withoutControls } from '../../shared/terminal-text.js';
 
@@ -72,9 +72,11 @@ export function registerSubscribersCommands(program: Command): void {
         if (email !== undefined || opts.attr.length > 0)
           throw invalidInput('Give either an address with --attr, or --file with a CSV file; not both.');
         const file = opts.file;
-        await access(file).catch(() => {
-          throw new AppError('not_found', `Cannot read ${file}.`);
-        });
+        const isFile = await stat(file).then(
+          (s) => s.isFile(),
+          () => false,
+        );
+        if (!isFile) throw new AppError('not_found', `Cannot read ${file}: it is not a file.`);
         const report = await withServices((s) =>
           s.attributes.updateFromCsv(createReadStream(file), (line, reason) =>
             process.stderr.write(`${file}: line ${line}: ${withoutControls(reason)} (skipped)\n`),
@@ -87,7 +89,8 @@ export function registerSubscribersCommands(program: Command): void {
         return;
       }
       if (email === undefined) throw invalidInput('Say whose attributes to set (an address), or give --file.');
-      const values: Record<string, string> = {};
+      // No prototype: a key named __proto__ is a key (and refused by name), not a prototype.
+      const values: Record<string, string> = Object.create(null) as Record<string, string>;
       for (const pair of opts.attr) {
         const at = pair.indexOf('=');
         if (at < 1) throw invalidInput(`--attr takes key=value; "${withoutControls(pair.slice(0, 80))}" has no key.`);
