@@ -3,14 +3,13 @@
 // run: a campaign to the list (the reference), then an event flow whose one step is due for every
 // subscriber at once (its runs made through POST /api/v1/events while the flow is paused, then
 // resumed). One JSON line: both rates and their ratio.
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
-import { build, cliWith, sendingSetup, startServe, writeCustomersCsv } from './kit.js';
+import { build, cliWith, newsListWithCustomers, sendingSetup, startServe } from './kit.js';
 
 const { values } = parseArgs({ options: { recipients: { type: 'string', default: '100000' } } });
 const recipients = Number(values.recipients);
@@ -25,16 +24,10 @@ const HTML =
 
 try {
   build();
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  writeFileSync(join(dir, 'dkim.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
   const { sink, httpPort, env } = await sendingSetup(dir, `sqlite:${join(dir, 'bench.db')}`);
   children.push(sink);
   const run = cliWith(env);
-  run(['init']);
-  run(['lists', 'create', 'news', '--name', 'Shop News', '--from', 'Shop News <news@shop.test>']);
-  const csv = join(dir, 'subscribers.csv');
-  await writeCustomersCsv(csv, recipients);
-  run(['import', csv, '--list', 'news', '--source', 'benchmark', '--with-proof']);
+  await newsListWithCustomers(run, dir, recipients);
   writeFileSync(join(dir, 'mail.html'), `<html><body>${HTML}</body></html>`);
   run(['automations', 'create', '--name', 'promo', '--list', 'news', '--on', 'promo.start']);
   run([

@@ -2,7 +2,8 @@
 // commands, and `serve` started and waited for.
 import { spawn, spawnSync, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -80,12 +81,20 @@ export async function startServe(env: NodeJS.ProcessEnv, httpPort: number): Prom
 
 /**
  * postfix's smtp-sink on a free loopback port and the environment of a sending `serve` (and its
- * CLI) against it: the DKIM key at <dir>/dkim.pem, DNS refused at once (pacing's MX lookups).
+ * CLI) against it, DNS refused at once (pacing's MX lookups). Campaign mail is signed with the
+ * RSA-2048 key at <dir>/dkim.pem (made when missing); `keyFile: false` leaves the key file out
+ * (mail signed by a domain's stored key instead).
  */
 export async function sendingSetup(
   dir: string,
   databaseUrl: string,
+  options: { keyFile?: boolean } = {},
 ): Promise<{ sink: ChildProcess; sinkPort: number; httpPort: number; env: NodeJS.ProcessEnv }> {
+  const keyFile = options.keyFile ?? true;
+  if (keyFile && !existsSync(join(dir, 'dkim.pem'))) {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    writeFileSync(join(dir, 'dkim.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  }
   const sinkPort = await freePort();
   const httpPort = await freePort();
   const sink = spawn('smtp-sink', ['-u', 'nobody', `127.0.0.1:${sinkPort}`, '1000'], { stdio: 'ignore' });
@@ -97,15 +106,31 @@ export async function sendingSetup(
     LISTWARDEN_PORT: String(httpPort),
     LISTWARDEN_PUBLIC_URL: `http://127.0.0.1:${httpPort}`,
     LISTWARDEN_POSTAL_ADDRESS: 'Shop BV, Keizersgracht 1, 1015 CJ Amsterdam',
-    LISTWARDEN_DKIM_DOMAIN: 'shop.test',
-    LISTWARDEN_DKIM_SELECTOR: 'bench',
-    LISTWARDEN_DKIM_KEY_FILE: join(dir, 'dkim.pem'),
+    ...(keyFile
+      ? {
+          LISTWARDEN_DKIM_DOMAIN: 'shop.test',
+          LISTWARDEN_DKIM_SELECTOR: 'bench',
+          LISTWARDEN_DKIM_KEY_FILE: join(dir, 'dkim.pem'),
+        }
+      : {}),
     LISTWARDEN_LOG_LEVEL: 'warn',
     LISTWARDEN_INBOUND_PORT: '0',
     // Loopback only: the recipients' MX lookups for pacing are refused at once.
     LISTWARDEN_DNS_SERVERS: '127.0.0.1:9',
   };
   return { sink, sinkPort, httpPort, env };
+}
+
+/**
+ * A fresh database with the list `news` ("Shop News <news@shop.test>") and `count` customers
+ * imported into it with proof (writeCustomersCsv), as the sending benches start.
+ */
+export async function newsListWithCustomers(run: (args: string[]) => string, dir: string, count: number) {
+  run(['init']);
+  run(['lists', 'create', 'news', '--name', 'Shop News', '--from', 'Shop News <news@shop.test>']);
+  const csv = join(dir, 'subscribers.csv');
+  await writeCustomersCsv(csv, count);
+  run(['import', csv, '--list', 'news', '--source', 'benchmark', '--with-proof']);
 }
 
 /** `count` customers with proof of their confirmation, spread over 997 domains, as a CSV file. */

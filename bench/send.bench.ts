@@ -2,14 +2,13 @@
 // campaign, DKIM-signed with RSA-2048, to postfix's smtp-sink on loopback. Prints one JSON line:
 // messages/s and the server's peak RSS, next to smtp-source's raw ceiling measured in the same run.
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { build, cliWith, sendingSetup, spawnServe, startServe, writeCustomersCsv } from './kit.js';
+import { build, cliWith, newsListWithCustomers, sendingSetup, spawnServe, startServe } from './kit.js';
 
 const { values } = parseArgs({
   options: {
@@ -60,17 +59,11 @@ try {
     databaseUrl = url.toString();
   }
   build();
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  writeFileSync(join(dir, 'dkim.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
   const { sink, sinkPort, httpPort, env } = await sendingSetup(dir, databaseUrl);
   children.push(sink);
   const run = cliWith(env);
   // A fresh database, as `listwarden init` makes it (other commands never create one).
-  run(['init']);
-  run(['lists', 'create', 'news', '--name', 'Shop News', '--from', 'Shop News <news@shop.test>']);
-  const csv = join(dir, 'subscribers.csv');
-  await writeCustomersCsv(csv, recipients);
-  run(['import', csv, '--list', 'news', '--source', 'benchmark', '--with-proof']);
+  await newsListWithCustomers(run, dir, recipients);
   const paragraph =
     '<p>Dear {{ subscriber.name }}, our winter collection is here: warm coats, boots and scarves at prices that make the season easier. Visit the shop in {{ subscriber.city }} or order online.</p>\n';
   const content = `<h1>Winter sale, {{ subscriber.name }}</h1>\n${paragraph.repeat(Math.ceil(20_000 / paragraph.length))}<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>`;

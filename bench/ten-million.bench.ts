@@ -5,7 +5,6 @@
 // HTTP API, while the fan-out still runs). The campaign is cancelled after the measurements: the
 // sending rate at scale is bench:send's job. --keep DIR keeps (and reuses) the imported database.
 import type { ChildProcess } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,10 +28,6 @@ const sizeOf = (file: string) => (existsSync(file) ? statSync(file).size : 0);
 const children: ChildProcess[] = [];
 try {
   build();
-  if (!existsSync(join(dir, 'dkim.pem'))) {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    writeFileSync(join(dir, 'dkim.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  }
   const { sink, httpPort, env } = await sendingSetup(dir, `sqlite:${dbFile}`);
   children.push(sink);
   const run = cliWith(env);
