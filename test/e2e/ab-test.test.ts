@@ -6,7 +6,8 @@ import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { request } from '../helpers/http.js';
 import {
   capturedMails,
-  cli,
+  cliBeside,
+  cliOk,
   newInstance,
   startServer,
   type Instance,
@@ -26,13 +27,8 @@ for (const dialect of DIALECTS) {
     let fresh: TestDatabase;
     let instance: Instance;
     let server: RunningServer;
-    const run = (args: string[]) =>
-      cli(server ? { ...instance, env: { ...instance.env, LISTWARDEN_PUBLIC_URL: server.url } } : instance, args);
-    const ok = async (args: string[]) => {
-      const r = await run(args);
-      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-      return r.stdout;
-    };
+    const run = (args: string[]) => cliBeside(instance, server, args);
+    const ok = (args: string[]) => cliOk(instance, args, server);
     const campaignMails = async () =>
       (await capturedMails(instance.captureDir)).filter((m) => /subject/.test(m.parsed.subject ?? ''));
 

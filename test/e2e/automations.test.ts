@@ -6,7 +6,7 @@ import { simpleParser } from 'mailparser';
 import { openDatabase } from '../../src/db/database.js';
 import { DIALECTS } from '../helpers/databases.js';
 import { postForm, postJson, request } from '../helpers/http.js';
-import { cli, newInstance, startServer, type RunningServer } from '../helpers/listwarden.js';
+import { cliOk, newInstance, startServer, type RunningServer } from '../helpers/listwarden.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../helpers/smtp-receiver.js';
 
 // A welcome series across a SIGKILL of `serve`, through the CLI as written in the issue, real
@@ -51,11 +51,7 @@ for (const dialect of DIALECTS) {
         LISTWARDEN_SIGNUP_RATE_LIMIT: '1000/minute',
       });
       cleanups.push(() => instance.cleanup());
-      const ok = async (args: string[]) => {
-        const r = await cli(instance, args);
-        assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-        return r.stdout;
-      };
+      const ok = (args: string[]) => cliOk(instance, args);
       await ok(['lists', 'create', 'news', '--name', 'News', '--from', 'news@shop.test']);
       await ok(['dkim', 'generate', '--domain', 'shop.test']);
       writeFileSync(join(instance.dir, 'welcome.html'), STEP);

@@ -6,7 +6,8 @@ import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { request } from '../helpers/http.js';
 import {
   capturedMails,
-  cli,
+  cliBeside,
+  cliOk,
   newInstance,
   startServer,
   waitForMails,
@@ -29,13 +30,8 @@ for (const dialect of DIALECTS) {
     let server: RunningServer;
     let key = '';
     // Once the server runs, the CLI's opt-out self-test reaches it at its address.
-    const run = (args: string[]) =>
-      cli(server ? { ...instance, env: { ...instance.env, LISTWARDEN_PUBLIC_URL: server.url } } : instance, args);
-    const ok = async (args: string[]) => {
-      const r = await run(args);
-      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-      return r.stdout;
-    };
+    const run = (args: string[]) => cliBeside(instance, server, args);
+    const ok = (args: string[]) => cliOk(instance, args, server);
     const api = (path: string, method = 'GET', body?: unknown) =>
       request(`${server.url}/api/v1${path}`, {
         method,

@@ -6,7 +6,7 @@ import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { request } from '../helpers/http.js';
 import {
   capturedMails,
-  cli,
+  cliOk,
   newInstance,
   startServer,
   waitForMails,
@@ -29,14 +29,7 @@ for (const dialect of DIALECTS) {
     let instance: Instance;
     let server: RunningServer;
     let key = '';
-    const ok = async (args: string[]) => {
-      const r = await cli(
-        server ? { ...instance, env: { ...instance.env, LISTWARDEN_PUBLIC_URL: server.url } } : instance,
-        args,
-      );
-      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-      return r.stdout;
-    };
+    const ok = (args: string[]) => cliOk(instance, args, server);
     const api = (path: string, body?: unknown) =>
       request(`${server.url}/api/v1${path}`, {
         method: body === undefined ? 'GET' : 'POST',

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,6 +71,21 @@ export function cli(instance: Instance, args: readonly string[], input?: string)
     if (input !== undefined) child.stdin.end(input);
     else child.stdin.end();
   });
+}
+
+/**
+ * The CLI beside a running server: its public URL is the server's address, so commands that reach
+ * the server (a campaign's opt-out self-test) find it. Before the server runs, the instance as it is.
+ */
+export function cliBeside(instance: Instance, server: RunningServer | undefined, args: readonly string[]) {
+  return cli(server ? { ...instance, env: { ...instance.env, LISTWARDEN_PUBLIC_URL: server.url } } : instance, args);
+}
+
+/** The same, failing the test with the command and its stderr unless it succeeds; its stdout. */
+export async function cliOk(instance: Instance, args: readonly string[], server?: RunningServer): Promise<string> {
+  const r = await cliBeside(instance, server, args);
+  assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
 }
 
 export interface RunningServer {
