@@ -65,7 +65,11 @@ describe('hosted form in a real browser, keyboard only, JavaScript off', { skip:
     await page.keyboard.press('Tab');
     assert.equal((await page.locator(':focus').textContent())?.trim(), 'Yes, subscribe me');
     await page.keyboard.press('Enter');
-    await page.waitForLoadState();
+    // As above: under load waitForLoadState alone can still see the confirmation page.
+    await page
+      .locator('h1', { hasText: 'You are subscribed' })
+      .waitFor({ timeout: 15_000 })
+      .catch(() => undefined);
     assert.equal(await page.locator('h1').textContent(), 'You are subscribed');
     await context.close();
   });
