@@ -1,12 +1,17 @@
 // npm run bench:segments — a segment's live count on a 1,000,000-subscriber SQLite list (issue 18's
 // target: < 500 ms), through the real CLI. One JSON line: the count's own time as the service
-// measures it (median and max of 5 runs) and the CLI's wall time, next to a reference measured in
-// the same run: counting the whole list (no filter) the same way.
+// measures it (median and max of 5 runs, reader threads started by each CLI call) and the CLI's wall
+// time, next to references measured in the same run: counting the whole list (no filter) the same
+// way, and the segment counted in this process alternately on one connection and on the reader
+// threads (`inProcess`, median of 5 each).
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { openDatabase } from '../src/db/database.js';
+import { createListsService } from '../src/lists/lists.service.js';
+import { createSegmentsService } from '../src/segments/segments.service.js';
 import { build, cliWith } from './kit.js';
 
 const { values } = parseArgs({
@@ -83,6 +88,17 @@ try {
   };
   const segment = measure('recent-nl');
   const reference = measure('everyone');
+  const database = openDatabase(env.LISTWARDEN_DATABASE_URL);
+  const lists = createListsService(database);
+  const oneConnection = createSegmentsService({ database: { ...database, counter: undefined }, lists });
+  const threads = createSegmentsService({ database, lists });
+  const alternating = { oneConnection: [] as number[], threads: [] as number[] };
+  await threads.count('recent-nl');
+  for (let i = 0; i < runs; i++) {
+    alternating.oneConnection.push((await oneConnection.count('recent-nl')).milliseconds);
+    alternating.threads.push((await threads.count('recent-nl')).milliseconds);
+  }
+  await database.close();
   console.log(
     JSON.stringify({
       bench: 'segments',
@@ -94,6 +110,11 @@ try {
       countMs: segment.ms,
       cliWallMs: segment.cliWallMs,
       reference: { filter: 'spend >= 0 or not spend exists', count: reference.count, countMs: reference.ms },
+      inProcess: {
+        oneConnectionMs: median(alternating.oneConnection),
+        threadsMs: median(alternating.threads),
+        threads: Math.min(4, availableParallelism()),
+      },
       target: { countMs: 500 },
     }),
   );

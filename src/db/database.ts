@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -10,6 +11,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CopyRows } from './copy-rows.js';
 import { createGroupCommit } from './group-commit.js';
+import { createChunkedCounter, type ChunkedCounter } from './chunked-count.js';
 import type { Tables } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -36,6 +38,8 @@ export interface Database {
    * PostgreSQL nothing here: dead tuples stay until VACUUM (autovacuum) reclaims them (docs/security.md).
    */
   forgetDeleted(): Promise<void>;
+  /** SQLite files on a machine with two cores or more: counts that read many rows, on reader threads. */
+  readonly counter?: ChunkedCounter;
   close(): Promise<void>;
 }
 
@@ -75,7 +79,9 @@ function openSqlite(file: string, cacheMiB: number): Database {
   // Deleted content is overwritten with zeros, so an erased person leaves nothing on free pages.
   native.pragma('secure_delete = ON');
   const db = new KyselyClass<Tables>({ dialect: new SqliteDialect({ database: cachingStatements(native) }) });
-  return wrap(db, 'sqlite', createGroupCommit(db), () => checkpointAndTruncate(native));
+  const threads = Math.min(4, availableParallelism());
+  const counter = file !== ':memory:' && threads >= 2 ? createChunkedCounter(resolve(file), threads) : undefined;
+  return wrap(db, 'sqlite', createGroupCommit(db), () => checkpointAndTruncate(native), counter);
 }
 
 function openPostgres(url: string, max: number, onIdleError?: (error: Error) => void): Database {
@@ -144,16 +150,21 @@ function wrap(
   dialect: Dialect,
   transaction?: Database['transaction'],
   forgetDeleted: () => Promise<void> = () => Promise.resolve(),
+  counter?: ChunkedCounter,
 ): Database {
   return {
     db,
     dialect,
+    counter,
     transaction: transaction ?? ((work) => db.transaction().execute(work)),
     ping: async () => {
       await sql`select 1`.execute(db);
     },
     forgetDeleted,
-    close: () => db.destroy(),
+    close: async () => {
+      await counter?.close();
+      await db.destroy();
+    },
   };
 }
 

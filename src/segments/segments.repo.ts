@@ -1,5 +1,7 @@
 import type { RawBuilder, SqlBool } from 'kysely';
 import type { Db } from '../db/database.js';
+import type { ChunkedCounter } from '../db/chunked-count.js';
+import { sql } from '../db/kysely-runtime.js';
 import type { SegmentsTable } from '../db/schema.js';
 import type { Selectable } from 'kysely';
 
@@ -46,12 +48,22 @@ export async function deleteSegment(db: Db, id: number): Promise<void> {
   await db.deleteFrom('segments').where('id', '=', id).execute();
 }
 
-/** Confirmed subscribers of a list that meet `condition` (over `s` and `sn`), counted. */
+/** Below this span of subscriber ids a count runs on one connection (threads cost more than they save). */
+export const CHUNKED_FROM = 200_000;
+
+/**
+ * Confirmed subscribers of a list that meet `condition` (over `s` and `sn`), counted. With a
+ * counter (SQLite files) a list spanning many subscriber ids is counted in chunks of ids on
+ * reader threads; `chunkedFrom` lowers the span where that starts (tests).
+ */
 export async function countAudience(
   db: Db,
   listId: number,
   condition: RawBuilder<SqlBool> | undefined,
+  counter?: ChunkedCounter,
+  chunkedFrom = CHUNKED_FROM,
 ): Promise<number> {
+  counter?.warm();
   let query = db
     .selectFrom('subscriptions as sn')
     .innerJoin('subscribers as s', 's.id', 'sn.subscriber_id')
@@ -59,6 +71,22 @@ export async function countAudience(
     .where('sn.list_id', '=', listId)
     .where('sn.status', '=', 'confirmed');
   if (condition) query = query.where(condition);
+  if (counter) {
+    const ends = (end: 'asc' | 'desc') =>
+      db
+        .selectFrom('subscriptions')
+        .select('subscriber_id')
+        .where('list_id', '=', listId)
+        .where('status', '=', 'confirmed')
+        .orderBy('subscriber_id', end)
+        .limit(1)
+        .executeTakeFirst();
+    const [first, last] = await Promise.all([ends('asc'), ends('desc')]);
+    if (first && last && Number(last.subscriber_id) - Number(first.subscriber_id) >= chunkedFrom) {
+      const chunk = query.where(sql<SqlBool>`sn.subscriber_id >= @lo and sn.subscriber_id < @hi`).compile();
+      return counter.count(chunk, Number(first.subscriber_id), Number(last.subscriber_id));
+    }
+  }
   return Number((await query.executeTakeFirst())?.n ?? 0);
 }
 

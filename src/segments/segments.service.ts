@@ -120,7 +120,7 @@ export function createSegmentsService(deps: { database: Database; lists: ListsSe
       const row = await requireSegment(nameInput);
       const started = performance.now();
       const where = await condition(row.list_id, { filter: parseFilter(row.filter) }, clock.now());
-      const count = await repo.countAudience(db, row.list_id, where);
+      const count = await repo.countAudience(db, row.list_id, where, database.counter);
       return {
         segment: row.slug,
         list: row.list_slug,

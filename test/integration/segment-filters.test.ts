@@ -8,6 +8,7 @@ import { filterCondition } from '../../src/segments/filter-sql.repo.js';
 import { FilterError, parseFilter } from '../../src/segments/filter-parse.js';
 import { checkFilter, type TypedFilter, type TypedValue } from '../../src/segments/filter-types.js';
 import { countAudience } from '../../src/segments/segments.repo.js';
+import { createChunkedCounter } from '../../src/db/chunked-count.js';
 import type { AttributeType } from '../../src/subscribers/attribute-values.js';
 import { upsertSubscribersBulk } from '../../src/subscribers/subscribers.repo.js';
 import { DIALECTS, migratedDatabase } from '../helpers/databases.js';
@@ -159,12 +160,13 @@ for (const dialect of DIALECTS) {
   describe(`segment filters in SQL on ${dialect.name}`, { skip: dialect.skip }, () => {
     let database: Database;
     let cleanup: () => Promise<void>;
+    let url = '';
     let listId = 0;
     const everyone = people(400);
     const confirmed = everyone.filter((p) => p.confirmed);
 
     before(async () => {
-      ({ database, cleanup } = await migratedDatabase(dialect));
+      ({ database, cleanup, url } = await migratedDatabase(dialect));
       const { db } = database;
       listId = await insertList(
         db,
@@ -251,6 +253,24 @@ for (const dialect of DIALECTS) {
         assert.equal(await count(text), expected(text), text);
       }
     });
+
+    // SQLite files only: PostgreSQL plans its own parallel reads.
+    if (dialect.name === 'sqlite')
+      it('counts in chunks on reader threads exactly as on one connection', async () => {
+        // The same 120 random filters, each split into chunks of about 50 subscriber ids on two threads.
+        const counter = createChunkedCounter(url.slice('sqlite:'.length), 2);
+        try {
+          const r = prng(13);
+          for (let i = 0; i < 120; i++) {
+            const text = randomFilter(r);
+            const where = filterCondition(parseFilter(text), { dialect: database.dialect, now: NOW, types: TYPES });
+            assert.equal(await countAudience(database.db, listId, where, counter, 0), expected(text), text);
+          }
+          assert.equal(await countAudience(database.db, listId, undefined, counter, 0), confirmed.length);
+        } finally {
+          await counter.close();
+        }
+      });
 
     it('answers mangled filters with a position, never an SQL error', async () => {
       const r = prng(11);
