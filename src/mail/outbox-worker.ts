@@ -92,6 +92,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const sentMarks = createSentMarks(database, workerId, logger);
   // A pacing wait this short keeps the lease and costs no write; a longer one puts the row back.
   const SHORT_WAIT_MS = 2_000;
+  // A pass claims at most this many batches one after another (then the loop begins the next).
+  const STREAM_BATCHES = 50;
 
   /** Where a paced message goes, and whether the warm-up counted it. */
   type Paced = { destination: string } | undefined;
@@ -253,53 +255,97 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     return prefetched;
   }
 
-  async function runBatch(rows: OutboxRow[]): Promise<void> {
-    const prefetched = await prefetchBatch(rows);
-    const queue = [...rows];
-    const runners = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-      for (let row = queue.shift(); row; row = queue.shift()) {
-        if (loop.stopping) {
-          queue.unshift(row);
-          return;
+  /** When this worker last looked for expired leases and due retries too (see claimDue's `all`). */
+  let lookedEverywhereAt = Number.NEGATIVE_INFINITY;
+
+  function claim(all: boolean): Promise<OutboxRow[]> {
+    return claimDue(database, {
+      workerId,
+      now: clock.now(),
+      leaseMs,
+      limit: batchSize,
+      all,
+      ...(options.kinds ? { kinds: options.kinds } : {}),
+    });
+  }
+
+  /** The next batch as the loop claims it: expired leases and retries too once a second. */
+  function claimNext(): Promise<OutboxRow[]> {
+    const everywhere = clock.now() - lookedEverywhereAt >= 1000;
+    if (everywhere) lookedEverywhereAt = clock.now();
+    return claim(everywhere);
+  }
+
+  /**
+   * Runs claimed rows on `concurrency` runners and claims the next batch while the last rows of
+   * this one are still being sent (when fewer rows wait than there are runners), so the runners
+   * go on without waiting at each batch's end for its slowest message, its claim and its
+   * prefetch. A pass ends when a claim finds nothing, after `STREAM_BATCHES` batches, or at stop
+   * (rows not started are released); how many rows it handled.
+   */
+  async function runStream(first: OutboxRow[]): Promise<number> {
+    const queue: Array<{ row: OutboxRow; prefetched: ReadonlyMap<OutboxKind, unknown> }> = [];
+    let handled = 0;
+    let batches = 0;
+    let exhausted = false;
+    let claiming: Promise<void> | undefined;
+    const add = async (rows: readonly OutboxRow[]) => {
+      const prefetched = await prefetchBatch(rows);
+      for (const row of rows) queue.push({ row, prefetched });
+      handled += rows.length;
+      batches++;
+    };
+    const claimAhead = () => {
+      if (claiming) return;
+      claiming = (async () => {
+        try {
+          // The marks of what went out so far are written before more is claimed, as at a batch's
+          // end: a crash repeats no more than the messages of the last batch still unmarked.
+          await sentMarks.saveAll();
+          const rows = await claimNext();
+          if (rows.length === 0) exhausted = true;
+          else await add(rows);
+        } catch (error) {
+          exhausted = true;
+          logger.error({ err: error }, 'outbox claim failed');
         }
-        await processRow(row, prefetched);
+      })().finally(() => {
+        claiming = undefined;
+      });
+    };
+    await add(first);
+    const runners = Array.from({ length: concurrency }, async () => {
+      while (!loop.stopping) {
+        if (queue.length < concurrency && !exhausted && batches < STREAM_BATCHES) void claimAhead();
+        const item = queue.shift();
+        if (item) await processRow(item.row, item.prefetched);
+        else if (claiming) await claiming;
+        else return;
       }
     });
     await Promise.all(runners);
+    await claiming;
     await sentMarks.saveAll();
     if (queue.length > 0)
       await release(
         database.db,
-        queue.map((r) => r.id),
+        queue.map((item) => item.row.id),
         workerId,
         clock.now(),
       );
+    return handled;
   }
 
-  /** When this worker last looked for expired leases and due retries too (see claimDue's `all`). */
-  let lookedEverywhereAt = Number.NEGATIVE_INFINITY;
-
-  /** Claim: due rows with a lease, then the batch. */
+  /** Claim: due rows with a lease, then the batches that follow while there are any. */
   async function passOnce(): Promise<number> {
-    const claim = (all: boolean) =>
-      claimDue(database, {
-        workerId,
-        now: clock.now(),
-        leaseMs,
-        limit: batchSize,
-        all,
-        ...(options.kinds ? { kinds: options.kinds } : {}),
-      });
-    const everywhere = clock.now() - lookedEverywhereAt >= 1000;
-    if (everywhere) lookedEverywhereAt = clock.now();
-    let rows = await claim(everywhere);
+    const lookedBefore = lookedEverywhereAt;
+    let rows = await claimNext();
     // Nothing queued: before the loop sleeps (or a drain ends), expired leases and retries too.
-    if (rows.length === 0 && !everywhere) {
+    if (rows.length === 0 && lookedEverywhereAt === lookedBefore) {
       lookedEverywhereAt = clock.now();
       rows = await claim(true);
     }
-    if (rows.length > 0) await runBatch(rows);
-    return rows.length;
+    return rows.length > 0 ? runStream(rows) : 0;
   }
 
   const loop = createPollLoop({

@@ -19,7 +19,12 @@ export interface SmtpReceiver {
  */
 export async function startSmtpReceiver(
   reply: (recipient: string, attempt: number) => { code: number; message: string } | undefined = () => undefined,
-  options: { delayMs?: number; onMessage?: (message: ReceivedMessage) => void } = {},
+  options: {
+    delayMs?: number;
+    onMessage?: (message: ReceivedMessage) => void;
+    /** The DATA reply to a message waits for the promise this returns (undefined: no wait). */
+    holdReply?: (message: ReceivedMessage) => Promise<void> | undefined;
+  } = {},
 ): Promise<SmtpReceiver> {
   const received: ReceivedMessage[] = [];
   const attempts = new Map<string, number>();
@@ -49,7 +54,9 @@ export async function startSmtpReceiver(
         };
         received.push(message);
         options.onMessage?.(message);
-        if (options.delayMs) setTimeout(() => callback(null, 'Queued as test'), options.delayMs);
+        const hold = options.holdReply?.(message);
+        if (hold) void hold.then(() => callback(null, 'Queued as test'));
+        else if (options.delayMs) setTimeout(() => callback(null, 'Queued as test'), options.delayMs);
         else callback(null, 'Queued as test');
       });
     },

@@ -273,6 +273,54 @@ for (const dialect of DIALECTS) {
     });
   });
 
+  describe(`outbox worker batches on ${dialect.name}`, { skip: dialect.skip }, () => {
+    it('goes on with the next batch while a slow message of the last one is still being sent', async () => {
+      // Batches of 5 on 2 runners; the receiver holds its answer to the first message until 8
+      // others have arrived (or 5 s have passed). A worker that waits at each batch's end for its
+      // slowest message would send only the 4 others of the first batch meanwhile.
+      let others = 0;
+      let release: () => void = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+        setTimeout(resolve, 5_000).unref();
+      });
+      let receivedBeforeRelease = 0;
+      const receiver = await startSmtpReceiver(undefined, {
+        holdReply(message) {
+          if (message.to[0] === 'slow@example.test') return released;
+          others++;
+          if (others === 8) release();
+          return undefined;
+        },
+      });
+      void released.then(() => {
+        receivedBeforeRelease = others;
+      });
+      const t = await servicesFor(dialect, {
+        LISTWARDEN_SMTP_URL: receiver.url,
+        LISTWARDEN_OUTBOX_BATCH: '5',
+        LISTWARDEN_OUTBOX_CONCURRENCY: '2',
+      });
+      try {
+        const s = t.services;
+        await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
+        const emails = ['slow@example.test', ...Array.from({ length: 11 }, (_, i) => `p${i}@example.test`)];
+        for (const email of emails) await s.signup({ list: 'news', email }, FORM);
+        assert.equal(await s.worker.drain(), 12);
+        assert.equal(receiver.received.length, 12);
+        assert.ok(receivedBeforeRelease >= 8, `${receivedBeforeRelease} messages went out while the slow one was held`);
+        const statuses = await s.database.db.selectFrom('outbox').select('status').execute();
+        assert.deepEqual(
+          statuses.map((r) => r.status),
+          Array(12).fill('sent'),
+        );
+      } finally {
+        await t.cleanup();
+        await receiver.close();
+      }
+    });
+  });
+
   describe(`outbox worker with a broken template on ${dialect.name}`, { skip: dialect.skip }, () => {
     it('defers the message with the reason instead of leaving it leased', async () => {
       const t = await servicesFor(dialect);
