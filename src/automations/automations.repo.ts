@@ -294,3 +294,58 @@ export async function pauseAllActive(trx: Db, reason: string, now: number): Prom
     .execute();
   return active.map((a) => a.slug);
 }
+
+/** Consent events after which a person may have to leave their flows. */
+const LEAVING: ReadonlyArray<'unsubscribed' | 'complaint' | 'bounce'> = ['unsubscribed', 'complaint', 'bounce'];
+
+/**
+ * People with an unsubscribe, complaint or bounce among the next `limit` consent events after
+ * `afterId`, and the last event read (the cursor moves past every event read, as for welcomes).
+ */
+export async function leaversAfter(
+  db: Db,
+  afterId: number,
+  limit: number,
+): Promise<{ subscriberIds: number[]; lastRead: number | undefined; more: boolean }> {
+  const rows = await db
+    .selectFrom('consent_events')
+    .select(['id', 'type', 'subscriber_id'])
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  const last = rows[rows.length - 1];
+  const leaving = rows.filter((r) => (LEAVING as readonly string[]).includes(r.type) && r.subscriber_id !== null);
+  return {
+    subscriberIds: [...new Set(leaving.map((r) => Number(r.subscriber_id)))],
+    lastRead: last ? Number(last.id) : undefined,
+    more: rows.length === limit,
+  };
+}
+
+/** Whether any run waits (when none does, the leavers' cursor jumps to the newest event). */
+export async function anyWaitingRun(db: Db): Promise<boolean> {
+  const row = await db
+    .selectFrom('automation_runs')
+    .select('id')
+    .where('status', '=', 'waiting')
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The waiting runs of these people, with their flow's list. */
+export async function waitingRunsOf(
+  db: Db,
+  subscriberIds: readonly number[],
+): Promise<Array<{ id: number; subscriberId: number; listId: number }>> {
+  if (subscriberIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('automation_runs as r')
+    .innerJoin('automations as a', 'a.id', 'r.automation_id')
+    .select(['r.id', 'r.subscriber_id', 'a.list_id'])
+    .where('r.status', '=', 'waiting')
+    .where('r.subscriber_id', 'in', [...subscriberIds])
+    .execute();
+  return rows.map((r) => ({ id: Number(r.id), subscriberId: Number(r.subscriber_id), listId: Number(r.list_id) }));
+}

@@ -1,4 +1,5 @@
-import type { Database } from '../db/database.js';
+import type { Database, Db } from '../db/database.js';
+import { readSetting, writeSetting } from '../db/settings.repo.js';
 import { subscriptionStatuses, suppressedAmong } from '../consent/consent.repo.js';
 import { suppressionHash } from '../consent/suppression-key.js';
 import { findListById } from '../lists/lists.repo.js';
@@ -11,6 +12,8 @@ import * as repo from './automations.repo.js';
 const BATCH = 200;
 /** Consent events a welcome flow reads per transaction (most are not its list's confirmations). */
 const EVENTS_READ = 5000;
+/** The settings key of the last consent event read for people who left (see stopLeavers). */
+const LEAVERS_CURSOR = 'automations.leavers_after_event';
 
 /**
  * The durable timers of automations, run every few seconds under `serve`:
@@ -20,7 +23,10 @@ const EVENTS_READ = 5000;
  *    transaction, so a crash neither loses nor doubles a step (and the outbox's unique (run, step)
  *    index would refuse a second one). A person no longer confirmed on the list, or suppressed,
  *    has their run stopped instead: an unsubscribe ends every flow of that list, a suppression
- *    (complaint, unsubscribe from everything, erasure) every flow.
+ *    (complaint, unsubscribe from everything, erasure) every flow;
+ * 3. before those, people who left since the last tick (unsubscribe, complaint and bounce events
+ *    after the leavers' cursor) have their waiting runs stopped at once, so a flow shows them
+ *    stopped, not waiting for a step that will never go.
  */
 export function createAutomationScheduler(deps: { database: Database; clock?: Clock; onQueued?: () => void }) {
   const { database } = deps;
@@ -57,41 +63,89 @@ export function createAutomationScheduler(deps: { database: Database; clock?: Cl
     return started;
   }
 
+  /**
+   * Why each of these runs must stop, by run id: its person was erased, is no longer confirmed on
+   * the flow's list (an unsubscribe ends every flow of that list) or is suppressed (a complaint,
+   * a hard bounce, an unsubscribe from everything: every flow).
+   */
+  async function reasonsToStop(
+    trx: Db,
+    runs: ReadonlyArray<{ id: number; subscriberId: number; listId: number }>,
+  ): Promise<Map<number, string>> {
+    const subscribers = await subscribersByIds(trx, [...new Set(runs.map((r) => r.subscriberId))]);
+    const hashes = new Map([...subscribers.values()].map((s) => [Number(s.id), suppressionHash(s.email_key)]));
+    const suppressed = await suppressedAmong(trx, database.dialect, [...hashes.values()]);
+    const statuses = new Map<number, Map<number, string>>();
+    for (const listId of new Set(runs.map((r) => r.listId))) {
+      const ids = runs.filter((r) => r.listId === listId).map((r) => r.subscriberId);
+      statuses.set(listId, await subscriptionStatuses(trx, listId, [...new Set(ids)]));
+    }
+    const reasons = new Map<number, string>();
+    for (const run of runs) {
+      const status = statuses.get(run.listId)?.get(run.subscriberId);
+      const hash = hashes.get(run.subscriberId);
+      const why =
+        hash === undefined
+          ? 'the subscriber was erased'
+          : status !== 'confirmed'
+            ? `the subscription is ${status ?? 'gone'}`
+            : suppressed.has(hash)
+              ? 'the address is suppressed'
+              : undefined;
+      if (why) reasons.set(run.id, why);
+    }
+    return reasons;
+  }
+
+  /**
+   * Runs of people who left (unsubscribed, complained, bounced: consent events after the
+   * leavers' cursor) stop now, not when their next step is due; the step's own check stays.
+   */
+  async function stopLeavers(): Promise<number> {
+    let stopped = 0;
+    for (let more = true; more;) {
+      more = await database.transaction(async (trx) => {
+        const stored = await readSetting(trx, LEAVERS_CURSOR);
+        if (stored === undefined || !(await repo.anyWaitingRun(trx))) {
+          // Nobody waits: nothing before the newest event can stop a run.
+          const newest = String(await repo.lastConsentEventId(trx));
+          if (newest !== stored) await writeSetting(trx, LEAVERS_CURSOR, newest);
+          return false;
+        }
+        const read = await repo.leaversAfter(trx, Number(stored), EVENTS_READ);
+        const runs = await repo.waitingRunsOf(trx, read.subscriberIds);
+        const now = clock.now();
+        for (const [runId, why] of await reasonsToStop(trx, runs)) {
+          const run = runs.find((r) => r.id === runId) as { subscriberId: number };
+          stopped += await repo.endRuns(trx, { subscriberId: run.subscriberId, runId }, 'stopped', why, now);
+        }
+        if (read.lastRead !== undefined) await writeSetting(trx, LEAVERS_CURSOR, String(read.lastRead));
+        return read.more;
+      });
+    }
+    return stopped;
+  }
+
   /** One batch of due steps in one transaction; how many runs it handled. */
   async function dueBatch(result: { queued: number; stopped: number }): Promise<number> {
     return database.transaction(async (trx) => {
       const now = clock.now();
-      const runs = await repo.dueRuns(trx, database.dialect, now, BATCH);
-      if (runs.length === 0) return 0;
+      const due = await repo.dueRuns(trx, database.dialect, now, BATCH);
+      if (due.length === 0) return 0;
       const automations = new Map((await repo.activeAutomations(trx)).map((a) => [Number(a.id), a]));
+      const runs = due.flatMap((run) => {
+        const automation = automations.get(run.automationId);
+        return automation ? [{ ...run, listId: Number(automation.list_id) }] : [];
+      });
       const steps = new Map<number, repo.StepRow[]>();
       const domains = new Map<number, string>();
-      const subscribers = await subscribersByIds(
-        trx,
-        runs.map((r) => r.subscriberId),
-      );
-      const hashes = new Map([...subscribers.values()].map((s) => [Number(s.id), suppressionHash(s.email_key)]));
-      const suppressed = await suppressedAmong(trx, database.dialect, [...hashes.values()]);
-      const statuses = new Map<number, Map<number, string>>();
+      const reasons = await reasonsToStop(trx, runs);
       for (const run of runs) {
-        const automation = automations.get(run.automationId);
-        if (!automation) continue;
-        const listId = Number(automation.list_id);
+        const { listId } = run;
         if (!steps.has(run.automationId)) steps.set(run.automationId, await repo.stepsOf(trx, run.automationId));
         if (!domains.has(listId)) {
           const list = await findListById(trx, listId);
           domains.set(listId, list ? list.from_address.slice(list.from_address.lastIndexOf('@') + 1) : 'localhost');
-        }
-        if (!statuses.has(listId)) {
-          const ids = runs.filter((r) => automations.get(r.automationId)?.list_id === automation.list_id);
-          statuses.set(
-            listId,
-            await subscriptionStatuses(
-              trx,
-              listId,
-              ids.map((r) => r.subscriberId),
-            ),
-          );
         }
         const flow = steps.get(run.automationId) as repo.StepRow[];
         const step = flow[run.position - 1];
@@ -99,16 +153,7 @@ export function createAutomationScheduler(deps: { database: Database; clock?: Cl
           await repo.advanceRun(trx, run.id, run.position, 'done', now);
           continue;
         }
-        const status = statuses.get(listId)?.get(run.subscriberId);
-        const hash = hashes.get(run.subscriberId);
-        const why =
-          hash === undefined
-            ? 'the subscriber was erased'
-            : status !== 'confirmed'
-              ? `the subscription is ${status ?? 'gone'}`
-              : suppressed.has(hash)
-                ? 'the address is suppressed'
-                : undefined;
+        const why = reasons.get(run.id);
         if (why) {
           result.stopped += await repo.endRuns(
             trx,
@@ -143,7 +188,7 @@ export function createAutomationScheduler(deps: { database: Database; clock?: Cl
           now,
         );
       }
-      return runs.length;
+      return due.length;
     });
   }
 
@@ -151,7 +196,7 @@ export function createAutomationScheduler(deps: { database: Database; clock?: Cl
     /** Starts welcome runs and queues every due step; what it did. */
     async tick(): Promise<{ started: number; queued: number; stopped: number }> {
       const started = await startWelcomes();
-      const result = { started, queued: 0, stopped: 0 };
+      const result = { started, queued: 0, stopped: await stopLeavers() };
       while ((await dueBatch(result)) === BATCH) {
         if (result.queued > 0) deps.onQueued?.();
         // Between batches the thread answers requests and sends.

@@ -126,11 +126,15 @@ for (const dialect of DIALECTS) {
       assert.equal((await step()).queued, 1); // her welcome
       await s.automations.event({ email: 'cara@example.test', name: 'cart.abandoned' });
       const cara = await s.subscribers.show('cara@example.test');
+      const waiting = (await s.automations.show('welcome')).runs.waiting ?? 0;
       await s.unsubscribe.unsubscribe(s.tokens.sign('unsubscribe', cara.id, listId), FORM, 'one-click');
-      now += 2 * DAY;
+      // Stopped at the next tick, not when their steps fall due.
       const result = await step();
       assert.equal(result.queued, 0);
       assert.equal(result.stopped, 2, 'the welcome series and the cart flow');
+      assert.equal((await s.automations.show('welcome')).runs.waiting ?? 0, waiting - 1);
+      now += 2 * DAY;
+      await step();
       assert.deepEqual(await mailsTo('cara@example.test'), ['Welcome to Shop News']);
       // An unsubscribed person's event starts nothing.
       assert.deepEqual((await s.automations.event({ email: 'cara@example.test', name: 'cart.abandoned' })).started, []);
