@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
-import { buildMime, formatDate, formatMailbox, newBoundary, quotedPrintable } from './mime.js';
+import { buildMime, encodePart, formatDate, formatMailbox, newBoundary, quotedPrintable } from './mime.js';
 
 describe('lean MIME', () => {
   it('round-trips through a real parser: headers, text and HTML exactly', async () => {
@@ -33,6 +33,63 @@ describe('lean MIME', () => {
     assert.equal(parsed.html, html);
     assert.equal(parsed.messageId, '<x1@shop.test>');
     assert.equal(parsed.date?.toISOString(), '2026-11-27T09:05:03.000Z');
+  });
+
+  it('sends plain ASCII with short lines as it is (7bit), and round-trips it exactly', async () => {
+    const text = 'Hello Ann,\n\nwinter sale: 20% off = real.\n.leading dot\ntrailing space \n\tend';
+    const html = `<p>Hello Ann</p>\n${'<b>x</b>'.repeat(124)}\n<a href="https://shop.test/u/${'A'.repeat(43)}?x=1&y=2">Unsubscribe</a>`;
+    const raw = buildMime({
+      from: 'news@shop.test',
+      to: 'ann@example.test',
+      subject: 'Sale',
+      messageId: '<x2@shop.test>',
+      date: new Date(Date.UTC(2026, 10, 27, 9, 5, 3)),
+      headers: {},
+      text,
+      html,
+      boundary: newBoundary(),
+    });
+    const s = raw.toString('latin1');
+    assert.equal(s.match(/Content-Transfer-Encoding: 7bit\r\n/g)?.length, 2, s.slice(0, 800));
+    assert.equal(/[^\r]\n/.test(s), false, 'no bare LF');
+    const parsed = await simpleParser(raw);
+    assert.equal(parsed.text, text);
+    assert.equal(parsed.html, html);
+  });
+
+  it('takes quoted-printable for 8-bit text, a bare CR, a line over 998 characters or the boundary', () => {
+    const boundary = newBoundary();
+    assert.equal(encodePart(`${'a'.repeat(998)}\r\n${'b'.repeat(998)}`, boundary).encoding, '7bit');
+    for (const text of [
+      'Jörg',
+      'a\rb',
+      `${'a'.repeat(999)}\nb`,
+      `ok\n${'c'.repeat(999)}`,
+      '\u0000',
+      '\u001b[31m',
+      `x\n--${boundary}\nContent-Type: text/html\n\n<b>injected</b>`,
+    ])
+      assert.equal(encodePart(text, boundary).encoding, 'quoted-printable', JSON.stringify(text.slice(0, 40)));
+  });
+
+  it("keeps a part whole when a reader's own value holds the boundary", async () => {
+    const boundary = newBoundary();
+    const html = `<p>Hi x\r\n--${boundary}\r\nContent-Type: text/html\r\n\r\n<b>injected</b></p>`;
+    const raw = buildMime({
+      from: 'news@shop.test',
+      to: 'ann@example.test',
+      subject: 'Sale',
+      messageId: '<x3@shop.test>',
+      date: new Date(),
+      headers: {},
+      text: 'plain',
+      html,
+      boundary,
+    });
+    const parsed = await simpleParser(raw);
+    assert.equal(parsed.html, html.replace(/\r\n/g, '\n'));
+    assert.equal(parsed.text, 'plain');
+    assert.equal(parsed.attachments.length, 0);
   });
 
   it('quoted-printable keeps lines at 76 characters and encodes what it must', () => {
