@@ -258,22 +258,26 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   /** When this worker last looked for expired leases and due retries too (see claimDue's `all`). */
   let lookedEverywhereAt = Number.NEGATIVE_INFINITY;
 
-  function claim(all: boolean): Promise<OutboxRow[]> {
+  function claim(all: boolean, othersLeasesOnly = false): Promise<OutboxRow[]> {
     return claimDue(database, {
       workerId,
       now: clock.now(),
       leaseMs,
       limit: batchSize,
       all,
+      othersLeasesOnly,
       ...(options.kinds ? { kinds: options.kinds } : {}),
     });
   }
 
-  /** The next batch as the loop claims it: expired leases and retries too once a second. */
-  function claimNext(): Promise<OutboxRow[]> {
+  /**
+   * The next batch as the loop claims it: expired leases and retries too once a second. Ahead
+   * (rows of the last batch still in hand) it leaves its own expired leases alone.
+   */
+  function claimNext(ahead = false): Promise<OutboxRow[]> {
     const everywhere = clock.now() - lookedEverywhereAt >= 1000;
     if (everywhere) lookedEverywhereAt = clock.now();
-    return claim(everywhere);
+    return claim(everywhere, ahead);
   }
 
   /**
@@ -302,7 +306,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
           // The marks of what went out so far are written before more is claimed, as at a batch's
           // end: a crash repeats no more than the messages of the last batch still unmarked.
           await sentMarks.saveAll();
-          const rows = await claimNext();
+          const rows = await claimNext(true);
           if (rows.length === 0) exhausted = true;
           else await add(rows);
         } catch (error) {

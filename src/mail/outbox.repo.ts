@@ -120,6 +120,12 @@ export async function claimDue(
      * nothing (PostgreSQL walks the dead index entries of `sending` rows on every look).
      */
     all?: boolean;
+    /**
+     * Leave this worker's own expired leases alone: a worker that claims its next batch while it
+     * still holds rows of the last one (their leases may run out while slow sends go first) must
+     * not take them a second time. Rows another worker (or a crashed process) left are taken.
+     */
+    othersLeasesOnly?: boolean;
   },
 ): Promise<OutboxRow[]> {
   const { now, limit } = options;
@@ -140,6 +146,7 @@ export async function claimDue(
         .select('id')
         .where('status', '=', 'sending')
         .where('lease_until', '<', now)
+        .$call((q) => (options.othersLeasesOnly ? q.where('leased_by', '<>', options.workerId) : q))
         .$call((q) => ofKinds(q, options.kinds))
         .orderBy('lease_until')
         .limit(limit),

@@ -321,6 +321,43 @@ for (const dialect of DIALECTS) {
     });
   });
 
+  describe(`outbox worker with slow sends on ${dialect.name}`, { skip: dialect.skip }, () => {
+    it('never takes its own rows again when their leases run out while it still holds them', async () => {
+      // Batches of 4 on 2 runners with a 2 s lease; each send takes 1.5 s of the clock, so the
+      // last rows of a batch wait past their lease while the worker already claims the next one.
+      let now = Date.parse('2026-06-01T09:00:00Z');
+      const receiver = await startSmtpReceiver(undefined, {
+        holdReply() {
+          now += 1_500;
+          return new Promise((resolve) => setTimeout(resolve, 20));
+        },
+      });
+      const t = await servicesFor(
+        dialect,
+        {
+          LISTWARDEN_SMTP_URL: receiver.url,
+          LISTWARDEN_OUTBOX_BATCH: '4',
+          LISTWARDEN_OUTBOX_CONCURRENCY: '2',
+          LISTWARDEN_OUTBOX_LEASE_SECONDS: '2',
+        },
+        { clock: { now: () => now } },
+      );
+      try {
+        const s = t.services;
+        await s.lists.create({ slug: 'news', name: 'News', from: 'news@shop.test' });
+        for (let i = 0; i < 6; i++) await s.signup({ list: 'news', email: `slow${i}@example.test` }, FORM);
+        assert.equal(await s.worker.drain(), 6);
+        assert.deepEqual(
+          receiver.received.map((m) => m.to[0]).sort(),
+          Array.from({ length: 6 }, (_, i) => `slow${i}@example.test`),
+        );
+      } finally {
+        await t.cleanup();
+        await receiver.close();
+      }
+    });
+  });
+
   describe(`outbox worker with a broken template on ${dialect.name}`, { skip: dialect.skip }, () => {
     it('defers the message with the reason instead of leaving it leased', async () => {
       const t = await servicesFor(dialect);
