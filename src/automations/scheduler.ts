@@ -14,6 +14,7 @@ const BATCH = 200;
 const EVENTS_READ = 5000;
 /** The settings key of the last consent event read for people who left (see stopLeavers). */
 const LEAVERS_CURSOR = 'automations.leavers_after_event';
+const LEAVERS_READS = 20;
 
 /**
  * The durable timers of automations, run every few seconds under `serve`:
@@ -103,7 +104,9 @@ export function createAutomationScheduler(deps: { database: Database; clock?: Cl
    */
   async function stopLeavers(): Promise<number> {
     let stopped = 0;
-    for (let more = true; more;) {
+    // At most LEAVERS_READS reads a tick (100,000 events): after a large import the due steps
+    // are not kept waiting while the cursor catches up over several ticks.
+    for (let more = true, reads = 0; more && reads < LEAVERS_READS; reads++) {
       more = await database.transaction(async (trx) => {
         const stored = await readSetting(trx, LEAVERS_CURSOR);
         if (stored === undefined || !(await repo.anyWaitingRun(trx))) {
@@ -115,9 +118,10 @@ export function createAutomationScheduler(deps: { database: Database; clock?: Cl
         const read = await repo.leaversAfter(trx, Number(stored), EVENTS_READ);
         const runs = await repo.waitingRunsOf(trx, read.subscriberIds);
         const now = clock.now();
+        const byId = new Map(runs.map((r) => [r.id, r]));
         for (const [runId, why] of await reasonsToStop(trx, runs)) {
-          const run = runs.find((r) => r.id === runId) as { subscriberId: number };
-          stopped += await repo.endRuns(trx, { subscriberId: run.subscriberId, runId }, 'stopped', why, now);
+          const { subscriberId } = byId.get(runId) as { subscriberId: number };
+          stopped += await repo.endRuns(trx, { subscriberId, runId }, 'stopped', why, now);
         }
         if (read.lastRead !== undefined) await writeSetting(trx, LEAVERS_CURSOR, String(read.lastRead));
         return read.more;

@@ -81,6 +81,13 @@ describe('counting in chunks on reader threads', () => {
     assert.equal(await counter.count(byRemainder, 1, 1_000_000), direct());
   });
 
+  it('counts at once after its threads were told to stop (an idle stop meeting a new count)', async () => {
+    for (let round = 0; round < 5; round++) {
+      void counter.close();
+      assert.equal(await counter.count(byRemainder, 1, 1_000_000), direct());
+    }
+  });
+
   it('starts new threads after being closed', async () => {
     await counter.close();
     assert.equal(await counter.count(byRemainder, 1, 1_000_000), direct());

@@ -19,47 +19,52 @@ export interface ChunkableCount {
 export interface ChunkedCounter {
   /** The sum of the query's count over [min, max], in chunks. */
   count(query: ChunkableCount, min: number, max: number): Promise<number>;
-  /** Starts the threads now (they open their connections while the caller prepares its count). */
-  warm(): void;
   close(): Promise<void>;
 }
 
 const IDLE_MS = 60_000;
 
+interface Job {
+  resolve: (count: number) => void;
+  reject: (error: Error) => void;
+}
+
+/** A thread and the jobs it owes an answer (a thread that fails rejects only its own). */
+interface Thread {
+  worker: Worker;
+  jobs: Map<number, Job>;
+}
+
 export function createChunkedCounter(file: string, threads: number): ChunkedCounter {
   const script = threadScript(import.meta.url, 'count-thread');
-  const waiting = new Map<number, { resolve: (count: number) => void; reject: (error: Error) => void }>();
-  let pool: Worker[] | undefined;
+  let pool: Thread[] | undefined;
   let sequence = 0;
   let active = 0;
   let idle: NodeJS.Timeout | undefined;
 
-  const failAll = (error: Error) => {
-    for (const [id, job] of waiting) {
-      waiting.delete(id);
-      job.reject(error);
-    }
-  };
-
-  function start(): Worker[] {
+  function start(): Thread[] {
     return Array.from({ length: threads }, () => {
-      const worker = new Worker(script, { workerData: { file } });
+      const thread: Thread = { worker: new Worker(script, { workerData: { file } }), jobs: new Map() };
+      const fail = (error: Error) => {
+        for (const job of thread.jobs.values()) job.reject(error);
+        thread.jobs.clear();
+      };
       // A CLI command that counted once may exit without closing the pool.
-      worker.unref();
-      worker.on('message', (reply: { id: number; count?: number; error?: string }) => {
-        const job = waiting.get(reply.id);
+      thread.worker.unref();
+      thread.worker.on('message', (reply: { id: number; count?: number; error?: string }) => {
+        const job = thread.jobs.get(reply.id);
         if (!job) return;
-        waiting.delete(reply.id);
+        thread.jobs.delete(reply.id);
         if (reply.count !== undefined) job.resolve(reply.count);
         else job.reject(new Error(`A counting thread failed: ${reply.error}`));
       });
-      worker.on('error', failAll);
-      worker.on('exit', () => {
-        // A thread that stopped on its own: the next count starts a new pool.
-        if (pool?.includes(worker)) void stop();
-        failAll(new Error('A counting thread stopped during a count.'));
+      thread.worker.on('error', fail);
+      thread.worker.on('exit', () => {
+        // A thread of the current pool that stopped on its own: the next count starts a new pool.
+        if (pool?.includes(thread)) void stop();
+        fail(new Error('A counting thread stopped during a count.'));
       });
-      return worker;
+      return thread;
     });
   }
 
@@ -67,25 +72,33 @@ export function createChunkedCounter(file: string, threads: number): ChunkedCoun
     clearTimeout(idle);
     const stopping = pool ?? [];
     pool = undefined;
-    await Promise.all(stopping.map((w) => w.terminate()));
+    await Promise.all(stopping.map((t) => t.worker.terminate()));
+  }
+
+  /** With no count under way, the threads stop after a minute. */
+  function armIdle(): void {
+    clearTimeout(idle);
+    if (active > 0) return;
+    idle = setTimeout(() => void stop(), IDLE_MS);
+    idle.unref();
   }
 
   /** Runs the chunks on the threads, the next chunk to whichever thread answers first. */
-  async function run(workers: Worker[], query: ChunkableCount, chunks: Array<[number, number]>): Promise<number> {
+  async function run(threadsNow: Thread[], query: ChunkableCount, chunks: Array<[number, number]>): Promise<number> {
     let total = 0;
     let next = 0;
-    const ask = (worker: Worker, lo: number, hi: number) =>
+    const ask = (thread: Thread, lo: number, hi: number) =>
       new Promise<number>((resolve, reject) => {
         const id = ++sequence;
-        waiting.set(id, { resolve, reject });
-        worker.postMessage({ id, sql: query.sql, parameters: query.parameters, lo, hi });
+        thread.jobs.set(id, { resolve, reject });
+        thread.worker.postMessage({ id, sql: query.sql, parameters: query.parameters, lo, hi });
       });
     await Promise.all(
-      workers.map(async (worker) => {
+      threadsNow.map(async (thread) => {
         while (next < chunks.length) {
           const [lo, hi] = chunks[next++] as [number, number];
           // Not `total += await …`: that reads total before the wait and loses the other threads' sums.
-          const count = await ask(worker, lo, hi);
+          const count = await ask(thread, lo, hi);
           total += count;
         }
       }),
@@ -94,25 +107,20 @@ export function createChunkedCounter(file: string, threads: number): ChunkedCoun
   }
 
   return {
-    warm() {
-      pool ??= start();
-    },
     async count(query, min, max) {
       clearTimeout(idle);
       active++;
-      pool ??= start();
-      // More chunks than threads: a thread slowed by the machine's other work takes fewer.
-      const parts = threads * 4;
-      const size = Math.ceil((max - min + 1) / parts);
-      const chunks: Array<[number, number]> = [];
-      for (let lo = min; lo <= max; lo += size) chunks.push([lo, Math.min(lo + size, max + 1)]);
       try {
+        pool ??= start();
+        // More chunks than threads: a thread slowed by the machine's other work takes fewer.
+        const parts = threads * 4;
+        const size = Math.ceil((max - min + 1) / parts);
+        const chunks: Array<[number, number]> = [];
+        for (let lo = min; lo <= max; lo += size) chunks.push([lo, Math.min(lo + size, max + 1)]);
         return await run(pool, query, chunks);
       } finally {
-        if (--active === 0) {
-          idle = setTimeout(() => void stop(), IDLE_MS);
-          idle.unref();
-        }
+        active--;
+        armIdle();
       }
     },
     close: stop,

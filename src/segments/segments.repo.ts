@@ -63,7 +63,6 @@ export async function countAudience(
   counter?: ChunkedCounter,
   chunkedFrom = CHUNKED_FROM,
 ): Promise<number> {
-  counter?.warm();
   let query = db
     .selectFrom('subscriptions as sn')
     .innerJoin('subscribers as s', 's.id', 'sn.subscriber_id')
