@@ -2,7 +2,13 @@ import type { CampaignMailHandler } from '../campaigns/campaign-mail.js';
 import type { Database } from '../db/database.js';
 import type { OutboxRow } from '../db/schema.js';
 import type { MessageHandler } from '../mail/outbox-worker.js';
-import { runData } from './automations.repo.js';
+import { runData, runDataOf } from './automations.repo.js';
+
+/** What a claimed batch of automation mail loads at once: the campaign handler's part and the runs' event data. */
+interface Ahead {
+  campaign: unknown;
+  data: Map<number, Record<string, unknown>>;
+}
 
 /**
  * An automation's mail goes the campaign path: the campaign handler renders the step's content
@@ -16,13 +22,23 @@ export function automationMailHandler(deps: {
   onHold: (runId: number, reason: string) => Promise<void>;
 }): MessageHandler {
   return {
-    prefetch: (rows) => deps.campaignMail.prefetch(rows),
+    async prefetch(rows): Promise<Ahead> {
+      const runIds = rows.flatMap((r) => (r.automation_run_id === null ? [] : [r.automation_run_id]));
+      return {
+        campaign: await deps.campaignMail.prefetch(rows),
+        data: await runDataOf(deps.database.db, runIds),
+      };
+    },
 
     async render(row: OutboxRow, prefetched?: unknown) {
       const contentId = row.payload ? (JSON.parse(row.payload) as { contentId?: number }).contentId : undefined;
       if (contentId === undefined || row.automation_run_id === null) return { skip: 'not an automation step' };
-      const data = await runData(deps.database.db, row.automation_run_id);
-      const result = await deps.campaignMail.render({ ...row, campaign_id: contentId }, prefetched, data);
+      const ahead = prefetched as Ahead | undefined;
+      // Prefetched with the batch (a run without data is not in the map); row by row when the prefetch failed.
+      const data = ahead
+        ? (ahead.data.get(row.automation_run_id) ?? {})
+        : await runData(deps.database.db, row.automation_run_id);
+      const result = await deps.campaignMail.render({ ...row, campaign_id: contentId }, ahead?.campaign, data);
       if ('hold' in result) {
         const sentence = `Held: a step cannot go out as approved (${result.hold}). Fix it, then \`listwarden automations resume\`.`;
         await deps.onHold(row.automation_run_id, sentence);

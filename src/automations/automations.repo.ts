@@ -167,26 +167,29 @@ export async function dueRuns(trx: Db, dialect: Dialect, now: number, limit: num
   }));
 }
 
-/** Moves a run past step `from`: to the next step at `dueAt`, or done; false when it moved already. */
-export async function advanceRun(
+/**
+ * Moves runs that are all at step `from` on: to the next step at `dueAt`, or done, in one
+ * statement (a run that moved already is left as it is).
+ */
+export async function advanceRuns(
   trx: Db,
-  runId: number,
+  runIds: readonly number[],
   from: number,
   next: { position: number; dueAt: number } | 'done',
   now: number,
-): Promise<boolean> {
-  const result = await trx
+): Promise<void> {
+  if (runIds.length === 0) return;
+  await trx
     .updateTable('automation_runs')
     .set(
       next === 'done'
         ? { status: 'done', position: from + 1, updated_at: now }
         : { position: next.position, due_at: next.dueAt, updated_at: now },
     )
-    .where('id', '=', runId)
+    .where('id', 'in', [...runIds])
     .where('position', '=', from)
     .where('status', '=', 'waiting')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+    .execute();
 }
 
 /** Ends waiting runs (of one automation, or all) of a person; how many it ended. */
@@ -275,6 +278,18 @@ export async function lastConsentEventId(db: Db): Promise<number> {
 export async function runData(db: Db, runId: number): Promise<Record<string, unknown>> {
   const row = await db.selectFrom('automation_runs').select('data').where('id', '=', runId).executeTakeFirst();
   return row?.data ? (JSON.parse(row.data) as Record<string, unknown>) : {};
+}
+
+/** The event data of many runs at once (a claimed batch), by run id; runs without data are left out. */
+export async function runDataOf(db: Db, runIds: readonly number[]): Promise<Map<number, Record<string, unknown>>> {
+  if (runIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('automation_runs')
+    .select(['id', 'data'])
+    .where('id', 'in', [...runIds])
+    .where('data', 'is not', null)
+    .execute();
+  return new Map(rows.map((r) => [Number(r.id), JSON.parse(r.data as string) as Record<string, unknown>]));
 }
 
 /** The automation a run belongs to. */

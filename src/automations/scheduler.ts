@@ -3,7 +3,7 @@ import { readSetting, writeSetting } from '../db/settings.repo.js';
 import { subscriptionStatuses, suppressedAmong } from '../consent/consent.repo.js';
 import { suppressionHash } from '../consent/suppression-key.js';
 import { findListById } from '../lists/lists.repo.js';
-import { enqueueAutomationMessage } from '../mail/automation-outbox.repo.js';
+import { enqueueAutomationMessages, type AutomationMessage } from '../mail/automation-outbox.repo.js';
 import { newMessageId } from '../mail/message-id.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { subscribersByIds } from '../subscribers/subscribers.repo.js';
@@ -144,6 +144,23 @@ export function createAutomationScheduler(deps: { database: Database; clock?: Cl
       const steps = new Map<number, repo.StepRow[]>();
       const domains = new Map<number, string>();
       const reasons = await reasonsToStop(trx, runs);
+      const messages: AutomationMessage[] = [];
+      // Runs moved on together: those of one flow at one step go to the same next step.
+      const moves = new Map<
+        string,
+        { from: number; next: { position: number; dueAt: number } | 'done'; ids: number[] }
+      >();
+      const move = (
+        automationId: number,
+        from: number,
+        next: { position: number; dueAt: number } | 'done',
+        id: number,
+      ) => {
+        const key = `${automationId}:${from}`;
+        const group = moves.get(key) ?? { from, next, ids: [] };
+        group.ids.push(id);
+        moves.set(key, group);
+      };
       for (const run of runs) {
         const { listId } = run;
         if (!steps.has(run.automationId)) steps.set(run.automationId, await repo.stepsOf(trx, run.automationId));
@@ -154,7 +171,7 @@ export function createAutomationScheduler(deps: { database: Database; clock?: Cl
         const flow = steps.get(run.automationId) as repo.StepRow[];
         const step = flow[run.position - 1];
         if (!step) {
-          await repo.advanceRun(trx, run.id, run.position, 'done', now);
+          move(run.automationId, run.position, 'done', run.id);
           continue;
         }
         const why = reasons.get(run.id);
@@ -168,30 +185,26 @@ export function createAutomationScheduler(deps: { database: Database; clock?: Cl
           );
           continue;
         }
-        if (
-          await enqueueAutomationMessage(
-            trx,
-            {
-              runId: run.id,
-              step: run.position,
-              contentId: Number(step.campaign_id),
-              listId,
-              subscriberId: run.subscriberId,
-              messageId: newMessageId(domains.get(listId) as string, now),
-            },
-            now,
-          )
-        )
-          result.queued++;
+        messages.push({
+          runId: run.id,
+          step: run.position,
+          contentId: Number(step.campaign_id),
+          listId,
+          subscriberId: run.subscriberId,
+          messageId: newMessageId(domains.get(listId) as string, now),
+        });
         const next = flow[run.position];
-        await repo.advanceRun(
-          trx,
-          run.id,
+        move(
+          run.automationId,
           run.position,
           next ? { position: run.position + 1, dueAt: now + Number(next.delay_ms) } : 'done',
-          now,
+          run.id,
         );
       }
+      // The steps queued (once: a step queued already is not queued again) and the runs moved on,
+      // in this one transaction.
+      result.queued += (await enqueueAutomationMessages(trx, database.dialect, messages, now)).size;
+      for (const group of moves.values()) await repo.advanceRuns(trx, group.ids, group.from, group.next, now);
       return due.length;
     });
   }

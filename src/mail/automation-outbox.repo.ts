@@ -1,46 +1,65 @@
-import type { Db } from '../db/database.js';
+import type { Db, Dialect } from '../db/database.js';
+import { insertRows } from '../db/bulk-sql.js';
+
+/** One step of one person's automation run, to be queued. */
+export interface AutomationMessage {
+  runId: number;
+  step: number;
+  contentId: number;
+  listId: number;
+  subscriberId: number;
+  messageId: string;
+}
 
 /**
- * Queues one step of one person's automation run: a message of kind `automation` whose content is
- * the step's campaign row (named in the payload). The unique (run, step) index makes it once:
- * false when that step of that run is queued already.
+ * Queues steps of automation runs, many in one statement: messages of kind `automation` whose
+ * content is the step's campaign row (named in the payload). The unique (run, step) index makes
+ * each once: the answer holds the runs whose step was queued now (not the ones queued already).
  */
-export async function enqueueAutomationMessage(
+export async function enqueueAutomationMessages(
   trx: Db,
-  message: {
-    runId: number;
-    step: number;
-    contentId: number;
-    listId: number;
-    subscriberId: number;
-    messageId: string;
-  },
+  dialect: Dialect,
+  messages: readonly AutomationMessage[],
   now: number,
-): Promise<boolean> {
-  const inserted = await trx
-    .insertInto('outbox')
-    .values({
-      kind: 'automation',
-      campaign_id: null,
-      list_id: message.listId,
-      subscriber_id: message.subscriberId,
-      message_id: message.messageId,
-      status: 'queued',
-      attempts: 0,
-      next_attempt_at: now,
-      created_at: now,
-      updated_at: now,
-      payload: JSON.stringify({ contentId: message.contentId }),
-      recipient_hash: null,
-      automation_run_id: message.runId,
-      automation_step: message.step,
-    })
-    .onConflict((c) =>
-      c.columns(['automation_run_id', 'automation_step']).where('automation_run_id', 'is not', null).doNothing(),
-    )
-    .returning('id')
-    .executeTakeFirst();
-  return inserted !== undefined;
+): Promise<Set<number>> {
+  const inserted = await insertRows<{ automation_run_id: number }>(
+    trx,
+    dialect,
+    {
+      table: 'outbox',
+      columns: [
+        ['kind', 'text'],
+        ['list_id', 'bigint'],
+        ['subscriber_id', 'bigint'],
+        ['message_id', 'text'],
+        ['status', 'text'],
+        ['attempts', 'integer'],
+        ['next_attempt_at', 'bigint'],
+        ['created_at', 'bigint'],
+        ['updated_at', 'bigint'],
+        ['payload', 'text'],
+        ['automation_run_id', 'bigint'],
+        ['automation_step', 'integer'],
+      ],
+      suffix:
+        'on conflict ("automation_run_id", "automation_step") where "automation_run_id" is not null do nothing returning "automation_run_id"',
+    },
+    messages.map((m) => [
+      'automation',
+      m.listId,
+      m.subscriberId,
+      m.messageId,
+      'queued',
+      0,
+      now,
+      now,
+      now,
+      JSON.stringify({ contentId: m.contentId }),
+      m.runId,
+      m.step,
+    ]),
+  );
+  return new Set(inserted.map((r) => Number(r.automation_run_id)));
 }
 
 /** Queues again the held mail of an automation's runs (its resume); how many. */
