@@ -186,6 +186,7 @@ export function createAutomationScheduler(deps: { database: Database; clock?: Cl
           continue;
         }
         messages.push({
+          automationId: run.automationId,
           runId: run.id,
           step: run.position,
           contentId: Number(step.campaign_id),

@@ -25,6 +25,7 @@ import { segments } from './migrations/0020-segments.js';
 import { automations } from './migrations/0021-automations.js';
 import { tracking } from './migrations/0022-tracking.js';
 import { abTests } from './migrations/0023-ab-tests.js';
+import { automationMailCounts } from './migrations/0024-automation-mail-counts.js';
 
 /** Numbered migrations in order; released ones are never edited, only appended to. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -52,6 +53,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0021-automations': automations(dialect),
     '0022-tracking': tracking(dialect),
     '0023-ab-tests': abTests(),
+    '0024-automation-mail-counts': automationMailCounts(),
   };
 }
 

@@ -3,6 +3,7 @@ import { insertRows } from '../db/bulk-sql.js';
 
 /** One step of one person's automation run, to be queued. */
 export interface AutomationMessage {
+  automationId: number;
   runId: number;
   step: number;
   contentId: number;
@@ -40,6 +41,7 @@ export async function enqueueAutomationMessages(
         ['payload', 'text'],
         ['automation_run_id', 'bigint'],
         ['automation_step', 'integer'],
+        ['automation_id', 'bigint'],
       ],
       suffix:
         'on conflict ("automation_run_id", "automation_step") where "automation_run_id" is not null do nothing returning "automation_run_id"',
@@ -57,6 +59,7 @@ export async function enqueueAutomationMessages(
       JSON.stringify({ contentId: m.contentId }),
       m.runId,
       m.step,
+      m.automationId,
     ]),
   );
   return new Set(inserted.map((r) => Number(r.automation_run_id)));
@@ -79,11 +82,10 @@ export async function releaseHeldAutomationMail(trx: Db, automationId: number, n
 /** Mail of an automation's steps by status (`automations show`). */
 export async function automationMailCounts(db: Db, automationId: number): Promise<Record<string, number>> {
   const rows = await db
-    .selectFrom('outbox as o')
-    .innerJoin('automation_runs as r', 'r.id', 'o.automation_run_id')
-    .select((q) => ['o.status', q.fn.countAll<number>().as('n')])
-    .where('r.automation_id', '=', automationId)
-    .groupBy('o.status')
+    .selectFrom('outbox')
+    .select((q) => ['status', q.fn.countAll<number>().as('n')])
+    .where('automation_id', '=', automationId)
+    .groupBy('status')
     .execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }

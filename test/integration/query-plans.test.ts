@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { KyselyPlugin } from 'kysely';
 import { confirmedRecipients } from '../../src/campaigns/campaigns.repo.js';
 import { subscriptionStatuses } from '../../src/consent/consent.repo.js';
+import { automationMailCounts } from '../../src/mail/automation-outbox.repo.js';
 import type { Database, Db } from '../../src/db/database.js';
 import { CompiledQuery, sql } from '../../src/db/kysely-runtime.js';
 import { DIALECTS, migratedDatabase } from '../helpers/databases.js';
@@ -70,5 +71,13 @@ describe('the per-batch queries of a campaign on sqlite read what they need, not
     const plan = await planOf(t.database, queries[0] as (typeof queries)[number]);
     assert.match(plan, /subscriptions_list_status \(list_id=\? AND status=\? AND subscriber_id>\?\)/, plan);
     assert.doesNotMatch(plan, /TEMP B-TREE/, plan);
+  });
+
+  it("counts an automation's mail by status from the (automation, status) index, without joining its runs", async () => {
+    const queries = await capture(t.database, (db) => automationMailCounts(db, 1));
+    assert.equal(queries.length, 1);
+    const plan = await planOf(t.database, queries[0] as (typeof queries)[number]);
+    assert.match(plan, /USING COVERING INDEX outbox_automation_status/, plan);
+    assert.doesNotMatch(plan, /automation_runs/, plan);
   });
 });

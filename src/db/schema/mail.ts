@@ -32,6 +32,8 @@ export interface OutboxTable {
   /** An automation's mail: the run and the step (unique together: a step is queued once). */
   automation_run_id: Generated<number | null>;
   automation_step: Generated<number | null>;
+  /** An automation's mail: its flow (its mail is counted by status from an index). */
+  automation_id: Generated<number | null>;
 }
 
 export interface TxTemplatesTable {
