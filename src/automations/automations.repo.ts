@@ -236,17 +236,24 @@ export async function advanceEventCursor(trx: Db, automationId: number, after: n
     .execute();
 }
 
+/** A page of consent events after a cursor: the people of the events a reader wants, and where it stopped. */
+interface EventPage {
+  subscriberIds: number[];
+  lastRead: number | undefined;
+  more: boolean;
+}
+
 /**
- * Confirmations on a list among the next `limit` consent events after `afterId` (the people a
- * welcome flow starts for), and the last event read: the cursor moves past every event read, so
- * an import's millions of other events are read once, not at every tick.
+ * The next `limit` consent events after `afterId`, and the subscribers of those `wanted` keeps:
+ * a cursor moves past every event read, so an import's millions of other events are read once,
+ * not at every tick. An erased person's events keep no subscriber and are read past.
  */
-export async function confirmationsAfter(
+async function subscribersOfEventsAfter(
   db: Db,
-  listId: number,
   afterId: number,
   limit: number,
-): Promise<{ subscriberIds: number[]; lastRead: number | undefined; more: boolean }> {
+  wanted: (event: { type: string; list_id: number | null }) => boolean,
+): Promise<EventPage> {
   const rows = await db
     .selectFrom('consent_events')
     .select(['id', 'type', 'list_id', 'subscriber_id'])
@@ -256,13 +263,15 @@ export async function confirmationsAfter(
     .execute();
   const last = rows[rows.length - 1];
   return {
-    // An erased person's events keep no subscriber: read past them.
-    subscriberIds: rows
-      .filter((r) => r.type === 'confirmed' && Number(r.list_id) === listId && r.subscriber_id !== null)
-      .map((r) => Number(r.subscriber_id)),
+    subscriberIds: rows.filter((r) => r.subscriber_id !== null && wanted(r)).map((r) => Number(r.subscriber_id)),
     lastRead: last ? Number(last.id) : undefined,
     more: rows.length === limit,
   };
+}
+
+/** Confirmations on a list among the next `limit` consent events after `afterId` (the people a welcome flow starts for). */
+export async function confirmationsAfter(db: Db, listId: number, afterId: number, limit: number): Promise<EventPage> {
+  return subscribersOfEventsAfter(db, afterId, limit, (e) => e.type === 'confirmed' && Number(e.list_id) === listId);
 }
 
 /** The newest consent event's id: a new flow starts after it (it welcomes nobody from the past). */
@@ -313,29 +322,12 @@ export async function pauseAllActive(trx: Db, reason: string, now: number): Prom
 /** Consent events after which a person may have to leave their flows. */
 const LEAVING: ReadonlyArray<'unsubscribed' | 'complaint' | 'bounce'> = ['unsubscribed', 'complaint', 'bounce'];
 
-/**
- * People with an unsubscribe, complaint or bounce among the next `limit` consent events after
- * `afterId`, and the last event read (the cursor moves past every event read, as for welcomes).
- */
-export async function leaversAfter(
-  db: Db,
-  afterId: number,
-  limit: number,
-): Promise<{ subscriberIds: number[]; lastRead: number | undefined; more: boolean }> {
-  const rows = await db
-    .selectFrom('consent_events')
-    .select(['id', 'type', 'subscriber_id'])
-    .where('id', '>', afterId)
-    .orderBy('id')
-    .limit(limit)
-    .execute();
-  const last = rows[rows.length - 1];
-  const leaving = rows.filter((r) => (LEAVING as readonly string[]).includes(r.type) && r.subscriber_id !== null);
-  return {
-    subscriberIds: [...new Set(leaving.map((r) => Number(r.subscriber_id)))],
-    lastRead: last ? Number(last.id) : undefined,
-    more: rows.length === limit,
-  };
+/** People with an unsubscribe, complaint or bounce among the next `limit` consent events after `afterId`, each once. */
+export async function leaversAfter(db: Db, afterId: number, limit: number): Promise<EventPage> {
+  const page = await subscribersOfEventsAfter(db, afterId, limit, (e) =>
+    (LEAVING as readonly string[]).includes(e.type),
+  );
+  return { ...page, subscriberIds: [...new Set(page.subscriberIds)] };
 }
 
 /** Whether any run waits (when none does, the leavers' cursor jumps to the newest event). */
