@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
-import { build, cliWith, newsListWithCustomers, sendingSetup, startServe } from './kit.js';
+import { build, cliWith, createCampaign, newsListWithCustomers, sendingSetup, startServe } from './kit.js';
 
 const { values } = parseArgs({ options: { recipients: { type: 'string', default: '100000' } } });
 const recipients = Number(values.recipients);
@@ -44,21 +44,13 @@ try {
     'none',
   ]);
   run(['automations', 'pause', 'promo']);
-  const campaign = JSON.parse(
-    run([
-      'campaigns',
-      'create',
-      '--list',
-      'news',
-      '--subject',
-      'For you, {{ subscriber.name }}',
-      '--html',
-      join(dir, 'mail.html'),
-      '--layout',
-      'none',
-      '--json',
-    ]),
-  ) as { id: number };
+  const campaign = {
+    id: createCampaign(run, {
+      subject: 'For you, {{ subscriber.name }}',
+      htmlFile: join(dir, 'mail.html'),
+      layout: 'none',
+    }),
+  };
   const key = JSON.parse(run(['apikeys', 'create', '--name', 'bench', '--json'])).key as string;
   const server = await startServe(env, httpPort);
   children.push(server);

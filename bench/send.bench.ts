@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { build, cliWith, newsListWithCustomers, sendingSetup, spawnServe, startServe } from './kit.js';
+import { build, cliWith, createCampaign, newsListWithCustomers, sendingSetup, spawnServe, startServe } from './kit.js';
 
 const { values } = parseArgs({
   options: {
@@ -70,21 +70,13 @@ try {
   const layout = values.layout === 'newsletter' ? 'newsletter' : 'none';
   const html = layout === 'newsletter' ? content : `<html><body>${content}</body></html>`;
   writeFileSync(join(dir, 'campaign.html'), html);
-  const created = JSON.parse(
-    run([
-      'campaigns',
-      'create',
-      '--list',
-      'news',
-      '--subject',
-      'Winter sale for {{ subscriber.name }}',
-      '--html',
-      join(dir, 'campaign.html'),
-      '--layout',
+  const created = {
+    id: createCampaign(run, {
+      subject: 'Winter sale for {{ subscriber.name }}',
+      htmlFile: join(dir, 'campaign.html'),
       layout,
-      '--json',
-    ]),
-  );
+    }),
+  };
   const key = JSON.parse(run(['apikeys', 'create', '--name', 'bench', '--json'])).key as string;
   if (consolePages > 0)
     run([

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build, cliWith, sendingSetup, startServe, writeCustomersCsv } from './kit.js';
+import { build, cliWith, createCampaign, sendingSetup, startServe, writeCustomersCsv } from './kit.js';
 
 const { values } = parseArgs({
   options: {
@@ -58,21 +58,9 @@ try {
 
   const html = `<html><body><h1>Winter sale, {{ subscriber.name }}</h1><p>${'Warm coats and boots. '.repeat(200)}</p><p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p></body></html>`;
   writeFileSync(join(dir, 'campaign.html'), html);
-  const created = JSON.parse(
-    run([
-      'campaigns',
-      'create',
-      '--list',
-      'news',
-      '--subject',
-      'Winter sale',
-      '--html',
-      join(dir, 'campaign.html'),
-      '--layout',
-      'none',
-      '--json',
-    ]),
-  ) as { id: number };
+  const created = {
+    id: createCampaign(run, { subject: 'Winter sale', htmlFile: join(dir, 'campaign.html'), layout: 'none' }),
+  };
   const key = JSON.parse(run(['apikeys', 'create', '--name', `bench-${Date.now()}`, '--json'])).key as string;
   const server = await startServe(env, httpPort);
   children.push(server);

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build, cliWith, sendingSetup, startServe, writeCustomersCsv } from './kit.js';
+import { build, cliWith, createCampaign, sendingSetup, startServe, writeCustomersCsv } from './kit.js';
 import autocannon from 'autocannon';
 import { openDatabase } from '../src/db/database.js';
 
@@ -56,19 +56,7 @@ try {
     join(dir, 'campaign.html'),
     `<html><body>${paragraph.repeat(100)}<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p></body></html>`,
   );
-  const campaign = JSON.parse(
-    run([
-      'campaigns',
-      'create',
-      '--list',
-      'news',
-      '--subject',
-      'Winter sale',
-      '--html',
-      join(dir, 'campaign.html'),
-      '--json',
-    ]),
-  ) as { id: number };
+  const campaign = { id: createCampaign(run, { subject: 'Winter sale', htmlFile: join(dir, 'campaign.html') }) };
 
   const server = await startServe(env, httpPort);
   children.push(server);
