@@ -12,27 +12,20 @@ const CACHED_CAMPAIGNS = 20;
  * Link ids are kept in memory per campaign (a campaign's links are looked up once, not per message).
  */
 export function createLinkTracker(deps: { database: Database; tokens: TokenCodec }) {
-  const known = new Map<number, Map<string, number>>();
-  const statics = new Map<number, Set<string>>();
+  /** Per campaign: the links its source writes out as they are (read once), and their ids as looked up. */
+  const campaigns = new Map<number, { allowed: Set<string>; ids: Map<string, number> }>();
 
-  /** The campaign's static links, read from its source once. */
-  function staticOf(campaignId: number, source: string, base: string): Set<string> {
-    let links = statics.get(campaignId);
+  function linksOf(campaignId: number, source: string, base: string) {
+    let links = campaigns.get(campaignId);
     if (!links) {
-      links = staticLinks(source, base);
-      statics.set(campaignId, links);
-      if (statics.size > CACHED_CAMPAIGNS) statics.delete(statics.keys().next().value as number);
+      links = { allowed: staticLinks(source, base), ids: new Map() };
+      campaigns.set(campaignId, links);
+      if (campaigns.size > CACHED_CAMPAIGNS) campaigns.delete(campaigns.keys().next().value as number);
     }
     return links;
   }
 
-  async function idsFor(campaignId: number, urls: string[]): Promise<Map<string, number>> {
-    let ids = known.get(campaignId);
-    if (!ids) {
-      ids = new Map();
-      known.set(campaignId, ids);
-      if (known.size > CACHED_CAMPAIGNS) known.delete(known.keys().next().value as number);
-    }
+  async function idsFor(campaignId: number, ids: Map<string, number>, urls: string[]): Promise<Map<string, number>> {
     const missing = urls.filter((u) => !ids.has(u));
     if (missing.length > 0)
       for (const [url, id] of await linkIds(deps.database.db, campaignId, missing)) ids.set(url, id);
@@ -55,10 +48,11 @@ export function createLinkTracker(deps: { database: Database; tokens: TokenCodec
       const base = message.publicUrl.replace(/\/+$/, '');
       let out = html;
       if (message.clicks) {
-        const allowed = staticOf(message.campaignId, message.source, base);
+        const links = linksOf(message.campaignId, message.source, base);
         const ids = await idsFor(
           message.campaignId,
-          trackableLinks(html, base).filter((url) => allowed.has(url)),
+          links.ids,
+          trackableLinks(html, base).filter((url) => links.allowed.has(url)),
         );
         out = withTrackedLinks(out, (url) => {
           const id = ids.get(url);
