@@ -3,14 +3,16 @@
 // its own connection and does what a worker does with a batch, minus the SMTP: claimDue (FOR UPDATE
 // SKIP LOCKED), then the batch's sent marks in one transaction with the campaign's counts. Prints
 // one JSON line; the reference in the same run is a bare `select 1` round trip per claimer.
-// Claims are made as the worker makes them: queued mail, and once a second every step.
+// Claims are made as the worker makes them: queued mail from where its last claim ended, and once a
+// second every step from the start.
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { addCounts } from '../src/mail/campaign-counts.repo.js';
 import { CountChanges, shardOf } from '../src/mail/count-changes.js';
-import { claimDue, settleSent } from '../src/mail/outbox.repo.js';
+import { claimDue, type ClaimCursor } from '../src/mail/outbox-claim.repo.js';
+import { settleSent } from '../src/mail/outbox.repo.js';
 import { sql } from '../src/db/kysely-runtime.js';
 
 const { values } = parseArgs({
@@ -77,12 +79,20 @@ try {
   });
   // As the worker claims: queued mail only, and expired leases and retries too once a second.
   const lookedEverywhere = handles.map(() => 0);
+  const cursors = handles.map((): ClaimCursor => new Map());
   const measured = await forEach(handles, seconds, async (database, i) => {
     const workerId = `bench-${i}`;
     const now = 20_000_000;
     const all = Date.now() - (lookedEverywhere[i] ?? 0) >= 1000;
     if (all) lookedEverywhere[i] = Date.now();
-    const claimed = await claimDue(database, { workerId, now, leaseMs: 120_000, limit: batch, all });
+    const claimed = await claimDue(database, {
+      workerId,
+      now,
+      leaseMs: 120_000,
+      limit: batch,
+      all,
+      cursor: cursors[i] as ClaimCursor,
+    });
     await database.transaction(async (trx) => {
       const changes = new CountChanges();
       await settleSent(
@@ -106,6 +116,8 @@ try {
       batch,
       seconds,
       claimsPerSecond: Math.round(measured.calls / measured.seconds),
+      // Claims a second over the first and the last quarter: flat when nothing grows with the run.
+      claimsPerSecondByQuarter: { first: measured.firstQuarter, last: measured.lastQuarter },
       rowsPerSecond: Math.round(measured.items / measured.seconds),
       referenceRoundTripsPerSecond: Math.round(reference.calls / reference.seconds),
       target: { claimsPerSecond: 200 },
@@ -122,19 +134,30 @@ async function forEach(
   handles: readonly Database[],
   forSeconds: number,
   step: (database: Database, index: number) => Promise<number>,
-): Promise<{ calls: number; items: number; seconds: number }> {
+): Promise<{ calls: number; items: number; seconds: number; firstQuarter: number; lastQuarter: number }> {
   const started = process.hrtime.bigint();
   const deadline = Date.now() + forSeconds * 1000;
   let calls = 0;
   let items = 0;
+  // When each call ended (s since the start): the rate over the first and the last quarter.
+  const ends: number[] = [];
   await Promise.all(
     handles.map(async (database, i) => {
       while (Date.now() < deadline) {
         const n = await step(database, i);
         items += n;
         calls++;
+        ends.push(Number(process.hrtime.bigint() - started) / 1e9);
       }
     }),
   );
-  return { calls, items, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  const quarter = forSeconds / 4;
+  const rate = (from: number, to: number) => Math.round(ends.filter((t) => t >= from && t < to).length / quarter);
+  return {
+    calls,
+    items,
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    firstQuarter: rate(0, quarter),
+    lastQuarter: rate(3 * quarter, forSeconds),
+  };
 }

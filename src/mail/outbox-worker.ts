@@ -10,7 +10,8 @@ import { addToDay } from '../metrics/daily-counts.repo.js';
 import { dayOf } from '../metrics/days.js';
 import { addCounts } from './campaign-counts.repo.js';
 import { CountChanges, shardOf } from './count-changes.js';
-import { claimDue, holdClaimed, postpone, release, settle, type KindFilter } from './outbox.repo.js';
+import { claimDue, type ClaimCursor, type KindFilter } from './outbox-claim.repo.js';
+import { holdClaimed, postpone, release, settle } from './outbox.repo.js';
 import { DEFAULT_RETRY_POLICY, nextAttempt, type RetryPolicy } from './retry-policy.js';
 import { createSentMarks } from './sent-marks.js';
 import type { Throttle } from './throttle.js';
@@ -257,6 +258,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   /** When this worker last looked for expired leases and due retries too (see claimDue's `all`). */
   let lookedEverywhereAt = Number.NEGATIVE_INFINITY;
+  /** Where this worker's claims of queued mail have got to (see ClaimCursor). */
+  const cursor: ClaimCursor = new Map();
 
   function claim(all: boolean, othersLeasesOnly = false): Promise<OutboxRow[]> {
     return claimDue(database, {
@@ -266,6 +269,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       limit: batchSize,
       all,
       othersLeasesOnly,
+      cursor,
       ...(options.kinds ? { kinds: options.kinds } : {}),
     });
   }

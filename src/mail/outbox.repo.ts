@@ -1,9 +1,7 @@
-import type { SelectQueryBuilder } from 'kysely';
-import type { Database, Db, Dialect } from '../db/database.js';
-import { skipLocked } from '../db/dialect-sql.js';
+import type { Db, Dialect } from '../db/database.js';
 import { sql } from '../db/kysely-runtime.js';
 import { param, prepared } from '../db/prepared.js';
-import type { OutboxKind, OutboxRow, OutboxStatus, Tables } from '../db/schema.js';
+import type { OutboxKind, OutboxRow, OutboxStatus } from '../db/schema.js';
 import { addCounts } from './campaign-counts.repo.js';
 import { CountChanges, shardOf } from './count-changes.js';
 
@@ -101,158 +99,14 @@ export async function confirmationTimes(
 }
 
 /**
- * Claims due messages for one worker with a lease: `sending` rows whose lease expired (their
- * worker died), then due mail outside campaigns, then deferred and queued campaign mail whose
- * time has come, each claim one statement.
- * The attempt counter moves at claim time, so a crash mid-send still counts as an attempt.
+ * `status = 'sending'`, written so PostgreSQL checks it on the rows it finds by their ids instead
+ * of answering it from outbox_due: every message passes through `sending`, so until VACUUM that
+ * range of the index is mostly dead entries (hundreds of thousands during a large campaign),
+ * while the statistics say it holds a row or none. Settling one message by its id walked all of
+ * them (2,400 pages at a few hundred thousand sent). `is true` is no index condition; on SQLite
+ * the id decides anyway.
  */
-export async function claimDue(
-  database: Database,
-  options: {
-    workerId: string;
-    now: number;
-    leaseMs: number;
-    limit: number;
-    kinds?: KindFilter;
-    /**
-     * false: only queued mail (two statements instead of five). Expired leases and retries are
-     * rare and can wait a second; the worker asks for them once a second and whenever it found
-     * nothing (PostgreSQL walks the dead index entries of `sending` rows on every look).
-     */
-    all?: boolean;
-    /**
-     * Leave this worker's own expired leases alone: a worker that claims its next batch while it
-     * still holds rows of the last one (their leases may run out while slow sends go first) must
-     * not take them a second time. Rows another worker (or a crashed process) left are taken.
-     */
-    othersLeasesOnly?: boolean;
-  },
-): Promise<OutboxRow[]> {
-  const { now, limit } = options;
-  const { db, dialect } = database;
-  const all = options.all ?? true;
-  // One claim per status, not one query with OR or IN: SQLite answers either by collecting and
-  // sorting every due row (a temporary B-tree over all queued rows, per claim: the cost of a
-  // campaign grew with the square of its size); each status alone is an index range read in
-  // order, stopped at the limit.
-  let claimed: OutboxRow[] = [];
-  if (all)
-    claimed = await claimWhere(
-      db,
-      dialect,
-      options,
-      db
-        .selectFrom('outbox')
-        .select('id')
-        .where('status', '=', 'sending')
-        .where('lease_until', '<', now)
-        .$call((q) => (options.othersLeasesOnly ? q.where('leased_by', '<>', options.workerId) : q))
-        .$call((q) => ofKinds(q, options.kinds))
-        .orderBy('lease_until')
-        .limit(limit),
-    );
-  // Mail outside campaigns first (a confirmation must not wait behind a million-recipient
-  // backlog), then retries (a deferred message has waited longer than the queued ones behind it).
-  // A worker of one stream claims its kinds outside campaigns one kind at a time: each an index
-  // range of (status, kind, next_attempt_at), so another stream's backlog is never walked.
-  const outsideKinds: ReadonlyArray<OutboxKind | undefined> = options.kinds
-    ? options.kinds.only.filter((k) => k !== 'campaign')
-    : [undefined];
-  const claimsCampaigns = !options.kinds || options.kinds.only.includes('campaign');
-  const steps: Array<{ status: 'deferred' | 'queued'; kind: OutboxKind | undefined | 'campaign' }> = [
-    ...outsideKinds.map((kind) => ({ status: 'deferred' as const, kind })),
-    ...outsideKinds.map((kind) => ({ status: 'queued' as const, kind })),
-    ...(claimsCampaigns
-      ? [
-          { status: 'deferred' as const, kind: 'campaign' as const },
-          { status: 'queued' as const, kind: 'campaign' as const },
-        ]
-      : []),
-  ];
-  for (const { status, kind } of steps) {
-    if (claimed.length >= limit) break;
-    if (status === 'deferred' && !all) continue;
-    let candidates = db
-      .selectFrom('outbox')
-      .select('id')
-      .where('status', '=', status)
-      .where('next_attempt_at', '<=', now);
-    if (kind === 'campaign') candidates = candidates.where('campaign_id', 'is not', null);
-    else {
-      candidates = candidates.where('campaign_id', 'is', null);
-      if (kind !== undefined) candidates = candidates.where('kind', '=', kind);
-    }
-    const claim = (trx: Db) =>
-      claimWhere(trx, dialect, options, candidates.orderBy('next_attempt_at').limit(limit - claimed.length));
-    // Deferred campaign mail becomes `queued` again in the campaign's counts: claimed and counted
-    // in one transaction. Claiming queued mail changes no count, so it needs none.
-    const due =
-      kind === 'campaign' && status === 'deferred'
-        ? await database.transaction(async (trx) => {
-            const rows = await claim(trx);
-            const changes = new CountChanges();
-            for (const row of rows) changes.move(row.campaign_id, 'deferred', 'sending');
-            await addCounts(trx, changes, shardOf(options.workerId));
-            return rows;
-          })
-        : await claim(db);
-    claimed = claimed.concat(due);
-  }
-  // RETURNING has no order; hand rows out in the order they were due, mail outside campaigns first.
-  return claimed.sort(
-    (a, b) =>
-      Number(a.campaign_id !== null) - Number(b.campaign_id !== null) ||
-      a.next_attempt_at - b.next_attempt_at ||
-      a.id - b.id,
-  );
-}
-
-/**
- * Which kinds a worker claims (`only` these). Mail outside campaigns is found by the index on
- * (status, kind, next_attempt_at), one range per kind, so a backlog of another stream's mail is
- * never walked (a claim that filtered a 20,000-row order-mail backlog stalled requests).
- */
-export interface KindFilter {
-  only: readonly OutboxKind[];
-}
-
-function ofKinds<O>(
-  query: SelectQueryBuilder<Tables, 'outbox', O>,
-  kinds: KindFilter | undefined,
-): SelectQueryBuilder<Tables, 'outbox', O> {
-  return kinds ? query.where('kind', 'in', [...kinds.only]) : query;
-}
-
-async function claimWhere(
-  db: Db,
-  dialect: Dialect,
-  options: { workerId: string; now: number; leaseMs: number },
-  candidates: SelectQueryBuilder<Tables, 'outbox', { id: number }>,
-): Promise<OutboxRow[]> {
-  const { workerId, now, leaseMs } = options;
-  return db
-    .updateTable('outbox')
-    .set((eb) => ({
-      status: 'sending',
-      lease_until: now + leaseMs,
-      leased_by: workerId,
-      attempts: eb('attempts', '+', 1),
-      updated_at: now,
-    }))
-    .where((eb) =>
-      dialect === 'postgres'
-        ? // PostgreSQL: the locked rows by their physical address (a TID scan), not by a look-up of
-          // each id in the primary key. The lock holds them still until the update in this statement.
-          eb(
-            sql`ctid`,
-            '=',
-            sql`any(array(${skipLocked(dialect, candidates.clearSelect().select(sql<string>`ctid`.as('ctid')))}))`,
-          )
-        : eb('id', 'in', candidates),
-    )
-    .returningAll()
-    .execute();
-}
+const isSending = (column: 'status' | 'o.status') => sql<boolean>`(${sql.ref(column)} = 'sending') is true`;
 
 /** Looks up one row: by id (a VERP return path names it) or by the Message-ID a report quotes. */
 const outboxOfId = prepared<{ id: number }, OutboxRow>((db) =>
@@ -299,7 +153,7 @@ export async function settle(
       ...(outcome.status === 'deferred' ? { next_attempt_at: outcome.nextAttemptAt } : {}),
     })
     .where('id', '=', row.id)
-    .where('status', '=', 'sending')
+    .where(isSending('status'))
     .where('leased_by', '=', workerId)
     .executeTakeFirst();
   const settled = Number(result.numUpdatedRows) === 1;
@@ -326,13 +180,14 @@ export async function settleSent(
       if (await settle(trx, row, workerId, { status: 'sent', response }, at, changes)) settled.add(row.id);
     return settled;
   }
+  // A nested loop: each mark's row found by its id in the primary key.
   const result = await sql<{ id: number }>`
     update outbox as o
     set status = 'sent', lease_until = null, leased_by = null, updated_at = v.at, response = v.response,
       sent_at = v.at, last_error = null
     from unnest(${marks.map((m) => m.row.id)}::bigint[], ${marks.map((m) => m.response.slice(0, 1000))}::text[],
       ${marks.map((m) => m.at)}::bigint[]) as v(id, response, at)
-    where o.id = v.id and o.status = 'sending' and o.leased_by = ${workerId}
+    where o.id = v.id and ${isSending('o.status')} and o.leased_by = ${workerId}
     returning o.id`.execute(trx);
   for (const r of result.rows) settled.add(Number(r.id));
   for (const { row } of marks) if (settled.has(row.id)) changes.move(row.campaign_id, 'sending', 'sent');
@@ -413,7 +268,7 @@ async function putBack(
       ...extra,
     }))
     .where('id', 'in', [...ids])
-    .where('status', '=', 'sending')
+    .where(isSending('status'))
     .where('leased_by', '=', workerId)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { newMessageId } from '../../src/mail/message-id.js';
 import { CountChanges } from '../../src/mail/count-changes.js';
-import { claimDue, enqueue, release, settle } from '../../src/mail/outbox.repo.js';
+import { claimDue, type ClaimCursor } from '../../src/mail/outbox-claim.repo.js';
+import { enqueue, release, settle } from '../../src/mail/outbox.repo.js';
 import type { Database } from '../../src/db/database.js';
 import { DIALECTS, migratedDatabase } from '../helpers/databases.js';
 import { FORM, servicesFor } from '../helpers/services.js';
@@ -212,6 +213,41 @@ for (const dialect of DIALECTS) {
         rest.map((r) => r.id),
         backlog.slice(9),
       );
+    });
+
+    it('claims queued mail from where its last claim ended; mail queued behind that waits for the look everywhere', async () => {
+      const { database } = own;
+      // Within the leases of the backlog above (claimed at 3,001,000 for a minute): not taken again.
+      const now = 3_010_000;
+      const rows: number[] = [];
+      for (let i = 0; i < 5; i++)
+        rows.push(
+          await enqueue(
+            database.db,
+            {
+              kind: 'campaign',
+              campaignId: 78,
+              listId: null,
+              subscriberId: null,
+              messageId: newMessageId('shop.test', Date.now()),
+              notBefore: now + i,
+            },
+            now,
+          ),
+        );
+      const cursor: ClaimCursor = new Map();
+      const claim = async (all: boolean, limit = 10) =>
+        (await claimDue(database, { workerId: 'K', now: now + 100, leaseMs: 60_000, limit, all, cursor })).map(
+          (r) => r.id,
+        );
+      assert.deepEqual(await claim(false, 2), rows.slice(0, 2));
+      assert.equal(cursor.get('campaign'), now + 1, 'the due time of the latest row taken');
+      // The first row goes back to the queue, behind the cursor (as a resumed or put-back row does).
+      await release(database.db, [rows[0] as number], 'K', now + 50);
+      assert.deepEqual(await claim(false), rows.slice(2), 'queued mail from the cursor on');
+      assert.deepEqual(await claim(false), [], 'the row behind the cursor is not walked to');
+      assert.deepEqual(await claim(true), [rows[0]], 'the look everywhere starts at the front');
+      assert.equal(cursor.get('campaign'), now);
     });
   });
 
