@@ -79,7 +79,7 @@ try {
   });
   // As the worker claims: queued mail only, and expired leases and retries too once a second.
   const lookedEverywhere = handles.map(() => 0);
-  const cursors = handles.map((): ClaimCursor => new Map());
+  const cursors = handles.map((): ClaimCursor => ({}));
   const measured = await forEach(handles, seconds, async (database, i) => {
     const workerId = `bench-${i}`;
     const now = 20_000_000;

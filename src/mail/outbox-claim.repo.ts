@@ -7,17 +7,19 @@ import { addCounts } from './campaign-counts.repo.js';
 import { CountChanges, shardOf } from './count-changes.js';
 
 /**
- * Where a worker's claims of queued mail have got to: per kind (campaign mail, or a kind outside
- * campaigns), the due time of the latest row its last claim took. The next claim of queued mail
- * starts its index range there instead of at the oldest due time. On PostgreSQL every row that
- * left `queued` keeps a dead entry at the front of that range until VACUUM: a claim that started
- * at the front walked all of them (1,500 index pages a claim after some hundred thousand sent),
- * so its cost grew with the campaign. A row that becomes queued behind the cursor (a paused
- * campaign resumed, a put-back, a transaction that committed late) is found by the look
- * everywhere (`all`), which ignores the cursor and which the worker makes once a second and
- * whenever a claim finds nothing.
+ * Where a worker's claims of queued campaign mail have got to: the due time of the latest row its
+ * last claim took. The next claim starts its index range there instead of at the oldest due time.
+ * On PostgreSQL every row that left `queued` keeps a dead entry at the front of that range until
+ * VACUUM, so a claim that started at the front walked all of them and its cost grew with the
+ * campaign. A look everywhere (`all`: once a second, and whenever a claim found nothing) forgets
+ * the cursor first, so the claim after it starts at the front: a row queued behind the cursor (a
+ * paused campaign resumed, a put-back, a fan-out batch that committed late) waits about a second,
+ * whatever else that look takes. Mail outside campaigns (confirmations, order mail) has no cursor:
+ * one committed out of order must not wait that second.
  */
-export type ClaimCursor = Map<string, number>;
+export interface ClaimCursor {
+  campaignFrom?: number | undefined;
+}
 
 /**
  * Claims due messages for one worker with a lease: `sending` rows whose lease expired (their
@@ -45,13 +47,16 @@ export async function claimDue(
      * not take them a second time. Rows another worker (or a crashed process) left are taken.
      */
     othersLeasesOnly?: boolean;
-    /** Where this worker's last claims of queued mail ended; moved on by this claim. */
+    /** Where this worker's last claims of queued campaign mail ended; moved on by this claim. */
     cursor?: ClaimCursor;
   },
 ): Promise<OutboxRow[]> {
   const { now, limit } = options;
   const { db, dialect } = database;
   const all = options.all ?? true;
+  // A look everywhere may fill its batch before it reaches queued campaign mail: the claim after it
+  // starts at the front all the same.
+  if (all && options.cursor) options.cursor.campaignFrom = undefined;
   // One claim per status, not one query with OR or IN: SQLite answers either by collecting and
   // sorting every due row (a temporary B-tree over all queued rows, per claim: the cost of a
   // campaign grew with the square of its size); each status alone is an index range read in
@@ -103,8 +108,8 @@ export async function claimDue(
       candidates = candidates.where('campaign_id', 'is', null);
       if (kind !== undefined) candidates = candidates.where('kind', '=', kind);
     }
-    const cursorKey = kind ?? 'outside campaigns';
-    const from = status === 'queued' && !all ? options.cursor?.get(cursorKey) : undefined;
+    const cursored = kind === 'campaign' && status === 'queued';
+    const from = cursored ? options.cursor?.campaignFrom : undefined;
     if (from !== undefined) candidates = candidates.where('next_attempt_at', '>=', from);
     const claim = (trx: Db) =>
       claimWhere(trx, dialect, options, candidates.orderBy('next_attempt_at').limit(limit - claimed.length));
@@ -120,11 +125,9 @@ export async function claimDue(
             return rows;
           })
         : await claim(db);
-    if (status === 'queued' && options.cursor) {
-      // Rows due at the same time as the last one taken may remain (the limit): `>=` keeps them.
-      if (due.length > 0) options.cursor.set(cursorKey, Math.max(...due.map((row) => row.next_attempt_at)));
-      else if (all) options.cursor.delete(cursorKey);
-    }
+    // Rows due at the same time as the last one taken may remain (the limit): `>=` keeps them.
+    if (cursored && options.cursor && due.length > 0)
+      options.cursor.campaignFrom = Math.max(...due.map((row) => row.next_attempt_at));
     claimed = claimed.concat(due);
   }
   // RETURNING has no order; hand rows out in the order they were due, mail outside campaigns first.

@@ -258,8 +258,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   /** When this worker last looked for expired leases and due retries too (see claimDue's `all`). */
   let lookedEverywhereAt = Number.NEGATIVE_INFINITY;
-  /** Where this worker's claims of queued mail have got to (see ClaimCursor). */
-  const cursor: ClaimCursor = new Map();
+  /** Where this worker's claims of queued campaign mail have got to (see ClaimCursor). */
+  const cursor: ClaimCursor = {};
 
   function claim(all: boolean, othersLeasesOnly = false): Promise<OutboxRow[]> {
     return claimDue(database, {

@@ -18,8 +18,10 @@ import { DIALECTS, migratedDatabase } from '../helpers/databases.js';
 const postgres = DIALECTS.find((d) => d.name === 'postgres');
 if (!postgres) throw new Error('no postgres case');
 
-const ROWS = 40_000;
-const MOVED_ON = 20_000;
+// Queued as the fan-out queues a campaign: batches of 1,000 rows with one due time each.
+const ROWS = 150_000;
+const MOVED_ON = 100_000;
+const FAN_OUT_BATCH = 1000;
 const NOW = 100_000_000;
 
 /** The SQL and parameters `run` sends, captured by a plugin while it runs (then rolled back). */
@@ -83,7 +85,7 @@ function nodes(plan: PlanNode): PlanNode[] {
 
 const indexesOf = (plan: PlanNode) => nodes(plan).flatMap((n) => (n['Index Name'] ? [n['Index Name']] : []));
 
-/** Pages the scans of outbox_due in this plan read. */
+/** Pages (of the index and of the rows it points to) the scans of outbox_due in this plan read. */
 function dueIndexPages(plan: PlanNode): number {
   return nodes(plan)
     .filter((n) => n['Index Name'] === 'outbox_due')
@@ -95,15 +97,15 @@ describe(
   { skip: postgres.skip },
   () => {
     let t: Awaited<ReturnType<typeof migratedDatabase>>;
-    const cursor: ClaimCursor = new Map();
+    const cursor: ClaimCursor = {};
     before(async () => {
       t = await migratedDatabase(postgres);
       const db = t.database.db;
       // No VACUUM during the test: the dead entries stay, as they do between autovacuum runs.
       await sql`alter table outbox set (autovacuum_enabled = false)`.execute(db);
       await sql`insert into outbox (kind, campaign_id, message_id, status, attempts, next_attempt_at, created_at, updated_at)
-      select 'campaign', 1, '<' || g || '@dead.test>', 'queued', 0, g, 0, 0
-      from generate_series(1, ${ROWS}::bigint) g`.execute(db);
+      select 'campaign', 1, '<' || g || '@dead.test>', 'queued', 0, g / ${FAN_OUT_BATCH}, 0, 0
+      from generate_series(0, ${ROWS - 1}::bigint) g`.execute(db);
       await sql`analyze outbox`.execute(db);
       // Half the campaign goes out, as a worker sends it: claimed, then marked sent.
       for (let sent = 0; sent < MOVED_ON;) {
@@ -111,10 +113,11 @@ describe(
           workerId: 'W',
           now: NOW,
           leaseMs: 60_000,
-          limit: 500,
+          limit: 1000,
           all: false,
           cursor,
         });
+        if (rows.length === 0) throw new Error(`nothing left to claim after ${sent}`);
         await t.database.transaction((trx) =>
           settleSent(
             trx,
@@ -141,7 +144,7 @@ describe(
               leaseMs: 60_000,
               limit: 100,
               all: false,
-              ...(withCursor ? { cursor: new Map(cursor) } : {}),
+              ...(withCursor ? { cursor: { ...cursor } } : {}),
             },
           ),
         );

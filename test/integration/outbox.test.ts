@@ -214,14 +214,19 @@ for (const dialect of DIALECTS) {
         backlog.slice(9),
       );
     });
+  });
 
-    it('claims queued mail from where its last claim ended; mail queued behind that waits for the look everywhere', async () => {
-      const { database } = own;
-      // Within the leases of the backlog above (claimed at 3,001,000 for a minute): not taken again.
-      const now = 3_010_000;
-      const rows: number[] = [];
-      for (let i = 0; i < 5; i++)
-        rows.push(
+  describe(`outbox claim cursor on ${dialect.name}`, { skip: dialect.skip }, () => {
+    let own: Awaited<ReturnType<typeof migratedDatabase>>;
+    before(async () => {
+      own = await migratedDatabase(dialect);
+    });
+    after(() => own.cleanup());
+
+    async function campaignRows(database: Database, count: number, at: number, status?: 'deferred') {
+      const ids: number[] = [];
+      for (let i = 0; i < count; i++)
+        ids.push(
           await enqueue(
             database.db,
             {
@@ -230,24 +235,37 @@ for (const dialect of DIALECTS) {
               listId: null,
               subscriberId: null,
               messageId: newMessageId('shop.test', Date.now()),
-              notBefore: now + i,
+              notBefore: at + i,
             },
-            now,
+            at,
           ),
         );
-      const cursor: ClaimCursor = new Map();
+      if (status) await database.db.updateTable('outbox').set({ status }).where('id', 'in', ids).execute();
+      return ids;
+    }
+
+    it('claims queued campaign mail from where its last claim ended; a row behind it is taken after the next look everywhere, even one that filled its batch with retries', async () => {
+      const { database } = own;
+      const now = 4_000_000;
+      const rows = await campaignRows(database, 5, now);
+      const cursor: ClaimCursor = {};
       const claim = async (all: boolean, limit = 10) =>
         (await claimDue(database, { workerId: 'K', now: now + 100, leaseMs: 60_000, limit, all, cursor })).map(
           (r) => r.id,
         );
       assert.deepEqual(await claim(false, 2), rows.slice(0, 2));
-      assert.equal(cursor.get('campaign'), now + 1, 'the due time of the latest row taken');
+      assert.equal(cursor.campaignFrom, now + 1, 'the due time of the latest row taken');
       // The first row goes back to the queue, behind the cursor (as a resumed or put-back row does).
       await release(database.db, [rows[0] as number], 'K', now + 50);
       assert.deepEqual(await claim(false), rows.slice(2), 'queued mail from the cursor on');
       assert.deepEqual(await claim(false), [], 'the row behind the cursor is not walked to');
-      assert.deepEqual(await claim(true), [rows[0]], 'the look everywhere starts at the front');
-      assert.equal(cursor.get('campaign'), now);
+      // Retries due in numbers: the look everywhere takes them first and fills its batch...
+      const retries = await campaignRows(database, 3, now + 10, 'deferred');
+      assert.deepEqual(await claim(true, 2), retries.slice(0, 2));
+      assert.equal(cursor.campaignFrom, undefined, 'the look everywhere forgot the cursor');
+      // ...and the claim after it starts at the front.
+      assert.deepEqual(await claim(false, 2), [rows[0]]);
+      assert.equal(cursor.campaignFrom, now);
     });
   });
 
