@@ -155,8 +155,11 @@ describe(
       const withCursor = dueIndexPages(await planOf(t.database, await claim(true), true));
       const withoutCursor = dueIndexPages(await planOf(t.database, await claim(false), true));
       assert.ok(withCursor > 0, 'the claim reads outbox_due');
-      assert.ok(withCursor <= 10, `a claim from the cursor read ${withCursor} pages of outbox_due`);
-      assert.ok(withoutCursor > 5 * withCursor, `from the front: ${withoutCursor} pages (${MOVED_ON} dead entries)`);
+      // From the cursor a claim walks at most the dead entries of one fan-out batch (the due time
+      // it starts at) and the rows they point to, until a scan marks them dead: a bound that does
+      // not grow with the campaign. From the front it walks all of them.
+      assert.ok(withCursor <= 40, `a claim from the cursor read ${withCursor} pages of outbox_due`);
+      assert.ok(withoutCursor > 2 * withCursor, `from the front: ${withoutCursor} pages (${MOVED_ON} dead entries)`);
     });
 
     it('settles, fails and puts back claimed mail by its id, whatever the statistics say about `sending`', async () => {
